@@ -1,0 +1,108 @@
+// Frontend.cpp — import resolution (relative paths, cycles), parsing and checking.
+#include "driver/Frontend.h"
+
+#include "parse/Parser.h"
+
+#include <filesystem>
+#include <functional>
+#include <pthread.h>
+#include <set>
+
+#include <algorithm>
+
+namespace xdml::driver {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string canonical(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(fs::path(path), ec);
+    return ec ? path : p.string();
+}
+
+class ImportLoader {
+public:
+    ImportLoader(SourceManager& sources, Diagnostics& diags, sema::CheckedProgram& program)
+        : sources_(sources), diags_(diags), program_(program) {}
+
+    void load(FileId file) {
+        std::string key = canonical(sources_.path(file));
+        loaded_.insert(key);
+        stack_.push_back(key);
+        auto module = parse::parseModule(sources_, file, diags_);
+        ast::Module* m = module.get();
+        program_.modules.push_back(std::move(module));
+        for (auto& d : m->decls) {
+            if (d->kind != ast::DeclKind::Import || d->importFile.empty()) continue;
+            fs::path base = fs::path(sources_.path(file)).parent_path();
+            std::string target = (base / d->importFile).lexically_normal().string();
+            std::string targetKey = canonical(target);
+            auto onStack = std::find(stack_.begin(), stack_.end(), targetKey);
+            if (onStack != stack_.end()) {
+                std::string chain;
+                for (auto it = onStack; it != stack_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
+                diags_.error(d->name.range, "import cycle: " + chain + fs::path(targetKey).filename().string());
+                continue;
+            }
+            if (loaded_.count(targetKey)) continue;
+            FileId imported;
+            std::string error;
+            if (!sources_.loadFile(target, imported, error)) {
+                diags_.error(d->name.range, "cannot import '" + d->importFile + "': " + error);
+                continue;
+            }
+            load(imported);
+        }
+        stack_.pop_back();
+    }
+
+private:
+    SourceManager& sources_;
+    Diagnostics& diags_;
+    sema::CheckedProgram& program_;
+    std::set<std::string> loaded_;
+    std::vector<std::string> stack_;
+};
+
+}  // namespace
+
+std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources, Diagnostics& diags,
+                                              const FrontendOptions& options, const std::string* text) {
+    FileId file;
+    if (text) {
+        file = sources.addFile(path, *text);
+    } else {
+        std::string error;
+        if (!sources.loadFile(path, file, error)) return nullptr;
+    }
+    auto program = std::make_unique<sema::CheckedProgram>();
+    ImportLoader(sources, diags, *program).load(file);
+    // Checking a tree with syntax errors would report guesses about what the user meant.
+    if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
+    return program;
+}
+
+void runWithLargeStack(const std::function<void()>& work) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, std::size_t(1) << 30);  // reserved, not committed
+    pthread_t thread;
+    auto* task = new std::function<void()>(work);
+    auto body = [](void* arg) -> void* {
+        auto* fn = static_cast<std::function<void()>*>(arg);
+        (*fn)();
+        delete fn;
+        return nullptr;
+    };
+    if (pthread_create(&thread, &attr, body, task) != 0) {
+        delete task;
+        work();  // no thread: run here
+    } else {
+        pthread_join(thread, nullptr);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+}  // namespace xdml::driver

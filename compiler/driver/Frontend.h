@@ -1,0 +1,28 @@
+// Frontend.h — loads a flow file and its imports, parses each once, and checks the program.
+// The one entry point that the xdmlc command, the REPL and the language server share.
+#pragma once
+
+#include "diag/Diagnostics.h"
+#include "sema/Sema.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace xdml::driver {
+
+struct FrontendOptions {
+    bool check = true;  // false: parse only (imports included)
+};
+
+/// Loads `path` (or, when `text` is given, that text under the name `path`), follows its
+/// imports, parses everything and, when there is no syntax error, checks it. Never throws
+/// for bad input: every problem is a diagnostic. Returns null only when `path` cannot be read.
+std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources,
+                                              Diagnostics& diags, const FrontendOptions& options = {},
+                                              const std::string* text = nullptr);
+
+/// Runs `work` on a thread with a large stack, so deeply nested input cannot overflow it.
+void runWithLargeStack(const std::function<void()>& work);
+
+}  // namespace xdml::driver

@@ -1,0 +1,76 @@
+// Sema.h — semantic analysis: names, types, units, shapes, purity, policies (LANGUAGE.md §§2-6).
+// `checkProgram` runs the checking stages in order; each stage lives in its own file and
+// reports through the shared Diagnostics. The result is what the IR lowering reads.
+#pragma once
+
+#include "ast/Ast.h"
+#include "diag/Diagnostics.h"
+#include "sema/Types.h"
+#include "stdlib/StdLib.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace xdml::sema {
+
+/// A compile-time value: a const, a policy clause, a tensor dimension.
+struct ConstValue {
+    enum class Kind { Unknown, Int, Float, Bool, String, Quantity } kind = Kind::Unknown;
+    int64_t i = 0;
+    double f = 0;  // Float; Quantity: in base units
+    bool b = false;
+    std::string s;
+    ast::QuantityKind quantity = ast::QuantityKind::Duration;
+    bool known() const { return kind != Kind::Unknown; }
+    double number() const { return kind == Kind::Int ? static_cast<double>(i) : f; }
+};
+
+struct SiteInfo {
+    int64_t cores = 0;
+    int64_t gpus = 0;
+    double memory = 0;   // bytes
+    double storage = 0;  // bytes
+};
+
+struct ModelInfo {
+    const Type* input = nullptr;
+    std::vector<std::string> classes;
+    std::string arch;  // linear | mlp | cnn | load
+};
+
+enum class StreamSource { Emit, Watch, Files, Zmq, Generate };
+
+struct StreamInfo {
+    const Type* element = nullptr;
+    StreamSource source = StreamSource::Emit;
+    bool endless() const { return source == StreamSource::Watch || source == StreamSource::Zmq; }
+};
+
+/// A policy's clauses after `with` inheritance, by clause name.
+struct PolicyClauses {
+    std::map<std::string, const ast::Property*> clauses;
+};
+
+/// What checking produced: the modules (main file first, then its imports), the global
+/// names, and the facts about each declaration that later stages need.
+struct CheckedProgram {
+    std::vector<std::unique_ptr<ast::Module>> modules;
+    std::map<std::string, const ast::Decl*> globals;
+    std::set<stdlib::Module> imported;
+    TypeContext types;
+    std::map<const ast::Decl*, ConstValue> constants;
+    std::map<const ast::Decl*, SiteInfo> sites;
+    std::map<const ast::Decl*, ModelInfo> models;
+    std::map<const ast::Decl*, StreamInfo> streams;
+    std::map<const ast::Decl*, PolicyClauses> policies;
+    /// A file without `site` declarations runs on one implicit site, `local`.
+    bool implicitLocalSite = true;
+};
+
+/// Checks every module; reports to `diags`. The program's modules must already be parsed.
+void checkProgram(CheckedProgram& program, Diagnostics& diags);
+
+}  // namespace xdml::sema

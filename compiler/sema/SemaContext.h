@@ -1,0 +1,53 @@
+// SemaContext.h — state shared by the checking stages (internal to sema/), and the stage
+// entry points, in the order Sema.cpp runs them.
+#pragma once
+
+#include "sema/Sema.h"
+
+namespace xdml::sema {
+
+class SemaContext {
+public:
+    SemaContext(CheckedProgram& program, Diagnostics& diags) : program(program), diags(diags) {}
+
+    CheckedProgram& program;
+    Diagnostics& diags;
+    TypeContext& types() { return program.types; }
+
+    /// The global declaration named `name`, or null. Marks it used.
+    const ast::Decl* lookup(const std::string& name);
+    /// Every global name, for "did you mean".
+    std::vector<std::string> globalNames() const;
+
+    /// The type a type expression denotes; reports unknown names and bad shapes.
+    const Type* resolveType(const ast::TypeExpr* t);
+    /// A type by name (built-in scalar or declared type), or null when there is none.
+    const Type* typeNamed(const std::string& name);
+    /// The value of a const (evaluated on first use; cycles reported).
+    ConstValue constValue(const ast::Decl* decl);
+    /// The value of a constant expression, or Unknown (without reporting) when it is not one.
+    ConstValue evaluate(const ast::Expr* e);
+
+    /// "'priority' expects an int, got string" style check of a value's type.
+    bool expectType(const ast::Expr* e, const Type* expected, const std::string& what);
+
+    std::map<const ast::Decl*, int> uses;
+    std::set<const ast::Decl*> evaluating;  // consts and types being resolved (cycle detection)
+};
+
+// The stages, in order.
+void declareGlobals(SemaContext& ctx);     // Sema.cpp: names, duplicates, std imports
+void checkDeclarations(SemaContext& ctx);  // CheckDeclarations.cpp: types, consts, sites,
+                                           // links, streams, models, catalogs, signatures
+void checkPolicies(SemaContext& ctx);      // CheckPolicies.cpp: named policies
+void checkBodies(SemaContext& ctx);        // CheckStatements.cpp: fns, tasks, flows
+void warnUnused(SemaContext& ctx);         // WarnUnused.cpp
+
+/// Checks an inline or named policy's clauses; `owner` names it in messages ("policy 'p'").
+/// Returns the clauses by name (inherited ones included for a named policy).
+PolicyClauses checkPolicyClauses(SemaContext& ctx, const ast::PropertyBlock& block,
+                                 const std::string& owner, const PolicyClauses* base);
+/// Checks a `@ policy` reference.
+void checkPolicyRef(SemaContext& ctx, const ast::PolicyRef& ref);
+
+}  // namespace xdml::sema

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package XDML needs to build, test and run. Idempotent: a fast no-op when
+# all are present. Only Debian's packages; nothing is downloaded from anywhere else.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build ccache g++ python3
+  # front end: ANTLR4 tool (Java) and C++ runtime
+  antlr4 libantlr4-runtime-dev uuid-dev
+  # JIT, IR graph, models, provenance
+  llvm-19-dev libzstd-dev libboost-graph-dev libtorch-dev libopenblas0-pthread libsqlite3-dev
+  # tests, CLI, JSON, streams
+  catch2 libcli11-dev nlohmann-json3-dev libzmq3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
