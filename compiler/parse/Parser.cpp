@@ -98,10 +98,15 @@ public:
         return r;
     }
 
-    std::unique_ptr<Module> build(P::ProgramContext* program) {
+    std::unique_ptr<Module> start() const {
         auto module = std::make_unique<Module>();
         module->file = file_;
         module->path = sources_.path(file_);
+        return module;
+    }
+
+    std::unique_ptr<Module> build(P::ProgramContext* program) {
+        auto module = start();
         if (!program) return module;
         for (auto* item : program->topItem())
             if (auto decl = topItem(item)) module->decls.push_back(std::move(decl));
@@ -150,7 +155,9 @@ private:
         return d;
     }
 
+public:
     DeclPtr topItem(P::TopItemContext* item) {
+        if (!item) return nullptr;
         if (auto* c = item->importDecl()) {
             auto d = makeDecl(DeclKind::Import, c, nullptr);
             if (auto* q = c->qualifiedName()) {
@@ -256,6 +263,7 @@ private:
         return nullptr;
     }
 
+private:
     std::vector<Param> params(P::ParamsContext* ctx) {
         std::vector<Param> out;
         if (!ctx) return out;
@@ -508,7 +516,9 @@ private:
     }
 
     ExprPtr expr(P::ExprContext* ctx) {
-        if (!ctx || !ctx->orExpr()) return invalid(ctx);
+        if (!ctx) return invalid(ctx);
+        if (auto* c = only<P::OrExprContext>(ctx)) return orExpr(c);
+        if (!ctx->orExpr()) return invalid(ctx);
         ExprPtr cond = orExpr(ctx->orExpr());
         if (!ctx->QUESTION()) return cond;
         auto arms = ctx->expr();
@@ -518,13 +528,22 @@ private:
         t->operands.push_back(arms.size() > 1 ? expr(arms[1]) : invalid(ctx));
         return t;
     }
+    /// The only child of a one-child context, as T (most expression levels are one-child).
+    template <typename T>
+    static T* only(antlr4::ParserRuleContext* ctx) {
+        return ctx->children.size() == 1 ? dynamic_cast<T*>(ctx->children[0]) : nullptr;
+    }
+
     ExprPtr orExpr(P::OrExprContext* ctx) {
+        if (auto* c = only<P::AndExprContext>(ctx)) return andExpr(c);
         return leftAssoc(ctx, ctx->andExpr(), [this](auto* c) { return andExpr(c); });
     }
     ExprPtr andExpr(P::AndExprContext* ctx) {
+        if (auto* c = only<P::NotExprContext>(ctx)) return notExpr(c);
         return leftAssoc(ctx, ctx->notExpr(), [this](auto* c) { return notExpr(c); });
     }
     ExprPtr notExpr(P::NotExprContext* ctx) {
+        if (auto* c = only<P::CmpExprContext>(ctx)) return cmpExpr(c);
         if (ctx->NOT()) {
             ExprPtr e = makeExpr(ExprKind::Unary, range(ctx));
             e->unaryOp = UnaryOp::Not;
@@ -534,6 +553,7 @@ private:
         return ctx->cmpExpr() ? cmpExpr(ctx->cmpExpr()) : invalid(ctx);
     }
     ExprPtr cmpExpr(P::CmpExprContext* ctx) {
+        if (auto* c = only<P::AddExprContext>(ctx)) return addExpr(c);
         auto operands = ctx->addExpr();
         auto ops = ctx->cmpOp();
         if (operands.empty()) return invalid(ctx);
@@ -557,12 +577,15 @@ private:
         return e;
     }
     ExprPtr addExpr(P::AddExprContext* ctx) {
+        if (auto* c = only<P::MulExprContext>(ctx)) return mulExpr(c);
         return leftAssoc(ctx, ctx->mulExpr(), [this](auto* c) { return mulExpr(c); });
     }
     ExprPtr mulExpr(P::MulExprContext* ctx) {
+        if (auto* c = only<P::UnaryExprContext>(ctx)) return unaryExpr(c);
         return leftAssoc(ctx, ctx->unaryExpr(), [this](auto* c) { return unaryExpr(c); });
     }
     ExprPtr unaryExpr(P::UnaryExprContext* ctx) {
+        if (auto* c = only<P::PostfixExprContext>(ctx)) return postfixExpr(c);
         if (ctx->MINUS()) {
             if (!ctx->unaryExpr()) return invalid(ctx);
             ExprPtr inner = unaryExpr(ctx->unaryExpr());
@@ -575,6 +598,7 @@ private:
     }
 
     ExprPtr postfixExpr(P::PostfixExprContext* ctx) {
+        if (auto* c = only<P::PrimaryContext>(ctx)) return primary(c);
         if (!ctx->primary()) return invalid(ctx);
         ExprPtr e = primary(ctx->primary());
         for (auto* post : ctx->postfix()) {
@@ -851,26 +875,34 @@ std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, D
     XdmlParser parser(&tokens);
     parser.removeErrorListeners();
     auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+
+    // Fast path: SLL prediction, one declaration at a time, each parse tree freed as soon as
+    // its AST is built, so memory stays flat however long the file is.
     sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
     parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    P::ProgramContext* tree = nullptr;
+    auto module = builder.start();
+    bool clean = true;
     try {
-        tree = parser.program();
+        while (tokens.LA(1) != antlr4::Token::EOF) {
+            P::TopItemContext* item = parser.topItem();
+            if (auto decl = builder.topItem(item)) module->decls.push_back(std::move(decl));
+            parser.getTreeTracker().reset();
+        }
     } catch (const antlr4::ParseCancellationException&) {
-        tree = nullptr;
+        clean = false;
     }
+    if (clean) return module;
+
+    // SLL could not decide, or the input has errors: reparse the whole file with full LL and
+    // error recovery, which reports every syntax error with what was expected.
+    parser.reset();
+    tokens.seek(0);
+    sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(
+        [&builder](const antlr4::Token* t) { return builder.range(t); }));
     SyntaxErrorListener listener(diags, [&builder](const antlr4::Token* t) { return builder.range(t); });
-    if (!tree) {
-        // SLL could not decide (or the input has errors): reparse with full LL and recovery.
-        tokens.seek(0);
-        parser.reset();
-        sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-        parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(
-            [&builder](const antlr4::Token* t) { return builder.range(t); }));
-        parser.addErrorListener(&listener);
-        tree = parser.program();
-    }
-    return builder.build(tree);
+    parser.addErrorListener(&listener);
+    return builder.build(parser.program());
 }
 
 }  // namespace xdml::parse
