@@ -50,7 +50,9 @@ DQUOTE: '"' -> pushMode(STRING);
 DOC_COMMENT: '///' ~[\r\n]* -> channel(DOC);
 LINE_COMMENT: '//' ~[\r\n]* -> channel(HIDDEN);
 BLOCK_COMMENT: '/*' .*? '*/' -> channel(HIDDEN);
-UNTERMINATED_COMMENT: '/*' .*? EOF;
+// Only a '/*' with no '*/' after it: a non-greedy '.*? EOF' would be the longest match for
+// every block comment and win over BLOCK_COMMENT.
+UNTERMINATED_COMMENT: '/*' (~'*' | '*'+ ~[*/])* '*'* EOF;
 WS: [ \t\r\n\u000C]+ -> channel(HIDDEN);
 // Anything else is one bad character, reported by the parser bridge.
 BAD_CHAR: .;

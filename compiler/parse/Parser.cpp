@@ -10,6 +10,7 @@
 #include <antlr4-runtime.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 
@@ -72,10 +73,11 @@ std::string withoutUnderscores(std::string s) {
 
 class ModuleBuilder {
 public:
+    /// `text`: what ANTLR read (the file, malformed UTF-8 bytes replaced one for one).
     ModuleBuilder(const SourceManager& sources, FileId file, Diagnostics& diags,
-                  antlr4::CommonTokenStream& tokens)
+                  antlr4::CommonTokenStream& tokens, std::string_view text)
         : sources_(sources), file_(file), diags_(diags), tokens_(tokens),
-          offsets_(sources.text(file)) {}
+          offsets_(text) {}
 
     SourceRange range(const antlr4::Token* t) const {
         if (!t) return {};
@@ -559,7 +561,10 @@ private:
         if (operands.empty()) return invalid(ctx);
         ExprPtr left = addExpr(operands[0]);
         if (ops.size() > 1) {
-            diags_.error(range(ops[1]), "comparisons do not chain: write 'a < b and b < c'");
+            // The second comparison's left operand is the first comparison: point there.
+            SourceRange chain = range(operands[0]);
+            chain.endOffset = range(operands[1]).endOffset;
+            diags_.error(chain, "comparisons do not chain: write 'a < b and b < c'");
             return invalid(ctx);
         }
         if (ops.empty() || operands.size() < 2) return left;
@@ -800,6 +805,24 @@ private:
 };
 
 /// Lexer errors are reported by the bridge, never by ANTLR's console listener.
+/// The length of the well-formed UTF-8 sequence at `i`, or 0.
+std::size_t validUtf8Length(const std::string& s, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    uint32_t cp = c & (0xFF >> (n + 1));
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are malformed too.
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
 class SilentLexerErrors : public antlr4::BaseErrorListener {
 public:
     void syntaxError(antlr4::Recognizer*, antlr4::Token*, size_t, size_t, const std::string&,
@@ -809,7 +832,24 @@ public:
 }  // namespace
 
 std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, Diagnostics& diags) {
-    std::string_view text = sources.text(file);
+    // ANTLR decodes UTF-8 and throws on a malformed sequence: report the first one and give
+    // ANTLR a copy with each bad byte replaced by '?', so byte offsets stay the same.
+    std::string text(sources.text(file));
+    for (std::size_t i = 0, reported = 0; i < text.size();) {
+        std::size_t length = validUtf8Length(text, i);
+        if (length > 0) {
+            i += length;
+            continue;
+        }
+        if (!reported++) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
+            uint32_t at = static_cast<uint32_t>(i);
+            diags.error({sources.locAt(file, at), at + 1},
+                        std::string("invalid UTF-8 (byte ") + hex + "): XDML source files are UTF-8");
+        }
+        text[i++] = '?';
+    }
     antlr4::ANTLRInputStream input(text.data(), text.size());
     XdmlLexer lexer(&input);
     SilentLexerErrors silent;
@@ -818,7 +858,7 @@ std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, D
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
 
-    ModuleBuilder builder(sources, file, diags, tokens);
+    ModuleBuilder builder(sources, file, diags, tokens, text);
 
     // Lexical errors; bad characters are then hidden from the parser so one stray byte is
     // one error.

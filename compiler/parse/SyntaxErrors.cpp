@@ -60,6 +60,8 @@ std::string tokenName(std::size_t type) {
     case P::STR_END: return "'\"'";
     case P::STR_INTERP: return "'{'";
     case P::STR_NEWLINE: return "'\"'";
+    case P::LBRACE: return "'{'";  // braces carry lexer actions, so ANTLR has no literal name
+    case P::RBRACE: return "'}'";
     default: break;
     }
     std::string literal = vocabulary().getLiteralName(type);
@@ -104,6 +106,43 @@ std::string openBraceOf(antlr4::ParserRuleContext* ctx) {
     return "";
 }
 
+/// An unterminated string ends at the end of its line, taking with it whatever followed the
+/// missing quote (often a ';'). The syntax error that causes is a consequence, already
+/// reported as the unterminated string.
+bool followsUnterminatedString(antlr4::Parser* recognizer) {
+    Token* previous = recognizer->getTokenStream()->LT(-1);
+    return previous && previous->getType() == P::STR_NEWLINE;
+}
+
+/// Statements and handlers: the units that recovery skips whole.
+bool isItemRule(std::size_t rule) {
+    return rule == P::RuleStatement || rule == P::RuleHandler || rule == P::RuleFlowItem;
+}
+
+/// Consumes the rest of a statement or handler: through the next ';' or the end of the next
+/// balanced '{...}', whichever comes first. Stops before a '}' that closes the enclosing block,
+/// a declaration keyword or the end of the file. Returns whether it consumed anything.
+bool skipItem(antlr4::Parser* recognizer) {
+    int depth = 0;
+    bool consumed = false;
+    for (;;) {
+        std::size_t type = recognizer->getCurrentToken()->getType();
+        if (type == Token::EOF || startsDeclaration(type)) return consumed;
+        if (depth == 0 && type == P::RBRACE) return consumed;
+        recognizer->consume();
+        consumed = true;
+        if (type == P::LBRACE || type == P::STR_INTERP) ++depth;
+        else if (type == P::RBRACE && --depth == 0) return true;
+        else if (type == P::SEMI && depth == 0) return true;
+    }
+}
+
+/// A fn declaration whose body is a block, where its '= EXPR' should be.
+bool fnWithBlockBody(antlr4::Parser* recognizer) {
+    return recognizer->getContext()->getRuleIndex() == P::RuleFnDecl &&
+           recognizer->getCurrentToken()->getType() == P::LBRACE;
+}
+
 }  // namespace
 
 std::string describeToken(const Token* token) {
@@ -120,22 +159,54 @@ void SyntaxErrorStrategy::sync(antlr4::Parser* recognizer) {
     if (startsDeclaration(recognizer->getCurrentToken()->getType()) &&
         recognizer->getContext()->getRuleIndex() != P::RuleProgram)
         return;
+    // In a block's list of items, a token that cannot start one (a stray 'else') begins a
+    // broken item: skip all of it, rather than only the token, whose remains would misparse.
+    auto rule = recognizer->getContext()->getRuleIndex();
+    if ((rule == P::RuleBlock || rule == P::RuleFlowDecl) && !inErrorRecoveryMode(recognizer)) {
+        antlr4::atn::ATNState* state = recognizer->getATN().states[recognizer->getState()];
+        std::size_t kind = state->getStateType();
+        std::size_t la = recognizer->getCurrentToken()->getType();
+        if ((kind == antlr4::atn::ATNState::STAR_LOOP_ENTRY || kind == antlr4::atn::ATNState::STAR_LOOP_BACK) &&
+            la != Token::EOF && !recognizer->getATN().nextTokens(state).contains(la)) {
+            reportUnwantedToken(recognizer);
+            skipItem(recognizer);
+            return;
+        }
+    }
     DefaultErrorStrategy::sync(recognizer);
+}
+
+bool SyntaxErrorStrategy::singleTokenInsertion(antlr4::Parser* recognizer) {
+    // `fn f() -> T { ... }`: conjuring the '=' would misread the block as a record.
+    if (fnWithBlockBody(recognizer)) return false;
+    return DefaultErrorStrategy::singleTokenInsertion(recognizer);
+}
+
+void SyntaxErrorStrategy::recover(antlr4::Parser* recognizer, std::exception_ptr e) {
+    if (isItemRule(recognizer->getContext()->getRuleIndex()) && skipItem(recognizer)) return;
+    DefaultErrorStrategy::recover(recognizer, e);
 }
 
 void SyntaxErrorStrategy::reportNoViableAlternative(antlr4::Parser* recognizer,
                                                     const antlr4::NoViableAltException& e) {
+    if (followsUnterminatedString(recognizer)) return;
     Token* token = e.getOffendingToken();
     std::string msg = "unexpected " + describeToken(token) + "; expected " +
                       describeRule(recognizer->getContext()->getRuleIndex());
+    // `log` followed by anything but a string or '(' is a log statement without its text.
+    if (e.getStartToken() && e.getStartToken()->getType() == P::LOG && token != e.getStartToken())
+        msg = "a 'log' statement needs a string literal: log \"text {value}\";";
     recognizer->notifyErrorListeners(token, msg, std::make_exception_ptr(e));
 }
 
 void SyntaxErrorStrategy::reportInputMismatch(antlr4::Parser* recognizer,
                                               const antlr4::InputMismatchException& e) {
+    if (followsUnterminatedString(recognizer)) return;
     Token* token = e.getOffendingToken();
     std::string msg = "expected " + describeExpected(recognizer, e.getExpectedTokens()) +
                       ", found " + describeToken(token);
+    if (fnWithBlockBody(recognizer))
+        msg = "a fn's body is one expression: 'fn f(...) -> T = EXPR;' (a task has a block)";
     recognizer->notifyErrorListeners(token, msg, std::make_exception_ptr(e));
 }
 
@@ -148,6 +219,7 @@ void SyntaxErrorStrategy::reportFailedPredicate(antlr4::Parser* recognizer,
 void SyntaxErrorStrategy::reportUnwantedToken(antlr4::Parser* recognizer) {
     if (inErrorRecoveryMode(recognizer)) return;
     beginErrorCondition(recognizer);
+    if (followsUnterminatedString(recognizer)) return;
     Token* token = recognizer->getCurrentToken();
     std::string msg = "unexpected " + describeToken(token) + "; expected " +
                       describeExpected(recognizer, getExpectedTokens(recognizer));
@@ -157,6 +229,7 @@ void SyntaxErrorStrategy::reportUnwantedToken(antlr4::Parser* recognizer) {
 void SyntaxErrorStrategy::reportMissingToken(antlr4::Parser* recognizer) {
     if (inErrorRecoveryMode(recognizer)) return;
     beginErrorCondition(recognizer);
+    if (followsUnterminatedString(recognizer)) return;
     Token* token = recognizer->getCurrentToken();
     antlr4::misc::IntervalSet expected = getExpectedTokens(recognizer);
     std::string msg;

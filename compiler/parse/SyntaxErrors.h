@@ -19,6 +19,9 @@ public:
     explicit SyntaxErrorStrategy(TokenRange range) : range_(std::move(range)) {}
 
     void sync(antlr4::Parser* recognizer) override;
+    /// A broken statement or handler is skipped whole (through its ';' or its block), so that
+    /// its remaining words are not misread as further statements.
+    void recover(antlr4::Parser* recognizer, std::exception_ptr e) override;
 
 protected:
     void reportNoViableAlternative(antlr4::Parser* recognizer,
@@ -29,6 +32,7 @@ protected:
                                const antlr4::FailedPredicateException& e) override;
     void reportUnwantedToken(antlr4::Parser* recognizer) override;
     void reportMissingToken(antlr4::Parser* recognizer) override;
+    bool singleTokenInsertion(antlr4::Parser* recognizer) override;
 
 private:
     TokenRange range_;

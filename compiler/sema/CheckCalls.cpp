@@ -87,7 +87,7 @@ const Type* ExprChecker::checkCall(Expr* e) {
 const Type* ExprChecker::checkUserCall(Expr* e, const Decl* d) {
     TypeContext& types = ctx_.types();
     const std::string& name = d->name.text;
-    if (d->kind == DeclKind::Task) requirePure(e->callee->range, name, "is a task");
+    if (d->kind == DeclKind::Task) requirePure(e->callee->range, name, "is a task", "call it from a task or a flow");
     const std::size_t n = d->params.size();
     // Match positional, then named arguments to parameters.
     std::vector<Expr*> bound(n, nullptr);

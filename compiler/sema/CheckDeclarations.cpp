@@ -275,7 +275,8 @@ void checkArchitecture(SemaContext& ctx, Expr* e, const std::string& arch, const
         const Type* s = structure(info.input);
         if (s->kind == TypeKind::Tensor && s->dims.size() != 2)
             ctx.diags.error(e->range, "'cnn' needs a 2-D input, but " + toString(info.input) + " has " +
-                                          std::to_string(s->dims.size()) + " dimensions");
+                                          std::to_string(s->dims.size()) +
+                                          (s->dims.size() == 1 ? " dimension" : " dimensions"));
     }
 }
 
@@ -390,7 +391,8 @@ void checkRehearse(SemaContext& ctx, const Decl* d, const Type* element) {
     if (auto* p = props["select"]) {
         std::string select = wordProperty(ctx, p, {"reservoir", "balanced", "recent"});
         const Type* s = structure(element);
-        if (select == "balanced" && s->kind == TypeKind::Record && !s->field("y"))
+        // Only a record can carry the label: any other element type has none to balance.
+        if (select == "balanced" && s->kind != TypeKind::Error && (s->kind != TypeKind::Record || !s->field("y")))
             ctx.diags.error(p->value->range, "'balanced' keeps classes balanced, but " + toString(element) + " has no label field 'y'");
     }
     if (auto* p = props["mix"]) {

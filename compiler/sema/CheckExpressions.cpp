@@ -44,6 +44,13 @@ void ExprChecker::declare(const Name& name, const Type* type, bool isItem, bool 
     if (isLet) scope.lets.push_back(name.text);
 }
 
+void ExprChecker::declareParams(const std::vector<ast::Param>& params, const Type* fn) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (!scopes_.empty() && scopes_.back().locals.count(params[i].name.text)) continue;
+        declare(params[i].name, fn && i < fn->params.size() ? fn->params[i] : ctx_.types().error(), true);
+    }
+}
+
 Local* ExprChecker::findLocal(const std::string& name) {
     for (auto s = scopes_.rbegin(); s != scopes_.rend(); ++s) {
         auto it = s->locals.find(name);
@@ -62,9 +69,10 @@ std::vector<std::string> ExprChecker::visibleNames() const {
     return names;
 }
 
-void ExprChecker::requirePure(const SourceRange& at, const std::string& what, const std::string& why) {
+void ExprChecker::requirePure(const SourceRange& at, const std::string& what, const std::string& why,
+                              const std::string& hint) {
     if (pureContext.empty()) return;
-    ctx_.diags.error(at, pureContext + " must be pure: '" + what + "' " + why + " (use a task)");
+    ctx_.diags.error(at, pureContext + " must be pure: '" + what + "' " + why + " (" + hint + ")");
 }
 
 void ExprChecker::reportMismatch(const SourceRange& at, const Type* from, const Type* to,
@@ -151,7 +159,7 @@ const Type* ExprChecker::checkIdent(Expr* e, bool asCallee) {
         case DeclKind::Fn:
         case DeclKind::Task:
             if (!asCallee && d->kind == DeclKind::Task)
-                requirePure(e->range, name, "is a task");
+                requirePure(e->range, name, "is a task", "call it from a task or a flow");
             return d->resolved ? d->resolved : types.error();
         case DeclKind::Stream:
             requirePure(e->range, name, "is a stream, whose contents change as the flow runs");
@@ -420,7 +428,8 @@ const Type* ExprChecker::checkIndex(Expr* e) {
     }
     if (e->slices.size() > s->dims.size()) {
         ctx_.diags.error(e->range, std::to_string(e->slices.size()) + " indexes for " + toString(base) + ", which has " +
-                                       std::to_string(s->dims.size()) + " dimensions");
+                                       std::to_string(s->dims.size()) +
+                                       (s->dims.size() == 1 ? " dimension" : " dimensions"));
         return types.error();
     }
     std::vector<int64_t> dims;
@@ -449,6 +458,12 @@ const Type* ExprChecker::checkIndex(Expr* e) {
             continue;  // an index drops its dimension
         }
         int64_t hi = bound(item.hi, size, hiKnown);
+        if (loKnown && hiKnown && lo > hi && lo >= 0) {
+            ctx_.diags.error(item.range, "slice " + std::to_string(lo) + ":" + std::to_string(hi) +
+                                             " is reversed: its start comes after its end");
+            ok = false;
+            continue;
+        }
         if ((loKnown && lo < 0) || (hiKnown && hi < 0) || (loKnown && hiKnown && lo > hi) ||
             (hiKnown && size != kUnknownDim && hi > size)) {
             ctx_.diags.error(item.range, "slice " + std::to_string(lo) + ":" + std::to_string(hi) +

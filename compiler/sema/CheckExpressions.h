@@ -34,6 +34,9 @@ public:
     void popScope(bool warnUnusedLets = false);
     /// Declares a local; a second one of the same name in one scope is an error.
     void declare(const ast::Name& name, const Type* type, bool isItem, bool isLet = false);
+    /// Declares a fn's or task's parameters, typed by its signature `fn`. A repeated name was
+    /// reported with the signature, so it is skipped here.
+    void declareParams(const std::vector<ast::Param>& params, const Type* fn);
 
     /// The expression's type (also stored in e->type). Never null; Error when it has none.
     const Type* check(ast::Expr* e);
@@ -61,7 +64,8 @@ private:
     /// A type argument (`noise(Frame, i)`): the named type, or null after reporting.
     const Type* typeArgument(ast::Expr* e, const std::string& callee);
     /// Reports an impure use when only pure expressions are allowed.
-    void requirePure(const SourceRange& at, const std::string& what, const std::string& why);
+    void requirePure(const SourceRange& at, const std::string& what, const std::string& why,
+                     const std::string& hint = "use a task");
     /// The common type of two branches or list items, or null.
     const Type* join(const Type* a, const Type* b);
     /// Result of an arithmetic or comparison operator; null when not defined.

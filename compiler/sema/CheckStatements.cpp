@@ -16,8 +16,7 @@ public:
 
     void checkTask() {
         const Type* fn = owner_->resolved;
-        for (std::size_t i = 0; i < owner_->params.size(); ++i)
-            exprs_.declare(owner_->params[i].name, fn && i < fn->params.size() ? fn->params[i] : ctx_.types().error(), true);
+        exprs_.declareParams(owner_->params, fn);
         if (owner_->policy) checkPolicyRef(ctx_, *owner_->policy);
         returnType_ = fn ? fn->element : ctx_.types().error();
         exprs_.pushScope();
@@ -273,8 +272,7 @@ void checkFn(SemaContext& ctx, const Decl* d) {
     ExprChecker checker(ctx);
     checker.pureContext = "fn '" + d->name.text + "'";
     const Type* fn = d->resolved;
-    for (std::size_t i = 0; i < d->params.size(); ++i)
-        checker.declare(d->params[i].name, fn && i < fn->params.size() ? fn->params[i] : ctx.types().error(), true);
+    checker.declareParams(d->params, fn);
     const Type* t = checker.check(d->value.get());
     if (fn && d->value) checker.reportMismatch(d->value->range, t, fn->element, "");
 }

@@ -306,7 +306,8 @@ Mismatch assignable(const Type* from, const Type* to) {
 std::string withArticle(const Type* t) {
     std::string s = toString(t);
     if (s.empty()) return s;
-    if (t->kind == TypeKind::Record || t->kind == TypeKind::Function) return s;
+    // Records and functions read as their spelling; `bytes` is a plural ("expects bytes").
+    if (t->kind == TypeKind::Record || t->kind == TypeKind::Function || t->kind == TypeKind::Bytes) return s;
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
     bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
     return (vowel ? "an " : "a ") + s;

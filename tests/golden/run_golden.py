@@ -45,6 +45,8 @@ def run_case(xdmlc, path, update, timeout):
         problems.append(f"crashed or failed internally (exit {proc.returncode})")
 
     expects = [EXPECT.match(l) for l in lines]
+    problems += [f"unreadable expect line (want '// expect: LINE[:COL] error|warning: ...'): {l}"
+                 for l, m in zip(lines, expects) if l.startswith("// expect:") and not m]
     expects = [m for m in expects if m]
     for m in expects:
         line, col, kind = m.group(1), m.group(2), m.group(3)
