@@ -70,10 +70,20 @@ std::string Diagnostics::renderOne(const Diagnostic& d, bool color) const {
         << bold << d.message << reset << '\n';
     if (d.range.valid()) {
         std::string_view line = sources_.lineText(d.range.begin);
-        std::string shown, caret;
-        // Tabs are kept in the caret line so the caret lines up under the source.
-        for (std::size_t i = 0; i < line.size(); ++i) shown += line[i];
         std::size_t col = d.range.begin.col - 1;
+        // A very long line is shown as a window around the caret.
+        constexpr std::size_t kWindow = 100;
+        std::size_t from = 0;
+        std::string prefix, suffix;
+        if (line.size() > 2 * kWindow) {
+            from = col > kWindow / 2 ? col - kWindow / 2 : 0;
+            if (from > 0) prefix = "...";
+            if (from + kWindow < line.size()) suffix = "...";
+            line = line.substr(from, kWindow);
+            col -= from;
+        }
+        std::string caret(prefix.size(), ' ');
+        // Tabs are kept in the caret line so the caret lines up under the source.
         for (std::size_t i = 0; i < col && i < line.size(); ++i) caret += line[i] == '\t' ? '\t' : ' ';
         std::size_t width = 1;
         if (d.range.endOffset > d.range.begin.offset) {
@@ -83,15 +93,19 @@ std::string Diagnostics::renderOne(const Diagnostic& d, bool color) const {
         }
         caret += '^';
         caret.append(width - 1, '~');
-        out << "  " << shown << '\n'
+        out << "  " << prefix << line << suffix << '\n'
             << "  " << (color ? "\033[1;32m" : "") << caret << reset << '\n';
     }
     for (const Diagnostic& n : d.notes) out << renderOne(n, color);
     return out.str();
 }
 
-void Diagnostics::render(std::ostream& out, bool color) const {
-    for (const Diagnostic& d : sorted()) out << renderOne(d, color);
+void Diagnostics::render(std::ostream& out, bool color, std::size_t limit) const {
+    std::vector<Diagnostic> all = sorted();
+    std::size_t shown = limit == 0 ? all.size() : std::min(limit, all.size());
+    for (std::size_t i = 0; i < shown; ++i) out << renderOne(all[i], color);
+    if (shown < all.size())
+        out << "... " << all.size() - shown << " more diagnostics not shown (--max-errors 0 shows them all)\n";
 }
 
 std::size_t editDistance(const std::string& a, const std::string& b) {

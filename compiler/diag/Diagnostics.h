@@ -35,8 +35,9 @@ public:
 
     /// Diagnostics sorted by file and position (stable for equal positions), duplicates dropped.
     std::vector<Diagnostic> sorted() const;
-    /// Renders `file:line:col: severity: message`, the source line and a caret under the range.
-    void render(std::ostream& out, bool color) const;
+    /// Renders `file:line:col: severity: message`, the source line and a caret under the range;
+    /// at most `limit` diagnostics (0: all), then a line saying how many were left out.
+    void render(std::ostream& out, bool color, std::size_t limit = 0) const;
     std::string renderOne(const Diagnostic& d, bool color) const;
 
 private:

@@ -805,6 +805,12 @@ private:
 };
 
 /// Lexer errors are reported by the bridge, never by ANTLR's console listener.
+std::string hexByte(unsigned char c) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02X", c);
+    return hex;
+}
+
 /// The length of the well-formed UTF-8 sequence at `i`, or 0.
 std::size_t validUtf8Length(const std::string& s, std::size_t i) {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -868,7 +874,7 @@ std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, D
         case XdmlLexer::BAD_CHAR: {
             std::string ch = t->getText();
             std::string shown = (ch.size() == 1 && static_cast<unsigned char>(ch[0]) < 0x20)
-                                    ? "\\x" + std::to_string(static_cast<unsigned char>(ch[0]))
+                                    ? hexByte(static_cast<unsigned char>(ch[0]))
                                     : ch;
             diags.error(builder.range(t), "unexpected character '" + shown + "'");
             if (token) token->setChannel(antlr4::Token::HIDDEN_CHANNEL);

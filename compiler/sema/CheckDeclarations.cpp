@@ -84,14 +84,25 @@ void checkTypeDecls(SemaContext& ctx) {
         const Type* underlying = ctx.resolveType(d->type.get());
         const_cast<Type*>(d->resolved)->element = underlying;
     }
+    // Each nominal type names one other type: follow the chains once (linear in the number of
+    // types), reporting every type on a cycle.
+    enum class Visit { New, OnPath, Done };
+    std::map<const Type*, Visit> state;
     for (const Decl* d : decls) {
-        std::set<const Type*> seen;
+        std::vector<const Type*> path;
         const Type* t = d->resolved;
-        while (t && t->kind == TypeKind::Nominal && seen.insert(t).second) t = t->element;
-        if (t && t->kind == TypeKind::Nominal && t == d->resolved) {
-            ctx.diags.error(d->name.range, "type '" + d->name.text + "' is defined in terms of itself");
-            const_cast<Type*>(d->resolved)->element = types.error();
+        while (t && t->kind == TypeKind::Nominal && state[t] == Visit::New) {
+            state[t] = Visit::OnPath;
+            path.push_back(t);
+            t = t->element;
         }
+        if (t && t->kind == TypeKind::Nominal && state[t] == Visit::OnPath) {
+            // One error per cycle, at the type where the walk met it; all of it becomes an error type.
+            ctx.diags.error(t->decl->name.range, "type '" + t->name + "' is defined in terms of itself");
+            for (auto it = std::find(path.begin(), path.end(), t); it != path.end(); ++it)
+                const_cast<Type*>(*it)->element = types.error();
+        }
+        for (const Type* p : path) state[p] = Visit::Done;
     }
 }
 
