@@ -12,6 +12,8 @@ packages=(
   llvm-19-dev libzstd-dev libboost-graph-dev libtorch-dev libopenblas0-pthread libsqlite3-dev
   # tests, CLI, JSON, streams
   catch2 libcli11-dev nlohmann-json3-dev libzmq3-dev
+  # tests: Graphviz renders --emit=dot; jsonschema validates plans
+  graphviz python3-jsonschema
 )
 
 missing=()

@@ -23,7 +23,12 @@ void checkProgram(CheckedProgram& program, Diagnostics& diags) {
 
 void declareGlobals(SemaContext& ctx) {
     CheckedProgram& p = ctx.program;
-    for (auto& module : p.modules) {
+    // The main file's own declarations come after everything it imports (its imports stand at
+    // its top), so a clash between the two is reported in the main file, the one being edited.
+    std::vector<Module*> order;
+    for (std::size_t i = 1; i < p.modules.size(); ++i) order.push_back(p.modules[i].get());
+    if (!p.modules.empty()) order.push_back(p.modules.front().get());
+    for (Module* module : order) {
         for (auto& d : module->decls) {
             if (d->kind == DeclKind::Import) {
                 if (!d->modulePath.empty()) {
@@ -172,7 +177,9 @@ ConstValue SemaContext::constValue(const Decl* decl) {
     evaluating.insert(decl);
     ExprChecker checker(*this);
     checker.pureContext = "const '" + decl->name.text + "'";
+    const std::size_t errorsBefore = diags.errorCount();
     const Type* t = checker.check(decl->value.get());
+    const bool valueHasErrors = diags.errorCount() > errorsBefore;
     if (decl->type) {
         const Type* declared = resolveType(decl->type.get());
         if (assignable(t, declared) != Mismatch::None)
@@ -181,7 +188,9 @@ ConstValue SemaContext::constValue(const Decl* decl) {
     }
     const_cast<Decl*>(decl)->resolved = t;
     ConstValue v = evaluate(decl->value.get());
-    if (!v.known() && t->kind != TypeKind::Error && decl->value && decl->value->kind != ExprKind::Invalid)
+    // A value already reported (an effect, a type error) is not reported again as unknown.
+    if (!v.known() && !valueHasErrors && t->kind != TypeKind::Error && decl->value &&
+        decl->value->kind != ExprKind::Invalid)
         diags.error(decl->value->range, "const '" + decl->name.text + "' must be computable when the flow is compiled");
     if (v.kind == ConstValue::Kind::Int && t->kind == TypeKind::Float) {
         v.kind = ConstValue::Kind::Float;
@@ -304,6 +313,18 @@ bool SemaContext::expectType(const Expr* e, const Type* expected, const std::str
     if (assignable(t, expected) == Mismatch::None) return true;
     diags.error(e->range, "'" + what + "' expects " + withArticle(expected) + ", got " + toString(t));
     return false;
+}
+
+}  // namespace xdml::sema
+
+namespace xdml::sema {
+
+ConstValue evaluateConstant(const CheckedProgram& program, const ast::Expr* e) {
+    // Every const was evaluated while checking: this reads program.constants, writes nothing.
+    SourceManager noSources;
+    Diagnostics scratch(noSources);
+    SemaContext ctx(const_cast<CheckedProgram&>(program), scratch);
+    return ctx.evaluate(e);
 }
 
 }  // namespace xdml::sema

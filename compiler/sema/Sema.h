@@ -74,3 +74,9 @@ struct CheckedProgram {
 void checkProgram(CheckedProgram& program, Diagnostics& diags);
 
 }  // namespace xdml::sema
+
+namespace xdml::sema {
+/// The compile-time value of `e` in a checked program (literals, consts, arithmetic), or
+/// Unknown when it is not a constant.
+ConstValue evaluateConstant(const CheckedProgram& program, const ast::Expr* e);
+}  // namespace xdml::sema

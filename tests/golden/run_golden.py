@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Golden-test driver for xdmlc.
 
-Each case is a `.xdml` file. Its first line may name the command, LLVM-style:
+Each case is a `.xdml` file. Its `// RUN:` lines name the commands, LLVM-style:
     // RUN: build --emit=ast
-(default: `check`). The driver runs `xdmlc <command> <file>` from the case's folder and
+(default: `check`); with several, each output is headed by its command line. The driver runs `xdmlc <command> <file>` from the case's folder and
 compares standard output, standard error and the exit status with `<case>.expected` beside it.
 Inline `// expect: LINE[:COL] error|warning: ...` lines (the shared examples' form) are checked
 as well: a diagnostic of that kind must be reported at that place, and the exit status must
@@ -26,23 +26,26 @@ def run_case(xdmlc, path, update, timeout):
     folder, name = os.path.split(path)
     with open(path, encoding="utf-8", errors="replace") as f:
         lines = f.read().splitlines()
-    command = ["check"]
-    if lines:
-        m = RUN.match(lines[0])
-        if m:
-            command = m.group(1).split()
-    args = [os.path.abspath(xdmlc)] + command + [name]
-    try:
-        proc = subprocess.run(args, cwd=folder or ".", capture_output=True, timeout=timeout,
-                              env=dict(os.environ, NO_COLOR="1"))
-    except subprocess.TimeoutExpired:
-        return False, f"timed out after {timeout}s"
-    out = proc.stdout.decode("utf-8", "replace")
-    err = proc.stderr.decode("utf-8", "replace")
-    actual = out + err + f"exit: {proc.returncode}\n"
+    commands = [RUN.match(l).group(1).split() for l in lines if RUN.match(l)] or [["check"]]
+    actual = ""
+    returncode = 0
+    err = ""
+    for command in commands:
+        args = [os.path.abspath(xdmlc)] + command + [name]
+        try:
+            proc = subprocess.run(args, cwd=folder or ".", capture_output=True, timeout=timeout,
+                                  env=dict(os.environ, NO_COLOR="1"))
+        except subprocess.TimeoutExpired:
+            return False, f"timed out after {timeout}s"
+        out = proc.stdout.decode("utf-8", "replace")
+        err += proc.stderr.decode("utf-8", "replace")
+        if len(commands) > 1:
+            actual += "$ xdmlc " + " ".join(command) + "\n"
+        actual += out + proc.stderr.decode("utf-8", "replace") + f"exit: {proc.returncode}\n"
+        returncode = max(returncode, proc.returncode) if proc.returncode >= 0 else proc.returncode
     problems = []
-    if proc.returncode < 0 or proc.returncode > 2:
-        problems.append(f"crashed or failed internally (exit {proc.returncode})")
+    if returncode < 0 or returncode > 2:
+        problems.append(f"crashed or failed internally (exit {returncode})")
 
     expects = [EXPECT.match(l) for l in lines]
     problems += [f"unreadable expect line (want '// expect: LINE[:COL] error|warning: ...'): {l}"
@@ -56,8 +59,8 @@ def run_case(xdmlc, path, update, timeout):
                     for l in err.splitlines())
         if not found:
             problems.append(f"no {kind} reported at {line}{':' + col if col else ''}")
-    if any(m.group(3) == "error" for m in expects) and proc.returncode != 1:
-        problems.append(f"exit status {proc.returncode}, expected 1")
+    if any(m.group(3) == "error" for m in expects) and returncode != 1:
+        problems.append(f"exit status {returncode}, expected 1")
 
     expected_path = os.path.splitext(path)[0] + ".expected"
     if update:

@@ -1,12 +1,17 @@
 // main.cpp — the xdmlc command: a thin face over the compiler stages; no logic of its own.
 #include "ast/AstPrinter.h"
 #include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "ir/Printer.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
 
 #include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
 #include <malloc.h>
+#include <sstream>
 #include <unistd.h>
 
 using namespace xdml;
@@ -18,6 +23,7 @@ enum ExitCode { kOk = 0, kInputErrors = 1, kMisuse = 2, kInternal = 3 };
 struct Common {
     std::string color = "auto";
     bool werror = false;
+    std::size_t maxErrors = 100;
 };
 
 bool useColor(const Common& c) {
@@ -31,9 +37,10 @@ std::string plural(std::size_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-/// Compiles one file, prints its diagnostics; returns the exit code.
+/// Compiles one file and, when it checked without errors, runs `onSuccess` (which may report
+/// more); prints every diagnostic; returns the exit code.
 int compileAndReport(const std::string& path, const Common& common, bool check,
-                     const std::function<void(const sema::CheckedProgram&)>& onSuccess) {
+                     const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess) {
     SourceManager sources;
     Diagnostics diags(sources);
     std::unique_ptr<sema::CheckedProgram> program;
@@ -43,19 +50,19 @@ int compileAndReport(const std::string& path, const Common& common, bool check,
             driver::FrontendOptions options;
             options.check = check;
             program = driver::compile(path, sources, diags, options);
+            if (program && !diags.hasErrors() && !(common.werror && diags.warningCount() > 0))
+                code = onSuccess(*program, diags);
         } catch (const std::exception& e) {
             std::cerr << "xdmlc: internal error while compiling " << path << ": " << e.what() << "\n"
                       << "xdmlc: please report this with the input file\n";
             code = kInternal;
         }
     });
-    if (code != kOk) return code;
-    if (!program) {
+    if (!program && code == kOk) {
         std::cerr << "xdmlc: error: cannot read '" << path << "'\n";
         return kMisuse;
     }
-    diags.render(std::cerr, useColor(common));
-    bool failed = diags.hasErrors() || (common.werror && diags.warningCount() > 0);
+    diags.render(std::cerr, useColor(common), common.maxErrors);
     if (diags.errorCount() || diags.warningCount()) {
         std::string summary = path + ": ";
         if (diags.errorCount()) summary += plural(diags.errorCount(), "error");
@@ -63,8 +70,8 @@ int compileAndReport(const std::string& path, const Common& common, bool check,
         if (diags.warningCount()) summary += plural(diags.warningCount(), "warning");
         std::cerr << summary << "\n";
     }
-    if (failed) return kInputErrors;
-    onSuccess(*program);
+    if (code != kOk) return code;
+    if (diags.hasErrors() || (common.werror && diags.warningCount() > 0)) return kInputErrors;
     return kOk;
 }
 
@@ -83,6 +90,12 @@ int main(int argc, char** argv) {
         "  xdmlc check examples/ssx.xdml            check a flow; errors point at the source\n"
         "  xdmlc check a.xdml b.xdml                check several files\n"
         "  xdmlc build examples/ssx.xdml --emit=ast print the syntax tree\n"
+        "  xdmlc build examples/pipeline4.xdml --emit=plan -O2 -o plan.json\n"
+        "                                           the optimized plan, as JSON\n"
+        "  xdmlc build examples/pipeline4.xdml --emit=dot | dot -Tsvg > flow.svg\n"
+        "                                           the dataflow graph, one cluster per site\n"
+        "  xdmlc build F --emit=ir -O2 --print-after place-tasks --verify-each\n"
+        "                                           watch the passes work\n"
         "\n"
         "Exit status: 0 no errors, 1 errors in the input, 2 misuse of the command.\n"
         "Language reference: docs/language.md");
@@ -91,6 +104,8 @@ int main(int argc, char** argv) {
         sub->add_option("--color", common.color, "Color diagnostics: auto, always or never")
             ->check(CLI::IsMember({"auto", "always", "never"}));
         sub->add_flag("--Werror", common.werror, "Treat warnings as errors");
+        sub->add_option("--max-errors", common.maxErrors, "Show at most this many diagnostics (0: all)")
+            ->capture_default_str();
     };
 
     std::vector<std::string> checkFiles;
@@ -98,10 +113,20 @@ int main(int argc, char** argv) {
     check->add_option("files", checkFiles, "The .xdml files to check")->required()->check(CLI::ExistingFile);
     addCommon(check);
 
-    std::string buildFile, emit = "ast", output;
+    std::string buildFile, emit = "plan", output, flowName;
+    int optLevel = 2;
+    std::vector<std::string> disabledPasses, printAfter;
+    bool verifyEach = false;
     CLI::App* build = app.add_subcommand("build", "Compile a flow and emit a stage's output");
     build->add_option("file", buildFile, "The .xdml file")->required()->check(CLI::ExistingFile);
-    build->add_option("--emit", emit, "What to emit: ast")->check(CLI::IsMember({"ast"}));
+    build->add_option("--emit", emit, "What to emit: ast, ir, dot or plan (JSON; the default)")
+        ->check(CLI::IsMember({"ast", "ir", "dot", "plan"}));
+    build->add_option("-O", optLevel, "Optimization level: -O0 (required passes only) or -O2 (all; the default)")
+        ->check(CLI::IsMember({0, 1, 2}));
+    build->add_option("--flow", flowName, "Compile only this flow");
+    build->add_option("--disable-pass", disabledPasses, "Skip this pass (repeatable)");
+    build->add_option("--print-after", printAfter, "Print the IR after this pass (repeatable), to standard error");
+    build->add_flag("--verify-each", verifyEach, "Verify the IR after every pass");
     build->add_option("-o,--output", output, "Write to this file instead of standard output");
     addCommon(build);
 
@@ -115,26 +140,69 @@ int main(int argc, char** argv) {
     if (*check) {
         int worst = kOk;
         for (const std::string& file : checkFiles) {
-            int code = compileAndReport(file, common, true, [&](const sema::CheckedProgram&) {
+            int code = compileAndReport(file, common, true, [&](const sema::CheckedProgram&, Diagnostics&) {
                 std::cout << file << ": ok\n";
+                return static_cast<int>(kOk);
             });
             worst = std::max(worst, code);
         }
         return worst;
     }
     if (*build) {
-        return compileAndReport(buildFile, common, true, [&](const sema::CheckedProgram& program) {
-            std::ofstream file;
-            std::ostream* out = &std::cout;
-            if (!output.empty()) {
-                file.open(output);
-                if (!file) {
-                    std::cerr << "xdmlc: error: cannot write '" << output << "'\n";
-                    return;
-                }
-                out = &file;
+        for (const std::string& name : disabledPasses) {
+            const passes::Pass* pass = passes::findPass(name);
+            if (!pass || pass->required) {
+                std::string known;
+                for (const passes::Pass& p : passes::allPasses())
+                    if (!p.required) known += (known.empty() ? "" : ", ") + std::string(p.name);
+                std::cerr << "xdmlc: error: " << (pass ? "pass '" + name + "' is required and cannot be disabled"
+                                                       : "unknown pass '" + name + "'")
+                          << "; passes that can be disabled: " << known << "\n";
+                return kMisuse;
             }
-            for (const auto& module : program.modules) ast::printModule(*out, *module);
+        }
+        for (const std::string& name : printAfter)
+            if (!passes::findPass(name)) {
+                std::cerr << "xdmlc: error: unknown pass '" << name << "'\n";
+                return kMisuse;
+            }
+        return compileAndReport(buildFile, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
+            if (emit != "ast" && !flowName.empty()) {
+                auto it = program.globals.find(flowName);
+                if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
+                    std::cerr << "xdmlc: error: no flow named '" << flowName << "'\n";
+                    return static_cast<int>(kMisuse);
+                }
+            }
+            std::ostringstream text;
+            if (emit == "ast") {
+                for (const auto& module : program.modules) ast::printModule(text, *module);
+            } else {
+                ir::FlowIR flow = ir::lowerToIR(program, diags, flowName);
+                passes::PipelineOptions options;
+                options.optLevel = optLevel;
+                options.disabled = {disabledPasses.begin(), disabledPasses.end()};
+                options.printAfter = {printAfter.begin(), printAfter.end()};
+                options.verifyEach = verifyEach;
+                options.printTo = &std::cerr;
+                bool wellFormed = passes::runPipeline(flow, diags, options);
+                if (!wellFormed) return static_cast<int>(kInternal);
+                if (diags.hasErrors()) return static_cast<int>(kInputErrors);
+                if (emit == "ir") ir::printIR(text, flow);
+                else if (emit == "dot") ir::printDot(text, flow);
+                else text << plan::planJson(flow).dump(2) << "\n";
+            }
+            if (output.empty()) {
+                std::cout << text.str();
+                return static_cast<int>(kOk);
+            }
+            std::ofstream file(output);
+            file << text.str();
+            if (!file) {
+                std::cerr << "xdmlc: error: cannot write '" << output << "'\n";
+                return static_cast<int>(kMisuse);
+            }
+            return static_cast<int>(kOk);
         });
     }
     return kOk;

@@ -1,0 +1,693 @@
+// Lower.cpp — checked AST to dataflow IR: one node per stream, catalog and model; per handler
+// a trigger, and a node per call, expression, effect and structured statement of its body.
+#include "ir/Lower.h"
+
+#include "ast/AstPrinter.h"
+#include "sema/Types.h"
+
+#include <algorithm>
+
+namespace xdml::ir {
+
+using namespace ast;
+using sema::Type;
+using sema::TypeKind;
+
+uint64_t bytesOf(const Type* t) {
+    constexpr uint64_t kUnknownDimEstimate = 64;  // a `?` dimension, until run time tells
+    t = sema::structure(t);
+    if (!t) return 0;
+    switch (t->kind) {
+    case TypeKind::Bool: return 1;
+    case TypeKind::F32: return 4;
+    case TypeKind::Int: case TypeKind::Float: case TypeKind::Duration: case TypeKind::Bytes:
+    case TypeKind::Bandwidth:
+        return 8;
+    case TypeKind::String: return 32;
+    case TypeKind::Path: return 64;
+    case TypeKind::Tensor: {
+        uint64_t n = 1;
+        for (int64_t d : t->dims) n *= d == sema::kUnknownDim ? kUnknownDimEstimate : static_cast<uint64_t>(d);
+        switch (t->elem) {
+        case sema::ElemType::F64: case sema::ElemType::I64: return n * 8;
+        case sema::ElemType::F32: case sema::ElemType::I32: return n * 4;
+        case sema::ElemType::U16: return n * 2;
+        default: return n;
+        }
+    }
+    case TypeKind::Record: {
+        uint64_t n = 0;
+        for (const sema::Field& f : t->fields) n += bytesOf(f.type);
+        return n;
+    }
+    case TypeKind::List: return 16 * bytesOf(t->element);
+    case TypeKind::Optional: return 1 + bytesOf(t->element);
+    default: return 0;
+    }
+}
+
+namespace {
+
+std::string shortText(const Expr& e) {
+    std::string s = printExpr(e);
+    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+class Lowering {
+public:
+    Lowering(const sema::CheckedProgram& program, Diagnostics& diags) : p_(program), diags_(diags) {}
+
+    FlowIR run(const std::string& flowName) {
+        ir_.program = &p_;
+        if (!p_.modules.empty()) ir_.file = p_.modules.front()->path;
+        declareSites();
+        declareShared();
+        for (const Decl* flow : declsOf(DeclKind::Flow))
+            if (flowName.empty() || flow->name.text == flowName) lowerFlow(*flow);
+        placeEmitFedStreams();
+        return std::move(ir_);
+    }
+
+private:
+    std::vector<const Decl*> declsOf(DeclKind kind) const {
+        std::vector<const Decl*> out;
+        for (const auto& m : p_.modules)
+            for (const auto& d : m->decls)
+                if (d->kind == kind && !d->name.text.empty()) out.push_back(d.get());
+        return out;
+    }
+
+    void declareSites() {
+        for (const Decl* d : declsOf(DeclKind::Site)) {
+            const sema::SiteInfo& info = p_.sites.at(d);
+            ir_.sites.push_back({d->name.text, info.cores, info.gpus, info.memory, info.storage, false});
+        }
+        if (ir_.sites.empty()) {
+            // cores 0: all of the machine the flow runs on (the plan must not depend on where it
+            // was compiled).
+            Site local{"local", 0, 0, 0, 0, true};
+            ir_.sites.push_back(local);
+        }
+        ir_.homeSite = ir_.sites.front().name;
+        for (const Decl* d : declsOf(DeclKind::Link)) {
+            Link l{d->name.text, d->to.text, 0, 0, d->bidirectional};
+            if (d->properties)
+                for (const Property& prop : d->properties->properties) {
+                    if (prop.key.text == "bandwidth") l.bandwidth = prop.value->floatValue;
+                    if (prop.key.text == "latency") l.latency = prop.value->floatValue;
+                }
+            ir_.links.push_back(l);
+        }
+    }
+
+    /// Streams, catalogs and models: one node each, shared by every handler.
+    void declareShared() {
+        for (const Decl* d : declsOf(DeclKind::Stream)) {
+            const sema::StreamInfo& info = p_.streams.at(d);
+            Node n;
+            n.kind = NodeKind::Source;
+            n.label = d->name.text;
+            n.where = d->name.range;
+            n.type = info.element;
+            n.bytes = bytesOf(info.element);
+            n.decl = d;
+            if (d->site) {
+                n.site = d->site->text;
+                n.siteFixed = true;
+                n.placement.reason = "declared 'at " + n.site + "'";
+            } else if (info.source != sema::StreamSource::Emit) {
+                n.site = ir_.homeSite;
+                n.siteFixed = true;
+                n.placement.reason = "its items arrive at the home site";
+            }
+            const std::string name = n.label;
+            ir_.streams[name] = ir_.add(std::move(n));
+        }
+        for (const Decl* d : declsOf(DeclKind::Catalog)) {
+            Node n;
+            n.kind = NodeKind::Catalog;
+            n.label = d->name.text;
+            n.where = d->name.range;
+            n.type = d->resolved;
+            n.decl = d;
+            n.site = ir_.homeSite;
+            n.siteFixed = true;
+            n.placement.reason = "catalogs live in the run's work directory, at the home site";
+            const std::string name = n.label;
+            ir_.catalogs[name] = ir_.add(std::move(n));
+        }
+        for (const Decl* d : declsOf(DeclKind::Model)) {
+            Node n;
+            n.kind = NodeKind::Model;
+            n.label = d->name.text;
+            n.where = d->name.range;
+            n.decl = d;
+            n.site = ir_.homeSite;
+            n.siteFixed = true;
+            n.placement.reason = "the home site";
+            if (d->properties)
+                for (const Property& prop : d->properties->properties)
+                    if (prop.key.text == "at" && prop.value->kind == ExprKind::Ident) {
+                        n.site = prop.value->text;
+                        n.placement.reason = "declared 'at: " + n.site + "'";
+                    }
+            const std::string name = n.label;
+            ir_.models[name] = ir_.add(std::move(n));
+        }
+    }
+
+    // ------------------------------------------------------------ policies
+
+    void addClauses(ResolvedPolicy& out, const PolicyRef* ref) {
+        if (!ref) return;
+        auto put = [&](const Property& prop, const std::string& origin) {
+            out[prop.key.text] = Clause{printExpr(*prop.value), prop.value->range, origin, prop.value.get()};
+        };
+        if (ref->name) {
+            auto it = p_.globals.find(ref->name->text);
+            if (it == p_.globals.end()) return;
+            auto pol = p_.policies.find(it->second);
+            if (pol == p_.policies.end()) return;
+            for (const auto& [key, prop] : pol->second.clauses) put(*prop, "policy '" + ref->name->text + "'");
+        } else if (ref->inlineClauses) {
+            for (const Property& prop : ref->inlineClauses->properties) put(prop, "inline policy");
+        }
+    }
+
+    /// The limit of `key` in a merged policy, with its expression, or 0.
+    static int64_t limitOf(const ResolvedPolicy& policy, const std::string& key, const Expr** at) {
+        auto it = policy.find("limit");
+        if (it == policy.end() || !it->second.expr || it->second.expr->kind != ExprKind::Record) return 0;
+        for (const FieldInit& f : it->second.expr->fields)
+            if (f.name.text == key && f.value->kind == ExprKind::IntLit) {
+                *at = f.value.get();
+                return f.value->intValue;
+            }
+        return 0;
+    }
+
+    /// Sets a node's site from its merged policy; reports limits its locality cannot meet
+    /// when they come from different levels (each level alone was checked by sema).
+    void placeByPolicy(Node& n, const ResolvedPolicy& policy) {
+        n.policy = policy;
+        n.site = triggerSite_;
+        n.placement.reason = "its handler's stream's site";
+        for (const char* key : {"gpus", "cores"}) {
+            const Expr* at = nullptr;
+            int64_t want = limitOf(policy, key, &at);
+            if (want <= 0) continue;
+            std::vector<std::string> ok;
+            for (const Site& s : ir_.sites)
+                if ((std::string(key) == "gpus" ? s.gpus : s.cores) >= want) ok.push_back(s.name);
+            n.allowed = n.allowed.empty() ? ok : intersect(n.allowed, ok);
+        }
+        auto loc = policy.find("locality");
+        if (loc == policy.end()) return;
+        const std::string& v = loc->second.value;
+        if (v == "data") {
+            n.placement.reason = "locality: data (" + loc->second.origin + ")";
+            return;
+        }
+        if (v == "accelerator") {
+            std::vector<std::string> gpu;
+            for (const Site& s : ir_.sites)
+                if (s.gpus > 0) gpu.push_back(s.name);
+            n.allowed = n.allowed.empty() ? gpu : intersect(n.allowed, gpu);
+            n.placement.reason = "locality: accelerator (" + loc->second.origin + ")";
+            if (!n.allowed.empty() && std::find(n.allowed.begin(), n.allowed.end(), n.site) == n.allowed.end())
+                n.site = n.allowed.front();
+            return;
+        }
+        if (v == "source") {
+            n.site = triggerSite_;
+            n.siteFixed = true;
+            n.placement.reason = "locality: source (" + loc->second.origin + ")";
+            return;
+        }
+        n.site = v;
+        n.siteFixed = true;
+        n.placement.reason = "locality: " + v + " (" + loc->second.origin + ")";
+        if (!n.allowed.empty() && std::find(n.allowed.begin(), n.allowed.end(), v) == n.allowed.end()) {
+            const Expr* at = nullptr;
+            for (const char* key : {"gpus", "cores"}) {
+                int64_t want = limitOf(policy, key, &at);
+                const Site* s = ir_.site(v);
+                if (!s || want <= (std::string(key) == "gpus" ? s->gpus : s->cores)) continue;
+                diags_.error(at->range, "the merged policy asks for " + std::to_string(want) + " " + key + " at site '" + v +
+                                            "', which has " + std::to_string(std::string(key) == "gpus" ? s->gpus : s->cores));
+                diags_.note(loc->second.where, "the site comes from 'locality' here (" + loc->second.origin + ")");
+                break;
+            }
+        }
+    }
+
+    static std::vector<std::string> intersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+        std::vector<std::string> out;
+        for (const std::string& s : a)
+            if (std::find(b.begin(), b.end(), s) != b.end()) out.push_back(s);
+        return out;
+    }
+
+    // ------------------------------------------------------------ flows and handlers
+
+    NodeId addNode(Node n) {
+        n.handler = handler_;
+        n.rate = rate_;
+        n.region = region_;
+        if (n.site.empty()) n.site = triggerSite_;
+        return ir_.add(std::move(n));
+    }
+
+    void lowerFlow(const Decl& flow) {
+        // Flow-level statements run once, when the flow starts, at the home site.
+        Handler start;
+        start.kind = Handler::Kind::Start;
+        start.flow = flow.name.text;
+        start.where = flow.name.range;
+        addClauses(start.policy, flow.policy ? &*flow.policy : nullptr);
+        beginHandler(start, ir_.homeSite, 0);
+        Node s;
+        s.kind = NodeKind::Start;
+        s.label = flow.name.text;
+        s.where = flow.name.range;
+        s.site = ir_.homeSite;
+        s.siteFixed = true;
+        s.placement.reason = "flows start at the home site";
+        ir_.handlers.back().trigger = addNode(std::move(s));
+        env_.assign(1, {});
+        for (const StmtPtr& st : flow.body)
+            if (st && st->kind != StmtKind::OnNewData && st->kind != StmtKind::OnEnd) statement(*st);
+        for (const StmtPtr& st : flow.body) {
+            if (!st) continue;
+            if (st->kind == StmtKind::OnNewData) onNewData(flow, *st);
+            if (st->kind == StmtKind::OnEnd) onEnd(flow, *st);
+        }
+    }
+
+    void beginHandler(Handler h, const std::string& site, double rate) {
+        ir_.handlers.push_back(std::move(h));
+        handler_ = static_cast<int>(ir_.handlers.size() - 1);
+        flowPolicy_ = ir_.handlers.back().policy;
+        triggerSite_ = site;
+        rate_ = rate;
+        region_ = kNoNode;
+    }
+
+    void onNewData(const Decl& flow, const Stmt& st) {
+        const Type* d = nullptr;
+        auto it = p_.globals.find(st.name.text);
+        if (it != p_.globals.end() && it->second->kind == DeclKind::TypeDecl) d = it->second->resolved;
+        else d = p_.types.scalarNamed(st.name.text);
+        std::vector<const Decl*> streams;
+        for (const Decl* s : declsOf(DeclKind::Stream))
+            if ((st.hasTarget && s->name.text == st.target.text) || (!st.hasTarget && d && sema::extends(d, s->resolved)))
+                streams.push_back(s);
+        int64_t every = 1;
+        if (st.value && st.value->kind == ExprKind::IntLit) every = st.value->intValue;
+        else if (st.value && st.value->kind == ExprKind::Ident) {
+            auto c = p_.globals.find(st.value->text);
+            if (c != p_.globals.end()) every = std::max<int64_t>(1, p_.constants.at(c->second).i);
+        }
+        for (const Decl* stream : streams) {
+            Handler h;
+            h.kind = Handler::Kind::Data;
+            h.flow = flow.name.text;
+            h.stream = stream->name.text;
+            h.type = st.name.text;
+            h.every = every;
+            h.where = st.name.range;
+            addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+            addClauses(h.policy, st.policy ? &*st.policy : nullptr);
+            NodeId source = ir_.streams.at(stream->name.text);
+            const Node& src = ir_.node(source);
+            beginHandler(h, src.site.empty() ? ir_.homeSite : src.site, 1.0 / static_cast<double>(every));
+            NodeId from = source;
+            if (d && d != stream->resolved) from = classify(*it->second, source, src);
+            Node trig;
+            trig.kind = NodeKind::Trigger;
+            trig.label = stream->name.text + (st.as ? " as " + st.as->text : "");
+            trig.where = st.name.range;
+            trig.type = st.boundType;
+            trig.bytes = bytesOf(d) * static_cast<uint64_t>(every);
+            trig.pure = true;
+            placeByPolicy(trig, ir_.handlers.back().policy);
+            NodeId t = addNode(std::move(trig));
+            ir_.handlers.back().trigger = t;
+            ir_.connect(from, t, bytesOf(d) * static_cast<uint64_t>(every), d);
+            env_.assign(1, {});
+            if (st.as) env_.back()[st.as->text] = t;
+            for (const StmtPtr& s : st.body)
+                if (s) statement(*s);
+        }
+    }
+
+    /// The run-time type test of a subtype: a refinement predicate or a model's class.
+    NodeId classify(const Decl& type, NodeId source, const Node& src) {
+        Node c;
+        c.kind = NodeKind::Classify;
+        c.label = type.name.text;
+        c.where = type.name.range;
+        c.decl = &type;
+        c.type = type.resolved;
+        c.bytes = src.bytes;
+        c.pure = !type.classifier;
+        c.placement.reason = "where its stream's items are";
+        NodeId id = addNode(std::move(c));
+        ir_.connect(source, id, src.bytes, src.type);
+        if (type.classifier) {
+            auto m = ir_.models.find(type.classifier->text);
+            if (m != ir_.models.end()) ir_.connect(m->second, id, 0, nullptr);
+        }
+        return id;
+    }
+
+    void onEnd(const Decl& flow, const Stmt& st) {
+        Handler h;
+        h.kind = Handler::Kind::End;
+        h.flow = flow.name.text;
+        h.stream = st.name.text;
+        h.where = st.name.range;
+        addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+        auto source = ir_.streams.find(st.name.text);
+        if (source == ir_.streams.end()) return;
+        const std::string site = ir_.node(source->second).site;
+        beginHandler(h, site.empty() ? ir_.homeSite : site, 0);
+        Node trig;
+        trig.kind = NodeKind::EndTrigger;
+        trig.label = st.name.text;
+        trig.where = st.name.range;
+        placeByPolicy(trig, ir_.handlers.back().policy);
+        NodeId t = addNode(std::move(trig));
+        ir_.handlers.back().trigger = t;
+        ir_.connect(source->second, t, 0, nullptr);
+        env_.assign(1, {});
+        for (const StmtPtr& s : st.body)
+            if (s) statement(*s);
+    }
+
+    // ------------------------------------------------------------ statements
+
+    ResolvedPolicy policyFor(const Stmt* st, const Decl* task) {
+        ResolvedPolicy pol = flowPolicy_;
+        if (task) addClauses(pol, task->policy ? &*task->policy : nullptr);
+        if (st) addClauses(pol, st->policy ? &*st->policy : nullptr);
+        return pol;
+    }
+
+    NodeId trigger() const { return ir_.handlers[static_cast<std::size_t>(handler_)].trigger; }
+
+    void statement(const Stmt& st) {
+        current_ = &st;
+        switch (st.kind) {
+        case StmtKind::Let: {
+            NodeId v = value(st.value.get());
+            env_.back()[st.name.text] = v;
+            break;
+        }
+        case StmtKind::Emit: {
+            NodeId v = value(st.value.get());
+            auto target = ir_.streams.find(st.target.text);
+            Node n = effect(NodeKind::Emit, st, st.target.text);
+            n.persist = true;  // a naive pipeline writes every phase's output
+            if (target != ir_.streams.end()) {
+                n.type = ir_.node(target->second).type;
+                n.bytes = ir_.node(target->second).bytes;
+            }
+            NodeId e = addNode(std::move(n));
+            input(v, e);
+            if (target != ir_.streams.end()) ir_.connect(e, target->second, ir_.node(e).bytes, ir_.node(e).type);
+            break;
+        }
+        case StmtKind::Record: {
+            NodeId v = value(st.value.get());
+            auto cat = ir_.catalogs.find(st.target.text);
+            Node n = effect(NodeKind::Record, st, st.target.text);
+            if (cat != ir_.catalogs.end()) {
+                n.type = ir_.node(cat->second).type;
+                n.bytes = bytesOf(n.type);
+            }
+            NodeId r = addNode(std::move(n));
+            input(v, r);
+            if (cat != ir_.catalogs.end()) ir_.connect(r, cat->second, ir_.node(r).bytes, ir_.node(r).type);
+            break;
+        }
+        case StmtKind::Train: {
+            Node n = effect(NodeKind::Train, st, st.name.text + " on " + st.target.text);
+            NodeId t = addNode(std::move(n));
+            auto s = ir_.streams.find(st.target.text);
+            if (s != ir_.streams.end()) {
+                const Handler& h = ir_.handlers[static_cast<std::size_t>(handler_)];
+                uint64_t items = h.kind == Handler::Kind::Data ? static_cast<uint64_t>(h.every) : 1;
+                ir_.connect(s->second, t, items * ir_.node(s->second).bytes, ir_.node(s->second).type);
+            }
+            auto m = ir_.models.find(st.name.text);
+            if (m != ir_.models.end()) ir_.connect(t, m->second, 0, nullptr);
+            break;
+        }
+        case StmtKind::Log: {
+            Node n = effect(NodeKind::Log, st, shortText(*st.value));
+            n.expr = st.value.get();
+            NodeId l = addNode(std::move(n));
+            for (const StringPart& part : st.value->parts)
+                if (part.expr) input(value(part.expr.get()), l);
+            break;
+        }
+        case StmtKind::Transfer: {
+            NodeId v = value(st.value.get());
+            Node n = effect(NodeKind::Transfer, st, "to " + st.target.text);
+            n.toSite = st.target.text;
+            n.site = st.target.text;
+            n.siteFixed = true;
+            n.placement.reason = "an explicit transfer";
+            if (v != kNoNode) {
+                n.type = ir_.node(v).type;
+                n.bytes = ir_.node(v).bytes;
+            }
+            NodeId t = addNode(std::move(n));
+            input(v, t);
+            break;
+        }
+        case StmtKind::If:
+        case StmtKind::For:
+        case StmtKind::Until: region(st); break;
+        case StmtKind::ExprStmt: value(st.value.get()); break;
+        case StmtKind::Return:
+        case StmtKind::OnNewData:
+        case StmtKind::OnEnd: break;
+        }
+    }
+
+    Node effect(NodeKind kind, const Stmt& st, std::string label) {
+        Node n;
+        n.kind = kind;
+        n.label = std::move(label);
+        n.where = st.range;
+        placeByPolicy(n, policyFor(&st, nullptr));
+        return n;
+    }
+
+    void region(const Stmt& st) {
+        NodeId cond = value(st.value.get());
+        Node r;
+        r.kind = NodeKind::Region;
+        r.label = st.kind == StmtKind::If ? "if" : st.kind == StmtKind::For ? "for " + st.name.text : "until";
+        r.where = st.range;
+        r.expr = st.value.get();
+        r.pure = true;
+        if (st.kind == StmtKind::For) {
+            r.type = st.boundType;
+            r.bytes = bytesOf(st.boundType);
+        }
+        placeByPolicy(r, policyFor(&st, nullptr));
+        NodeId id = addNode(std::move(r));
+        input(cond, id);
+        NodeId outer = region_;
+        region_ = id;
+        auto block = [&](const Block& b) {
+            env_.emplace_back();
+            if (st.kind == StmtKind::For) env_.back()[st.name.text] = id;
+            for (const StmtPtr& s : b)
+                if (s) statement(*s);
+            env_.pop_back();
+        };
+        block(st.body);
+        if (st.hasElse) block(st.elseBody);
+        region_ = outer;
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    void input(NodeId from, NodeId to) {
+        if (from == kNoNode || to == kNoNode) return;
+        const Node& f = ir_.node(from);
+        ir_.connect(from, to, f.bytes, f.type);
+    }
+
+    NodeId lookup(const std::string& name) const {
+        for (auto s = env_.rbegin(); s != env_.rend(); ++s) {
+            auto it = s->find(name);
+            if (it != s->end()) return it->second;
+        }
+        return kNoNode;
+    }
+
+    /// The node whose output is the value of `e`: a call node, an expression node over the
+    /// values it reads, or the node that bound a name.
+    NodeId value(const Expr* e) {
+        if (!e) return kNoNode;
+        if (e->kind == ExprKind::Ident && e->binding == Binding::Local) return lookup(e->text);
+        if (e->kind == ExprKind::Call) {
+            const Expr* callee = e->callee.get();
+            const Decl* d = callee->decl;
+            if (callee->binding == Binding::Global && d) {
+                if (d->kind == DeclKind::Fn || d->kind == DeclKind::Task) return call(e, d);
+                if (d->kind == DeclKind::Model) return infer(e, d);
+            }
+            if (callee->binding == Binding::Builtin && callee->text == "probs" && e->args.size() == 2 &&
+                e->args[0].value->decl)
+                return infer(e, e->args[0].value->decl);
+        }
+        // An expression node over every value it reads.
+        Node n;
+        n.kind = NodeKind::Eval;
+        n.label = shortText(*e);
+        n.where = e->range;
+        n.expr = e;
+        n.type = e->type;
+        n.bytes = bytesOf(e->type);
+        n.pure = true;
+        placeByPolicy(n, policyFor(current_, nullptr));
+        NodeId id = addNode(std::move(n));
+        reads(e, id);
+        return id;
+    }
+
+    /// Connects the values an expression reads (names, nested calls, catalogs) to `into`.
+    void reads(const Expr* e, NodeId into) {
+        if (!e) return;
+        switch (e->kind) {
+        case ExprKind::Ident:
+            if (e->binding == Binding::Local) input(lookup(e->text), into);
+            else if (e->binding == Binding::Global && e->decl) {
+                if (auto c = ir_.catalogs.find(e->text); c != ir_.catalogs.end()) ir_.connect(c->second, into, 0, nullptr);
+                if (auto m = ir_.models.find(e->text); m != ir_.models.end()) ir_.connect(m->second, into, 0, nullptr);
+                if (auto s = ir_.streams.find(e->text); s != ir_.streams.end()) ir_.connect(s->second, into, 0, nullptr);
+            }
+            return;
+        case ExprKind::Call:
+            if ((e->callee->binding == Binding::Global && e->callee->decl &&
+                 (e->callee->decl->kind == DeclKind::Fn || e->callee->decl->kind == DeclKind::Task ||
+                  e->callee->decl->kind == DeclKind::Model)) ||
+                (e->callee->binding == Binding::Builtin && e->callee->text == "probs")) {
+                input(value(e), into);
+                return;
+            }
+            for (const Arg& a : e->args) reads(a.value.get(), into);
+            return;
+        case ExprKind::String:
+            for (const StringPart& part : e->parts) reads(part.expr.get(), into);
+            return;
+        case ExprKind::Field:
+            reads(e->callee.get(), into);
+            return;
+        case ExprKind::Index:
+            reads(e->callee.get(), into);
+            for (const SliceItem& s : e->slices) {
+                reads(s.lo.get(), into);
+                reads(s.hi.get(), into);
+            }
+            return;
+        case ExprKind::Record:
+            for (const FieldInit& f : e->fields) reads(f.value.get(), into);
+            return;
+        default:
+            for (const ExprPtr& op : e->operands) reads(op.get(), into);
+            return;
+        }
+    }
+
+    NodeId call(const Expr* e, const Decl* d) {
+        std::vector<NodeId> args;
+        for (const Arg& a : e->args) args.push_back(value(a.value.get()));
+        Node n;
+        n.kind = d->kind == DeclKind::Task ? NodeKind::Task : NodeKind::Call;
+        n.label = d->name.text;
+        n.where = e->range;
+        n.expr = e;
+        n.decl = d;
+        n.type = e->type;
+        n.bytes = bytesOf(e->type);
+        n.pure = d->kind == DeclKind::Fn;
+        n.persist = d->kind == DeclKind::Task;  // a naive pipeline writes every task's output
+        placeByPolicy(n, policyFor(current_, d->kind == DeclKind::Task ? d : nullptr));
+        NodeId id = addNode(std::move(n));
+        for (NodeId a : args) input(a, id);
+        return id;
+    }
+
+    NodeId infer(const Expr* e, const Decl* model) {
+        const Expr* x = e->args.size() == 2 ? e->args[1].value.get() : e->args.empty() ? nullptr : e->args[0].value.get();
+        NodeId arg = value(x);
+        Node n;
+        n.kind = NodeKind::Infer;
+        n.label = model->name.text;
+        n.where = e->range;
+        n.expr = e;
+        n.decl = model;
+        n.type = e->type;
+        n.bytes = bytesOf(e->type);
+        placeByPolicy(n, policyFor(current_, nullptr));
+        NodeId id = addNode(std::move(n));
+        input(arg, id);
+        if (auto m = ir_.models.find(model->name.text); m != ir_.models.end()) ir_.connect(m->second, id, 0, nullptr);
+        return id;
+    }
+
+    /// An emit-fed stream without `at` lives, naively, where the first emit into it runs.
+    void placeEmitFedStreams() {
+        for (auto& [name, id] : ir_.streams) {
+            Node& s = ir_.node(id);
+            if (!s.site.empty()) continue;
+            s.site = ir_.homeSite;
+            s.placement.reason = "no emits: the home site";
+            for (auto [e, end] = boost::in_edges(id, ir_.graph); e != end; ++e) {
+                const Node& emitter = ir_.node(boost::source(*e, ir_.graph));
+                s.site = emitter.site;
+                s.placement.reason = "where its first emit runs";
+                break;
+            }
+            // The handlers of this stream were lowered before its site was known: their
+            // unfixed nodes follow it, as the naive placement wants.
+            for (std::size_t h = 0; h < ir_.handlers.size(); ++h) {
+                if (ir_.handlers[h].stream != name || ir_.handlers[h].kind == Handler::Kind::Start) continue;
+                for (NodeId n = 0; n < ir_.nodeCount(); ++n) {
+                    Node& node = ir_.node(n);
+                    if (node.handler != static_cast<int>(h) || node.siteFixed) continue;
+                    if (!node.allowed.empty() &&
+                        std::find(node.allowed.begin(), node.allowed.end(), s.site) == node.allowed.end())
+                        continue;
+                    node.site = s.site;
+                }
+            }
+        }
+    }
+
+    const sema::CheckedProgram& p_;
+    Diagnostics& diags_;
+    FlowIR ir_;
+    int handler_ = -1;
+    double rate_ = 1;
+    NodeId region_ = kNoNode;
+    std::string triggerSite_;
+    ResolvedPolicy flowPolicy_;
+    const Stmt* current_ = nullptr;
+    std::vector<std::map<std::string, NodeId>> env_;
+};
+
+}  // namespace
+
+FlowIR lowerToIR(const sema::CheckedProgram& program, Diagnostics& diags, const std::string& flowName) {
+    return Lowering(program, diags).run(flowName);
+}
+
+}  // namespace xdml::ir

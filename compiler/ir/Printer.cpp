@@ -1,0 +1,154 @@
+// Printer.cpp — see Printer.h. Everything is printed in node-id order, so output is stable.
+#include "ir/Printer.h"
+
+#include "sema/Types.h"
+
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace xdml::ir {
+
+std::string formatBytes(double bytes) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 5) {
+        bytes /= 1024;
+        ++u;
+    }
+    std::ostringstream out;
+    if (u == 0 || bytes == std::floor(bytes)) out << static_cast<uint64_t>(bytes) << " " << units[u];
+    else out << std::fixed << std::setprecision(1) << bytes << " " << units[u];
+    return out.str();
+}
+
+namespace {
+
+std::string inputsOf(const FlowIR& ir, NodeId id) {
+    std::string out;
+    for (auto [e, end] = boost::in_edges(id, ir.graph); e != end; ++e) {
+        out += out.empty() ? "" : ", ";
+        out += "n" + std::to_string(boost::source(*e, ir.graph));
+        if (ir.graph[*e].control()) out += "?";
+    }
+    return out;
+}
+
+std::string policyText(const ResolvedPolicy& p) {
+    if (p.empty()) return "";
+    std::string out = " {";
+    bool first = true;
+    for (const auto& [k, c] : p) {
+        out += (first ? " " : ", ") + k + ": " + c.value;
+        first = false;
+    }
+    return out + " }";
+}
+
+std::string rateText(double rate) {
+    if (rate == 1) return "";
+    if (rate == 0) return ", once";
+    std::ostringstream out;
+    out << ", 1/" << static_cast<int64_t>(std::llround(1 / rate)) << " per item";
+    return out.str();
+}
+
+void printNode(std::ostream& out, const FlowIR& ir, NodeId id, const char* indent) {
+    const Node& n = ir.node(id);
+    out << indent << "n" << id << " = " << kindName(n.kind) << " " << n.label;
+    std::string in = inputsOf(ir, id);
+    if (!in.empty()) out << " <- " << in;
+    if (n.type) out << " : " << sema::toString(n.type);
+    out << " @" << n.site;
+    if (n.kind == NodeKind::Transfer) out << " (" << n.fromSite << " -> " << n.toSite << ")";
+    if (n.kind == NodeKind::Const) out << " = " << n.constant;
+    out << " [" << formatBytes(static_cast<double>(n.bytes)) << rateText(n.rate) << (n.persist ? ", persist" : "")
+        << (n.region != kNoNode ? ", in n" + std::to_string(n.region) : "") << "]";
+    out << policyText(n.policy);
+    if (!n.members.empty()) {
+        out << " fuses [";
+        for (std::size_t i = 0; i < n.members.size(); ++i) out << (i ? ", " : "") << n.members[i];
+        out << "]";
+    }
+    out << "\n" << indent << "    placed: " << n.placement.reason;
+    if (!n.placement.bytesMovedIfAt.empty()) {
+        out << " (bytes moved if at";
+        const char* sep = " ";
+        for (const auto& [site, b] : n.placement.bytesMovedIfAt) {
+            out << sep << site << ": " << formatBytes(b);
+            sep = ", ";
+        }
+        out << ")";
+    }
+    out << "\n";
+}
+
+std::string handlerTitle(const Handler& h) {
+    switch (h.kind) {
+    case Handler::Kind::Start: return "flow " + h.flow + ": start";
+    case Handler::Kind::End: return "flow " + h.flow + ": on end of " + h.stream;
+    case Handler::Kind::Data: break;
+    }
+    return "flow " + h.flow + ": on new data of type " + h.type + " in " + h.stream +
+           (h.every > 1 ? " every " + std::to_string(h.every) : "");
+}
+
+}  // namespace
+
+void printIR(std::ostream& out, const FlowIR& ir) {
+    out << "ir " << ir.file << " -O" << ir.optLevel << "\n";
+    for (const Site& s : ir.sites)
+        out << "site " << s.name << " { cores: " << (s.cores > 0 ? std::to_string(s.cores) : std::string("all")) << ", gpus: " << s.gpus << ", memory: " << formatBytes(s.memory)
+            << ", storage: " << formatBytes(s.storage) << " }" << (s.implicit ? " (implicit)" : "") << "\n";
+    for (const Link& l : ir.links)
+        out << "link " << l.from << (l.bidirectional ? " <-> " : " -> ") << l.to << " { " << formatBytes(l.bandwidth)
+            << "/s, " << l.latency * 1000 << " ms }\n";
+    out << "shared:\n";
+    for (NodeId id = 0; id < ir.nodeCount(); ++id)
+        if (!ir.node(id).removed && ir.node(id).handler < 0) printNode(out, ir, id, "  ");
+    for (std::size_t h = 0; h < ir.handlers.size(); ++h) {
+        out << "handler h" << h << ": " << handlerTitle(ir.handlers[h]) << "\n";
+        for (NodeId id = 0; id < ir.nodeCount(); ++id)
+            if (!ir.node(id).removed && ir.node(id).handler == static_cast<int>(h)) printNode(out, ir, id, "  ");
+    }
+}
+
+void printDot(std::ostream& out, const FlowIR& ir) {
+    auto quote = [](const std::string& s) {
+        std::string q = "\"";
+        for (char c : s) q += c == '"' ? std::string("\\\"") : c == '\\' ? std::string("\\\\") : std::string(1, c);
+        return q + "\"";
+    };
+    out << "digraph xdml {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
+        << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+    for (std::size_t s = 0; s < ir.sites.size(); ++s) {
+        const Site& site = ir.sites[s];
+        out << "  subgraph cluster_" << s << " {\n    label=" << quote("site " + site.name) << ";\n    style=rounded;\n";
+        for (NodeId id = 0; id < ir.nodeCount(); ++id) {
+            const Node& n = ir.node(id);
+            if (n.removed || n.site != site.name) continue;
+            std::string shape = n.kind == NodeKind::Source ? "cylinder"
+                                : n.kind == NodeKind::Catalog ? "folder"
+                                : n.kind == NodeKind::Transfer ? "cds"
+                                : n.kind == NodeKind::Trigger || n.kind == NodeKind::EndTrigger ? "oval"
+                                                                                                 : "box";
+            out << "    n" << id << " [label=" << quote(std::string(kindName(n.kind)) + "\n" + n.label) << ", shape=" << shape
+                << (n.persist ? ", style=bold" : "") << "];\n";
+        }
+        out << "  }\n";
+    }
+    for (NodeId id = 0; id < ir.nodeCount(); ++id) {
+        if (ir.node(id).removed) continue;
+        for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
+            const Edge& edge = ir.graph[*e];
+            out << "  n" << id << " -> n" << boost::target(*e, ir.graph);
+            if (edge.control()) out << " [style=dashed]";
+            else out << " [label=" << quote(formatBytes(static_cast<double>(edge.bytes))) << "]";
+            out << ";\n";
+        }
+    }
+    out << "}\n";
+}
+
+}  // namespace xdml::ir

@@ -1,0 +1,22 @@
+// MinCut.h — an s-t minimum cut over an undirected weighted graph (Boost.Graph's push-relabel
+// max flow), the exact core of two-site placement and of placement lower bounds.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace xdml::passes {
+
+struct CutEdge {
+    std::size_t a, b;
+    double weight;
+};
+
+/// Splits nodes 0..n-1 into a source side and a sink side at least cost: the weight of the
+/// edges crossing, plus `costOnSink[i]` for each node i put on the sink side and
+/// `costOnSource[i]` for each put on the source side (use a huge cost to fix a node).
+/// Returns that cost; `sourceSide[i]` tells each node's side.
+double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,
+              const std::vector<double>& costOnSource, std::vector<bool>& sourceSide);
+
+}  // namespace xdml::passes
