@@ -11,3 +11,5 @@ echo "== xdmlc check examples/ssx.xdml"
 ./build/xdmlc check examples/ssx.xdml
 echo "== xdmlc build examples/ssx.xdml --emit=ast"
 ./build/xdmlc build examples/ssx.xdml --emit=ast
+echo "== xdmlc build examples/ssx.xdml --emit=ir -O2   (the dataflow graph, placed and fused)"
+./build/xdmlc build examples/ssx.xdml --emit=ir -O2

@@ -26,8 +26,13 @@ uint64_t bytesOf(const Type* t) {
     case TypeKind::String: return 32;
     case TypeKind::Path: return 64;
     case TypeKind::Tensor: {
+        // Saturating: a declared shape may be larger than any machine.
+        constexpr uint64_t kMax = UINT64_MAX / 16;
         uint64_t n = 1;
-        for (int64_t d : t->dims) n *= d == sema::kUnknownDim ? kUnknownDimEstimate : static_cast<uint64_t>(d);
+        for (int64_t d : t->dims) {
+            uint64_t k = d == sema::kUnknownDim ? kUnknownDimEstimate : static_cast<uint64_t>(d);
+            n = k != 0 && n > kMax / k ? kMax : n * k;
+        }
         switch (t->elem) {
         case sema::ElemType::F64: case sema::ElemType::I64: return n * 8;
         case sema::ElemType::F32: case sema::ElemType::I32: return n * 4;

@@ -36,11 +36,7 @@ double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vecto
     const std::size_t s = n, t = n + 1;
     FlowGraph g(n + 2);
     for (const CutEdge& e : edges)
-        if (e.a != e.b && e.weight > 0) {
-            // An undirected edge: an arc each way, each with its own zero-capacity reverse.
-            addArc(g, e.a, e.b, e.weight, 0);
-            addArc(g, e.b, e.a, e.weight, 0);
-        }
+        if (e.a != e.b && e.weight > 0) addArc(g, e.a, e.b, e.weight, 0);
     for (std::size_t v = 0; v < n; ++v) {
         if (costOnSink[v] > 0) addArc(g, s, v, costOnSink[v], 0);
         if (costOnSource[v] > 0) addArc(g, v, t, costOnSource[v], 0);

@@ -1,4 +1,4 @@
-// MinCut.h — an s-t minimum cut over an undirected weighted graph (Boost.Graph's push-relabel
+// MinCut.h — an s-t minimum cut over a weighted graph (Boost.Graph's push-relabel
 // max flow), the exact core of two-site placement and of placement lower bounds.
 #pragma once
 
@@ -7,13 +7,15 @@
 
 namespace xdml::passes {
 
+/// An arc a -> b: its weight is paid when a is on the source side and b on the sink side.
+/// An undirected edge is two arcs.
 struct CutEdge {
     std::size_t a, b;
     double weight;
 };
 
 /// Splits nodes 0..n-1 into a source side and a sink side at least cost: the weight of the
-/// edges crossing, plus `costOnSink[i]` for each node i put on the sink side and
+/// arcs from the source side to the sink side, plus `costOnSink[i]` for each node i put on the sink side and
 /// `costOnSource[i]` for each put on the source side (use a huge cost to fix a node).
 /// Returns that cost; `sourceSide[i]` tells each node's side.
 double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,

@@ -3,12 +3,15 @@
 
 #include "passes/PlacementProblem.h"
 
+#include <cmath>
+
 namespace xdml::passes {
 
 namespace {
 
-/// One swap move: the nodes now at `a` or `b` choose between the two, exactly.
-bool swapMove(const PlacementProblem& p, std::vector<int>& labels, int a, int b) {
+/// One swap move: the nodes now at `a` or `b` choose between the two, exactly, paying each
+/// edge's bytes where its ends differ and `infeasible` where no link joins them.
+bool swapMove(const PlacementProblem& p, std::vector<int>& labels, int a, int b, double infeasible) {
     std::vector<std::size_t> members;
     std::vector<std::size_t> index(p.nodes.size(), SIZE_MAX);
     for (std::size_t v = 0; v < p.nodes.size(); ++v)
@@ -17,32 +20,35 @@ bool swapMove(const PlacementProblem& p, std::vector<int>& labels, int a, int b)
             members.push_back(v);
         }
     if (members.empty()) return false;
-    double huge = 1;
-    for (const CutEdge& e : p.edges) huge += e.weight;
-    huge *= 4;
     const std::size_t n = members.size();
-    std::vector<double> onSink(n, 0), onSource(n, 0);  // source side = a, sink side = b
-    std::vector<CutEdge> inner;
+    // The source side of the cut is site a, the sink side site b.
+    std::vector<double> onSink(n, 0), onSource(n, 0);
+    std::vector<CutEdge> arcs;
     for (std::size_t m = 0; m < n; ++m) {
-        if (!p.allowed[members[m]][static_cast<std::size_t>(b)]) onSink[m] = huge;
-        if (!p.allowed[members[m]][static_cast<std::size_t>(a)]) onSource[m] = huge;
+        if (!p.allowed[members[m]][static_cast<std::size_t>(b)]) onSink[m] = infeasible;
+        if (!p.allowed[members[m]][static_cast<std::size_t>(a)]) onSource[m] = infeasible;
     }
     for (const CutEdge& e : p.edges) {
-        bool inA = index[e.a] != SIZE_MAX, inB = index[e.b] != SIZE_MAX;
-        if (inA && inB) {
-            inner.push_back({index[e.a], index[e.b], e.weight});
-        } else if (inA || inB) {
-            std::size_t m = inA ? index[e.a] : index[e.b];
-            int other = labels[inA ? e.b : e.a];
-            if (other == a) onSink[m] += e.weight;    // moving to b would cut it
-            if (other == b) onSource[m] += e.weight;  // staying at a would cut it
+        const bool fromIn = index[e.a] != SIZE_MAX, toIn = index[e.b] != SIZE_MAX;
+        if (fromIn && toIn) {
+            // producer at a, consumer at b: the arc producer -> consumer is cut; and the reverse.
+            arcs.push_back({index[e.a], index[e.b], p.crossing(a, b, e.weight, infeasible)});
+            arcs.push_back({index[e.b], index[e.a], p.crossing(b, a, e.weight, infeasible)});
+        } else if (fromIn || toIn) {
+            const std::size_t m = fromIn ? index[e.a] : index[e.b];
+            const int other = labels[fromIn ? e.b : e.a];
+            auto cost = [&](int here) {
+                return fromIn ? p.crossing(here, other, e.weight, infeasible) : p.crossing(other, here, e.weight, infeasible);
+            };
+            onSource[m] += cost(a);  // paid when m stays on the source side, at a
+            onSink[m] += cost(b);    // paid when m goes to the sink side, at b
         }
     }
     std::vector<bool> side;
-    minCut(n, inner, onSink, onSource, side);
+    minCut(n, arcs, onSink, onSource, side);
     std::vector<int> next = labels;
     for (std::size_t m = 0; m < n; ++m) next[members[m]] = side[m] ? a : b;
-    if (movedBytes(p, next) + 1e-9 < movedBytes(p, labels)) {
+    if (placementCost(p, next, infeasible) + 1e-9 < placementCost(p, labels, infeasible)) {
         labels = next;
         return true;
     }
@@ -63,19 +69,28 @@ bool placeTasks(ir::FlowIR& ir, Diagnostics&) {
                     labels[v] = static_cast<int>(s);
                     break;
                 }
+    // Larger than all bytes together: a placement that needs a missing link never wins.
+    double infeasible = 1;
+    for (const CutEdge& e : p.edges) infeasible += e.weight;
+    infeasible *= 4;
     const int k = static_cast<int>(p.siteCount);
     for (int round = 0; round < 8; ++round) {
         bool improved = false;
         for (int a = 0; a < k; ++a)
-            for (int b = a + 1; b < k; ++b) improved = swapMove(p, labels, a, b) || improved;
+            for (int b = a + 1; b < k; ++b) improved = swapMove(p, labels, a, b, infeasible) || improved;
         if (!improved) break;
     }
 
     // Per-node costs at each candidate, with every other node where it ended up.
-    std::vector<std::vector<std::pair<std::size_t, double>>> incident(p.nodes.size());
+    struct Neighbour {
+        std::size_t node;
+        double weight;
+        bool produces;  // the neighbour feeds this node
+    };
+    std::vector<std::vector<Neighbour>> incident(p.nodes.size());
     for (const CutEdge& e : p.edges) {
-        incident[e.a].push_back({e.b, e.weight});
-        incident[e.b].push_back({e.a, e.weight});
+        incident[e.a].push_back({e.b, e.weight, false});
+        incident[e.b].push_back({e.a, e.weight, true});
     }
     bool changed = false;
     for (std::size_t v = 0; v < p.nodes.size(); ++v) {
@@ -88,10 +103,15 @@ bool placeTasks(ir::FlowIR& ir, Diagnostics&) {
         for (std::size_t s = 0; s < p.siteCount; ++s) {
             if (!p.allowed[v][s]) continue;
             ++candidates;
-            double moved = 0;
-            for (auto [w, weight] : incident[v])
-                if (labels[w] != static_cast<int>(s)) moved += weight;
-            n.placement.bytesMovedIfAt[ir.sites[s].name] = moved;
+            // A site that would need a missing link is no candidate.
+            const int here = static_cast<int>(s);
+            double cost = 0;
+            for (const Neighbour& w : incident[v])
+                cost += w.produces ? p.crossing(labels[w.node], here, w.weight, infeasible)
+                                   : p.crossing(here, labels[w.node], w.weight, infeasible);
+            if (cost >= infeasible) continue;
+            // Edges of once-per-run handlers weigh a token amount: they move nothing per item.
+            n.placement.bytesMovedIfAt[ir.sites[s].name] = std::round(cost * 1000) / 1000;
         }
         if (candidates < 2) n.placement.bytesMovedIfAt.clear();
         std::string base = n.placement.reason;

@@ -11,6 +11,13 @@ PlacementProblem formulatePlacement(const ir::FlowIR& ir, double rateFloor) {
     p.siteCount = ir.sites.size();
     std::map<std::string, int> siteIndex;
     for (std::size_t i = 0; i < ir.sites.size(); ++i) siteIndex[ir.sites[i].name] = static_cast<int>(i);
+    p.linked.assign(p.siteCount, std::vector<bool>(p.siteCount, false));
+    for (const ir::Link& l : ir.links) {
+        auto a = siteIndex.find(l.from), b = siteIndex.find(l.to);
+        if (a == siteIndex.end() || b == siteIndex.end()) continue;
+        p.linked[static_cast<std::size_t>(a->second)][static_cast<std::size_t>(b->second)] = true;
+        if (l.bidirectional) p.linked[static_cast<std::size_t>(b->second)][static_cast<std::size_t>(a->second)] = true;
+    }
     std::vector<std::size_t> variable(ir.nodeCount(), SIZE_MAX);
     for (ir::NodeId id = 0; id < ir.nodeCount(); ++id) {
         const ir::Node& n = ir.node(id);
@@ -36,12 +43,12 @@ PlacementProblem formulatePlacement(const ir::FlowIR& ir, double rateFloor) {
         for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
             const ir::Edge& edge = ir.graph[*e];
             ir::NodeId to = boost::target(*e, ir.graph);
-            if (edge.control() || edge.bytes == 0) continue;
+            if (edge.control()) continue;
             // The rate of the handler side of the edge: shared nodes have none of their own.
             const ir::Node& handlerSide = ir.node(ir.node(to).handler >= 0 ? to : id);
-            double rate = std::max(handlerSide.rate, rateFloor);
-            if (rate <= 0) continue;
-            p.edges.push_back({variable[id], variable[to], static_cast<double>(edge.bytes) * rate});
+            double weight = std::max(static_cast<double>(edge.bytes) * handlerSide.rate, rateFloor);
+            if (weight <= 0) continue;
+            p.edges.push_back({variable[id], variable[to], weight});
         }
     }
     return p;
@@ -51,6 +58,12 @@ double movedBytes(const PlacementProblem& problem, const std::vector<int>& label
     double total = 0;
     for (const CutEdge& e : problem.edges)
         if (labels[e.a] != labels[e.b]) total += e.weight;
+    return total;
+}
+
+double placementCost(const PlacementProblem& problem, const std::vector<int>& labels, double infeasible) {
+    double total = 0;
+    for (const CutEdge& e : problem.edges) total += problem.crossing(labels[e.a], labels[e.b], e.weight, infeasible);
     return total;
 }
 
@@ -70,8 +83,13 @@ double movementLowerBound(const PlacementProblem& problem) {
             if (ok[site] && count == 1) onSink[v] = huge;
             if (!ok[site]) onSource[v] = huge;
         }
+        std::vector<CutEdge> arcs;  // the bound is over undirected edges: an arc each way
+        for (const CutEdge& e : problem.edges) {
+            arcs.push_back(e);
+            arcs.push_back({e.b, e.a, e.weight});
+        }
         std::vector<bool> side;
-        return minCut(n, problem.edges, onSink, onSource, side);
+        return minCut(n, arcs, onSink, onSource, side);
     };
     if (problem.siteCount == 2) return isolatingCut(0);
     double sum = 0;

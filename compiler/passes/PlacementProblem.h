@@ -13,20 +13,33 @@ namespace xdml::passes {
 struct PlacementProblem {
     std::vector<ir::NodeId> nodes;              // variable -> node
     std::vector<std::vector<bool>> allowed;     // variable -> site index -> allowed
-    std::vector<CutEdge> edges;                 // bytes moved per item when the ends differ
+    std::vector<CutEdge> edges;                 // producer -> consumer: bytes moved per item when
+                                                // their sites differ
     std::vector<int> current;                   // variable -> site index now
+    std::vector<std::vector<bool>> linked;      // site -> site: a link carries data that way
     std::size_t siteCount = 0;
+
+    /// What an edge of `weight` costs from site `from` to site `to`: nothing on one site,
+    /// its weight over a link, `infeasible` where no link joins them.
+    double crossing(int from, int to, double weight, double infeasible) const {
+        if (from == to) return 0;
+        return linked[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)] ? weight : infeasible;
+    }
 };
 
 /// The problem for the IR as it is (before transfers are inserted). `rateFloor` gives edges
 /// of once-per-run handlers a tiny weight, so that they still prefer to stay together.
 PlacementProblem formulatePlacement(const ir::FlowIR& ir, double rateFloor);
 
-/// Bytes moved per item by a labelling.
+/// Bytes moved per item by a labelling (ignoring links).
 double movedBytes(const PlacementProblem& problem, const std::vector<int>& labels);
+/// The cost place-tasks minimizes: bytes moved, plus `infeasible` for every data edge between
+/// sites no link joins.
+double placementCost(const PlacementProblem& problem, const std::vector<int>& labels, double infeasible);
 
 /// A lower bound on the bytes per item any placement satisfying the policies must move:
-/// exact for two sites (one minimum cut); for more, half the sum of the isolating cuts.
+/// exact for two linked sites (one minimum cut); for more, half the sum of the isolating cuts.
+/// Links are relaxed (any two sites count as joined), which keeps it a bound.
 double movementLowerBound(const PlacementProblem& problem);
 
 }  // namespace xdml::passes

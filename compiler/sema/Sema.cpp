@@ -231,7 +231,7 @@ ConstValue SemaContext::evaluate(const Expr* e) {
             a.b = !a.b;
             return a;
         }
-        if (a.kind == K::Int) a.i = -a.i;
+        if (a.kind == K::Int) a.i = static_cast<int64_t>(0 - static_cast<uint64_t>(a.i));  // wraps, as C does
         else if (a.kind == K::Float || a.kind == K::Quantity) a.f = -a.f;
         else return {};
         return a;
