@@ -303,8 +303,9 @@ private:
         auto it = p_.globals.find(st.name.text);
         if (it != p_.globals.end() && it->second->kind == DeclKind::TypeDecl) d = it->second->resolved;
         else d = p_.types.scalarNamed(st.name.text);
+        if (streamDecls_.empty()) streamDecls_ = declsOf(DeclKind::Stream);
         std::vector<const Decl*> streams;
-        for (const Decl* s : declsOf(DeclKind::Stream))
+        for (const Decl* s : streamDecls_)
             if ((st.hasTarget && s->name.text == st.target.text) || (!st.hasTarget && d && sema::extends(d, s->resolved)))
                 streams.push_back(s);
         int64_t every = 1;
@@ -650,6 +651,9 @@ private:
 
     /// An emit-fed stream without `at` lives, naively, where the first emit into it runs.
     void placeEmitFedStreams() {
+        std::vector<std::vector<NodeId>> nodesOf(ir_.handlers.size());
+        for (NodeId n = 0; n < ir_.nodeCount(); ++n)
+            if (ir_.node(n).handler >= 0) nodesOf[static_cast<std::size_t>(ir_.node(n).handler)].push_back(n);
         for (auto& [name, id] : ir_.streams) {
             Node& s = ir_.node(id);
             if (!s.site.empty()) continue;
@@ -665,9 +669,9 @@ private:
             // unfixed nodes follow it, as the naive placement wants.
             for (std::size_t h = 0; h < ir_.handlers.size(); ++h) {
                 if (ir_.handlers[h].stream != name || ir_.handlers[h].kind == Handler::Kind::Start) continue;
-                for (NodeId n = 0; n < ir_.nodeCount(); ++n) {
+                for (NodeId n : nodesOf[h]) {
                     Node& node = ir_.node(n);
-                    if (node.handler != static_cast<int>(h) || node.siteFixed) continue;
+                    if (node.siteFixed) continue;
                     if (!node.allowed.empty() &&
                         std::find(node.allowed.begin(), node.allowed.end(), s.site) == node.allowed.end())
                         continue;
@@ -687,6 +691,7 @@ private:
     ResolvedPolicy flowPolicy_;
     const Stmt* current_ = nullptr;
     std::vector<std::map<std::string, NodeId>> env_;
+    std::vector<const Decl*> streamDecls_;
 };
 
 }  // namespace
