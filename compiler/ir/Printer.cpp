@@ -115,11 +115,12 @@ void printIR(std::ostream& out, const FlowIR& ir) {
 }
 
 void printDot(std::ostream& out, const FlowIR& ir) {
-    auto quote = [](const std::string& s) {
-        std::string q = "\"";
+    auto escape = [](const std::string& s) {
+        std::string q;
         for (char c : s) q += c == '"' ? std::string("\\\"") : c == '\\' ? std::string("\\\\") : std::string(1, c);
-        return q + "\"";
+        return q;
     };
+    auto quote = [&](const std::string& s) { return "\"" + escape(s) + "\""; };
     out << "digraph xdml {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
         << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
     for (std::size_t s = 0; s < ir.sites.size(); ++s) {
@@ -133,7 +134,7 @@ void printDot(std::ostream& out, const FlowIR& ir) {
                                 : n.kind == NodeKind::Transfer ? "cds"
                                 : n.kind == NodeKind::Trigger || n.kind == NodeKind::EndTrigger ? "oval"
                                                                                                  : "box";
-            out << "    n" << id << " [label=" << quote(std::string(kindName(n.kind)) + "\n" + n.label) << ", shape=" << shape
+            out << "    n" << id << " [label=" << "\"" << kindName(n.kind) << "\\n" << escape(n.label) << "\"" << ", shape=" << shape
                 << (n.persist ? ", style=bold" : "") << "];\n";
         }
         out << "  }\n";
@@ -142,9 +143,17 @@ void printDot(std::ostream& out, const FlowIR& ir) {
         if (ir.node(id).removed) continue;
         for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
             const Edge& edge = ir.graph[*e];
-            out << "  n" << id << " -> n" << boost::target(*e, ir.graph);
-            if (edge.control()) out << " [style=dashed]";
-            else out << " [label=" << quote(formatBytes(static_cast<double>(edge.bytes))) << "]";
+            NodeId to = boost::target(*e, ir.graph);
+            out << "  n" << id << " -> n" << to;
+            if (edge.control()) {
+                out << " [style=dashed]";
+            } else {
+                // Bytes per triggering item: the handler side's rate (shared nodes have none).
+                double rate = ir.node(ir.node(to).handler >= 0 ? to : id).rate;
+                std::string label = rate > 0 ? formatBytes(static_cast<double>(edge.bytes) * rate) + "/item"
+                                             : formatBytes(static_cast<double>(edge.bytes)) + " once";
+                out << " [label=" << quote(label) << "]";
+            }
             out << ";\n";
         }
     }
