@@ -129,26 +129,12 @@ private:
             ir_.streams[name] = ir_.add(std::move(n));
         }
         for (const Decl* d : declsOf(DeclKind::Catalog)) {
-            Node n;
-            n.kind = NodeKind::Catalog;
-            n.label = d->name.text;
-            n.where = d->name.range;
-            n.type = d->resolved;
-            n.decl = d;
-            n.site = ir_.homeSite;
-            n.siteFixed = true;
+            Node n = shared(NodeKind::Catalog, *d, d->resolved);
             n.placement.reason = "catalogs live in the run's work directory, at the home site";
-            const std::string name = n.label;
-            ir_.catalogs[name] = ir_.add(std::move(n));
+            ir_.catalogs[d->name.text] = ir_.add(std::move(n));
         }
         for (const Decl* d : declsOf(DeclKind::Model)) {
-            Node n;
-            n.kind = NodeKind::Model;
-            n.label = d->name.text;
-            n.where = d->name.range;
-            n.decl = d;
-            n.site = ir_.homeSite;
-            n.siteFixed = true;
+            Node n = shared(NodeKind::Model, *d, nullptr);
             n.placement.reason = "the home site";
             if (d->properties)
                 for (const Property& prop : d->properties->properties)
@@ -156,9 +142,21 @@ private:
                         n.site = prop.value->text;
                         n.placement.reason = "declared 'at: " + n.site + "'";
                     }
-            const std::string name = n.label;
-            ir_.models[name] = ir_.add(std::move(n));
+            ir_.models[d->name.text] = ir_.add(std::move(n));
         }
+    }
+
+    /// A node every handler shares, at the home site until told otherwise.
+    Node shared(NodeKind kind, const Decl& d, const Type* type) const {
+        Node n;
+        n.kind = kind;
+        n.label = d.name.text;
+        n.where = d.name.range;
+        n.type = type;
+        n.decl = &d;
+        n.site = ir_.homeSite;
+        n.siteFixed = true;
+        return n;
     }
 
     // ------------------------------------------------------------ policies

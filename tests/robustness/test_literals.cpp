@@ -2,6 +2,8 @@
 // an unchecked conversion or an overflow in constant folding would show (UBSan catches those).
 #include "Harness.h"
 
+#include "ExpectAllCompile.h"
+
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -12,20 +14,6 @@ namespace {
 
 constexpr double kLimitSeconds = 10.0;
 
-void expectAllCompile(const std::vector<Mutant>& inputs) {
-    BatchReport r = compileAll(inputs, kLimitSeconds);
-    std::ostringstream summary;
-    summary << r.compiled << " inputs, slowest " << r.slowest << " s (" << r.slowestLabel << ")";
-    for (const auto& s : r.slow) summary << "\n  slow: " << s;
-    INFO(summary.str());
-    if (!r.failures.empty()) {
-        std::ostringstream s;
-        s << r.failures.size() << " inputs failed:";
-        for (const auto& f : r.failures) s << "\n  " << f;
-        FAIL(s.str());
-    }
-    WARN(summary.str());
-}
 
 const std::string kMax = "9223372036854775807";
 const std::string kMin = "(-9223372036854775807 - 1)";
@@ -113,5 +101,5 @@ TEST_CASE("huge and out-of-range literals", "[robustness]") {
     add("lone closing brace in string", "const S = \"a}b\";\n");
     add("unclosed interpolation", "const S = \"a{1\";\n");
     add("empty interpolation", "const S = \"a{}b\";\n");
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }

@@ -2,6 +2,8 @@
 // no exception, no crash, no hang, each within a few seconds.
 #include "Mutants.h"
 
+#include "ExpectAllCompile.h"
+
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -12,22 +14,6 @@ namespace {
 
 constexpr double kLimitSeconds = 3.0;  // per mutant, times slowdown() under sanitizers
 
-/// Compiles the mutants and fails with the first failures, each naming its mutant.
-void expectAllCompile(const std::vector<Mutant>& mutants, double limit = kLimitSeconds) {
-    BatchReport r = compileAll(mutants, limit);
-    std::ostringstream summary;
-    summary << r.compiled << " mutants, slowest " << r.slowest << " s (" << r.slowestLabel << ")";
-    for (const auto& s : r.slow) summary << "\n  slow: " << s;
-    INFO(summary.str());
-    if (!r.failures.empty()) {
-        std::ostringstream s;
-        s << r.failures.size() << " mutants failed:";
-        for (std::size_t i = 0; i < r.failures.size() && i < 25; ++i) s << "\n  " << r.failures[i];
-        FAIL(s.str());
-    }
-    CHECK(r.compiled == mutants.size());
-    WARN(summary.str());
-}
 
 }  // namespace
 
@@ -40,25 +26,25 @@ TEST_CASE("the corpus of example and contract flows is there", "[robustness]") {
 TEST_CASE("token-deleted mutants", "[robustness]") {
     std::vector<Mutant> m;
     for (const auto& f : corpus()) deleteTokens(f, strideFor(1.0), m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("token-duplicated mutants", "[robustness]") {
     std::vector<Mutant> m;
     for (const auto& f : corpus()) duplicateTokens(f, strideFor(1.0), m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("token-swapped mutants", "[robustness]") {
     std::vector<Mutant> m;
     for (const auto& f : corpus()) swapTokens(f, strideFor(1.0), m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("truncated flows", "[robustness]") {
     std::vector<Mutant> m;
     for (const auto& f : corpus()) truncations(f, strideFor(0.5), m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("random-byte mutants", "[robustness]") {
@@ -66,7 +52,7 @@ TEST_CASE("random-byte mutants", "[robustness]") {
     std::size_t count = std::size_t(800 * scale()) + 1;
     uint64_t seed = 20240611;
     for (const auto& f : corpus()) randomBytes(f, count, seed++, m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("spliced flows", "[robustness]") {
@@ -75,13 +61,13 @@ TEST_CASE("spliced flows", "[robustness]") {
     std::size_t count = std::size_t(150 * scale()) + 1;
     uint64_t seed = 7;
     for (const auto& f : files) splices(f, files, count, seed++, m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("NUL bytes and invalid UTF-8", "[robustness]") {
     std::vector<Mutant> m;
     for (const auto& f : corpus()) badBytes(f, strideFor(0.5), m);
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("fuzzer crash reproducers", "[robustness]") {

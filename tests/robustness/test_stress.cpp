@@ -2,6 +2,8 @@
 // out-of-range literals, long cycles. The front end must answer each within seconds.
 #include "Harness.h"
 
+#include "ExpectAllCompile.h"
+
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -33,20 +35,6 @@ void inContexts(const std::string& label, const std::string& expr, std::vector<M
     out.push_back({label + " (flow)", "flow main {\n    let v = " + expr + ";\n    log \"{v}\";\n}\n"});
 }
 
-void expectAllCompile(const std::vector<Mutant>& inputs) {
-    BatchReport r = compileAll(inputs, kLimitSeconds);
-    std::ostringstream summary;
-    summary << r.compiled << " inputs, slowest " << r.slowest << " s (" << r.slowestLabel << ")";
-    for (const auto& s : r.slow) summary << "\n  slow: " << s;
-    INFO(summary.str());
-    if (!r.failures.empty()) {
-        std::ostringstream s;
-        s << r.failures.size() << " inputs failed:";
-        for (const auto& f : r.failures) s << "\n  " << f;
-        FAIL(s.str());
-    }
-    WARN(summary.str());
-}
 
 }  // namespace
 
@@ -81,7 +69,7 @@ TEST_CASE("deep nesting", "[robustness]") {
     m.push_back({"10,000 optional marks", "type T = int" + repeat("?", deep) + ";\n"});
     m.push_back({"1,000 nested record types", "type T = " + repeat("{ a: ", braces) + "int" + repeat(" }", braces) + ";\n"});
     m.push_back({"1,000 nested block comments' openers", "/*" + repeat("/*", braces) + "*/ const C = 1;\n"});
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
 
 TEST_CASE("long chains and cycles of declarations", "[robustness]") {
@@ -114,5 +102,5 @@ TEST_CASE("long chains and cycles of declarations", "[robustness]") {
     m.push_back({"self-referential type", "type A = A;\ntype B = list<B>;\ntype C = { c: C? };\ntype D = D where it > 0;\n"});
     m.push_back({"self-referential const and fn", "const A = A;\nconst B: int = B * 2;\nfn f(x: int) -> int = f(x);\n"});
     m.push_back({"self-import", "import \"mutant.xdml\";\nimport \"/dev/null\";\nimport \".\";\nconst C = 1;\n"});
-    expectAllCompile(m);
+    expectAllCompile(m, kLimitSeconds);
 }
