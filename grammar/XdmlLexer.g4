@@ -48,12 +48,13 @@ COMMA: ','; SEMI: ';'; COLON: ':'; DOT: '.'; QUESTION: '?'; AT_SIGN: '@';
 DQUOTE: '"' -> pushMode(STRING);
 
 DOC_COMMENT: '///' ~[\r\n]* -> channel(DOC);
-LINE_COMMENT: '//' ~[\r\n]* -> channel(HIDDEN);
-BLOCK_COMMENT: '/*' .*? '*/' -> channel(HIDDEN);
+// Plain comments and white space are skipped: no token is made for them (most of a file).
+LINE_COMMENT: '//' ~[\r\n]* -> skip;
+BLOCK_COMMENT: '/*' .*? '*/' -> skip;
 // Only a '/*' with no '*/' after it: a non-greedy '.*? EOF' would be the longest match for
 // every block comment and win over BLOCK_COMMENT.
 UNTERMINATED_COMMENT: '/*' (~'*' | '*'+ ~[*/])* '*'* EOF;
-WS: [ \t\r\n\u000C]+ -> channel(HIDDEN);
+WS: [ \t\r\n\u000C]+ -> skip;
 // Anything else is one bad character, reported by the parser bridge.
 BAD_CHAR: .;
 

@@ -77,7 +77,7 @@ public:
     ModuleBuilder(const SourceManager& sources, FileId file, Diagnostics& diags,
                   antlr4::CommonTokenStream& tokens, std::string_view text)
         : sources_(sources), file_(file), diags_(diags), tokens_(tokens),
-          offsets_(text) {}
+          offsets_(text), text_(text) {}
 
     SourceRange range(const antlr4::Token* t) const {
         if (!t) return {};
@@ -130,21 +130,33 @@ private:
     /// The `///` lines standing right before a declaration's first token.
     std::string docComment(antlr4::ParserRuleContext* ctx) {
         if (!ctx || !ctx->getStart()) return {};
-        auto hidden = tokens_.getHiddenTokensToLeft(ctx->getStart()->getTokenIndex());
+        auto lines = tokens_.getHiddenTokensToLeft(ctx->getStart()->getTokenIndex(), XdmlLexer::DOC);
         std::string doc;
-        for (antlr4::Token* t : hidden) {
-            if (t->getChannel() != XdmlLexer::DOC) {
-                // A blank line or plain comment between doc lines and the declaration breaks it.
-                std::string text = t->getText();
-                if (std::count(text.begin(), text.end(), '\n') > 1) doc.clear();
-                if (t->getType() != XdmlLexer::WS) doc.clear();
-                continue;
-            }
+        std::size_t previousEnd = 0;
+        for (antlr4::Token* t : lines) {
+            // A blank line or a plain comment between doc lines starts the comment afresh.
+            if (!doc.empty() && !oneLineBreak(previousEnd, t->getStartIndex())) doc.clear();
             std::string line = t->getText().substr(3);
             if (!line.empty() && line[0] == ' ') line.erase(0, 1);
             doc += doc.empty() ? line : "\n" + line;
+            previousEnd = t->getStopIndex() + 1;
         }
+        // ... and one between the doc lines and the declaration detaches them.
+        if (!doc.empty() && !oneLineBreak(previousEnd, ctx->getStart()->getStartIndex())) doc.clear();
         return doc;
+    }
+
+    /// Whether the text between two code-point positions is white space with one line break.
+    bool oneLineBreak(std::size_t from, std::size_t to) const {
+        uint32_t b = offsets_.byteOffset(from), e = offsets_.byteOffset(to);
+        if (e < b || e > text_.size()) return false;
+        int breaks = 0;
+        for (uint32_t i = b; i < e; ++i) {
+            char c = text_[i];
+            if (c == '\n') ++breaks;
+            else if (c != ' ' && c != '\t' && c != '\r' && c != '\f') return false;
+        }
+        return breaks == 1;
     }
 
     DeclPtr makeDecl(DeclKind kind, antlr4::ParserRuleContext* ctx, P::IdentContext* id) {
@@ -802,6 +814,7 @@ private:
     Diagnostics& diags_;
     antlr4::CommonTokenStream& tokens_;
     OffsetMap offsets_;
+    std::string_view text_;  // what ANTLR read
 };
 
 /// Lexer errors are reported by the bridge, never by ANTLR's console listener.
