@@ -49,6 +49,8 @@ const std::vector<Entry>& entries() {
     return table;
 }
 
+bool hasSideEffects(const std::string& name) { return name == "sh" || name == "write"; }
+
 const Entry* find(const std::string& name) {
     for (const Entry& e : entries())
         if (name == e.name) return &e;

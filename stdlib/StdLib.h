@@ -22,6 +22,9 @@ struct Entry {
 };
 
 const std::vector<Entry>& entries();
+/// Whether calling it changes the world (runs a command, writes a file), so that a call whose
+/// value nothing uses must still run. Not pure is weaker: `now()` or `accuracy(m, s)` only read.
+bool hasSideEffects(const std::string& name);
 const Entry* find(const std::string& name);
 /// `std.io` for Module::Io; "" for built-ins.
 const char* moduleName(Module m);

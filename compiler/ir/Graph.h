@@ -61,6 +61,7 @@ struct Node {
     NodeId region = kNoNode;     // the Region node whose body it is in
     std::string site;            // where it runs; set by lowering, refined by place-tasks
     bool siteFixed = false;      // a declaration or a policy clause fixes the site
+    bool followsStream = false;  // fixed by `locality: source`: wherever its handler's stream is
     std::vector<std::string> allowed;  // sites a policy allows (accelerator, limits); empty: any
     Placement placement;
     ResolvedPolicy policy;

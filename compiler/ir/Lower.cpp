@@ -6,6 +6,7 @@
 #include "sema/Types.h"
 
 #include <algorithm>
+#include <set>
 
 namespace xdml::ir {
 
@@ -195,53 +196,70 @@ private:
         n.policy = policy;
         n.site = triggerSite_;
         n.placement.reason = "its handler's stream's site";
+        // The sites the limits allow (all, when there is no limit).
+        std::vector<std::string> allowed;
+        for (const Site& s : ir_.sites) allowed.push_back(s.name);
+        bool limited = false;
         for (const char* key : {"gpus", "cores"}) {
             const Expr* at = nullptr;
             int64_t want = limitOf(policy, key, &at);
             if (want <= 0) continue;
+            limited = true;
             std::vector<std::string> ok;
             for (const Site& s : ir_.sites)
                 if ((std::string(key) == "gpus" ? s.gpus : s.cores) >= want) ok.push_back(s.name);
-            n.allowed = n.allowed.empty() ? ok : intersect(n.allowed, ok);
+            allowed = intersect(allowed, ok);
+            if (allowed.empty()) {
+                reportOnce(at->range, "no site has the " + std::to_string(want) + " " + key + " that this 'limit' asks for");
+                return;
+            }
         }
         auto loc = policy.find("locality");
-        if (loc == policy.end()) return;
-        const std::string& v = loc->second.value;
-        if (v == "data") {
-            n.placement.reason = "locality: data (" + loc->second.origin + ")";
-            return;
-        }
+        const std::string v = loc == policy.end() ? "" : loc->second.value;
         if (v == "accelerator") {
             std::vector<std::string> gpu;
             for (const Site& s : ir_.sites)
                 if (s.gpus > 0) gpu.push_back(s.name);
-            n.allowed = n.allowed.empty() ? gpu : intersect(n.allowed, gpu);
+            allowed = intersect(allowed, gpu);
+            limited = true;
             n.placement.reason = "locality: accelerator (" + loc->second.origin + ")";
-            if (!n.allowed.empty() && std::find(n.allowed.begin(), n.allowed.end(), n.site) == n.allowed.end())
-                n.site = n.allowed.front();
-            return;
-        }
-        if (v == "source") {
-            n.site = triggerSite_;
-            n.siteFixed = true;
-            n.placement.reason = "locality: source (" + loc->second.origin + ")";
-            return;
-        }
-        n.site = v;
-        n.siteFixed = true;
-        n.placement.reason = "locality: " + v + " (" + loc->second.origin + ")";
-        if (!n.allowed.empty() && std::find(n.allowed.begin(), n.allowed.end(), v) == n.allowed.end()) {
-            const Expr* at = nullptr;
-            for (const char* key : {"gpus", "cores"}) {
-                int64_t want = limitOf(policy, key, &at);
-                const Site* s = ir_.site(v);
-                if (!s || want <= (std::string(key) == "gpus" ? s->gpus : s->cores)) continue;
-                diags_.error(at->range, "the merged policy asks for " + std::to_string(want) + " " + key + " at site '" + v +
-                                            "', which has " + std::to_string(std::string(key) == "gpus" ? s->gpus : s->cores));
-                diags_.note(loc->second.where, "the site comes from 'locality' here (" + loc->second.origin + ")");
-                break;
+            if (allowed.empty()) {
+                reportOnce(loc->second.where, "no site has the gpus that 'locality: accelerator' asks for");
+                return;
             }
+        } else if (v == "data") {
+            n.placement.reason = "locality: data (" + loc->second.origin + ")";
+        } else if (!v.empty()) {
+            n.site = v == "source" ? triggerSite_ : v;
+            n.siteFixed = true;
+            n.followsStream = v == "source";
+            n.placement.reason = "locality: " + v + " (" + loc->second.origin + ")";
         }
+        if (limited) n.allowed = allowed;
+        if (std::find(allowed.begin(), allowed.end(), n.site) != allowed.end()) return;
+        if (!n.siteFixed) {
+            n.site = allowed.front();  // the naive site is not allowed: the first that is
+            return;
+        }
+        // A fixed site that its limits rule out: say which limit, and where the site came from.
+        const Site* s = ir_.site(n.site);
+        for (const char* key : {"gpus", "cores"}) {
+            const Expr* at = nullptr;
+            int64_t want = limitOf(policy, key, &at);
+            int64_t have = s ? (std::string(key) == "gpus" ? s->gpus : s->cores) : 0;
+            if (!at || want <= have) continue;
+            if (reportOnce(at->range, "the merged policy asks for " + std::to_string(want) + " " + key + " at site '" +
+                                          n.site + "', which has " + std::to_string(have)))
+                diags_.note(loc->second.where, "the site comes from 'locality' here (" + loc->second.origin + ")");
+            break;
+        }
+    }
+
+    /// Reports an error once per place: many nodes can share one policy.
+    bool reportOnce(const SourceRange& at, const std::string& message) {
+        if (!reported_.insert({at.begin.file, at.begin.offset}).second) return false;
+        diags_.error(at, message);
+        return true;
     }
 
     static std::vector<std::string> intersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -323,10 +341,10 @@ private:
             addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
             addClauses(h.policy, st.policy ? &*st.policy : nullptr);
             NodeId source = ir_.streams.at(stream->name.text);
-            const Node& src = ir_.node(source);
-            beginHandler(h, src.site.empty() ? ir_.homeSite : src.site, 1.0 / static_cast<double>(every));
+            const std::string sourceSite = ir_.node(source).site;
+            beginHandler(h, sourceSite.empty() ? ir_.homeSite : sourceSite, 1.0 / static_cast<double>(every));
             NodeId from = source;
-            if (d && d != stream->resolved) from = classify(*it->second, source, src);
+            if (d && d != stream->resolved) from = classify(*it->second, source);
             Node trig;
             trig.kind = NodeKind::Trigger;
             trig.label = stream->name.text + (st.as ? " as " + st.as->text : "");
@@ -346,18 +364,22 @@ private:
     }
 
     /// The run-time type test of a subtype: a refinement predicate or a model's class.
-    NodeId classify(const Decl& type, NodeId source, const Node& src) {
+    NodeId classify(const Decl& type, NodeId source) {
+        // Copies: adding a node may move the graph's storage.
+        const uint64_t bytes = ir_.node(source).bytes;
+        const Type* itemType = ir_.node(source).type;
         Node c;
         c.kind = NodeKind::Classify;
         c.label = type.name.text;
         c.where = type.name.range;
         c.decl = &type;
         c.type = type.resolved;
-        c.bytes = src.bytes;
+        c.bytes = bytes;
         c.pure = !type.classifier;
         c.placement.reason = "where its stream's items are";
         NodeId id = addNode(std::move(c));
-        ir_.connect(source, id, src.bytes, src.type);
+        ir_.node(id).rate = 1;  // every item is classified, not only the handler's firings
+        ir_.connect(source, id, bytes, itemType);
         if (type.classifier) {
             auto m = ir_.models.find(type.classifier->text);
             if (m != ir_.models.end()) ir_.connect(m->second, id, 0, nullptr);
@@ -507,6 +529,14 @@ private:
         input(cond, id);
         NodeId outer = region_;
         region_ = id;
+        // A `for` body runs once per element: `every N` groups have N, other lists are
+        // estimated at 16 (as their bytes are). An `until` body counts once.
+        const double outerRate = rate_;
+        if (st.kind == StmtKind::For) {
+            const Handler& h = ir_.handlers[static_cast<std::size_t>(handler_)];
+            double iterations = cond == trigger() && h.every > 1 ? static_cast<double>(h.every) : 16;
+            rate_ = outerRate * iterations;
+        }
         auto block = [&](const Block& b) {
             env_.emplace_back();
             if (st.kind == StmtKind::For) env_.back()[st.name.text] = id;
@@ -517,12 +547,14 @@ private:
         block(st.body);
         if (st.hasElse) block(st.elseBody);
         region_ = outer;
+        rate_ = outerRate;
     }
 
     // ------------------------------------------------------------ expressions
 
+    /// A data edge from -> to; a value read twice by one node is one edge (it moves once).
     void input(NodeId from, NodeId to) {
-        if (from == kNoNode || to == kNoNode) return;
+        if (from == kNoNode || to == kNoNode || boost::edge(from, to, ir_.graph).second) return;
         const Node& f = ir_.node(from);
         ir_.connect(from, to, f.bytes, f.type);
     }
@@ -559,11 +591,31 @@ private:
         n.expr = e;
         n.type = e->type;
         n.bytes = bytesOf(e->type);
-        n.pure = true;
+        n.pure = !hasEffects(e);
         placeByPolicy(n, policyFor(current_, nullptr));
         NodeId id = addNode(std::move(n));
         reads(e, id);
         return id;
+    }
+
+    /// Whether an expression calls a standard function with side effects (sh, write).
+    static bool hasEffects(const Expr* e) {
+        if (!e) return false;
+        if (e->kind == ExprKind::Call && e->callee->binding == Binding::Builtin &&
+            stdlib::hasSideEffects(e->callee->text))
+            return true;
+        if (e->callee && hasEffects(e->callee.get())) return true;
+        for (const auto& op : e->operands)
+            if (hasEffects(op.get())) return true;
+        for (const Arg& a : e->args)
+            if (hasEffects(a.value.get())) return true;
+        for (const FieldInit& f : e->fields)
+            if (hasEffects(f.value.get())) return true;
+        for (const StringPart& part : e->parts)
+            if (hasEffects(part.expr.get())) return true;
+        for (const SliceItem& sl : e->slices)
+            if (hasEffects(sl.lo.get()) || hasEffects(sl.hi.get())) return true;
+        return false;
     }
 
     /// Connects the values an expression reads (names, nested calls, catalogs) to `into`.
@@ -652,30 +704,41 @@ private:
         std::vector<std::vector<NodeId>> nodesOf(ir_.handlers.size());
         for (NodeId n = 0; n < ir_.nodeCount(); ++n)
             if (ir_.node(n).handler >= 0) nodesOf[static_cast<std::size_t>(ir_.node(n).handler)].push_back(n);
-        for (auto& [name, id] : ir_.streams) {
-            Node& s = ir_.node(id);
-            if (!s.site.empty()) continue;
-            s.site = ir_.homeSite;
-            s.placement.reason = "no emits: the home site";
-            for (auto [e, end] = boost::in_edges(id, ir_.graph); e != end; ++e) {
-                const Node& emitter = ir_.node(boost::source(*e, ir_.graph));
-                s.site = emitter.site;
-                s.placement.reason = "where its first emit runs";
-                break;
-            }
-            // The handlers of this stream were lowered before its site was known: their
-            // unfixed nodes follow it, as the naive placement wants.
-            for (std::size_t h = 0; h < ir_.handlers.size(); ++h) {
-                if (ir_.handlers[h].stream != name || ir_.handlers[h].kind == Handler::Kind::Start) continue;
-                for (NodeId n : nodesOf[h]) {
-                    Node& node = ir_.node(n);
-                    if (node.siteFixed) continue;
-                    if (!node.allowed.empty() &&
-                        std::find(node.allowed.begin(), node.allowed.end(), s.site) == node.allowed.end())
-                        continue;
-                    node.site = s.site;
+        std::vector<std::string> emitFed;
+        for (auto& [name, id] : ir_.streams)
+            if (ir_.node(id).site.empty()) emitFed.push_back(name);
+        // A stream fed by a handler of another emit-fed stream depends on where that one is:
+        // repeat until nothing moves (each round settles at least one more stream).
+        for (std::size_t round = 0; round <= emitFed.size(); ++round) {
+            bool moved = false;
+            for (const std::string& name : emitFed) {
+                NodeId id = ir_.streams.at(name);
+                std::string site = ir_.homeSite;
+                std::string reason = "no emits: the home site";
+                for (auto [e, end] = boost::in_edges(id, ir_.graph); e != end; ++e) {
+                    site = ir_.node(boost::source(*e, ir_.graph)).site;
+                    reason = "where its first emit runs";
+                    break;
+                }
+                Node& s = ir_.node(id);
+                moved = moved || site != s.site;
+                s.site = site;
+                s.placement.reason = reason;
+                // Its handlers were lowered before its site was known: their unfixed nodes,
+                // and those fixed by `locality: source`, follow it.
+                for (std::size_t h = 0; h < ir_.handlers.size(); ++h) {
+                    if (ir_.handlers[h].stream != name || ir_.handlers[h].kind == Handler::Kind::Start) continue;
+                    for (NodeId n : nodesOf[h]) {
+                        Node& node = ir_.node(n);
+                        if (node.siteFixed && !node.followsStream) continue;
+                        if (!node.allowed.empty() &&
+                            std::find(node.allowed.begin(), node.allowed.end(), site) == node.allowed.end())
+                            continue;
+                        node.site = site;
+                    }
                 }
             }
+            if (!moved) break;
         }
     }
 
@@ -690,6 +753,7 @@ private:
     const Stmt* current_ = nullptr;
     std::vector<std::map<std::string, NodeId>> env_;
     std::vector<const Decl*> streamDecls_;
+    std::set<std::pair<FileId, uint32_t>> reported_;
 };
 
 }  // namespace

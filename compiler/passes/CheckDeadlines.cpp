@@ -2,6 +2,7 @@
 #include "passes/CheckDeadlines.h"
 
 #include "ast/Ast.h"
+#include "sema/Sema.h"
 #include "ir/Printer.h"
 
 #include <functional>
@@ -23,8 +24,11 @@ std::string seconds(double s) {
     return out.str();
 }
 
-double clauseSeconds(const ir::Clause& c) {
-    return c.expr && c.expr->kind == ast::ExprKind::Quantity ? c.expr->floatValue : -1;
+/// The clause's duration in seconds (a literal, a const, arithmetic), or -1.
+double clauseSeconds(const ir::FlowIR& ir, const ir::Clause& c) {
+    if (!c.expr) return -1;
+    sema::ConstValue v = sema::evaluateConstant(*ir.program, c.expr);
+    return v.kind == sema::ConstValue::Kind::Quantity ? v.f : -1;
 }
 }  // namespace
 
@@ -66,7 +70,7 @@ bool checkDeadlines(ir::FlowIR& ir, Diagnostics& diags) {
     auto check = [&](const Node& node, NodeId id, const char* clause, double atLeast) {
         auto it = node.policy.find(clause);
         if (it == node.policy.end()) return;
-        double limit = clauseSeconds(it->second);
+        double limit = clauseSeconds(ir, it->second);
         if (limit < 0 || atLeast <= limit || !reported.insert(it->second.where.begin.offset).second) return;
         std::string total = why[id].find(", then ") != std::string::npos ? ": " + seconds(atLeast) + " in all" : "";
         diags.error(it->second.where, std::string("'") + clause + "' of " + it->second.value + " (" + it->second.origin +

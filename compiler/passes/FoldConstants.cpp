@@ -4,19 +4,27 @@
 #include "ast/Ast.h"
 #include "sema/Sema.h"
 
+#include <charconv>
 #include <sstream>
 
 namespace xdml::passes {
 
 namespace {
+/// The shortest text that reads back as exactly `x`.
+std::string shortest(double x) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+    return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
 std::string show(const sema::ConstValue& v) {
     std::ostringstream out;
     switch (v.kind) {
     case sema::ConstValue::Kind::Int: out << v.i; break;
-    case sema::ConstValue::Kind::Float: out << v.f; break;
+    case sema::ConstValue::Kind::Float: out << shortest(v.f); break;
     case sema::ConstValue::Kind::Bool: out << (v.b ? "true" : "false"); break;
     case sema::ConstValue::Kind::String: out << '"' << v.s << '"'; break;
-    case sema::ConstValue::Kind::Quantity: out << v.f << (v.quantity == ast::QuantityKind::Duration ? " s" : v.quantity == ast::QuantityKind::Bytes ? " B" : " B/s"); break;
+    case sema::ConstValue::Kind::Quantity: out << shortest(v.f) << (v.quantity == ast::QuantityKind::Duration ? " s" : v.quantity == ast::QuantityKind::Bytes ? " B" : " B/s"); break;
     case sema::ConstValue::Kind::Unknown: break;
     }
     return out.str();

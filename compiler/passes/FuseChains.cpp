@@ -23,6 +23,15 @@ bool fusible(const Node& n) {
     }
 }
 
+/// Whether two policies can govern one activity: no clause set to two different values.
+bool compatible(const ir::ResolvedPolicy& a, const ir::ResolvedPolicy& b) {
+    for (const auto& [key, clause] : a) {
+        auto it = b.find(key);
+        if (it != b.end() && it->second.value != clause.value) return false;
+    }
+    return true;
+}
+
 /// The only data consumer of `id`, or kNoNode.
 NodeId onlyConsumer(const ir::FlowIR& ir, NodeId id) {
     NodeId only = ir::kNoNode;
@@ -40,7 +49,7 @@ bool isTensor(const sema::Type* t) {
 
 /// The elementwise tensor operations and reductions of an expression, fn bodies inlined, in
 /// evaluation order; false when something else (a task, a model, an effect) is in it.
-bool kernelOps(const ast::Expr* e, std::vector<std::string>& ops, int depth = 0) {
+bool kernelOps(const ast::Expr* e, std::vector<std::string>& ops, bool inlineFns, int depth = 0) {
     if (!e || depth > 32) return false;
     using ast::ExprKind;
     switch (e->kind) {
@@ -48,22 +57,24 @@ bool kernelOps(const ast::Expr* e, std::vector<std::string>& ops, int depth = 0)
         return true;
     case ExprKind::Unary: case ExprKind::Binary: case ExprKind::Ternary:
         for (const auto& op : e->operands)
-            if (!kernelOps(op.get(), ops, depth + 1)) return false;
+            if (!kernelOps(op.get(), ops, inlineFns, depth + 1)) return false;
         if (isTensor(e->type))
             ops.push_back(e->kind == ExprKind::Binary ? ast::spelling(e->binaryOp)
                           : e->kind == ExprKind::Unary ? ast::spelling(e->unaryOp)
                                                        : "?:");
         return true;
     case ExprKind::Index:
-        if (!kernelOps(e->callee.get(), ops, depth + 1)) return false;
+        if (!kernelOps(e->callee.get(), ops, inlineFns, depth + 1)) return false;
         if (isTensor(e->type)) ops.push_back("slice");
         return true;
     case ExprKind::Call: {
         const ast::Expr* callee = e->callee.get();
         for (const ast::Arg& a : e->args)
-            if (!kernelOps(a.value.get(), ops, depth + 1)) return false;
+            if (!kernelOps(a.value.get(), ops, inlineFns, depth + 1)) return false;
+        // A fn's body is inlined into the kernel of its own call; elsewhere a fn call is its
+        // own node, so an expression that contains one is not a kernel.
         if (callee->binding == ast::Binding::Global && callee->decl && callee->decl->kind == ast::DeclKind::Fn)
-            return kernelOps(callee->decl->value.get(), ops, depth + 1);
+            return inlineFns && kernelOps(callee->decl->value.get(), ops, true, depth + 1);
         if (callee->binding != ast::Binding::Builtin) return false;
         static const char* kernelBuiltins[] = {"sum", "mean", "max", "min", "count", "argmax", "abs", "sqrt",
                                                "exp", "log", "clamp", "noise", "zeros"};
@@ -81,7 +92,7 @@ bool kernelOps(const ast::Expr* e, std::vector<std::string>& ops, int depth = 0)
 bool makeKernel(Node& n) {
     if ((n.kind != NodeKind::Call && n.kind != NodeKind::Eval) || !n.expr) return false;
     std::vector<std::string> ops;
-    if (!kernelOps(n.expr, ops) || ops.empty()) return false;
+    if (!kernelOps(n.expr, ops, n.kind == NodeKind::Call) || ops.empty()) return false;
     n.members.clear();
     if (n.kind == NodeKind::Call) n.members.push_back("fn " + n.label);
     for (const std::string& op : ops) n.members.push_back(op);
@@ -99,6 +110,7 @@ void mergeInto(ir::FlowIR& ir, NodeId from, NodeId into) {
     bool allKernels = (a.kind == NodeKind::Kernel || a.kind == NodeKind::Const) && b.kind == NodeKind::Kernel;
     b.members = members;
     b.pure = a.pure && b.pure;
+    b.policy.insert(a.policy.begin(), a.policy.end());  // compatible: adds what b lacks
     b.label = a.label + " + " + b.label;
     b.kind = allKernels ? NodeKind::Kernel : NodeKind::Fused;
     std::vector<std::pair<NodeId, ir::Edge>> inputs;
@@ -124,6 +136,8 @@ bool fuseChains(ir::FlowIR& ir, Diagnostics&) {
             if (next == ir::kNoNode) continue;
             const Node& m = ir.node(next);
             if (!fusible(m) || m.handler != n.handler || m.site != n.site || m.region != n.region) continue;
+            // One activity has one policy: nodes whose clauses disagree stay apart.
+            if (!compatible(n.policy, m.policy)) continue;
             mergeInto(ir, id, next);
             merged = changed = true;
         }

@@ -31,15 +31,17 @@ bool insertTransfers(ir::FlowIR& ir, Diagnostics& diags) {
             continue;
         }
         // Group the crossing data edges by destination site: one transfer per value and site.
-        std::map<std::string, std::vector<ir::EdgeId>> crossing;
+        // A shared node (a stream) sends to each handler separately: they fire on their own.
+        std::map<std::pair<std::string, int>, std::vector<ir::EdgeId>> crossing;
         for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
             const Node& to = ir.node(boost::target(*e, ir.graph));
             if (ir.graph[*e].control() || to.site == ir.node(id).site || to.kind == NodeKind::Transfer ||
                 ir.node(id).kind == NodeKind::Transfer)
                 continue;
-            crossing[to.site].push_back(*e);
+            crossing[{to.site, ir.node(id).handler < 0 ? to.handler : ir.node(id).handler}].push_back(*e);
         }
-        for (auto& [site, edges] : crossing) {
+        for (auto& [key, edges] : crossing) {
+            const std::string& site = key.first;
             const Node& from = ir.node(id);
             const ir::Edge first = ir.graph[edges.front()];
             const Node& firstTarget = ir.node(boost::target(edges.front(), ir.graph));
@@ -49,11 +51,15 @@ bool insertTransfers(ir::FlowIR& ir, Diagnostics& diags) {
             t.where = firstTarget.where;
             t.type = first.type;
             t.bytes = first.bytes;
-            // A transfer belongs to the handler whose firing moves the value.
-            const Node& handlerSide = from.handler >= 0 ? from : firstTarget;
+            // Edge bytes are per firing of the consumer, so the transfer moves them at its rate
+            // (a shared consumer, a stream, takes the producer's). A value made outside a loop
+            // and read inside it still moves once: at the producer's rate.
+            const bool loopInvariant = from.handler >= 0 && from.kind != NodeKind::Region &&
+                                       firstTarget.region != from.region;
+            const Node& handlerSide = firstTarget.handler >= 0 && !loopInvariant ? firstTarget : from;
             t.handler = handlerSide.handler;
             t.rate = handlerSide.rate;
-            t.region = handlerSide.region;
+            t.region = from.kind == NodeKind::Region ? id : handlerSide.region;
             t.fromSite = from.site;
             t.toSite = site;
             t.site = site;
