@@ -2,6 +2,7 @@
 #include "plan/Plan.h"
 
 #include "ast/AstPrinter.h"
+#include "plan/Code.h"
 #include "sema/Types.h"
 
 namespace xdml::plan {
@@ -117,6 +118,7 @@ json planJson(const ir::FlowIR& ir) {
         {"handlers", handlers},
         {"nodes", nodes},
         {"transfers", transfers},
+        {"code", ir.program ? codeJson(*ir.program) : json::object()},
         {"stats",
          {{"moved_bytes_per_item", m.movedBytesPerItem},
           {"written_bytes_per_item", m.writtenBytesPerItem},

@@ -1,0 +1,22 @@
+// Code.h — the flow's code in the plan: types, consts, fns, tasks and every handler's body as
+// typed, resolved trees (JSON), so that the runtime runs a plan without the parser or the
+// AST. Names are resolved: each reference says whether it is a local, a global of some kind,
+// a built-in, `it` or a training metric; each expression carries its type.
+#pragma once
+
+#include "sema/Sema.h"
+
+#include <nlohmann/json.hpp>
+
+namespace xdml::plan {
+
+/// A type as data: {"kind": "tensor", "elem": "f32", "dims": [64, 64]}, nominal types by name.
+nlohmann::json typeJson(const sema::Type* t);
+/// An expression as data, with "type" and "line".
+nlohmann::json exprJson(const ast::Expr* e);
+/// Statements (and handlers) as data.
+nlohmann::json blockJson(const ast::Block& block);
+/// The "code" section: "types" (nominal declarations), "consts", "fns", "tasks", "flows".
+nlohmann::json codeJson(const sema::CheckedProgram& program);
+
+}  // namespace xdml::plan
