@@ -584,13 +584,7 @@ private:
                 return infer(e, e->args[0].value->decl);
         }
         // An expression node over every value it reads.
-        Node n;
-        n.kind = NodeKind::Eval;
-        n.label = shortText(*e);
-        n.where = e->range;
-        n.expr = e;
-        n.type = e->type;
-        n.bytes = bytesOf(e->type);
+        Node n = exprNode(NodeKind::Eval, shortText(*e), e, nullptr);
         n.pure = !hasEffects(e);
         placeByPolicy(n, policyFor(current_, nullptr));
         NodeId id = addNode(std::move(n));
@@ -662,17 +656,23 @@ private:
         }
     }
 
+    /// A node computing expression `e`, with its type and size.
+    static Node exprNode(NodeKind kind, const std::string& label, const Expr* e, const Decl* decl) {
+        Node n;
+        n.kind = kind;
+        n.label = label;
+        n.where = e->range;
+        n.expr = e;
+        n.decl = decl;
+        n.type = e->type;
+        n.bytes = bytesOf(e->type);
+        return n;
+    }
+
     NodeId call(const Expr* e, const Decl* d) {
         std::vector<NodeId> args;
         for (const Arg& a : e->args) args.push_back(value(a.value.get()));
-        Node n;
-        n.kind = d->kind == DeclKind::Task ? NodeKind::Task : NodeKind::Call;
-        n.label = d->name.text;
-        n.where = e->range;
-        n.expr = e;
-        n.decl = d;
-        n.type = e->type;
-        n.bytes = bytesOf(e->type);
+        Node n = exprNode(d->kind == DeclKind::Task ? NodeKind::Task : NodeKind::Call, d->name.text, e, d);
         n.pure = d->kind == DeclKind::Fn;
         n.persist = d->kind == DeclKind::Task;  // a naive pipeline writes every task's output
         placeByPolicy(n, policyFor(current_, d->kind == DeclKind::Task ? d : nullptr));
@@ -684,14 +684,7 @@ private:
     NodeId infer(const Expr* e, const Decl* model) {
         const Expr* x = e->args.size() == 2 ? e->args[1].value.get() : e->args.empty() ? nullptr : e->args[0].value.get();
         NodeId arg = value(x);
-        Node n;
-        n.kind = NodeKind::Infer;
-        n.label = model->name.text;
-        n.where = e->range;
-        n.expr = e;
-        n.decl = model;
-        n.type = e->type;
-        n.bytes = bytesOf(e->type);
+        Node n = exprNode(NodeKind::Infer, model->name.text, e, model);
         placeByPolicy(n, policyFor(current_, nullptr));
         NodeId id = addNode(std::move(n));
         input(arg, id);
