@@ -2,6 +2,8 @@
 // a trigger, and a node per call, expression, effect and structured statement of its body.
 #include "ir/Lower.h"
 
+#include "ir/PolicyPlacement.h"
+
 #include "ast/AstPrinter.h"
 #include "sema/Types.h"
 
@@ -14,44 +16,6 @@ using namespace ast;
 using sema::Type;
 using sema::TypeKind;
 
-uint64_t bytesOf(const Type* t) {
-    constexpr uint64_t kUnknownDimEstimate = 64;  // a `?` dimension, until run time tells
-    t = sema::structure(t);
-    if (!t) return 0;
-    switch (t->kind) {
-    case TypeKind::Bool: return 1;
-    case TypeKind::F32: return 4;
-    case TypeKind::Int: case TypeKind::Float: case TypeKind::Duration: case TypeKind::Bytes:
-    case TypeKind::Bandwidth:
-        return 8;
-    case TypeKind::String: return 32;
-    case TypeKind::Path: return 64;
-    case TypeKind::Tensor: {
-        // Saturating: a declared shape may be larger than any machine.
-        constexpr uint64_t kMax = UINT64_MAX / 16;
-        uint64_t n = 1;
-        for (int64_t d : t->dims) {
-            uint64_t k = d == sema::kUnknownDim ? kUnknownDimEstimate : static_cast<uint64_t>(d);
-            n = k != 0 && n > kMax / k ? kMax : n * k;
-        }
-        switch (t->elem) {
-        case sema::ElemType::F64: case sema::ElemType::I64: return n * 8;
-        case sema::ElemType::F32: case sema::ElemType::I32: return n * 4;
-        case sema::ElemType::U16: return n * 2;
-        default: return n;
-        }
-    }
-    case TypeKind::Record: {
-        uint64_t n = 0;
-        for (const sema::Field& f : t->fields) n += bytesOf(f.type);
-        return n;
-    }
-    case TypeKind::List: return 16 * bytesOf(t->element);
-    case TypeKind::Optional: return 1 + bytesOf(t->element);
-    default: return 0;
-    }
-}
-
 namespace {
 
 std::string shortText(const Expr& e) {
@@ -61,7 +25,8 @@ std::string shortText(const Expr& e) {
 
 class Lowering {
 public:
-    Lowering(const sema::CheckedProgram& program, Diagnostics& diags) : p_(program), diags_(diags) {}
+    Lowering(const sema::CheckedProgram& program, Diagnostics& diags)
+        : p_(program), diags_(diags), policies_(program, ir_.sites, diags) {}
 
     FlowIR run(const std::string& flowName) {
         ir_.program = &p_;
@@ -160,115 +125,6 @@ private:
         return n;
     }
 
-    // ------------------------------------------------------------ policies
-
-    void addClauses(ResolvedPolicy& out, const PolicyRef* ref) {
-        if (!ref) return;
-        auto put = [&](const Property& prop, const std::string& origin) {
-            out[prop.key.text] = Clause{printExpr(*prop.value), prop.value->range, origin, prop.value.get()};
-        };
-        if (ref->name) {
-            auto it = p_.globals.find(ref->name->text);
-            if (it == p_.globals.end()) return;
-            auto pol = p_.policies.find(it->second);
-            if (pol == p_.policies.end()) return;
-            for (const auto& [key, prop] : pol->second.clauses) put(*prop, "policy '" + ref->name->text + "'");
-        } else if (ref->inlineClauses) {
-            for (const Property& prop : ref->inlineClauses->properties) put(prop, "inline policy");
-        }
-    }
-
-    /// The limit of `key` in a merged policy, with its expression, or 0.
-    static int64_t limitOf(const ResolvedPolicy& policy, const std::string& key, const Expr** at) {
-        auto it = policy.find("limit");
-        if (it == policy.end() || !it->second.expr || it->second.expr->kind != ExprKind::Record) return 0;
-        for (const FieldInit& f : it->second.expr->fields)
-            if (f.name.text == key && f.value->kind == ExprKind::IntLit) {
-                *at = f.value.get();
-                return f.value->intValue;
-            }
-        return 0;
-    }
-
-    /// Sets a node's site from its merged policy; reports limits its locality cannot meet
-    /// when they come from different levels (each level alone was checked by sema).
-    void placeByPolicy(Node& n, const ResolvedPolicy& policy) {
-        n.policy = policy;
-        n.site = triggerSite_;
-        n.placement.reason = "its handler's stream's site";
-        // The sites the limits allow (all, when there is no limit).
-        std::vector<std::string> allowed;
-        for (const Site& s : ir_.sites) allowed.push_back(s.name);
-        bool limited = false;
-        for (const char* key : {"gpus", "cores"}) {
-            const Expr* at = nullptr;
-            int64_t want = limitOf(policy, key, &at);
-            if (want <= 0) continue;
-            limited = true;
-            std::vector<std::string> ok;
-            for (const Site& s : ir_.sites)
-                if ((std::string(key) == "gpus" ? s.gpus : s.cores) >= want) ok.push_back(s.name);
-            allowed = intersect(allowed, ok);
-            if (allowed.empty()) {
-                reportOnce(at->range, "no site has the " + std::to_string(want) + " " + key + " that this 'limit' asks for");
-                return;
-            }
-        }
-        auto loc = policy.find("locality");
-        const std::string v = loc == policy.end() ? "" : loc->second.value;
-        if (v == "accelerator") {
-            std::vector<std::string> gpu;
-            for (const Site& s : ir_.sites)
-                if (s.gpus > 0) gpu.push_back(s.name);
-            allowed = intersect(allowed, gpu);
-            limited = true;
-            n.placement.reason = "locality: accelerator (" + loc->second.origin + ")";
-            if (allowed.empty()) {
-                reportOnce(loc->second.where, "no site has the gpus that 'locality: accelerator' asks for");
-                return;
-            }
-        } else if (v == "data") {
-            n.placement.reason = "locality: data (" + loc->second.origin + ")";
-        } else if (!v.empty()) {
-            n.site = v == "source" ? triggerSite_ : v;
-            n.siteFixed = true;
-            n.followsStream = v == "source";
-            n.placement.reason = "locality: " + v + " (" + loc->second.origin + ")";
-        }
-        if (limited) n.allowed = allowed;
-        if (std::find(allowed.begin(), allowed.end(), n.site) != allowed.end()) return;
-        if (!n.siteFixed) {
-            n.site = allowed.front();  // the naive site is not allowed: the first that is
-            return;
-        }
-        // A fixed site that its limits rule out: say which limit, and where the site came from.
-        const Site* s = ir_.site(n.site);
-        for (const char* key : {"gpus", "cores"}) {
-            const Expr* at = nullptr;
-            int64_t want = limitOf(policy, key, &at);
-            int64_t have = s ? (std::string(key) == "gpus" ? s->gpus : s->cores) : 0;
-            if (!at || want <= have) continue;
-            if (reportOnce(at->range, "the merged policy asks for " + std::to_string(want) + " " + key + " at site '" +
-                                          n.site + "', which has " + std::to_string(have)))
-                diags_.note(loc->second.where, "the site comes from 'locality' here (" + loc->second.origin + ")");
-            break;
-        }
-    }
-
-    /// Reports an error once per place: many nodes can share one policy.
-    bool reportOnce(const SourceRange& at, const std::string& message) {
-        if (!reported_.insert({at.begin.file, at.begin.offset}).second) return false;
-        diags_.error(at, message);
-        return true;
-    }
-
-    static std::vector<std::string> intersect(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-        std::vector<std::string> out;
-        for (const std::string& s : a)
-            if (std::find(b.begin(), b.end(), s) != b.end()) out.push_back(s);
-        return out;
-    }
-
     // ------------------------------------------------------------ flows and handlers
 
     NodeId addNode(Node n) {
@@ -285,7 +141,7 @@ private:
         start.kind = Handler::Kind::Start;
         start.flow = flow.name.text;
         start.where = flow.name.range;
-        addClauses(start.policy, flow.policy ? &*flow.policy : nullptr);
+        policies_.addClauses(start.policy, flow.policy ? &*flow.policy : nullptr);
         beginHandler(start, ir_.homeSite, 0);
         Node s;
         s.kind = NodeKind::Start;
@@ -338,8 +194,8 @@ private:
             h.type = st.name.text;
             h.every = every;
             h.where = st.name.range;
-            addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
-            addClauses(h.policy, st.policy ? &*st.policy : nullptr);
+            policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+            policies_.addClauses(h.policy, st.policy ? &*st.policy : nullptr);
             NodeId source = ir_.streams.at(stream->name.text);
             const std::string sourceSite = ir_.node(source).site;
             beginHandler(h, sourceSite.empty() ? ir_.homeSite : sourceSite, 1.0 / static_cast<double>(every));
@@ -352,7 +208,7 @@ private:
             trig.type = st.boundType;
             trig.bytes = bytesOf(d) * static_cast<uint64_t>(every);
             trig.pure = true;
-            placeByPolicy(trig, ir_.handlers.back().policy);
+            policies_.place(trig, ir_.handlers.back().policy, triggerSite_);
             NodeId t = addNode(std::move(trig));
             ir_.handlers.back().trigger = t;
             ir_.connect(from, t, bytesOf(d) * static_cast<uint64_t>(every), d);
@@ -393,7 +249,7 @@ private:
         h.flow = flow.name.text;
         h.stream = st.name.text;
         h.where = st.name.range;
-        addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+        policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
         auto source = ir_.streams.find(st.name.text);
         if (source == ir_.streams.end()) return;
         const std::string site = ir_.node(source->second).site;
@@ -402,7 +258,7 @@ private:
         trig.kind = NodeKind::EndTrigger;
         trig.label = st.name.text;
         trig.where = st.name.range;
-        placeByPolicy(trig, ir_.handlers.back().policy);
+        policies_.place(trig, ir_.handlers.back().policy, triggerSite_);
         NodeId t = addNode(std::move(trig));
         ir_.handlers.back().trigger = t;
         ir_.connect(source->second, t, 0, nullptr);
@@ -415,8 +271,8 @@ private:
 
     ResolvedPolicy policyFor(const Stmt* st, const Decl* task) {
         ResolvedPolicy pol = flowPolicy_;
-        if (task) addClauses(pol, task->policy ? &*task->policy : nullptr);
-        if (st) addClauses(pol, st->policy ? &*st->policy : nullptr);
+        if (task) policies_.addClauses(pol, task->policy ? &*task->policy : nullptr);
+        if (st) policies_.addClauses(pol, st->policy ? &*st->policy : nullptr);
         return pol;
     }
 
@@ -508,7 +364,7 @@ private:
         n.kind = kind;
         n.label = std::move(label);
         n.where = st.range;
-        placeByPolicy(n, policyFor(&st, nullptr));
+        policies_.place(n, policyFor(&st, nullptr), triggerSite_);
         return n;
     }
 
@@ -524,7 +380,7 @@ private:
             r.type = st.boundType;
             r.bytes = bytesOf(st.boundType);
         }
-        placeByPolicy(r, policyFor(&st, nullptr));
+        policies_.place(r, policyFor(&st, nullptr), triggerSite_);
         NodeId id = addNode(std::move(r));
         input(cond, id);
         NodeId outer = region_;
@@ -586,7 +442,7 @@ private:
         // An expression node over every value it reads.
         Node n = exprNode(NodeKind::Eval, shortText(*e), e, nullptr);
         n.pure = !hasEffects(e);
-        placeByPolicy(n, policyFor(current_, nullptr));
+        policies_.place(n, policyFor(current_, nullptr), triggerSite_);
         NodeId id = addNode(std::move(n));
         reads(e, id);
         return id;
@@ -675,7 +531,7 @@ private:
         Node n = exprNode(d->kind == DeclKind::Task ? NodeKind::Task : NodeKind::Call, d->name.text, e, d);
         n.pure = d->kind == DeclKind::Fn;
         n.persist = d->kind == DeclKind::Task;  // a naive pipeline writes every task's output
-        placeByPolicy(n, policyFor(current_, d->kind == DeclKind::Task ? d : nullptr));
+        policies_.place(n, policyFor(current_, d->kind == DeclKind::Task ? d : nullptr), triggerSite_);
         NodeId id = addNode(std::move(n));
         for (NodeId a : args) input(a, id);
         return id;
@@ -685,7 +541,7 @@ private:
         const Expr* x = e->args.size() == 2 ? e->args[1].value.get() : e->args.empty() ? nullptr : e->args[0].value.get();
         NodeId arg = value(x);
         Node n = exprNode(NodeKind::Infer, model->name.text, e, model);
-        placeByPolicy(n, policyFor(current_, nullptr));
+        policies_.place(n, policyFor(current_, nullptr), triggerSite_);
         NodeId id = addNode(std::move(n));
         input(arg, id);
         if (auto m = ir_.models.find(model->name.text); m != ir_.models.end()) ir_.connect(m->second, id, 0, nullptr);
@@ -738,6 +594,7 @@ private:
     const sema::CheckedProgram& p_;
     Diagnostics& diags_;
     FlowIR ir_;
+    PolicyPlacement policies_;  // reads ir_.sites, declared before it
     int handler_ = -1;
     double rate_ = 1;
     NodeId region_ = kNoNode;
@@ -746,7 +603,6 @@ private:
     const Stmt* current_ = nullptr;
     std::vector<std::map<std::string, NodeId>> env_;
     std::vector<const Decl*> streamDecls_;
-    std::set<std::pair<FileId, uint32_t>> reported_;
 };
 
 }  // namespace
