@@ -1,0 +1,66 @@
+// Evaluate.h — the interpreter of pure code: evaluates a plan's expressions and calls its fns
+// (LANGUAGE.md §6), with the operators of Operators.h and the built-ins of Builtins.h.
+//
+// A pure evaluation has no run-time context: `seq`, `now`, the effectful standard library
+// (sh, read, write, exists, size), models and catalogs (calling a model, probs, accuracy,
+// version, count of a catalog), tasks, training metrics and `classified by` types are an
+// EvalError that says so. Faults of the program (division by zero, an index out of bounds,
+// fn calls nested deeper than kMaxCallDepth) are EvalErrors with the line; a malformed plan
+// is a PlanError. Nothing here crashes on bad input.
+#pragma once
+
+#include "runtime/interp/EvalError.h"
+#include "runtime/interp/Program.h"
+#include "runtime/values/Value.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+/// The names an expression sees besides the program's globals: locals and `it`.
+class Scope {
+public:
+    void bind(const std::string& name, Value v);
+    const Value* find(const std::string& name) const;
+
+    std::optional<Value> it;  // the item a refinement predicate tests
+
+private:
+    std::vector<std::pair<std::string, Value>> locals_;  // few, so a vector beats a map
+};
+
+/// Evaluates expressions of one Program. Consts are evaluated on first use and kept, so an
+/// Evaluator is not shared between threads: give each worker its own.
+class Evaluator {
+public:
+    static constexpr int kMaxCallDepth = 200;
+
+    explicit Evaluator(const Program& program) : program_(program) {}
+
+    Value evaluate(const Expr& e, const Scope& scope);
+    /// Calls the fn `name` with arguments in parameter order.
+    Value call(const std::string& name, std::vector<Value> args);
+    /// The value of the const `name`.
+    Value constant(const std::string& name);
+    /// Whether `item` is of the refinement type `typeName` (its `where` predicate holds); true
+    /// for a type without a predicate. A `classified by` type needs a model: an EvalError.
+    bool refines(const std::string& typeName, const Value& item);
+
+private:
+    Value evaluateNode(const Expr& e, const Scope& scope);
+    Value name(const Expr& e, const Scope& scope);
+    Value callExpr(const Expr& e, const Scope& scope);
+    Value builtin(const Expr& e, const Scope& scope);
+    Value index(const Expr& e, const Scope& scope);
+
+    const Program& program_;
+    std::map<std::string, Value> consts_;
+    std::set<std::string> constsUnderway_;  // to report a const defined by itself
+    int depth_ = 0;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,99 @@
+// Tensor.cpp — see Tensor.h.
+#include "runtime/values/Tensor.h"
+
+#include <cstring>
+#include <new>
+#include <type_traits>
+
+namespace xdml::runtime {
+
+namespace {
+constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any vector load
+}
+
+const char* spelling(ElemType e) {
+    switch (e) {
+    case ElemType::Bool: return "bool";
+    case ElemType::U8: return "u8";
+    case ElemType::U16: return "u16";
+    case ElemType::I32: return "i32";
+    case ElemType::I64: return "i64";
+    case ElemType::F32: return "f32";
+    case ElemType::F64: return "f64";
+    }
+    return "?";
+}
+
+bool parseElemType(const std::string& name, ElemType& out) {
+    for (ElemType e : {ElemType::Bool, ElemType::U8, ElemType::U16, ElemType::I32, ElemType::I64, ElemType::F32,
+                       ElemType::F64})
+        if (name == spelling(e)) {
+            out = e;
+            return true;
+        }
+    return false;
+}
+
+std::size_t elemSize(ElemType e) {
+    return withElemType(e, [](auto v) { return sizeof(v); });
+}
+
+bool isFloatElem(ElemType e) { return e == ElemType::F32 || e == ElemType::F64; }
+
+ElemType promote(ElemType a, ElemType b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+TensorBuffer::TensorBuffer(std::size_t bytes)
+    : data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)))),
+      bytes_(bytes) {
+    std::memset(data_, 0, bytes ? bytes : 1);
+}
+
+TensorBuffer::~TensorBuffer() { ::operator delete(data_, std::align_val_t(kAlignment)); }
+
+Tensor Tensor::zeros(ElemType elem, std::vector<int64_t> dims) {
+    Tensor t;
+    t.elem = elem;
+    t.dims = std::move(dims);
+    t.buffer = std::make_shared<TensorBuffer>(t.count() * elemSize(elem));
+    return t;
+}
+
+Tensor Tensor::clone() const {
+    Tensor t = zeros(elem, dims);
+    if (buffer && buffer->bytes()) std::memcpy(t.buffer->data(), buffer->data(), t.buffer->bytes());
+    return t;
+}
+
+std::size_t Tensor::count() const {
+    std::size_t n = 1;
+    for (int64_t d : dims) n *= static_cast<std::size_t>(d < 0 ? 0 : d);
+    return n;
+}
+
+double Tensor::at(std::size_t i) const {
+    return withElemType(elem, [&](auto v) { return static_cast<double>(data<decltype(v)>()[i]); });
+}
+
+Tensor convertTensor(const Tensor& t, ElemType to) {
+    if (t.elem == to) return t;
+    Tensor out = Tensor::zeros(to, t.dims);
+    const std::size_t n = t.count();
+    withElemType(t.elem, [&](auto from) {
+        using From = decltype(from);
+        withElemType(to, [&](auto target) {
+            using To = decltype(target);
+            const From* src = t.data<From>();
+            To* dst = out.data<To>();
+            // Integer to integer goes through int64 and wraps (exact for every widening);
+            // everything else goes through double.
+            constexpr bool integral = std::is_integral_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>;
+            for (std::size_t i = 0; i < n; ++i) {
+                if constexpr (integral) dst[i] = static_cast<To>(static_cast<int64_t>(src[i]));
+                else dst[i] = convertElement<To>(static_cast<double>(src[i]));
+            }
+        });
+    });
+    return out;
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,90 @@
+// Tensor.h — the run-time dense array: an element type, dims, and a contiguous row-major buffer
+// shared between copies, so passing a tensor around never copies its elements.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+/// The element types of LANGUAGE.md §2, in promotion order (a tensor meeting a tensor of a
+/// later type takes that type).
+enum class ElemType { Bool, U8, U16, I32, I64, F32, F64 };
+
+const char* spelling(ElemType e);
+/// Parses "f32", "u8", ...; false for anything else.
+bool parseElemType(const std::string& name, ElemType& out);
+std::size_t elemSize(ElemType e);
+bool isFloatElem(ElemType e);
+/// The promoted type of two element types: the later in promotion order.
+ElemType promote(ElemType a, ElemType b);
+
+/// Calls f with a value of the C++ type that stores elements of `e` (bool for Bool), so one
+/// generic lambda handles every element type.
+template <typename F>
+decltype(auto) withElemType(ElemType e, F&& f) {
+    switch (e) {
+    case ElemType::Bool: return f(bool{});
+    case ElemType::U8: return f(uint8_t{});
+    case ElemType::U16: return f(uint16_t{});
+    case ElemType::I32: return f(int32_t{});
+    case ElemType::I64: return f(int64_t{});
+    case ElemType::F32: return f(float{});
+    case ElemType::F64: break;
+    }
+    return f(double{});
+}
+
+/// Zero-initialised storage aligned for vector loads (the JIT will read the same buffers).
+class TensorBuffer {
+public:
+    explicit TensorBuffer(std::size_t bytes);
+    ~TensorBuffer();
+    TensorBuffer(const TensorBuffer&) = delete;
+    TensorBuffer& operator=(const TensorBuffer&) = delete;
+
+    std::byte* data() { return data_; }
+    const std::byte* data() const { return data_; }
+    std::size_t bytes() const { return bytes_; }
+
+private:
+    std::byte* data_;
+    std::size_t bytes_;
+};
+
+/// A tensor value. Treat the buffer as immutable once the tensor is inside a Value: operations
+/// make new tensors, so sharing a buffer between copies is safe.
+struct Tensor {
+    ElemType elem = ElemType::F32;
+    std::vector<int64_t> dims;
+    std::shared_ptr<TensorBuffer> buffer;
+
+    /// A new zero-filled tensor.
+    static Tensor zeros(ElemType elem, std::vector<int64_t> dims);
+    /// A copy with a buffer of its own, to fill or modify.
+    Tensor clone() const;
+
+    std::size_t count() const;
+    template <typename T>
+    T* data() { return reinterpret_cast<T*>(buffer->data()); }
+    template <typename T>
+    const T* data() const { return reinterpret_cast<const T*>(buffer->data()); }
+    /// Element i widened to double (bools are 0 and 1).
+    double at(std::size_t i) const;
+};
+
+/// The same elements converted to another element type: integer to integer wraps as C++20
+/// casts do; float to integer truncates toward zero and saturates (NaN becomes 0); anything to
+/// bool is "not zero".
+Tensor convertTensor(const Tensor& t, ElemType to);
+
+/// Converts one double to an element type with the rules of convertTensor.
+template <typename T>
+T convertElement(double x);
+
+}  // namespace xdml::runtime
+
+#include "runtime/values/Tensor.inl"
