@@ -3,7 +3,9 @@
 
 #include "driver/Frontend.h"
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,14 @@ struct Compiled {
         return out;
     }
 };
+
+/// The text of examples/NAME.
+inline std::string readExample(const std::string& name) {
+    std::ifstream in(std::string(XDML_SOURCE_DIR) + "/examples/" + name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 inline std::unique_ptr<Compiled> compileText(const std::string& text, bool check = true) {
     auto c = std::make_unique<Compiled>();

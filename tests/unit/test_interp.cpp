@@ -27,12 +27,7 @@ using K = runtime::Value::Kind;
 
 namespace {
 
-std::string readExample(const std::string& name) {
-    std::ifstream in(std::string(XDML_SOURCE_DIR) + "/examples/" + name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using test::readExample;
 
 /// The code section as the runtime gets it: printed and read back, nothing else shared.
 Program programOf(const std::string& text) {

@@ -15,12 +15,7 @@
 using namespace xdml;
 
 namespace {
-std::string readExample(const std::string& name) {
-    std::ifstream in(std::string(XDML_SOURCE_DIR) + "/examples/" + name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using test::readExample;
 
 plan::MovementStats compileStats(const std::string& text, int optLevel, std::vector<std::string>* problems = nullptr) {
     auto c = test::compileText(text);
