@@ -3,6 +3,9 @@
 #include "Harness.h"
 
 #include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -153,6 +156,15 @@ Outcome compileHere(const Mutant& m, double limitSeconds) {
         Diagnostics diags(sources);
         // A folder with no flows: an import in a mutant fails cleanly instead of finding files.
         auto program = driver::compile("/nonexistent-xdml-robustness/mutant.xdml", sources, diags, {}, &m.text);
+        // What checks clean goes on through lowering and every pass, as `xdmlc check` does;
+        // a malformed IR (an internal error) is a failure like a crash.
+        if (program && !diags.hasErrors()) {
+            ir::FlowIR flow = ir::lowerToIR(*program, diags);
+            passes::PipelineOptions options;
+            options.verifyEach = true;
+            if (!passes::runPipeline(flow, diags, options)) out.failure = "the IR failed verification";
+            else (void)plan::planJson(flow).dump();
+        }
         // Render the first diagnostics (carets under odd bytes included). Not all: 10,000
         // errors on one 40 KB line would render to 800 MB, which measures only the allocator.
         std::size_t shown = 0;
@@ -161,6 +173,10 @@ Outcome compileHere(const Mutant& m, double limitSeconds) {
             (void)diags.renderOne(d, false);
         }
         if (!program) out.failure = "compile() returned null for in-memory text";
+        if (!out.failure.empty()) {
+            for (const Diagnostic& d : diags.all())
+                if (d.message.rfind("internal error", 0) == 0) out.failure += ": " + d.message;
+        }
     } catch (const std::exception& e) {
         out.failure = std::string("threw ") + typeid(e).name() + ": " + e.what();
     } catch (...) {
