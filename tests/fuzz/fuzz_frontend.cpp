@@ -2,6 +2,9 @@
 // The front end promises to turn every input into diagnostics, never a crash or a hang; this
 // target holds it to that, and renders the diagnostics too (carets under odd bytes included).
 #include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
 
 #include <condition_variable>
 #include <cstddef>
@@ -80,6 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         xdml::Diagnostics diags(sources);
         // A path in a folder with no flows: an `import "x.xdml"` in the input fails cleanly.
         auto program = xdml::driver::compile("/nonexistent-xdml-fuzz/input.xdml", sources, diags, {}, &text);
+        // What checks clean goes on through lowering and every pass, as `xdmlc check` does.
+        if (program && !diags.hasErrors()) {
+            xdml::ir::FlowIR flow = xdml::ir::lowerToIR(*program, diags);
+            xdml::passes::PipelineOptions options;
+            options.verifyEach = true;
+            if (!xdml::passes::runPipeline(flow, diags, options)) __builtin_trap();  // a malformed IR is a bug
+            (void)xdml::plan::planJson(flow).dump();
+        }
         std::ostringstream out;
         diags.render(out, /*color=*/false);
     });
