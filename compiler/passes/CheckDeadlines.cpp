@@ -66,12 +66,12 @@ bool checkDeadlines(ir::FlowIR& ir, Diagnostics& diags) {
         ready[id] = start;
         return done[id] = start + cost;
     };
-    std::set<uint32_t> reported;
+    std::set<std::pair<FileId, uint32_t>> reported;  // one error per clause, in any file
     auto check = [&](const Node& node, NodeId id, const char* clause, double atLeast) {
         auto it = node.policy.find(clause);
         if (it == node.policy.end()) return;
         double limit = clauseSeconds(ir, it->second);
-        if (limit < 0 || atLeast <= limit || !reported.insert(it->second.where.begin.offset).second) return;
+        if (limit < 0 || atLeast <= limit || !reported.insert({it->second.where.begin.file, it->second.where.begin.offset}).second) return;
         std::string total = why[id].find(", then ") != std::string::npos ? ": " + seconds(atLeast) + " in all" : "";
         diags.error(it->second.where, std::string("'") + clause + "' of " + it->second.value + " (" + it->second.origin +
                                           ") cannot be met: " + why[id] + total);
