@@ -14,6 +14,8 @@ packages=(
   catch2 libcli11-dev nlohmann-json3-dev libzmq3-dev
   # tests: Graphviz renders --emit=dot; jsonschema validates plans
   graphviz python3-jsonschema
+  # tests and benchmarks of the runtime: a real ZeroMQ client, Dask to compare against
+  python3-zmq python3-dask
 )
 
 missing=()
