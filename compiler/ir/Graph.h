@@ -68,6 +68,7 @@ struct Node {
     bool pure = false;           // no effects: may be folded, fused, or removed when unused
     bool persist = false;        // its value is written to its site's storage
     std::vector<std::string> members;  // Fused, Kernel: what was fused, in order
+    std::vector<SourceRange> fusedFrom;  // Fused, Kernel: where the merged members came from
     const ast::Expr* expr = nullptr;   // Eval, Call, Task, Infer, Log, Region: the source expression
     const ast::Decl* decl = nullptr;   // the fn, task, stream, catalog, model or type
     std::string constant;        // Const: the value
@@ -108,6 +109,7 @@ struct Handler {
     int64_t every = 1;
     NodeId trigger = kNoNode;
     SourceRange where;
+    SourceRange statement;   // Data, End: the `on` statement (the plan's "at" for it)
     ResolvedPolicy policy;   // flow < handler
 };
 

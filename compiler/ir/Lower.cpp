@@ -194,6 +194,7 @@ private:
             h.type = st.name.text;
             h.every = every;
             h.where = st.name.range;
+            h.statement = st.range;
             policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
             policies_.addClauses(h.policy, st.policy ? &*st.policy : nullptr);
             NodeId source = ir_.streams.at(stream->name.text);
@@ -249,6 +250,7 @@ private:
         h.flow = flow.name.text;
         h.stream = st.name.text;
         h.where = st.name.range;
+        h.statement = st.range;
         policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
         auto source = ir_.streams.find(st.name.text);
         if (source == ir_.streams.end()) return;

@@ -109,6 +109,8 @@ void mergeInto(ir::FlowIR& ir, NodeId from, NodeId into) {
     members.insert(members.end(), tail.begin(), tail.end());
     bool allKernels = (a.kind == NodeKind::Kernel || a.kind == NodeKind::Const) && b.kind == NodeKind::Kernel;
     b.members = members;
+    b.fusedFrom.push_back(a.where);
+    b.fusedFrom.insert(b.fusedFrom.end(), a.fusedFrom.begin(), a.fusedFrom.end());
     b.pure = a.pure && b.pure;
     b.policy.insert(a.policy.begin(), a.policy.end());  // compatible: adds what b lacks
     b.label = a.label + " + " + b.label;

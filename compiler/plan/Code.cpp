@@ -51,9 +51,11 @@ const char* quantityName(QuantityKind k) { return spelling(k); }
 
 }  // namespace
 
+std::string positionKey(const SourceLoc& loc) { return std::to_string(loc.file) + ":" + std::to_string(loc.offset); }
+
 json exprJson(const Expr* e) {
     if (!e) return nullptr;
-    json j = {{"line", e->range.begin.line}};
+    json j = {{"line", e->range.begin.line}, {"at", positionKey(e->range.begin)}};
     if (e->type) j["type"] = typeJson(e->type);
     switch (e->kind) {
     case ExprKind::IntLit: j["op"] = "int"; j["value"] = e->intValue; break;
@@ -147,8 +149,15 @@ json policyRefJson(const std::optional<PolicyRef>& ref) {
     return {{"inline", clauses}};
 }
 
+/// A `{ key: value, ... }` block (rehearse, model) as an object of expressions.
+json propertiesJson(const PropertyBlock& block) {
+    json out = json::object();
+    for (const Property& p : block.properties) out[p.key.text] = exprJson(p.value.get());
+    return out;
+}
+
 json stmtJson(const Stmt& s) {
-    json j = {{"line", s.range.begin.line}};
+    json j = {{"line", s.range.begin.line}, {"at", positionKey(s.range.begin)}};
     if (s.policy) j["policy"] = policyRefJson(s.policy);
     switch (s.kind) {
     case StmtKind::Let:
@@ -219,7 +228,7 @@ json blockJson(const Block& block) {
 
 json codeJson(const sema::CheckedProgram& program) {
     json types = json::object(), consts = json::object(), fns = json::object(), tasks = json::object(),
-         flows = json::object();
+         flows = json::object(), streams = json::object(), catalogs = json::object(), models = json::object();
     for (const auto& [name, d] : program.globals) {
         switch (d->kind) {
         case DeclKind::TypeDecl: {
@@ -242,10 +251,24 @@ json codeJson(const sema::CheckedProgram& program) {
                            {"body", blockJson(d->body)}};
             break;
         case DeclKind::Flow: flows[name] = {{"policy", policyRefJson(d->policy)}, {"body", blockJson(d->body)}}; break;
+        case DeclKind::Stream: {
+            json st = {{"type", typeJson(d->resolved ? d->resolved->element : nullptr)}, {"source", exprJson(d->value.get())}};
+            if (d->site) st["site"] = d->site->text;
+            if (d->properties) st["rehearse"] = propertiesJson(*d->properties);
+            streams[name] = st;
+            break;
+        }
+        case DeclKind::Catalog:
+            catalogs[name] = {{"type", typeJson(d->resolved ? d->resolved->element : nullptr)}, {"path", exprJson(d->value.get())}};
+            break;
+        case DeclKind::Model:
+            models[name] = d->properties ? propertiesJson(*d->properties) : json::object();
+            break;
         default: break;
         }
     }
-    return {{"types", types}, {"consts", consts}, {"fns", fns}, {"tasks", tasks}, {"flows", flows}};
+    return {{"types", types},   {"consts", consts},     {"fns", fns},       {"tasks", tasks},
+            {"flows", flows},   {"streams", streams}, {"catalogs", catalogs}, {"models", models}};
 }
 
 }  // namespace xdml::plan

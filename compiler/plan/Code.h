@@ -10,6 +10,11 @@
 
 namespace xdml::plan {
 
+/// Where a construct starts, as "file:offset": the key that joins the code section's
+/// expressions and statements to the plan's nodes ("at"), so the runtime finds each
+/// evaluation's site, policy and persistence.
+std::string positionKey(const SourceLoc& loc);
+
 /// A type as data: {"kind": "tensor", "elem": "f32", "dims": [64, 64]}, nominal types by name.
 nlohmann::json typeJson(const sema::Type* t);
 /// An expression as data, with "type" and "line".

@@ -26,7 +26,10 @@ namespace {
 
 json policyJson(const ir::ResolvedPolicy& p) {
     json out = json::object();
-    for (const auto& [k, c] : p) out[k] = {{"value", c.value}, {"from", c.origin}};
+    for (const auto& [k, c] : p) {
+        out[k] = {{"value", c.value}, {"from", c.origin}};
+        if (c.expr) out[k]["expr"] = exprJson(c.expr);  // so the runtime evaluates it (consts too)
+    }
     return out;
 }
 
@@ -55,6 +58,9 @@ json nodeJson(const ir::FlowIR& ir, ir::NodeId id) {
         {"placement", {{"reason", n.placement.reason}, {"fixed", n.siteFixed}}},
         {"line", n.where.begin.line},
     };
+    json at = json::array({plan::positionKey(n.where.begin)});
+    for (const SourceRange& r : n.fusedFrom) at.push_back(plan::positionKey(r.begin));
+    j["at"] = at;
     if (!n.placement.bytesMovedIfAt.empty()) {
         json costs = json::object();
         for (const auto& [site, b] : n.placement.bytesMovedIfAt) costs[site] = b;
@@ -94,6 +100,8 @@ json planJson(const ir::FlowIR& ir) {
         if (!hd.stream.empty()) j["stream"] = hd.stream;
         if (!hd.type.empty()) j["type"] = hd.type;
         if (hd.kind == ir::Handler::Kind::Data) j["every"] = hd.every;
+        if (hd.statement.valid()) j["at"] = positionKey(hd.statement.begin);
+        if (hd.trigger != ir::kNoNode) j["site"] = ir.node(hd.trigger).site;
         handlers.push_back(j);
     }
     json nodes = json::array();
