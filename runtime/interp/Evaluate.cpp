@@ -119,19 +119,32 @@ Value Evaluator::name(const Expr& e, const Scope& scope) {
         if (const Value* v = scope.find(e.name)) return *v;
         throw EvalError("'" + e.name + "' has no value here");
     case NameBinding::Const: return constant(e.name);
+    case NameBinding::Word: return Value::string(e.name);
     case NameBinding::It:
         if (scope.it) return *scope.it;
         throw EvalError("'it' is only bound in a type's 'where' predicate");
     case NameBinding::Fn: throw EvalError("the fn '" + e.name + "' used as a value: call it instead");
     case NameBinding::Builtin: throw EvalError("the built-in '" + e.name + "' used as a value: call it instead");
     case NameBinding::Type: throw EvalError("the type '" + e.name + "' is not a value");
+    case NameBinding::Metric:
+    case NameBinding::OtherGlobal:
+        if (host_)
+            if (auto v = host_->global(e, scope)) return *v;
+        break;
+    }
+    switch (e.binding) {
     case NameBinding::Metric: notPure("the training metric '" + e.name + "'");
     case NameBinding::OtherGlobal: notPure("the " + e.declares + " '" + e.name + "'");
+    default: break;
     }
     throw EvalError("'" + e.name + "' has no value here");
 }
 
 Value Evaluator::callExpr(const Expr& e, const Scope& scope) {
+    if (host_ && e.binding != NameBinding::Fn && !(e.binding == NameBinding::Builtin && isPureBuiltin(e.name) &&
+                                                  !(e.name == "count" && e.args.size() == 1 &&
+                                                    e.args[0].binding == NameBinding::OtherGlobal)))
+        if (auto v = host_->call(e, scope, *this)) return *v;
     if (e.binding == NameBinding::Builtin) return builtin(e, scope);
     if (e.binding != NameBinding::Fn) notPure("calling the " + (e.declares.empty() ? "name" : e.declares) + " '" + e.name + "'");
     const FnDecl* fn = program_.fn(e.name);

@@ -33,13 +33,30 @@ private:
     std::vector<std::pair<std::string, Value>> locals_;  // few, so a vector beats a map
 };
 
+class Evaluator;
+
+/// What a running flow lends the evaluator beyond pure code: task and model calls, catalogs,
+/// `seq`, `now` and the effectful standard library. A pure evaluation has none.
+class EffectHost {
+public:
+    virtual ~EffectHost() = default;
+    /// Makes a call the evaluator cannot make itself (a task, a model, or a built-in that needs
+    /// the run: seq, now, count of a catalog, sh, read, write, exists, size, probs, accuracy,
+    /// version). nullopt declines it: the call is then the pure evaluation's error.
+    virtual std::optional<Value> call(const Expr& call, const Scope& scope, Evaluator& evaluator) = 0;
+    /// The value of a global that is not a const (a training metric inside `until`, say).
+    virtual std::optional<Value> global(const Expr& name, const Scope& scope) = 0;
+};
+
 /// Evaluates expressions of one Program. Consts are evaluated on first use and kept, so an
 /// Evaluator is not shared between threads: give each worker its own.
 class Evaluator {
 public:
     static constexpr int kMaxCallDepth = 200;
 
-    explicit Evaluator(const Program& program) : program_(program) {}
+    explicit Evaluator(const Program& program, EffectHost* host = nullptr) : program_(program), host_(host) {}
+
+    const Program& program() const { return program_; }
 
     Value evaluate(const Expr& e, const Scope& scope);
     /// Calls the fn `name` with arguments in parameter order.
@@ -58,6 +75,7 @@ private:
     Value index(const Expr& e, const Scope& scope);
 
     const Program& program_;
+    EffectHost* host_;
     std::map<std::string, Value> consts_;
     std::set<std::string> constsUnderway_;  // to report a const defined by itself
     int depth_ = 0;

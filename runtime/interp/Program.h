@@ -45,8 +45,9 @@ struct FieldType {
 enum class BinaryOperator { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
 const char* spelling(BinaryOperator op);
 
-/// How a name was resolved by the compiler.
-enum class NameBinding { Local, Const, Fn, Builtin, Type, It, Metric, OtherGlobal };
+/// How a name was resolved by the compiler. A Word is a bare word in a property value
+/// (`select: reservoir`, `optimizer: adam`); it evaluates to its spelling.
+enum class NameBinding { Local, Const, Fn, Builtin, Type, It, Metric, OtherGlobal, Word };
 
 struct Expr {
     enum class Op { Literal, String, Name, Negate, Not, Binary, Ternary, Call, Field, Index, List, Record };
@@ -61,6 +62,7 @@ struct Expr {
 
     Op op = Op::Literal;
     int line = 0;
+    std::string at;                 // "file:offset": joins the plan's nodes (their "at")
     TypeDesc type;
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)
@@ -96,6 +98,56 @@ struct FnDecl {
     Expr body;
 };
 
+/// A policy attached with `@`: a named policy or inline clauses.
+struct PolicyRef {
+    std::string name;
+    std::map<std::string, Expr> clauses;  // inline
+};
+
+/// A statement or handler of a task's or flow's body (LANGUAGE.md §4).
+struct Stmt {
+    enum class Op { Let, Emit, Record, Train, Transfer, If, For, Until, Log, Return, Call, OnNewData, OnEnd };
+    Op op = Op::Call;
+    int line = 0;
+    std::string at;
+    std::string name;    // Let, For: the bound name; Train: the model; OnNewData: the type; OnEnd: the stream
+    std::string target;  // Emit, Train: the stream; Record: the catalog; Transfer: the site; OnNewData: `in`
+    std::string as;      // OnNewData: `as x`
+    std::optional<Expr> value;  // the value, condition, list, message or `every`
+    std::optional<Expr> bound;  // Until: `max N`
+    TypeDesc type;              // Let: a declared type
+    std::vector<Stmt> body, elseBody;
+    std::optional<PolicyRef> policy;
+};
+
+struct TaskDecl {
+    std::string name;
+    std::vector<Param> params;
+    TypeDesc result;
+    std::optional<PolicyRef> policy;
+    std::vector<Stmt> body;
+};
+
+struct FlowDecl {
+    std::string name;
+    std::optional<PolicyRef> policy;
+    std::vector<Stmt> body;  // flow-level statements and handlers
+};
+
+struct StreamDecl {
+    std::string name;
+    TypeDesc type;
+    std::optional<Expr> source;  // generate, files, watch, zmq; none: fed by emit
+    std::string site;
+    std::map<std::string, Expr> rehearse;
+};
+
+struct CatalogDecl {
+    std::string name;
+    TypeDesc type;
+    Expr path;
+};
+
 class Program {
 public:
     /// Reads a "code" section. Throws PlanError on anything malformed.
@@ -112,15 +164,23 @@ public:
 
     const std::map<std::string, TypeDecl>& types() const { return types_; }
     const std::map<std::string, FnDecl>& fns() const { return fns_; }
-    /// Tasks and flows stay JSON until the statement interpreter arrives.
-    const nlohmann::json& tasks() const { return tasks_; }
-    const nlohmann::json& flows() const { return flows_; }
+    const TaskDecl* task(const std::string& name) const;
+    const std::map<std::string, TaskDecl>& tasks() const { return tasks_; }
+    const std::map<std::string, FlowDecl>& flows() const { return flows_; }
+    const std::map<std::string, StreamDecl>& streams() const { return streams_; }
+    const std::map<std::string, CatalogDecl>& catalogs() const { return catalogs_; }
+    /// Models' declarations, as the plan gives them (the models issue reads them).
+    const nlohmann::json& models() const { return models_; }
 
 private:
     std::map<std::string, TypeDecl> types_;
     std::map<std::string, ConstDecl> consts_;
     std::map<std::string, FnDecl> fns_;
-    nlohmann::json tasks_ = nlohmann::json::object(), flows_ = nlohmann::json::object();
+    std::map<std::string, TaskDecl> tasks_;
+    std::map<std::string, FlowDecl> flows_;
+    std::map<std::string, StreamDecl> streams_;
+    std::map<std::string, CatalogDecl> catalogs_;
+    nlohmann::json models_ = nlohmann::json::object();
 };
 
 }  // namespace xdml::runtime

@@ -5,6 +5,7 @@
 #include "ir/Printer.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
+#include "tools/xdmlc/RunCommand.h"
 
 #include <CLI/CLI.hpp>
 
@@ -96,8 +97,10 @@ int main(int argc, char** argv) {
         "                                           the dataflow graph, one cluster per site\n"
         "  xdmlc build F --emit=ir -O2 --print-after place-tasks --verify-each\n"
         "                                           watch the passes work\n"
+        "  xdmlc run examples/hits.xdml --stats-json stats.json\n"
+        "                                           run a flow; results in hits.run/\n"
         "\n"
-        "Exit status: 0 no errors, 1 errors in the input, 2 misuse of the command.\n"
+        "Exit status: 0 no errors, 1 errors in the input (or a task of a run failed), 2 misuse of the command.\n"
         "Language reference: docs/language.md");
     Common common;
     auto addCommon = [&](CLI::App* sub) {
@@ -130,6 +133,23 @@ int main(int argc, char** argv) {
     build->add_option("-o,--output", output, "Write to this file instead of standard output");
     addCommon(build);
 
+    tools::RunArguments runArgs;
+    CLI::App* run = app.add_subcommand("run", "Compile a flow (or take a plan .json) and run it on this machine");
+    run->add_option("file", runArgs.file, "The .xdml file, or a plan written by `xdmlc build --emit=plan`")
+        ->required()->check(CLI::ExistingFile);
+    run->add_option("--flow", runArgs.flow, "Run only this flow (default: every flow of the file)");
+    run->add_option("--workdir", runArgs.workdir,
+                    "The work directory: provenance.db, catalogs, site storage (default: <script name>.run/)");
+    run->add_option("-O", runArgs.optLevel, "Optimization level: -O0 (a naive pipeline) or -O2 (the default)")
+        ->check(CLI::IsMember({0, 1, 2}));
+    run->add_option("--stats-json", runArgs.statsJson, "Write the measured counters to this file as JSON");
+    run->add_option("--seed", runArgs.seed, "The run's random seed (default 0)");
+    run->add_flag("--quiet", runArgs.quiet, "No log lines, progress or summary: only errors");
+    run->add_flag("--no-provenance", runArgs.noProvenance, "Do not record provenance (for measurements)");
+    run->add_option("--color", runArgs.color, "Color diagnostics: auto, always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -137,6 +157,10 @@ int main(int argc, char** argv) {
         return code == 0 ? kOk : kMisuse;
     }
 
+    if (*run) {
+        for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
+        return tools::runCommand(runArgs);
+    }
     if (*check) {
         int worst = kOk;
         for (const std::string& file : checkFiles) {

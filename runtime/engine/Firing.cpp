@@ -1,0 +1,478 @@
+// Firing.cpp — see Firing.h.
+#include "runtime/engine/Firing.h"
+
+#include "runtime/engine/StreamRuntime.h"
+#include "runtime/exec/Shell.h"
+#include "runtime/interp/Conform.h"
+#include "runtime/io/ConformItem.h"
+#include "runtime/io/DataError.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/ValueCodec.h"
+#include "runtime/values/Text.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace xdml::runtime {
+
+namespace {
+
+using K = Value::Kind;
+
+bool isTaskCall(const Expr& e) { return e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task"; }
+bool isLocalName(const Expr& e) { return e.op == Expr::Op::Name && e.binding == NameBinding::Local; }
+
+/// The locals an expression reads, except a task call's arguments that are plain names (the
+/// task moves those itself, from wherever they are).
+void localsIn(const Expr& e, std::vector<std::string>& out) {
+    if (isLocalName(e)) {
+        if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
+        return;
+    }
+    const bool task = isTaskCall(e);
+    for (const Expr& a : e.args)
+        if (!(task && isLocalName(a))) localsIn(a, out);
+}
+
+std::shared_future<DatumPtr> ready(DatumPtr d) {
+    std::promise<DatumPtr> p;
+    p.set_value(std::move(d));
+    return p.get_future().share();
+}
+
+bool truth(const DatumPtr& d, const char* what, int line) {
+    if (!d->value.is(K::Bool)) throw EvalError(std::string("the condition of ") + what + " must be a bool, got " + describe(d->value), line);
+    return d->value.asBool();
+}
+
+const ClauseMap& noClauses() {
+    static const ClauseMap none;
+    return none;
+}
+
+}  // namespace
+
+Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
+    : run_(run), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq), activity_(activity),
+      evaluator_(run.program(), this) {}
+
+void Firing::bind(const std::string& name, DatumPtr d) {
+    d->label = name;
+    locals_.emplace_back(name, ready(std::move(d)));
+}
+
+void Firing::runHandler(const std::vector<Stmt>& body) {
+    try {
+        block(body);
+    } catch (...) {
+        try { settle(); } catch (...) {}  // the first failure is the one to report
+        throw;
+    }
+    settle();
+}
+
+DatumPtr Firing::runTask(const TaskDecl& task, int) {
+    inTask_ = true;
+    block(task.body);
+    settle();
+    if (returned_) return *returned_;
+    return Datum::make(Value::none(), site_, seq_);
+}
+
+void Firing::settle() {
+    std::exception_ptr first;
+    for (Pending& p : started_) {
+        p.wait();
+        try {
+            p.get();
+        } catch (...) {
+            if (!first) first = std::current_exception();
+        }
+    }
+    started_.clear();
+    if (first) std::rethrow_exception(first);
+}
+
+void Firing::block(const std::vector<Stmt>& stmts) {
+    const std::size_t scopeSize = locals_.size();
+    for (const Stmt& s : stmts) {
+        if (returned_) break;
+        statement(s);
+    }
+    locals_.resize(scopeSize);  // tasks still under way are held by started_
+}
+
+std::string Firing::siteOf(const std::string& at) const {
+    if (inTask_ || at.empty()) return site_;
+    const NodeInfo* n = run_.plan().nodeAt(handler_, at);
+    return n && !n->site.empty() ? n->site : site_;
+}
+
+DatumPtr Firing::local(const std::string& name) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
+        if (it->first == name) return it->second.get();
+    throw EvalError("'" + name + "' has no value here");
+}
+
+void Firing::statement(const Stmt& s) {
+    using Op = Stmt::Op;
+    try {
+        switch (s.op) {
+        case Op::Let: {
+            if (isTaskCall(*s.value) && !inTask_) {
+                locals_.emplace_back(s.name, startTask(*s.value));
+                break;
+            }
+            DatumPtr d = value(*s.value);
+            if (s.type.kind != TypeDesc::Kind::Unknown) {
+                auto conformed = Datum::make(conformTo(d->value, s.type, run_.program()), d->site, d->seq);
+                conformed->entity = d->entity;
+                conformed->sources = d->sources;
+                d = conformed;
+            }
+            locals_.emplace_back(s.name, ready(d));
+            break;
+        }
+        case Op::Emit: {
+            DatumPtr d = run_.moveTo(value(*s.value), siteOf(s.at));
+            StreamRuntime* target = run_.stream(s.target);
+            if (!target) throw EvalError("no stream '" + s.target + "' in this run");
+            target->emit(d, activity_);
+            run_.stats().emits++;
+            break;
+        }
+        case Op::Record: {
+            const std::string site = siteOf(s.at);
+            DatumPtr d = run_.moveTo(value(*s.value), site);
+            run_.catalog(s.target).record(d->value);
+            const uint64_t bytes = payloadBytes(d->value);
+            run_.stats().records++;
+            run_.stats().writtenBytes += bytes;
+            if (prov::Store* store = run_.provenance()) {
+                const int64_t from = run_.entityOf(d);
+                prov::EntityRecord rec;
+                rec.kind = "record";
+                rec.label = s.target;
+                rec.site = site;
+                rec.bytes = static_cast<int64_t>(bytes);
+                const std::string raw = encodeValue(d->value);
+                rec.hash = prov::contentHash(raw.data(), raw.size());
+                const int64_t e = store->entity(rec);
+                store->derivedFrom(e, from, activity_);
+                if (activity_ > 0) store->generated(e, activity_);
+            }
+            break;
+        }
+        case Op::Train:
+            throw EvalError("'train " + s.name + " on " + s.target +
+                                "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet",
+                            s.line);
+        case Op::Transfer: {
+            DatumPtr moved = run_.moveTo(value(*s.value), s.target);
+            if (isLocalName(*s.value)) locals_.emplace_back(s.value->name, ready(moved));
+            break;
+        }
+        case Op::If:
+            if (truth(value(*s.value), "'if'", s.line)) block(s.body);
+            else block(s.elseBody);
+            break;
+        case Op::For: {
+            DatumPtr list = value(*s.value);
+            if (!list->value.is(K::List)) throw EvalError("'for' over " + describe(list->value) + ", which is not a list", s.line);
+            for (const Value& item : list->value.asList()) {
+                if (returned_ || run_.stopping()) break;
+                auto d = Datum::make(item, list->site, list->seq >= 0 ? list->seq : seq_);
+                d->sources = list->entity >= 0 ? std::vector<int64_t>{list->entity} : list->sources;
+                const std::size_t scopeSize = locals_.size();
+                bind(s.name, d);
+                block(s.body);
+                locals_.resize(scopeSize);
+            }
+            break;
+        }
+        case Op::Until: {
+            int64_t max = -1;
+            if (s.bound) {
+                DatumPtr b = value(*s.bound);
+                if (!b->value.is(K::Int)) throw EvalError("'max' of 'until' must be an int", s.line);
+                max = b->value.asInt();
+            }
+            for (int64_t pass = 0; !returned_ && !run_.stopping(); ++pass) {
+                if (truth(value(*s.value), "'until'", s.line)) break;
+                if (max >= 0 && pass >= max) break;
+                block(s.body);
+            }
+            break;
+        }
+        case Op::Log: {
+            DatumPtr msg = value(*s.value);
+            run_.log(msg->value.is(K::String) ? msg->value.asString() : toText(msg->value));
+            run_.stats().logs++;
+            break;
+        }
+        case Op::Return:
+            returned_ = s.value ? value(*s.value) : Datum::make(Value::none(), site_, seq_);
+            break;
+        case Op::Call: value(*s.value); break;
+        case Op::OnNewData:
+        case Op::OnEnd: break;  // handlers are started by the run, not executed in place
+        }
+    } catch (const EvalError& e) {
+        if (e.line() || !s.line) throw;
+        throw EvalError(e.message(), s.line);
+    }
+}
+
+DatumPtr Firing::value(const Expr& e) {
+    if (isLocalName(e)) return local(e.name);
+    if (isTaskCall(e)) return startTask(e).get();
+    return evaluateAt(e, siteOf(e.at));
+}
+
+DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
+    std::vector<std::string> names;
+    localsIn(e, names);
+    Scope scope;
+    std::vector<int64_t> sources;
+    int64_t seq = seq_;
+    for (const std::string& name : names) {
+        DatumPtr d = run_.moveTo(local(name), site);
+        scope.bind(name, d->value);
+        if (d->entity >= 0) sources.push_back(d->entity);
+        else sources.insert(sources.end(), d->sources.begin(), d->sources.end());
+        if (d->seq >= 0 && names.size() == 1) seq = d->seq;
+    }
+    const std::string outer = evalSite_;
+    evalSite_ = site;
+    Value v;
+    try {
+        v = evaluator_.evaluate(e, scope);
+    } catch (...) {
+        evalSite_ = outer;
+        throw;
+    }
+    evalSite_ = outer;
+    auto d = Datum::make(std::move(v), site, seq);
+    d->sources = std::move(sources);
+    return d;
+}
+
+Firing::Pending Firing::startTask(const Expr& call) {
+    const TaskDecl* task = run_.program().task(call.name);
+    if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
+    // Named arguments go to the parameter of that name; the others fill the rest in order.
+    std::vector<DatumPtr> args(task->params.size());
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+        std::size_t slot = next;
+        if (i < call.names.size() && !call.names[i].empty()) {
+            slot = task->params.size();
+            for (std::size_t p = 0; p < task->params.size(); ++p)
+                if (task->params[p].name == call.names[i]) slot = p;
+        } else {
+            while (slot < args.size() && args[slot]) ++slot;
+            next = slot + 1;
+        }
+        if (slot >= args.size()) throw EvalError("too many arguments, or an unknown one, for '" + call.name + "'", call.line);
+        args[slot] = value(call.args[i]);
+    }
+    for (std::size_t p = 0; p < args.size(); ++p)
+        if (!args[p]) throw EvalError("no argument for '" + task->params[p].name + "' of '" + call.name + "'", call.line);
+
+    const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
+    const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());
+    const std::string site = node ? run_.chooseSite(*node, policy, call.name) : evalSite_;
+    const double submitted = run_.elapsed();
+    int64_t seq = seq_;
+    for (const DatumPtr& a : args)
+        if (a->seq >= 0) seq = a->seq;
+    if (inTask_)  // a task called from a task runs inside it, on the same worker
+        return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
+
+    auto promise = std::make_shared<std::promise<DatumPtr>>();
+    Pending result = promise->get_future().share();
+    Job job;
+    job.priority = policy.priority;
+    job.deadline = policy.deadline > 0 ? submitted + policy.deadline : std::numeric_limits<double>::infinity();
+    job.limitKey = policy.limitKey;
+    job.maxConcurrent = policy.maxConcurrent;
+    job.memoryCap = policy.memoryCap;
+    job.memory = node ? node->bytes : 0;
+    Run* run = &run_;
+    const int handler = handler_;
+    const int line = call.line;
+    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, promise] {
+        try {
+            promise->set_value(executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted));
+        } catch (...) {
+            promise->set_exception(std::current_exception());
+        }
+    };
+    run_.site(site).submit(std::move(job));
+    started_.push_back(result);
+    return result;
+}
+
+std::optional<Value> Firing::global(const Expr&, const Scope&) { return std::nullopt; }
+
+std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& ev) {
+    if (isTaskCall(e)) {
+        // A task inside a larger expression: its result comes back to this expression's site.
+        const std::string site = evalSite_;
+        DatumPtr result = startTask(e).get();
+        return run_.moveTo(result, site)->value;
+    }
+    if (e.binding == NameBinding::OtherGlobal && e.declares == "model")
+        throw EvalError("calling the model '" + e.name + "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet");
+    if (e.binding != NameBinding::Builtin) return std::nullopt;
+    const std::string& name = e.name;
+    auto arg = [&](std::size_t i) {
+        if (i >= e.args.size()) throw EvalError("'" + name + "' needs more arguments");
+        return ev.evaluate(e.args[i], scope);
+    };
+    auto pathArg = [&](std::size_t i) {
+        Value p = arg(i);
+        if (!p.is(K::String)) throw EvalError("'" + name + "' takes a path, got " + describe(p));
+        return run_.resolve(p.asString());
+    };
+    if (name == "seq") {
+        if (!e.args.empty() && isLocalName(e.args[0])) {
+            DatumPtr d = local(e.args[0].name);
+            return Value::integer(d->seq >= 0 ? d->seq : seq_);
+        }
+        return Value::integer(seq_);
+    }
+    if (name == "now") return Value::quantity(QuantityKind::Duration, run_.elapsed());
+    if (name == "count" && e.args.size() == 1 && e.args[0].op == Expr::Op::Name &&
+        e.args[0].binding == NameBinding::OtherGlobal && e.args[0].declares == "catalog")
+        return Value::integer(run_.catalog(e.args[0].name).count());
+    if (name == "sh") {
+        Value cmd = arg(0);
+        if (!cmd.is(K::String)) throw EvalError("'sh' takes a string, got " + describe(cmd));
+        ShellResult r = runShell(cmd.asString(), run_.options().workdir);
+        if (r.status != 0) throw TaskFailure(shellFailure(r, cmd.asString()), e.line);
+        return Value::string(r.out);
+    }
+    if (name == "exists") return Value::boolean(std::filesystem::exists(pathArg(0)));
+    if (name == "size") {
+        std::error_code ec;
+        const auto p = pathArg(0);
+        const auto bytes = std::filesystem::file_size(p, ec);
+        if (ec) throw DataError(p.string(), "cannot read its size: " + ec.message());
+        return Value::quantity(QuantityKind::Bytes, static_cast<double>(bytes));
+    }
+    if (name == "read") {
+        const auto p = pathArg(0);
+        if (e.args.size() < 2 || e.args[1].binding != NameBinding::Type) throw EvalError("'read' takes a path and a type name");
+        TypeDesc named;
+        named.kind = TypeDesc::Kind::Named;
+        named.name = e.args[1].name;
+        const TypeDesc& t = run_.program().structure(named);
+        if (t.kind == TypeDesc::Kind::Tensor) return conformItem(readNpyFile(p), t, p.string());
+        std::ifstream in(p, std::ios::binary);
+        if (!in) throw DataError(p.string(), "cannot open it");
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (t.kind == TypeDesc::Kind::String || t.kind == TypeDesc::Kind::Path) return Value::string(text.str());
+        throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
+    }
+    if (name == "write") {
+        const auto p = pathArg(0);
+        Value v = arg(1);
+        std::string bytes = v.is(K::Tensor) ? encodeNpy(v.asTensor()) : v.is(K::String) ? v.asString() : toText(v);
+        std::error_code ec;
+        if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+        std::ofstream out(p, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (!out) throw DataError(p.string(), "cannot write it");
+        run_.stats().writtenFileBytes += bytes.size();
+        return Value::none();
+    }
+    if (name == "probs" || name == "accuracy" || name == "version")
+        throw EvalError("'" + name + "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet");
+    return std::nullopt;
+}
+
+DatumPtr executeTask(Run& run, const TaskDecl& task, const std::vector<DatumPtr>& args, const std::string& site,
+                     const EffectivePolicy& policy, const NodeInfo* node, int handler, int64_t seq, int line,
+                     double submitted) {
+    prov::Store* store = run.provenance();
+    const double started = run.elapsed();
+    if (policy.startWithin > 0 && started - submitted > policy.startWithin) {
+        run.stats().startMisses++;
+        run.recordDecision("start_miss", "task:" + task.name, "started late",
+                           "task '" + task.name + "' (line " + std::to_string(line) + ") started " +
+                               formatFloat(started - submitted) + " s after its call; start_within is " +
+                               formatFloat(policy.startWithin) + " s");
+    }
+    for (int attempt = 0;; ++attempt) {
+        int64_t activity = -1;
+        if (store) {
+            prov::ActivityRecord rec;
+            rec.kind = "task";
+            rec.name = task.name;
+            rec.site = site;
+            rec.policyJson = policy.json;
+            rec.handler = handler;
+            rec.line = line;
+            activity = store->startActivity(rec);
+            for (std::size_t i = 0; i < args.size(); ++i) store->used(activity, run.entityOf(args[i]), task.params[i].name);
+        }
+        try {
+            Firing body(run, handler, site, seq, activity);
+            for (std::size_t i = 0; i < args.size(); ++i) {
+                DatumPtr moved = run.moveTo(args[i], site);
+                Value v = conformTo(moved->value, task.params[i].type, run.program());
+                auto bound = Datum::make(std::move(v), site, moved->seq);
+                bound->entity = moved->entity;
+                bound->sources = moved->sources;
+                body.bind(task.params[i].name, bound);
+            }
+            DatumPtr result = body.runTask(task, line);
+            if (task.result.kind != TypeDesc::Kind::Unknown && task.result.kind != TypeDesc::Kind::None)
+                result = Datum::make(conformTo(result->value, task.result, run.program()), site, seq);
+            result->seq = seq;
+            result->label = task.name;
+            if (store) {
+                for (const DatumPtr& a : args) result->sources.push_back(run.entityOf(a));
+                const int64_t e = run.entityOf(result, "value");
+                store->generated(e, activity);
+            }
+            if (node && node->persist) result = run.persist(result, task.name);
+            if (store) store->endActivity(activity, "ok");
+            run.stats().tasksRun++;
+            const double finished = run.elapsed();
+            if (policy.deadline > 0 && finished - submitted > policy.deadline) {
+                run.stats().deadlineMisses++;
+                run.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
+                                   "task '" + task.name + "' (line " + std::to_string(line) + ") took " +
+                                       formatFloat(finished - submitted) + " s from its call; its deadline is " +
+                                       formatFloat(policy.deadline) + " s",
+                                   "{\"waited\": " + formatFloat(started - submitted) + "}");
+            }
+            return result;
+        } catch (const std::exception& error) {
+            const std::string what = error.what();
+            if (store) store->endActivity(activity, "failed", what);
+            if (attempt < policy.retry && !run.stopping()) {
+                run.stats().retries++;
+                const int backoffMs = std::min(1000, 10 << std::min(attempt, 6));
+                run.recordDecision("retry", prov::subjectOfActivity(activity),
+                                   "attempt " + std::to_string(attempt + 2) + " of " + std::to_string(policy.retry + 1),
+                                   "task '" + task.name + "' failed: " + what + "; retrying after " +
+                                       std::to_string(backoffMs) + " ms");
+                std::this_thread::sleep_for(std::chrono::milliseconds(backoffMs));
+                continue;
+            }
+            run.stats().tasksFailed++;
+            if (const auto* failure = dynamic_cast<const TaskFailure*>(&error)) throw TaskFailure(failure->what(), line);
+            const auto* eval = dynamic_cast<const EvalError*>(&error);
+            std::string message = "task '" + task.name + "' failed";
+            if (eval && eval->line()) message += " at line " + std::to_string(eval->line());
+            throw TaskFailure(message + ": " + (eval ? eval->message() : what), line);
+        }
+    }
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,491 @@
+// Run.cpp — see Run.h: setting a run up, moving and persisting values, policies, and the end.
+#include "runtime/engine/Run.h"
+
+#include "runtime/engine/Firing.h"
+#include "runtime/engine/Progress.h"
+#include "runtime/engine/StreamRuntime.h"
+#include "runtime/interp/Evaluate.h"
+#include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
+#include "runtime/provenance/ContentHash.h"
+#include "runtime/values/Text.h"
+
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <set>
+#include <thread>
+
+namespace xdml::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void collectEmits(const Program& program, const std::vector<Stmt>& body, std::set<std::string>& out,
+                  std::set<std::string>& tasksSeen);
+
+void emitsInExpr(const Program& program, const Expr& e, std::set<std::string>& out, std::set<std::string>& tasksSeen) {
+    if (e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task" &&
+        tasksSeen.insert(e.name).second)
+        if (const TaskDecl* t = program.task(e.name)) collectEmits(program, t->body, out, tasksSeen);
+    for (const Expr& a : e.args) emitsInExpr(program, a, out, tasksSeen);
+}
+
+/// The streams a body may emit into, through the tasks it calls too.
+void collectEmits(const Program& program, const std::vector<Stmt>& body, std::set<std::string>& out,
+                  std::set<std::string>& tasksSeen) {
+    for (const Stmt& s : body) {
+        if (s.op == Stmt::Op::Emit) out.insert(s.target);
+        if (s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) continue;
+        if (s.value) emitsInExpr(program, *s.value, out, tasksSeen);
+        collectEmits(program, s.body, out, tasksSeen);
+        collectEmits(program, s.elseBody, out, tasksSeen);
+    }
+}
+
+const Stmt* findHandler(const std::vector<Stmt>& body, const std::string& at) {
+    for (const Stmt& s : body)
+        if ((s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) && s.at == at) return &s;
+    return nullptr;
+}
+
+std::string jsonOf(const ClauseMap& clauses) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, c] : clauses) j[k] = c.value;
+    return j.dump();
+}
+
+}  // namespace
+
+Run::Run(Program program, PlanModel plan, RunOptions options)
+    : program_(std::move(program)), plan_(std::move(plan)), options_(std::move(options)) {
+    if (!options_.out) options_.out = [](const std::string& line) { std::cout << line << std::endl; };
+}
+
+Run::~Run() {
+    for (auto& [name, s] : streams_) s->stopSource();
+    streams_.clear();
+    for (auto& [name, site] : sites_) site->shutdown();
+}
+
+double Run::elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(); }
+
+fs::path Run::resolve(const std::string& path) const {
+    fs::path p(path);
+    return p.is_absolute() ? p : options_.workdir / p;
+}
+
+SiteController& Run::site(const std::string& name) {
+    auto it = sites_.find(name);
+    if (it == sites_.end()) throw PlanError("plan: a node at the unknown site '" + name + "'");
+    return *it->second;
+}
+
+std::vector<SiteStatus> Run::siteStatuses() const {
+    std::vector<SiteStatus> out;
+    for (const auto& [name, s] : sites_) out.push_back(s->status());
+    return out;
+}
+
+StreamRuntime* Run::stream(const std::string& name) {
+    auto it = streams_.find(name);
+    return it == streams_.end() ? nullptr : it->second.get();
+}
+
+CatalogStore& Run::catalog(const std::string& name) {
+    auto it = catalogs_.find(name);
+    if (it == catalogs_.end()) throw EvalError("no catalog '" + name + "' in this run");
+    return *it->second;
+}
+
+void Run::log(const std::string& line) {
+    std::lock_guard lock(reportMutex_);
+    if (!options_.quiet) options_.out(line);
+}
+
+void Run::report(const std::string& line) {
+    std::lock_guard lock(reportMutex_);
+    if (reports_.size() < 1000) reports_.push_back(line);
+    if (!options_.quiet) options_.out("xdmlc: " + line);
+}
+
+void Run::recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
+                         const std::string& reason, const std::string& inputsJson) {
+    if (store_) store_->decision({kind, subject, choice, reason, inputsJson, -1});
+    if (kind == "deadline_miss" || kind == "start_miss") {
+        std::lock_guard lock(reportMutex_);
+        if (reports_.size() < 1000) reports_.push_back("warning: " + reason);
+    }
+}
+
+// ------------------------------------------------------------------ values between sites
+
+int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
+    if (!store_) return -1;
+    std::lock_guard lock(d->mutex);
+    if (d->entity >= 0) return d->entity;
+    prov::EntityRecord rec;
+    rec.kind = kind;
+    rec.label = d->label;
+    rec.site = d->site;
+    rec.seq = -1;
+    if (d->value.is(Value::Kind::Tensor)) {
+        const Tensor& t = d->value.asTensor();
+        rec.hash = prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
+    } else {
+        const std::string raw = encodeValue(d->value);
+        rec.hash = prov::contentHash(raw.data(), raw.size());
+    }
+    rec.bytes = static_cast<int64_t>(payloadBytes(d->value));
+    d->entity = store_->entity(rec);
+    for (int64_t from : d->sources)
+        if (from >= 0) store_->derivedFrom(d->entity, from, -1);
+    return d->entity;
+}
+
+DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
+    if (to.empty() || d->site == to) return d;
+    {
+        std::lock_guard lock(d->mutex);
+        if (auto it = d->copies.find(to); it != d->copies.end()) return it->second;
+    }
+    // The serialized value is written to the sending site's folder, copied into the receiving
+    // site's, and read back there: the bytes moved are bytes really copied.
+    const std::string raw = encodeValue(d->value);
+    const uint64_t n = ++fileCounter_;
+    const fs::path out = options_.workdir / "sites" / d->site / "outbox" / (std::to_string(n) + ".xv");
+    const fs::path in = options_.workdir / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
+    {
+        std::ofstream f(out, std::ios::binary);
+        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+        if (!f) throw DataError(out.string(), "cannot write a value moving to site " + to);
+    }
+    std::error_code ec;
+    fs::copy_file(out, in, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw DataError(in.string(), "cannot copy a value to site " + to + ": " + ec.message());
+    fs::remove(out, ec);
+    std::string back(raw.size(), '\0');
+    {
+        std::ifstream f(in, std::ios::binary);
+        f.read(back.data(), static_cast<std::streamsize>(back.size()));
+        if (!f) throw DataError(in.string(), "cannot read back a value moved to site " + to);
+    }
+    fs::remove(in, ec);  // the value lives on in memory at `to`; the copy was the move
+    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), in.string()), to, d->seq);
+    copy->label = d->label;
+    copy->type = d->type;
+    const uint64_t bytes = payloadBytes(d->value);
+    stats_.movedBytes += bytes;
+    stats_.transfers++;
+    if (store_) {
+        const int64_t from = entityOf(d);
+        prov::ActivityRecord rec;
+        rec.kind = "transfer";
+        rec.name = d->site + " -> " + to;
+        rec.site = to;
+        const int64_t a = store_->startActivity(rec);
+        store_->used(a, from, "value");
+        prov::EntityRecord e;
+        e.kind = "value";
+        e.label = d->label;
+        e.site = to;
+        e.hash = prov::contentHash(back.data(), back.size());
+        e.bytes = static_cast<int64_t>(bytes);
+        copy->entity = store_->entity(e);
+        store_->generated(copy->entity, a);
+        store_->derivedFrom(copy->entity, from, a);
+        store_->endActivity(a, "ok");
+    }
+    std::lock_guard lock(d->mutex);
+    auto [it, inserted] = d->copies.emplace(to, copy);
+    return it->second;
+}
+
+DatumPtr Run::persist(const DatumPtr& d, const std::string& what) {
+    const std::string raw = encodeValue(d->value);
+    const fs::path file = options_.workdir / "sites" / d->site / "values" / (what + "-" + std::to_string(++fileCounter_) + ".xv");
+    {
+        std::ofstream f(file, std::ios::binary);
+        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+        if (!f) throw DataError(file.string(), "cannot write the output of " + what);
+    }
+    std::string back(raw.size(), '\0');
+    {
+        std::ifstream f(file, std::ios::binary);
+        f.read(back.data(), static_cast<std::streamsize>(back.size()));
+        if (!f) throw DataError(file.string(), "cannot read back the output of " + what);
+    }
+    stats_.writtenBytes += payloadBytes(d->value);
+    stats_.writtenFileBytes += raw.size();
+    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), file.string()), d->site, d->seq);
+    copy->label = d->label;
+    copy->entity = d->entity;
+    copy->sources = d->sources;
+    return copy;
+}
+
+// ------------------------------------------------------------------ policies and placement
+
+const EffectivePolicy& Run::policy(const ClauseMap& clauses) {
+    std::lock_guard lock(policiesMutex_);
+    if (auto it = policies_.find(&clauses); it != policies_.end()) return it->second;
+    EffectivePolicy p;
+    p.json = jsonOf(clauses);
+    Evaluator ev(program_);
+    auto value = [&](const std::string& key) -> std::optional<Value> {
+        auto it = clauses.find(key);
+        if (it == clauses.end() || !it->second.expr) return std::nullopt;
+        const Expr& e = *it->second.expr;
+        if (e.op == Expr::Op::Name && (e.binding == NameBinding::OtherGlobal || e.binding == NameBinding::Word))
+            return Value::string(e.name);
+        try {
+            return ev.evaluate(e, Scope());
+        } catch (const std::exception&) {
+            return std::nullopt;  // a clause for the models issue (until: accuracy ...)
+        }
+    };
+    auto seconds = [](const std::optional<Value>& v) {
+        return v && v->is(Value::Kind::Quantity) ? v->asQuantity().value : 0.0;
+    };
+    p.deadline = seconds(value("deadline"));
+    p.startWithin = seconds(value("start_within"));
+    if (auto v = value("priority"); v && v->is(Value::Kind::Int)) p.priority = static_cast<int>(v->asInt());
+    if (auto v = value("retry"); v && v->is(Value::Kind::Int)) p.retry = static_cast<int>(std::clamp<int64_t>(v->asInt(), 0, 100));
+    if (auto v = value("locality"); v && v->is(Value::Kind::String)) p.locality = v->asString();
+    if (auto v = value("limit"); v && v->is(Value::Kind::Record)) {
+        p.limitKey = clauses.at("limit").from;
+        for (const Field& f : v->asRecord().fields) {
+            if ((f.name == "tasks" || f.name == "cores") && f.value.is(Value::Kind::Int)) {
+                const int n = static_cast<int>(std::clamp<int64_t>(f.value.asInt(), 1, 1 << 20));
+                p.maxConcurrent = p.maxConcurrent ? std::min(p.maxConcurrent, n) : n;
+            }
+            if (f.name == "memory" && f.value.is(Value::Kind::Quantity))
+                p.memoryCap = static_cast<uint64_t>(f.value.asQuantity().value);
+        }
+    }
+    return policies_.emplace(&clauses, p).first->second;
+}
+
+std::string Run::chooseSite(const NodeInfo& node, const EffectivePolicy& policy, const std::string& name) {
+    // The meta-controller: it sees each site only through SiteStatus. A `locality: data` task
+    // whose planned site would start it past its deadline goes to the site that meets it, when
+    // the transfer of its inputs leaves time.
+    if (node.fixed || policy.locality != "data" || policy.deadline <= 0 || sites_.size() < 2) return node.site;
+    const SiteStatus here = site(node.site).status();
+    if (here.estimatedWait + here.meanJobSeconds <= policy.deadline) return node.site;
+    std::string best = node.site;
+    double bestFinish = here.estimatedWait + here.meanJobSeconds;
+    for (const auto& [name2, controller] : sites_) {
+        if (name2 == node.site) continue;
+        const SiteStatus s = controller->status();
+        double move = 0;
+        if (const LinkInfo* l = plan_.link(node.site, name2); l && l->bandwidth > 0)
+            move = l->latency + static_cast<double>(node.bytes) / l->bandwidth;
+        const double finish = s.estimatedWait + (s.meanJobSeconds > 0 ? s.meanJobSeconds : here.meanJobSeconds) + move;
+        if (finish < bestFinish) {
+            best = name2;
+            bestFinish = finish;
+        }
+    }
+    if (best != node.site) {
+        stats_.relocations++;
+        nlohmann::json inputs = {{"planned_site", node.site}, {"planned_wait", here.estimatedWait},
+                                 {"chosen_finish", bestFinish}, {"deadline", policy.deadline}};
+        recordDecision("placement", "node:" + std::to_string(node.id), best,
+                       "task '" + name + "' moved from " + node.site + " (estimated wait " + formatFloat(here.estimatedWait) +
+                           " s, past its deadline of " + formatFloat(policy.deadline) + " s) to " + best,
+                       inputs.dump());
+    }
+    return best;
+}
+
+// ------------------------------------------------------------------ the run
+
+void Run::openStores() {
+    std::error_code ec;
+    fs::create_directories(options_.workdir, ec);
+    if (ec) throw DataError(options_.workdir.string(), "cannot create the work directory: " + ec.message());
+    const unsigned hardware = std::thread::hardware_concurrency();
+    for (const SiteInfo& s : plan_.sites) {
+        for (const char* sub : {"values", "outbox", "inbox"}) fs::create_directories(options_.workdir / "sites" / s.name / sub, ec);
+        if (ec) throw DataError((options_.workdir / "sites" / s.name).string(), "cannot create the site's folder: " + ec.message());
+        sites_.emplace(s.name, std::make_unique<SiteController>(s.name, workersFor(s.cores, hardware)));
+    }
+    if (options_.provenance) {
+        store_ = prov::Store::open(options_.workdir / "provenance.db");
+        prov::RunInfo info;
+        info.flow = options_.flows.empty() ? "" : options_.flows.front();
+        for (std::size_t i = 1; i < options_.flows.size(); ++i) info.flow += "," + options_.flows[i];
+        info.scriptPath = options_.scriptPath;
+        info.scriptHash = prov::contentHash(options_.scriptText.data(), options_.scriptText.size());
+        info.arguments = options_.arguments;
+        info.seed = options_.seed;
+        store_->beginRun(info);
+    }
+    Evaluator ev(program_);
+    for (const auto& [name, c] : program_.catalogs()) {
+        Value path = ev.evaluate(c.path, Scope());
+        if (!path.is(Value::Kind::String)) throw DataError("catalog " + name, "its path is not a string");
+        catalogs_.emplace(name, CatalogStore::open(resolve(path.asString()), name, program_.structure(c.type),
+                                                   [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); }));
+    }
+}
+
+void Run::startStreams() {
+    std::set<std::string> flows(options_.flows.begin(), options_.flows.end());
+    auto selected = [&](const std::string& flow) { return flows.empty() || flows.count(flow); };
+    // Which streams take part: those the selected handlers listen to or emit into.
+    std::set<std::string> used;
+    for (const HandlerInfo& h : plan_.handlers) {
+        if (!selected(h.flow)) continue;
+        if (!h.stream.empty()) used.insert(h.stream);
+        const FlowDecl* flow = nullptr;
+        if (auto f = program_.flows().find(h.flow); f != program_.flows().end()) flow = &f->second;
+        if (!flow) throw PlanError("plan: handler " + std::to_string(h.id) + " of the unknown flow '" + h.flow + "'");
+        std::set<std::string> targets, tasksSeen;
+        if (h.kind == "start") {
+            collectEmits(program_, flow->body, targets, tasksSeen);
+        } else {
+            const Stmt* st = findHandler(flow->body, h.at);
+            if (!st) throw PlanError("plan: handler " + std::to_string(h.id) + " has no statement at " + h.at);
+            collectEmits(program_, st->body, targets, tasksSeen);
+        }
+        for (const std::string& t : targets) {
+            used.insert(t);
+            producers_[t].insert(h.kind == "start" ? "" : h.stream);
+        }
+    }
+    for (const std::string& name : used) {
+        auto decl = program_.streams().find(name);
+        if (decl == program_.streams().end()) throw PlanError("plan: the unknown stream '" + name + "'");
+        auto info = plan_.streams.find(name);
+        std::string site = info != plan_.streams.end() && !info->second.site.empty() ? info->second.site : plan_.homeSite;
+        streams_.emplace(name, std::make_unique<StreamRuntime>(*this, decl->second, site));
+        producers_[name];  // every stream has an entry, maybe empty
+    }
+    for (const HandlerInfo& h : plan_.handlers) {
+        if (!selected(h.flow) || h.kind == "start") continue;
+        const Stmt* st = findHandler(program_.flows().at(h.flow).body, h.at);
+        streams_.at(h.stream)->addHandler(h, *st);
+    }
+    // The plan's placements, once: why each task runs where it does.
+    if (store_)
+        for (const auto& [id, n] : plan_.nodes())
+            if ((n.kind == "task" || n.kind == "fused") && n.handler >= 0 &&
+                selected(plan_.handlers[static_cast<std::size_t>(n.handler)].flow))
+                store_->decision({"placement", "node:" + std::to_string(id), n.site, n.reason,
+                                  "{\"node\": " + std::to_string(id) + ", \"label\": " + nlohmann::json(n.label).dump() + "}", -1});
+    for (auto& [name, s] : streams_) s->start();
+}
+
+void Run::runStartHandlers() {
+    std::set<std::string> flows(options_.flows.begin(), options_.flows.end());
+    for (const HandlerInfo& h : plan_.handlers) {
+        if (h.kind != "start" || (!flows.empty() && !flows.count(h.flow))) continue;
+        const FlowDecl& flow = program_.flows().at(h.flow);
+        int64_t activity = -1;
+        if (store_) activity = store_->startActivity({"handler", "flow " + h.flow + " starts", h.site, policy(h.policy).json, h.id, 0});
+        try {
+            Firing firing(*this, h.id, h.site.empty() ? plan_.homeSite : h.site, -1, activity);
+            firing.runHandler(flow.body);
+            if (store_) store_->endActivity(activity, "ok");
+        } catch (const std::exception& e) {
+            stats_.handler(h.id).failed++;
+            std::string what = e.what();
+            int line = 0;
+            if (const auto* ev = dynamic_cast<const EvalError*>(&e)) {
+                what = ev->message();
+                line = ev->line();
+            }
+            if (const auto* t = dynamic_cast<const TaskFailure*>(&e)) line = t->line();
+            report(plan_.file + ":" + std::to_string(line) + ": flow " + h.flow + ": " + what);
+            if (store_) store_->endActivity(activity, "failed", what);
+        }
+        stats_.handler(h.id).firings++;
+    }
+    std::lock_guard lock(doneMutex_);
+    startDone_ = true;
+}
+
+void Run::streamDone(const std::string&) {
+    {
+        std::lock_guard lock(doneMutex_);
+    }
+    doneChanged_.notify_all();
+}
+
+void Run::closeFeds() {
+    std::lock_guard lock(doneMutex_);
+    for (auto& [name, s] : streams_) {
+        if (s->hasSource()) continue;
+        bool ready = startDone_;
+        for (const std::string& p : producers_[name])
+            if (!p.empty() && p != name && (!streams_.count(p) || !streams_.at(p)->done())) ready = false;
+        if (ready) s->closeInput();
+    }
+}
+
+void Run::waitUntilDone() {
+    bool stopped = false;
+    for (;;) {
+        closeFeds();
+        bool all = true;
+        for (auto& [name, s] : streams_) all = all && s->done();
+        if (all) return;
+        if (stopRequested_.load() && !stopped) {
+            stopped = true;
+            for (auto& [name, s] : streams_) s->stopSource();
+        }
+        std::unique_lock lock(doneMutex_);
+        doneChanged_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+}
+
+int Run::execute() {
+    started_ = std::chrono::steady_clock::now();
+    openStores();
+    Progress progress(*this);
+    if (options_.progress && !options_.quiet) progress.start();
+    runStartHandlers();
+    startStreams();
+    waitUntilDone();
+    for (auto& [name, s] : streams_) s->join();
+    for (auto& [name, s] : sites_) s->shutdown();
+    progress.stop();
+    const double seconds = elapsed();
+    uint64_t failedFirings = 0;
+    for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
+    const bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0;
+    const nlohmann::json counters = stats_.toJson(seconds);
+    if (store_) store_->endRun(stopRequested_.load() ? "stopped" : failed ? "failed" : "complete", counters.dump());
+    if (!options_.quiet) options_.out(summary(seconds, failed));
+    return failed ? 1 : 0;
+}
+
+std::string Run::summary(double seconds, bool failed) const {
+    std::string out = "\n" + std::string(failed ? "run finished with failures" : stopRequested_.load() ? "run stopped" : "run complete") +
+                      " in " + formatFloat(std::round(seconds * 1000) / 1000) + " s\n";
+    for (const auto& [name, c] : stats_.streams())
+        out += "  stream " + name + ": " + std::to_string(c->items.load()) + " items" +
+               (c->malformed.load() ? ", " + std::to_string(c->malformed.load()) + " malformed" : "") + "\n";
+    for (const auto& [id, h] : stats_.handlers()) {
+        const HandlerInfo& info = plan_.handlers[static_cast<std::size_t>(id)];
+        std::string title = info.kind == "start" ? "flow " + info.flow + " start"
+                            : info.kind == "end" ? "on end of " + info.stream
+                                                 : "on new data of type " + info.type + " in " + info.stream;
+        out += "  " + title + ": " + std::to_string(h->firings.load()) + " firings" +
+               (h->failed.load() ? ", " + std::to_string(h->failed.load()) + " failed" : "") + "\n";
+    }
+    out += "  tasks: " + std::to_string(stats_.tasksRun.load()) + " run, " + std::to_string(stats_.tasksFailed.load()) +
+           " failed, " + std::to_string(stats_.retries.load()) + " retries\n";
+    out += "  data: " + std::to_string(stats_.movedBytes.load()) + " bytes moved between sites, " +
+           std::to_string(stats_.writtenBytes.load()) + " bytes written\n";
+    if (stats_.deadlineMisses.load() || stats_.startMisses.load())
+        out += "  warning: " + std::to_string(stats_.deadlineMisses.load()) + " deadline misses, " +
+               std::to_string(stats_.startMisses.load()) + " late starts\n";
+    if (store_) out += "  provenance: " + store_->file().string() + "\n";
+    return out;
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,142 @@
+// Run.h — one execution of a plan on this machine (`xdmlc run`): the site controllers and the
+// meta-controller, the streams, catalogs and site storage, the provenance store, and the
+// counters. Handlers execute in Firings (Firing.h); streams dispatch in StreamRuntime.h.
+//
+// Threads: each stream has a dispatcher (and a reader when it has a source) and a few
+// handler threads that execute its firings; task calls run on the workers of the site the
+// plan (or the meta-controller) chose. A handler thread waits for its tasks, never a worker,
+// so a site's workers cannot all be blocked waiting for one another.
+#pragma once
+
+#include "runtime/catalog/CatalogStore.h"
+#include "runtime/engine/Datum.h"
+#include "runtime/engine/PlanModel.h"
+#include "runtime/engine/RunStats.h"
+#include "runtime/engine/SiteController.h"
+#include "runtime/interp/Program.h"
+#include "runtime/provenance/Store.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+class StreamRuntime;
+
+struct RunOptions {
+    std::filesystem::path workdir;
+    std::string scriptPath, scriptText, arguments;
+    std::vector<std::string> flows;  // empty: every flow of the plan
+    int64_t seed = 0;
+    bool provenance = true;
+    bool quiet = false;
+    bool progress = false;           // a live display (on a terminal)
+    std::function<void(const std::string&)> out;  // log lines and reports; default stdout
+};
+
+/// A policy's clauses as the run enforces them.
+struct EffectivePolicy {
+    int priority = 0;
+    double deadline = 0;     // seconds; 0: none
+    double startWithin = 0;  // seconds; 0: none
+    int retry = 0;
+    int maxConcurrent = 0;
+    uint64_t memoryCap = 0;
+    std::string limitKey;    // the policy a limit came from
+    std::string locality;    // a site, data, source, accelerator; "" none
+    std::string json;        // the clauses, for provenance
+};
+
+/// A task that failed for good: it carries the source line of the call.
+class TaskFailure : public std::runtime_error {
+public:
+    TaskFailure(const std::string& message, int line) : std::runtime_error(message), line_(line) {}
+    int line() const { return line_; }
+
+private:
+    int line_;
+};
+
+class Run {
+public:
+    Run(Program program, PlanModel plan, RunOptions options);
+    ~Run();
+
+    /// Runs the selected flows to the end of their finite streams (or until stop()).
+    /// Returns the process exit status: 0, or 1 when a task failed for good.
+    int execute();
+    /// Asks the run to stop: sources stop, work under way finishes. Signal-safe.
+    void stop() { stopRequested_.store(true); }
+    bool stopping() const { return stopRequested_.load(); }
+
+    // ---- shared services, used by firings and streams
+    const Program& program() const { return program_; }
+    const PlanModel& plan() const { return plan_; }
+    const RunOptions& options() const { return options_; }
+    RunStats& stats() { return stats_; }
+    prov::Store* provenance() { return store_.get(); }
+    SiteController& site(const std::string& name);
+    std::vector<SiteStatus> siteStatuses() const;
+    StreamRuntime* stream(const std::string& name);
+    CatalogStore& catalog(const std::string& name);
+
+    /// The value at `site`: itself, or a copy moved there (once per value and site): the
+    /// serialized value really copied between the sites' folders, counted and recorded.
+    DatumPtr moveTo(const DatumPtr& d, const std::string& site);
+    /// At -O0 a task output is written to its site's storage and read back.
+    DatumPtr persist(const DatumPtr& d, const std::string& what);
+    /// The datum's provenance entity, recorded now if it has none.
+    int64_t entityOf(const DatumPtr& d, const std::string& kind = "value");
+    /// The policy of a node or handler, evaluated once and kept.
+    const EffectivePolicy& policy(const ClauseMap& clauses);
+    /// Where a task of `node` should run now: the plan's site, or another the meta-controller
+    /// picks when the plan's is saturated past the task's deadline (`locality: data` only).
+    std::string chooseSite(const NodeInfo& node, const EffectivePolicy& policy, const std::string& name);
+
+    void log(const std::string& line);
+    /// A warning or failure the summary repeats at the end.
+    void report(const std::string& line);
+    void recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
+                        const std::string& reason, const std::string& inputsJson = "{}");
+    double elapsed() const;  // seconds since the run started
+    /// A path the flow names, resolved against the work directory.
+    std::filesystem::path resolve(const std::string& path) const;
+
+    /// Called by a stream when it is done: emit-fed streams may end in turn.
+    void streamDone(const std::string& name);
+
+private:
+    void openStores();
+    void startStreams();
+    void runStartHandlers();
+    void waitUntilDone();
+    void closeFeds();
+    std::string summary(double seconds, bool failed) const;
+
+    Program program_;
+    PlanModel plan_;
+    RunOptions options_;
+    RunStats stats_;
+    std::unique_ptr<prov::Store> store_;
+    std::map<std::string, std::unique_ptr<SiteController>> sites_;
+    std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
+    std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;
+    std::map<std::string, std::set<std::string>> producers_;  // emit-fed stream -> streams feeding it
+    std::map<const ClauseMap*, EffectivePolicy> policies_;
+    std::mutex policiesMutex_, reportMutex_, doneMutex_;
+    std::condition_variable doneChanged_;
+    std::vector<std::string> reports_;
+    std::atomic<bool> stopRequested_{false};
+    std::atomic<uint64_t> fileCounter_{0};
+    std::chrono::steady_clock::time_point started_;
+    bool startDone_ = false;
+};
+
+}  // namespace xdml::runtime

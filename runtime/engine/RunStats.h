@@ -1,0 +1,45 @@
+// RunStats.h — the counters a run measures (`xdmlc run --stats-json`), updated from many
+// threads without locks on the hot path.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace xdml::runtime {
+
+struct StreamCounters {
+    std::atomic<uint64_t> items{0}, malformed{0}, queued{0};
+    std::atomic<bool> ended{false};
+};
+
+struct HandlerCounters {
+    std::atomic<uint64_t> firings{0}, failed{0}, running{0};
+};
+
+class RunStats {
+public:
+    std::atomic<uint64_t> movedBytes{0}, writtenBytes{0}, writtenFileBytes{0}, transfers{0};
+    std::atomic<uint64_t> tasksRun{0}, tasksFailed{0}, retries{0}, deadlineMisses{0}, startMisses{0};
+    std::atomic<uint64_t> records{0}, emits{0}, logs{0}, droppedItems{0}, relocations{0};
+
+    StreamCounters& stream(const std::string& name);
+    HandlerCounters& handler(int id);
+    /// Every counter, for --stats-json and the provenance run row.
+    nlohmann::json toJson(double seconds) const;
+    /// Streams and handlers by name and id, for the progress display.
+    std::map<std::string, const StreamCounters*> streams() const;
+    std::map<int, const HandlerCounters*> handlers() const;
+
+private:
+    mutable std::mutex mutex_;  // guards the maps, not the counters
+    std::map<std::string, std::unique_ptr<StreamCounters>> streams_;
+    std::map<int, std::unique_ptr<HandlerCounters>> handlers_;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,91 @@
+// SiteController.h — one site's local controller: its worker pool (sized by the site's
+// `cores`, capped by this machine), its queue ordered by policy (priority, then earliest
+// deadline, then arrival), its limits, and the small performance-control interface
+// (SiteStatus) that the flow's meta-controller reads. Everything that crosses this boundary
+// is a plain message, so the distributed engine can put a controller on another machine.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace xdml::runtime {
+
+/// The performance-control interface: what a site tells the meta-controller.
+struct SiteStatus {
+    std::string site;
+    int capacity = 0;            // workers
+    int running = 0;             // jobs running now
+    std::size_t queued = 0;      // jobs waiting
+    double meanJobSeconds = 0;   // recent mean run time of a job
+    double estimatedWait = 0;    // seconds a job submitted now waits before it starts
+};
+
+/// A unit of work for a site: one task call (or a transfer's receiving end).
+struct Job {
+    int priority = 0;  // higher first
+    double deadline = std::numeric_limits<double>::infinity();  // absolute (steady seconds): EDF
+    std::string limitKey;       // jobs sharing a `limit` clause
+    int maxConcurrent = 0;      // `limit: { tasks | cores }`; 0: none
+    uint64_t memory = 0;        // bytes the job holds while it runs (its values)
+    uint64_t memoryCap = 0;     // `limit: { memory }`; 0: none
+    std::function<void()> run;  // never throws (the caller catches and records)
+};
+
+class SiteController {
+public:
+    SiteController(std::string site, int workers);
+    ~SiteController();
+    SiteController(const SiteController&) = delete;
+    SiteController& operator=(const SiteController&) = delete;
+
+    void submit(Job job);
+    SiteStatus status() const;
+    const std::string& site() const { return site_; }
+    /// Finishes the queued jobs, then stops the workers.
+    void shutdown();
+
+private:
+    struct Queued {
+        int priority;
+        double deadline;
+        uint64_t order;
+        mutable Job job;
+        bool operator<(const Queued& o) const {
+            if (priority != o.priority) return priority > o.priority;
+            if (deadline != o.deadline) return deadline < o.deadline;
+            return order < o.order;
+        }
+    };
+    struct LimitUse {
+        int running = 0;
+        uint64_t memory = 0;
+    };
+
+    void work();
+    bool admissible(const Job& job) const;
+
+    std::string site_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::set<Queued> queue_;
+    std::map<std::string, LimitUse> limits_;
+    std::vector<std::thread> workers_;
+    uint64_t order_ = 0;
+    int running_ = 0;
+    double meanJobSeconds_ = 0;
+    bool stopping_ = false;
+};
+
+/// Workers for a site of `cores` (0: the whole machine) on a machine of `hardware` threads.
+int workersFor(int64_t cores, unsigned hardware);
+
+}  // namespace xdml::runtime

@@ -1,0 +1,325 @@
+// StreamRuntime.cpp — see StreamRuntime.h.
+#include "runtime/engine/StreamRuntime.h"
+
+#include "runtime/engine/Firing.h"
+#include "runtime/interp/Conform.h"
+#include "runtime/interp/Evaluate.h"
+#include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
+#include "runtime/provenance/ContentHash.h"
+#include "runtime/values/Text.h"
+
+namespace xdml::runtime {
+
+namespace {
+
+constexpr std::size_t kInputCapacity = 256;
+constexpr std::size_t kFiringCapacity = 64;
+constexpr int kHandlerThreads = 8;
+
+std::string contentHashOf(const Value& v) {
+    if (v.is(Value::Kind::Tensor)) {
+        const Tensor& t = v.asTensor();
+        return prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
+    }
+    const std::string raw = encodeValue(v);
+    return prov::contentHash(raw.data(), raw.size());
+}
+
+std::string handlerTitle(const HandlerInfo& h, const Stmt& s) {
+    if (h.kind == "end") return "on end of " + h.stream;
+    std::string t = "on new data of type " + h.type + " in " + h.stream;
+    if (h.every > 1) t += " every " + std::to_string(h.every);
+    (void)s;
+    return t;
+}
+
+}  // namespace
+
+StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
+    : run_(run), decl_(decl), site_(std::move(site)), input_(kInputCapacity), work_(kFiringCapacity),
+      counters_(run.stats().stream(decl.name)) {}
+
+StreamRuntime::~StreamRuntime() {
+    stopSource();
+    input_.close();
+    join();
+}
+
+void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement) {
+    Bound b{handler, &statement, {}};
+    (handler.kind == "end" ? end_ : data_).push_back(std::move(b));
+    run_.stats().handler(handler.id);
+}
+
+void StreamRuntime::start() {
+    if (decl_.source) {
+        // Open the source here, so a bad endpoint or folder fails the run at its start.
+        const Expr& src = *decl_.source;
+        if (src.name != "generate") {
+            Evaluator ev(run_.program());
+            std::vector<std::string> args;
+            for (const Expr& a : src.args) {
+                Value v = ev.evaluate(a, Scope());
+                if (!v.is(Value::Kind::String)) throw DataError("stream " + decl_.name, "'" + src.name + "' takes strings");
+                args.push_back(v.asString());
+            }
+            const TypeDesc& type = run_.program().structure(decl_.type);
+            const auto base = run_.options().workdir;
+            if (src.name == "files" && args.size() == 1) source_ = makeFilesSource(args[0], base, type);
+            else if (src.name == "watch" && args.size() == 2) source_ = makeWatchSource(args[0], args[1], base, type);
+            else if (src.name == "zmq" && args.size() == 1) source_ = makeZmqSource(args[0], type, base);
+            else throw DataError("stream " + decl_.name, "unknown source '" + src.name + "'");
+        }
+        reader_ = std::thread([this] { readSource(); });
+    }
+    for (int i = 0; i < kHandlerThreads; ++i)
+        handlerThreads_.emplace_back([this] {
+            while (auto job = work_.pop()) (*job)();
+        });
+    dispatcher_ = std::thread([this] { dispatch(); });
+}
+
+void StreamRuntime::readSource() {
+    const Expr& src = *decl_.source;
+    if (src.name == "generate") {
+        readGenerated(src);
+    } else {
+        SourceItem item;
+        while (!run_.stopping() && source_->next(item)) {
+            Incoming in;
+            if (item.error.empty()) in.datum = Datum::make(std::move(item.value), site_);
+            in.origin = std::move(item.origin);
+            in.error = std::move(item.error);
+            in.bytes = item.bytes;
+            in.arrival = run_.elapsed();
+            if (!input_.push(std::move(in))) break;
+        }
+    }
+    input_.close();
+}
+
+void StreamRuntime::readGenerated(const Expr& src) {
+    Evaluator ev(run_.program());
+    try {
+        if (src.args.size() != 2 || src.args[0].op != Expr::Op::Name) throw EvalError("'generate' takes a fn and a count");
+        Value count = ev.evaluate(src.args[1], Scope());
+        if (!count.is(Value::Kind::Int)) throw EvalError("the count of 'generate' must be an int");
+        const TypeDesc& type = decl_.type;
+        for (int64_t i = 0; i < count.asInt() && !run_.stopping(); ++i) {
+            Incoming in;
+            in.origin = src.args[0].name + "(" + std::to_string(i) + ")";
+            try {
+                in.datum = Datum::make(conformTo(ev.call(src.args[0].name, {Value::integer(i)}), type, run_.program()), site_);
+            } catch (const EvalError& e) {
+                in.error = in.origin + ": " + e.message();
+            }
+            in.arrival = run_.elapsed();
+            if (!input_.push(std::move(in))) break;
+        }
+    } catch (const std::exception& e) {
+        run_.report("stream " + decl_.name + ": " + e.what());
+    }
+}
+
+void StreamRuntime::emit(const DatumPtr& d, int64_t activity) {
+    Incoming in;
+    in.datum = Datum::make(d->value, site_);
+    in.datum->sources = d->entity >= 0 ? std::vector<int64_t>{d->entity} : d->sources;
+    in.activity = activity;
+    in.origin = "emit";
+    in.arrival = run_.elapsed();
+    if (!input_.push(std::move(in))) run_.report("stream " + decl_.name + ": an item emitted after the stream ended was dropped");
+}
+
+void StreamRuntime::closeInput() { input_.close(); }
+
+void StreamRuntime::stopSource() {
+    sourceStopped_.store(true);
+    std::lock_guard lock(sourceMutex_);
+    if (source_) source_->stop();
+}
+
+void StreamRuntime::join() {
+    if (reader_.joinable()) reader_.join();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    work_.close();
+    for (std::thread& t : handlerThreads_)
+        if (t.joinable()) t.join();
+    handlerThreads_.clear();
+}
+
+bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<std::string, bool>& decided) {
+    if (auto it = decided.find(type); it != decided.end()) return it->second;
+    bool yes = true;
+    if (run_.program().type(type)) {
+        Evaluator ev(run_.program());
+        yes = ev.refines(type, v);
+    }
+    decided[type] = yes;
+    return yes;
+}
+
+void StreamRuntime::dispatch() {
+    while (auto in = input_.pop()) accept(std::move(*in));
+    // The stream is exhausted: the last, shorter groups fire, then `on end of` handlers once
+    // every firing has finished (an endless source stopped by the user has no end).
+    for (Bound& h : data_)
+        if (!h.group.empty()) {
+            std::vector<Value> values;
+            std::vector<int64_t> items;
+            for (const DatumPtr& d : h.group) {
+                values.push_back(d->value);
+                items.push_back(d->entity);
+            }
+            auto list = Datum::make(Value::list(std::move(values)), site_, h.group.back()->seq);
+            const int64_t seq = h.group.back()->seq;
+            h.group.clear();
+            fire(h, list, seq, run_.elapsed(), items);
+        }
+    waitIdle();
+    const bool endless = source_ && !source_->finite();
+    if (!(endless && sourceStopped_.load()) && !(run_.stopping() && decl_.source && endless))
+        for (Bound& h : end_) fire(h, nullptr, -1, run_.elapsed(), {});
+    waitIdle();
+    counters_.ended.store(true);
+    done_.store(true);
+    run_.streamDone(decl_.name);
+}
+
+void StreamRuntime::accept(Incoming in) {
+    prov::Store* store = run_.provenance();
+    if (!in.datum) {
+        counters_.malformed++;
+        run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error);
+        if (store) {
+            prov::ActivityRecord rec;
+            rec.kind = "ingest";
+            rec.name = decl_.name;
+            rec.site = site_;
+            const int64_t a = store->startActivity(rec);
+            store->endActivity(a, "failed", in.error);
+        }
+        return;
+    }
+    const int64_t seq = nextSeq_++;
+    DatumPtr item = in.datum;
+    item->seq = seq;
+    item->label = decl_.name;
+    if (store) {
+        prov::EntityRecord rec;
+        rec.kind = "item";
+        rec.label = decl_.name;
+        rec.stream = decl_.name;
+        rec.seq = seq;
+        rec.site = site_;
+        rec.hash = contentHashOf(item->value);
+        rec.bytes = static_cast<int64_t>(payloadBytes(item->value));
+        if (in.origin != "emit") rec.path = in.origin;
+        item->entity = store->entity(rec);
+        if (in.activity > 0) store->generated(item->entity, in.activity);
+        for (int64_t from : item->sources) store->derivedFrom(item->entity, from, in.activity);
+    }
+    counters_.items++;
+    std::map<std::string, bool> decided;
+    for (Bound& h : data_) {
+        bool yes;
+        try {
+            yes = matches(h.info.type, item->value, decided);
+        } catch (const std::exception& e) {
+            run_.report("stream " + decl_.name + " item " + std::to_string(seq) + ": deciding its type " + h.info.type +
+                        " failed: " + e.what());
+            continue;
+        }
+        if (!yes) continue;
+        if (h.info.every <= 1) {
+            fire(h, item, seq, in.arrival, {item->entity});
+            continue;
+        }
+        h.group.push_back(item);
+        if (static_cast<int64_t>(h.group.size()) == h.info.every) {
+            std::vector<Value> values;
+            std::vector<int64_t> items;
+            for (const DatumPtr& d : h.group) {
+                values.push_back(d->value);
+                items.push_back(d->entity);
+            }
+            auto list = Datum::make(Value::list(std::move(values)), site_, seq);
+            h.group.clear();
+            fire(h, list, seq, in.arrival, items);
+        }
+    }
+}
+
+void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items) {
+    {
+        std::lock_guard lock(idleMutex_);
+        ++inflight_;
+    }
+    HandlerCounters& counters = run_.stats().handler(h.info.id);
+    const HandlerInfo* info = &h.info;
+    const Stmt* statement = h.statement;
+    auto job = [this, info, statement, binding, seq, arrival, items, &counters] {
+        counters.running++;
+        prov::Store* store = run_.provenance();
+        const std::string title = handlerTitle(*info, *statement);
+        int64_t activity = -1;
+        if (store) {
+            prov::ActivityRecord rec;
+            rec.kind = "handler";
+            rec.name = title;
+            rec.site = info->site;
+            rec.handler = info->id;
+            rec.line = statement->line;
+            rec.policyJson = run_.policy(info->policy).json;
+            activity = store->startActivity(rec);
+            for (int64_t e : items)
+                if (e >= 0) store->used(activity, e, "item");
+            std::string reason = info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
+                                 : info->every > 1 ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
+                                                   : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
+            store->decision({"trigger", prov::subjectOfActivity(activity), title, reason,
+                             "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
+        }
+        try {
+            Firing firing(run_, info->id, info->site.empty() ? run_.plan().homeSite : info->site, seq, activity);
+            if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
+            firing.runHandler(statement->body);
+            if (store) store->endActivity(activity, "ok");
+        } catch (const std::exception& e) {
+            counters.failed++;
+            run_.stats().droppedItems += info->kind == "end" ? 0 : 1;
+            std::string where = run_.plan().file;
+            int line = statement->line;
+            if (const auto* t = dynamic_cast<const TaskFailure*>(&e); t && t->line()) line = t->line();
+            if (const auto* ev = dynamic_cast<const EvalError*>(&e); ev && ev->line()) line = ev->line();
+            std::string what = e.what();
+            if (const auto* ev = dynamic_cast<const EvalError*>(&e)) what = ev->message();
+            run_.report(where + ":" + std::to_string(line) + ": " + title +
+                        (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + what);
+            if (store) store->endActivity(activity, "failed", what);
+        }
+        const EffectivePolicy& policy = run_.policy(info->policy);
+        if (policy.deadline > 0 && info->kind == "data" && run_.elapsed() - arrival > policy.deadline) {
+            run_.stats().deadlineMisses++;
+            run_.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
+                                title + ": item " + std::to_string(seq) + " took " + formatFloat(run_.elapsed() - arrival) +
+                                    " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
+        }
+        counters.firings++;
+        counters.running--;
+        std::lock_guard lock(idleMutex_);
+        if (--inflight_ == 0) idle_.notify_all();
+    };
+    if (!work_.push(std::move(job))) {
+        std::lock_guard lock(idleMutex_);
+        if (--inflight_ == 0) idle_.notify_all();
+    }
+}
+
+void StreamRuntime::waitIdle() {
+    std::unique_lock lock(idleMutex_);
+    idle_.wait(lock, [&] { return inflight_ == 0; });
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,81 @@
+// StreamRuntime.h — one stream of a run: where its items come from (a source read on its
+// own thread, or emits), the dispatcher that numbers them (`seq`), decides each item's run-time
+// type once per handler type (LANGUAGE.md §4), groups `every N`, and hands firings to the
+// stream's handler threads through a bounded queue (backpressure reaches the source), and the
+// end: the last short groups, then `on end of` handlers, once every firing has finished.
+#pragma once
+
+#include "runtime/engine/Run.h"
+#include "runtime/streams/BoundedQueue.h"
+#include "runtime/streams/Source.h"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace xdml::runtime {
+
+class StreamRuntime {
+public:
+    StreamRuntime(Run& run, const StreamDecl& decl, std::string site);
+    ~StreamRuntime();
+
+    /// A data or end handler of this stream, with its body.
+    void addHandler(const HandlerInfo& handler, const Stmt& statement);
+    /// Starts the source (if any), the dispatcher and the handler threads.
+    void start();
+    /// An item sent by `emit` (from a firing's thread; blocks while the stream is full).
+    void emit(const DatumPtr& d, int64_t activity);
+    /// No more emits will come: the stream ends once what it holds is handled.
+    void closeInput();
+    /// Stops the source (endless sources end so).
+    void stopSource();
+    void join();
+
+    bool hasSource() const { return decl_.source.has_value(); }
+    bool done() const { return done_.load(); }
+    const std::string& name() const { return decl_.name; }
+    std::size_t queueDepth() const { return input_.size() + work_.size(); }
+
+private:
+    struct Incoming {
+        DatumPtr datum;       // null for a malformed item
+        std::string origin, error;
+        uint64_t bytes = 0;
+        int64_t activity = -1;  // the activity that emitted it
+        double arrival = 0;
+    };
+    struct Bound {
+        HandlerInfo info;
+        const Stmt* statement;
+        std::vector<DatumPtr> group;  // every N: the items so far
+    };
+
+    void readSource();
+    void readGenerated(const Expr& source);
+    void dispatch();
+    void accept(Incoming in);
+    void fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items);
+    void waitIdle();
+    bool matches(const std::string& type, const Value& v, std::map<std::string, bool>& decided);
+
+    Run& run_;
+    const StreamDecl& decl_;
+    std::string site_;
+    std::vector<Bound> data_, end_;
+    BoundedQueue<Incoming> input_;
+    BoundedQueue<std::function<void()>> work_;
+    std::unique_ptr<Source> source_;
+    std::mutex sourceMutex_;
+    std::thread reader_, dispatcher_;
+    std::vector<std::thread> handlerThreads_;
+    std::mutex idleMutex_;
+    std::condition_variable idle_;
+    int inflight_ = 0;
+    int64_t nextSeq_ = 0;
+    std::atomic<bool> done_{false}, sourceStopped_{false};
+    StreamCounters& counters_;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,151 @@
+// RunCommand.cpp — see RunCommand.h. A `.json` file is a plan written by `xdmlc build`; any
+// other file is compiled first, exactly as `xdmlc build --emit=plan` would.
+#include "tools/xdmlc/RunCommand.h"
+
+#include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
+#include "runtime/engine/PlanModel.h"
+#include "runtime/engine/Run.h"
+#include "runtime/interp/EvalError.h"
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace xdml::tools {
+
+namespace {
+
+std::atomic<runtime::Run*> activeRun{nullptr};
+std::atomic<int> interrupts{0};
+
+void onSignal(int) {
+    if (interrupts.fetch_add(1) > 0) _exit(130);  // a second Ctrl-C: stop now
+    if (runtime::Run* run = activeRun.load()) run->stop();
+}
+
+std::string readFile(const std::string& path, bool& ok) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    ok = static_cast<bool>(in) || in.eof();
+    return s.str();
+}
+
+/// The plan of `file`: compiled, or read when it is a plan already. Empty on errors (reported).
+nlohmann::json planOf(const RunArguments& args, int& code) {
+    bool ok = false;
+    if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
+        std::string text = readFile(args.file, ok);
+        nlohmann::json plan = nlohmann::json::parse(text, nullptr, false);
+        if (!ok || plan.is_discarded()) {
+            std::cerr << "xdmlc: error: " << args.file << " is not a plan (JSON written by xdmlc build --emit=plan)\n";
+            code = 1;
+            return nullptr;
+        }
+        return plan;
+    }
+    SourceManager sources;
+    Diagnostics diags(sources);
+    nlohmann::json plan;
+    driver::runWithLargeStack([&] {
+        try {
+            auto program = driver::compile(args.file, sources, diags, driver::FrontendOptions{});
+            if (!program) {
+                std::cerr << "xdmlc: error: cannot read '" << args.file << "'\n";
+                code = 2;
+                return;
+            }
+            if (diags.hasErrors() || (args.werror && diags.warningCount())) {
+                code = 1;
+                return;
+            }
+            if (!args.flow.empty()) {
+                auto it = program->globals.find(args.flow);
+                if (it == program->globals.end() || it->second->kind != ast::DeclKind::Flow) {
+                    std::cerr << "xdmlc: error: no flow named '" << args.flow << "' in " << args.file << "\n";
+                    code = 2;
+                    return;
+                }
+            }
+            ir::FlowIR flow = ir::lowerToIR(*program, diags, args.flow);
+            passes::PipelineOptions options;
+            options.optLevel = args.optLevel;
+            if (!passes::runPipeline(flow, diags, options)) {
+                code = 3;
+                return;
+            }
+            if (diags.hasErrors()) {
+                code = 1;
+                return;
+            }
+            // Through text, as a plan written to a file would be: the runtime sees only JSON.
+            plan = nlohmann::json::parse(plan::planJson(flow).dump());
+        } catch (const std::exception& e) {
+            std::cerr << "xdmlc: internal error while compiling " << args.file << ": " << e.what() << "\n";
+            code = 3;
+        }
+    });
+    const char* noColor = std::getenv("NO_COLOR");
+    const bool color = args.color == "always" || (args.color == "auto" && isatty(STDERR_FILENO) && !(noColor && *noColor));
+    diags.render(std::cerr, color, 100);
+    return plan;
+}
+
+}  // namespace
+
+int runCommand(const RunArguments& args) {
+    int code = 0;
+    nlohmann::json plan = planOf(args, code);
+    if (code != 0 || plan.is_null()) return code ? code : 1;
+
+    runtime::RunOptions options;
+    std::filesystem::path script(args.file);
+    options.workdir = args.workdir.empty() ? std::filesystem::current_path() / (script.stem().string() + ".run")
+                                           : std::filesystem::absolute(args.workdir);
+    bool ok = false;
+    options.scriptPath = std::filesystem::absolute(script).string();
+    options.scriptText = readFile(args.file, ok);
+    options.arguments = args.commandLine;
+    if (!args.flow.empty()) options.flows = {args.flow};
+    options.seed = args.seed;
+    options.quiet = args.quiet;
+    options.provenance = !args.noProvenance;
+    options.progress = isatty(STDERR_FILENO);
+    try {
+        runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
+        activeRun.store(&run);
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        int status = run.execute();
+        activeRun.store(nullptr);
+        if (!args.statsJson.empty()) {
+            std::ofstream out(args.statsJson);
+            nlohmann::json stats = run.stats().toJson(run.elapsed());
+            stats["planned_moved_bytes_per_item"] = run.plan().plannedMovedPerItem;
+            stats["planned_written_bytes_per_item"] = run.plan().plannedWrittenPerItem;
+            stats["opt_level"] = run.plan().optLevel;
+            out << stats.dump(2) << "\n";
+            if (!out) {
+                std::cerr << "xdmlc: error: cannot write '" << args.statsJson << "'\n";
+                return 2;
+            }
+        }
+        return status;
+    } catch (const runtime::PlanError& e) {
+        activeRun.store(nullptr);
+        std::cerr << "xdmlc: error: " << args.file << ": " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        activeRun.store(nullptr);
+        std::cerr << "xdmlc: error: " << args.file << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace xdml::tools

@@ -1,0 +1,21 @@
+// RunCommand.h — `xdmlc run`: compile a flow to its plan and hand the plan to the runtime.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace xdml::tools {
+
+struct RunArguments {
+    std::string file, flow, workdir, statsJson, color = "auto";
+    int optLevel = 2;
+    int64_t seed = 0;
+    bool quiet = false, noProvenance = false, werror = false;
+    std::string commandLine;
+};
+
+/// Runs the flow; the exit status: 0 ok, 1 errors in the input or a task failed for good,
+/// 2 misuse, 3 internal error.
+int runCommand(const RunArguments& args);
+
+}  // namespace xdml::tools
