@@ -136,6 +136,9 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Emit: {
             DatumPtr d = run_.moveTo(value(*s.value), siteOf(s.at));
+            // At -O0 an emitted item is written, as a naive pipeline writes each phase's output.
+            if (const NodeInfo* n = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at); n && n->persist)
+                d = run_.persist(d, "emit-" + s.target);
             StreamRuntime* target = run_.stream(s.target);
             if (!target) throw EvalError("no stream '" + s.target + "' in this run");
             target->emit(d, activity_);

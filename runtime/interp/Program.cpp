@@ -64,6 +64,8 @@ Program Program::fromCode(const json& code) {
         f.body = readExpr(member(j, "body", at), at + ".body");
         p.fns_.emplace(name, std::move(f));
     }
+    // Tasks and flows may be left out of a code section that holds only pure code.
+    if (code.contains("tasks"))
     for (const auto& [name, j] : section(code, "tasks").items()) {
         const std::string at = "tasks." + name;
         TaskDecl t;
@@ -74,6 +76,7 @@ Program Program::fromCode(const json& code) {
         t.body = readBlock(member(j, "body", at), at + ".body");
         p.tasks_.emplace(name, std::move(t));
     }
+    if (code.contains("flows"))
     for (const auto& [name, j] : section(code, "flows").items()) {
         const std::string at = "flows." + name;
         FlowDecl f;

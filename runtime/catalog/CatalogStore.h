@@ -1,0 +1,82 @@
+// CatalogStore.h — a catalog (LANGUAGE.md §3, `catalog NAME: T at "file.db"`): a persistent
+// SQLite table, named after the catalog, of records of type T, one column per field in order.
+//
+// Layout (for readers with plain SQLite, and for replay):
+// - column types as ColumnCodec.h describes (INTEGER, REAL, TEXT, BLOB, `duration REAL`, JSON
+//   TEXT for records and lists); a field that is not optional is NOT NULL;
+// - the sidecar `xdml_columns(catalog, column, type)` gives each column's XDML type as text
+//   (`tensor<f32>[64, 64]`, `duration`, `int?`), which is what decodes a blob back into a tensor;
+// - a tensor field with a `?` dimension also records each row's shape in
+//   `xdml_shapes(catalog, column, row, dims)` (`row` is the rowid, `dims` JSON like [3, 64]).
+//   The catalog table has no INTEGER PRIMARY KEY, so a VACUUM could renumber rowids and break
+//   that link: do not VACUUM catalogs that hold run-time-shaped tensors.
+//
+// Several catalogs may share a file (each its own table) and several stores may be open on the
+// same file: each store has its own connection (WAL, synchronous=NORMAL, a busy timeout).
+// record(), count() and rows() may be called from any thread.
+#pragma once
+
+#include "runtime/catalog/CatalogError.h"
+#include "runtime/catalog/ColumnTypes.h"
+#include "runtime/catalog/Sqlite.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+class CatalogStore {
+public:
+    /// Opens the catalog `table` in `dbFile` (created with its folders when missing) for
+    /// records of `recordType`, a record type or a name for one. Named types, at any depth,
+    /// are resolved with `structure` (e.g. Program::structure); it may be empty when the type
+    /// is already fully resolved. A table left by an earlier run is appended to when its
+    /// columns are the declared fields (names and types, in order). Throws CatalogError, naming
+    /// the file and the table: not a database; columns that differ ("stills.db: table stills
+    /// has columns (name, score) but the catalog declares (name, score, x)"); a type a catalog
+    /// cannot store.
+    static std::unique_ptr<CatalogStore> open(std::filesystem::path dbFile, std::string table, TypeDesc recordType,
+                                              const TypeResolver& structure = {});
+    ~CatalogStore();
+    CatalogStore(const CatalogStore&) = delete;
+    CatalogStore& operator=(const CatalogStore&) = delete;
+
+    /// Appends one record, in its own transaction: durable when this returns (against a crash
+    /// of the process; WAL with synchronous=NORMAL may lose the last commits on power loss).
+    /// Fields are taken by name; numbers widen to the declared type. A record that does not fit
+    /// the declared type is a CatalogError naming the field, and writes nothing.
+    void record(const Value& rec);
+    /// The number of rows, including those written by other connections.
+    int64_t count() const;
+    /// Every row, in insertion order, as record values decoded with the sidecar's types.
+    std::vector<Value> rows() const;
+
+    const std::filesystem::path& file() const { return file_; }
+    const std::string& table() const { return table_; }
+    /// The declared record type with every named type resolved.
+    const TypeDesc& recordType() const { return type_; }
+
+private:
+    CatalogStore(std::filesystem::path file, std::string table, TypeDesc type);
+    void createOrCheckTable();
+    /// Throws a CatalogError "FILE: table NAME" + what.
+    [[noreturn]] void fail(const std::string& what) const;
+
+    const std::filesystem::path file_;
+    const std::string table_;
+    const TypeDesc type_;
+    std::vector<std::size_t> shapedColumns_;  // fields holding tensors with `?` dimensions
+
+    mutable std::mutex mutex_;  // guards the connection and its statements
+    std::unique_ptr<catalog::Connection> db_;
+    // Declared after db_, so they are finalised before it closes.
+    std::optional<catalog::Statement> insert_, insertShape_;
+    mutable std::optional<catalog::Statement> count_;
+};
+
+}  // namespace xdml::runtime

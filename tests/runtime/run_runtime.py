@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""Runtime tests: flows run by `xdmlc run`, with their catalogs, counters and provenance
+asserted. One case per invocation (`run_runtime.py --xdmlc X CASE`), so CTest reports each.
+
+Needs Debian's python3 with python3-zmq (scripts/install-deps.sh installs it)."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def npy_bytes(values, shape):
+    """A .npy file (format 1.0) of little-endian f32s, written by hand (no numpy needed)."""
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{d}, " for d in shape).rstrip(" ")
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values)
+
+
+def run(xdmlc, args, **kw):
+    return subprocess.run([xdmlc, "run", *args], capture_output=True, text=True, timeout=kw.pop("timeout", 300), **kw)
+
+
+def query(db, sql, args=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def wait_for(cond, seconds, what):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            if cond():
+                return
+        except sqlite3.Error:
+            pass  # the table may not exist yet
+        time.sleep(0.05)
+    raise Failure("timed out waiting for " + what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- cases
+
+def case_statements(xdmlc, tmp):
+    """Every statement and finite source; the catalogs and provenance are what the flow implies."""
+    work = os.path.join(tmp, "w")
+    r = run(xdmlc, [os.path.join(EXAMPLES, "statements.xdml"), "--workdir", work, "--stats-json", os.path.join(tmp, "s.json")])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    stats = json.load(open(os.path.join(tmp, "s.json")))
+    # 12 generated frames, 4 of them bright (i % 3 == 0), and 4 files, 1 bright: 5 relayed.
+    check(stats["items"] == {"synthetic": 12, "disk": 4, "bright": 5}, f"items {stats['items']}")
+    db = os.path.join(work, "summaries.db")
+    rows = query(db, "SELECT id, total, peak, place FROM summaries ORDER BY place, id")
+    check(len(rows) == 17, f"{len(rows)} summaries, expected 12 + 5")
+    check(sum(1 for r in rows if r[3] == "hpc") == 5, "5 summaries made at the HPC site")
+    check([r[0] for r in rows if r[3] == "edge"] == list(range(12)), "edge summaries carry seq 0..11")
+    check(query(db, "SELECT count(*), min(name) FROM checks") == [(3, "checked\n")], "until ran 3 passes with sh's output")
+    check("bright done: 17 summaries, 3 checks" in r.stdout, "on end of bright ran last: " + r.stdout)
+    # Provenance: one task activity per task call, every entity hashed, a trigger per firing.
+    prov = os.path.join(work, "provenance.db")
+    check(query(prov, "SELECT status FROM runs") == [("complete",)], "the run is complete")
+    tasks = query(prov, "SELECT count(*) FROM activities WHERE kind = 'task' AND status = 'ok'")[0][0]
+    check(tasks == stats["tasks_run"] == 22, f"{tasks} task activities, {stats['tasks_run']} tasks run, expected 22")
+    check(query(prov, "SELECT count(*) FROM entities WHERE hash IS NULL OR hash = ''")[0][0] == 0, "every entity has its hash")
+    firings = sum(v for k, v in stats["handler_firings"].items() if k != "0")
+    triggers = query(prov, "SELECT count(*) FROM decisions WHERE kind = 'trigger'")[0][0]
+    check(triggers == firings, f"{triggers} trigger decisions for {firings} firings")
+    items = query(prov, "SELECT count(*) FROM entities WHERE kind = 'item'")[0][0]
+    check(items == 21, f"{items} item entities, expected 21")
+    moved = query(prov, "SELECT count(*) FROM activities WHERE kind = 'transfer'")[0][0]
+    check(moved == stats["transfers"] > 0, f"{moved} transfer activities, {stats['transfers']} transfers")
+    used = query(prov, "SELECT count(*) FROM used u JOIN activities a ON a.id = u.activity WHERE a.kind = 'task'")[0][0]
+    check(used == 22 * 2 - 5, f"{used} task inputs recorded")  # summarize takes 2, refine 1
+    # A second run in the same work directory appends to the catalogs and adds a run.
+    r = run(xdmlc, [os.path.join(EXAMPLES, "statements.xdml"), "--workdir", work, "--quiet"])
+    check(r.returncode == 0 and r.stdout == "", f"quiet second run: exit {r.returncode}, output {r.stdout!r}")
+    check(query(db, "SELECT count(*) FROM summaries")[0][0] == 34, "catalog appended by the second run")
+    check(len(query(prov, "SELECT id FROM runs")) == 2, "two runs recorded")
+
+
+def case_bytes(xdmlc, tmp):
+    """Measured moved and written bytes per frame equal the plan's estimates, at -O0 and -O2."""
+    for level in ("0", "2"):
+        out = os.path.join(tmp, f"s{level}.json")
+        r = run(xdmlc, [os.path.join(EXAMPLES, "relay.xdml"), "--workdir", os.path.join(tmp, "w" + level), f"-O{level}",
+                        "--stats-json", out, "--quiet"])
+        check(r.returncode == 0, f"-O{level}: exit {r.returncode}: {r.stderr}")
+        s = json.load(open(out))
+        n = s["items"]["raw_frames"]
+        check(n == 200, f"{n} frames")
+        for measured, planned in (("moved_bytes", "planned_moved_bytes_per_item"),
+                                  ("written_bytes", "planned_written_bytes_per_item")):
+            check(abs(s[measured] / n - s[planned]) < 1e-6,
+                  f"-O{level}: {measured} per frame {s[measured] / n} but the plan says {s[planned]}")
+    o0, o2 = (json.load(open(os.path.join(tmp, f"s{l}.json"))) for l in ("0", "2"))
+    check(o2["written_bytes"] < o0["written_bytes"] / 100, "-O2 writes far less than -O0")
+    values = os.listdir(os.path.join(tmp, "w0", "sites", "edge", "values"))
+    check(len(values) >= 200 * 3, f"-O0 persisted every task output at the edge ({len(values)} files)")
+
+
+def start_live(xdmlc, tmp, port, work):
+    src = open(os.path.join(EXAMPLES, "live.xdml")).read().replace("tcp://*:5599", f"tcp://*:{port}")
+    flow = os.path.join(tmp, "live.xdml")
+    open(flow, "w").write(src)
+    os.makedirs(os.path.join(work, "incoming"), exist_ok=True)
+    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", work, "--stats-json", os.path.join(tmp, "s.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    prov = os.path.join(work, "provenance.db")
+    wait_for(lambda: query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] >= 1, 30, "the run to start")
+    time.sleep(0.3)  # the watch and the socket are set up right after the run row
+    return proc
+
+
+def case_live(xdmlc, tmp):
+    """watch and zmq: files written by this test, messages sent by a real ZeroMQ client."""
+    import zmq
+    work = os.path.join(tmp, "w")
+    port = free_port()
+    proc = start_live(xdmlc, tmp, port, work)
+    incoming = os.path.join(work, "incoming")
+    try:
+        # Renamed in: counted once, whole.
+        for i in range(3):
+            tmpfile = os.path.join(incoming, f".part{i}")
+            open(tmpfile, "wb").write(npy_bytes([float(i)] * 64, (8, 8)))
+            os.rename(tmpfile, os.path.join(incoming, f"f{i}.npy"))
+        # Written slowly in place: counted when closed, never half-written.
+        with open(os.path.join(incoming, "slow.npy"), "wb") as f:
+            data = npy_bytes([20.0] * 64, (8, 8))
+            for k in range(0, len(data), 50):
+                f.write(data[k:k + 50])
+                f.flush()
+                time.sleep(0.02)
+        open(os.path.join(incoming, "ignored.txt"), "w").write("not a frame")
+        ctx = zmq.Context()
+        push = ctx.socket(zmq.PUSH)
+        push.connect(f"tcp://127.0.0.1:{port}")
+        for i in range(3):
+            push.send(npy_bytes([1.0] * 64, (8, 8)))
+        push.send(b"garbage, not a frame")
+        push.send(struct.pack("<64f", *([2.0] * 64)))  # raw little-endian elements
+        db = os.path.join(work, "seen.db")
+        wait_for(lambda: query(db, "SELECT count(*) FROM seen")[0][0] >= 8, 30, "8 records")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        push.close(0)
+        ctx.term()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    check(proc.returncode == 0, f"exit {proc.returncode}: {out}{err}")
+    rows = query(db, "SELECT source, total FROM seen ORDER BY source, total")
+    check(rows == [("watch", 0.0), ("watch", 64.0), ("watch", 128.0), ("watch", 1280.0),
+                   ("zmq", 64.0), ("zmq", 64.0), ("zmq", 64.0), ("zmq", 128.0)], f"records {rows}")
+    check("hot frame: 20" in out, "the Hot refinement fired for the slow file: " + out)
+    stats = json.load(open(os.path.join(tmp, "s.json")))
+    check(stats["malformed_items"]["pushed"] == 1, f"one malformed message: {stats['malformed_items']}")
+    check("malformed" in out + err and "#3" in out + err, "the malformed message is reported with its number")
+    prov = os.path.join(work, "provenance.db")
+    check(query(prov, "SELECT status FROM runs") == [("stopped",)], "the run stopped on SIGINT")
+    failed = query(prov, "SELECT error FROM activities WHERE kind = 'ingest' AND status = 'failed'")
+    check(len(failed) == 1, f"the malformed item is recorded as a failed item: {failed}")
+    paths = query(prov, "SELECT path FROM entities WHERE stream = 'landed' ORDER BY path")
+    check([os.path.basename(p[0]) for p in paths] == ["f0.npy", "f1.npy", "f2.npy", "slow.npy"], f"paths {paths}")
+
+
+def case_crash(xdmlc, tmp):
+    """kill -9 mid-run: the database opens, holds what was committed, and the run is incomplete."""
+    work = os.path.join(tmp, "w")
+    port = free_port()
+    proc = start_live(xdmlc, tmp, port, work)
+    incoming = os.path.join(work, "incoming")
+    try:
+        for i in range(20):
+            part = os.path.join(incoming, f".p{i}")
+            open(part, "wb").write(npy_bytes([1.0] * 64, (8, 8)))
+            os.rename(part, os.path.join(incoming, f"k{i}.npy"))
+        prov = os.path.join(work, "provenance.db")
+        wait_for(lambda: query(prov, "SELECT count(*) FROM entities WHERE kind = 'item'")[0][0] >= 20, 30, "20 items committed")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    check(query(prov, "PRAGMA integrity_check") == [("ok",)], "the database is intact")
+    check(query(prov, "SELECT count(*) FROM entities WHERE kind = 'item'")[0][0] >= 20, "committed items survive")
+    # The next run in the work directory marks the killed one incomplete.
+    r = run(xdmlc, [os.path.join(EXAMPLES, "statements.xdml"), "--workdir", work, "--quiet"])
+    check(r.returncode == 0, f"next run: exit {r.returncode} {r.stderr}")
+    statuses = [s for (s,) in query(prov, "SELECT status FROM runs ORDER BY id")]
+    check(statuses == ["incomplete", "complete"], f"statuses {statuses}")
+
+
+FAILING = """
+import std.exec;
+type Frame = tensor<f32>[4];
+fn frame(i: int) -> Frame = zeros(Frame) + i;
+stream frames: Frame from generate(frame, 6);
+catalog done: { id: int } at "done.db";
+policy twice { retry: 2 }
+task work(f: Frame) -> int @ twice {
+    let out = sh(seq(f) == 3 ? "echo broken >&2; exit 3" : "true");
+    return seq(f);
+}
+task slow(f: Frame) -> int @ { deadline: 1ms } { return len(sh("sleep 0.05")); }
+flow main {
+    on new data of type Frame in frames as f {
+        record { id: work(f) } in done;
+        let s = slow(f);
+    }
+}
+"""
+
+
+def case_failures(xdmlc, tmp):
+    """A failing task is retried, then reported with its line; the other items go on; exit 1."""
+    flow = os.path.join(tmp, "failing.xdml")
+    open(flow, "w").write(FAILING)
+    work = os.path.join(tmp, "w")
+    r = run(xdmlc, [flow, "--workdir", work, "--stats-json", os.path.join(tmp, "s.json")])
+    check(r.returncode == 1, f"exit {r.returncode}, expected 1: {r.stdout}{r.stderr}")
+    text = r.stdout + r.stderr
+    check("failing.xdml:15:" in text and "exited with status 3" in text and "broken" in text,
+          "the failure names the call's line, the status and stderr: " + text)
+    rows = sorted(i for (i,) in query(os.path.join(work, "done.db"), "SELECT id FROM done"))
+    check(rows == [0, 1, 2, 4, 5], f"the other items were recorded: {rows}")
+    stats = json.load(open(os.path.join(tmp, "s.json")))
+    check(stats["retries"] == 2 and stats["tasks_failed"] == 1, f"retries {stats['retries']}, failed {stats['tasks_failed']}")
+    # Item 3's firing stopped at its failed task, so its slow task never started.
+    check(stats["deadline_misses"] == 5, f"every slow task missed its 1ms deadline: {stats['deadline_misses']}")
+    prov = os.path.join(work, "provenance.db")
+    kinds = dict(query(prov, "SELECT kind, count(*) FROM decisions GROUP BY kind"))
+    check(kinds.get("retry") == 2 and kinds.get("deadline_miss") == 5, f"decisions {kinds}")
+    check(query(prov, "SELECT status FROM runs") == [("failed",)], "the run is marked failed")
+    check("deadline misses" in r.stdout, "the summary warns of the deadline misses")
+
+
+BAD_INPUT = """
+type Frame = tensor<f32>[8, 8];
+stream disk: Frame from files("in/*.npy");
+catalog ok: { id: int } at "ok.db";
+flow main { on new data of type Frame in disk as f { record { id: seq(f) } in ok; } }
+"""
+
+
+def case_bad_input(xdmlc, tmp):
+    """Malformed files are skipped with their reason; a corrupt work directory is a clear error."""
+    flow = os.path.join(tmp, "bad.xdml")
+    open(flow, "w").write(BAD_INPUT)
+    work = os.path.join(tmp, "w")
+    os.makedirs(os.path.join(work, "in"))
+    open(os.path.join(work, "in", "a.npy"), "wb").write(npy_bytes([1.0] * 64, (8, 8)))
+    open(os.path.join(work, "in", "b.npy"), "wb").write(npy_bytes([1.0] * 16, (4, 4)))   # wrong shape
+    open(os.path.join(work, "in", "c.npy"), "wb").write(b"\x93NUMPY\x01\x00garbage")       # truncated
+    open(os.path.join(work, "in", "d.npy"), "wb").write(npy_bytes([2.0] * 64, (8, 8)))
+    r = run(xdmlc, [flow, "--workdir", work])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    check("b.npy" in r.stdout + r.stderr and "c.npy" in r.stdout + r.stderr, "both bad files are named")
+    check(query(os.path.join(work, "ok.db"), "SELECT count(*) FROM ok")[0][0] == 2, "the good files were handled")
+    # A provenance.db that is not a database: a clear error naming it, no crash.
+    bad = os.path.join(tmp, "bad")
+    os.makedirs(bad)
+    open(os.path.join(bad, "provenance.db"), "w").write("this is not a database" * 100)
+    r = run(xdmlc, [flow, "--workdir", bad])
+    check(r.returncode == 1 and "provenance.db" in r.stderr, f"exit {r.returncode}: {r.stderr}")
+    # A plan file that is not a plan.
+    notplan = os.path.join(tmp, "x.json")
+    open(notplan, "w").write('{"xdml_plan": 1}')
+    r = run(xdmlc, [notplan, "--workdir", bad])
+    check(r.returncode == 1 and "plan" in r.stderr, f"exit {r.returncode}: {r.stderr}")
+
+
+def case_plan_file(xdmlc, tmp):
+    """A plan written by `xdmlc build` runs as the script does."""
+    plan = os.path.join(tmp, "relay.json")
+    subprocess.run([xdmlc, "build", os.path.join(EXAMPLES, "relay.xdml"), "--emit=plan", "-o", plan], check=True)
+    r = run(xdmlc, [plan, "--workdir", os.path.join(tmp, "w"), "--stats-json", os.path.join(tmp, "s.json"), "--quiet"])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    check(json.load(open(os.path.join(tmp, "s.json")))["items"]["raw_frames"] == 200, "all frames ran")
+
+
+CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xdmlc", required=True)
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix=f"xdml-runtime-{args.case}-")
+    try:
+        CASES[args.case](os.path.abspath(args.xdmlc), tmp)
+    except Failure as e:
+        print(f"FAIL {args.case}: {e}\n(work files kept in {tmp})")
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"ok {args.case}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
