@@ -13,3 +13,13 @@ echo "== xdmlc build examples/ssx.xdml --emit=ast"
 ./build/xdmlc build examples/ssx.xdml --emit=ast
 echo "== xdmlc build examples/ssx.xdml --emit=ir -O2   (the dataflow graph, placed and fused)"
 ./build/xdmlc build examples/ssx.xdml --emit=ir -O2
+# Running ssx needs the models runtime; the runtime runs the model-free flows now.
+mkdir -p build/demo
+echo "== xdmlc run examples/statements.xdml   (every statement and finite source, two sites)"
+./build/xdmlc run examples/statements.xdml --workdir build/demo/statements.run
+for level in 0 2; do
+  echo "== xdmlc run examples/relay.xdml -O$level   (measured bytes per frame against the plan)"
+  ./build/xdmlc run examples/relay.xdml -O$level --workdir build/demo/relay$level.run --quiet \
+    --stats-json build/demo/relay$level.json
+  python3 -c "import json,sys; s=json.load(open(sys.argv[1])); n=s['items']['raw_frames']; print('  moved %.2f (plan %.2f), written %.2f (plan %.2f) bytes per frame' % (s['moved_bytes']/n, s['planned_moved_bytes_per_item'], s['written_bytes']/n, s['planned_written_bytes_per_item']))" build/demo/relay$level.json
+done

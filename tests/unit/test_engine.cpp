@@ -1,0 +1,154 @@
+// test_engine.cpp — the runtime's engine parts on their own: a site controller's queue order
+// and limits, values through the codec, and the plan model's join of code to nodes.
+#include "TestSupport.h"
+#include "plan/Plan.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "runtime/engine/PlanModel.h"
+#include "runtime/engine/SiteController.h"
+#include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <thread>
+
+using namespace xdml;
+using namespace xdml::runtime;
+
+namespace {
+
+/// Holds a controller's only worker until released, so jobs queue up behind it.
+struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    void wait() {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return open; });
+    }
+    void release() {
+        {
+            std::lock_guard lock(m);
+            open = true;
+        }
+        cv.notify_all();
+    }
+};
+
+Job job(int priority, double deadline, std::function<void()> run) {
+    Job j;
+    j.priority = priority;
+    j.deadline = deadline;
+    j.run = std::move(run);
+    return j;
+}
+
+}  // namespace
+
+TEST_CASE("a site runs higher priorities first, then the earliest deadline, then arrival order") {
+    SiteController site("edge", 1);
+    Gate gate;
+    std::mutex m;
+    std::vector<std::string> order;
+    auto note = [&](const std::string& name) {
+        return [&, name] {
+            std::lock_guard lock(m);
+            order.push_back(name);
+        };
+    };
+    site.submit(job(0, 1e9, [&] { gate.wait(); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the gate job is running
+    site.submit(job(1, 1e9, note("low-a")));
+    site.submit(job(5, 9.0, note("high-late")));
+    site.submit(job(5, 3.0, note("high-early")));
+    site.submit(job(1, 1e9, note("low-b")));
+    SiteStatus s = site.status();
+    CHECK(s.capacity == 1);
+    CHECK(s.running == 1);
+    CHECK(s.queued == 4);
+    gate.release();
+    site.shutdown();
+    CHECK(order == std::vector<std::string>{"high-early", "high-late", "low-a", "low-b"});
+}
+
+TEST_CASE("a limit caps the jobs of one policy running at once") {
+    SiteController site("hpc", 4);
+    std::atomic<int> running{0}, most{0};
+    for (int i = 0; i < 12; ++i) {
+        Job j = job(0, 1e9, [&] {
+            int now = ++running;
+            int seen = most.load();
+            while (now > seen && !most.compare_exchange_weak(seen, now)) {}
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            --running;
+        });
+        j.limitKey = "policy 'heavy'";
+        j.maxConcurrent = 2;
+        site.submit(std::move(j));
+    }
+    site.shutdown();
+    CHECK(most.load() == 2);
+}
+
+TEST_CASE("workers follow a site's cores, capped by the machine") {
+    CHECK(workersFor(0, 8) == 8);
+    CHECK(workersFor(2, 8) == 2);
+    CHECK(workersFor(1024, 2) == 2);
+    CHECK(workersFor(4, 0) == 1);
+}
+
+TEST_CASE("values survive the codec bit for bit, and bad bytes are a DataError") {
+    Tensor t = Tensor::zeros(ElemType::F32, {2, 3});
+    for (int i = 0; i < 6; ++i) t.data<float>()[i] = 0.1f * static_cast<float>(i) - 0.2f;
+    RecordValue r;
+    r.fields.push_back({"x", Value::tensor(t)});
+    r.fields.push_back({"y", Value::integer(-7)});
+    r.fields.push_back({"name", Value::string("frame \"7\"")});
+    r.fields.push_back({"d", Value::quantity(QuantityKind::Duration, 2.5)});
+    r.fields.push_back({"tags", Value::list({Value::boolean(true), Value::none(), Value::float32(1.5f)})});
+    const Value v = Value::record(std::move(r));
+    const std::string bytes = encodeValue(v);
+    const Value back = decodeValue(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size(), "v.xv");
+    CHECK(encodeValue(back) == bytes);
+    CHECK(back.asRecord().find("x")->asTensor().data<float>()[5] == t.data<float>()[5]);
+    CHECK(payloadBytes(v) == 24 + 8 + 9 + 8 + (1 + 0 + 4));
+    for (std::size_t cut : {std::size_t{0}, std::size_t{1}, bytes.size() / 2, bytes.size() - 1})
+        CHECK_THROWS_AS(decodeValue(reinterpret_cast<const std::byte*>(bytes.data()), cut, "v.xv"), DataError);
+    std::string bad = bytes;
+    bad[0] = static_cast<char>(99);
+    CHECK_THROWS_WITH(decodeValue(reinterpret_cast<const std::byte*>(bad.data()), bad.size(), "v.xv"),
+                      Catch::Contains("v.xv: corrupt value"));
+}
+
+TEST_CASE("the plan model joins each call of the code to the node the plan placed") {
+    auto c = test::compileText(
+        "site edge { cores: 2 }\nsite hpc { cores: 4 }\nlink edge <-> hpc { bandwidth: 1Gbps, latency: 1ms }\n"
+        "type F = tensor<f32>[4];\nfn f(i: int) -> F = zeros(F) + i;\n"
+        "stream s: F from generate(f, 3) at edge;\n"
+        "task far(x: F) -> float @ { locality: hpc, priority: 3 } { return sum(x); }\n"
+        "flow main { on new data of type F in s as x { log \"{far(x)}\"; } }\n");
+    REQUIRE(c->errors().empty());
+    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
+    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions{}));
+    const nlohmann::json plan = nlohmann::json::parse(plan::planJson(flow).dump());
+    PlanModel model = PlanModel::fromPlan(plan);
+    Program program = Program::fromPlan(plan);
+    const Stmt& handler = program.flows().at("main").body.at(0);
+    REQUIRE(handler.op == Stmt::Op::OnNewData);
+    const HandlerInfo& h = model.handlers.at(1);
+    CHECK(h.at == handler.at);
+    CHECK(model.site(h.site));  // where the optimizer put the trigger
+    const Expr& call = handler.body.at(0).value->args.at(0);  // far(x) inside the message
+    REQUIRE(call.name == "far");
+    const NodeInfo* node = model.nodeAt(h.id, call.at);
+    REQUIRE(node);
+    CHECK(node->kind == "task");
+    CHECK(node->site == "hpc");
+    CHECK(node->policy.at("priority").value == "3");
+    CHECK(model.link("hpc", "edge"));
+    CHECK_THROWS_AS(PlanModel::fromPlan(nlohmann::json{{"xdml_plan", 2}}), PlanError);
+}
