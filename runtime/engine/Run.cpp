@@ -104,10 +104,17 @@ void Run::log(const std::string& line) {
     if (!options_.quiet) options_.out(line);
 }
 
-void Run::report(const std::string& line) {
+void Run::report(const std::string& line, const std::string& kind) {
+    constexpr uint64_t kShown = 3;
     std::lock_guard lock(reportMutex_);
+    if (!kind.empty()) {
+        auto& [first, count] = repeated_[kind];
+        if (count++ == 0) first = line;
+        if (count > kShown) return;
+    }
     if (reports_.size() < 1000) reports_.push_back(line);
-    if (!options_.quiet) options_.out("xdmlc: " + line);
+    // Failures go to standard error, whatever --quiet says.
+    std::cerr << "xdmlc: " << line << std::endl;
 }
 
 void Run::recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
@@ -484,6 +491,12 @@ std::string Run::summary(double seconds, bool failed) const {
     if (stats_.deadlineMisses.load() || stats_.startMisses.load())
         out += "  warning: " + std::to_string(stats_.deadlineMisses.load()) + " deadline misses, " +
                std::to_string(stats_.startMisses.load()) + " late starts\n";
+    {
+        std::lock_guard lock(const_cast<std::mutex&>(reportMutex_));
+        for (const auto& [kind, first] : repeated_)
+            if (first.second > 3)
+                out += "  " + std::to_string(first.second - 3) + " more like: " + first.first + "\n";
+    }
     if (store_) out += "  provenance: " + store_->file().string() + "\n";
     return out;
 }

@@ -101,8 +101,9 @@ public:
     std::string chooseSite(const NodeInfo& node, const EffectivePolicy& policy, const std::string& name);
 
     void log(const std::string& line);
-    /// A warning or failure the summary repeats at the end.
-    void report(const std::string& line);
+    /// A warning or failure. Reports of one `kind` (say, one failing call's message) are shown
+    /// three times; the summary counts the rest.
+    void report(const std::string& line, const std::string& kind = "");
     void recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
                         const std::string& reason, const std::string& inputsJson = "{}");
     double elapsed() const;  // seconds since the run started
@@ -133,6 +134,7 @@ private:
     std::mutex policiesMutex_, reportMutex_, doneMutex_;
     std::condition_variable doneChanged_;
     std::vector<std::string> reports_;
+    std::map<std::string, std::pair<std::string, uint64_t>> repeated_;  // kind -> first line, count
     std::atomic<bool> stopRequested_{false};
     std::atomic<uint64_t> fileCounter_{0};
     std::chrono::steady_clock::time_point started_;

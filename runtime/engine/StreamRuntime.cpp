@@ -152,7 +152,12 @@ void StreamRuntime::join() {
 bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<std::string, bool>& decided) {
     if (auto it = decided.find(type); it != decided.end()) return it->second;
     bool yes = true;
-    if (run_.program().type(type)) {
+    if (const TypeDecl* t = run_.program().type(type); t && !t->classifierModel.empty()) {
+        // The inference hook of the models runtime decides classified types, once per item and
+        // model version; without it no item can be shown to be of the type.
+        throw EvalError("the type " + type + " is decided by the model '" + t->classifierModel +
+                        "', which needs the models runtime (LibTorch) that this version of xdmlc does not have yet");
+    } else if (t) {
         Evaluator ev(run_.program());
         yes = ev.refines(type, v);
     }
@@ -191,7 +196,7 @@ void StreamRuntime::accept(Incoming in) {
     prov::Store* store = run_.provenance();
     if (!in.datum) {
         counters_.malformed++;
-        run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error);
+        run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error, "malformed:" + decl_.name);
         if (store) {
             prov::ActivityRecord rec;
             rec.kind = "ingest";
@@ -227,8 +232,11 @@ void StreamRuntime::accept(Incoming in) {
         try {
             yes = matches(h.info.type, item->value, decided);
         } catch (const std::exception& e) {
-            run_.report("stream " + decl_.name + " item " + std::to_string(seq) + ": deciding its type " + h.info.type +
-                        " failed: " + e.what());
+            // Once per type: the same cause would repeat for every item.
+            if (typeFailures_.insert(h.info.type).second)
+                run_.report("stream " + decl_.name + " item " + std::to_string(seq) + ": deciding whether it is a " +
+                            h.info.type + " failed (reported once): " + e.what());
+            run_.stats().handler(h.info.id).failed++;
             continue;
         }
         if (!yes) continue;
@@ -296,7 +304,8 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
             std::string what = e.what();
             if (const auto* ev = dynamic_cast<const EvalError*>(&e)) what = ev->message();
             run_.report(where + ":" + std::to_string(line) + ": " + title +
-                        (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + what);
+                            (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + what,
+                        std::to_string(line) + ":" + what);
             if (store) store->endActivity(activity, "failed", what);
         }
         const EffectivePolicy& policy = run_.policy(info->policy);

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace xdml::runtime {
@@ -74,6 +75,7 @@ private:
     std::condition_variable idle_;
     int inflight_ = 0;
     int64_t nextSeq_ = 0;
+    std::set<std::string> typeFailures_;  // types whose test failed, reported once
     std::atomic<bool> done_{false}, sourceStopped_{false};
     StreamCounters& counters_;
 };
