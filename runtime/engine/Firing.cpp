@@ -35,11 +35,7 @@ void localsIn(const Expr& e, std::vector<std::string>& out) {
         if (!(task && isLocalName(a))) localsIn(a, out);
 }
 
-std::shared_future<DatumPtr> ready(DatumPtr d) {
-    std::promise<DatumPtr> p;
-    p.set_value(std::move(d));
-    return p.get_future().share();
-}
+Pending ready(DatumPtr d) { return PendingDatum::ready(std::move(d)); }
 
 bool truth(const DatumPtr& d, const char* what, int line) {
     if (!d->value.is(K::Bool)) throw EvalError(std::string("the condition of ") + what + " must be a bool, got " + describe(d->value), line);
@@ -83,9 +79,8 @@ DatumPtr Firing::runTask(const TaskDecl& task, int) {
 void Firing::settle() {
     std::exception_ptr first;
     for (Pending& p : started_) {
-        p.wait();
         try {
-            p.get();
+            p->get();
         } catch (...) {
             if (!first) first = std::current_exception();
         }
@@ -111,7 +106,7 @@ std::string Firing::siteOf(const std::string& at) const {
 
 DatumPtr Firing::local(const std::string& name) {
     for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
-        if (it->first == name) return it->second.get();
+        if (it->first == name) return it->second->get();
     throw EvalError("'" + name + "' has no value here");
 }
 
@@ -229,7 +224,7 @@ void Firing::statement(const Stmt& s) {
 
 DatumPtr Firing::value(const Expr& e) {
     if (isLocalName(e)) return local(e.name);
-    if (isTaskCall(e)) return startTask(e).get();
+    if (isTaskCall(e)) return startTask(e)->get();
     return evaluateAt(e, siteOf(e.at));
 }
 
@@ -261,7 +256,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     return d;
 }
 
-Firing::Pending Firing::startTask(const Expr& call) {
+Pending Firing::startTask(const Expr& call) {
     const TaskDecl* task = run_.program().task(call.name);
     if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
     // Named arguments go to the parameter of that name; the others fill the rest in order.
@@ -293,8 +288,7 @@ Firing::Pending Firing::startTask(const Expr& call) {
     if (inTask_)  // a task called from a task runs inside it, on the same worker
         return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
 
-    auto promise = std::make_shared<std::promise<DatumPtr>>();
-    Pending result = promise->get_future().share();
+    Pending result = std::make_shared<PendingDatum>();
     Job job;
     job.priority = policy.priority;
     job.deadline = policy.deadline > 0 ? submitted + policy.deadline : std::numeric_limits<double>::infinity();
@@ -305,14 +299,14 @@ Firing::Pending Firing::startTask(const Expr& call) {
     Run* run = &run_;
     const int handler = handler_;
     const int line = call.line;
-    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, promise] {
+    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, result] {
         try {
-            promise->set_value(executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted));
+            result->set(executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted));
         } catch (...) {
-            promise->set_exception(std::current_exception());
+            result->fail(std::current_exception());
         }
     };
-    run_.site(site).submit(std::move(job));
+    run_.site(site).runOrSubmit(std::move(job));
     started_.push_back(result);
     return result;
 }
@@ -323,7 +317,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
     if (isTaskCall(e)) {
         // A task inside a larger expression: its result comes back to this expression's site.
         const std::string site = evalSite_;
-        DatumPtr result = startTask(e).get();
+        DatumPtr result = startTask(e)->get();
         return run_.moveTo(result, site)->value;
     }
     if (e.binding == NameBinding::OtherGlobal && e.declares == "model")

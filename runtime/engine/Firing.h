@@ -8,10 +8,10 @@
 // position); the values it reads are moved there first (Run::moveTo).
 #pragma once
 
+#include "runtime/engine/Pending.h"
 #include "runtime/engine/Run.h"
 #include "runtime/interp/Evaluate.h"
 
-#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +33,6 @@ public:
     std::optional<Value> global(const Expr& name, const Scope& scope) override;
 
 private:
-    using Pending = std::shared_future<DatumPtr>;
-
     void block(const std::vector<Stmt>& stmts);
     void statement(const Stmt& s);
     /// The value of `e`, evaluated at the site of its node (or the firing's site).

@@ -11,8 +11,46 @@ int workersFor(int64_t cores, unsigned hardware) {
     return static_cast<int>(cores <= 0 ? machine : std::min(cores, machine));
 }
 
-SiteController::SiteController(std::string site, int workers) : site_(std::move(site)) {
-    for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { work(); });
+SiteController::SiteController(std::string site, int workers) : site_(std::move(site)), capacity_(std::max(1, workers)) {
+    for (int i = 0; i < capacity_; ++i) workers_.emplace_back([this] { work(); });
+}
+
+void SiteController::begin(const Job& job) {
+    ++running_;
+    if (!job.limitKey.empty()) {
+        LimitUse& use = limits_[job.limitKey];
+        ++use.running;
+        use.memory += job.memory;
+    }
+}
+
+void SiteController::finish(const Job& job, double took) {
+    --running_;
+    meanJobSeconds_ = meanJobSeconds_ == 0 ? took : 0.9 * meanJobSeconds_ + 0.1 * took;
+    if (!job.limitKey.empty()) {
+        LimitUse& use = limits_[job.limitKey];
+        --use.running;
+        use.memory -= job.memory;
+    }
+    // A freed slot or limit may let a queued job go; stopping workers wait for the last one.
+    if (!queue_.empty() || stopping_) wake_.notify_all();
+}
+
+void SiteController::runOrSubmit(Job job) {
+    {
+        std::unique_lock lock(mutex_);
+        if (!(queue_.empty() && running_ < capacity_ && admissible(job))) {
+            lock.unlock();
+            submit(std::move(job));
+            return;
+        }
+        begin(job);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    job.run();
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard lock(mutex_);
+    finish(job, took);
 }
 
 SiteController::~SiteController() { shutdown(); }
@@ -52,27 +90,13 @@ void SiteController::work() {
         if (pick == queue_.end()) return;  // stopping, nothing left
         Job job = std::move(pick->job);
         queue_.erase(pick);
-        ++running_;
-        if (!job.limitKey.empty()) {
-            LimitUse& use = limits_[job.limitKey];
-            ++use.running;
-            use.memory += job.memory;
-        }
+        begin(job);
         lock.unlock();
         const auto start = std::chrono::steady_clock::now();
         job.run();
         const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         lock.lock();
-        --running_;
-        meanJobSeconds_ = meanJobSeconds_ == 0 ? took : 0.9 * meanJobSeconds_ + 0.1 * took;
-        if (!job.limitKey.empty()) {
-            LimitUse& use = limits_[job.limitKey];
-            --use.running;
-            use.memory -= job.memory;
-            wake_.notify_all();  // a job held back by this limit may go now
-        } else if (stopping_) {
-            wake_.notify_all();
-        }
+        finish(job, took);
     }
 }
 
@@ -80,7 +104,7 @@ SiteStatus SiteController::status() const {
     std::lock_guard lock(mutex_);
     SiteStatus s;
     s.site = site_;
-    s.capacity = static_cast<int>(workers_.size());
+    s.capacity = capacity_;
     s.running = running_;
     s.queued = queue_.size();
     s.meanJobSeconds = meanJobSeconds_;

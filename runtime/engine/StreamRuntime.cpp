@@ -14,7 +14,8 @@ namespace xdml::runtime {
 namespace {
 
 constexpr std::size_t kInputCapacity = 256;
-constexpr std::size_t kFiringCapacity = 64;
+constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler threads
+constexpr std::size_t kBatch = 8;          // firings per batch, at most
 constexpr int kHandlerThreads = 8;
 
 std::string contentHashOf(const Value& v) {
@@ -37,7 +38,7 @@ std::string handlerTitle(const HandlerInfo& h, const Stmt& s) {
 }  // namespace
 
 StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
-    : run_(run), decl_(decl), site_(std::move(site)), input_(kInputCapacity), work_(kFiringCapacity),
+    : run_(run), decl_(decl), site_(std::move(site)), input_(kInputCapacity), work_(kFiringBatches),
       counters_(run.stats().stream(decl.name)) {}
 
 StreamRuntime::~StreamRuntime() {
@@ -75,7 +76,8 @@ void StreamRuntime::start() {
     }
     for (int i = 0; i < kHandlerThreads; ++i)
         handlerThreads_.emplace_back([this] {
-            while (auto job = work_.pop()) (*job)();
+            while (auto batch = work_.pop())
+                for (FiringJob& job : *batch) job();
         });
     dispatcher_ = std::thread([this] { dispatch(); });
 }
@@ -166,7 +168,11 @@ bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<st
 }
 
 void StreamRuntime::dispatch() {
-    while (auto in = input_.pop()) accept(std::move(*in));
+    while (auto in = input_.pop()) {
+        accept(std::move(*in));
+        if (input_.size() == 0) flushBatch();
+    }
+    flushBatch();
     // The stream is exhausted: the last, shorter groups fire, then `on end of` handlers once
     // every firing has finished (an endless source stopped by the user has no end).
     for (Bound& h : data_)
@@ -182,10 +188,12 @@ void StreamRuntime::dispatch() {
             h.group.clear();
             fire(h, list, seq, run_.elapsed(), items);
         }
+    flushBatch();
     waitIdle();
     const bool endless = source_ && !source_->finite();
     if (!(endless && sourceStopped_.load()) && !(run_.stopping() && decl_.source && endless))
         for (Bound& h : end_) fire(h, nullptr, -1, run_.elapsed(), {});
+    flushBatch();
     waitIdle();
     counters_.ended.store(true);
     done_.store(true);
@@ -260,10 +268,7 @@ void StreamRuntime::accept(Incoming in) {
 }
 
 void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items) {
-    {
-        std::lock_guard lock(idleMutex_);
-        ++inflight_;
-    }
+    ++inflight_;
     HandlerCounters& counters = run_.stats().handler(h.info.id);
     const HandlerInfo* info = &h.info;
     const Stmt* statement = h.statement;
@@ -317,18 +322,30 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
         }
         counters.firings++;
         counters.running--;
-        std::lock_guard lock(idleMutex_);
-        if (--inflight_ == 0) idle_.notify_all();
+        finished(1);
     };
-    if (!work_.push(std::move(job))) {
+    batch_.push_back(std::move(job));
+    if (batch_.size() >= kBatch) flushBatch();
+}
+
+void StreamRuntime::flushBatch() {
+    if (batch_.empty()) return;
+    const int n = static_cast<int>(batch_.size());
+    std::vector<FiringJob> batch;
+    batch.swap(batch_);
+    if (!work_.push(std::move(batch))) finished(n);
+}
+
+void StreamRuntime::finished(int firings) {
+    if (inflight_.fetch_sub(firings) == firings) {
         std::lock_guard lock(idleMutex_);
-        if (--inflight_ == 0) idle_.notify_all();
+        idle_.notify_all();
     }
 }
 
 void StreamRuntime::waitIdle() {
     std::unique_lock lock(idleMutex_);
-    idle_.wait(lock, [&] { return inflight_ == 0; });
+    idle_.wait(lock, [&] { return inflight_.load() == 0; });
 }
 
 }  // namespace xdml::runtime

@@ -37,7 +37,7 @@ public:
     bool hasSource() const { return decl_.source.has_value(); }
     bool done() const { return done_.load(); }
     const std::string& name() const { return decl_.name; }
-    std::size_t queueDepth() const { return input_.size() + work_.size(); }
+    std::size_t queueDepth() const { return input_.size() + static_cast<std::size_t>(std::max(0, inflight_.load())); }
 
 private:
     struct Incoming {
@@ -66,14 +66,20 @@ private:
     std::string site_;
     std::vector<Bound> data_, end_;
     BoundedQueue<Incoming> input_;
-    BoundedQueue<std::function<void()>> work_;
+    // Firings go to the handler threads in small batches: one wake-up per batch when items
+    // come fast, a batch of one when they trickle in (no added latency).
+    using FiringJob = std::function<void()>;
+    std::vector<FiringJob> batch_;  // the dispatcher's, not yet handed over
+    BoundedQueue<std::vector<FiringJob>> work_;
+    void flushBatch();
+    void finished(int firings);
     std::unique_ptr<Source> source_;
     std::mutex sourceMutex_;
     std::thread reader_, dispatcher_;
     std::vector<std::thread> handlerThreads_;
     std::mutex idleMutex_;
     std::condition_variable idle_;
-    int inflight_ = 0;
+    std::atomic<int> inflight_{0};
     int64_t nextSeq_ = 0;
     std::set<std::string> typeFailures_;  // types whose test failed, reported once
     std::atomic<bool> done_{false}, sourceStopped_{false};
