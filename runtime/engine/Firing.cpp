@@ -8,6 +8,7 @@
 #include "runtime/io/DataError.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/ValueCodec.h"
+#include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
 #include <fstream>
@@ -366,13 +367,31 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         named.kind = TypeDesc::Kind::Named;
         named.name = e.args[1].name;
         const TypeDesc& t = run_.program().structure(named);
-        if (t.kind == TypeDesc::Kind::Tensor) return conformItem(readNpyFile(p), t, p.string());
-        std::ifstream in(p, std::ios::binary);
-        if (!in) throw DataError(p.string(), "cannot open it");
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (t.kind == TypeDesc::Kind::String || t.kind == TypeDesc::Kind::Path) return Value::string(text.str());
-        throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
+        Value v;
+        if (t.kind == TypeDesc::Kind::Tensor) {
+            v = conformItem(readNpyFile(p), t, p.string());
+        } else if (t.kind == TypeDesc::Kind::String || t.kind == TypeDesc::Kind::Path) {
+            std::ifstream in(p, std::ios::binary);
+            if (!in) throw DataError(p.string(), "cannot open it");
+            std::ostringstream text;
+            text << in.rdbuf();
+            v = Value::string(text.str());
+        } else {
+            throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
+        }
+        if (prov::Store* store = run_.provenance()) {
+            prov::EntityRecord rec;
+            rec.kind = "file";
+            rec.label = p.filename().string();
+            rec.path = p.string();
+            rec.site = evalSite_;
+            std::error_code ec;
+            rec.bytes = static_cast<int64_t>(std::filesystem::file_size(p, ec));
+            rec.hash = prov::contentHashOfFile(p);
+            const int64_t e = store->entity(rec);
+            if (activity_ > 0) store->used(activity_, e, "read");
+        }
+        return v;
     }
     if (name == "write") {
         const auto p = pathArg(0);
@@ -384,6 +403,17 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (!out) throw DataError(p.string(), "cannot write it");
         run_.stats().writtenFileBytes += bytes.size();
+        if (prov::Store* store = run_.provenance()) {
+            prov::EntityRecord rec;
+            rec.kind = "file";
+            rec.label = p.filename().string();
+            rec.path = p.string();
+            rec.site = evalSite_;
+            rec.bytes = static_cast<int64_t>(bytes.size());
+            rec.hash = prov::contentHash(bytes.data(), bytes.size());
+            const int64_t e = store->entity(rec);
+            if (activity_ > 0) store->generated(e, activity_);
+        }
         return Value::none();
     }
     if (name == "probs" || name == "accuracy" || name == "version")

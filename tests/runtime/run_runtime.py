@@ -84,6 +84,7 @@ def case_statements(xdmlc, tmp):
     check([r[0] for r in rows if r[3] == "edge"] == list(range(12)), "edge summaries carry seq 0..11")
     check(query(db, "SELECT count(*), min(name) FROM checks") == [(3, "checked\n")], "until ran 3 passes with sh's output")
     check("bright done: 17 summaries, 3 checks" in r.stdout, "on end of bright ran last: " + r.stdout)
+    check("read back 4.125KiB: same frame true" in r.stdout, "read, size and exists work: " + r.stdout)
     # Provenance: one task activity per task call, every entity hashed, a trigger per firing.
     prov = os.path.join(work, "provenance.db")
     check(query(prov, "SELECT status FROM runs") == [("complete",)], "the run is complete")
@@ -95,6 +96,8 @@ def case_statements(xdmlc, tmp):
     check(triggers == firings, f"{triggers} trigger decisions for {firings} firings")
     items = query(prov, "SELECT count(*) FROM entities WHERE kind = 'item'")[0][0]
     check(items == 21, f"{items} item entities, expected 21")
+    files = query(prov, "SELECT count(*) FROM entities WHERE kind = 'file' AND hash IS NOT NULL")[0][0]
+    check(files == 5, f"{files} file entities: 4 written, 1 read")
     moved = query(prov, "SELECT count(*) FROM activities WHERE kind = 'transfer'")[0][0]
     check(moved == stats["transfers"] > 0, f"{moved} transfer activities, {stats['transfers']} transfers")
     used = query(prov, "SELECT count(*) FROM used u JOIN activities a ON a.id = u.activity WHERE a.kind = 'task'")[0][0]
