@@ -1,0 +1,45 @@
+// AbandonedRuns.cpp — the check for dead run processes, done when a store opens.
+#include "runtime/provenance/AbandonedRuns.h"
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <unistd.h>
+#include <vector>
+
+namespace xdml::runtime::prov {
+
+std::string hostName() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
+
+bool processIsGone(int64_t pid) {
+    // kill(0) and kill(-1) address process groups: such a pid was never a run's process.
+    if (pid <= 0 || pid > INT_MAX) return true;
+    return kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
+}
+
+int markAbandonedRuns(Connection& db) {
+    std::vector<int64_t> gone;
+    {
+        Statement running = db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?1");
+        std::string host = hostName();
+        running.bindText(1, host);
+        while (running.step())
+            if (processIsGone(running.columnInt(1))) gone.push_back(running.columnInt(0));
+    }
+    if (gone.empty()) return 0;
+    WriteTransaction tx(db);
+    // The status check again: another store may have marked or ended the run meanwhile.
+    Statement mark = db.prepare("UPDATE runs SET status = 'incomplete' WHERE id = ?1 AND status = 'running'");
+    for (int64_t id : gone) {
+        mark.bindInt(1, id);
+        mark.run();
+    }
+    tx.commit();
+    return static_cast<int>(gone.size());
+}
+
+}  // namespace xdml::runtime::prov

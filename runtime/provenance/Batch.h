@@ -1,0 +1,88 @@
+// Batch.h — the records captured between two group commits, one vector per table, each in id
+// order. Callers fill one batch while the writer thread commits the other; the two swap, and a
+// written batch is cleared but keeps its capacity, so capture allocates nothing in the steady
+// state beyond the records' own strings.
+#pragma once
+
+#include "runtime/provenance/Records.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime::prov {
+
+struct EntityRow {
+    int64_t id, run;
+    double created;
+    EntityRecord record;
+};
+
+struct ActivityRow {
+    int64_t id, run;
+    double started;
+    ActivityRecord record;
+    // Filled in by the writer when the activity also ended within the same group, which saves
+    // the UPDATE for every short activity.
+    double ended = 0;
+    std::string status = "running";
+    std::string error;
+};
+
+struct ActivityEnd {
+    int64_t activity;
+    double ended;
+    std::string status, error;
+};
+
+struct UsedRow {
+    int64_t activity, entity;
+    std::string role;
+};
+
+struct GeneratedRow {
+    int64_t entity, activity;
+};
+
+struct DerivationRow {
+    int64_t entity, from, activity;
+};
+
+struct DecisionRow {
+    int64_t id, run;
+    double time;
+    DecisionRecord record;
+};
+
+struct ModelRow {
+    int64_t id, run;
+    double created;
+    ModelVersionRecord record;
+};
+
+struct Batch {
+    std::vector<EntityRow> entities;
+    std::vector<ActivityRow> activities;
+    std::vector<ActivityEnd> ends;
+    std::vector<UsedRow> used;
+    std::vector<GeneratedRow> generated;
+    std::vector<DerivationRow> derivations;
+    std::vector<DecisionRow> decisions;
+    std::vector<ModelRow> models;
+    std::size_t records = 0;  // the sum of the sizes above, kept so callers need not add them up
+
+    void clear() {
+        entities.clear();
+        activities.clear();
+        ends.clear();
+        used.clear();
+        generated.clear();
+        derivations.clear();
+        decisions.clear();
+        models.clear();
+        records = 0;
+    }
+};
+
+}  // namespace xdml::runtime::prov

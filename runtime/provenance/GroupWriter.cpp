@@ -1,0 +1,195 @@
+// GroupWriter.cpp — the SQL of a group commit: prepared once, bound from the batch's own
+// strings without copying, stepped table by table inside one BEGIN IMMEDIATE ... COMMIT.
+#include "runtime/provenance/GroupWriter.h"
+
+#include "runtime/provenance/Schema.h"
+
+#include <algorithm>
+#include <string>
+
+namespace xdml::runtime::prov {
+namespace {
+
+std::string insertSql(const char* head, int columns, int rows) {
+    std::string row = "(";
+    for (int c = 0; c < columns; ++c) row += c ? ",?" : "?";
+    row += ")";
+    std::string sql = head;
+    sql += " VALUES ";
+    for (int r = 0; r < rows; ++r) sql += (r ? "," : "") + row;
+    return sql;
+}
+
+// Binds every row of `rows` through `bind(statement, firstParameter, row)`, full chunks with
+// the many-row statement and the rest one by one.
+template <class Row, class Bind>
+void insertAll(BulkInsert& insert, const std::vector<Row>& rows, Bind bind) {
+    std::size_t i = 0;
+    for (; i + BulkInsert::kRowsPerInsert <= rows.size(); i += BulkInsert::kRowsPerInsert) {
+        for (int k = 0; k < BulkInsert::kRowsPerInsert; ++k)
+            bind(insert.many, k * insert.columns + 1, rows[i + k]);
+        insert.many.run();
+    }
+    for (; i < rows.size(); ++i) {
+        bind(insert.one, 1, rows[i]);
+        insert.one.run();
+    }
+}
+
+void bindEntity(Statement& s, int p, const EntityRow& row) {
+    const EntityRecord& e = row.record;
+    s.bindInt(p, row.id);
+    s.bindInt(p + 1, row.run);
+    s.bindRequiredText(p + 2, e.kind);
+    s.bindText(p + 3, e.label);
+    s.bindText(p + 4, e.type);
+    s.bindText(p + 5, e.hash);
+    s.bindInt(p + 6, e.bytes);
+    s.bindText(p + 7, e.site);
+    s.bindText(p + 8, e.stream);
+    s.bindId(p + 9, e.seq);
+    s.bindText(p + 10, e.path);
+    s.bindDouble(p + 11, row.created);
+}
+
+void bindActivity(Statement& s, int p, const ActivityRow& row) {
+    const ActivityRecord& a = row.record;
+    s.bindInt(p, row.id);
+    s.bindInt(p + 1, row.run);
+    s.bindRequiredText(p + 2, a.kind);
+    s.bindText(p + 3, a.name);
+    s.bindId(p + 4, a.handler);
+    s.bindText(p + 5, a.site);
+    s.bindText(p + 6, a.policyJson);
+    s.bindDouble(p + 7, row.started);
+    if (row.ended > 0)
+        s.bindDouble(p + 8, row.ended);
+    else
+        s.bindNull(p + 8);
+    s.bindRequiredText(p + 9, row.status);
+    s.bindText(p + 10, row.error);
+    if (a.line > 0)
+        s.bindInt(p + 11, a.line);
+    else
+        s.bindNull(p + 11);
+}
+
+void bindUsed(Statement& s, int p, const UsedRow& u) {
+    s.bindInt(p, u.activity);
+    s.bindInt(p + 1, u.entity);
+    s.bindRequiredText(p + 2, u.role);
+}
+
+void bindGenerated(Statement& s, int p, const GeneratedRow& g) {
+    s.bindInt(p, g.entity);
+    s.bindInt(p + 1, g.activity);
+}
+
+void bindDerivation(Statement& s, int p, const DerivationRow& d) {
+    s.bindInt(p, d.entity);
+    s.bindInt(p + 1, d.from);
+    s.bindId(p + 2, d.activity);
+}
+
+void bindModel(Statement& s, int p, const ModelRow& row) {
+    const ModelVersionRecord& m = row.record;
+    s.bindInt(p, row.id);
+    s.bindInt(p + 1, row.run);
+    s.bindRequiredText(p + 2, m.model);
+    s.bindInt(p + 3, m.version);
+    s.bindId(p + 4, m.parent);
+    s.bindId(p + 5, m.entity);
+    s.bindText(p + 6, m.metricsJson);
+    s.bindText(p + 7, m.itemsJson);
+    s.bindText(p + 8, m.snapshot);
+    s.bindDouble(p + 9, row.created);
+}
+
+void bindDecision(Statement& s, int p, const DecisionRow& row) {
+    const DecisionRecord& d = row.record;
+    s.bindInt(p, row.id);
+    s.bindInt(p + 1, row.run);
+    s.bindRequiredText(p + 2, d.kind);
+    s.bindText(p + 3, d.subject);
+    s.bindText(p + 4, d.choice);
+    s.bindText(p + 5, d.reason);
+    s.bindText(p + 6, d.inputsJson);
+    s.bindId(p + 7, d.modelVersion);
+    s.bindDouble(p + 8, row.time);
+}
+
+}  // namespace
+
+BulkInsert::BulkInsert(Connection& db, const char* head, int columns)
+    : many(db.prepare(insertSql(head, columns, kRowsPerInsert).c_str())),
+      one(db.prepare(insertSql(head, columns, 1).c_str())),
+      columns(columns) {}
+
+GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
+    : db_(dbFile),
+      entities_(
+          db_,
+          "INSERT INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created)",
+          12),
+      activities_(db_,
+                  "INSERT INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
+                  "status, error, line)",
+                  12),
+      // A link recorded twice is one fact: OR IGNORE keeps the group from failing on it.
+      used_(db_, "INSERT OR IGNORE INTO used (activity, entity, role)", 3),
+      generated_(db_, "INSERT OR IGNORE INTO generated (entity, activity)", 2),
+      derivations_(db_, "INSERT INTO derivations (entity, from_entity, activity)", 3),
+      models_(
+          db_,
+          "INSERT INTO models (id, run, model, version, parent, entity, metrics, items, snapshot, created)",
+          10),
+      decisions_(
+          db_, "INSERT INTO decisions (id, run, kind, subject, choice, reason, inputs, model_version, time)",
+          9),
+      endActivity_(db_.prepare("UPDATE activities SET ended = ?2, status = ?3, error = ?4 WHERE id = ?1")) {
+    configureConnection(db_);
+    // The writer's pages stay cached across groups, so index inserts rarely read the disk.
+    db_.exec("PRAGMA cache_size=-32768");
+}
+
+void GroupWriter::mergeEnds(Batch& batch) {
+    // Activities arrive in id order (ids are handed out under the queue's lock), so an end
+    // finds its start in this group by binary search. Ends whose start was committed in an
+    // earlier group stay in `ends`, for an UPDATE.
+    auto later = batch.ends.begin();
+    for (ActivityEnd& end : batch.ends) {
+        auto it = std::lower_bound(batch.activities.begin(), batch.activities.end(), end.activity,
+                                   [](const ActivityRow& row, int64_t id) { return row.id < id; });
+        if (it != batch.activities.end() && it->id == end.activity) {
+            it->ended = end.ended;
+            it->status = std::move(end.status);
+            it->error = std::move(end.error);
+        } else {
+            if (&*later != &end) *later = std::move(end);  // a self-move would empty the strings
+            ++later;
+        }
+    }
+    batch.ends.erase(later, batch.ends.end());
+}
+
+void GroupWriter::write(Batch& batch) {
+    mergeEnds(batch);
+    WriteTransaction tx(db_);
+    insertAll(entities_, batch.entities, bindEntity);
+    insertAll(activities_, batch.activities, bindActivity);
+    for (const ActivityEnd& end : batch.ends) {
+        endActivity_.bindInt(1, end.activity);
+        endActivity_.bindDouble(2, end.ended);
+        endActivity_.bindRequiredText(3, end.status);
+        endActivity_.bindText(4, end.error);
+        endActivity_.run();
+    }
+    insertAll(used_, batch.used, bindUsed);
+    insertAll(generated_, batch.generated, bindGenerated);
+    insertAll(derivations_, batch.derivations, bindDerivation);
+    insertAll(models_, batch.models, bindModel);
+    insertAll(decisions_, batch.decisions, bindDecision);
+    tx.commit();
+}
+
+}  // namespace xdml::runtime::prov

@@ -1,0 +1,42 @@
+// GroupWriter.h — writes one batch of captured records to the database in one transaction:
+// the group commit. It owns its own connection and prepared statements and is used only by
+// the capture queue's writer thread.
+//
+// Requires: the schema exists (createSchema). Guarantees: a batch is written whole or not at
+// all; on failure it throws a ProvenanceError naming the file and leaves no transaction open.
+#pragma once
+
+#include "runtime/provenance/Batch.h"
+#include "runtime/provenance/Sqlite.h"
+
+#include <filesystem>
+
+namespace xdml::runtime::prov {
+
+/// An INSERT prepared twice: for kRowsPerInsert rows at once and for one row. Inserting rows
+/// many to a statement opens the table's and indexes' cursors once per chunk instead of once
+/// per row, which is most of the cost of a small row.
+struct BulkInsert {
+    static constexpr int kRowsPerInsert = 32;
+    BulkInsert(Connection& db, const char* head, int columns);
+    Statement many, one;
+    int columns;
+};
+
+class GroupWriter {
+public:
+    explicit GroupWriter(const std::filesystem::path& dbFile);
+
+    /// Commits `batch`. It may rewrite the batch: an activity that ended in the same group is
+    /// inserted with its end instead of being updated afterwards.
+    void write(Batch& batch);
+
+private:
+    void mergeEnds(Batch& batch);
+
+    Connection db_;
+    BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_;
+    Statement endActivity_;
+};
+
+}  // namespace xdml::runtime::prov

@@ -1,0 +1,74 @@
+// Records.h — what a caller hands the provenance store: one plain struct per kind of row, in
+// the caller's words (see docs/provenance.md for the columns they become). Empty strings and
+// negative ids mean "not known" and are stored as NULL. Every field has a default, so a caller
+// names only what it knows: store.entity({"value", "x"}).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace xdml::runtime::prov {
+
+/// One execution of a flow: the `runs` row that beginRun writes.
+struct RunInfo {
+    std::string flow{};        // the flow's name
+    std::string scriptPath{};  // the .xdml file it came from
+    std::string scriptHash{};  // contentHash of the script's text
+    std::string arguments{};   // the command line's flow arguments, as given
+    int64_t seed = 0;          // the run's random seed
+    std::string planJson{};    // the plan that ran (docs/plan.md)
+};
+
+/// A piece of data: a value, a file, a stream item, a model version, a record (Kinds.h).
+struct EntityRecord {
+    std::string kind{};
+    std::string label{};   // the name in the flow: a variable, a stream, a file's role
+    std::string type{};    // its XDML type, printed
+    std::string hash{};    // contentHash of its bytes
+    std::string site{};    // where it lives
+    std::string stream{};  // for a stream item: the stream
+    std::string path{};    // for a file: its path
+    int64_t bytes = 0;
+    int64_t seq = -1;  // for a stream item: its position in the stream
+};
+
+/// A step that used and generated entities: a task, a transfer, a handler call (Kinds.h).
+struct ActivityRecord {
+    std::string kind{};
+    std::string name{};
+    std::string site{};
+    std::string policyJson{};  // the policy it ran under, as in the plan
+    int handler = -1;          // the plan's handler index, for handler activities
+    int line = 0;              // its source line in the script (0: none)
+};
+
+/// A choice the runtime made, and why: the record behind "why did this happen?" (Kinds.h).
+struct DecisionRecord {
+    std::string kind{};
+    std::string subject{};      // what it is about: subjectOfEntity / subjectOfActivity
+    std::string choice{};       // what was chosen
+    std::string reason{};       // why, in words
+    std::string inputsJson{};   // the numbers it was chosen from
+    int64_t modelVersion = -1;  // the models row that made it, when a model decided
+};
+
+/// A trained version of a model: its place in the model's history and how good it was.
+struct ModelVersionRecord {
+    std::string model{};
+    int64_t version = 0;        // the model's own version number (1, 2, ...)
+    int64_t parent = -1;        // the models row it was trained from
+    int64_t entity = -1;        // the entity that holds its weights
+    std::string metricsJson{};  // e.g. {"loss": 0.12}
+    std::string itemsJson{};    // which items it was trained on (ranges of entity ids or seqs)
+    std::string snapshot{};     // where the weights were saved
+};
+
+/// The `subject` of a decision about an entity or an activity: "entity:12", "activity:3".
+inline std::string subjectOfEntity(int64_t id) {
+    return "entity:" + std::to_string(id);
+}
+inline std::string subjectOfActivity(int64_t id) {
+    return "activity:" + std::to_string(id);
+}
+
+}  // namespace xdml::runtime::prov

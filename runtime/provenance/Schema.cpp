@@ -1,0 +1,175 @@
+// Schema.cpp — the DDL of the provenance database, its version checks, and the pragmas that
+// make it a write-ahead log with group commits.
+#include "runtime/provenance/Schema.h"
+
+#include <cstdio>
+#include <string>
+
+namespace xdml::runtime::prov {
+namespace {
+
+// Foreign keys are declared for readers and tools but not enforced (PRAGMA foreign_keys stays
+// off): the writer commits groups in arrival order, and one dangling id must never cost a
+// whole group. Times are seconds since the epoch (REAL, microsecond precision).
+constexpr const char* kTables = R"sql(
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    flow        TEXT NOT NULL,
+    script_path TEXT,
+    script_hash TEXT,
+    arguments   TEXT,
+    seed        INTEGER NOT NULL DEFAULT 0,
+    plan        TEXT,
+    started     REAL NOT NULL,
+    ended       REAL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'stopped', 'incomplete')),
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    counters    TEXT
+);
+CREATE TABLE entities (
+    id      INTEGER PRIMARY KEY,
+    run     INTEGER NOT NULL REFERENCES runs(id),
+    kind    TEXT NOT NULL,
+    label   TEXT,
+    type    TEXT,
+    hash    TEXT,
+    bytes   INTEGER NOT NULL DEFAULT 0,
+    site    TEXT,
+    stream  TEXT,
+    seq     INTEGER,
+    path    TEXT,
+    created REAL NOT NULL,
+    valid   INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE activities (
+    id      INTEGER PRIMARY KEY,
+    run     INTEGER NOT NULL REFERENCES runs(id),
+    kind    TEXT NOT NULL,
+    name    TEXT,
+    handler INTEGER,
+    site    TEXT,
+    policy  TEXT,
+    started REAL NOT NULL,
+    ended   REAL,
+    status  TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'dropped')),
+    error   TEXT,
+    line    INTEGER
+);
+CREATE TABLE used (
+    activity INTEGER NOT NULL REFERENCES activities(id),
+    entity   INTEGER NOT NULL REFERENCES entities(id),
+    role     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (activity, entity, role)
+) WITHOUT ROWID;
+CREATE TABLE generated (
+    entity   INTEGER NOT NULL REFERENCES entities(id),
+    activity INTEGER NOT NULL REFERENCES activities(id),
+    PRIMARY KEY (entity, activity)
+) WITHOUT ROWID;
+CREATE TABLE derivations (
+    entity      INTEGER NOT NULL REFERENCES entities(id),
+    from_entity INTEGER NOT NULL REFERENCES entities(id),
+    activity    INTEGER REFERENCES activities(id)
+);
+CREATE TABLE models (
+    id       INTEGER PRIMARY KEY,
+    run      INTEGER NOT NULL REFERENCES runs(id),
+    model    TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    parent   INTEGER REFERENCES models(id),
+    entity   INTEGER REFERENCES entities(id),
+    metrics  TEXT,
+    items    TEXT,
+    snapshot TEXT,
+    created  REAL NOT NULL
+);
+CREATE TABLE decisions (
+    id            INTEGER PRIMARY KEY,
+    run           INTEGER NOT NULL REFERENCES runs(id),
+    kind          TEXT NOT NULL,
+    subject       TEXT,
+    choice        TEXT,
+    reason        TEXT,
+    inputs        TEXT,
+    model_version INTEGER REFERENCES models(id),
+    time          REAL NOT NULL
+);
+)sql";
+
+// Lineage walks used/generated/derivations from both ends; the rest serve "everything of run
+// N", "item N of stream S", "the versions of model M" and "the decisions about X". Each index
+// costs the writer (together about a third of its time), so there is none without a query
+// behind it: an index on entities(hash) waits for the issue that looks content up.
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX entities_by_run ON entities(run);
+CREATE INDEX entities_by_stream ON entities(stream, seq) WHERE stream IS NOT NULL;
+CREATE INDEX activities_by_run ON activities(run);
+CREATE INDEX used_by_entity ON used(entity);
+CREATE INDEX generated_by_activity ON generated(activity);
+CREATE INDEX derivations_by_entity ON derivations(entity);
+CREATE INDEX derivations_by_source ON derivations(from_entity);
+CREATE INDEX models_by_name ON models(model, version);
+CREATE INDEX decisions_by_subject ON decisions(subject);
+CREATE INDEX decisions_by_run ON decisions(run);
+)sql";
+
+std::string hex(int64_t v) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%08llx", static_cast<unsigned long long>(v));
+    return text;
+}
+
+}  // namespace
+
+int checkSchema(Connection& db) {
+    int64_t objects = 0, application = 0, version = 0;
+    try {
+        // The first read of the header: a file that is not a database fails here.
+        objects = db.queryInt("SELECT count(*) FROM sqlite_master");
+        application = db.queryInt("PRAGMA application_id");
+        version = db.queryInt("PRAGMA user_version");
+    } catch (const ProvenanceError&) {
+        throw ProvenanceError(db.file() +
+                              ": not a provenance database: the file is not an SQLite database (" +
+                              db.lastError() + ")");
+    }
+    if (application != 0 && application != kApplicationId)
+        throw ProvenanceError(
+            db.file() + ": not a provenance database: it belongs to another application (application_id " +
+            hex(application) + ")");
+    if (application == 0 && objects > 0)
+        throw ProvenanceError(db.file() +
+                              ": not a provenance database: it is an SQLite database with other tables");
+    if (version > kSchemaVersion)
+        throw ProvenanceError(db.file() + ": provenance schema version " + std::to_string(version) +
+                              " is newer than this xdml understands (" + std::to_string(kSchemaVersion) +
+                              "); use a newer xdml or another database file");
+    if (application == kApplicationId && version < 1)
+        throw ProvenanceError(db.file() + ": provenance database without a schema version");
+    return static_cast<int>(version);
+}
+
+void configureConnection(Connection& db) {
+    // NORMAL in WAL mode: a commit is written to the log before COMMIT returns, and synced at
+    // checkpoints; a process crash loses nothing committed, an OS crash may lose the last groups.
+    db.exec("PRAGMA synchronous=NORMAL");
+}
+
+void createSchema(Connection& db) {
+    if (db.queryText("PRAGMA journal_mode=WAL") != "wal")
+        throw ProvenanceError(db.file() +
+                              ": cannot switch the provenance database to WAL mode "
+                              "(is it on a file system without shared memory, such as NFS?)");
+    WriteTransaction tx(db);
+    // Checked again under the write lock: another process may have created it meanwhile.
+    if (db.queryInt("PRAGMA user_version") == 0) {
+        db.exec(kTables);
+        db.exec(kIndexes);
+        db.exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
+        db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    }
+    tx.commit();
+}
+
+}  // namespace xdml::runtime::prov

@@ -1,0 +1,30 @@
+// Schema.h — the tables of the provenance database and their version. docs/provenance.md
+// explains every column; this is the one place that creates them.
+//
+// The file is marked with PRAGMA application_id (so a provenance database is told apart from
+// a catalog or any other SQLite file) and PRAGMA user_version (the schema version below). A
+// database from a newer version is refused rather than half-understood.
+#pragma once
+
+#include "runtime/provenance/Sqlite.h"
+
+namespace xdml::runtime::prov {
+
+/// Bumped on every change to the tables or to the meaning of a column (the content hash too).
+inline constexpr int kSchemaVersion = 1;
+/// "XDMP" in ASCII: XDML provenance.
+inline constexpr int kApplicationId = 0x58444D50;
+
+/// Reads the file's header without writing: throws a ProvenanceError naming the file when it
+/// is not an SQLite database, belongs to another application, or has a newer schema.
+/// Returns the schema version found (0 for a new, empty database).
+int checkSchema(Connection& db);
+
+/// Switches the file to WAL mode and creates the tables and indexes when they are missing.
+/// The connection must hold the store's writer lock.
+void createSchema(Connection& db);
+
+/// The pragmas every store connection runs with: synchronous=NORMAL (see docs/provenance.md).
+void configureConnection(Connection& db);
+
+}  // namespace xdml::runtime::prov

@@ -1,0 +1,231 @@
+// Store.cpp — opening a provenance database safely, the synchronous run rows, and the capture
+// calls that hand records to the queue.
+#include "runtime/provenance/Store.h"
+
+#include "runtime/provenance/AbandonedRuns.h"
+#include "runtime/provenance/Clock.h"
+#include "runtime/provenance/Schema.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+namespace xdml::runtime::prov {
+namespace fs = std::filesystem;
+
+namespace {
+
+// SQLite's own messages for these cases ("unable to open database file") name neither the
+// directory nor the cause; checking first gives the user something to act on.
+void checkPlace(const fs::path& dbFile) {
+    std::error_code ec;
+    const std::string name = dbFile.string();
+    if (fs::is_directory(dbFile, ec)) throw ProvenanceError(name + ": is a directory, not a database file");
+    fs::path dir = dbFile.parent_path();
+    if (dir.empty()) dir = ".";
+    if (!fs::exists(dir, ec))
+        throw ProvenanceError(name + ": the directory " + dir.string() + " does not exist");
+    if (!fs::is_directory(dir, ec)) throw ProvenanceError(name + ": " + dir.string() + " is not a directory");
+    // WAL mode needs the directory too: SQLite creates the -wal and -shm files beside the database.
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        throw ProvenanceError(name + ": the directory " + dir.string() + " is not writable (" +
+                              std::strerror(errno) + ")");
+    if (fs::exists(dbFile, ec) && access(dbFile.c_str(), R_OK | W_OK) != 0)
+        throw ProvenanceError(name + ": the database file is not writable (" + std::strerror(errno) + ")");
+}
+
+void requireOneOf(const std::string& file, const char* what, const std::string& status,
+                  std::initializer_list<std::string_view> allowed) {
+    std::string expected;
+    for (std::string_view ok : allowed) {
+        if (status == ok) return;
+        expected += (expected.empty() ? "" : ", ") + std::string(ok);
+    }
+    throw ProvenanceError(file + ": '" + status + "' is not a valid " + what + " status (expected " +
+                          expected + ")");
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const fs::path& dbFile, CaptureSettings settings) {
+    checkPlace(dbFile);
+    auto control = std::make_unique<Connection>(dbFile);
+    // Read-only checks first, so a foreign or newer file is refused untouched.
+    checkSchema(*control);
+    auto lock = std::make_unique<WriterLock>(dbFile);
+    configureConnection(*control);
+    createSchema(*control);
+    markAbandonedRuns(*control);
+    NextIds ids;
+    ids.entity = control->queryInt("SELECT COALESCE(MAX(id), 0) + 1 FROM entities");
+    ids.activity = control->queryInt("SELECT COALESCE(MAX(id), 0) + 1 FROM activities");
+    ids.decision = control->queryInt("SELECT COALESCE(MAX(id), 0) + 1 FROM decisions");
+    ids.model = control->queryInt("SELECT COALESCE(MAX(id), 0) + 1 FROM models");
+    auto queue =
+        std::make_unique<CaptureQueue>(std::make_unique<GroupWriter>(dbFile), dbFile.string(), settings);
+    return std::unique_ptr<Store>(
+        new Store(dbFile, std::move(lock), std::move(control), ids, std::move(queue)));
+}
+
+Store::Store(fs::path file, std::unique_ptr<WriterLock> lock, std::unique_ptr<Connection> control,
+             NextIds ids, std::unique_ptr<CaptureQueue> queue)
+    : file_(std::move(file)),
+      lock_(std::move(lock)),
+      control_(std::move(control)),
+      next_(ids),
+      queue_(std::move(queue)) {}
+
+Store::~Store() {
+    try {
+        if (runId() != 0) endRun(std::string(run_status::incomplete), "");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xdml: %s\n", e.what());
+    }
+    queue_.reset();  // commits the rest; reports a loss nobody collected on stderr
+}
+
+int64_t Store::beginRun(const RunInfo& info) {
+    if (int64_t open = runId(); open != 0)
+        throw ProvenanceError(file_.string() + ": run " + std::to_string(open) +
+                              " is still open; end it first");
+    Statement s = control_->prepare(
+        "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9)");
+    std::string host = hostName();
+    s.bindRequiredText(1, info.flow);
+    s.bindText(2, info.scriptPath);
+    s.bindText(3, info.scriptHash);
+    s.bindText(4, info.arguments);
+    s.bindInt(5, info.seed);
+    s.bindText(6, info.planJson);
+    s.bindDouble(7, secondsNow());
+    s.bindInt(8, getpid());
+    s.bindRequiredText(9, host);
+    s.run();  // autocommit: the row is in the log before beginRun returns
+    int64_t run = control_->lastInsertId();
+    lostBeforeRun_ = queue_->counters().lost;
+    run_.store(run, std::memory_order_release);
+    return run;
+}
+
+void Store::endRun(const std::string& status, const std::string& countersJson) {
+    int64_t run = openRun();
+    requireOneOf(file_.string(), "run end", status,
+                 {run_status::complete, run_status::failed, run_status::stopped, run_status::incomplete});
+    // Closed before the flush, so nothing captured after this point claims the run.
+    run_.store(0, std::memory_order_release);
+    std::string problem;
+    try {
+        queue_->flush();
+    } catch (const ProvenanceError& e) {
+        problem = e.what();
+    }
+    // A run with lost records is not fully described: say so in its status, whatever it was,
+    // even when an earlier flush already reported the loss.
+    bool lost = !problem.empty() || queue_->counters().lost > lostBeforeRun_;
+    try {
+        writeRunEnd(run, lost ? std::string(run_status::incomplete) : status, countersJson);
+    } catch (const ProvenanceError& e) {
+        problem += (problem.empty() ? "" : "; and ") + std::string(e.what());
+    }
+    if (!problem.empty()) throw ProvenanceError(problem);
+}
+
+void Store::writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson) {
+    Statement s = control_->prepare("UPDATE runs SET ended = ?2, status = ?3, counters = ?4 WHERE id = ?1");
+    s.bindInt(1, run);
+    s.bindDouble(2, secondsNow());
+    s.bindRequiredText(3, status);
+    s.bindText(4, countersJson);
+    s.run();
+}
+
+int64_t Store::openRun() const {
+    int64_t run = runId();
+    if (run == 0)
+        throw ProvenanceError(file_.string() + ": provenance captured outside a run (call beginRun first)");
+    return run;
+}
+
+int64_t Store::entity(EntityRecord record) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    return queue_->append([&](Batch& b) {
+        int64_t id = next_.entity++;
+        b.entities.push_back(EntityRow{id, run, now, std::move(record)});
+        return id;
+    });
+}
+
+int64_t Store::startActivity(ActivityRecord record) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    return queue_->append([&](Batch& b) {
+        int64_t id = next_.activity++;
+        b.activities.push_back(ActivityRow{id, run, now, std::move(record), 0, "running", {}});
+        return id;
+    });
+}
+
+void Store::endActivity(int64_t activity, const std::string& status, const std::string& error) {
+    openRun();
+    // Checked here, not by the table's CHECK: a bad status must not cost a whole group.
+    requireOneOf(file_.string(), "activity end", status,
+                 {activity_status::ok, activity_status::failed, activity_status::dropped});
+    double now = secondsNow();
+    queue_->append([&](Batch& b) {
+        b.ends.push_back(ActivityEnd{activity, now, status, error});
+        return 0;
+    });
+}
+
+void Store::used(int64_t activity, int64_t entity, const std::string& role) {
+    openRun();
+    queue_->append([&](Batch& b) {
+        b.used.push_back(UsedRow{activity, entity, role});
+        return 0;
+    });
+}
+
+void Store::generated(int64_t entity, int64_t activity) {
+    openRun();
+    queue_->append([&](Batch& b) {
+        b.generated.push_back(GeneratedRow{entity, activity});
+        return 0;
+    });
+}
+
+void Store::derivedFrom(int64_t entity, int64_t from, int64_t activity) {
+    openRun();
+    queue_->append([&](Batch& b) {
+        b.derivations.push_back(DerivationRow{entity, from, activity});
+        return 0;
+    });
+}
+
+int64_t Store::decision(DecisionRecord record) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    return queue_->append([&](Batch& b) {
+        int64_t id = next_.decision++;
+        b.decisions.push_back(DecisionRow{id, run, now, std::move(record)});
+        return id;
+    });
+}
+
+int64_t Store::modelVersion(ModelVersionRecord record) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    return queue_->append([&](Batch& b) {
+        int64_t id = next_.model++;
+        b.models.push_back(ModelRow{id, run, now, std::move(record)});
+        return id;
+    });
+}
+
+void Store::flush() {
+    queue_->flush();
+}
+
+}  // namespace xdml::runtime::prov

@@ -1,0 +1,80 @@
+// ProvenanceTestSupport.h — what the provenance tests share: a temporary directory that cleans
+// itself up, and a plain sqlite3 reader, so tests check the database as any outside tool sees it.
+#pragma once
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace xdml::test {
+
+/// A fresh directory under the system's temp directory, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path_ = std::filesystem::temp_directory_path() /
+                ("xdml-prov-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// A second, independent connection to a database: what the store committed, nothing more.
+class Reader {
+public:
+    explicit Reader(const std::filesystem::path& file) {
+        if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+            SQLITE_OK)
+            throw std::runtime_error("cannot open " + file.string());
+        sqlite3_busy_timeout(db_, 10000);
+    }
+    ~Reader() { sqlite3_close(db_); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    /// The first column of the first row as text ("" for NULL, "<none>" for no row).
+    std::string text(const std::string& sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+        std::string out = "<none>";
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            const unsigned char* t = sqlite3_column_text(stmt, 0);
+            out = t ? reinterpret_cast<const char*>(t) : "";
+        } else if (rc != SQLITE_DONE) {
+            std::string why = sqlite3_errmsg(db_);
+            sqlite3_finalize(stmt);
+            throw std::runtime_error(sql + ": " + why);
+        }
+        sqlite3_finalize(stmt);
+        return out;
+    }
+    int64_t number(const std::string& sql) { return std::stoll(text(sql)); }
+    void exec(const std::string& sql) {
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace xdml::test

@@ -1,0 +1,233 @@
+// test_provenance_recovery.cpp — the provenance store when things go wrong: runs of dead
+// processes, files that are not provenance databases, places it cannot write, a full disk,
+// and a process killed with SIGKILL in the middle of writing.
+#include "runtime/provenance/AbandonedRuns.h"
+#include "runtime/provenance/Schema.h"
+#include "runtime/provenance/Store.h"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ProvenanceTestSupport.h"
+
+using namespace xdml::runtime::prov;
+using xdml::test::Reader;
+using xdml::test::TempDir;
+
+namespace {
+
+// The message of the ProvenanceError that opening `file` throws ("" when it opens).
+std::string openError(const std::filesystem::path& file) {
+    try {
+        Store::open(file);
+    } catch (const ProvenanceError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string contentsOf(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void silenceStderr() {
+    int devNull = ::open("/dev/null", O_WRONLY);
+    if (devNull >= 0) dup2(devNull, STDERR_FILENO);
+}
+
+}  // namespace
+
+TEST_CASE("opening marks the runs of dead processes on this host incomplete", "[provenance]") {
+    TempDir dir;
+    { auto store = Store::open(dir / "prov.db"); }
+    int64_t deadPid = 999999;
+    while (!processIsGone(deadPid)) --deadPid;
+    {
+        Reader db(dir / "prov.db");
+        std::string host = hostName();
+        auto fake = [&](int id, int64_t pid, const std::string& on) {
+            db.exec("INSERT INTO runs (id, flow, started, status, pid, host) VALUES (" + std::to_string(id) +
+                    ", 'f', 1.0, 'running', " + std::to_string(pid) + ", '" + on + "')");
+        };
+        fake(1, deadPid, host);
+        fake(2, getpid(), host);              // alive: this very process
+        fake(3, deadPid, "some-other-host");  // its pid means nothing here
+    }
+    { auto store = Store::open(dir / "prov.db"); }
+    Reader db(dir / "prov.db");
+    CHECK(db.text("SELECT status FROM runs WHERE id = 1") == "incomplete");
+    CHECK(db.text("SELECT status FROM runs WHERE id = 2") == "running");
+    CHECK(db.text("SELECT status FROM runs WHERE id = 3") == "running");
+}
+
+TEST_CASE("a file that is not a provenance database is refused untouched", "[provenance]") {
+    TempDir dir;
+    {
+        std::ofstream out(dir / "notes.db");
+        out << "these are notes, not a database; long enough to have a header...........................\n";
+    }
+    std::string before = contentsOf(dir / "notes.db");
+    std::string error = openError(dir / "notes.db");
+    CHECK_THAT(error, Catch::Contains((dir / "notes.db").string()));
+    CHECK_THAT(error, Catch::Contains("not an SQLite database"));
+    CHECK(contentsOf(dir / "notes.db") == before);
+    CHECK_FALSE(std::filesystem::exists(dir / "notes.db-lock"));
+
+    {
+        Reader other(dir / "catalog.db");
+        other.exec("CREATE TABLE readings (x REAL)");
+    }
+    CHECK_THAT(openError(dir / "catalog.db"), Catch::Contains("an SQLite database with other tables"));
+}
+
+TEST_CASE("a database from a newer schema version is refused", "[provenance]") {
+    TempDir dir;
+    { auto store = Store::open(dir / "prov.db"); }
+    {
+        Reader db(dir / "prov.db");
+        db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+    }
+    std::string error = openError(dir / "prov.db");
+    CHECK_THAT(error, Catch::Contains((dir / "prov.db").string()));
+    CHECK_THAT(error, Catch::Contains("schema version " + std::to_string(kSchemaVersion + 1) + " is newer"));
+}
+
+TEST_CASE("places a store cannot write are errors naming them", "[provenance]") {
+    TempDir dir;
+    { std::ofstream(dir / "plain-file") << "x"; }
+    CHECK_THAT(openError(dir / "plain-file" / "prov.db"), Catch::Contains("is not a directory"));
+    CHECK_THAT(openError(dir / "missing" / "prov.db"), Catch::Contains("does not exist"));
+    CHECK_THAT(openError(dir.path()), Catch::Contains("is a directory"));
+    if (geteuid() != 0) {  // root writes anywhere: the permission check only means something for others
+        std::filesystem::create_directory(dir / "locked");
+        std::filesystem::permissions(dir / "locked",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+        CHECK_THAT(openError(dir / "locked" / "prov.db"), Catch::Contains("is not writable"));
+        std::filesystem::permissions(dir / "locked", std::filesystem::perms::owner_all);
+    }
+}
+
+TEST_CASE("one store writes a database at a time", "[provenance]") {
+    TempDir dir;
+    auto first = Store::open(dir / "prov.db");
+    std::string error = openError(dir / "prov.db");
+    CHECK_THAT(error, Catch::Contains("already open for writing by process " + std::to_string(getpid())));
+    first.reset();
+    CHECK(openError(dir / "prov.db").empty());
+}
+
+TEST_CASE("a group the writer cannot commit (disk full) is reported, not lost silently", "[provenance]") {
+    TempDir dir;
+    const auto file = dir / "prov.db";
+    std::fflush(nullptr);  // else the child could print the parent's buffered output again
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // The child fills a "disk" made small by RLIMIT_FSIZE: writes past 256 KiB fail with EFBIG.
+        silenceStderr();
+        int code = 1;
+        try {
+            auto store = Store::open(file);
+            store->beginRun({"full"});
+            store->flush();
+            std::signal(SIGXFSZ, SIG_IGN);
+            rlimit small{256 * 1024, 256 * 1024};
+            setrlimit(RLIMIT_FSIZE, &small);
+            for (int i = 0; i < 20000; ++i)
+                store->entity({"value", "v" + std::to_string(i), "text", "0123456789abcdef"});
+            try {
+                store->flush();
+            } catch (const ProvenanceError& e) {
+                std::string what = e.what();
+                code = what.find(file.string()) != std::string::npos &&
+                               what.find("could not be committed") != std::string::npos
+                           ? 0
+                           : 2;
+            }
+            try {
+                store->endRun("complete", "");
+            } catch (const ProvenanceError&) {
+                // Expected as well: the run's end cannot be written either.
+            }
+        } catch (...) {
+            code = 3;
+        }
+        _exit(code);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    { auto store = Store::open(file); }
+    Reader db(file);
+    CHECK(db.text("PRAGMA integrity_check") == "ok");
+    CHECK(db.text("SELECT status FROM runs") == "incomplete");
+}
+
+TEST_CASE("kill -9 while writing leaves a database with every flushed record and an incomplete run",
+          "[provenance]") {
+    TempDir dir;
+    const auto file = dir / "prov.db";
+    int pipe_[2];
+    REQUIRE(pipe(pipe_) == 0);
+    std::fflush(nullptr);  // else the child could print the parent's buffered output again
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        close(pipe_[0]);
+        silenceStderr();
+        try {
+            CaptureSettings quick;
+            quick.interval = std::chrono::milliseconds(2);
+            auto store = Store::open(file, quick);
+            store->beginRun({"doomed"});
+            for (int64_t written = 1;; ++written) {
+                int64_t e = store->entity(
+                    {"item", "reading", "f64", "0123456789abcdef", "edge", "readings", "", 8, written});
+                int64_t a = store->startActivity({"handler", "smooth"});
+                store->used(a, e, "in");
+                if (written % 500 == 0) {
+                    store->flush();
+                    // Told only once durable: the parent's lower bound on what must survive.
+                    if (write(pipe_[1], &written, sizeof written) != sizeof written) _exit(4);
+                }
+            }
+        } catch (...) {
+            _exit(3);
+        }
+    }
+    close(pipe_[1]);
+    int64_t flushed = 0, n = 0;
+    for (int reports = 0; reports < 10 && read(pipe_[0], &n, sizeof n) == sizeof n; ++reports) flushed = n;
+    kill(child, SIGKILL);
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);  // reaped, so its pid is gone
+    while (read(pipe_[0], &n, sizeof n) == sizeof n) flushed = n;
+    close(pipe_[0]);
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(flushed >= 500);
+    {
+        Reader db(file);
+        CHECK(db.text("PRAGMA integrity_check") == "ok");
+        CHECK(db.number("SELECT count(*) FROM entities") >= flushed);
+        CHECK(db.number("SELECT count(*) FROM activities WHERE status = 'running'") >= flushed);
+        CHECK(db.text("SELECT status FROM runs") == "running");  // no one has looked yet
+    }
+    auto store = Store::open(file);
+    Reader db(file);
+    CHECK(db.text("SELECT status FROM runs") == "incomplete");
+    // The next run continues the ids after whatever the killed one committed.
+    store->beginRun({"after"});
+    int64_t next = store->entity({"value", "x"});
+    store->endRun("complete", "");
+    CHECK(next > db.number("SELECT MAX(id) FROM entities WHERE run = 1"));
+}
