@@ -101,7 +101,9 @@ CatalogStore& Run::catalog(const std::string& name) {
 
 void Run::log(const std::string& line) {
     std::lock_guard lock(reportMutex_);
-    if (!options_.quiet) options_.out(line);
+    if (options_.quiet) return;
+    if (options_.progress) std::cerr << "\r\033[K" << std::flush;  // the progress line redraws below
+    options_.out(line);
 }
 
 void Run::report(const std::string& line, const std::string& kind) {
@@ -114,6 +116,7 @@ void Run::report(const std::string& line, const std::string& kind) {
     }
     if (reports_.size() < 1000) reports_.push_back(line);
     // Failures go to standard error, whatever --quiet says.
+    if (options_.progress && !options_.quiet) std::cerr << "\r\033[K";
     std::cerr << "xdmlc: " << line << std::endl;
 }
 
