@@ -49,6 +49,11 @@ StreamRuntime::~StreamRuntime() {
 
 void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement) {
     Bound b{handler, &statement, {}};
+    for (const TypeDecl* t = run_.program().type(handler.type); t;
+         t = t->is.kind == TypeDesc::Kind::Named ? run_.program().type(t->is.name) : nullptr)
+        if (t->where || !t->classifierModel.empty()) b.refined = true;
+    const EffectivePolicy& policy = run_.policy(handler.policy);
+    b.urgent = policy.deadline > 0 || policy.priority != 0;
     (handler.kind == "end" ? end_ : data_).push_back(std::move(b));
     run_.stats().handler(handler.id);
 }
@@ -272,7 +277,8 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
     HandlerCounters& counters = run_.stats().handler(h.info.id);
     const HandlerInfo* info = &h.info;
     const Stmt* statement = h.statement;
-    auto job = [this, info, statement, binding, seq, arrival, items, &counters] {
+    const bool refined = h.refined;
+    auto job = [this, info, statement, binding, seq, arrival, items, refined, &counters] {
         counters.running++;
         prov::Store* store = run_.provenance();
         const std::string title = handlerTitle(*info, *statement);
@@ -288,6 +294,10 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
             activity = store->startActivity(rec);
             for (int64_t e : items)
                 if (e >= 0) store->used(activity, e, "item");
+        }
+        // A trigger decision where a choice was made: a type decided per item, a group of N, the
+        // end of a stream. A plain firing is said in full by its activity and the item it used.
+        if (store && (refined || info->kind == "end" || info->every > 1)) {
             std::string reason = info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
                                  : info->every > 1 ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
                                                    : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
@@ -325,7 +335,8 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
         finished(1);
     };
     batch_.push_back(std::move(job));
-    if (batch_.size() >= kBatch) flushBatch();
+    // Firings with a deadline or priority never wait in a batch behind others.
+    if (batch_.size() >= kBatch || h.urgent) flushBatch();
 }
 
 void StreamRuntime::flushBatch() {

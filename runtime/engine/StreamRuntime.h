@@ -51,6 +51,8 @@ private:
         HandlerInfo info;
         const Stmt* statement;
         std::vector<DatumPtr> group;  // every N: the items so far
+        bool refined = false;         // its type is decided per item (a predicate or a model)
+        bool urgent = false;          // a deadline or priority: its firings are not batched
     };
 
     void readSource();
