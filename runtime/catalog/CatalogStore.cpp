@@ -15,15 +15,26 @@ namespace {
 using catalog::Cell;
 using catalog::hasRunTimeDims;
 using catalog::parseTypeText;
-using catalog::quoteIdentifier;
 using catalog::sqlDeclaredType;
-using catalog::Statement;
-using catalog::Transaction;
 using catalog::typeText;
 using K = TypeDesc::Kind;
+using sqlite::quoteIdentifier;
+using sqlite::Statement;
+using sqlite::Transaction;
 
 const char* const kSidecarTable = "xdml_columns";
 const char* const kShapesTable = "xdml_shapes";
+
+// Each store has its own connection; WAL with synchronous=NORMAL lets several, in this process
+// or others, share one file, and is where a file that is not a database first shows.
+const sqlite::ConnectionPolicy kCatalogConnection{
+    .raise = &sqlite::raiseAs<CatalogError>,
+    .role = "catalog database",
+    // Long enough for a burst of worker threads or another process to finish their commits; a
+    // commit in WAL mode with synchronous=NORMAL takes well under a millisecond.
+    .busyTimeoutMs = 60000,
+    .pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+};
 
 struct Column {
     std::string name, type;  // type: the XDML type text, or the SQL declared type when unknown
@@ -38,7 +49,7 @@ std::string columnList(const std::vector<Column>& columns, bool withTypes) {
 
 /// The sidecar's type text for each column of a catalog, normalised through the parser so
 /// spacing never makes a mismatch; text that does not parse is kept as it is.
-std::map<std::string, std::string> sidecarTypes(catalog::Connection& db, const std::string& table) {
+std::map<std::string, std::string> sidecarTypes(sqlite::Connection& db, const std::string& table) {
     Statement q = db.prepare(std::string("SELECT \"column\", type FROM ") + kSidecarTable + " WHERE catalog = ?");
     q.bindText(1, table);
     std::map<std::string, std::string> out;
@@ -54,7 +65,7 @@ std::map<std::string, std::string> sidecarTypes(catalog::Connection& db, const s
 }
 
 /// The table's columns in order with their SQL declared types.
-std::vector<std::pair<std::string, std::string>> tableColumns(catalog::Connection& db, const std::string& table) {
+std::vector<std::pair<std::string, std::string>> tableColumns(sqlite::Connection& db, const std::string& table) {
     Statement q = db.prepare("SELECT name, type FROM pragma_table_info(?) ORDER BY cid");
     q.bindText(1, table);
     std::vector<std::pair<std::string, std::string>> out;
@@ -99,7 +110,7 @@ std::unique_ptr<CatalogStore> CatalogStore::open(std::filesystem::path dbFile, s
 
 CatalogStore::CatalogStore(std::filesystem::path file, std::string table, TypeDesc type)
     : file_(std::move(file)), table_(std::move(table)), type_(std::move(type)),
-      db_(std::make_unique<catalog::Connection>(file_)) {
+      db_(std::make_unique<sqlite::Connection>(file_, kCatalogConnection)) {
     for (std::size_t i = 0; i < type_.fields.size(); ++i)
         if (hasRunTimeDims(type_.fields[i].type)) shapedColumns_.push_back(i);
 }

@@ -18,7 +18,7 @@
 
 #include "runtime/catalog/CatalogError.h"
 #include "runtime/catalog/ColumnTypes.h"
-#include "runtime/catalog/Sqlite.h"
+#include "runtime/sqlite/Sqlite.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -73,10 +73,10 @@ private:
     std::vector<std::size_t> shapedColumns_;  // fields holding tensors with `?` dimensions
 
     mutable std::mutex mutex_;  // guards the connection and its statements
-    std::unique_ptr<catalog::Connection> db_;
+    std::unique_ptr<sqlite::Connection> db_;
     // Declared after db_, so they are finalised before it closes.
-    std::optional<catalog::Statement> insert_, insertShape_;
-    mutable std::optional<catalog::Statement> count_;
+    std::optional<sqlite::Statement> insert_, insertShape_;
+    mutable std::optional<sqlite::Statement> count_;
 };
 
 }  // namespace xdml::runtime

@@ -42,7 +42,7 @@ const char* storageName(int sqliteType) {
     }
 }
 
-double realOf(const Statement& stmt, int column, const TypeDesc& t, const std::string& where) {
+double realOf(const sqlite::Statement& stmt, int column, const TypeDesc& t, const std::string& where) {
     int type = stmt.columnType(column);
     if (type == SQLITE_FLOAT || type == SQLITE_INTEGER) return stmt.columnDouble(column);
     if (type == SQLITE_TEXT && stmt.columnText(column) == kNaN) return std::numeric_limits<double>::quiet_NaN();
@@ -84,7 +84,7 @@ Cell encodeColumn(const Value& v, const TypeDesc& t, const std::string& where) {
     }
 }
 
-void bindCell(Statement& stmt, int index, const Cell& cell) {
+void bindCell(sqlite::Statement& stmt, int index, const Cell& cell) {
     std::visit(
         [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
@@ -97,7 +97,7 @@ void bindCell(Statement& stmt, int index, const Cell& cell) {
         cell);
 }
 
-Value decodeColumn(const Statement& stmt, int column, const TypeDesc& t,
+Value decodeColumn(const sqlite::Statement& stmt, int column, const TypeDesc& t,
                    const std::optional<std::vector<int64_t>>& rowDims, const std::string& where) {
     if (t.kind == K::Optional)
         return stmt.isNull(column) ? Value::none() : decodeColumn(stmt, column, *t.element, rowDims, where);

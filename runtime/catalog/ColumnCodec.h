@@ -7,8 +7,8 @@
 // record, list → TEXT holding NestedJson; none (in a `T?` field) → NULL.
 #pragma once
 
-#include "runtime/catalog/Sqlite.h"
 #include "runtime/interp/Program.h"
+#include "runtime/sqlite/Sqlite.h"
 
 #include <optional>
 #include <string>
@@ -25,12 +25,12 @@ using Cell = std::variant<std::monostate, int64_t, double, std::string, Tensor>;
 Cell encodeColumn(const Value& v, const TypeDesc& t, const std::string& where);
 
 /// Binds a cell to parameter `index` (from 1). The cell must outlive the statement's step().
-void bindCell(Statement& stmt, int index, const Cell& cell);
+void bindCell(sqlite::Statement& stmt, int index, const Cell& cell);
 
 /// Reads column `column` (from 0) of the statement's current row as a value of type `t`.
 /// `rowDims` gives the shape of a tensor whose type has `?` dimensions (the blob alone does
 /// not say). Throws CatalogError, naming `where`, when the stored value does not fit `t`.
-Value decodeColumn(const Statement& stmt, int column, const TypeDesc& t,
+Value decodeColumn(const sqlite::Statement& stmt, int column, const TypeDesc& t,
                    const std::optional<std::vector<int64_t>>& rowDims, const std::string& where);
 
 }  // namespace xdml::runtime::catalog

@@ -21,19 +21,21 @@ bool processIsGone(int64_t pid) {
     return kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
 }
 
-int markAbandonedRuns(Connection& db) {
+int markAbandonedRuns(sqlite::Connection& db) {
     std::vector<int64_t> gone;
     {
-        Statement running = db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?1");
+        sqlite::Statement running =
+            db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?1");
         std::string host = hostName();
-        running.bindText(1, host);
+        running.bindTextOrNull(1, host);
         while (running.step())
             if (processIsGone(running.columnInt(1))) gone.push_back(running.columnInt(0));
     }
     if (gone.empty()) return 0;
-    WriteTransaction tx(db);
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::Write);
     // The status check again: another store may have marked or ended the run meanwhile.
-    Statement mark = db.prepare("UPDATE runs SET status = 'incomplete' WHERE id = ?1 AND status = 'running'");
+    sqlite::Statement mark =
+        db.prepare("UPDATE runs SET status = 'incomplete' WHERE id = ?1 AND status = 'running'");
     for (int64_t id : gone) {
         mark.bindInt(1, id);
         mark.run();

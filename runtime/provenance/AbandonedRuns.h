@@ -3,7 +3,7 @@
 // next store to open the database marks the run incomplete once that process is gone.
 #pragma once
 
-#include "runtime/provenance/Sqlite.h"
+#include "runtime/sqlite/Sqlite.h"
 
 #include <cstdint>
 #include <string>
@@ -19,6 +19,6 @@ bool processIsGone(int64_t pid);
 
 /// Marks 'incomplete' every 'running' run of this host whose process is gone, and returns how
 /// many it marked. Runs of other hosts are left alone: their pids mean nothing here.
-int markAbandonedRuns(Connection& db);
+int markAbandonedRuns(sqlite::Connection& db);
 
 }  // namespace xdml::runtime::prov

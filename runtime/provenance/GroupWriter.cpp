@@ -36,97 +36,97 @@ void insertAll(BulkInsert& insert, const std::vector<Row>& rows, Bind bind) {
     }
 }
 
-void bindEntity(Statement& s, int p, const EntityRow& row) {
+void bindEntity(sqlite::Statement& s, int p, const EntityRow& row) {
     const EntityRecord& e = row.record;
     s.bindInt(p, row.id);
     s.bindInt(p + 1, row.run);
-    s.bindRequiredText(p + 2, e.kind);
-    s.bindText(p + 3, e.label);
-    s.bindText(p + 4, e.type);
-    s.bindText(p + 5, e.hash);
+    s.bindText(p + 2, e.kind);
+    s.bindTextOrNull(p + 3, e.label);
+    s.bindTextOrNull(p + 4, e.type);
+    s.bindTextOrNull(p + 5, e.hash);
     s.bindInt(p + 6, e.bytes);
-    s.bindText(p + 7, e.site);
-    s.bindText(p + 8, e.stream);
+    s.bindTextOrNull(p + 7, e.site);
+    s.bindTextOrNull(p + 8, e.stream);
     s.bindId(p + 9, e.seq);
-    s.bindText(p + 10, e.path);
+    s.bindTextOrNull(p + 10, e.path);
     s.bindDouble(p + 11, row.created);
 }
 
-void bindActivity(Statement& s, int p, const ActivityRow& row) {
+void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
     const ActivityRecord& a = row.record;
     s.bindInt(p, row.id);
     s.bindInt(p + 1, row.run);
-    s.bindRequiredText(p + 2, a.kind);
-    s.bindText(p + 3, a.name);
+    s.bindText(p + 2, a.kind);
+    s.bindTextOrNull(p + 3, a.name);
     s.bindId(p + 4, a.handler);
-    s.bindText(p + 5, a.site);
-    s.bindText(p + 6, a.policyJson);
+    s.bindTextOrNull(p + 5, a.site);
+    s.bindTextOrNull(p + 6, a.policyJson);
     s.bindDouble(p + 7, row.started);
     if (row.ended > 0)
         s.bindDouble(p + 8, row.ended);
     else
         s.bindNull(p + 8);
-    s.bindRequiredText(p + 9, row.status);
-    s.bindText(p + 10, row.error);
+    s.bindText(p + 9, row.status);
+    s.bindTextOrNull(p + 10, row.error);
     if (a.line > 0)
         s.bindInt(p + 11, a.line);
     else
         s.bindNull(p + 11);
 }
 
-void bindUsed(Statement& s, int p, const UsedRow& u) {
+void bindUsed(sqlite::Statement& s, int p, const UsedRow& u) {
     s.bindInt(p, u.activity);
     s.bindInt(p + 1, u.entity);
-    s.bindRequiredText(p + 2, u.role);
+    s.bindText(p + 2, u.role);
 }
 
-void bindGenerated(Statement& s, int p, const GeneratedRow& g) {
+void bindGenerated(sqlite::Statement& s, int p, const GeneratedRow& g) {
     s.bindInt(p, g.entity);
     s.bindInt(p + 1, g.activity);
 }
 
-void bindDerivation(Statement& s, int p, const DerivationRow& d) {
+void bindDerivation(sqlite::Statement& s, int p, const DerivationRow& d) {
     s.bindInt(p, d.entity);
     s.bindInt(p + 1, d.from);
     s.bindId(p + 2, d.activity);
 }
 
-void bindModel(Statement& s, int p, const ModelRow& row) {
+void bindModel(sqlite::Statement& s, int p, const ModelRow& row) {
     const ModelVersionRecord& m = row.record;
     s.bindInt(p, row.id);
     s.bindInt(p + 1, row.run);
-    s.bindRequiredText(p + 2, m.model);
+    s.bindText(p + 2, m.model);
     s.bindInt(p + 3, m.version);
     s.bindId(p + 4, m.parent);
     s.bindId(p + 5, m.entity);
-    s.bindText(p + 6, m.metricsJson);
-    s.bindText(p + 7, m.itemsJson);
-    s.bindText(p + 8, m.snapshot);
+    s.bindTextOrNull(p + 6, m.metricsJson);
+    s.bindTextOrNull(p + 7, m.itemsJson);
+    s.bindTextOrNull(p + 8, m.snapshot);
     s.bindDouble(p + 9, row.created);
 }
 
-void bindDecision(Statement& s, int p, const DecisionRow& row) {
+void bindDecision(sqlite::Statement& s, int p, const DecisionRow& row) {
     const DecisionRecord& d = row.record;
     s.bindInt(p, row.id);
     s.bindInt(p + 1, row.run);
-    s.bindRequiredText(p + 2, d.kind);
-    s.bindText(p + 3, d.subject);
-    s.bindText(p + 4, d.choice);
-    s.bindText(p + 5, d.reason);
-    s.bindText(p + 6, d.inputsJson);
+    s.bindText(p + 2, d.kind);
+    s.bindTextOrNull(p + 3, d.subject);
+    s.bindTextOrNull(p + 4, d.choice);
+    s.bindTextOrNull(p + 5, d.reason);
+    s.bindTextOrNull(p + 6, d.inputsJson);
     s.bindId(p + 7, d.modelVersion);
     s.bindDouble(p + 8, row.time);
 }
 
 }  // namespace
 
-BulkInsert::BulkInsert(Connection& db, const char* head, int columns)
-    : many(db.prepare(insertSql(head, columns, kRowsPerInsert).c_str())),
-      one(db.prepare(insertSql(head, columns, 1).c_str())),
+BulkInsert::BulkInsert(sqlite::Connection& db, const char* head, int columns)
+    : many(db.prepare(insertSql(head, columns, kRowsPerInsert))),
+      one(db.prepare(insertSql(head, columns, 1))),
       columns(columns) {}
 
 GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
-    : db_(dbFile),
+    : db_(dbFile, kConnectionPolicy),
       entities_(
           db_,
           "INSERT INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created)",
@@ -174,14 +174,14 @@ void GroupWriter::mergeEnds(Batch& batch) {
 
 void GroupWriter::write(Batch& batch) {
     mergeEnds(batch);
-    WriteTransaction tx(db_);
+    sqlite::Transaction tx(db_, sqlite::Transaction::Mode::Write);
     insertAll(entities_, batch.entities, bindEntity);
     insertAll(activities_, batch.activities, bindActivity);
     for (const ActivityEnd& end : batch.ends) {
         endActivity_.bindInt(1, end.activity);
         endActivity_.bindDouble(2, end.ended);
-        endActivity_.bindRequiredText(3, end.status);
-        endActivity_.bindText(4, end.error);
+        endActivity_.bindText(3, end.status);
+        endActivity_.bindTextOrNull(4, end.error);
         endActivity_.run();
     }
     insertAll(used_, batch.used, bindUsed);

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "runtime/provenance/Batch.h"
-#include "runtime/provenance/Sqlite.h"
+#include "runtime/sqlite/Sqlite.h"
 
 #include <filesystem>
 
@@ -18,8 +18,8 @@ namespace xdml::runtime::prov {
 /// per row, which is most of the cost of a small row.
 struct BulkInsert {
     static constexpr int kRowsPerInsert = 32;
-    BulkInsert(Connection& db, const char* head, int columns);
-    Statement many, one;
+    BulkInsert(sqlite::Connection& db, const char* head, int columns);
+    sqlite::Statement many, one;
     int columns;
 };
 
@@ -34,9 +34,9 @@ public:
 private:
     void mergeEnds(Batch& batch);
 
-    Connection db_;
+    sqlite::Connection db_;
     BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_;
-    Statement endActivity_;
+    sqlite::Statement endActivity_;
 };
 
 }  // namespace xdml::runtime::prov

@@ -122,7 +122,7 @@ std::string hex(int64_t v) {
 
 }  // namespace
 
-int checkSchema(Connection& db) {
+int checkSchema(sqlite::Connection& db) {
     int64_t objects = 0, application = 0, version = 0;
     try {
         // The first read of the header: a file that is not a database fails here.
@@ -150,24 +150,24 @@ int checkSchema(Connection& db) {
     return static_cast<int>(version);
 }
 
-void configureConnection(Connection& db) {
+void configureConnection(sqlite::Connection& db) {
     // NORMAL in WAL mode: a commit is written to the log before COMMIT returns, and synced at
     // checkpoints; a process crash loses nothing committed, an OS crash may lose the last groups.
     db.exec("PRAGMA synchronous=NORMAL");
 }
 
-void createSchema(Connection& db) {
+void createSchema(sqlite::Connection& db) {
     if (db.queryText("PRAGMA journal_mode=WAL") != "wal")
         throw ProvenanceError(db.file() +
                               ": cannot switch the provenance database to WAL mode "
                               "(is it on a file system without shared memory, such as NFS?)");
-    WriteTransaction tx(db);
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::Write);
     // Checked again under the write lock: another process may have created it meanwhile.
     if (db.queryInt("PRAGMA user_version") == 0) {
         db.exec(kTables);
         db.exec(kIndexes);
-        db.exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
-        db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+        db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+        db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }
     tx.commit();
 }

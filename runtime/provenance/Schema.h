@@ -6,7 +6,8 @@
 // database from a newer version is refused rather than half-understood.
 #pragma once
 
-#include "runtime/provenance/Sqlite.h"
+#include "runtime/provenance/ProvenanceError.h"
+#include "runtime/sqlite/Sqlite.h"
 
 namespace xdml::runtime::prov {
 
@@ -15,16 +16,26 @@ inline constexpr int kSchemaVersion = 1;
 /// "XDMP" in ASCII: XDML provenance.
 inline constexpr int kApplicationId = 0x58444D50;
 
+/// How every store connection is opened. No pragmas at open: checkSchema must read a foreign
+/// file before anything writes to it; configureConnection and createSchema come after.
+inline constexpr sqlite::ConnectionPolicy kConnectionPolicy{
+    .raise = &sqlite::raiseAs<ProvenanceError>,
+    .role = "provenance database",
+    // Long enough to outlast a checkpoint or another process's group commit, short enough that
+    // a database locked for good is reported rather than hanging the run.
+    .busyTimeoutMs = 10000,
+};
+
 /// Reads the file's header without writing: throws a ProvenanceError naming the file when it
 /// is not an SQLite database, belongs to another application, or has a newer schema.
 /// Returns the schema version found (0 for a new, empty database).
-int checkSchema(Connection& db);
+int checkSchema(sqlite::Connection& db);
 
 /// Switches the file to WAL mode and creates the tables and indexes when they are missing.
 /// The connection must hold the store's writer lock.
-void createSchema(Connection& db);
+void createSchema(sqlite::Connection& db);
 
 /// The pragmas every store connection runs with: synchronous=NORMAL (see docs/provenance.md).
-void configureConnection(Connection& db);
+void configureConnection(sqlite::Connection& db);
 
 }  // namespace xdml::runtime::prov

@@ -50,7 +50,7 @@ void requireOneOf(const std::string& file, const char* what, const std::string& 
 
 std::unique_ptr<Store> Store::open(const fs::path& dbFile, CaptureSettings settings) {
     checkPlace(dbFile);
-    auto control = std::make_unique<Connection>(dbFile);
+    auto control = std::make_unique<sqlite::Connection>(dbFile, kConnectionPolicy);
     // Read-only checks first, so a foreign or newer file is refused untouched.
     checkSchema(*control);
     auto lock = std::make_unique<WriterLock>(dbFile);
@@ -68,7 +68,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dbFile, CaptureSettings setti
         new Store(dbFile, std::move(lock), std::move(control), ids, std::move(queue)));
 }
 
-Store::Store(fs::path file, std::unique_ptr<WriterLock> lock, std::unique_ptr<Connection> control,
+Store::Store(fs::path file, std::unique_ptr<WriterLock> lock, std::unique_ptr<sqlite::Connection> control,
              NextIds ids, std::unique_ptr<CaptureQueue> queue)
     : file_(std::move(file)),
       lock_(std::move(lock)),
@@ -89,21 +89,21 @@ int64_t Store::beginRun(const RunInfo& info) {
     if (int64_t open = runId(); open != 0)
         throw ProvenanceError(file_.string() + ": run " + std::to_string(open) +
                               " is still open; end it first");
-    Statement s = control_->prepare(
+    sqlite::Statement s = control_->prepare(
         "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9)");
     std::string host = hostName();
-    s.bindRequiredText(1, info.flow);
-    s.bindText(2, info.scriptPath);
-    s.bindText(3, info.scriptHash);
-    s.bindText(4, info.arguments);
+    s.bindText(1, info.flow);
+    s.bindTextOrNull(2, info.scriptPath);
+    s.bindTextOrNull(3, info.scriptHash);
+    s.bindTextOrNull(4, info.arguments);
     s.bindInt(5, info.seed);
-    s.bindText(6, info.planJson);
+    s.bindTextOrNull(6, info.planJson);
     s.bindDouble(7, secondsNow());
     s.bindInt(8, getpid());
-    s.bindRequiredText(9, host);
+    s.bindText(9, host);
     s.run();  // autocommit: the row is in the log before beginRun returns
-    int64_t run = control_->lastInsertId();
+    int64_t run = control_->lastInsertRowid();
     lostBeforeRun_ = queue_->counters().lost;
     run_.store(run, std::memory_order_release);
     return run;
@@ -133,11 +133,12 @@ void Store::endRun(const std::string& status, const std::string& countersJson) {
 }
 
 void Store::writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson) {
-    Statement s = control_->prepare("UPDATE runs SET ended = ?2, status = ?3, counters = ?4 WHERE id = ?1");
+    sqlite::Statement s =
+        control_->prepare("UPDATE runs SET ended = ?2, status = ?3, counters = ?4 WHERE id = ?1");
     s.bindInt(1, run);
     s.bindDouble(2, secondsNow());
-    s.bindRequiredText(3, status);
-    s.bindText(4, countersJson);
+    s.bindText(3, status);
+    s.bindTextOrNull(4, countersJson);
     s.run();
 }
 

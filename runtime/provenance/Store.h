@@ -18,8 +18,8 @@
 #include "runtime/provenance/Kinds.h"
 #include "runtime/provenance/ProvenanceError.h"
 #include "runtime/provenance/Records.h"
-#include "runtime/provenance/Sqlite.h"
 #include "runtime/provenance/WriterLock.h"
+#include "runtime/sqlite/Sqlite.h"
 
 #include <atomic>
 #include <cstdint>
@@ -81,14 +81,14 @@ private:
         int64_t entity = 1, activity = 1, decision = 1, model = 1;
     };
 
-    Store(std::filesystem::path file, std::unique_ptr<WriterLock> lock, std::unique_ptr<Connection> control,
-          NextIds ids, std::unique_ptr<CaptureQueue> queue);
+    Store(std::filesystem::path file, std::unique_ptr<WriterLock> lock,
+          std::unique_ptr<sqlite::Connection> control, NextIds ids, std::unique_ptr<CaptureQueue> queue);
     int64_t openRun() const;
     void writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson);
 
     std::filesystem::path file_;
     std::unique_ptr<WriterLock> lock_;
-    std::unique_ptr<Connection> control_;  // the caller's connection: open, runs, flush
+    std::unique_ptr<sqlite::Connection> control_;  // the caller's connection: open, runs, flush
     NextIds next_;
     std::atomic<int64_t> run_{0};
     uint64_t lostBeforeRun_ = 0;           // the writer's lost count when the open run began
