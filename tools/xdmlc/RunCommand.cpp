@@ -14,6 +14,8 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
+#include <thread>
 #include <sstream>
 #include <unistd.h>
 
@@ -103,6 +105,10 @@ int runCommand(const RunArguments& args) {
     int code = 0;
     nlohmann::json plan = planOf(args, code);
     if (code != 0 || plan.is_null()) return code ? code : 1;
+
+    // main() keeps the compiler to one malloc arena; a run's threads allocate at once, and one
+    // arena would make them queue on its lock: give them glibc's default, eight per core.
+    mallopt(M_ARENA_MAX, static_cast<int>(8 * std::max(1u, std::thread::hardware_concurrency())));
 
     runtime::RunOptions options;
     std::filesystem::path script(args.file);
