@@ -94,9 +94,30 @@ void Firing::block(const std::vector<Stmt>& stmts) {
     const std::size_t scopeSize = locals_.size();
     for (const Stmt& s : stmts) {
         if (returned_) break;
+        // An emit or record of a task's result starts the task and applies its effect later,
+        // in program order, so that independent calls run at the same time (LANGUAGE.md §4).
+        if (!inTask_ && (s.op == Stmt::Op::Emit || s.op == Stmt::Op::Record) && isTaskCall(*s.value)) {
+            deferred_.push_back({&s, startTask(*s.value)});
+            continue;
+        }
+        if (!(s.op == Stmt::Op::Let && isTaskCall(*s.value) && !inTask_)) applyDeferred();
         statement(s);
     }
+    applyDeferred();
     locals_.resize(scopeSize);  // tasks still under way are held by started_
+}
+
+void Firing::applyDeferred() {
+    std::vector<std::pair<const Stmt*, Pending>> due;
+    due.swap(deferred_);
+    for (auto& [s, pending] : due) {
+        try {
+            effect(*s, pending->get());
+        } catch (const EvalError& e) {
+            if (e.line() || !s->line) throw;
+            throw EvalError(e.message(), s->line);
+        }
+    }
 }
 
 std::string Firing::siteOf(const std::string& at) const {
@@ -130,39 +151,8 @@ void Firing::statement(const Stmt& s) {
             locals_.emplace_back(s.name, ready(d));
             break;
         }
-        case Op::Emit: {
-            DatumPtr d = run_.moveTo(value(*s.value), siteOf(s.at));
-            // At -O0 an emitted item is written, as a naive pipeline writes each phase's output.
-            if (const NodeInfo* n = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at); n && n->persist)
-                d = run_.persist(d, "emit-" + s.target);
-            StreamRuntime* target = run_.stream(s.target);
-            if (!target) throw EvalError("no stream '" + s.target + "' in this run");
-            target->emit(d, activity_);
-            run_.stats().emits++;
-            break;
-        }
-        case Op::Record: {
-            const std::string site = siteOf(s.at);
-            DatumPtr d = run_.moveTo(value(*s.value), site);
-            run_.catalog(s.target).record(d->value);
-            const uint64_t bytes = payloadBytes(d->value);
-            run_.stats().records++;
-            run_.stats().writtenBytes += bytes;
-            if (prov::Store* store = run_.provenance()) {
-                const int64_t from = run_.entityOf(d);
-                prov::EntityRecord rec;
-                rec.kind = "record";
-                rec.label = s.target;
-                rec.site = site;
-                rec.bytes = static_cast<int64_t>(bytes);
-                const std::string raw = encodeValue(d->value);
-                rec.hash = prov::contentHash(raw.data(), raw.size());
-                const int64_t e = store->entity(rec);
-                store->derivedFrom(e, from, activity_);
-                if (activity_ > 0) store->generated(e, activity_);
-            }
-            break;
-        }
+        case Op::Emit:
+        case Op::Record: effect(s, value(*s.value)); break;
         case Op::Train:
             throw EvalError("'train " + s.name + " on " + s.target +
                                 "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet",
@@ -223,9 +213,42 @@ void Firing::statement(const Stmt& s) {
     }
 }
 
+void Firing::effect(const Stmt& s, const DatumPtr& value) {
+    if (s.op == Stmt::Op::Emit) {
+        DatumPtr d = run_.moveTo(value, siteOf(s.at));
+        // At -O0 an emitted item is written, as a naive pipeline writes each phase's output.
+        if (const NodeInfo* n = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at); n && n->persist)
+            d = run_.persist(d, "emit-" + s.target);
+        StreamRuntime* target = run_.stream(s.target);
+        if (!target) throw EvalError("no stream '" + s.target + "' in this run");
+        target->emit(d, activity_);
+        run_.stats().emits++;
+        return;
+    }
+    const std::string site = siteOf(s.at);
+    DatumPtr d = run_.moveTo(value, site);
+    run_.catalog(s.target).record(d->value);
+    const uint64_t bytes = payloadBytes(d->value);
+    run_.stats().records++;
+    run_.stats().writtenBytes += bytes;
+    if (prov::Store* store = run_.provenance()) {
+        const int64_t from = run_.entityOf(d);
+        prov::EntityRecord rec;
+        rec.kind = "record";
+        rec.label = s.target;
+        rec.site = site;
+        rec.bytes = static_cast<int64_t>(bytes);
+        const std::string raw = encodeValue(d->value);
+        rec.hash = prov::contentHash(raw.data(), raw.size());
+        const int64_t e = store->entity(rec);
+        store->derivedFrom(e, from, activity_);
+        if (activity_ > 0) store->generated(e, activity_);
+    }
+}
+
 DatumPtr Firing::value(const Expr& e) {
     if (isLocalName(e)) return local(e.name);
-    if (isTaskCall(e)) return startTask(e)->get();
+    if (isTaskCall(e)) return startTask(e, true)->get();
     return evaluateAt(e, siteOf(e.at));
 }
 
@@ -257,7 +280,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     return d;
 }
 
-Pending Firing::startTask(const Expr& call) {
+Pending Firing::startTask(const Expr& call, bool needNow) {
     const TaskDecl* task = run_.program().task(call.name);
     if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
     // Named arguments go to the parameter of that name; the others fill the rest in order.
@@ -307,7 +330,10 @@ Pending Firing::startTask(const Expr& call) {
             result->fail(std::current_exception());
         }
     };
-    run_.site(site).runOrSubmit(std::move(job));
+    // A value needed now is worth running on this thread when the site has room; one that can
+    // wait goes to the site's workers, so that the firing goes on and calls overlap.
+    if (needNow) run_.site(site).runOrSubmit(std::move(job));
+    else run_.site(site).submit(std::move(job));
     started_.push_back(result);
     return result;
 }
@@ -318,7 +344,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
     if (isTaskCall(e)) {
         // A task inside a larger expression: its result comes back to this expression's site.
         const std::string site = evalSite_;
-        DatumPtr result = startTask(e)->get();
+        DatumPtr result = startTask(e, true)->get();
         return run_.moveTo(result, site)->value;
     }
     if (e.binding == NameBinding::OtherGlobal && e.declares == "model")

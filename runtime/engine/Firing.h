@@ -34,12 +34,15 @@ public:
 
 private:
     void block(const std::vector<Stmt>& stmts);
+    /// Emits and records, once their value is known (in program order).
+    void effect(const Stmt& s, const DatumPtr& value);
+    void applyDeferred();
     void statement(const Stmt& s);
     /// The value of `e`, evaluated at the site of its node (or the firing's site).
     DatumPtr value(const Expr& e);
     DatumPtr evaluateAt(const Expr& e, const std::string& site);
     /// Starts a task call; the result arrives later.
-    Pending startTask(const Expr& call);
+    Pending startTask(const Expr& call, bool needNow = false);
     DatumPtr local(const std::string& name);
     std::string siteOf(const std::string& at) const;
     /// Waits for every task this firing started (so a firing ends after its tasks).
@@ -54,6 +57,7 @@ private:
     bool inTask_ = false;
     std::vector<std::pair<std::string, Pending>> locals_;
     std::vector<Pending> started_;
+    std::vector<std::pair<const Stmt*, Pending>> deferred_;  // effects waiting for their task
     std::optional<DatumPtr> returned_;
     Evaluator evaluator_;
 };

@@ -315,6 +315,46 @@ def case_plan_file(xdmlc, tmp):
     check(json.load(open(os.path.join(tmp, "s.json")))["items"]["raw_frames"] == 200, "all frames ran")
 
 
+DATAFLOW = """
+import std.exec;
+fn id(i: int) -> int = i;
+stream one: int from generate(id, 1);
+stream relay: string;
+catalog naps: { label: string } at "naps.db";
+task nap(label: string, seconds: float) -> string { return sh("sleep {seconds}; printf {label}"); }
+flow main {
+    on new data of type int in one as i {
+        let a = nap("a", 0.4);
+        let b = nap("b", 0.2);
+        record { label: nap("c", 0.4) } in naps;
+        record { label: nap("d", 0.1) } in naps;
+        emit nap("e", 0.2) to relay;
+        record { label: "{a}{b}" } in naps;
+    }
+    on new data of type string in relay as r { log "relayed {r}"; }
+}
+"""
+
+
+def case_dataflow(xdmlc, tmp):
+    """Independent calls run at the same time; effects keep program order."""
+    flow = os.path.join(tmp, "dataflow.xdml")
+    open(flow, "w").write(DATAFLOW)
+    work = os.path.join(tmp, "w")
+    r = run(xdmlc, [flow, "--workdir", work])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    check("relayed e" in r.stdout, "the emit reached its stream: " + r.stdout)
+    rows = [l for (l,) in query(os.path.join(work, "naps.db"), "SELECT label FROM naps ORDER BY rowid")]
+    check(rows == ["c", "d", "ab"], f"records in program order: {rows}")
+    starts = sorted(s for s, e in query(os.path.join(work, "provenance.db"),
+                                        "SELECT started, ended FROM activities WHERE kind = 'task'"))
+    ends = sorted(e for s, e in query(os.path.join(work, "provenance.db"),
+                                      "SELECT started, ended FROM activities WHERE kind = 'task'"))
+    check(len(starts) == 5, f"{len(starts)} task activities")
+    # Two workers: the second task starts before the first one ends (they overlap).
+    check(starts[1] < ends[0], f"tasks ran one after another: starts {starts}, ends {ends}")
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
