@@ -30,6 +30,7 @@ struct Datum {
     int64_t entity = -1;
     std::map<std::string, DatumPtr> copies;  // site -> the copy there
     std::mutex mutex;
+    std::mutex moveMutex;  // held while a copy to another site is made
 
     static DatumPtr make(Value v, std::string site, int64_t seq = -1) {
         auto d = std::make_shared<Datum>();

@@ -55,7 +55,7 @@ Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t act
       evaluator_(run.program(), this) {}
 
 void Firing::bind(const std::string& name, DatumPtr d) {
-    d->label = name;
+    // The datum may be shared with other firings (a stream item): never write to it here.
     locals_.emplace_back(name, ready(std::move(d)));
 }
 
@@ -138,12 +138,13 @@ void Firing::statement(const Stmt& s) {
         switch (s.op) {
         case Op::Let: {
             if (isTaskCall(*s.value) && !inTask_) {
-                locals_.emplace_back(s.name, startTask(*s.value));
+                locals_.emplace_back(s.name, startTask(*s.value, false, &s.type));
                 break;
             }
             DatumPtr d = value(*s.value);
             if (s.type.kind != TypeDesc::Kind::Unknown) {
                 auto conformed = Datum::make(conformTo(d->value, s.type, run_.program()), d->site, d->seq);
+                std::lock_guard lock(d->mutex);
                 conformed->entity = d->entity;
                 conformed->sources = d->sources;
                 d = conformed;
@@ -172,7 +173,10 @@ void Firing::statement(const Stmt& s) {
             for (const Value& item : list->value.asList()) {
                 if (returned_ || run_.stopping()) break;
                 auto d = Datum::make(item, list->site, list->seq >= 0 ? list->seq : seq_);
-                d->sources = list->entity >= 0 ? std::vector<int64_t>{list->entity} : list->sources;
+                {
+                    std::lock_guard lock(list->mutex);
+                    d->sources = list->entity >= 0 ? std::vector<int64_t>{list->entity} : list->sources;
+                }
                 const std::size_t scopeSize = locals_.size();
                 bind(s.name, d);
                 block(s.body);
@@ -261,6 +265,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     for (const std::string& name : names) {
         DatumPtr d = run_.moveTo(local(name), site);
         scope.bind(name, d->value);
+        std::lock_guard lock(d->mutex);  // entityOf may be recording it on another thread
         if (d->entity >= 0) sources.push_back(d->entity);
         else sources.insert(sources.end(), d->sources.begin(), d->sources.end());
         if (d->seq >= 0 && names.size() == 1) seq = d->seq;
@@ -280,7 +285,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     return d;
 }
 
-Pending Firing::startTask(const Expr& call, bool needNow) {
+Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     const TaskDecl* task = run_.program().task(call.name);
     if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
     // Named arguments go to the parameter of that name; the others fill the rest in order.
@@ -323,9 +328,16 @@ Pending Firing::startTask(const Expr& call, bool needNow) {
     Run* run = &run_;
     const int handler = handler_;
     const int line = call.line;
-    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, result] {
+    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, result, as] {
         try {
-            result->set(executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted));
+            DatumPtr value = executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted);
+            if (as && as->kind != TypeDesc::Kind::Unknown) {  // `let x: T = task(...)`
+                auto conformed = Datum::make(conformTo(value->value, *as, run->program()), value->site, value->seq);
+                conformed->entity = value->entity;  // this thread made it: no other holder yet
+                conformed->label = value->label;
+                value = conformed;
+            }
+            result->set(value);
         } catch (...) {
             result->fail(std::current_exception());
         }
@@ -478,6 +490,7 @@ DatumPtr executeTask(Run& run, const TaskDecl& task, const std::vector<DatumPtr>
                 DatumPtr moved = run.moveTo(args[i], site);
                 Value v = conformTo(moved->value, task.params[i].type, run.program());
                 auto bound = Datum::make(std::move(v), site, moved->seq);
+                std::lock_guard lock(moved->mutex);
                 bound->entity = moved->entity;
                 bound->sources = moved->sources;
                 body.bind(task.params[i].name, bound);

@@ -42,7 +42,9 @@ private:
     DatumPtr value(const Expr& e);
     DatumPtr evaluateAt(const Expr& e, const std::string& site);
     /// Starts a task call; the result arrives later.
-    Pending startTask(const Expr& call, bool needNow = false);
+    /// `needNow`: the caller waits at once (run it here if the site has room); `as`: the
+    /// declared type of the `let` it is bound to.
+    Pending startTask(const Expr& call, bool needNow = false, const TypeDesc* as = nullptr);
     DatumPtr local(const std::string& name);
     std::string siteOf(const std::string& at) const;
     /// Waits for every task this firing started (so a firing ends after its tasks).

@@ -64,9 +64,12 @@ Run::Run(Program program, PlanModel plan, RunOptions options)
 }
 
 Run::~Run() {
+    // Streams emit into each other: stop and drain all of them before destroying any.
     for (auto& [name, s] : streams_) s->stopSource();
-    streams_.clear();
+    for (auto& [name, s] : streams_) s->closeInput();
+    for (auto& [name, s] : streams_) s->join();
     for (auto& [name, site] : sites_) site->shutdown();
+    streams_.clear();
 }
 
 double Run::elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(); }
@@ -156,6 +159,9 @@ int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
 
 DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
     if (to.empty() || d->site == to) return d;
+    // One copy per value and site, even when several tasks ask for it at once: the first
+    // mover copies while holding the value's move lock; the others then find its copy.
+    std::lock_guard moving(d->moveMutex);
     {
         std::lock_guard lock(d->mutex);
         if (auto it = d->copies.find(to); it != d->copies.end()) return it->second;
@@ -386,7 +392,9 @@ void Run::startStreams() {
                 selected(plan_.handlers[static_cast<std::size_t>(n.handler)].flow))
                 store_->decision({"placement", "node:" + std::to_string(id), n.site, n.reason,
                                   "{\"node\": " + std::to_string(id) + ", \"label\": " + nlohmann::json(n.label).dump() + "}", -1});
-    for (auto& [name, s] : streams_) s->start();
+    // Every source opens before any thread starts, so a bad one fails the run cleanly.
+    for (auto& [name, s] : streams_) s->open();
+    for (auto& [name, s] : streams_) s->startDispatch();
 }
 
 void Run::runStartHandlers() {
@@ -456,9 +464,12 @@ int Run::execute() {
     started_ = std::chrono::steady_clock::now();
     openStores();
     Progress progress(*this);
+    // Streams take emits before the flow-level statements run (they may emit); sources start
+    // after them (they may prepare the files a source lists).
+    startStreams();
     if (options_.progress && !options_.quiet) progress.start();
     runStartHandlers();
-    startStreams();
+    for (auto& [name, s] : streams_) s->startSource();
     waitUntilDone();
     for (auto& [name, s] : streams_) s->join();
     for (auto& [name, s] : sites_) s->shutdown();

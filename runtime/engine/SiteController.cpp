@@ -80,6 +80,8 @@ void SiteController::work() {
     for (;;) {
         auto pick = queue_.end();
         wake_.wait(lock, [&] {
+            // Jobs run inline by runOrSubmit hold slots too: never more than the site's cores.
+            if (running_ >= capacity_) return false;
             for (auto it = queue_.begin(); it != queue_.end(); ++it)
                 if (admissible(it->job)) {
                     pick = it;

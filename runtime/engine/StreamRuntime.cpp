@@ -38,7 +38,11 @@ std::string handlerTitle(const HandlerInfo& h, const Stmt& s) {
 }  // namespace
 
 StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
-    : run_(run), decl_(decl), site_(std::move(site)), input_(kInputCapacity), work_(kFiringBatches),
+    : run_(run),
+      decl_(decl),
+      site_(std::move(site)),
+      input_(kInputCapacity),
+      work_(kFiringBatches),
       counters_(run.stats().stream(decl.name)) {}
 
 StreamRuntime::~StreamRuntime() {
@@ -58,7 +62,11 @@ void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement
     run_.stats().handler(handler.id);
 }
 
-void StreamRuntime::start() {
+void StreamRuntime::open() {
+    if (decl_.source && decl_.source->name != "files") openSource();
+}
+
+void StreamRuntime::openSource() {
     if (decl_.source) {
         // Open the source here, so a bad endpoint or folder fails the run at its start.
         const Expr& src = *decl_.source;
@@ -67,18 +75,32 @@ void StreamRuntime::start() {
             std::vector<std::string> args;
             for (const Expr& a : src.args) {
                 Value v = ev.evaluate(a, Scope());
-                if (!v.is(Value::Kind::String)) throw DataError("stream " + decl_.name, "'" + src.name + "' takes strings");
+                if (!v.is(Value::Kind::String))
+                    throw DataError("stream " + decl_.name, "'" + src.name + "' takes strings");
                 args.push_back(v.asString());
             }
             const TypeDesc& type = run_.program().structure(decl_.type);
             const auto base = run_.options().workdir;
-            if (src.name == "files" && args.size() == 1) source_ = makeFilesSource(args[0], base, type);
-            else if (src.name == "watch" && args.size() == 2) source_ = makeWatchSource(args[0], args[1], base, type);
-            else if (src.name == "zmq" && args.size() == 1) source_ = makeZmqSource(args[0], type, base);
-            else throw DataError("stream " + decl_.name, "unknown source '" + src.name + "'");
+            if (src.name == "files" && args.size() == 1)
+                source_ = makeFilesSource(args[0], base, type);
+            else if (src.name == "watch" && args.size() == 2)
+                source_ = makeWatchSource(args[0], args[1], base, type);
+            else if (src.name == "zmq" && args.size() == 1)
+                source_ = makeZmqSource(args[0], type, base);
+            else
+                throw DataError("stream " + decl_.name, "unknown source '" + src.name + "'");
         }
-        reader_ = std::thread([this] { readSource(); });
     }
+}
+
+void StreamRuntime::startSource() {
+    if (!decl_.source) return;
+    // `files` lists what exists when the stream starts: after the flow-level statements.
+    if (decl_.source->name == "files") openSource();
+    reader_ = std::thread([this] { readSource(); });
+}
+
+void StreamRuntime::startDispatch() {
     for (int i = 0; i < kHandlerThreads; ++i)
         handlerThreads_.emplace_back([this] {
             while (auto batch = work_.pop())
@@ -109,7 +131,8 @@ void StreamRuntime::readSource() {
 void StreamRuntime::readGenerated(const Expr& src) {
     Evaluator ev(run_.program());
     try {
-        if (src.args.size() != 2 || src.args[0].op != Expr::Op::Name) throw EvalError("'generate' takes a fn and a count");
+        if (src.args.size() != 2 || src.args[0].op != Expr::Op::Name)
+            throw EvalError("'generate' takes a fn and a count");
         Value count = ev.evaluate(src.args[1], Scope());
         if (!count.is(Value::Kind::Int)) throw EvalError("the count of 'generate' must be an int");
         const TypeDesc& type = decl_.type;
@@ -117,7 +140,8 @@ void StreamRuntime::readGenerated(const Expr& src) {
             Incoming in;
             in.origin = src.args[0].name + "(" + std::to_string(i) + ")";
             try {
-                in.datum = Datum::make(conformTo(ev.call(src.args[0].name, {Value::integer(i)}), type, run_.program()), site_);
+                in.datum = Datum::make(
+                    conformTo(ev.call(src.args[0].name, {Value::integer(i)}), type, run_.program()), site_);
             } catch (const EvalError& e) {
                 in.error = in.origin + ": " + e.message();
             }
@@ -129,17 +153,27 @@ void StreamRuntime::readGenerated(const Expr& src) {
     }
 }
 
-void StreamRuntime::emit(const DatumPtr& d, int64_t activity) {
+void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock) {
     Incoming in;
     in.datum = Datum::make(d->value, site_);
-    in.datum->sources = d->entity >= 0 ? std::vector<int64_t>{d->entity} : d->sources;
+    {
+        std::lock_guard lock(d->mutex);
+        in.datum->sources = d->entity >= 0 ? std::vector<int64_t>{d->entity} : d->sources;
+    }
     in.activity = activity;
     in.origin = "emit";
     in.arrival = run_.elapsed();
-    if (!input_.push(std::move(in))) run_.report("stream " + decl_.name + ": an item emitted after the stream ended was dropped");
+    const bool pushed = mustNotBlock ? input_.pushPastCapacity(std::move(in)) : input_.push(std::move(in));
+    if (!pushed) {
+        run_.stats().droppedItems++;
+        run_.report("stream " + decl_.name + ": an item emitted after the stream ended was dropped",
+                    "late-emit:" + decl_.name);
+    }
 }
 
-void StreamRuntime::closeInput() { input_.close(); }
+void StreamRuntime::closeInput() {
+    input_.close();
+}
 
 void StreamRuntime::stopSource() {
     sourceStopped_.store(true);
@@ -162,8 +196,9 @@ bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<st
     if (const TypeDecl* t = run_.program().type(type); t && !t->classifierModel.empty()) {
         // The inference hook of the models runtime decides classified types, once per item and
         // model version; without it no item can be shown to be of the type.
-        throw EvalError("the type " + type + " is decided by the model '" + t->classifierModel +
-                        "', which needs the models runtime (LibTorch) that this version of xdmlc does not have yet");
+        throw EvalError(
+            "the type " + type + " is decided by the model '" + t->classifierModel +
+            "', which needs the models runtime (LibTorch) that this version of xdmlc does not have yet");
     } else if (t) {
         Evaluator ev(run_.program());
         yes = ev.refines(type, v);
@@ -174,7 +209,11 @@ bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<st
 
 void StreamRuntime::dispatch() {
     while (auto in = input_.pop()) {
-        accept(std::move(*in));
+        try {
+            accept(std::move(*in));
+        } catch (const std::exception& e) {  // a provenance or plan fault: report, never terminate
+            run_.report("stream " + decl_.name + ": " + e.what(), "dispatch:" + decl_.name);
+        }
         if (input_.size() == 0) flushBatch();
     }
     flushBatch();
@@ -209,7 +248,8 @@ void StreamRuntime::accept(Incoming in) {
     prov::Store* store = run_.provenance();
     if (!in.datum) {
         counters_.malformed++;
-        run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error, "malformed:" + decl_.name);
+        run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error,
+                    "malformed:" + decl_.name);
         if (store) {
             prov::ActivityRecord rec;
             rec.kind = "ingest";
@@ -247,8 +287,9 @@ void StreamRuntime::accept(Incoming in) {
         } catch (const std::exception& e) {
             // Once per type: the same cause would repeat for every item.
             if (typeFailures_.insert(h.info.type).second)
-                run_.report("stream " + decl_.name + " item " + std::to_string(seq) + ": deciding whether it is a " +
-                            h.info.type + " failed (reported once): " + e.what());
+                run_.report("stream " + decl_.name + " item " + std::to_string(seq) +
+                            ": deciding whether it is a " + h.info.type +
+                            " failed (reported once): " + e.what());
             run_.stats().handler(h.info.id).failed++;
             continue;
         }
@@ -272,7 +313,8 @@ void StreamRuntime::accept(Incoming in) {
     }
 }
 
-void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items) {
+void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival,
+                         const std::vector<int64_t>& items) {
     ++inflight_;
     HandlerCounters& counters = run_.stats().handler(h.info.id);
     const HandlerInfo* info = &h.info;
@@ -283,32 +325,39 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
         prov::Store* store = run_.provenance();
         const std::string title = handlerTitle(*info, *statement);
         int64_t activity = -1;
-        if (store) {
-            prov::ActivityRecord rec;
-            rec.kind = "handler";
-            rec.name = title;
-            rec.site = info->site;
-            rec.handler = info->id;
-            rec.line = statement->line;
-            rec.policyJson = run_.policy(info->policy).json;
-            activity = store->startActivity(rec);
-            for (int64_t e : items)
-                if (e >= 0) store->used(activity, e, "item");
-        }
-        // A trigger decision where a choice was made: a type decided per item, a group of N, the
-        // end of a stream. A plain firing is said in full by its activity and the item it used.
-        if (store && (refined || info->kind == "end" || info->every > 1)) {
-            std::string reason = info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
-                                 : info->every > 1 ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
-                                                   : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
-            store->decision({"trigger", prov::subjectOfActivity(activity), title, reason,
-                             "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
+        try {
+            if (store) {
+                prov::ActivityRecord rec;
+                rec.kind = "handler";
+                rec.name = title;
+                rec.site = info->site;
+                rec.handler = info->id;
+                rec.line = statement->line;
+                rec.policyJson = run_.policy(info->policy).json;
+                activity = store->startActivity(rec);
+                for (int64_t e : items)
+                    if (e >= 0) store->used(activity, e, "item");
+            }
+            // A trigger decision where a choice was made: a type decided per item, a group of N, the
+            // end of a stream. A plain firing is said in full by its activity and the item it used.
+            if (store && (refined || info->kind == "end" || info->every > 1)) {
+                std::string reason =
+                    info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
+                    : info->every > 1
+                        ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
+                        : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
+                store->decision({"trigger", prov::subjectOfActivity(activity), title, reason,
+                                 "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
+            }
+        } catch (const std::exception& e) {
+            run_.report("provenance: " + std::string(e.what()), "provenance");
         }
         try {
-            Firing firing(run_, info->id, info->site.empty() ? run_.plan().homeSite : info->site, seq, activity);
+            Firing firing(run_, info->id, info->site.empty() ? run_.plan().homeSite : info->site, seq,
+                          activity);
             if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
             firing.runHandler(statement->body);
-            if (store) store->endActivity(activity, "ok");
+            if (store && activity > 0) store->endActivity(activity, "ok");
         } catch (const std::exception& e) {
             counters.failed++;
             run_.stats().droppedItems += info->kind == "end" ? 0 : 1;
@@ -321,14 +370,20 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
             run_.report(where + ":" + std::to_string(line) + ": " + title +
                             (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + what,
                         std::to_string(line) + ":" + what);
-            if (store) store->endActivity(activity, "failed", what);
+            if (store && activity > 0) {
+                try {
+                    store->endActivity(activity, "failed", what);
+                } catch (const std::exception&) {
+                }  // already reported by the store's flush
+            }
         }
         const EffectivePolicy& policy = run_.policy(info->policy);
         if (policy.deadline > 0 && info->kind == "data" && run_.elapsed() - arrival > policy.deadline) {
             run_.stats().deadlineMisses++;
-            run_.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
-                                title + ": item " + std::to_string(seq) + " took " + formatFloat(run_.elapsed() - arrival) +
-                                    " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
+            run_.recordDecision(
+                "deadline_miss", prov::subjectOfActivity(activity), "completed late",
+                title + ": item " + std::to_string(seq) + " took " + formatFloat(run_.elapsed() - arrival) +
+                    " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
         }
         counters.firings++;
         counters.running--;

@@ -24,10 +24,18 @@ public:
 
     /// A data or end handler of this stream, with its body.
     void addHandler(const HandlerInfo& handler, const Stmt& statement);
-    /// Starts the source (if any), the dispatcher and the handler threads.
-    void start();
-    /// An item sent by `emit` (from a firing's thread; blocks while the stream is full).
-    void emit(const DatumPtr& d, int64_t activity);
+    /// Opens the source (a bad folder, glob or endpoint throws here, before any thread runs).
+    void open();
+    /// Starts the dispatcher and the handler threads: emits are taken from now on.
+    void startDispatch();
+    /// Starts reading the source.
+    void startSource();
+    /// An item sent by `emit` (from a firing's thread). It blocks while the stream is full,
+    /// unless `mustNotBlock` (an emit from a task's worker, or within a cycle of streams, where
+    /// waiting could deadlock).
+    void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false);
+    /// Nothing queued and no firing under way.
+    bool quiet() const { return input_.size() == 0 && inflight_.load() == 0; }
     /// No more emits will come: the stream ends once what it holds is handled.
     void closeInput();
     /// Stops the source (endless sources end so).
@@ -55,6 +63,7 @@ private:
         bool urgent = false;          // a deadline or priority: its firings are not batched
     };
 
+    void openSource();
     void readSource();
     void readGenerated(const Expr& source);
     void dispatch();

@@ -33,6 +33,16 @@ public:
         return true;
     }
 
+    /// Pushes without waiting for room, past the capacity: for producers that must never block
+    /// (a handler emitting into a stream of its own cycle). False once closed.
+    bool pushPastCapacity(T item) {
+        std::lock_guard lock(mutex_);
+        if (closed_) return false;
+        items_.push_back(std::move(item));
+        notEmpty_.notify_one();
+        return true;
+    }
+
     /// Like push, but waits at most `timeout`; the item is moved from only when Pushed, so the
     /// caller can retry or drop it knowingly.
     template <typename Rep, typename Period>
