@@ -225,7 +225,10 @@ void Firing::effect(const Stmt& s, const DatumPtr& value) {
             d = run_.persist(d, "emit-" + s.target);
         StreamRuntime* target = run_.stream(s.target);
         if (!target) throw EvalError("no stream '" + s.target + "' in this run");
-        target->emit(d, activity_);
+        // A site's worker (in a task) or a stream feeding its own cycle must never wait for
+        // room: the threads that would make room could be the ones waiting.
+        const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
+        target->emit(d, activity_, inTask_ || (!from.empty() && run_.feedsBack(from, s.target)));
         run_.stats().emits++;
         return;
     }

@@ -392,6 +392,12 @@ void Run::startStreams() {
                 selected(plan_.handlers[static_cast<std::size_t>(n.handler)].flow))
                 store_->decision({"placement", "node:" + std::to_string(id), n.site, n.reason,
                                   "{\"node\": " + std::to_string(id) + ", \"label\": " + nlohmann::json(n.label).dump() + "}", -1});
+    // Cycles of emits (a stream that feeds itself, or streams that feed each other): their
+    // emits must never block, and they end together, when quiet.
+    for (const auto& [name, from] : producers_) {
+        for (const std::string& other : reachableFrom(name))
+            if (reachableFrom(other).count(name)) cycles_[name].insert(other);
+    }
     // Every source opens before any thread starts, so a bad one fails the run cleanly.
     for (auto& [name, s] : streams_) s->open();
     for (auto& [name, s] : streams_) s->startDispatch();
@@ -433,14 +439,45 @@ void Run::streamDone(const std::string&) {
     doneChanged_.notify_all();
 }
 
+std::set<std::string> Run::reachableFrom(const std::string& stream) const {
+    std::set<std::string> seen;
+    std::vector<std::string> todo{stream};
+    while (!todo.empty()) {
+        const std::string s = todo.back();
+        todo.pop_back();
+        for (const auto& [target, from] : producers_)
+            if (from.count(s) && seen.insert(target).second) todo.push_back(target);
+    }
+    return seen;
+}
+
+bool Run::feedsBack(const std::string& from, const std::string& to) const {
+    auto it = cycles_.find(to);
+    return it != cycles_.end() && it->second.count(from);
+}
+
 void Run::closeFeds() {
     std::lock_guard lock(doneMutex_);
     for (auto& [name, s] : streams_) {
         if (s->hasSource()) continue;
+        // The streams of its cycle (those it feeds that feed it back) end with it, together.
+        std::set<std::string> cycle = cycles_[name];
+        cycle.insert(name);
         bool ready = startDone_;
-        for (const std::string& p : producers_[name])
-            if (!p.empty() && p != name && (!streams_.count(p) || !streams_.at(p)->done())) ready = false;
-        if (ready) s->closeInput();
+        for (const std::string& member : cycle)
+            for (const std::string& p : producers_[member])
+                if (!p.empty() && !cycle.count(p) && (!streams_.count(p) || !streams_.at(p)->done())) ready = false;
+        if (ready && !cycles_[name].empty()) {
+            // Its own firings may still feed it: it ends when the whole cycle is quiet and no
+            // emit happened while we looked.
+            const uint64_t before = emitsStarted_.load();
+            for (const std::string& member : cycle)
+                if (!streams_.count(member) || streams_.at(member)->hasSource() || !streams_.at(member)->quiet()) ready = false;
+            if (emitsStarted_.load() != before) ready = false;
+        }
+        if (ready)
+            for (const std::string& member : cycle)
+                if (streams_.count(member)) streams_.at(member)->closeInput();
     }
 }
 

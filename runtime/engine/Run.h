@@ -110,6 +110,12 @@ public:
     /// A path the flow names, resolved against the work directory.
     std::filesystem::path resolve(const std::string& path) const;
 
+    /// Whether `to`'s handlers (through other streams) feed `from` back: an emit from `from`'s
+    /// handlers into `to` must then not block.
+    bool feedsBack(const std::string& from, const std::string& to) const;
+    /// Counted before every emit's push, so that a cycle is seen quiet only when none happened.
+    void emitStarting() { emitsStarted_++; }
+
     /// Called by a stream when it is done: emit-fed streams may end in turn.
     void streamDone(const std::string& name);
 
@@ -130,6 +136,9 @@ private:
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
     std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;
     std::map<std::string, std::set<std::string>> producers_;  // emit-fed stream -> streams feeding it
+    std::map<std::string, std::set<std::string>> cycles_;     // stream -> the others of its cycle (and itself)
+    std::atomic<uint64_t> emitsStarted_{0};
+    std::set<std::string> reachableFrom(const std::string& stream) const;
     std::map<const ClauseMap*, EffectivePolicy> policies_;
     std::mutex policiesMutex_, reportMutex_, doneMutex_;
     std::condition_variable doneChanged_;

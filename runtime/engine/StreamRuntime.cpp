@@ -163,6 +163,7 @@ void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock)
     in.activity = activity;
     in.origin = "emit";
     in.arrival = run_.elapsed();
+    run_.emitStarting();
     const bool pushed = mustNotBlock ? input_.pushPastCapacity(std::move(in)) : input_.push(std::move(in));
     if (!pushed) {
         run_.stats().droppedItems++;

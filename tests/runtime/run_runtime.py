@@ -355,6 +355,36 @@ def case_dataflow(xdmlc, tmp):
     check(starts[1] < ends[0], f"tasks ran one after another: starts {starts}, ends {ends}")
 
 
+CYCLES = """
+fn gen(i: int) -> int = i;
+stream src: int from generate(gen, 20);
+stream work: int;
+stream a: int;
+stream b: int;
+flow f {
+    on new data of type int in src as x { emit 0 to work; emit 0 to a; }
+    on new data of type int in work as x { if x < 6 { emit x + 1 to work; emit x + 1 to work; } }
+    on new data of type int in a as x { if x < 10 { emit x + 1 to b; } }
+    on new data of type int in b as x { if x < 10 { emit x + 1 to a; } }
+    on end of work { log "work ended"; }
+    on end of a { log "a ended"; }
+}
+"""
+
+
+def case_cycles(xdmlc, tmp):
+    """Streams that feed themselves or each other never deadlock, and end when quiet."""
+    flow = os.path.join(tmp, "cycles.xdml")
+    open(flow, "w").write(CYCLES)
+    r = run(xdmlc, [flow, "--workdir", os.path.join(tmp, "w"), "--stats-json", os.path.join(tmp, "s.json")], timeout=120)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    s = json.load(open(os.path.join(tmp, "s.json")))
+    # Each of the 20 seeds doubles 6 times in `work` (2^7 - 1 items) and bounces 11 times between a and b.
+    check(s["items"] == {"src": 20, "work": 20 * 127, "a": 20 * 6, "b": 20 * 5}, f"items {s['items']}")
+    check(s["dropped_items"] == 0, f"dropped {s['dropped_items']}")
+    check("work ended" in r.stdout and "a ended" in r.stdout, "the cycles ended: " + r.stdout)
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
