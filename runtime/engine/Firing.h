@@ -18,6 +18,11 @@
 
 namespace xdml::runtime {
 
+inline bool isTaskCall(const Expr& e) {
+    return e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task";
+}
+inline bool isLocalName(const Expr& e) { return e.op == Expr::Op::Name && e.binding == NameBinding::Local; }
+
 class Firing : public EffectHost {
 public:
     /// `handler`: the plan's handler; `site`: where the body runs by default.

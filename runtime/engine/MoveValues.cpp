@@ -1,0 +1,124 @@
+// MoveValues.cpp — values between sites and into storage (see Run.h): a move is the serialized
+// value written at the sender, copied into the receiver's folder and read back there, once per
+// value and site; -O0 persistence writes a task's output and reads it back; entities are
+// recorded when an activity first uses a value.
+#include "runtime/engine/Run.h"
+
+#include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
+#include "runtime/provenance/ContentHash.h"
+
+#include <fstream>
+
+namespace xdml::runtime {
+
+namespace fs = std::filesystem;
+
+int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
+    if (!store_) return -1;
+    std::lock_guard lock(d->mutex);
+    if (d->entity >= 0) return d->entity;
+    prov::EntityRecord rec;
+    rec.kind = kind;
+    rec.label = d->label;
+    rec.site = d->site;
+    rec.seq = -1;
+    if (d->value.is(Value::Kind::Tensor)) {
+        const Tensor& t = d->value.asTensor();
+        rec.hash = prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
+    } else {
+        const std::string raw = encodeValue(d->value);
+        rec.hash = prov::contentHash(raw.data(), raw.size());
+    }
+    rec.bytes = static_cast<int64_t>(payloadBytes(d->value));
+    d->entity = store_->entity(rec);
+    for (int64_t from : d->sources)
+        if (from >= 0) store_->derivedFrom(d->entity, from, -1);
+    return d->entity;
+}
+
+DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
+    if (to.empty() || d->site == to) return d;
+    // One copy per value and site, even when several tasks ask for it at once: the first
+    // mover copies while holding the value's move lock; the others then find its copy.
+    std::lock_guard moving(d->moveMutex);
+    {
+        std::lock_guard lock(d->mutex);
+        if (auto it = d->copies.find(to); it != d->copies.end()) return it->second;
+    }
+    // The serialized value is written to the sending site's folder, copied into the receiving
+    // site's, and read back there: the bytes moved are bytes really copied.
+    const std::string raw = encodeValue(d->value);
+    const uint64_t n = ++fileCounter_;
+    const fs::path out = options_.workdir / "sites" / d->site / "outbox" / (std::to_string(n) + ".xv");
+    const fs::path in = options_.workdir / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
+    {
+        std::ofstream f(out, std::ios::binary);
+        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+        if (!f) throw DataError(out.string(), "cannot write a value moving to site " + to);
+    }
+    std::error_code ec;
+    fs::copy_file(out, in, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw DataError(in.string(), "cannot copy a value to site " + to + ": " + ec.message());
+    fs::remove(out, ec);
+    std::string back(raw.size(), '\0');
+    {
+        std::ifstream f(in, std::ios::binary);
+        f.read(back.data(), static_cast<std::streamsize>(back.size()));
+        if (!f) throw DataError(in.string(), "cannot read back a value moved to site " + to);
+    }
+    fs::remove(in, ec);  // the value lives on in memory at `to`; the copy was the move
+    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), in.string()), to, d->seq);
+    copy->label = d->label;
+    copy->type = d->type;
+    const uint64_t bytes = payloadBytes(d->value);
+    stats_.movedBytes += bytes;
+    stats_.transfers++;
+    if (store_) {
+        const int64_t from = entityOf(d);
+        prov::ActivityRecord rec;
+        rec.kind = "transfer";
+        rec.name = d->site + " -> " + to;
+        rec.site = to;
+        const int64_t a = store_->startActivity(rec);
+        store_->used(a, from, "value");
+        prov::EntityRecord e;
+        e.kind = "value";
+        e.label = d->label;
+        e.site = to;
+        e.hash = prov::contentHash(back.data(), back.size());
+        e.bytes = static_cast<int64_t>(bytes);
+        copy->entity = store_->entity(e);
+        store_->generated(copy->entity, a);
+        store_->derivedFrom(copy->entity, from, a);
+        store_->endActivity(a, "ok");
+    }
+    std::lock_guard lock(d->mutex);
+    auto [it, inserted] = d->copies.emplace(to, copy);
+    return it->second;
+}
+
+DatumPtr Run::persist(const DatumPtr& d, const std::string& what) {
+    const std::string raw = encodeValue(d->value);
+    const fs::path file = options_.workdir / "sites" / d->site / "values" / (what + "-" + std::to_string(++fileCounter_) + ".xv");
+    {
+        std::ofstream f(file, std::ios::binary);
+        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+        if (!f) throw DataError(file.string(), "cannot write the output of " + what);
+    }
+    std::string back(raw.size(), '\0');
+    {
+        std::ifstream f(file, std::ios::binary);
+        f.read(back.data(), static_cast<std::streamsize>(back.size()));
+        if (!f) throw DataError(file.string(), "cannot read back the output of " + what);
+    }
+    stats_.writtenBytes += payloadBytes(d->value);
+    stats_.writtenFileBytes += raw.size();
+    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), file.string()), d->site, d->seq);
+    copy->label = d->label;
+    copy->entity = d->entity;
+    copy->sources = d->sources;
+    return copy;
+}
+
+}  // namespace xdml::runtime
