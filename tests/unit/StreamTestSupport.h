@@ -18,26 +18,13 @@
 #include <thread>
 #include <vector>
 
+#include "TempDir.h"
+
 namespace xdml::test {
 
-/// A fresh folder under the system's temp folder, removed with everything in it at scope exit.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "xdml_streams_XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
+/// A scratch folder for one test.
+struct ScratchDir : TempDir {
+    ScratchDir() : TempDir("xdml_streams") {}
 };
 
 /// The declared type `tensor<elem>[dims]`, -1 for `?`.

@@ -1,6 +1,7 @@
 // test_catalog.cpp — catalogs in SQLite: every field kind written and read back (through the
 // store and through plain SQLite), appending across runs, schema mismatches, shared files and
 // concurrent writers.
+#include "TempDir.h"
 #include "runtime/catalog/CatalogStore.h"
 
 #include <catch2/catch.hpp>
@@ -20,16 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 /// A fresh folder for one test, removed after it.
-struct WorkDir {
-    fs::path path;
-    WorkDir() {
-        static std::atomic<int> next{0};
-        path = fs::temp_directory_path() /
-               ("xdml_catalog_" + std::to_string(getpid()) + "_" + std::to_string(next++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~WorkDir() { fs::remove_all(path); }
+struct WorkDir : xdml::test::TempDir {
+    WorkDir() : TempDir("xdml_catalog") {}
 };
 
 TypeDesc scalar(K k) {
@@ -112,7 +105,7 @@ TEST_CASE("catalog rows of every field kind read back through the store and thro
                             {"note", wrap(K::Optional, scalar(K::String))},
                             {"meta", meta},
                             {"history", wrap(K::List, scalar(K::Float))}});
-    auto store = CatalogStore::open(dir.path / "out" / "all.db", "things", type);
+    auto store = CatalogStore::open(dir.path() / "out" / "all.db", "things", type);
 
     Tensor mask = Tensor::zeros(ElemType::U8, {3, 2});
     for (std::size_t i = 0; i < 6; ++i) mask.data<uint8_t>()[i] = static_cast<uint8_t>(10 * i);
@@ -164,7 +157,7 @@ TEST_CASE("catalog rows of every field kind read back through the store and thro
     CHECK(std::isnan(r1.find("score")->asFloat()));
 
     // Plain SQLite, while the store is still open: the rows are already committed.
-    RawDb raw(dir.path / "out" / "all.db");
+    RawDb raw(dir.path() / "out" / "all.db");
     CHECK(raw.query("SELECT name || ' ' || type || ' ' || \"notnull\" FROM pragma_table_info('things') ORDER BY cid") ==
           std::vector<std::string>{"name TEXT 1", "n INTEGER 1", "ok INTEGER 1", "score REAL 1", "s32 REAL 1",
                                    "file TEXT 1", "took duration REAL 1", "size bytes REAL 1", "image BLOB 1",
@@ -198,7 +191,7 @@ TEST_CASE("catalog rows of every field kind read back through the store and thro
 
 TEST_CASE("a catalog is appended to across runs", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "stills.db";
+    const fs::path file = dir.path() / "stills.db";
     {
         auto store = CatalogStore::open(file, "stills", stillsType());
         for (int i = 0; i < 3; ++i) store->record(still("f_" + std::to_string(i), i * 0.5));
@@ -213,7 +206,7 @@ TEST_CASE("a catalog is appended to across runs", "[catalog]") {
 
 TEST_CASE("a table whose columns differ from the declared record is an error naming both", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "stills.db";
+    const fs::path file = dir.path() / "stills.db";
     CatalogStore::open(file, "stills", stillsType())->record(still("a", 1));
 
     TypeDesc wider = stillsType();
@@ -231,8 +224,8 @@ TEST_CASE("a table whose columns differ from the declared record is an error nam
 
 TEST_CASE("a record that does not fit the catalog names the field and writes nothing", "[catalog]") {
     WorkDir dir;
-    auto store = CatalogStore::open(dir.path / "stills.db", "stills", stillsType());
-    const std::string prefix = (dir.path / "stills.db").string() + ": table stills: ";
+    auto store = CatalogStore::open(dir.path() / "stills.db", "stills", stillsType());
+    const std::string prefix = (dir.path() / "stills.db").string() + ": table stills: ";
     CHECK_THROWS_WITH(store->record(rec({{"name", Value::string("a")}, {"score", Value::string("high")}})),
                       prefix + "score: expected float, got string");
     CHECK_THROWS_WITH(store->record(rec({{"name", Value::string("a")}})), prefix + "the record has no field score");
@@ -242,15 +235,15 @@ TEST_CASE("a record that does not fit the catalog names the field and writes not
     CHECK(store->rows()[0].asRecord().find("score")->asFloat() == 2.0);
 
     TypeDesc frames = record({{"f", tensor(ElemType::F32, {2, 2})}});
-    auto tensors = CatalogStore::open(dir.path / "stills.db", "frames", frames);
+    auto tensors = CatalogStore::open(dir.path() / "stills.db", "frames", frames);
     CHECK_THROWS_WITH(tensors->record(rec({{"f", Value::tensor(f32Tensor({2, 3}, 0))}})),
-                      (dir.path / "stills.db").string() + ": table frames: f: expected tensor<f32>[2, 2], got "
+                      (dir.path() / "stills.db").string() + ": table frames: f: expected tensor<f32>[2, 2], got "
                                                           "tensor<f32>[2, 3]");
 }
 
 TEST_CASE("two catalogs share one file, each its own table", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "run.db";
+    const fs::path file = dir.path() / "run.db";
     auto stills = CatalogStore::open(file, "stills", stillsType());
     auto timings = CatalogStore::open(file, "timings", record({{"took", quantity(QuantityKind::Duration)}}));
     stills->record(still("a", 1));
@@ -266,7 +259,7 @@ TEST_CASE("two catalogs share one file, each its own table", "[catalog]") {
 
 TEST_CASE("record() from several threads and two connections to the same catalog", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "stills.db";
+    const fs::path file = dir.path() / "stills.db";
     auto shared = CatalogStore::open(file, "stills", stillsType());
     auto second = CatalogStore::open(file, "stills", stillsType());  // its own connection
     std::vector<std::thread> workers;
@@ -286,7 +279,7 @@ TEST_CASE("record() from several threads and two connections to the same catalog
 
 TEST_CASE("stores opened at the same time on a new file all work", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "race.db";
+    const fs::path file = dir.path() / "race.db";
     std::vector<std::thread> openers;
     std::atomic<int> failures{0};
     for (int w = 0; w < 8; ++w)
@@ -307,7 +300,7 @@ TEST_CASE("stores opened at the same time on a new file all work", "[catalog]") 
 
 TEST_CASE("a file that is not a database is an error naming it", "[catalog]") {
     WorkDir dir;
-    const fs::path file = dir.path / "stills.db";
+    const fs::path file = dir.path() / "stills.db";
     std::ofstream(file) << std::string(4096, 'x');
     CHECK_THROWS_WITH(CatalogStore::open(file, "stills", stillsType()),
                       Catch::StartsWith(file.string() + ": not an SQLite database"));
@@ -319,9 +312,9 @@ TEST_CASE("named field types are resolved by the caller's resolver", "[catalog]"
     TypeDesc named = scalar(K::Named);
     named.name = "Frame";
     TypeDesc type = record({{"f", named}});
-    CHECK_THROWS_WITH(CatalogStore::open(dir.path / "a.db", "frames", type),
+    CHECK_THROWS_WITH(CatalogStore::open(dir.path() / "a.db", "frames", type),
                       Catch::Contains("type Frame is a named type and no resolver was given"));
-    auto store = CatalogStore::open(dir.path / "a.db", "frames", type,
+    auto store = CatalogStore::open(dir.path() / "a.db", "frames", type,
                                     [&](const TypeDesc& t) -> const TypeDesc& {
                                         REQUIRE(t.name == "Frame");
                                         return frame;

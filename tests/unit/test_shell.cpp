@@ -1,5 +1,6 @@
 // test_shell.cpp — std.exec's sh: output captured from both pipes without deadlock, exit
 // statuses and signals decoded, the working directory, timeouts, and the failure message.
+#include "TempDir.h"
 #include "runtime/exec/Shell.h"
 
 #include <catch2/catch.hpp>
@@ -17,15 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct WorkDir {
-    fs::path path;
-    WorkDir() {
-        static std::atomic<int> next{0};
-        path = fs::temp_directory_path() / ("xdml_shell_" + std::to_string(getpid()) + "_" + std::to_string(next++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~WorkDir() { fs::remove_all(path); }
+/// A fresh folder for one test, removed after it.
+struct WorkDir : xdml::test::TempDir {
+    WorkDir() : TempDir("xdml_shell") {}
 };
 
 std::size_t openDescriptors() {
@@ -79,11 +74,11 @@ TEST_CASE("sh reads a megabyte on each pipe without deadlock", "[shell]") {
 
 TEST_CASE("sh runs in the working directory", "[shell]") {
     WorkDir dir;
-    std::ofstream(dir.path / "marker.txt") << "here";
-    ShellResult r = runShell("pwd; cat marker.txt", dir.path);
+    std::ofstream(dir.path() / "marker.txt") << "here";
+    ShellResult r = runShell("pwd; cat marker.txt", dir.path());
     CHECK(r.status == 0);
-    CHECK(r.out == fs::canonical(dir.path).string() + "\nhere");
-    CHECK_THROWS_AS(runShell("true", dir.path / "missing"), std::system_error);
+    CHECK(r.out == fs::canonical(dir.path()).string() + "\nhere");
+    CHECK_THROWS_AS(runShell("true", dir.path() / "missing"), std::system_error);
 }
 
 TEST_CASE("sh decodes death by a signal", "[shell]") {
