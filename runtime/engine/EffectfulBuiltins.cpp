@@ -21,6 +21,21 @@ namespace xdml::runtime {
 
 using K = Value::Kind;
 
+void Firing::recordFile(const std::filesystem::path& p, uint64_t bytes, const std::string& hash, bool written) {
+    prov::Store* store = run_.provenance();
+    prov::EntityRecord rec;
+    rec.kind = "file";
+    rec.label = p.filename().string();
+    rec.path = p.string();
+    rec.site = evalSite_;
+    rec.bytes = static_cast<int64_t>(bytes);
+    rec.hash = hash;
+    const int64_t e = store->entity(rec);
+    if (activity_ <= 0) return;
+    if (written) store->generated(e, activity_);
+    else store->used(activity_, e, "read");
+}
+
 std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& ev) {
     if (isTaskCall(e)) {
         // A task inside a larger expression: its result comes back to this expression's site.
@@ -86,17 +101,9 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         } else {
             throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
         }
-        if (prov::Store* store = run_.provenance()) {
-            prov::EntityRecord rec;
-            rec.kind = "file";
-            rec.label = p.filename().string();
-            rec.path = p.string();
-            rec.site = evalSite_;
+        if (run_.provenance()) {
             std::error_code ec;
-            rec.bytes = static_cast<int64_t>(std::filesystem::file_size(p, ec));
-            rec.hash = prov::contentHashOfFile(p);
-            const int64_t e = store->entity(rec);
-            if (activity_ > 0) store->used(activity_, e, "read");
+            recordFile(p, std::filesystem::file_size(p, ec), prov::contentHashOfFile(p), false);
         }
         return v;
     }
@@ -110,17 +117,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (!out) throw DataError(p.string(), "cannot write it");
         run_.stats().writtenFileBytes += bytes.size();
-        if (prov::Store* store = run_.provenance()) {
-            prov::EntityRecord rec;
-            rec.kind = "file";
-            rec.label = p.filename().string();
-            rec.path = p.string();
-            rec.site = evalSite_;
-            rec.bytes = static_cast<int64_t>(bytes.size());
-            rec.hash = prov::contentHash(bytes.data(), bytes.size());
-            const int64_t e = store->entity(rec);
-            if (activity_ > 0) store->generated(e, activity_);
-        }
+        if (run_.provenance()) recordFile(p, bytes.size(), prov::contentHash(bytes.data(), bytes.size()), true);
         return Value::none();
     }
     if (name == "probs" || name == "accuracy" || name == "version")

@@ -243,8 +243,7 @@ void Firing::effect(const Stmt& s, const DatumPtr& value) {
         rec.label = s.target;
         rec.site = site;
         rec.bytes = static_cast<int64_t>(bytes);
-        const std::string raw = encodeValue(d->value);
-        rec.hash = prov::contentHash(raw.data(), raw.size());
+        rec.hash = contentHashOf(d->value);
         const int64_t e = store->entity(rec);
         store->derivedFrom(e, from, activity_);
         if (activity_ > 0) store->generated(e, activity_);

@@ -14,6 +14,15 @@ namespace xdml::runtime {
 
 namespace fs = std::filesystem;
 
+std::string contentHashOf(const Value& v) {
+    if (v.is(Value::Kind::Tensor)) {
+        const Tensor& t = v.asTensor();
+        return prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
+    }
+    const std::string raw = encodeValue(v);
+    return prov::contentHash(raw.data(), raw.size());
+}
+
 int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
     if (!store_) return -1;
     std::lock_guard lock(d->mutex);
@@ -23,13 +32,7 @@ int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
     rec.label = d->label;
     rec.site = d->site;
     rec.seq = -1;
-    if (d->value.is(Value::Kind::Tensor)) {
-        const Tensor& t = d->value.asTensor();
-        rec.hash = prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
-    } else {
-        const std::string raw = encodeValue(d->value);
-        rec.hash = prov::contentHash(raw.data(), raw.size());
-    }
+    rec.hash = contentHashOf(d->value);
     rec.bytes = static_cast<int64_t>(payloadBytes(d->value));
     d->entity = store_->entity(rec);
     for (int64_t from : d->sources)
@@ -86,7 +89,7 @@ DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
         e.kind = "value";
         e.label = d->label;
         e.site = to;
-        e.hash = prov::contentHash(back.data(), back.size());
+        e.hash = contentHashOf(copy->value);
         e.bytes = static_cast<int64_t>(bytes);
         copy->entity = store_->entity(e);
         store_->generated(copy->entity, a);

@@ -64,6 +64,10 @@ private:
     int line_;
 };
 
+/// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One
+/// function, so a value and its copies at other sites hash alike.
+std::string contentHashOf(const Value& v);
+
 class Run {
 public:
     Run(Program program, PlanModel plan, RunOptions options);

@@ -18,15 +18,6 @@ constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler thread
 constexpr std::size_t kBatch = 8;          // firings per batch, at most
 constexpr int kHandlerThreads = 8;
 
-std::string contentHashOf(const Value& v) {
-    if (v.is(Value::Kind::Tensor)) {
-        const Tensor& t = v.asTensor();
-        return prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
-    }
-    const std::string raw = encodeValue(v);
-    return prov::contentHash(raw.data(), raw.size());
-}
-
 std::string handlerTitle(const HandlerInfo& h, const Stmt& s) {
     if (h.kind == "end") return "on end of " + h.stream;
     std::string t = "on new data of type " + h.type + " in " + h.stream;
