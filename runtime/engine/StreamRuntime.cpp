@@ -18,11 +18,10 @@ constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler thread
 constexpr std::size_t kBatch = 8;          // firings per batch, at most
 constexpr int kHandlerThreads = 8;
 
-std::string handlerTitle(const HandlerInfo& h, const Stmt& s) {
+std::string handlerTitle(const HandlerInfo& h) {
     if (h.kind == "end") return "on end of " + h.stream;
     std::string t = "on new data of type " + h.type + " in " + h.stream;
     if (h.every > 1) t += " every " + std::to_string(h.every);
-    (void)s;
     return t;
 }
 
@@ -43,12 +42,16 @@ StreamRuntime::~StreamRuntime() {
 }
 
 void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement) {
-    Bound b{handler, &statement, {}};
+    Bound b;
+    b.info = handler;
+    b.statement = &statement;
     for (const TypeDecl* t = run_.program().type(handler.type); t;
          t = t->is.kind == TypeDesc::Kind::Named ? run_.program().type(t->is.name) : nullptr)
         if (t->where || !t->classifierModel.empty()) b.refined = true;
-    const EffectivePolicy& policy = run_.policy(handler.policy);
-    b.urgent = policy.deadline > 0 || policy.priority != 0;
+    b.policy = &run_.policy(handler.policy);
+    b.urgent = b.policy->deadline > 0 || b.policy->priority != 0;
+    b.title = handlerTitle(handler);
+    b.counters = &run_.stats().handler(handler.id);
     (handler.kind == "end" ? end_ : data_).push_back(std::move(b));
     run_.stats().handler(handler.id);
 }
@@ -308,14 +311,16 @@ void StreamRuntime::accept(Incoming in) {
 void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival,
                          const std::vector<int64_t>& items) {
     ++inflight_;
-    HandlerCounters& counters = run_.stats().handler(h.info.id);
-    const HandlerInfo* info = &h.info;
-    const Stmt* statement = h.statement;
-    const bool refined = h.refined;
-    auto job = [this, info, statement, binding, seq, arrival, items, refined, &counters] {
+    // The job reads only what addHandler fixed; the dispatcher alone touches `group`.
+    const Bound* bound = &h;
+    auto job = [this, bound, binding, seq, arrival, items] {
+        const HandlerInfo* info = &bound->info;
+        const Stmt* statement = bound->statement;
+        const bool refined = bound->refined;
+        const std::string& title = bound->title;
+        HandlerCounters& counters = *bound->counters;
         counters.running++;
         prov::Store* store = run_.provenance();
-        const std::string title = handlerTitle(*info, *statement);
         int64_t activity = -1;
         try {
             if (store) {
@@ -325,7 +330,7 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
                 rec.site = info->site;
                 rec.handler = info->id;
                 rec.line = statement->line;
-                rec.policyJson = run_.policy(info->policy).json;
+                rec.policyJson = bound->policy->json;
                 activity = store->startActivity(rec);
                 for (int64_t e : items)
                     if (e >= 0) store->used(activity, e, "item");
@@ -369,7 +374,7 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
                 }  // already reported by the store's flush
             }
         }
-        const EffectivePolicy& policy = run_.policy(info->policy);
+        const EffectivePolicy& policy = *bound->policy;
         if (policy.deadline > 0 && info->kind == "data" && run_.elapsed() - arrival > policy.deadline) {
             run_.stats().deadlineMisses++;
             run_.recordDecision(

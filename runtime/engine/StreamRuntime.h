@@ -57,10 +57,14 @@ private:
     };
     struct Bound {
         HandlerInfo info;
-        const Stmt* statement;
+        const Stmt* statement = nullptr;
         std::vector<DatumPtr> group;  // every N: the items so far
         bool refined = false;         // its type is decided per item (a predicate or a model)
         bool urgent = false;          // a deadline or priority: its firings are not batched
+        // Worked out once, when the handler is added, not per firing:
+        std::string title;                      // "on new data of type Hit in frames"
+        const EffectivePolicy* policy = nullptr;
+        HandlerCounters* counters = nullptr;
     };
 
     void openSource();
