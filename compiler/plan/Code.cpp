@@ -260,8 +260,7 @@ json codeJson(const sema::CheckedProgram& program) {
         }
         case DeclKind::Catalog:
             // Sema resolves a catalog to its record type (a stream to stream<T>).
-            catalogs[name] = {{"type", typeJson(d->resolved && d->resolved->kind == sema::TypeKind::Catalog ? d->resolved->element : d->resolved)},
-                              {"path", exprJson(d->value.get())}};
+            catalogs[name] = {{"type", typeJson(d->resolved)}, {"path", exprJson(d->value.get())}};
             break;
         case DeclKind::Model:
             models[name] = d->properties ? propertiesJson(*d->properties) : json::object();
