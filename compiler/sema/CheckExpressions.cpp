@@ -262,7 +262,14 @@ const Type* ExprChecker::arithmetic(BinaryOp op, const Type* l, const Type* r, s
                 }
                 if (dims[i] == kUnknownDim) dims[i] = rs->dims[i];
             }
-            if (elemRank(rs->elem) > elemRank(elem)) elem = rs->elem;
+            // In arithmetic a bool tensor counts as f32 zeros and ones before the two promote
+            // (the runtime's rule: bool + i32 is f32, not i32).
+            ElemType right = rs->elem;
+            if (!cmp && !logical) {
+                if (elem == ElemType::Bool) elem = ElemType::F32;
+                if (right == ElemType::Bool) right = ElemType::F32;
+            }
+            if (elemRank(right) > elemRank(elem)) elem = right;
         } else if (logical ? other->kind != TypeKind::Bool : !isNumeric(other) && other->kind != TypeKind::Bool) {
             problem = "";
             return nullptr;

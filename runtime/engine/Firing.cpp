@@ -50,7 +50,7 @@ const ClauseMap& noClauses() {
 
 Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
     : run_(run), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq), activity_(activity),
-      evaluator_(run.program(), this) {}
+      evaluator_(run.program(), this, run.compiled()) {}
 
 void Firing::bind(const std::string& name, DatumPtr d) {
     // The datum may be shared with other firings (a stream item): never write to it here.

@@ -26,7 +26,7 @@ const EffectivePolicy& Run::policy(const ClauseMap& clauses) {
     if (auto it = policies_.find(&clauses); it != policies_.end()) return it->second;
     EffectivePolicy p;
     p.json = jsonOf(clauses);
-    Evaluator ev(program_);
+    Evaluator ev(program_, nullptr, compiled());
     auto value = [&](const std::string& key) -> std::optional<Value> {
         auto it = clauses.find(key);
         if (it == clauses.end() || !it->second.expr) return std::nullopt;

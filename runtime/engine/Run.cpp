@@ -149,7 +149,7 @@ void Run::openStores() {
         info.seed = options_.seed;
         store_->beginRun(info);
     }
-    Evaluator ev(program_);
+    Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
         Value path = ev.evaluate(c.path, Scope());
         if (!path.is(Value::Kind::String)) throw DataError("catalog " + name, "its path is not a string");
@@ -309,6 +309,8 @@ void Run::waitUntilDone() {
 
 int Run::execute() {
     started_ = std::chrono::steady_clock::now();
+    // Kernels compile in the background while the flow starts interpreted (RunOptions::compile).
+    if (options_.compile) compiled_ = options_.compile(program_, [this](const std::string& line) { report(line, "jit"); });
     openStores();
     Progress progress(*this);
     // Streams take emits before the flow-level statements run (they may emit); sources start

@@ -13,6 +13,7 @@
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/RunStats.h"
 #include "runtime/engine/SiteController.h"
+#include "runtime/interp/CompiledCode.h"
 #include "runtime/interp/Program.h"
 #include "runtime/provenance/Store.h"
 
@@ -39,6 +40,9 @@ struct RunOptions {
     bool quiet = false;
     bool progress = false;           // a live display (on a terminal)
     std::function<void(const std::string&)> out;  // log lines and reports; default stdout
+    /// Compiled code for the run's program (the JIT: jit::Kernels), made once the program is in
+    /// place; `report` hears of JIT failures. None: everything is interpreted (--no-jit).
+    std::function<std::shared_ptr<const CompiledCode>(const Program&, std::function<void(const std::string&)> report)> compile;
 };
 
 /// A policy's clauses as the run enforces them.
@@ -82,6 +86,8 @@ public:
 
     // ---- shared services, used by firings and streams
     const Program& program() const { return program_; }
+    /// The JIT's code for the program, or nullptr: give it to every Evaluator.
+    const CompiledCode* compiled() const { return compiled_.get(); }
     const PlanModel& plan() const { return plan_; }
     const RunOptions& options() const { return options_; }
     RunStats& stats() { return stats_; }
@@ -134,6 +140,7 @@ private:
     Program program_;
     PlanModel plan_;
     RunOptions options_;
+    std::shared_ptr<const CompiledCode> compiled_;  // after program_: destroyed before it
     RunStats stats_;
     std::unique_ptr<prov::Store> store_;
     std::map<std::string, std::unique_ptr<SiteController>> sites_;

@@ -65,7 +65,7 @@ void StreamRuntime::openSource() {
         // Open the source here, so a bad endpoint or folder fails the run at its start.
         const Expr& src = *decl_.source;
         if (src.name != "generate") {
-            Evaluator ev(run_.program());
+            Evaluator ev(run_.program(), nullptr, run_.compiled());
             std::vector<std::string> args;
             for (const Expr& a : src.args) {
                 Value v = ev.evaluate(a, Scope());
@@ -123,7 +123,7 @@ void StreamRuntime::readSource() {
 }
 
 void StreamRuntime::readGenerated(const Expr& src) {
-    Evaluator ev(run_.program());
+    Evaluator ev(run_.program(), nullptr, run_.compiled());
     try {
         if (src.args.size() != 2 || src.args[0].op != Expr::Op::Name)
             throw EvalError("'generate' takes a fn and a count");
@@ -195,7 +195,7 @@ bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<st
             "the type " + type + " is decided by the model '" + t->classifierModel +
             "', which needs the models runtime (LibTorch) that this version of xdmlc does not have yet");
     } else if (t) {
-        Evaluator ev(run_.program());
+        Evaluator ev(run_.program(), nullptr, run_.compiled());
         yes = ev.refines(type, v);
     }
     decided[type] = yes;

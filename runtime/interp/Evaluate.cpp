@@ -56,6 +56,8 @@ const Value* Scope::find(const std::string& name) const {
 }
 
 Value Evaluator::evaluate(const Expr& e, const Scope& scope) {
+    if (e.kernel && compiled_)
+        if (auto v = compiled_->evaluate(e, scope)) return *v;
     try {
         return evaluateNode(e, scope);
     } catch (const EvalError& error) {
@@ -216,14 +218,23 @@ Value Evaluator::index(const Expr& e, const Scope& scope) {
 Value Evaluator::call(const std::string& name, std::vector<Value> args) {
     const FnDecl* fn = program_.fn(name);
     if (!fn) throw EvalError("no fn '" + name + "' in the plan");
-    if (args.size() != fn->params.size())
-        throw EvalError("'" + name + "' takes " + std::to_string(fn->params.size()) + " arguments, got " +
+    if (compiled_ && args.size() == fn->params.size()) {
+        for (std::size_t i = 0; i < args.size(); ++i) args[i] = conformTo(args[i], fn->params[i].type, program_);
+        if (auto v = compiled_->callFn(*fn, args)) return *v;
+    }
+    return interpret(*fn, std::move(args));
+}
+
+Value Evaluator::interpret(const FnDecl& fn, std::vector<Value> args) {
+    const std::string& name = fn.name;
+    if (args.size() != fn.params.size())
+        throw EvalError("'" + name + "' takes " + std::to_string(fn.params.size()) + " arguments, got " +
                         std::to_string(args.size()));
     DepthGuard guard(depth_, name);
     Scope scope;
     for (std::size_t i = 0; i < args.size(); ++i)
-        scope.bind(fn->params[i].name, conformTo(args[i], fn->params[i].type, program_));
-    return conformTo(evaluate(fn->body, scope), fn->result, program_);
+        scope.bind(fn.params[i].name, conformTo(args[i], fn.params[i].type, program_));
+    return conformTo(evaluate(fn.body, scope), fn.result, program_);
 }
 
 Value Evaluator::constant(const std::string& name) {
@@ -249,6 +260,8 @@ bool Evaluator::refines(const std::string& typeName, const Value& item) {
     DepthGuard guard(depth_, typeName);  // a type that refines itself must not recurse forever
     if (t->is.kind == TypeDesc::Kind::Named && !refines(t->is.name, item)) return false;  // a subtype of a subtype
     if (!t->where) return true;
+    if (compiled_)
+        if (auto yes = compiled_->where(*t, item)) return *yes;
     Scope scope;
     scope.it = item;
     return condition(evaluate(*t->where, scope), ("the 'where' of " + typeName).c_str());

@@ -9,6 +9,7 @@
 // is a PlanError. Nothing here crashes on bad input.
 #pragma once
 
+#include "runtime/interp/CompiledCode.h"
 #include "runtime/interp/EvalError.h"
 #include "runtime/interp/Program.h"
 #include "runtime/values/Value.h"
@@ -54,13 +55,17 @@ class Evaluator {
 public:
     static constexpr int kMaxCallDepth = 200;
 
-    explicit Evaluator(const Program& program, EffectHost* host = nullptr) : program_(program), host_(host) {}
+    /// `compiled`: fns, predicates and kernels the JIT compiled, tried before interpreting.
+    explicit Evaluator(const Program& program, EffectHost* host = nullptr, const CompiledCode* compiled = nullptr)
+        : program_(program), host_(host), compiled_(compiled) {}
 
     const Program& program() const { return program_; }
 
     Value evaluate(const Expr& e, const Scope& scope);
     /// Calls the fn `name` with arguments in parameter order.
     Value call(const std::string& name, std::vector<Value> args);
+    /// Calls `fn` by the interpreter alone (what the JIT's results are checked against).
+    Value interpret(const FnDecl& fn, std::vector<Value> args);
     /// The value of the const `name`.
     Value constant(const std::string& name);
     /// Whether `item` is of the refinement type `typeName` (its `where` predicate holds); true
@@ -76,6 +81,7 @@ private:
 
     const Program& program_;
     EffectHost* host_;
+    const CompiledCode* compiled_;
     std::map<std::string, Value> consts_;
     std::set<std::string> constsUnderway_;  // to report a const defined by itself
     int depth_ = 0;

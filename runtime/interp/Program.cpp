@@ -4,6 +4,8 @@
 
 #include "runtime/interp/PlanJson.h"
 
+#include <set>
+
 namespace xdml::runtime {
 
 using nlohmann::json;
@@ -35,7 +37,41 @@ const json& section(const json& code, const char* key) {
 
 }  // namespace
 
-Program Program::fromPlan(const json& plan) { return fromCode(member(plan, "code", "plan")); }
+namespace {
+
+void markKernels(Expr& e, const std::set<std::string>& positions) {
+    if (!e.at.empty() && positions.count(e.at)) e.kernel = true;
+    for (Expr& a : e.args) markKernels(a, positions);
+}
+
+void markKernels(std::vector<Stmt>& body, const std::set<std::string>& positions) {
+    for (Stmt& s : body) {
+        if (s.value) markKernels(*s.value, positions);
+        if (s.bound) markKernels(*s.bound, positions);
+        markKernels(s.body, positions);
+        markKernels(s.elseBody, positions);
+    }
+}
+
+}  // namespace
+
+Program Program::fromPlan(const json& plan) {
+    Program p = fromCode(member(plan, "code", "plan"));
+    // The expressions fusion made into kernels: nodes list the source positions they came from.
+    std::set<std::string> positions;
+    if (auto nodes = plan.find("nodes"); nodes != plan.end() && nodes->is_array())
+        for (const json& n : *nodes) {
+            if (!n.is_object() || !n.contains("kind") || !n["kind"].is_string()) continue;
+            const std::string kind = n["kind"].get<std::string>();
+            if (kind != "kernel" && kind != "fused") continue;
+            if (auto at = n.find("at"); at != n.end() && at->is_array())
+                for (const json& a : *at)
+                    if (a.is_string()) positions.insert(a.get<std::string>());
+        }
+    if (!positions.empty())
+        for (auto& [name, flow] : p.flows_) markKernels(flow.body, positions);
+    return p;
+}
 
 Program Program::fromCode(const json& code) {
     Program p;

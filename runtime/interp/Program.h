@@ -63,6 +63,7 @@ struct Expr {
     Op op = Op::Literal;
     int line = 0;
     std::string at;                 // "file:offset": joins the plan's nodes (their "at")
+    bool kernel = false;            // at a kernel or fused node of the plan: the JIT may compile it
     TypeDesc type;
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)
@@ -152,7 +153,8 @@ class Program {
 public:
     /// Reads a "code" section. Throws PlanError on anything malformed.
     static Program fromCode(const nlohmann::json& code);
-    /// Reads a whole plan (its "code" member).
+    /// Reads a whole plan (its "code" member), and marks the expressions of its kernel and
+    /// fused nodes (Expr::kernel).
     static Program fromPlan(const nlohmann::json& plan);
 
     const FnDecl* fn(const std::string& name) const;

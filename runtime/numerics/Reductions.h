@@ -35,7 +35,8 @@ double meanOf(const T* data, std::size_t n) {
     return n == 0 ? 0.0 : sumOf(data, n) / static_cast<double>(n);
 }
 
-/// max and min of no elements are -inf and +inf; a NaN element makes the result NaN.
+/// max and min of no elements are -inf and +inf; a NaN element makes the result NaN (the
+/// first NaN of the first lane that has one).
 template <typename T>
 double maxOf(const T* data, std::size_t n);
 template <typename T>

@@ -12,26 +12,34 @@ inline double LaneSum::total() const {
     return t;
 }
 
+/// Whether `x` replaces `m` as the maximum: it is larger, or the first NaN (which then stays).
+inline bool replacesMax(double x, double m) { return !std::isnan(m) && (x > m || std::isnan(x)); }
+inline bool replacesMin(double x, double m) { return !std::isnan(m) && (x < m || std::isnan(x)); }
+
+/// max and min keep eight lanes by index mod 8, combined in order, like the sums: the same
+/// association as the JIT's vector loop, so the two agree on the sign of a zero and on which
+/// NaN comes out.
+template <typename T, typename Replaces>
+double extremeOf(const T* data, std::size_t n, double start, Replaces replaces) {
+    double lanes[8] = {start, start, start, start, start, start, start, start};
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = static_cast<double>(data[i]);
+        if (replaces(x, lanes[i & 7])) lanes[i & 7] = x;
+    }
+    double t = lanes[0];
+    for (int k = 1; k < 8; ++k)
+        if (replaces(lanes[k], t)) t = lanes[k];
+    return t;
+}
+
 template <typename T>
 double maxOf(const T* data, std::size_t n) {
-    double m = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < n; ++i) {
-        double x = static_cast<double>(data[i]);
-        if (std::isnan(x)) return x;
-        if (x > m) m = x;
-    }
-    return m;
+    return extremeOf(data, n, -std::numeric_limits<double>::infinity(), replacesMax);
 }
 
 template <typename T>
 double minOf(const T* data, std::size_t n) {
-    double m = std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < n; ++i) {
-        double x = static_cast<double>(data[i]);
-        if (std::isnan(x)) return x;
-        if (x < m) m = x;
-    }
-    return m;
+    return extremeOf(data, n, std::numeric_limits<double>::infinity(), replacesMin);
 }
 
 template <typename T>

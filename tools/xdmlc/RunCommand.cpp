@@ -3,6 +3,7 @@
 #include "tools/xdmlc/RunCommand.h"
 
 #include "driver/Frontend.h"
+#include "jit/Kernels.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
@@ -99,6 +100,24 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
     return plan;
 }
 
+/// What the JIT did, for --stats-json: each kernel, compiled or why not, and its compile time.
+nlohmann::json jitStats(jit::Kernels* kernels) {
+    nlohmann::json out = {{"enabled", kernels != nullptr}, {"kernels", nlohmann::json::array()}};
+    if (!kernels) return out;
+    kernels->wait();
+    for (const jit::KernelStatus& k : kernels->status()) {
+        nlohmann::json j = {{"what", k.what}, {"line", k.line}, {"compiled", k.compiled}};
+        if (k.compiled) {
+            j["compile_ms"] = k.compileMs;
+            j["cached"] = k.cached;
+        } else {
+            j["reason"] = k.reason;
+        }
+        out["kernels"].push_back(std::move(j));
+    }
+    return out;
+}
+
 }  // namespace
 
 int runCommand(const RunArguments& args) {
@@ -123,6 +142,15 @@ int runCommand(const RunArguments& args) {
     options.quiet = args.quiet;
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
+    jit::Kernels* kernels = nullptr;  // owned by the run, which outlives every use here
+    if (!args.noJit)
+        options.compile = [&kernels, wait = args.jitWait](const runtime::Program& program, auto report) {
+            auto compiled = std::make_shared<jit::Kernels>(program);
+            if (wait) compiled->compileAll(report);
+            else compiled->start(report);
+            kernels = compiled.get();
+            return std::shared_ptr<const runtime::CompiledCode>(std::move(compiled));
+        };
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);
@@ -136,6 +164,7 @@ int runCommand(const RunArguments& args) {
             stats["planned_moved_bytes_per_item"] = run.plan().plannedMovedPerItem;
             stats["planned_written_bytes_per_item"] = run.plan().plannedWrittenPerItem;
             stats["opt_level"] = run.plan().optLevel;
+            stats["jit"] = jitStats(kernels);
             out << stats.dump(2) << "\n";
             if (!out) {
                 std::cerr << "xdmlc: error: cannot write '" << args.statsJson << "'\n";

@@ -10,7 +10,7 @@ struct RunArguments {
     std::string file, flow, workdir, statsJson, color = "auto";
     int optLevel = 2;
     int64_t seed = 0;
-    bool quiet = false, noProvenance = false, werror = false;
+    bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
     std::string commandLine;
 };
 

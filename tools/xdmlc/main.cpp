@@ -3,6 +3,7 @@
 #include "driver/Frontend.h"
 #include "ir/Lower.h"
 #include "ir/Printer.h"
+#include "jit/Kernels.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -122,8 +123,10 @@ int main(int argc, char** argv) {
     bool verifyEach = false;
     CLI::App* build = app.add_subcommand("build", "Compile a flow and emit a stage's output");
     build->add_option("file", buildFile, "The .xdml file")->required()->check(CLI::ExistingFile);
-    build->add_option("--emit", emit, "What to emit: ast, ir, dot or plan (JSON; the default)")
-        ->check(CLI::IsMember({"ast", "ir", "dot", "plan"}));
+    build->add_option("--emit", emit,
+                      "What to emit: ast, ir, dot, plan (JSON; the default), llvm (the JIT's kernels as lowered) "
+                      "or llvm-opt (after the JIT's O2 pipeline)")
+        ->check(CLI::IsMember({"ast", "ir", "dot", "plan", "llvm", "llvm-opt"}));
     build->add_option("-O", optLevel, "Optimization level: -O0 (required passes only) or -O2 (all; the default)")
         ->check(CLI::IsMember({0, 1, 2}));
     build->add_option("--flow", flowName, "Compile only this flow");
@@ -146,6 +149,9 @@ int main(int argc, char** argv) {
     run->add_option("--seed", runArgs.seed, "The run's random seed (default 0)");
     run->add_flag("--quiet", runArgs.quiet, "No log lines, progress or summary: only errors");
     run->add_flag("--no-provenance", runArgs.noProvenance, "Do not record provenance (for measurements)");
+    run->add_flag("--no-jit", runArgs.noJit, "Interpret everything: compile no fn, predicate or kernel");
+    run->add_flag("--jit-wait", runArgs.jitWait,
+                  "Compile every kernel before the flow starts (default: in the background, interpreting until ready)");
     run->add_option("--color", runArgs.color, "Color diagnostics: auto, always or never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
@@ -220,7 +226,8 @@ int main(int argc, char** argv) {
                 if (diags.hasErrors()) return static_cast<int>(kInputErrors);
                 if (emit == "ir") ir::printIR(text, flow);
                 else if (emit == "dot") ir::printDot(text, flow);
-                else text << plan::planJson(flow).dump(2) << "\n";
+                else if (emit == "plan") text << plan::planJson(flow).dump(2) << "\n";
+                else text << jit::Kernels::emitLlvm(runtime::Program::fromPlan(plan::planJson(flow)), emit == "llvm-opt");
             }
             if (output.empty()) {
                 std::cout << text.str();

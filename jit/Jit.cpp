@@ -1,0 +1,124 @@
+// Jit.cpp — see Jit.h.
+#include "jit/Jit.h"
+
+#include "jit/KernelAbi.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace xdml::jit {
+
+namespace orc = llvm::orc;
+
+class Jit::Tracker {
+public:
+    explicit Tracker(orc::ResourceTrackerSP rt) : rt(std::move(rt)) {}
+    orc::ResourceTrackerSP rt;
+};
+
+struct Jit::State {
+    std::unique_ptr<orc::LLJIT> lljit;
+    std::unique_ptr<llvm::TargetMachine> machine;  // for the optimizer's cost model
+    std::string cpu;
+    std::mutex optimizeMutex;  // the TargetMachine is not shared between threads safely
+};
+
+namespace {
+
+std::string message(llvm::Error error) { return llvm::toString(std::move(error)); }
+
+template <typename T>
+T take(llvm::Expected<T> value, const char* what) {
+    if (!value) throw std::runtime_error(std::string(what) + ": " + message(value.takeError()));
+    return std::move(*value);
+}
+
+}  // namespace
+
+Jit& Jit::instance() {
+    static Jit jit;
+    return jit;
+}
+
+Jit::Jit() : state_(std::make_unique<State>()) {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    auto builder = take(orc::JITTargetMachineBuilder::detectHost(), "LLVM cannot target this machine");
+    builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // -O2
+    state_->cpu = builder.getCPU();
+    state_->machine = take(builder.createTargetMachine(), "LLVM cannot target this machine");
+    state_->lljit = take(orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(builder)).create(),
+                         "cannot start the LLVM JIT");
+    orc::LLJIT& lljit = *state_->lljit;
+
+    // The C library (log, exp, fmod, ...) from the process; the runtime's helpers by address,
+    // so they need not be exported from the executable.
+    lljit.getMainJITDylib().addGenerator(take(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+                                                  lljit.getDataLayout().getGlobalPrefix()),
+                                              "cannot search this process for symbols"));
+    orc::SymbolMap helpers;
+    for (const HelperSymbol& h : helperSymbols())
+        helpers[lljit.mangleAndIntern(h.name)] = {orc::ExecutorAddr::fromPtr(h.address), llvm::JITSymbolFlags::Exported};
+    if (auto error = lljit.getMainJITDylib().define(orc::absoluteSymbols(std::move(helpers))))
+        throw std::runtime_error("cannot define the JIT's helpers: " + message(std::move(error)));
+
+    lljit.getIRTransformLayer().setTransform(
+        [this](orc::ThreadSafeModule module, const orc::MaterializationResponsibility&) -> llvm::Expected<orc::ThreadSafeModule> {
+            module.withModuleDo([this](llvm::Module& m) { optimize(m); });
+            return module;
+        });
+}
+
+Jit::~Jit() = default;
+
+void Jit::configure(llvm::Module& module) const {
+    module.setDataLayout(state_->lljit->getDataLayout());
+    module.setTargetTriple(state_->lljit->getTargetTriple().str());
+}
+
+std::string Jit::cpu() const { return state_->cpu; }
+
+void Jit::optimize(llvm::Module& module) {
+    std::lock_guard lock(state_->optimizeMutex);
+    llvm::LoopAnalysisManager loops;
+    llvm::FunctionAnalysisManager functions;
+    llvm::CGSCCAnalysisManager cgscc;
+    llvm::ModuleAnalysisManager modules;
+    llvm::PassBuilder passes(state_->machine.get());
+    passes.registerModuleAnalyses(modules);
+    passes.registerCGSCCAnalyses(cgscc);
+    passes.registerFunctionAnalyses(functions);
+    passes.registerLoopAnalyses(loops);
+    passes.crossRegisterProxies(loops, functions, cgscc, modules);
+    passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
+}
+
+std::shared_ptr<Jit::Tracker> Jit::addModule(std::unique_ptr<llvm::Module> module,
+                                             std::unique_ptr<llvm::LLVMContext> context) {
+    configure(*module);
+    auto tracker = std::make_shared<Tracker>(state_->lljit->getMainJITDylib().createResourceTracker());
+    if (auto error = state_->lljit->addIRModule(tracker->rt, orc::ThreadSafeModule(std::move(module), std::move(context))))
+        throw std::runtime_error("cannot add a module to the JIT: " + message(std::move(error)));
+    return tracker;
+}
+
+uint64_t Jit::lookup(const std::string& name) {
+    return take(state_->lljit->lookup(name), ("cannot compile '" + name + "'").c_str()).getValue();
+}
+
+void Jit::remove(const std::shared_ptr<Tracker>& tracker) {
+    if (!tracker) return;
+    if (auto error = tracker->rt->remove()) throw std::runtime_error("cannot remove JIT code: " + message(std::move(error)));
+}
+
+}  // namespace xdml::jit

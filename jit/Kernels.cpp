@@ -1,0 +1,286 @@
+// Kernels.cpp — see Kernels.h.
+#include "jit/Kernels.h"
+
+#include "jit/Jit.h"
+#include "jit/KernelBuilder.h"
+#include "runtime/interp/Conform.h"
+#include "runtime/interp/Evaluate.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace xdml::jit {
+
+using runtime::Expr;
+using runtime::Value;
+using TK = runtime::TypeDesc::Kind;
+
+struct Kernels::Kernel {
+    KernelSpec spec;
+    const void* decl = nullptr;
+    std::atomic<KernelFn> fn{nullptr};  // published (release) once signature and pinned are set
+    KernelSignature signature;
+    std::vector<Value> pinned;
+    KernelStatus status;
+};
+
+namespace {
+
+constexpr int kSlotsOnStack = 32;
+
+/// The process's compiled code by the content hash of its IR: a kernel whose IR hashes alike
+/// (the same fn in another run, two fns with one body) compiles once.
+struct CachedCode {
+    std::string entry;
+    KernelFn fn = nullptr;
+};
+std::mutex cacheMutex;
+std::map<uint64_t, CachedCode>& codeCache() {
+    static std::map<uint64_t, CachedCode> cache;
+    return cache;
+}
+
+bool containsTensor(const Expr& e, const runtime::Program& program) {
+    try {
+        if (e.type.kind != TK::Unknown && program.structure(e.type).kind == TK::Tensor) return true;
+    } catch (const runtime::PlanError&) {
+        return false;
+    }
+    for (const Expr& a : e.args)
+        if (containsTensor(a, program)) return true;
+    return false;
+}
+
+void freeLocals(const Expr& e, std::vector<runtime::Param>& out) {
+    if (e.op == Expr::Op::Name && e.binding == runtime::NameBinding::Local) {
+        for (const runtime::Param& p : out)
+            if (p.name == e.name) return;
+        out.push_back({e.name, e.type});
+    }
+    for (const Expr& a : e.args) freeLocals(a, out);
+}
+
+/// Whether a kernel expression is worth compiling by itself: it computes a number or a tensor
+/// with tensor operations, and is not simply a fn call (the fn is compiled on its own).
+bool worthCompiling(const Expr& e, const runtime::Program& program) {
+    if (e.op == Expr::Op::Name || e.op == Expr::Op::Literal) return false;
+    if (e.op == Expr::Op::Call && e.binding == runtime::NameBinding::Fn) return false;
+    try {
+        if (e.type.kind == TK::Unknown) return false;
+        switch (program.structure(e.type).kind) {
+        case TK::Bool: case TK::Int: case TK::Float: case TK::F32: case TK::Tensor: break;
+        default: return false;
+        }
+    } catch (const runtime::PlanError&) {
+        return false;
+    }
+    return containsTensor(e, program);
+}
+
+void collectExpressions(const Expr& e, const runtime::Program& program, std::vector<const Expr*>& out) {
+    if (e.kernel && worthCompiling(e, program)) {
+        out.push_back(&e);
+        return;  // what it contains is compiled with it
+    }
+    for (const Expr& a : e.args) collectExpressions(a, program, out);
+}
+
+void collectExpressions(const std::vector<runtime::Stmt>& body, const runtime::Program& program, std::vector<const Expr*>& out) {
+    for (const runtime::Stmt& s : body) {
+        if (s.value) collectExpressions(*s.value, program, out);
+        if (s.bound) collectExpressions(*s.bound, program, out);
+        collectExpressions(s.body, program, out);
+        collectExpressions(s.elseBody, program, out);
+    }
+}
+
+double millisecondsSince(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+Kernels::Kernels(const runtime::Program& program) : program_(program) {
+    auto add = [this](KernelSpec spec, const void* decl) {
+        auto k = std::make_unique<Kernel>();
+        k->spec = std::move(spec);
+        k->decl = decl;
+        k->status.what = describe(k->spec);
+        k->status.line = k->spec.line;
+        byDecl_[decl] = k.get();
+        kernels_.push_back(std::move(k));
+    };
+    // Predicates first: they run on every item of their streams.
+    for (const auto& [name, t] : program.types())
+        if (t.where && t.classifierModel.empty())
+            add({KernelSpec::Kind::Predicate, name, t.where->line, {{"it", t.is}}, &*t.where}, &t);
+    for (const auto& [name, fn] : program.fns()) add({KernelSpec::Kind::Fn, name, fn.body.line, fn.params, &fn.body}, &fn);
+    std::vector<const Expr*> expressions;
+    for (const auto& [name, flow] : program.flows()) collectExpressions(flow.body, program, expressions);
+    for (const Expr* e : expressions) {
+        KernelSpec spec{KernelSpec::Kind::Expression, "", e->line, {}, e};
+        freeLocals(*e, spec.params);
+        add(std::move(spec), e);
+    }
+}
+
+Kernels::~Kernels() {
+    cancel_.store(true);
+    wait();
+}
+
+void Kernels::start(std::function<void(const std::string&)> report) {
+    if (compiler_.joinable()) return;
+    compiler_ = std::thread([this, report = std::move(report)] {
+        for (auto& k : kernels_) {
+            if (cancel_.load()) return;
+            compile(*k, report);
+        }
+    });
+}
+
+void Kernels::compileAll(std::function<void(const std::string&)> report) {
+    wait();
+    for (auto& k : kernels_)
+        if (!k->fn.load(std::memory_order_acquire) && k->status.reason.empty()) compile(*k, report);
+}
+
+void Kernels::wait() {
+    if (compiler_.joinable()) compiler_.join();
+}
+
+std::vector<KernelStatus> Kernels::status() const {
+    std::vector<KernelStatus> out;
+    for (const auto& k : kernels_) {
+        KernelStatus s = k->status;
+        s.compiled = k->fn.load(std::memory_order_acquire) != nullptr;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void Kernels::compile(Kernel& k, const std::function<void(const std::string&)>& report) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        runtime::Evaluator consts(program_);
+        LoweredKernel lowered = lowerKernel(program_, k.spec, consts);
+        k.signature = lowered.signature;
+        k.pinned = std::move(lowered.pinned);
+        k.status.entry = lowered.entry;
+        KernelFn fn = nullptr;
+        {
+            std::lock_guard lock(cacheMutex);
+            if (auto it = codeCache().find(lowered.hash); it != codeCache().end()) {
+                fn = it->second.fn;
+                k.status.entry = it->second.entry;
+            }
+        }
+        k.status.cached = fn != nullptr;
+        if (!fn) {
+            Jit& jit = Jit::instance();
+            jit.addModule(std::move(lowered.module), std::move(lowered.context));
+            fn = reinterpret_cast<KernelFn>(jit.lookup(lowered.entry));
+            std::lock_guard lock(cacheMutex);
+            codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn});
+        }
+        k.status.compileMs = millisecondsSince(started);
+        k.fn.store(fn, std::memory_order_release);
+    } catch (const Unsupported& u) {
+        k.status.reason = u.what();
+    } catch (const std::exception& e) {
+        k.status.reason = e.what();
+        k.status.failed = true;
+        if (report)
+            report("line " + std::to_string(k.spec.line) + ": the JIT could not compile " + k.status.what + " (" + e.what() +
+                   "); it runs interpreted");
+    }
+}
+
+std::optional<Value> Kernels::invoke(const Kernel& k, const Value* const* args) const {
+    KernelFn fn = k.fn.load(std::memory_order_acquire);
+    if (!fn) return std::nullopt;
+    const KernelSignature& sig = k.signature;
+    KernelSlot onStack[kSlotsOnStack * 2];
+    std::vector<KernelSlot> onHeap;
+    KernelSlot* slots = onStack;
+    if (sig.paramSlots + sig.resultSlots > kSlotsOnStack * 2) {
+        onHeap.resize(static_cast<std::size_t>(sig.paramSlots + sig.resultSlots));
+        slots = onHeap.data();
+    }
+    for (std::size_t i = 0; i < sig.params.size(); ++i)
+        if (!toSlots(*args[i], sig.params[i], slots)) return std::nullopt;
+    KernelSlot* results = slots + sig.paramSlots;
+    KernelCall call;
+    if (fn(slots, results, &call) != kKernelOk) return std::nullopt;
+    return fromSlots(sig.result, results, call);
+}
+
+std::optional<Value> Kernels::callFn(const runtime::FnDecl& fn, const std::vector<Value>& args) const {
+    auto it = byDecl_.find(&fn);
+    if (it == byDecl_.end() || args.size() != fn.params.size()) return std::nullopt;
+    const Value* onStack[kSlotsOnStack];
+    std::vector<const Value*> onHeap;
+    const Value** pointers = onStack;
+    if (args.size() > kSlotsOnStack) {
+        onHeap.resize(args.size());
+        pointers = onHeap.data();
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) pointers[i] = &args[i];
+    auto v = invoke(*it->second, pointers);
+    if (!v) return std::nullopt;
+    return runtime::conformTo(*v, fn.result, program_);
+}
+
+std::optional<bool> Kernels::where(const runtime::TypeDecl& type, const Value& item) const {
+    auto it = byDecl_.find(&type);
+    if (it == byDecl_.end()) return std::nullopt;
+    const Value* args[] = {&item};
+    auto v = invoke(*it->second, args);
+    if (!v || !v->is(Value::Kind::Bool)) return std::nullopt;
+    return v->asBool();
+}
+
+std::optional<Value> Kernels::evaluate(const Expr& e, const runtime::Scope& scope) const {
+    auto it = byDecl_.find(&e);
+    if (it == byDecl_.end()) return std::nullopt;
+    const Kernel& k = *it->second;
+    if (!k.fn.load(std::memory_order_acquire)) return std::nullopt;
+    std::vector<Value> values;
+    values.reserve(k.spec.params.size());
+    for (const runtime::Param& p : k.spec.params) {
+        const Value* v = scope.find(p.name);
+        if (!v) return std::nullopt;
+        values.push_back(runtime::conformTo(*v, p.type, program_));
+    }
+    std::vector<const Value*> pointers;
+    for (const Value& v : values) pointers.push_back(&v);
+    return invoke(k, pointers.data());
+}
+
+std::string Kernels::emitLlvm(const runtime::Program& program, bool optimized) {
+    Kernels kernels(program);
+    std::string out;
+    for (const auto& k : kernels.kernels_) {
+        std::string head = "; ---- " + k->status.what + " (line " + std::to_string(k->spec.line) + ")";
+        try {
+            runtime::Evaluator consts(program);
+            LoweredKernel lowered = lowerKernel(program, k->spec, consts);
+            if (optimized) {
+                Jit& jit = Jit::instance();
+                jit.configure(*lowered.module);
+                jit.optimize(*lowered.module);
+            }
+            out += head + ": " + lowered.entry + "\n" + printModule(*lowered.module) + "\n";
+        } catch (const std::exception& e) {
+            out += head + ": not compiled, runs interpreted: " + e.what() + "\n\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace xdml::jit

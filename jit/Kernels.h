@@ -1,0 +1,73 @@
+// Kernels.h — the compiled code of one program: every pure fn, every refinement predicate
+// (`where`) and every kernel expression of the plan (Expr::kernel), lowered (Lower.h) and
+// compiled by the process's JIT (Jit.h). The evaluator asks it first (runtime::CompiledCode)
+// and interprets whatever is not ready, not compiled, or faults.
+//
+// Compilation runs off the critical path: start() compiles on a background thread while the
+// flow already runs interpreted; each kernel switches to compiled code the moment it is ready.
+// Compiled code is cached for the process by the content hash of its IR, so equal kernels
+// (and the same program run twice) compile once.
+#pragma once
+
+#include "jit/Lower.h"
+#include "runtime/interp/CompiledCode.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace xdml::jit {
+
+/// What became of one kernel.
+struct KernelStatus {
+    std::string what;      // "fn hit_score", "type Hit", "kernel at line 40"
+    int line = 0;
+    bool compiled = false;
+    bool cached = false;   // its code was compiled before in this process
+    std::string reason;    // why it runs interpreted: unsupported, or the JIT's failure
+    bool failed = false;   // the JIT failed (a bug to report), as opposed to unsupported
+    double compileMs = 0;  // lowering, optimization and code generation
+    std::string entry;
+};
+
+class Kernels : public runtime::CompiledCode {
+public:
+    explicit Kernels(const runtime::Program& program);
+    ~Kernels() override;
+    Kernels(const Kernels&) = delete;
+    Kernels& operator=(const Kernels&) = delete;
+
+    /// Compiles every kernel on a background thread. `report` hears of JIT failures (with the
+    /// source line); it is called from that thread.
+    void start(std::function<void(const std::string&)> report = {});
+    /// Compiles every kernel now (the tests, `xdmlc run --jit-wait`).
+    void compileAll(std::function<void(const std::string&)> report = {});
+    /// Waits for start()'s thread to finish.
+    void wait();
+    std::vector<KernelStatus> status() const;
+
+    std::optional<runtime::Value> callFn(const runtime::FnDecl& fn, const std::vector<runtime::Value>& args) const override;
+    std::optional<bool> where(const runtime::TypeDecl& type, const runtime::Value& item) const override;
+    std::optional<runtime::Value> evaluate(const runtime::Expr& e, const runtime::Scope& scope) const override;
+
+    /// Every kernel of `program` as LLVM IR (as lowered, or after the JIT's O2 pipeline), with a
+    /// comment naming its source; kernels the JIT does not compile are listed with the reason.
+    static std::string emitLlvm(const runtime::Program& program, bool optimized);
+
+private:
+    struct Kernel;
+    void compile(Kernel& k, const std::function<void(const std::string&)>& report);
+    std::optional<runtime::Value> invoke(const Kernel& k, const runtime::Value* const* args) const;
+
+    const runtime::Program& program_;
+    std::vector<std::unique_ptr<Kernel>> kernels_;
+    std::unordered_map<const void*, Kernel*> byDecl_;  // FnDecl*, TypeDecl* or Expr*
+    std::thread compiler_;
+    std::atomic<bool> cancel_{false};
+};
+
+}  // namespace xdml::jit

@@ -1,0 +1,303 @@
+// LowerExpressions.cpp — the walk over a kernel's expression tree (Lowerer.h): names, consts,
+// fn calls (inlined), `?:`, `and`/`or`, indexing and slicing, records.
+#include "jit/ElementOps.h"
+#include "jit/Lowerer.h"
+
+#include "runtime/interp/Builtins.h"
+
+#include <algorithm>
+
+namespace xdml::jit {
+
+using runtime::Expr;
+using Kind = JitValue::Kind;
+using TK = runtime::TypeDesc::Kind;
+
+namespace {
+constexpr std::size_t kMaxInlineDepth = 32;
+constexpr int kMaxElementOps = 20000;  // inlining that duplicates this much is refused
+}  // namespace
+
+GeneratorPtr Lowerer::inMemory(ElemType elem, llvm::Value* data, std::vector<llvm::Value*> dims) {
+    auto g = std::make_shared<Generator>();
+    g->elem = elem;
+    g->dims = std::move(dims);
+    g->at = [this, elem, data](llvm::Value* i, unsigned w) { return loadElems(b_, elem, data, i, w); };
+    return g;
+}
+
+JitValue Lowerer::lower(const Expr& e, const Locals& locals) {
+    if (b_.emitted > kMaxElementOps) throw Unsupported("an expression that grows too large when its fns are inlined");
+    switch (e.op) {
+    case Expr::Op::Literal: return constant(e.literal);
+    case Expr::Op::Name: return name(e, locals);
+    case Expr::Op::Negate: return negate(lower(e.args.at(0), locals));
+    case Expr::Op::Not: return logicalNot(lower(e.args.at(0), locals));
+    case Expr::Op::Binary:
+        if (isLogical(e.binary)) return shortCircuit(e, locals);
+        return binary(e.binary, lower(e.args.at(0), locals), lower(e.args.at(1), locals));
+    case Expr::Op::Ternary: return ternary(e, locals);
+    case Expr::Op::Call: return call(e, locals);
+    case Expr::Op::Field: {
+        JitValue base = lower(e.args.at(0), locals);
+        if (base.kind == Kind::Record)
+            for (const auto& [field, v] : base.fields)
+                if (field == e.name) return v;
+        throw Unsupported("the field '" + e.name + "' of this value");
+    }
+    case Expr::Op::Index: return index(e, locals);
+    case Expr::Op::Record: {
+        JitValue r;
+        r.kind = Kind::Record;
+        for (std::size_t i = 0; i < e.args.size(); ++i) r.fields.emplace_back(e.names.at(i), lower(e.args[i], locals));
+        return r;
+    }
+    case Expr::Op::String: throw Unsupported("strings");
+    case Expr::Op::List: throw Unsupported("lists");
+    }
+    throw Unsupported("this expression");
+}
+
+JitValue Lowerer::constant(const runtime::Value& v) {
+    using VK = runtime::Value::Kind;
+    switch (v.kind()) {
+    case VK::Bool: return JitValue::of(ElemType::Bool, b_.ir.getInt1(v.asBool()));
+    case VK::Int: return JitValue::of(ElemType::I64, b_.i64(v.asInt()));
+    case VK::Float: return JitValue::of(ElemType::F64, llvm::ConstantFP::get(b_.ir.getDoubleTy(), v.asFloat()));
+    case VK::F32: return JitValue::of(ElemType::F32, llvm::ConstantFP::get(b_.ir.getFloatTy(), v.asF32()));
+    case VK::Tensor: {  // read in place: the kernel keeps the value alive
+        pinned_.push_back(v);
+        const runtime::Tensor& t = v.asTensor();
+        llvm::Value* data = b_.ir.CreateIntToPtr(b_.i64(static_cast<int64_t>(reinterpret_cast<uintptr_t>(t.buffer->data()))),
+                                                 b_.ir.getPtrTy());
+        std::vector<llvm::Value*> dims;
+        for (int64_t d : t.dims) dims.push_back(b_.i64(d));
+        return JitValue::of(inMemory(t.elem, data, std::move(dims)));
+    }
+    case VK::Record: {
+        JitValue r;
+        r.kind = Kind::Record;
+        for (const runtime::Field& f : v.asRecord().fields) r.fields.emplace_back(f.name, constant(f.value));
+        return r;
+    }
+    default: throw Unsupported(std::string("a ") + runtime::kindName(v.kind()) + " value");
+    }
+}
+
+JitValue Lowerer::name(const Expr& e, const Locals& locals) {
+    using runtime::NameBinding;
+    switch (e.binding) {
+    case NameBinding::Local:
+    case NameBinding::It: {
+        const std::string key = e.binding == NameBinding::It ? "it" : e.name;
+        for (auto it = locals.rbegin(); it != locals.rend(); ++it)
+            if (it->first == key) return it->second;
+        throw Unsupported("'" + e.name + "', which has no value here");
+    }
+    case NameBinding::Const:
+        try {
+            return constant(consts_.constant(e.name));
+        } catch (const runtime::EvalError&) {
+            throw Unsupported("the const '" + e.name + "', which cannot be evaluated");
+        }
+    default: throw Unsupported("the name '" + e.name + "'");
+    }
+}
+
+JitValue Lowerer::call(const Expr& e, const Locals& locals) {
+    using runtime::NameBinding;
+    if (e.binding == NameBinding::Fn) return inlineFn(e, locals);
+    if (e.binding != NameBinding::Builtin) throw Unsupported("calling '" + e.name + "'");
+    if (e.name == "zeros" || e.name == "noise") return tensorOfType(e, locals);
+    if (e.name == "count" && e.args.size() == 1 && e.args[0].binding == NameBinding::OtherGlobal)
+        throw Unsupported("'count' of a catalog");
+    std::vector<JitValue> args;
+    for (const Expr& a : e.args) args.push_back(lower(a, locals));
+    return builtin(e.name, args);
+}
+
+JitValue Lowerer::inlineFn(const Expr& e, const Locals& locals) {
+    const runtime::FnDecl* fn = program_.fn(e.name);
+    if (!fn) throw Unsupported("the unknown fn '" + e.name + "'");
+    if (std::find(inlining_.begin(), inlining_.end(), e.name) != inlining_.end())
+        throw Unsupported("the recursive fn '" + e.name + "'");
+    if (inlining_.size() >= kMaxInlineDepth) throw Unsupported("fn calls nested too deep to inline");
+    // Named arguments go to the parameter of that name, the others fill the rest in order
+    // (Evaluator::callExpr); the arguments are evaluated in the order they are written.
+    std::vector<const Expr*> bound(fn->params.size(), nullptr);
+    std::vector<std::size_t> order;
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < e.args.size(); ++i) {
+        std::size_t slot = next;
+        if (i < e.names.size() && !e.names[i].empty()) {
+            slot = fn->params.size();
+            for (std::size_t p = 0; p < fn->params.size(); ++p)
+                if (fn->params[p].name == e.names[i]) slot = p;
+        } else {
+            while (slot < bound.size() && bound[slot]) ++slot;
+            next = slot + 1;
+        }
+        if (slot >= bound.size()) throw Unsupported("a call of '" + e.name + "' with an unknown argument");
+        bound[slot] = &e.args[i];
+        order.push_back(slot);
+    }
+    std::vector<JitValue> values(fn->params.size());
+    for (std::size_t slot : order) values[slot] = conform(lower(*bound[slot], locals), fn->params[slot].type);
+    Locals inner;
+    for (std::size_t p = 0; p < fn->params.size(); ++p) {
+        if (!bound[p]) throw Unsupported("a call of '" + e.name + "' without '" + fn->params[p].name + "'");
+        inner.emplace_back(fn->params[p].name, values[p]);
+    }
+    inlining_.push_back(e.name);
+    JitValue result = conform(lower(fn->body, inner), fn->result);
+    inlining_.pop_back();
+    return result;
+}
+
+JitValue Lowerer::tensorOfType(const Expr& e, const Locals& locals) {
+    const bool noise = e.name == "noise";
+    if (e.args.size() != (noise ? 2u : 1u) || e.args[0].op != Expr::Op::Name || e.args[0].binding != runtime::NameBinding::Type)
+        throw Unsupported("'" + e.name + "' without a tensor type");
+    runtime::TypeDesc named;
+    named.kind = TK::Named;
+    named.name = e.args[0].name;
+    const runtime::TypeDesc& t = program_.structure(named);
+    if (t.kind != TK::Tensor) throw Unsupported("'" + e.name + "' of a type that is not a tensor");
+    auto g = std::make_shared<Generator>();
+    g->elem = t.elem;
+    for (int64_t d : t.dims) {
+        if (d < 0) throw Unsupported("'" + e.name + "' of a type with a '?' dimension");
+        g->dims.push_back(b_.i64(d));
+    }
+    if (!noise) {
+        const ElemType elem = t.elem;
+        g->at = [this, elem](llvm::Value*, unsigned w) { return llvm::Constant::getNullValue(b_.elemType(elem, w)); };
+        return JitValue::of(std::move(g));
+    }
+    if (!runtime::isFloatElem(t.elem)) throw Unsupported("noise of integer elements");
+    JitValue seed = lower(e.args[1], locals);
+    if (!seed.isScalar(ElemType::I64)) throw Unsupported("noise with a seed that is not an int");
+    const ElemType elem = t.elem;
+    llvm::Value* s = seed.scalar;
+    g->at = [this, elem, s](llvm::Value* i, unsigned w) -> llvm::Value* {
+        llvm::FunctionCallee normal = b_.module.getOrInsertFunction(
+            "xdml_jit_normal", llvm::FunctionType::get(b_.ir.getDoubleTy(), {b_.i64(), b_.i64()}, false));
+        auto element = [&](llvm::Value* index) {
+            ++b_.emitted;
+            llvm::Value* d = b_.ir.CreateCall(normal, {s, index});
+            return elem == ElemType::F32 ? b_.ir.CreateFPTrunc(d, b_.ir.getFloatTy()) : d;
+        };
+        if (w == 1) return element(i);
+        llvm::Value* out = llvm::PoisonValue::get(b_.elemType(elem, w));
+        for (unsigned k = 0; k < w; ++k) out = b_.ir.CreateInsertElement(out, element(b_.ir.CreateAdd(i, b_.i64(k))), k);
+        return out;
+    };
+    return JitValue::of(std::move(g));
+}
+
+JitValue Lowerer::shortCircuit(const Expr& e, const Locals& locals) {
+    JitValue a = lower(e.args.at(0), locals);
+    if (!a.isScalar(ElemType::Bool)) return binary(e.binary, a, lower(e.args.at(1), locals));
+    // `false and x` and `true or x` do not evaluate x.
+    const bool isAnd = e.binary == runtime::BinaryOperator::And;
+    llvm::BasicBlock* from = b_.ir.GetInsertBlock();
+    llvm::BasicBlock* rhs = b_.block(isAnd ? "and.rhs" : "or.rhs");
+    llvm::BasicBlock* done = b_.block(isAnd ? "and.done" : "or.done");
+    b_.ir.CreateCondBr(a.scalar, isAnd ? rhs : done, isAnd ? done : rhs);
+    b_.ir.SetInsertPoint(rhs);
+    JitValue b = lower(e.args.at(1), locals);
+    if (!b.isScalar(ElemType::Bool)) throw Unsupported("'and'/'or' of a bool and something else");
+    llvm::BasicBlock* rhsEnd = b_.ir.GetInsertBlock();
+    b_.ir.CreateBr(done);
+    b_.ir.SetInsertPoint(done);
+    llvm::PHINode* phi = b_.ir.CreatePHI(b_.ir.getInt1Ty(), 2);
+    phi->addIncoming(a.scalar, from);
+    phi->addIncoming(b.scalar, rhsEnd);
+    return JitValue::of(ElemType::Bool, phi);
+}
+
+JitValue Lowerer::ternary(const Expr& e, const Locals& locals) {
+    JitValue c = lower(e.args.at(0), locals);
+    if (!c.isScalar(ElemType::Bool)) throw Unsupported("a '?:' whose condition is not a bool");
+    llvm::BasicBlock* yes = b_.block("then");
+    llvm::BasicBlock* no = b_.block("else");
+    llvm::BasicBlock* done = b_.block("endif");
+    // Tensor branches: both are set up, and each element is taken from the chosen one.
+    const bool tensors = e.type.kind != TK::Unknown && program_.structure(e.type).kind == TK::Tensor;
+    if (tensors) {
+        JitValue x = lower(e.args.at(1), locals), y = lower(e.args.at(2), locals);
+        if (x.kind != Kind::Tensor || y.kind != Kind::Tensor || x.elem != y.elem || x.tensor->dims.size() != y.tensor->dims.size())
+            throw Unsupported("a '?:' whose branches are different tensors");
+        yes->eraseFromParent();
+        no->eraseFromParent();
+        done->eraseFromParent();
+        auto g = std::make_shared<Generator>();
+        g->elem = x.elem;
+        for (std::size_t d = 0; d < x.tensor->dims.size(); ++d)
+            g->dims.push_back(b_.ir.CreateSelect(c.scalar, x.tensor->dims[d], y.tensor->dims[d]));
+        GeneratorPtr gx = x.tensor, gy = y.tensor;
+        llvm::Value* cond = c.scalar;
+        g->at = [this, gx, gy, cond](llvm::Value* i, unsigned w) {
+            llvm::BasicBlock* pickX = b_.block("pick.then");
+            llvm::BasicBlock* pickY = b_.block("pick.else");
+            llvm::BasicBlock* picked = b_.block("pick.done");
+            b_.ir.CreateCondBr(cond, pickX, pickY);
+            b_.ir.SetInsertPoint(pickX);
+            llvm::Value* vx = gx->at(i, w);
+            llvm::BasicBlock* endX = b_.ir.GetInsertBlock();
+            b_.ir.CreateBr(picked);
+            b_.ir.SetInsertPoint(pickY);
+            llvm::Value* vy = gy->at(i, w);
+            llvm::BasicBlock* endY = b_.ir.GetInsertBlock();
+            b_.ir.CreateBr(picked);
+            b_.ir.SetInsertPoint(picked);
+            llvm::PHINode* phi = b_.ir.CreatePHI(vx->getType(), 2);
+            phi->addIncoming(vx, endX);
+            phi->addIncoming(vy, endY);
+            return phi;
+        };
+        return JitValue::of(std::move(g));
+    }
+    // Scalars: only the chosen branch is evaluated, then widened to the `?:`'s type.
+    b_.ir.CreateCondBr(c.scalar, yes, no);
+    b_.ir.SetInsertPoint(yes);
+    JitValue x = conform(lower(e.args.at(1), locals), e.type);
+    llvm::BasicBlock* endYes = b_.ir.GetInsertBlock();
+    b_.ir.CreateBr(done);
+    b_.ir.SetInsertPoint(no);
+    JitValue y = conform(lower(e.args.at(2), locals), e.type);
+    llvm::BasicBlock* endNo = b_.ir.GetInsertBlock();
+    b_.ir.CreateBr(done);
+    b_.ir.SetInsertPoint(done);
+    if (x.kind != Kind::Scalar || y.kind != Kind::Scalar || x.elem != y.elem)
+        throw Unsupported("a '?:' whose branches are of different kinds");
+    llvm::PHINode* phi = b_.ir.CreatePHI(x.scalar->getType(), 2);
+    phi->addIncoming(x.scalar, endYes);
+    phi->addIncoming(y.scalar, endNo);
+    return JitValue::of(x.elem, phi);
+}
+
+JitValue Lowerer::conform(const JitValue& v, const runtime::TypeDesc& type) {
+    if (type.kind == TK::Unknown) return v;
+    const runtime::TypeDesc& t = program_.structure(type);
+    switch (t.kind) {
+    case TK::Float:
+        if (v.isNumber() && v.elem != ElemType::F64) return JitValue::of(ElemType::F64, convertElem(b_, v.scalar, v.elem, ElemType::F64));
+        return v;
+    case TK::F32:
+        if (v.isNumber() && v.elem != ElemType::F32) return JitValue::of(ElemType::F32, convertElem(b_, v.scalar, v.elem, ElemType::F32));
+        return v;
+    case TK::Optional: return t.element ? conform(v, *t.element) : v;
+    case TK::Record: {
+        if (v.kind != Kind::Record) return v;
+        JitValue r = v;
+        for (auto& [name, field] : r.fields)
+            for (const runtime::FieldType& ft : t.fields)
+                if (ft.name == name) field = conform(field, ft.type);
+        return r;
+    }
+    default: return v;
+    }
+}
+
+}  // namespace xdml::jit
