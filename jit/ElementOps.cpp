@@ -1,6 +1,8 @@
 // ElementOps.cpp — see ElementOps.h.
 #include "jit/ElementOps.h"
 
+#include "jit/TensorLoops.h"
+
 #include <llvm/IR/Intrinsics.h>
 
 namespace xdml::jit {
@@ -30,10 +32,8 @@ llvm::Value* KernelBuilder::callLibm(const char* name, llvm::Value* x) {
     llvm::FunctionCallee fn = module.getOrInsertFunction(name, llvm::FunctionType::get(scalar, {scalar}, false));
     auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(x->getType());
     if (!vector) return ir.CreateCall(fn, {x});
-    llvm::Value* out = llvm::PoisonValue::get(vector);
-    for (unsigned lane = 0; lane < vector->getNumElements(); ++lane)
-        out = ir.CreateInsertElement(out, ir.CreateCall(fn, {ir.CreateExtractElement(x, lane)}), lane);
-    return out;
+    return laneByLane(*this, scalar, vector->getNumElements(),
+                      [&](llvm::Value* k) { return ir.CreateCall(fn, {ir.CreateExtractElement(x, k)}); });
 }
 
 bool isSigned(ElemType e) { return e == ElemType::I32 || e == ElemType::I64; }

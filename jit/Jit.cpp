@@ -7,7 +7,9 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
@@ -77,6 +79,39 @@ Jit::Jit() : state_(std::make_unique<State>()) {
             module.withModuleDo([this](llvm::Module& m) { optimize(m); });
             return module;
         });
+    warmUp();
+}
+
+void Jit::warmUp() {
+    // LLVM builds its tables for the target on first use (~10 ms): pay that here, when the JIT
+    // starts, rather than in the first kernel a flow waits for.
+    static const char* kLoop = R"(
+define double @xdml_jit_warm_up(ptr %p, i64 %n) {
+entry:
+  br label %loop
+loop:
+  %i = phi i64 [ 0, %entry ], [ %next, %loop ]
+  %acc = phi <8 x double> [ zeroinitializer, %entry ], [ %sum, %loop ]
+  %at = getelementptr float, ptr %p, i64 %i
+  %x = load <8 x float>, ptr %at, align 4
+  %big = fcmp ogt <8 x float> %x, <float 2.0, float 2.0, float 2.0, float 2.0, float 2.0, float 2.0, float 2.0, float 2.0>
+  %d = uitofp <8 x i1> %big to <8 x double>
+  %sum = fadd <8 x double> %acc, %d
+  %next = add i64 %i, 8
+  %more = icmp slt i64 %next, %n
+  br i1 %more, label %loop, label %done
+done:
+  %r = extractelement <8 x double> %sum, i64 0
+  ret double %r
+}
+)";
+    auto context = std::make_unique<llvm::LLVMContext>();
+    llvm::SMDiagnostic error;
+    std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(kLoop, error, *context);
+    if (!module) throw std::runtime_error("the JIT's warm-up module does not parse: " + error.getMessage().str());
+    auto tracker = addModule(std::move(module), std::move(context));
+    lookup("xdml_jit_warm_up");  // compiles it
+    remove(tracker);
 }
 
 Jit::~Jit() = default;

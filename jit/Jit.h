@@ -47,6 +47,7 @@ public:
 
 private:
     Jit();
+    void warmUp();
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -3,13 +3,16 @@
 
 #include "jit/Jit.h"
 #include "jit/KernelBuilder.h"
+#include "runtime/interp/Builtins.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/interp/Evaluate.h"
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -65,10 +68,21 @@ void freeLocals(const Expr& e, std::vector<runtime::Param>& out) {
     for (const Expr& a : e.args) freeLocals(a, out);
 }
 
+/// Whether `e` calls only fns and pure built-ins (no task, model, `seq` or effect).
+bool callsOnlyPureCode(const Expr& e) {
+    if (e.op == Expr::Op::Call && e.binding != runtime::NameBinding::Fn &&
+        !(e.binding == runtime::NameBinding::Builtin && runtime::isPureBuiltin(e.name)))
+        return false;
+    for (const Expr& a : e.args)
+        if (!callsOnlyPureCode(a)) return false;
+    return true;
+}
+
 /// Whether a kernel expression is worth compiling by itself: it computes a number or a tensor
-/// with tensor operations, and is not simply a fn call (the fn is compiled on its own).
+/// with tensor operations and pure code only, and is not simply a fn call (the fn is compiled
+/// on its own).
 bool worthCompiling(const Expr& e, const runtime::Program& program) {
-    if (e.op == Expr::Op::Name || e.op == Expr::Op::Literal) return false;
+    if (e.op == Expr::Op::Name || e.op == Expr::Op::Literal || !callsOnlyPureCode(e)) return false;
     if (e.op == Expr::Op::Call && e.binding == runtime::NameBinding::Fn) return false;
     try {
         if (e.type.kind == TK::Unknown) return false;
@@ -99,6 +113,17 @@ void collectExpressions(const std::vector<runtime::Stmt>& body, const runtime::P
     }
 }
 
+/// A few words for an expression kernel in reports: "sum(...)", "max(...)", "-".
+std::string summary(const Expr& e) {
+    switch (e.op) {
+    case Expr::Op::Call: return e.name + "(...)";
+    case Expr::Op::Binary: return std::string("'") + runtime::spelling(e.binary) + "'";
+    case Expr::Op::Index: return "a slice";
+    case Expr::Op::Ternary: return "'?:'";
+    default: return "an expression";
+    }
+}
+
 double millisecondsSince(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
@@ -112,7 +137,7 @@ Kernels::Kernels(const runtime::Program& program) : program_(program) {
         k->decl = decl;
         k->status.what = describe(k->spec);
         k->status.line = k->spec.line;
-        byDecl_[decl] = k.get();
+        byDecl_.emplace_back(decl, k.get());
         kernels_.push_back(std::move(k));
     };
     // Predicates first: they run on every item of their streams.
@@ -123,10 +148,17 @@ Kernels::Kernels(const runtime::Program& program) : program_(program) {
     std::vector<const Expr*> expressions;
     for (const auto& [name, flow] : program.flows()) collectExpressions(flow.body, program, expressions);
     for (const Expr* e : expressions) {
-        KernelSpec spec{KernelSpec::Kind::Expression, "", e->line, {}, e};
+        KernelSpec spec{KernelSpec::Kind::Expression, summary(*e), e->line, {}, e};
         freeLocals(*e, spec.params);
         add(std::move(spec), e);
     }
+    std::sort(byDecl_.begin(), byDecl_.end());
+}
+
+const Kernels::Kernel* Kernels::kernelOf(const void* decl) const {
+    auto it = std::lower_bound(byDecl_.begin(), byDecl_.end(), decl,
+                               [](const std::pair<const void*, Kernel*>& entry, const void* key) { return entry.first < key; });
+    return it != byDecl_.end() && it->first == decl ? it->second : nullptr;
 }
 
 Kernels::~Kernels() {
@@ -165,8 +197,19 @@ std::vector<KernelStatus> Kernels::status() const {
 }
 
 void Kernels::compile(Kernel& k, const std::function<void(const std::string&)>& report) {
+    try {
+        Jit::instance();  // its start-up is not this kernel's compile time
+    } catch (const std::exception& e) {
+        k.status.reason = e.what();
+        k.status.failed = true;
+        if (report) report(std::string("the JIT cannot start (") + e.what() + "); everything runs interpreted");
+        return;
+    }
     const auto started = std::chrono::steady_clock::now();
     try {
+        // For the tests of the fallback: a JIT failure on purpose, on the kernel named here.
+        if (const char* inject = std::getenv("XDML_JIT_INJECT_FAILURE"); inject && k.status.what == inject)
+            throw std::runtime_error("a failure injected by XDML_JIT_INJECT_FAILURE");
         runtime::Evaluator consts(program_);
         LoweredKernel lowered = lowerKernel(program_, k.spec, consts);
         k.signature = lowered.signature;
@@ -201,28 +244,38 @@ void Kernels::compile(Kernel& k, const std::function<void(const std::string&)>& 
     }
 }
 
-std::optional<Value> Kernels::invoke(const Kernel& k, const Value* const* args) const {
+bool Kernels::run(const Kernel& k, const Value* const* args, KernelSlot* results, KernelCall& call) const {
     KernelFn fn = k.fn.load(std::memory_order_acquire);
-    if (!fn) return std::nullopt;
+    if (!fn) return false;
     const KernelSignature& sig = k.signature;
-    KernelSlot onStack[kSlotsOnStack * 2];
+    KernelSlot onStack[kSlotsOnStack];
     std::vector<KernelSlot> onHeap;
     KernelSlot* slots = onStack;
-    if (sig.paramSlots + sig.resultSlots > kSlotsOnStack * 2) {
-        onHeap.resize(static_cast<std::size_t>(sig.paramSlots + sig.resultSlots));
+    if (sig.paramSlots > kSlotsOnStack) {
+        onHeap.resize(static_cast<std::size_t>(sig.paramSlots));
         slots = onHeap.data();
     }
     for (std::size_t i = 0; i < sig.params.size(); ++i)
-        if (!toSlots(*args[i], sig.params[i], slots)) return std::nullopt;
-    KernelSlot* results = slots + sig.paramSlots;
+        if (!toSlots(*args[i], sig.params[i], slots)) return false;
+    return fn(slots, results, &call) == kKernelOk;
+}
+
+std::optional<Value> Kernels::invoke(const Kernel& k, const Value* const* args) const {
+    KernelSlot onStack[kSlotsOnStack];
+    std::vector<KernelSlot> onHeap;
+    KernelSlot* results = onStack;
+    if (k.signature.resultSlots > kSlotsOnStack) {
+        onHeap.resize(static_cast<std::size_t>(k.signature.resultSlots));
+        results = onHeap.data();
+    }
     KernelCall call;
-    if (fn(slots, results, &call) != kKernelOk) return std::nullopt;
-    return fromSlots(sig.result, results, call);
+    if (!run(k, args, results, call)) return std::nullopt;
+    return fromSlots(k.signature.result, results, call);
 }
 
 std::optional<Value> Kernels::callFn(const runtime::FnDecl& fn, const std::vector<Value>& args) const {
-    auto it = byDecl_.find(&fn);
-    if (it == byDecl_.end() || args.size() != fn.params.size()) return std::nullopt;
+    const Kernel* k = kernelOf(&fn);
+    if (!k || args.size() != fn.params.size()) return std::nullopt;
     const Value* onStack[kSlotsOnStack];
     std::vector<const Value*> onHeap;
     const Value** pointers = onStack;
@@ -231,24 +284,26 @@ std::optional<Value> Kernels::callFn(const runtime::FnDecl& fn, const std::vecto
         pointers = onHeap.data();
     }
     for (std::size_t i = 0; i < args.size(); ++i) pointers[i] = &args[i];
-    auto v = invoke(*it->second, pointers);
+    auto v = invoke(*k, pointers);
     if (!v) return std::nullopt;
     return runtime::conformTo(*v, fn.result, program_);
 }
 
 std::optional<bool> Kernels::where(const runtime::TypeDecl& type, const Value& item) const {
-    auto it = byDecl_.find(&type);
-    if (it == byDecl_.end()) return std::nullopt;
+    // The hot path of a refinement type, once per item: no Value is built for the answer.
+    const Kernel* k = kernelOf(&type);
+    if (!k) return std::nullopt;
     const Value* args[] = {&item};
-    auto v = invoke(*it->second, args);
-    if (!v || !v->is(Value::Kind::Bool)) return std::nullopt;
-    return v->asBool();
+    KernelSlot result[1];
+    KernelCall call;
+    if (k->signature.resultSlots != 1 || !run(*k, args, result, call)) return std::nullopt;
+    return result[0].scalar.b != 0;
 }
 
 std::optional<Value> Kernels::evaluate(const Expr& e, const runtime::Scope& scope) const {
-    auto it = byDecl_.find(&e);
-    if (it == byDecl_.end()) return std::nullopt;
-    const Kernel& k = *it->second;
+    const Kernel* found = kernelOf(&e);
+    if (!found) return std::nullopt;
+    const Kernel& k = *found;
     if (!k.fn.load(std::memory_order_acquire)) return std::nullopt;
     std::vector<Value> values;
     values.reserve(k.spec.params.size());

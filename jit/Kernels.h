@@ -17,7 +17,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace xdml::jit {
@@ -61,11 +60,18 @@ public:
 private:
     struct Kernel;
     void compile(Kernel& k, const std::function<void(const std::string&)>& report);
+    /// The kernel of a declaration (FnDecl, TypeDecl or Expr), or nullptr.
+    const Kernel* kernelOf(const void* decl) const;
+    /// Calls `k` with `args`: its result slots in `results` (sized for it), or false when it is
+    /// not ready, the arguments do not fit, or it faulted.
+    bool run(const Kernel& k, const runtime::Value* const* args, KernelSlot* results, KernelCall& call) const;
     std::optional<runtime::Value> invoke(const Kernel& k, const runtime::Value* const* args) const;
 
     const runtime::Program& program_;
     std::vector<std::unique_ptr<Kernel>> kernels_;
-    std::unordered_map<const void*, Kernel*> byDecl_;  // FnDecl*, TypeDecl* or Expr*
+    // (declaration, kernel) sorted by address: a few comparisons per lookup, no hashing (a
+    // predicate's dispatch is a handful of nanoseconds in all).
+    std::vector<std::pair<const void*, Kernel*>> byDecl_;
     std::thread compiler_;
     std::atomic<bool> cancel_{false};
 };

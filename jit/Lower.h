@@ -30,13 +30,13 @@ namespace xdml::jit {
 struct KernelSpec {
     enum class Kind { Fn, Predicate, Expression };
     Kind kind = Kind::Fn;
-    std::string name;   // the fn, the refinement type, or "line N" for an expression
+    std::string name;   // the fn, the refinement type, or a few words for an expression ("sum(...)")
     int line = 0;       // where it is declared, for reports
     std::vector<runtime::Param> params;  // a predicate's is `it`; an expression's are its locals
     const runtime::Expr* body = nullptr;
 };
 
-/// "fn hit_score", "type Hit", "kernel at line 12".
+/// "fn hit_score", "type Hit", "kernel sum(...) at line 12".
 std::string describe(const KernelSpec& spec);
 
 struct LoweredKernel {

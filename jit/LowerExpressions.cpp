@@ -33,9 +33,14 @@ JitValue Lowerer::lower(const Expr& e, const Locals& locals) {
     case Expr::Op::Name: return name(e, locals);
     case Expr::Op::Negate: return negate(lower(e.args.at(0), locals));
     case Expr::Op::Not: return logicalNot(lower(e.args.at(0), locals));
-    case Expr::Op::Binary:
+    case Expr::Op::Binary: {
         if (isLogical(e.binary)) return shortCircuit(e, locals);
-        return binary(e.binary, lower(e.args.at(0), locals), lower(e.args.at(1), locals));
+        // In source order (function arguments have none): the IR, and its hash, must not depend
+        // on the C++ compiler that built xdmlc.
+        JitValue left = lower(e.args.at(0), locals);
+        JitValue right = lower(e.args.at(1), locals);
+        return binary(e.binary, left, right);
+    }
     case Expr::Op::Ternary: return ternary(e, locals);
     case Expr::Op::Call: return call(e, locals);
     case Expr::Op::Field: {
@@ -187,17 +192,17 @@ JitValue Lowerer::tensorOfType(const Expr& e, const Locals& locals) {
             llvm::Value* d = b_.ir.CreateCall(normal, {s, index});
             return elem == ElemType::F32 ? b_.ir.CreateFPTrunc(d, b_.ir.getFloatTy()) : d;
         };
-        if (w == 1) return element(i);
-        llvm::Value* out = llvm::PoisonValue::get(b_.elemType(elem, w));
-        for (unsigned k = 0; k < w; ++k) out = b_.ir.CreateInsertElement(out, element(b_.ir.CreateAdd(i, b_.i64(k))), k);
-        return out;
+        return laneByLane(b_, b_.elemType(elem), w, [&](llvm::Value* k) { return element(b_.ir.CreateAdd(i, k)); });
     };
     return JitValue::of(std::move(g));
 }
 
 JitValue Lowerer::shortCircuit(const Expr& e, const Locals& locals) {
     JitValue a = lower(e.args.at(0), locals);
-    if (!a.isScalar(ElemType::Bool)) return binary(e.binary, a, lower(e.args.at(1), locals));
+    if (!a.isScalar(ElemType::Bool)) {
+        JitValue b = lower(e.args.at(1), locals);
+        return binary(e.binary, a, b);
+    }
     // `false and x` and `true or x` do not evaluate x.
     const bool isAnd = e.binary == runtime::BinaryOperator::And;
     llvm::BasicBlock* from = b_.ir.GetInsertBlock();

@@ -76,9 +76,7 @@ JitValue Lowerer::index(const Expr& e, const Locals& locals) {
         auto& ir = b_.ir;
         if (w == 1) return g->at(baseIndex(i), 1);
         auto gather = [&] {
-            llvm::Value* v = llvm::PoisonValue::get(b_.elemType(g->elem, w));
-            for (unsigned k = 0; k < w; ++k) v = ir.CreateInsertElement(v, g->at(baseIndex(ir.CreateAdd(i, b_.i64(k))), 1), k);
-            return v;
+            return laneByLane(b_, b_.elemType(g->elem), w, [&](llvm::Value* k) { return g->at(baseIndex(ir.CreateAdd(i, k)), 1); });
         };
         if (!lastKept) return gather();
         // Lanes within one row of the slice are consecutive in the base too: one vector read.

@@ -28,7 +28,7 @@ std::string describe(const KernelSpec& spec) {
     case KernelSpec::Kind::Predicate: return "type " + spec.name;
     case KernelSpec::Kind::Expression: break;
     }
-    return "kernel at line " + std::to_string(spec.line);
+    return "kernel " + spec.name + " at line " + std::to_string(spec.line);
 }
 
 std::string printModule(const llvm::Module& module) {

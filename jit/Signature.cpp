@@ -39,8 +39,11 @@ bool toSlots(const Value& v, const SlotTree& tree, KernelSlot* slots) {
     switch (tree.kind) {
     case SlotTree::Kind::Record: {
         if (!v.is(VK::Record)) return false;
-        for (const auto& [name, field] : tree.fields) {
-            const Value* f = v.asRecord().find(name);
+        const runtime::RecordValue& r = v.asRecord();
+        for (std::size_t i = 0; i < tree.fields.size(); ++i) {
+            const auto& [name, field] = tree.fields[i];
+            // Records usually hold their fields in the declared order: look there first.
+            const Value* f = i < r.fields.size() && r.fields[i].name == name ? &r.fields[i].value : r.find(name);
             if (!f || !toSlots(*f, field, slots)) return false;
         }
         return true;

@@ -15,6 +15,19 @@ llvm::Value* elementCount(KernelBuilder& b, const Generator& g) {
 
 namespace {
 
+/// Loop metadata: our loops are vectorized by construction, so LLVM's vectorizer need not try
+/// (it would only spend compile time); the one-element rest is not worth unrolling either.
+llvm::MDNode* loopHints(KernelBuilder& b, bool unroll) {
+    llvm::LLVMContext& c = b.context;
+    llvm::SmallVector<llvm::Metadata*, 3> hints = {nullptr};
+    hints.push_back(llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.vectorize.enable"),
+                                          llvm::ConstantAsMetadata::get(b.ir.getFalse())}));
+    if (!unroll) hints.push_back(llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.unroll.disable")}));
+    llvm::MDNode* loop = llvm::MDNode::getDistinct(c, hints);
+    loop->replaceOperandWith(0, loop);
+    return loop;
+}
+
 /// for (i = from; i < to; i += step) body(i)
 void countedLoop(KernelBuilder& b, llvm::Value* from, llvm::Value* to, int64_t step,
                  const std::function<void(llvm::Value*)>& body) {
@@ -30,7 +43,7 @@ void countedLoop(KernelBuilder& b, llvm::Value* from, llvm::Value* to, int64_t s
     b.ir.SetInsertPoint(loop);
     body(i);
     b.ir.CreateStore(b.ir.CreateAdd(i, b.i64(step)), counter);
-    b.ir.CreateBr(test);
+    b.ir.CreateBr(test)->setMetadata(llvm::LLVMContext::MD_loop, loopHints(b, step > 1));
     b.ir.SetInsertPoint(done);
 }
 
@@ -43,7 +56,8 @@ llvm::Value* replaces(KernelBuilder& b, bool max, llvm::Value* x, llvm::Value* m
 }
 
 /// The eight-lane accumulation behind sum, max, min and count: `step` combines an
-/// accumulator (vector or one lane) with elements converted by `element`.
+/// accumulator (vector or one lane) with elements converted by `element`. The vector loop
+/// keeps the lanes in registers; the rest (element i to lane i mod 8) updates them in memory.
 llvm::Value* laneLoop(KernelBuilder& b, const Generator& g, llvm::Type* lane, llvm::Constant* start,
                       const std::function<llvm::Value*(llvm::Value*, ElemType)>& element,
                       const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& step) {
@@ -51,21 +65,35 @@ llvm::Value* laneLoop(KernelBuilder& b, const Generator& g, llvm::Type* lane, ll
     llvm::AllocaInst* acc = b.local(vector, "lanes");
     b.ir.CreateStore(llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(kLanes), start), acc);
     llvm::Value* n = elementCount(b, g);
-    emitLoop(b, n, [&](llvm::Value* i, unsigned width) {
-        llvm::Value* lanes = b.ir.CreateLoad(vector, acc);
-        llvm::Value* x = element(g.at(i, width), g.elem);
-        if (width == kLanes) {
-            b.ir.CreateStore(step(lanes, x), acc);
-        } else {  // the rest: element i goes to lane i mod 8
-            llvm::Value* k = b.ir.CreateAnd(i, b.i64(kLanes - 1));
-            llvm::Value* m = b.ir.CreateExtractElement(lanes, k);
-            b.ir.CreateStore(b.ir.CreateInsertElement(lanes, step(m, x), k), acc);
-        }
+    llvm::Value* whole = b.ir.CreateAnd(n, b.i64(~static_cast<int64_t>(kLanes - 1)));
+    countedLoop(b, b.i64(0), whole, kLanes, [&](llvm::Value* i) {
+        b.ir.CreateStore(step(b.ir.CreateLoad(vector, acc), element(g.at(i, kLanes), g.elem)), acc);
     });
-    return b.ir.CreateLoad(vector, acc);
+    llvm::AllocaInst* rest = b.local(llvm::ArrayType::get(lane, kLanes), "lanes.rest");
+    rest->setAlignment(llvm::Align(64));  // read and written as a vector too
+    b.ir.CreateStore(b.ir.CreateLoad(vector, acc), rest);
+    countedLoop(b, whole, n, 1, [&](llvm::Value* i) {
+        llvm::Value* at = b.ir.CreateGEP(lane, rest, b.ir.CreateSub(i, whole));
+        b.ir.CreateStore(step(b.ir.CreateLoad(lane, at), element(g.at(i, 1), g.elem)), at);
+    });
+    return b.ir.CreateLoad(vector, rest);
 }
 
 }  // namespace
+
+llvm::Value* laneByLane(KernelBuilder& b, llvm::Type* element, unsigned width, const std::function<llvm::Value*(llvm::Value*)>& lane) {
+    if (width == 1) return lane(b.i64(0));
+    llvm::Type* stored = element->isIntegerTy(1) ? b.ir.getInt8Ty() : element;
+    llvm::AllocaInst* lanes = b.local(llvm::ArrayType::get(stored, width), "by.lane");
+    lanes->setAlignment(llvm::Align(64));  // read as a vector
+    countedLoop(b, b.i64(0), b.i64(width), 1, [&](llvm::Value* k) {
+        llvm::Value* v = lane(k);
+        if (stored != element) v = b.ir.CreateZExt(v, stored);
+        b.ir.CreateStore(v, b.ir.CreateGEP(stored, lanes, k));
+    });
+    llvm::Value* v = b.ir.CreateLoad(llvm::FixedVectorType::get(stored, width), lanes);
+    return stored == element ? v : b.ir.CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
+}
 
 void emitLoop(KernelBuilder& b, llvm::Value* count, const std::function<void(llvm::Value*, unsigned)>& body) {
     llvm::Value* whole = b.ir.CreateAnd(count, b.i64(~static_cast<int64_t>(kLanes - 1)));

@@ -31,6 +31,11 @@ llvm::Value* elementCount(KernelBuilder& b, const Generator& g);
 /// then body(index, 1) for the rest.
 void emitLoop(KernelBuilder& b, llvm::Value* count, const std::function<void(llvm::Value*, unsigned)>& body);
 
+/// A vector of `width` lanes of type `element`, lane k computed by `lane(k)` (k an i64) in a
+/// small loop: for what has no vector form (a gather, a call per element), one copy of the
+/// code instead of eight. `lane(0)` itself when width is 1.
+llvm::Value* laneByLane(KernelBuilder& b, llvm::Type* element, unsigned width, const std::function<llvm::Value*(llvm::Value*)>& lane);
+
 /// The flat index of a multi-index over `dims`.
 llvm::Value* flatIndex(KernelBuilder& b, const std::vector<llvm::Value*>& index, const std::vector<llvm::Value*>& dims);
 /// The multi-index of flat `index` over `dims`.

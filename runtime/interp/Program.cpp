@@ -39,9 +39,12 @@ const json& section(const json& code, const char* key) {
 
 namespace {
 
-void markKernels(Expr& e, const std::set<std::string>& positions) {
-    if (!e.at.empty() && positions.count(e.at)) e.kernel = true;
-    for (Expr& a : e.args) markKernels(a, positions);
+/// Marks the expressions at `positions` and everything inside them: the JIT compiles the
+/// largest pure tensor expressions among them (jit::Kernels).
+void markKernels(Expr& e, const std::set<std::string>& positions, bool inside = false) {
+    inside = inside || (!e.at.empty() && positions.count(e.at));
+    e.kernel = inside;
+    for (Expr& a : e.args) markKernels(a, positions, inside);
 }
 
 void markKernels(std::vector<Stmt>& body, const std::set<std::string>& positions) {

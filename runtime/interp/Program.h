@@ -63,7 +63,7 @@ struct Expr {
     Op op = Op::Literal;
     int line = 0;
     std::string at;                 // "file:offset": joins the plan's nodes (their "at")
-    bool kernel = false;            // at a kernel or fused node of the plan: the JIT may compile it
+    bool kernel = false;            // in a kernel or fused node of the plan: the JIT may compile it
     TypeDesc type;
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)

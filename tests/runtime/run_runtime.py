@@ -385,6 +385,67 @@ def case_cycles(xdmlc, tmp):
     check("work ended" in r.stdout and "a ended" in r.stdout, "the cycles ended: " + r.stdout)
 
 
+def catalog_rows(work):
+    """Every catalog table of a run's work directory, each as its sorted rows."""
+    out = {}
+    for name in sorted(os.listdir(work)):
+        if name.endswith(".db") and name != "provenance.db":
+            for (table,) in query(os.path.join(work, name), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'xdml_%'"):
+                out[f"{name}:{table}"] = sorted(query(os.path.join(work, name), f'SELECT * FROM "{table}"'), key=repr)
+    return out
+
+
+def case_jit(xdmlc, tmp):
+    """Flows give identical catalogs compiled and interpreted (--no-jit), compiling before the
+    flow starts (--jit-wait) or in the background, at -O0 and -O2; a JIT failure is reported with
+    its line and the flow runs on, interpreted."""
+    for example in ["hitfinder.xdml", "relay.xdml"]:
+        flow = os.path.join(EXAMPLES, example)
+        reference = None
+        for opt in ["-O0", "-O2"]:
+            for mode in ["--no-jit", "--jit-wait", "background"]:
+                work = os.path.join(tmp, f"{example}{opt}{mode}")
+                stats = work + ".json"
+                r = run(xdmlc, [flow, opt, "--workdir", work, "--stats-json", stats, "--quiet"] + ([] if mode == "background" else [mode]))
+                check(r.returncode == 0, f"{example} {opt} {mode}: exit {r.returncode}: {r.stdout}{r.stderr}")
+                rows = catalog_rows(work)
+                check(rows and all(rows.values()), f"{example} {opt} {mode}: empty catalogs {rows}")
+                if reference is None:
+                    reference = rows
+                check(rows == reference, f"{example} {opt} {mode}: catalogs differ from -O0 --no-jit")
+                kernels = json.load(open(stats))["jit"]["kernels"]
+                if mode == "--no-jit":
+                    check(kernels == [], f"{example}: --no-jit compiled {kernels}")
+                if mode == "--jit-wait":
+                    check(kernels and all(k["compiled"] for k in kernels), f"{example} {opt}: not all compiled: {kernels}")
+                    fns = [k for k in kernels if k["what"].startswith("fn ")]
+                    check(len(fns) >= 3, f"{example}: fns compiled {fns}")
+                    expressions = [k for k in kernels if k["what"].startswith("kernel ")]
+                    if example == "hitfinder.xdml":
+                        check(any(k["what"] == "type Hit" for k in kernels), f"the predicate is compiled: {kernels}")
+                        # Fusion (-O2) makes kernels of the handlers' tensor expressions; -O0 does not.
+                        check(bool(expressions) == (opt == "-O2"), f"{opt}: expression kernels {expressions}")
+
+    # A JIT failure: reported once with the fn's line, the fn runs interpreted, the results stay.
+    work = os.path.join(tmp, "inject")
+    env = dict(os.environ, XDML_JIT_INJECT_FAILURE="fn bright")
+    r = run(xdmlc, [os.path.join(EXAMPLES, "hitfinder.xdml"), "--workdir", work, "--jit-wait"], env=env)
+    check(r.returncode == 0, f"inject: exit {r.returncode}: {r.stdout}{r.stderr}")
+    out = r.stdout + r.stderr
+    check("line 20: the JIT could not compile fn bright (a failure injected by XDML_JIT_INJECT_FAILURE); it runs interpreted" in out,
+          "the failure is reported with its line: " + out)
+    check(catalog_rows(work) == catalog_rows(os.path.join(tmp, "hitfinder.xdml-O2--no-jit")), "results after a JIT failure")
+
+    # --emit=llvm: the kernels as LLVM IR, vectorized by construction, each named by its source.
+    r = subprocess.run([xdmlc, "build", os.path.join(EXAMPLES, "hitfinder.xdml"), "--emit=llvm"], capture_output=True, text=True)
+    check(r.returncode == 0, r.stderr)
+    for want in ["; ---- fn bright (line 20): xdml_fn_bright_", "define i32 @xdml_type_Hit_", "load <8 x float>", "@xdml_jit_normal"]:
+        check(want in r.stdout, f"--emit=llvm has {want!r}")
+    r = subprocess.run([xdmlc, "build", os.path.join(EXAMPLES, "hitfinder.xdml"), "--emit=llvm-opt"], capture_output=True, text=True)
+    bright = r.stdout.split("i32 @xdml_fn_bright_")[-1].split("\n}")[0]
+    check(r.returncode == 0 and "phi <8 x i64>" in bright, "--emit=llvm-opt: count's eight lanes stay in registers: " + bright)
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
