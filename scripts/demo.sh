@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds xdmlc and runs it on the flagship example flow: serial
-# crystallography at a beamline (examples/ssx.xdml).
+# crystallography at a beamline (examples/ssx.xdml), then the model-free flows, the last with
+# its kernels compiled by the JIT (examples/hitfinder.xdml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,6 @@ for level in 0 2; do
     --stats-json build/demo/relay$level.json
   python3 -c "import json,sys; s=json.load(open(sys.argv[1])); n=s['items']['raw_frames']; print('  moved %.2f (plan %.2f), written %.2f (plan %.2f) bytes per frame' % (s['moved_bytes']/n, s['planned_moved_bytes_per_item'], s['written_bytes']/n, s['planned_written_bytes_per_item']))" build/demo/relay$level.json
 done
+echo "== xdmlc run examples/hitfinder.xdml   (beamline QC: the predicate, fns and fused kernels compiled by the JIT)"
+./build/xdmlc run examples/hitfinder.xdml --workdir build/demo/hitfinder.run --stats-json build/demo/hitfinder.json
+python3 -c "import json,sys; [print('  %-30s %s' % (k['what'], ('compiled in %.1f ms' % k['compile_ms']) if k['compiled'] else 'interpreted: ' + k['reason'])) for k in json.load(open(sys.argv[1]))['jit']['kernels']]" build/demo/hitfinder.json
