@@ -166,7 +166,7 @@ Kernels::~Kernels() {
     wait();
 }
 
-void Kernels::start(std::function<void(const std::string&)> report) {
+void Kernels::start(Report report) {
     if (compiler_.joinable()) return;
     compiler_ = std::thread([this, report = std::move(report)] {
         for (auto& k : kernels_) {
@@ -176,7 +176,7 @@ void Kernels::start(std::function<void(const std::string&)> report) {
     });
 }
 
-void Kernels::compileAll(std::function<void(const std::string&)> report) {
+void Kernels::compileAll(Report report) {
     wait();
     for (auto& k : kernels_)
         if (!k->fn.load(std::memory_order_acquire) && k->status.reason.empty()) compile(*k, report);
@@ -196,13 +196,14 @@ std::vector<KernelStatus> Kernels::status() const {
     return out;
 }
 
-void Kernels::compile(Kernel& k, const std::function<void(const std::string&)>& report) {
+void Kernels::compile(Kernel& k, const Report& report) {
     try {
         Jit::instance();  // its start-up is not this kernel's compile time
     } catch (const std::exception& e) {
         k.status.reason = e.what();
         k.status.failed = true;
-        if (report) report(std::string("the JIT cannot start (") + e.what() + "); everything runs interpreted");
+        if (report && !startFailed_.exchange(true))
+            report(k.spec.line, std::string("the JIT cannot start (") + e.what() + "); everything runs interpreted");
         return;
     }
     const auto started = std::chrono::steady_clock::now();
@@ -239,8 +240,7 @@ void Kernels::compile(Kernel& k, const std::function<void(const std::string&)>& 
         k.status.reason = e.what();
         k.status.failed = true;
         if (report)
-            report("line " + std::to_string(k.spec.line) + ": the JIT could not compile " + k.status.what + " (" + e.what() +
-                   "); it runs interpreted");
+            report(k.spec.line, "the JIT could not compile " + k.status.what + " (" + e.what() + "); it runs interpreted");
     }
 }
 

@@ -40,11 +40,12 @@ public:
     Kernels(const Kernels&) = delete;
     Kernels& operator=(const Kernels&) = delete;
 
-    /// Compiles every kernel on a background thread. `report` hears of JIT failures (with the
-    /// source line); it is called from that thread.
-    void start(std::function<void(const std::string&)> report = {});
+    /// Hears of a JIT failure: the source line of the kernel and what happened.
+    using Report = std::function<void(int line, const std::string& message)>;
+    /// Compiles every kernel on a background thread; `report` is called from that thread.
+    void start(Report report = {});
     /// Compiles every kernel now (the tests, `xdmlc run --jit-wait`).
-    void compileAll(std::function<void(const std::string&)> report = {});
+    void compileAll(Report report = {});
     /// Waits for start()'s thread to finish.
     void wait();
     std::vector<KernelStatus> status() const;
@@ -59,7 +60,7 @@ public:
 
 private:
     struct Kernel;
-    void compile(Kernel& k, const std::function<void(const std::string&)>& report);
+    void compile(Kernel& k, const Report& report);
     /// The kernel of a declaration (FnDecl, TypeDecl or Expr), or nullptr.
     const Kernel* kernelOf(const void* decl) const;
     /// Calls `k` with `args`: its result slots in `results` (sized for it), or false when it is
@@ -74,6 +75,7 @@ private:
     std::vector<std::pair<const void*, Kernel*>> byDecl_;
     std::thread compiler_;
     std::atomic<bool> cancel_{false};
+    std::atomic<bool> startFailed_{false};  // reported once
 };
 
 }  // namespace xdml::jit

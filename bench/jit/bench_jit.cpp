@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
 
     runtime::Program program = programOf(kFlow, "bench.xdml");
     jit::Kernels kernels(program);
-    kernels.compileAll([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    kernels.compileAll([](int line, const std::string& message) { std::fprintf(stderr, "bench.xdml:%d: %s\n", line, message.c_str()); });
     const runtime::FnDecl& hits = *program.fn("hits");
 
     std::vector<Value> frames;

@@ -310,7 +310,10 @@ void Run::waitUntilDone() {
 int Run::execute() {
     started_ = std::chrono::steady_clock::now();
     // Kernels compile in the background while the flow starts interpreted (RunOptions::compile).
-    if (options_.compile) compiled_ = options_.compile(program_, [this](const std::string& line) { report(line, "jit"); });
+    if (options_.compile)
+        compiled_ = options_.compile(program_, [this](int line, const std::string& message) {
+            report(plan_.file + ":" + std::to_string(line) + ": " + message, "jit");
+        });
     openStores();
     Progress progress(*this);
     // Streams take emits before the flow-level statements run (they may emit); sources start

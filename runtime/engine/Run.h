@@ -41,8 +41,9 @@ struct RunOptions {
     bool progress = false;           // a live display (on a terminal)
     std::function<void(const std::string&)> out;  // log lines and reports; default stdout
     /// Compiled code for the run's program (the JIT: jit::Kernels), made once the program is in
-    /// place; `report` hears of JIT failures. None: everything is interpreted (--no-jit).
-    std::function<std::shared_ptr<const CompiledCode>(const Program&, std::function<void(const std::string&)> report)> compile;
+    /// place; `report` hears of JIT failures, with their source line. None: everything is
+    /// interpreted (--no-jit).
+    std::function<std::shared_ptr<const CompiledCode>(const Program&, std::function<void(int line, const std::string&)> report)> compile;
 };
 
 /// A policy's clauses as the run enforces them.

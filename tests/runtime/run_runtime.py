@@ -432,7 +432,7 @@ def case_jit(xdmlc, tmp):
     r = run(xdmlc, [os.path.join(EXAMPLES, "hitfinder.xdml"), "--workdir", work, "--jit-wait"], env=env)
     check(r.returncode == 0, f"inject: exit {r.returncode}: {r.stdout}{r.stderr}")
     out = r.stdout + r.stderr
-    check("line 20: the JIT could not compile fn bright (a failure injected by XDML_JIT_INJECT_FAILURE); it runs interpreted" in out,
+    check("hitfinder.xdml:20: the JIT could not compile fn bright (a failure injected by XDML_JIT_INJECT_FAILURE); it runs interpreted" in out,
           "the failure is reported with its line: " + out)
     check(catalog_rows(work) == catalog_rows(os.path.join(tmp, "hitfinder.xdml-O2--no-jit")), "results after a JIT failure")
 
