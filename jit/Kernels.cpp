@@ -244,9 +244,7 @@ void Kernels::compile(Kernel& k, const Report& report) {
     }
 }
 
-bool Kernels::run(const Kernel& k, const Value* const* args, KernelSlot* results, KernelCall& call) const {
-    KernelFn fn = k.fn.load(std::memory_order_acquire);
-    if (!fn) return false;
+bool Kernels::run(const Kernel& k, KernelFn fn, const Value* const* args, KernelSlot* results, KernelCall& call) const {
     const KernelSignature& sig = k.signature;
     KernelSlot onStack[kSlotsOnStack];
     std::vector<KernelSlot> onHeap;
@@ -261,6 +259,9 @@ bool Kernels::run(const Kernel& k, const Value* const* args, KernelSlot* results
 }
 
 std::optional<Value> Kernels::invoke(const Kernel& k, const Value* const* args) const {
+    // The signature is written before the code is published (release): read it only after.
+    KernelFn fn = k.fn.load(std::memory_order_acquire);
+    if (!fn) return std::nullopt;
     KernelSlot onStack[kSlotsOnStack];
     std::vector<KernelSlot> onHeap;
     KernelSlot* results = onStack;
@@ -269,7 +270,7 @@ std::optional<Value> Kernels::invoke(const Kernel& k, const Value* const* args) 
         results = onHeap.data();
     }
     KernelCall call;
-    if (!run(k, args, results, call)) return std::nullopt;
+    if (!run(k, fn, args, results, call)) return std::nullopt;
     return fromSlots(k.signature.result, results, call);
 }
 
@@ -292,11 +293,12 @@ std::optional<Value> Kernels::callFn(const runtime::FnDecl& fn, const std::vecto
 std::optional<bool> Kernels::where(const runtime::TypeDecl& type, const Value& item) const {
     // The hot path of a refinement type, once per item: no Value is built for the answer.
     const Kernel* k = kernelOf(&type);
-    if (!k) return std::nullopt;
+    KernelFn fn = k ? k->fn.load(std::memory_order_acquire) : nullptr;
+    if (!fn) return std::nullopt;
     const Value* args[] = {&item};
     KernelSlot result[1];
     KernelCall call;
-    if (k->signature.resultSlots != 1 || !run(*k, args, result, call)) return std::nullopt;
+    if (k->signature.resultSlots != 1 || !run(*k, fn, args, result, call)) return std::nullopt;
     return result[0].scalar.b != 0;
 }
 

@@ -63,9 +63,10 @@ private:
     void compile(Kernel& k, const Report& report);
     /// The kernel of a declaration (FnDecl, TypeDecl or Expr), or nullptr.
     const Kernel* kernelOf(const void* decl) const;
-    /// Calls `k` with `args`: its result slots in `results` (sized for it), or false when it is
-    /// not ready, the arguments do not fit, or it faulted.
-    bool run(const Kernel& k, const runtime::Value* const* args, KernelSlot* results, KernelCall& call) const;
+    /// Calls `k`'s code `fn` (loaded by the caller, before it reads the signature) with `args`:
+    /// its result slots in `results` (sized for it), or false when the arguments do not fit or
+    /// it faulted.
+    bool run(const Kernel& k, KernelFn fn, const runtime::Value* const* args, KernelSlot* results, KernelCall& call) const;
     std::optional<runtime::Value> invoke(const Kernel& k, const runtime::Value* const* args) const;
 
     const runtime::Program& program_;
