@@ -86,8 +86,9 @@ llvm::Value* convertElem(KernelBuilder& b, llvm::Value* v, ElemType from, ElemTy
     }
 }
 
-llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::Value* x, llvm::Value* y) {
-    ++b.emitted;
+llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::Value* x, llvm::Value* y,
+                        bool divisorChecked) {
+    b.countOperation();
     auto& ir = b.ir;
     if (runtime::isFloatElem(c)) {
         switch (op) {
@@ -125,8 +126,10 @@ llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::V
     case Op::Mul: return ir.CreateMul(x, y);
     case Op::Div: case Op::Mod: {
         llvm::Constant* zero = llvm::Constant::getNullValue(y->getType());
-        llvm::Value* byZero = ir.CreateICmpEQ(y, zero);
-        b.check(ir.CreateNot(widthOf(y) == 1 ? byZero : ir.CreateOrReduce(byZero)), "divisor.ok");
+        if (!divisorChecked) {
+            llvm::Value* byZero = ir.CreateICmpEQ(y, zero);
+            b.check(ir.CreateNot(widthOf(y) == 1 ? byZero : ir.CreateOrReduce(byZero)), "divisor.ok");
+        }
         // By -1 the interpreter negates (wrapping) or gives 0; sdiv would trap on INT64_MIN.
         llvm::Value* minusOne = ir.CreateICmpEQ(y, llvm::Constant::getAllOnesValue(y->getType()));
         llvm::Value* safe = ir.CreateSelect(minusOne, llvm::ConstantInt::get(y->getType(), 1), y);

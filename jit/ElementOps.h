@@ -23,8 +23,10 @@ llvm::Value* convertElem(KernelBuilder& b, llvm::Value* v, ElemType from, ElemTy
 
 /// `x op y` with both operands already of the compute type `c` (bool, i64, f32 or f64):
 /// comparisons and `and`/`or` give bool, arithmetic gives `c`. Integer `/` and `%` by zero
-/// leave through the fault exit; by -1 they wrap as the interpreter's do.
-llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::Value* x, llvm::Value* y);
+/// leave through the fault exit (unless `divisorChecked`: the caller checked every divisor
+/// before the loop); by -1 they wrap as the interpreter's do.
+llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::Value* x, llvm::Value* y,
+                        bool divisorChecked = false);
 
 /// Loads `width` elements at `base + index` (bytes of a bool tensor become i1).
 llvm::Value* loadElems(KernelBuilder& b, ElemType e, llvm::Value* base, llvm::Value* index, unsigned width);

@@ -21,6 +21,15 @@ extern "C" void* xdml_jit_tensor(xdml::jit::KernelCall* call, int32_t slot, int3
     }
 }
 
+extern "C" void* xdml_jit_temporary(xdml::jit::KernelCall* call, int32_t elem, int64_t rank, const int64_t* dims) {
+    try {
+        call->temporaries.push_back(Tensor::zeros(static_cast<ElemType>(elem), std::vector<int64_t>(dims, dims + rank)));
+        return call->temporaries.back().buffer->data();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
 extern "C" double xdml_jit_normal(int64_t seed, uint64_t index) { return xdml::runtime::normalAt(seed, index); }
 
 namespace xdml::jit {
@@ -28,6 +37,7 @@ namespace xdml::jit {
 const std::vector<HelperSymbol>& helperSymbols() {
     static const std::vector<HelperSymbol> symbols = {
         {"xdml_jit_tensor", reinterpret_cast<void*>(&xdml_jit_tensor)},
+        {"xdml_jit_temporary", reinterpret_cast<void*>(&xdml_jit_temporary)},
         {"xdml_jit_normal", reinterpret_cast<void*>(&xdml_jit_normal)},
     };
     return symbols;

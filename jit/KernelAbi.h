@@ -30,9 +30,10 @@ static_assert(sizeof(KernelSlot) == 24, "the lowering assumes 24-byte slots");
 constexpr int32_t kKernelOk = 0;
 constexpr int32_t kKernelFault = 1;
 
-/// The tensors a call allocated for its results, by result slot.
+/// The tensors a call allocated: for its results, by result slot, and temporaries.
 struct KernelCall {
     std::vector<runtime::Tensor> tensors;
+    std::vector<runtime::Tensor> temporaries;
 };
 
 using KernelFn = int32_t (*)(const KernelSlot*, KernelSlot*, KernelCall*);
@@ -49,6 +50,8 @@ const std::vector<HelperSymbol>& helperSymbols();
 extern "C" {
 /// A new tensor for result slot `slot`: its elements (nullptr when it cannot be allocated).
 void* xdml_jit_tensor(xdml::jit::KernelCall* call, int32_t slot, int32_t elem, int64_t rank, const int64_t* dims);
+/// A temporary tensor, freed with the call: its elements (nullptr when it cannot be allocated).
+void* xdml_jit_temporary(xdml::jit::KernelCall* call, int32_t elem, int64_t rank, const int64_t* dims);
 /// Element `index` of noise(T, seed), as runtime::normalAt gives it.
 double xdml_jit_normal(int64_t seed, uint64_t index);
 }

@@ -34,6 +34,13 @@ struct KernelBuilder {
     llvm::Value* call = nullptr;  // the KernelCall*, for result tensors
     int emitted = 0;              // element operations emitted, to refuse runaway inlining
 
+    /// Counts an element operation about to be emitted; past kMaxElementOps the kernel is left
+    /// to the interpreter rather than compiled for seconds.
+    void countOperation() {
+        if (++emitted > kMaxElementOps) throw Unsupported("an expression whose code grows too large once its fns are inlined");
+    }
+    static constexpr int kMaxElementOps = 4000;
+
     KernelBuilder(llvm::LLVMContext& c, llvm::Module& m) : context(c), module(m), ir(c) {}
 
     llvm::Type* i64() { return ir.getInt64Ty(); }

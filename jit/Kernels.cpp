@@ -226,11 +226,18 @@ void Kernels::compile(Kernel& k, const Report& report) {
         }
         k.status.cached = fn != nullptr;
         if (!fn) {
-            Jit& jit = Jit::instance();
-            jit.addModule(std::move(lowered.module), std::move(lowered.context));
-            fn = reinterpret_cast<KernelFn>(jit.lookup(lowered.entry));
+            // Under the lock, so that two programs compiling one kernel define its symbol once.
             std::lock_guard lock(cacheMutex);
-            codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn});
+            if (auto it = codeCache().find(lowered.hash); it != codeCache().end()) {
+                fn = it->second.fn;
+                k.status.entry = it->second.entry;
+                k.status.cached = true;
+            } else {
+                Jit& jit = Jit::instance();
+                jit.addModule(std::move(lowered.module), std::move(lowered.context));
+                fn = reinterpret_cast<KernelFn>(jit.lookup(lowered.entry));
+                codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn});
+            }
         }
         k.status.compileMs = millisecondsSince(started);
         k.fn.store(fn, std::memory_order_release);

@@ -15,19 +15,40 @@ using TK = runtime::TypeDesc::Kind;
 
 namespace {
 constexpr std::size_t kMaxInlineDepth = 32;
-constexpr int kMaxElementOps = 20000;  // inlining that duplicates this much is refused
+
+/// How often the local `name` is read in `e`.
+int uses(const Expr& e, const std::string& name) {
+    int n = e.op == Expr::Op::Name && e.binding == runtime::NameBinding::Local && e.name == name;
+    for (const Expr& a : e.args) n += uses(a, name);
+    return n;
+}
+
 }  // namespace
 
 GeneratorPtr Lowerer::inMemory(ElemType elem, llvm::Value* data, std::vector<llvm::Value*> dims) {
     auto g = std::make_shared<Generator>();
     g->elem = elem;
+    g->inMemory = true;
     g->dims = std::move(dims);
     g->at = [this, elem, data](llvm::Value* i, unsigned w) { return loadElems(b_, elem, data, i, w); };
     return g;
 }
 
+GeneratorPtr Lowerer::materialize(const GeneratorPtr& g) {
+    if (g->inMemory) return g;
+    llvm::Value* dims = b_.local(llvm::ArrayType::get(b_.i64(), std::max<std::size_t>(1, g->dims.size())), "temporary.dims");
+    for (std::size_t d = 0; d < g->dims.size(); ++d) b_.ir.CreateStore(g->dims[d], b_.ir.CreateConstGEP1_64(b_.i64(), dims, d));
+    llvm::Type* ptr = b_.ir.getPtrTy();
+    llvm::FunctionCallee temporary = b_.module.getOrInsertFunction(
+        "xdml_jit_temporary", llvm::FunctionType::get(ptr, {ptr, b_.ir.getInt32Ty(), b_.i64(), ptr}, false));
+    llvm::Value* data = b_.ir.CreateCall(temporary, {b_.call, b_.ir.getInt32(static_cast<uint32_t>(g->elem)),
+                                                    b_.i64(static_cast<int64_t>(g->dims.size())), dims});
+    b_.check(b_.ir.CreateIsNotNull(data), "temporary.ok");
+    emitStore(b_, *g, data);
+    return inMemory(g->elem, data, g->dims);
+}
+
 JitValue Lowerer::lower(const Expr& e, const Locals& locals) {
-    if (b_.emitted > kMaxElementOps) throw Unsupported("an expression that grows too large when its fns are inlined");
     switch (e.op) {
     case Expr::Op::Literal: return constant(e.literal);
     case Expr::Op::Name: return name(e, locals);
@@ -151,6 +172,8 @@ JitValue Lowerer::inlineFn(const Expr& e, const Locals& locals) {
     Locals inner;
     for (std::size_t p = 0; p < fn->params.size(); ++p) {
         if (!bound[p]) throw Unsupported("a call of '" + e.name + "' without '" + fn->params[p].name + "'");
+        if (values[p].kind == Kind::Tensor && uses(fn->body, fn->params[p].name) > 1)
+            values[p] = JitValue::of(materialize(values[p].tensor));
         inner.emplace_back(fn->params[p].name, values[p]);
     }
     inlining_.push_back(e.name);
@@ -188,7 +211,7 @@ JitValue Lowerer::tensorOfType(const Expr& e, const Locals& locals) {
         llvm::FunctionCallee normal = b_.module.getOrInsertFunction(
             "xdml_jit_normal", llvm::FunctionType::get(b_.ir.getDoubleTy(), {b_.i64(), b_.i64()}, false));
         auto element = [&](llvm::Value* index) {
-            ++b_.emitted;
+            b_.countOperation();
             llvm::Value* d = b_.ir.CreateCall(normal, {s, index});
             return elem == ElemType::F32 ? b_.ir.CreateFPTrunc(d, b_.ir.getFloatTy()) : d;
         };

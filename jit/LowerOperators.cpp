@@ -95,12 +95,28 @@ JitValue Lowerer::tensorBinary(Op op, const JitValue& a, const JitValue& b) {
         return [this, s](llvm::Value*, unsigned w) { return b_.splat(s, w); };
     };
     auto x = side(a), y = side(b);
+    // The interpreter computes every element, so a zero divisor anywhere is its error, even
+    // where the kernel reads only some elements (a slice, an index): check them all up front.
+    const bool integerDivision = compute == ElemType::I64 && (op == Op::Div || op == Op::Mod);
+    if (integerDivision) {
+        if (tb) {
+            GeneratorPtr divisor = b.tensor;
+            emitLoop(b_, elementCount(b_, *divisor), [&](llvm::Value* i, unsigned w) {
+                llvm::Value* d = convertElem(b_, divisor->at(i, w), divisor->elem, compute);
+                llvm::Value* zero = b_.ir.CreateICmpEQ(d, llvm::Constant::getNullValue(d->getType()));
+                b_.check(b_.ir.CreateNot(w == 1 ? zero : b_.ir.CreateOrReduce(zero)), "divisors.ok");
+            });
+        } else {
+            llvm::Value* none = b_.ir.CreateICmpEQ(elementCount(b_, t), b_.i64(0));
+            b_.check(b_.ir.CreateOr(none, b_.ir.CreateICmpNE(y(nullptr, 1), b_.i64(0))), "divisor.ok");
+        }
+    }
     const ElemType out = cmp || logical ? ElemType::Bool : result;
     auto g = std::make_shared<Generator>();
     g->elem = out;
     g->dims = t.dims;
-    g->at = [this, x, y, op, compute, out](llvm::Value* i, unsigned w) {
-        llvm::Value* r = elemBinary(b_, op, compute, x(i, w), y(i, w));
+    g->at = [this, x, y, op, compute, out, integerDivision](llvm::Value* i, unsigned w) {
+        llvm::Value* r = elemBinary(b_, op, compute, x(i, w), y(i, w), integerDivision);
         return out == ElemType::Bool || out == compute ? r : convertElem(b_, r, compute, out);
     };
     return JitValue::of(std::move(g));
@@ -125,7 +141,7 @@ JitValue Lowerer::logicalNot(const JitValue& v) {
 
 JitValue Lowerer::math(const std::string& name, const JitValue& x) {
     auto apply = [this, name](llvm::Value* v, ElemType e) -> llvm::Value* {
-        ++b_.emitted;
+        b_.countOperation();
         const bool f32 = e == ElemType::F32;
         if (name == "abs") return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
         if (name == "sqrt") return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, v);

@@ -52,6 +52,10 @@ public:
     JitValue conform(const JitValue& v, const runtime::TypeDesc& type);
     /// A tensor whose elements are in memory at `data`.
     GeneratorPtr inMemory(ElemType elem, llvm::Value* data, std::vector<llvm::Value*> dims);
+    /// `g` computed once into a temporary buffer (freed with the call), when it is not in
+    /// memory already: for a value read more than once, whose code would otherwise be repeated
+    /// at every use (and grow exponentially through nested fns).
+    GeneratorPtr materialize(const GeneratorPtr& g);
 
     // LowerOperators.cpp
     JitValue binary(runtime::BinaryOperator op, const JitValue& a, const JitValue& b);

@@ -17,6 +17,7 @@ using runtime::ElemType;
 
 struct Generator {
     ElemType elem = ElemType::F32;
+    bool inMemory = false;           // elements read from a buffer: cheap to read twice
     std::vector<llvm::Value*> dims;  // i64, computed before any loop that reads the generator
     /// Emits elements `index .. index+width-1` (row-major over dims): a vector of `width` lanes,
     /// or a scalar when width is 1.

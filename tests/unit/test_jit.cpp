@@ -214,7 +214,9 @@ public:
             switch (pick(0, 9)) {
             case 0: return std::string(pick(0, 2) ? "count(" : "argmax(") + tensor(depth - 1) + ")";
             case 1: return "(" + scalar("int", depth - 1) + " " + arith[pick(0, 5)] + " " + scalar("int", depth - 1) + ")";
-            case 2: return std::string(1, "cdqh"[pick(0, 4)]) + "[" + index(4) + ", " + index(6) + "]";
+            case 2:
+                if (pick(0, 2)) return "(" + frameTensor(depth - 1) + ")[" + index(4) + ", " + index(6) + "] * 0";
+                return std::string(1, "cdqh"[pick(0, 4)]) + "[" + index(4) + ", " + index(6) + "]";
             case 3: return "abs(" + scalar("int", depth - 1) + ")";
             case 4: return "clamp(" + scalar("int", depth - 1) + ", -3, " + std::to_string(pick(0, 50)) + ")";
             case 5: return std::string(pick(0, 2) ? "max(" : "min(") + scalar("int", depth - 1) + ", " + scalar("int", depth - 1) + ")";
@@ -227,7 +229,9 @@ public:
         switch (pick(0, 10)) {
         case 0: {
             static const char* reductions[] = {"sum(", "mean(", "max(", "min("};
-            return std::string(reductions[pick(0, 4)]) + tensor(depth - 1) + ")";
+            // Now and then of a slice of a computed tensor, which reads only some elements.
+            const std::string of = pick(0, 3) ? tensor(depth - 1) : "(" + frameTensor(depth - 1) + ")[1:3, " + index(3) + ":]";
+            return std::string(reductions[pick(0, 4)]) + of + ")";
         }
         case 1: return "(" + scalar(self, depth - 1) + " " + arith[pick(0, 5)] + " " + number(depth - 1) + ")";
         case 2: return (self == "f32" ? "a[" : "v[") + index(4) + ", " + index(6) + "]";
@@ -448,6 +452,56 @@ TEST_CASE("jit: records in and out, kernel reuse, and faults fall back", "[jit]"
     }
     CHECK(scoreEntry == sameEntry);
     CHECK(cachedCount == 1);
+}
+
+TEST_CASE("jit: an error in an element no one reads is still the interpreter's error", "[jit]") {
+    // The interpreter computes whole tensors, so a zero divisor anywhere in one is an error,
+    // even when only a slice or one element is used: the kernel must decline, not answer.
+    auto program = programOf(
+        "type I = tensor<i64>[4];\n"
+        "fn one(x: I) -> int = (x / x)[0];\n"
+        "fn nothing(n: int) -> float = sum((zeros(I) / n)[0:0]);\n"
+        "fn first(a: int, b: I) -> int = a;\n"
+        "fn unused(n: int) -> int = first(7, zeros(I) % n);\n"
+        "fn field(n: int) -> int = { a: 3, b: zeros(I) / n }.a;\n");
+    jit::Kernels kernels(*program);
+    kernels.compileAll();
+    runtime::Tensor x = Tensor::zeros(ElemType::I64, {4});
+    x.data<int64_t>()[0] = 1;  // 1, 0, 0, 0
+    const Value withZero = Value::tensor(x);
+    CHECK_FALSE(kernels.callFn(*program->fn("one"), {withZero}));
+    CHECK_FALSE(kernels.callFn(*program->fn("nothing"), {Value::integer(0)}));
+    CHECK_FALSE(kernels.callFn(*program->fn("unused"), {Value::integer(0)}));
+    CHECK_FALSE(kernels.callFn(*program->fn("field"), {Value::integer(0)}));
+    // Without a zero they are compiled and answer.
+    CHECK(kernels.callFn(*program->fn("unused"), {Value::integer(2)})->asInt() == 7);
+    CHECK(kernels.callFn(*program->fn("nothing"), {Value::integer(3)})->asFloat() == 0.0);
+    Evaluator interpreter(*program);
+    CHECK_THROWS_AS(interpreter.interpret(*program->fn("one"), {withZero}), runtime::EvalError);
+}
+
+TEST_CASE("jit: a value used twice is computed once, so nested fns do not grow the code", "[jit]") {
+    // d(d(...d(x))) reads its argument twice at every level: repeated, the code would double at
+    // each (2^18 copies); computed once into a temporary, it grows by one loop per level.
+    std::string nested = "mk(i)";
+    for (int level = 0; level < 18; ++level) nested = "d(" + nested + ")";
+    auto program = programOf(
+        "type T = tensor<f32>[16];\n"
+        "fn mk(i: int) -> T = noise(T, i);\n"
+        "fn d(t: T) -> T = t + t * 0.5;\n"
+        "fn g(i: int) -> float = sum(" + nested + ");\n");
+    jit::Kernels kernels(*program);
+    kernels.compileAll();
+    for (const jit::KernelStatus& s : kernels.status()) {
+        INFO(s.what << ": " << s.reason);
+        CHECK(s.compiled);
+    }
+    Evaluator interpreter(*program);
+    for (int64_t i : {0, 1, 17}) {
+        auto compiled = kernels.callFn(*program->fn("g"), {Value::integer(i)});
+        REQUIRE(compiled);
+        CHECK(sameBits(*compiled, interpreter.interpret(*program->fn("g"), {Value::integer(i)})));
+    }
 }
 
 TEST_CASE("jit: unsupported code is named and interpreted, never compiled wrongly", "[jit]") {
