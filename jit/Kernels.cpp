@@ -68,13 +68,25 @@ void freeLocals(const Expr& e, std::vector<runtime::Param>& out) {
     for (const Expr& a : e.args) freeLocals(a, out);
 }
 
-/// Whether `e` calls only fns and pure built-ins (no task, model, `seq` or effect).
-bool callsOnlyPureCode(const Expr& e) {
+/// Whether `e` calls only fns and pure built-ins (no task, model, `seq` or effect) and builds
+/// no string or list: what a kernel can hold. (An expression that fails here is not compiled
+/// as a whole, but its tensor parts may be.)
+bool compilable(const Expr& e, const runtime::Program& program) {
+    if (e.op == Expr::Op::String || e.op == Expr::Op::List) return false;
     if (e.op == Expr::Op::Call && e.binding != runtime::NameBinding::Fn &&
-        !(e.binding == runtime::NameBinding::Builtin && runtime::isPureBuiltin(e.name)))
+        !(e.binding == runtime::NameBinding::Builtin && runtime::isPureBuiltin(e.name) && e.name != "len" && e.name != "shape"))
         return false;
+    if (e.op == Expr::Op::Name && e.binding == runtime::NameBinding::Local) {
+        int next = 0;
+        SlotTree slots;
+        try {
+            if (!slotsOf(e.type, program, next, slots)) return false;  // a string, a list, a quantity
+        } catch (const runtime::PlanError&) {
+            return false;
+        }
+    }
     for (const Expr& a : e.args)
-        if (!callsOnlyPureCode(a)) return false;
+        if (!compilable(a, program)) return false;
     return true;
 }
 
@@ -82,7 +94,7 @@ bool callsOnlyPureCode(const Expr& e) {
 /// with tensor operations and pure code only, and is not simply a fn call (the fn is compiled
 /// on its own).
 bool worthCompiling(const Expr& e, const runtime::Program& program) {
-    if (e.op == Expr::Op::Name || e.op == Expr::Op::Literal || !callsOnlyPureCode(e)) return false;
+    if (e.op == Expr::Op::Name || e.op == Expr::Op::Literal || !compilable(e, program)) return false;
     if (e.op == Expr::Op::Call && e.binding == runtime::NameBinding::Fn) return false;
     try {
         if (e.type.kind == TK::Unknown) return false;
