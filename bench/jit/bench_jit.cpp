@@ -158,10 +158,11 @@ int main(int argc, char** argv) {
     row("JIT (xdmlc, LLVM ORC, O2)", jitT, bytes);
     row("interpreter", interpT, bytes);
     row("hand-written C++ (-O3 -march=native)", handT, bytes);
-    row("memcpy of the same bytes", copyT, bytes, "(the memory-bandwidth limit)");
+    row("memcpy of the same bytes", copyT, bytes, "(the bandwidth limit; it also writes them)");
     const double ofHand = handT / jitT, overInterp = interpT / jitT;
     std::printf("  JIT / hand-written: %5.1f%%   goal >= 85%%   %s\n", 100 * ofHand, ofHand >= 0.85 ? "PASS" : "MISS");
-    std::printf("  JIT / interpreter:  %5.1fx   goal >= 20x   %s\n", overInterp, overInterp >= 20 ? "PASS" : "MISS");
+    std::printf("  JIT / interpreter:  %5.1fx   goal >= 20x   %s   (hand-written / interpreter: %.1fx, the most any code reaches)\n",
+                overInterp, overInterp >= 20 ? "PASS" : "MISS", interpT / handT);
     std::printf("  JIT / memcpy:       %5.1f%%   (of the bandwidth limit)\n", 100 * copyT / jitT);
 
     std::printf("\n2. scalar refinement predicate  type Bright = Reading where it.value * it.gain > 0.5\n");
