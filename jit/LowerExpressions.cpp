@@ -15,6 +15,7 @@ using TK = runtime::TypeDesc::Kind;
 
 namespace {
 constexpr std::size_t kMaxInlineDepth = 32;
+constexpr int kMaxDepth = 512;
 
 /// How often the local `name` is read in `e`.
 int uses(const Expr& e, const std::string& name) {
@@ -49,6 +50,18 @@ GeneratorPtr Lowerer::materialize(const GeneratorPtr& g) {
 }
 
 JitValue Lowerer::lower(const Expr& e, const Locals& locals) {
+    // The lowering and the code it emits recurse once per level: bound the depth (with fns
+    // inlined), so a deep expression is interpreted rather than overflowing the compile thread.
+    struct Depth {
+        int& depth;
+        explicit Depth(int& d) : depth(d) {
+            if (++depth > kMaxDepth) {
+                --depth;
+                throw Unsupported("an expression nested too deep once its fns are inlined");
+            }
+        }
+        ~Depth() { --depth; }
+    } guard(depth_);
     switch (e.op) {
     case Expr::Op::Literal: return constant(e.literal);
     case Expr::Op::Name: return name(e, locals);

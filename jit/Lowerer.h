@@ -86,6 +86,7 @@ private:
     KernelBuilder& b_;
     std::vector<runtime::Value>& pinned_;
     std::vector<std::string> inlining_;  // fns being inlined, to refuse recursion
+    int depth_ = 0;                      // of lower(), fns inlined
 };
 
 }  // namespace xdml::jit
