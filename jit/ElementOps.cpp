@@ -132,7 +132,9 @@ llvm::Value* elemBinary(KernelBuilder& b, BinaryOperator op, ElemType c, llvm::V
         }
         // By -1 the interpreter negates (wrapping) or gives 0; sdiv would trap on INT64_MIN.
         llvm::Value* minusOne = ir.CreateICmpEQ(y, llvm::Constant::getAllOnesValue(y->getType()));
-        llvm::Value* safe = ir.CreateSelect(minusOne, llvm::ConstantInt::get(y->getType(), 1), y);
+        // A zero divisor may still reach here in a branch not taken (its check is guarded):
+        // divide by 1 instead, as sdiv by zero would trap.
+        llvm::Value* safe = ir.CreateSelect(ir.CreateOr(minusOne, ir.CreateICmpEQ(y, zero)), llvm::ConstantInt::get(y->getType(), 1), y);
         if (op == Op::Div) return ir.CreateSelect(minusOne, ir.CreateSub(zero, x), ir.CreateSDiv(x, safe));
         return ir.CreateSelect(minusOne, zero, ir.CreateSRem(x, safe));
     }

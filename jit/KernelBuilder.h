@@ -51,11 +51,41 @@ struct KernelBuilder {
         llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
         return entry.CreateAlloca(type, nullptr, name);
     }
-    /// Continues when `ok` holds; otherwise the kernel returns kKernelFault.
+    /// While a branch of a tensor `?:` is set up (both are, before the loops): whether that
+    /// branch is the one taken. Checks and work for a branch not taken are skipped, as the
+    /// interpreter never evaluates it. nullptr: unconditional.
+    llvm::Value* guard = nullptr;
+
+    /// Continues when `ok` holds (or the guarded branch is not taken); otherwise the kernel
+    /// returns kKernelFault.
     void check(llvm::Value* ok, const char* name) {
+        if (guard) ok = ir.CreateOr(ok, ir.CreateNot(guard));
         llvm::BasicBlock* next = llvm::BasicBlock::Create(context, name, function);
         ir.CreateCondBr(ok, next, faultBlock);
         ir.SetInsertPoint(next);
+    }
+    /// The value `compute()` emits, computed only when the guarded branch is taken (else zero):
+    /// for what reads a tensor's elements before the loops (a reduction, one element), which
+    /// in a branch not taken may be out of bounds or an unfilled temporary.
+    template <typename F>
+    llvm::Value* whenTakenValue(llvm::Type* type, F compute) {
+        if (!guard) return compute();
+        llvm::AllocaInst* slot = local(type, "taken.value");
+        ir.CreateStore(llvm::Constant::getNullValue(type), slot);
+        whenTaken([&] { ir.CreateStore(compute(), slot); });
+        return ir.CreateLoad(type, slot);
+    }
+    /// Emits `work` so that it runs only when the guarded branch is taken (always without a guard).
+    template <typename F>
+    void whenTaken(F work) {
+        if (!guard) return work();
+        llvm::BasicBlock* taken = llvm::BasicBlock::Create(context, "taken", function);
+        llvm::BasicBlock* after = llvm::BasicBlock::Create(context, "taken.done", function);
+        ir.CreateCondBr(guard, taken, after);
+        ir.SetInsertPoint(taken);
+        work();
+        ir.CreateBr(after);
+        ir.SetInsertPoint(after);
     }
     llvm::BasicBlock* block(const char* name) { return llvm::BasicBlock::Create(context, name, function); }
 

@@ -246,8 +246,13 @@ void Kernels::compile(Kernel& k, const Report& report) {
                 k.status.cached = true;
             } else {
                 Jit& jit = Jit::instance();
-                jit.addModule(std::move(lowered.module), std::move(lowered.context));
-                fn = reinterpret_cast<KernelFn>(jit.lookup(lowered.entry));
+                auto tracker = jit.addModule(std::move(lowered.module), std::move(lowered.context));
+                try {
+                    fn = reinterpret_cast<KernelFn>(jit.lookup(lowered.entry));
+                } catch (...) {
+                    jit.remove(tracker);  // else a later compile of this kernel would define it twice
+                    throw;
+                }
                 codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn});
             }
         }

@@ -42,11 +42,17 @@ GeneratorPtr Lowerer::materialize(const GeneratorPtr& g) {
     llvm::Type* ptr = b_.ir.getPtrTy();
     llvm::FunctionCallee temporary = b_.module.getOrInsertFunction(
         "xdml_jit_temporary", llvm::FunctionType::get(ptr, {ptr, b_.ir.getInt32Ty(), b_.i64(), ptr}, false));
-    llvm::Value* data = b_.ir.CreateCall(temporary, {b_.call, b_.ir.getInt32(static_cast<uint32_t>(g->elem)),
-                                                    b_.i64(static_cast<int64_t>(g->dims.size())), dims});
-    b_.check(b_.ir.CreateIsNotNull(data), "temporary.ok");
-    emitStore(b_, *g, data);
-    return inMemory(g->elem, data, g->dims);
+    // In a branch not taken the buffer stays null: nothing reads it.
+    llvm::AllocaInst* buffer = b_.local(ptr, "temporary");
+    b_.ir.CreateStore(llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(b_.context)), buffer);
+    b_.whenTaken([&] {
+        llvm::Value* data = b_.ir.CreateCall(temporary, {b_.call, b_.ir.getInt32(static_cast<uint32_t>(g->elem)),
+                                                        b_.i64(static_cast<int64_t>(g->dims.size())), dims});
+        b_.check(b_.ir.CreateIsNotNull(data), "temporary.ok");
+        emitStore(b_, *g, data);
+        b_.ir.CreateStore(data, buffer);
+    });
+    return inMemory(g->elem, b_.ir.CreateLoad(ptr, buffer), g->dims);
 }
 
 JitValue Lowerer::lower(const Expr& e, const Locals& locals) {
@@ -266,7 +272,15 @@ JitValue Lowerer::ternary(const Expr& e, const Locals& locals) {
     // Tensor branches: both are set up, and each element is taken from the chosen one.
     const bool tensors = e.type.kind != TK::Unknown && program_.structure(e.type).kind == TK::Tensor;
     if (tensors) {
-        JitValue x = lower(e.args.at(1), locals), y = lower(e.args.at(2), locals);
+        // Both branches are set up before the loops; each under the guard that it is taken, so
+        // the checks and work of the other (a zero divisor, a slice out of bounds) do not fault.
+        llvm::Value* outer = b_.guard;
+        b_.guard = outer ? b_.ir.CreateAnd(outer, c.scalar) : c.scalar;
+        JitValue x = lower(e.args.at(1), locals);
+        llvm::Value* notTaken = b_.ir.CreateNot(c.scalar);
+        b_.guard = outer ? b_.ir.CreateAnd(outer, notTaken) : notTaken;
+        JitValue y = lower(e.args.at(2), locals);
+        b_.guard = outer;
         if (x.kind != Kind::Tensor || y.kind != Kind::Tensor || x.elem != y.elem || x.tensor->dims.size() != y.tensor->dims.size())
             throw Unsupported("a '?:' whose branches are different tensors");
         yes->eraseFromParent();

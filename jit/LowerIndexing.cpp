@@ -52,7 +52,7 @@ JitValue Lowerer::index(const Expr& e, const Locals& locals) {
     b_.check(ok, "index.ok");
 
     if (kept.empty() && e.slices.size() == rank) {  // one element: a scalar (elementValue's kinds)
-        llvm::Value* x = g->at(flatIndex(b_, start, g->dims), 1);
+        llvm::Value* x = b_.whenTakenValue(b_.elemType(g->elem), [&] { return g->at(flatIndex(b_, start, g->dims), 1); });
         switch (g->elem) {
         case ElemType::F32: case ElemType::F64: case ElemType::Bool: case ElemType::I64:
             return JitValue::of(g->elem, x);

@@ -101,10 +101,12 @@ JitValue Lowerer::tensorBinary(Op op, const JitValue& a, const JitValue& b) {
     if (integerDivision) {
         if (tb) {
             GeneratorPtr divisor = b.tensor;
-            emitLoop(b_, elementCount(b_, *divisor), [&](llvm::Value* i, unsigned w) {
-                llvm::Value* d = convertElem(b_, divisor->at(i, w), divisor->elem, compute);
-                llvm::Value* zero = b_.ir.CreateICmpEQ(d, llvm::Constant::getNullValue(d->getType()));
-                b_.check(b_.ir.CreateNot(w == 1 ? zero : b_.ir.CreateOrReduce(zero)), "divisors.ok");
+            b_.whenTaken([&] {
+                emitLoop(b_, elementCount(b_, *divisor), [&](llvm::Value* i, unsigned w) {
+                    llvm::Value* d = convertElem(b_, divisor->at(i, w), divisor->elem, compute);
+                    llvm::Value* zero = b_.ir.CreateICmpEQ(d, llvm::Constant::getNullValue(d->getType()));
+                    b_.check(b_.ir.CreateNot(w == 1 ? zero : b_.ir.CreateOrReduce(zero)), "divisors.ok");
+                });
             });
         } else {
             llvm::Value* none = b_.ir.CreateICmpEQ(elementCount(b_, t), b_.i64(0));
@@ -218,8 +220,10 @@ JitValue Lowerer::builtin(const std::string& name, const std::vector<JitValue>& 
     if (name == "sum" || name == "mean" || name == "max" || name == "min" || name == "count" || name == "argmax") {
         if ((name == "max" || name == "min") && args.size() == 2) return pick(name, args[0], args[1]);
         if (args.size() != 1 || args[0].kind != Kind::Tensor) throw Unsupported("'" + name + "' of this operand");
-        llvm::Value* r = emitReduction(b_, name, *args[0].tensor);
-        return JitValue::of(name == "count" || name == "argmax" ? ElemType::I64 : ElemType::F64, r);
+        const ElemType type = name == "count" || name == "argmax" ? ElemType::I64 : ElemType::F64;
+        const Generator& g = *args[0].tensor;
+        llvm::Value* r = b_.whenTakenValue(b_.elemType(type), [&] { return emitReduction(b_, name, g); });
+        return JitValue::of(type, r);
     }
     if (name == "abs" || name == "sqrt" || name == "exp" || name == "log") {
         if (args.size() != 1) throw Unsupported("'" + name + "' with " + std::to_string(args.size()) + " arguments");

@@ -220,6 +220,42 @@ TEST_CASE("jit: an error in an element no one reads is still the interpreter's e
     CHECK_THROWS_AS(interpreter.interpret(*program->fn("one"), {withZero}), runtime::EvalError);
 }
 
+TEST_CASE("jit: the branch of a tensor ?: not taken does not fault", "[jit]") {
+    // Both branches are set up before the loops; the checks and work of the one not taken (a
+    // zero divisor, a slice out of bounds, a temporary, a reduction) must not make the kernel
+    // decline, let alone read out of bounds: the guard idiom stays compiled.
+    auto program = programOf(
+        "type Q = tensor<i64>[?];\n"
+        "type V = tensor<f32>[?];\n"
+        "fn safe(x: Q, y: Q) -> Q = count(y == 0) > 0 ? x : x / y;\n"
+        "fn head(r: V, n: int) -> V = n < 5 ? r : r[0:5] / max(r[0:5]);\n"
+        "fn twice(t: V) -> V = t + t * 0.5;\n"
+        "fn nested(r: V, n: int) -> V = n < 5 ? r : twice(r[0:5]) / (max(twice(r[0:5])) + r[7]);\n");
+    jit::Kernels kernels(*program);
+    kernels.compileAll();
+    Evaluator interpreter(*program);
+    auto vector = [](ElemType e, std::vector<double> values) {
+        Tensor t = Tensor::zeros(e, {static_cast<int64_t>(values.size())});
+        for (std::size_t i = 0; i < values.size(); ++i)
+            runtime::withElemType(e, [&](auto v) { t.data<decltype(v)>()[i] = static_cast<decltype(v)>(values[i]); });
+        return Value::tensor(std::move(t));
+    };
+    auto same = [&](const char* fn, std::vector<Value> args) {
+        INFO(fn);
+        auto compiled = kernels.callFn(*program->fn(fn), args);
+        REQUIRE(compiled);  // compiled, not declined
+        CHECK(sameBits(*compiled, interpreter.interpret(*program->fn(fn), args)));
+    };
+    same("safe", {vector(ElemType::I64, {1, 2, 3}), vector(ElemType::I64, {1, 0, 1})});
+    same("safe", {vector(ElemType::I64, {7, 9, -3}), vector(ElemType::I64, {2, -1, 4})});
+    same("head", {vector(ElemType::F32, {1, 2, 3}), Value::integer(3)});
+    same("head", {vector(ElemType::F32, {1, 2, 3, 4, 5, 6}), Value::integer(9)});
+    same("nested", {vector(ElemType::F32, {1, 2, 3}), Value::integer(2)});
+    same("nested", {vector(ElemType::F32, {1, 2, 3, 4, 5, 6, 7, 8}), Value::integer(9)});
+    // Taken, the same checks still fault: the interpreter reports the slice out of bounds.
+    CHECK_FALSE(kernels.callFn(*program->fn("head"), {vector(ElemType::F32, {1, 2, 3}), Value::integer(9)}));
+}
+
 TEST_CASE("jit: a value used twice is computed once, so nested fns do not grow the code", "[jit]") {
     // d(d(...d(x))) reads its argument twice at every level: repeated, the code would double at
     // each (2^18 copies); computed once into a temporary, it grows by one loop per level.
