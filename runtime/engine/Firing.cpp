@@ -142,9 +142,12 @@ void Firing::statement(const Stmt& s) {
             DatumPtr d = value(*s.value);
             if (s.type.kind != TypeDesc::Kind::Unknown) {
                 auto conformed = Datum::make(conformTo(d->value, s.type, run_.program()), d->site, d->seq);
-                std::lock_guard lock(d->mutex);
-                conformed->entity = d->entity;
-                conformed->sources = d->sources;
+                {
+                    // Unlocked before `d` lets go of its datum, which may free it and its mutex.
+                    std::lock_guard lock(d->mutex);
+                    conformed->entity = d->entity;
+                    conformed->sources = d->sources;
+                }
                 d = conformed;
             }
             locals_.emplace_back(s.name, ready(d));
