@@ -3,6 +3,7 @@
 #include "jit/ElementOps.h"
 #include "jit/Lowerer.h"
 
+#include "runtime/interp/Arguments.h"
 #include "runtime/interp/Builtins.h"
 
 #include <algorithm>
@@ -167,30 +168,16 @@ JitValue Lowerer::inlineFn(const Expr& e, const Locals& locals) {
     if (std::find(inlining_.begin(), inlining_.end(), e.name) != inlining_.end())
         throw Unsupported("the recursive fn '" + e.name + "'");
     if (inlining_.size() >= kMaxInlineDepth) throw Unsupported("fn calls nested too deep to inline");
-    // Named arguments go to the parameter of that name, the others fill the rest in order
-    // (Evaluator::callExpr); the arguments are evaluated in the order they are written.
-    std::vector<const Expr*> bound(fn->params.size(), nullptr);
-    std::vector<std::size_t> order;
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < e.args.size(); ++i) {
-        std::size_t slot = next;
-        if (i < e.names.size() && !e.names[i].empty()) {
-            slot = fn->params.size();
-            for (std::size_t p = 0; p < fn->params.size(); ++p)
-                if (fn->params[p].name == e.names[i]) slot = p;
-        } else {
-            while (slot < bound.size() && bound[slot]) ++slot;
-            next = slot + 1;
-        }
-        if (slot >= bound.size()) throw Unsupported("a call of '" + e.name + "' with an unknown argument");
-        bound[slot] = &e.args[i];
-        order.push_back(slot);
+    runtime::BoundArguments bound;
+    try {
+        bound = runtime::bindArguments(e, fn->params);
+    } catch (const runtime::EvalError& error) {
+        throw Unsupported(error.message());  // the interpreter reports it
     }
-    std::vector<JitValue> values(fn->params.size());
-    for (std::size_t slot : order) values[slot] = conform(lower(*bound[slot], locals), fn->params[slot].type);
+    std::vector<JitValue> values(fn->params.size());  // evaluated in the order they are written
+    for (std::size_t slot : bound.order) values[slot] = conform(lower(*bound.byParam[slot], locals), fn->params[slot].type);
     Locals inner;
     for (std::size_t p = 0; p < fn->params.size(); ++p) {
-        if (!bound[p]) throw Unsupported("a call of '" + e.name + "' without '" + fn->params[p].name + "'");
         if (values[p].kind == Kind::Tensor && uses(fn->body, fn->params[p].name) > 1)
             values[p] = JitValue::of(materialize(values[p].tensor));
         inner.emplace_back(fn->params[p].name, values[p]);

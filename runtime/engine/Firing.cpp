@@ -3,6 +3,7 @@
 
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/exec/Shell.h"
+#include "runtime/interp/Arguments.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
@@ -291,24 +292,9 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
 Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     const TaskDecl* task = run_.program().task(call.name);
     if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
-    // Named arguments go to the parameter of that name; the others fill the rest in order.
+    const BoundArguments bound = bindArguments(call, task->params);
     std::vector<DatumPtr> args(task->params.size());
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < call.args.size(); ++i) {
-        std::size_t slot = next;
-        if (i < call.names.size() && !call.names[i].empty()) {
-            slot = task->params.size();
-            for (std::size_t p = 0; p < task->params.size(); ++p)
-                if (task->params[p].name == call.names[i]) slot = p;
-        } else {
-            while (slot < args.size() && args[slot]) ++slot;
-            next = slot + 1;
-        }
-        if (slot >= args.size()) throw EvalError("too many arguments, or an unknown one, for '" + call.name + "'", call.line);
-        args[slot] = value(call.args[i]);
-    }
-    for (std::size_t p = 0; p < args.size(); ++p)
-        if (!args[p]) throw EvalError("no argument for '" + task->params[p].name + "' of '" + call.name + "'", call.line);
+    for (std::size_t slot : bound.order) args[slot] = value(*bound.byParam[slot]);
 
     const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
     const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());

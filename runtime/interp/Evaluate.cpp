@@ -1,6 +1,7 @@
 // Evaluate.cpp — see Evaluate.h.
 #include "runtime/interp/Evaluate.h"
 
+#include "runtime/interp/Arguments.h"
 #include "runtime/interp/Builtins.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/interp/Indexing.h"
@@ -151,27 +152,9 @@ Value Evaluator::callExpr(const Expr& e, const Scope& scope) {
     if (e.binding != NameBinding::Fn) notPure("calling the " + (e.declares.empty() ? "name" : e.declares) + " '" + e.name + "'");
     const FnDecl* fn = program_.fn(e.name);
     if (!fn) throw PlanError("plan code: a call of '" + e.name + "', which is not among the fns");
-    // Named arguments go to the parameter of that name; the others fill the rest in order.
-    std::vector<std::optional<Value>> bound(fn->params.size());
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < e.args.size(); ++i) {
-        std::size_t slot = next;
-        if (i < e.names.size() && !e.names[i].empty()) {
-            slot = fn->params.size();
-            for (std::size_t p = 0; p < fn->params.size(); ++p)
-                if (fn->params[p].name == e.names[i]) slot = p;
-        } else {
-            while (slot < bound.size() && bound[slot]) ++slot;
-            next = slot + 1;
-        }
-        if (slot >= bound.size()) throw EvalError("too many arguments, or an unknown one, for '" + e.name + "'");
-        bound[slot] = evaluate(e.args[i], scope);
-    }
-    std::vector<Value> args;
-    for (std::size_t p = 0; p < bound.size(); ++p) {
-        if (!bound[p]) throw EvalError("no argument for '" + fn->params[p].name + "' of '" + e.name + "'");
-        args.push_back(std::move(*bound[p]));
-    }
+    const BoundArguments bound = bindArguments(e, fn->params);
+    std::vector<Value> args(fn->params.size());
+    for (std::size_t slot : bound.order) args[slot] = evaluate(*bound.byParam[slot], scope);
     return call(e.name, std::move(args));
 }
 
