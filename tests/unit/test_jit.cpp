@@ -71,6 +71,15 @@ void compare(const Program& program, const jit::Kernels& kernels, const runtime:
     CHECK(sameBits(*expected, *compiled));
 }
 
+/// Compiles every kernel now; each must compile (the code uses nothing the JIT leaves out).
+void compileEveryKernel(jit::Kernels& kernels) {
+    kernels.compileAll();
+    for (const jit::KernelStatus& s : kernels.status()) {
+        INFO(s.what << ": " << s.reason);
+        CHECK(s.compiled);
+    }
+}
+
 std::string readFile(const std::filesystem::path& p) {
     std::ifstream in(p);
     std::stringstream s;
@@ -94,11 +103,7 @@ TEST_CASE("jit: every fn and predicate of the examples gives the interpreter's b
         INFO(file);
         auto program = programOf(readFile(file));
         jit::Kernels kernels(*program);
-        kernels.compileAll();
-        for (const jit::KernelStatus& s : kernels.status()) {
-            INFO(s.what << ": " << s.reason);
-            CHECK(s.compiled);  // the examples use nothing the JIT leaves to the interpreter
-        }
+        compileEveryKernel(kernels);  // the examples use nothing the JIT leaves to the interpreter
         for (const auto& [name, fn] : program->fns()) {
             Tally tally;
             for (int i = 0; i < 40; ++i) compare(*program, kernels, fn, make, tally);
@@ -161,11 +166,7 @@ TEST_CASE("jit: records in and out, kernel reuse, and faults fall back", "[jit]"
         "fn ratio(a: int, b: int) -> int = a / b;\n"
         "fn pickrow(t: tensor<f32>[4, 4], i: int) -> tensor<f32>[4] = t[i, :];\n");
     jit::Kernels kernels(*program);
-    kernels.compileAll();
-    for (const jit::KernelStatus& s : kernels.status()) {
-        INFO(s.what << ": " << s.reason);
-        CHECK(s.compiled);
-    }
+    compileEveryKernel(kernels);
     Evaluator interpreter(*program);
     const Value item = interpreter.interpret(*program->fn("make"), {Value::integer(5)});
     auto made = kernels.callFn(*program->fn("make"), {Value::integer(5)});
@@ -267,11 +268,7 @@ TEST_CASE("jit: a value used twice is computed once, so nested fns do not grow t
         "fn d(t: T) -> T = t + t * 0.5;\n"
         "fn g(i: int) -> float = sum(" + nested + ");\n");
     jit::Kernels kernels(*program);
-    kernels.compileAll();
-    for (const jit::KernelStatus& s : kernels.status()) {
-        INFO(s.what << ": " << s.reason);
-        CHECK(s.compiled);
-    }
+    compileEveryKernel(kernels);
     Evaluator interpreter(*program);
     for (int64_t i : {0, 1, 17}) {
         auto compiled = kernels.callFn(*program->fn("g"), {Value::integer(i)});
