@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds xdmlc and runs it on the flagship example flow: serial
-# crystallography at a beamline (examples/ssx.xdml), then the model-free flows, the last with
-# its kernels compiled by the JIT (examples/hitfinder.xdml).
+# crystallography at a beamline (examples/ssx.xdml: hit finding, indexing, a hit-finder model
+# retrained with rehearsal as labels arrive), then continual learning with and without
+# rehearsal (examples/continual.xdml), the model-free flows, and the beamline QC flow whose
+# kernels the JIT compiles (examples/hitfinder.xdml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +16,23 @@ echo "== xdmlc build examples/ssx.xdml --emit=ast"
 ./build/xdmlc build examples/ssx.xdml --emit=ast
 echo "== xdmlc build examples/ssx.xdml --emit=ir -O2   (the dataflow graph, placed and fused)"
 ./build/xdmlc build examples/ssx.xdml --emit=ir -O2
-# Running ssx needs the models runtime; the runtime runs the model-free flows now.
 mkdir -p build/demo
+echo "== xdmlc run examples/ssx.xdml   (the flagship: frames, hits, stills, the hit finder retrained)"
+rm -rf build/demo/ssx.run
+./build/xdmlc run examples/ssx.xdml --workdir build/demo/ssx.run
+echo "  the hit finder's versions (provenance: models table):"
+python3 - build/demo/ssx.run/provenance.db <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for version, metrics, reason in db.execute(
+        "SELECT m.version, m.metrics, d.reason FROM models m LEFT JOIN decisions d "
+        "ON d.model_version = m.id AND d.kind = 'train_stop' WHERE m.model = 'hitfinder' ORDER BY m.version"):
+    m = json.loads(metrics)
+    print(f"  v{version}: " + (f"{m['trained']} items, {m['rehearsed']} rehearsed; {reason}" if m else "untrained"))
+PY
+echo "== xdmlc run examples/continual.xdml   (five tasks, one after the other: rehearsal against none)"
+rm -rf build/demo/continual.run
+./build/xdmlc run examples/continual.xdml --workdir build/demo/continual.run
 echo "== xdmlc run examples/statements.xdml   (every statement and finite source, two sites)"
 ./build/xdmlc run examples/statements.xdml --workdir build/demo/statements.run
 for level in 0 2; do

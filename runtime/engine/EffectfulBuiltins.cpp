@@ -43,8 +43,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         DatumPtr result = startTask(e, true)->get();
         return run_.moveTo(result, site)->value;
     }
-    if (e.binding == NameBinding::OtherGlobal && e.declares == "model")
-        throw EvalError("calling the model '" + e.name + "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet");
+    if (auto v = modelCall(e, scope, ev)) return v;
     if (e.binding != NameBinding::Builtin) return std::nullopt;
     const std::string& name = e.name;
     auto arg = [&](std::size_t i) {
@@ -120,8 +119,6 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         if (run_.provenance()) recordFile(p, bytes.size(), prov::contentHash(bytes.data(), bytes.size()), true);
         return Value::none();
     }
-    if (name == "probs" || name == "accuracy" || name == "version")
-        throw EvalError("'" + name + "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet");
     return std::nullopt;
 }
 

@@ -156,10 +156,7 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Emit:
         case Op::Record: effect(s, value(*s.value)); break;
-        case Op::Train:
-            throw EvalError("'train " + s.name + " on " + s.target +
-                                "' needs the models runtime (LibTorch), which this version of xdmlc does not have yet",
-                            s.line);
+        case Op::Train: train(s); break;
         case Op::Transfer: {
             DatumPtr moved = run_.moveTo(value(*s.value), s.target);
             if (isLocalName(*s.value)) locals_.emplace_back(s.value->name, ready(moved));

@@ -56,6 +56,11 @@ private:
     void recordFile(const std::filesystem::path& p, uint64_t bytes, const std::string& hash, bool written);
     /// Waits for every task this firing started (so a firing ends after its tasks).
     void settle();
+    /// `train M on S` (ModelStatements.cpp).
+    void train(const Stmt& s);
+    /// A model called (`m(x)`) or a std.ml built-in (probs, version, accuracy); nullopt for
+    /// any other call.
+    std::optional<Value> modelCall(const Expr& e, const Scope& scope, Evaluator& ev);
 
     Run& run_;
     int handler_;

@@ -90,6 +90,11 @@ StreamRuntime* Run::stream(const std::string& name) {
     return it == streams_.end() ? nullptr : it->second.get();
 }
 
+Models& Run::models() {
+    if (!models_) throw EvalError("this run has no models runtime (LibTorch): models cannot be used");
+    return *models_;
+}
+
 CatalogStore& Run::catalog(const std::string& name) {
     auto it = catalogs_.find(name);
     if (it == catalogs_.end()) throw EvalError("no catalog '" + name + "' in this run");
@@ -315,6 +320,16 @@ int Run::execute() {
             report(plan_.file + ":" + std::to_string(line) + ": " + message, "jit");
         });
     openStores();
+    if (options_.models) {
+        ModelContext context;
+        context.store = store_.get();
+        context.workdir = options_.workdir;
+        context.seed = options_.seed;
+        context.homeSite = plan_.homeSite;
+        context.file = plan_.file;
+        context.report = [this](const std::string& line) { report(line, "model"); };
+        models_ = options_.models(program_, context);
+    }
     Progress progress(*this);
     // Streams take emits before the flow-level statements run (they may emit); sources start
     // after them (they may prepare the files a source lists).

@@ -10,6 +10,7 @@
 
 #include "runtime/catalog/CatalogStore.h"
 #include "runtime/engine/Datum.h"
+#include "runtime/engine/Models.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/RunStats.h"
 #include "runtime/engine/SiteController.h"
@@ -44,6 +45,9 @@ struct RunOptions {
     /// place; `report` hears of JIT failures, with their source line. None: everything is
     /// interpreted (--no-jit).
     std::function<std::shared_ptr<const CompiledCode>(const Program&, std::function<void(int line, const std::string&)> report)> compile;
+    /// The models runtime (ml::ModelRegistry), made once provenance is open. None: a flow
+    /// that uses a model fails where it does.
+    std::function<std::unique_ptr<Models>(const Program&, const ModelContext&)> models;
 };
 
 /// A policy's clauses as the run enforces them.
@@ -89,6 +93,9 @@ public:
     const Program& program() const { return program_; }
     /// The JIT's code for the program, or nullptr: give it to every Evaluator.
     const CompiledCode* compiled() const { return compiled_.get(); }
+    /// The models runtime. Throws EvalError when this run has none.
+    Models& models();
+    bool hasModels() const { return models_ != nullptr; }
     const PlanModel& plan() const { return plan_; }
     const RunOptions& options() const { return options_; }
     RunStats& stats() { return stats_; }
@@ -144,6 +151,7 @@ private:
     std::shared_ptr<const CompiledCode> compiled_;  // after program_: destroyed before it
     RunStats stats_;
     std::unique_ptr<prov::Store> store_;
+    std::unique_ptr<Models> models_;  // after store_: destroyed before it
     std::map<std::string, std::unique_ptr<SiteController>> sites_;
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
     std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;

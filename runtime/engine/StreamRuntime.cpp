@@ -7,6 +7,7 @@
 #include "runtime/io/DataError.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/ContentHash.h"
+#include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
 namespace xdml::runtime {
@@ -33,7 +34,19 @@ StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
       site_(std::move(site)),
       input_(kInputCapacity),
       work_(kFiringBatches),
-      counters_(run.stats().stream(decl.name)) {}
+      counters_(run.stats().stream(decl.name)) {
+    const auto uses = modelUsesOfStreams(run.program());
+    if (auto it = uses.find(decl.name); it != uses.end()) modelUse_ = it->second;
+    keepsItems_ = !modelUse_.trainedModels.empty() || modelUse_.scored;
+    if (!decl.rehearse.empty()) {
+        mix_ = 0.5;  // docs/language.md: the default mix
+        if (auto it = decl.rehearse.find("mix"); it != decl.rehearse.end()) {
+            Evaluator ev(run.program());
+            const Value v = ev.evaluate(it->second, Scope());
+            if (v.isNumber()) mix_ = std::clamp(v.number(), 0.0, 1.0);
+        }
+    }
+}
 
 StreamRuntime::~StreamRuntime() {
     stopSource();
@@ -51,6 +64,7 @@ void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement
     b.policy = &run_.policy(handler.policy);
     b.urgent = b.policy->deadline > 0 || b.policy->priority != 0;
     b.title = handlerTitle(handler);
+    if (containsTrain(statement.body)) b.strand = std::make_unique<Bound::Strand>();
     b.counters = &run_.stats().handler(handler.id);
     (handler.kind == "end" ? end_ : data_).push_back(std::move(b));
     run_.stats().handler(handler.id);
@@ -185,21 +199,130 @@ void StreamRuntime::join() {
     handlerThreads_.clear();
 }
 
-bool StreamRuntime::matches(const std::string& type, const Value& v, std::map<std::string, bool>& decided) {
+bool StreamRuntime::matches(const std::string& type, const DatumPtr& item, std::map<std::string, bool>& decided,
+                            std::map<std::string, Inference>& inferred, int depth) {
     if (auto it = decided.find(type); it != decided.end()) return it->second;
-    bool yes = true;
-    if (const TypeDecl* t = run_.program().type(type); t && !t->classifierModel.empty()) {
-        // The inference hook of the models runtime decides classified types, once per item and
-        // model version; without it no item can be shown to be of the type.
-        throw EvalError(
-            "the type " + type + " is decided by the model '" + t->classifierModel +
-            "', which needs the models runtime (LibTorch) that this version of xdmlc does not have yet");
-    } else if (t) {
+    const TypeDecl* t = run_.program().type(type);
+    if (!t) return decided[type] = true;  // a structural type: the stream's own
+    if (depth > 64) throw EvalError("the type " + type + " is defined through itself");
+    // A subtype of a subtype: the base decides first (a model infers only for items it may see).
+    bool yes = t->is.kind != TypeDesc::Kind::Named || matches(t->is.name, item, decided, inferred, depth + 1);
+    if (yes && !t->classifierModel.empty()) {
+        yes = inferOnce(t->classifierModel, item, inferred).className == t->classifierClass;
+    } else if (yes) {
         Evaluator ev(run_.program(), nullptr, run_.compiled());
-        yes = ev.refines(type, v);
+        yes = ev.holds(*t, type, item->value);
     }
-    decided[type] = yes;
-    return yes;
+    return decided[type] = yes;
+}
+
+const Inference& StreamRuntime::inferOnce(const std::string& model, const DatumPtr& item,
+                                          std::map<std::string, Inference>& inferred) {
+    // One inference per item and model version, whatever the number of types it decides.
+    if (auto it = inferred.find(model); it != inferred.end()) return it->second;
+    Inference inference = run_.models().infer(model, item->value);
+    if (prov::Store* store = run_.provenance()) {
+        nlohmann::json probabilities = nlohmann::json::object();
+        for (std::size_t i = 0; i < inference.probabilities.size(); ++i)
+            probabilities[std::to_string(i)] = inference.probabilities[i];
+        store->decision({std::string(prov::decision_kind::inferred_type), prov::subjectOfEntity(item->entity),
+                         inference.className,
+                         "model " + model + " version " + std::to_string(inference.version) + " classified item " +
+                             std::to_string(item->seq) + " of " + decl_.name + " as \"" + inference.className +
+                             "\" (probability " + formatFloat(inference.probabilities[static_cast<std::size_t>(inference.classIndex)]) + ")",
+                         nlohmann::json({{"model", model},
+                                         {"version", inference.version},
+                                         {"probabilities", inference.probabilities}})
+                             .dump(),
+                         inference.versionRow});
+    }
+    return inferred.emplace(model, std::move(inference)).first->second;
+}
+
+void StreamRuntime::keep(const DatumPtr& item) {
+    std::lock_guard lock(itemsMutex_);
+    items_.push_back(item);
+}
+
+namespace {
+
+LabeledItem labeled(const DatumPtr& d) {
+    LabeledItem item;
+    item.entity = d->entity;
+    item.seq = d->seq;
+    if (d->value.is(Value::Kind::Record)) {
+        if (const Value* x = d->value.asRecord().find("x")) item.x = *x;
+        if (const Value* y = d->value.asRecord().find("y")) item.y = *y;
+    }
+    return item;
+}
+
+}  // namespace
+
+std::vector<LabeledItem> StreamRuntime::takeUntrained(const std::string& model, int64_t lastSeq) {
+    std::lock_guard lock(itemsMutex_);
+    int64_t& next = trainedUpTo_[model];
+    next = std::max(next, itemsDropped_);
+    std::vector<LabeledItem> out;
+    while (next - itemsDropped_ < static_cast<int64_t>(items_.size())) {
+        const DatumPtr& d = items_[static_cast<std::size_t>(next - itemsDropped_)];
+        if (d->seq > lastSeq) break;
+        out.push_back(labeled(d));
+        ++next;
+    }
+    // Items every training model has trained on are let go, unless `accuracy` scores them.
+    if (!modelUse_.scored) {
+        int64_t lowest = next;
+        for (const std::string& m : modelUse_.trainedModels) {
+            auto it = trainedUpTo_.find(m);
+            lowest = std::min(lowest, it == trainedUpTo_.end() ? itemsDropped_ : it->second);
+        }
+        while (itemsDropped_ < lowest && !items_.empty()) {
+            items_.pop_front();
+            ++itemsDropped_;
+        }
+    }
+    return out;
+}
+
+std::vector<LabeledItem> StreamRuntime::delivered() {
+    std::lock_guard lock(itemsMutex_);
+    std::vector<LabeledItem> out;
+    out.reserve(items_.size());
+    for (const DatumPtr& d : items_) out.push_back(labeled(d));
+    return out;
+}
+
+RehearsalBuffer* StreamRuntime::rehearsal(std::size_t rowFloats) {
+    if (decl_.rehearse.empty()) return nullptr;
+    std::lock_guard lock(rehearsalMutex_);
+    if (rehearsal_) {
+        if (rehearsal_->rowFloats() != rowFloats)
+            throw EvalError("the rehearsal buffer of stream " + decl_.name + " holds items of " +
+                            std::to_string(rehearsal_->rowFloats()) + " values; this model reads " +
+                            std::to_string(rowFloats));
+        return rehearsal_.get();
+    }
+    Evaluator ev(run_.program());
+    auto property = [&](const char* key) -> std::optional<Value> {
+        auto it = decl_.rehearse.find(key);
+        if (it == decl_.rehearse.end()) return std::nullopt;
+        return ev.evaluate(it->second, Scope());
+    };
+    RehearsalConfig config;
+    config.stream = decl_.name;
+    if (auto v = property("capacity"); v && v->is(Value::Kind::Int)) config.capacity = v->asInt();
+    if (auto v = property("select"); v && v->is(Value::Kind::String)) config.select = parseSelection(v->asString());
+    if (auto v = property("memory"); v && v->is(Value::Kind::Quantity))
+        config.memoryBytes = static_cast<uint64_t>(std::max(1.0, v->asQuantity().value));
+    config.spillDir = run_.resolve("rehearsal");
+    if (auto v = property("spill"); v && v->is(Value::Kind::String)) config.spillDir = run_.resolve(v->asString());
+    // The run's seed and the stream's name, FNV-1a: the same buffer on every machine.
+    uint64_t seed = 1469598103934665603ull ^ static_cast<uint64_t>(run_.options().seed);
+    for (unsigned char c : decl_.name) seed = (seed ^ c) * 1099511628211ull;
+    config.seed = seed;
+    rehearsal_ = std::make_unique<RehearsalBuffer>(config, rowFloats);
+    return rehearsal_.get();
 }
 
 void StreamRuntime::dispatch() {
@@ -274,11 +397,13 @@ void StreamRuntime::accept(Incoming in) {
         for (int64_t from : item->sources) store->derivedFrom(item->entity, from, in.activity);
     }
     counters_.items++;
+    if (keepsItems_) keep(item);
     std::map<std::string, bool> decided;
+    std::map<std::string, Inference> inferred;
     for (Bound& h : data_) {
         bool yes;
         try {
-            yes = matches(h.info.type, item->value, decided);
+            yes = matches(h.info.type, item, decided, inferred);
         } catch (const std::exception& e) {
             // Once per type: the same cause would repeat for every item.
             if (typeFailures_.insert(h.info.type).second)
@@ -386,6 +511,38 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
         counters.running--;
         finished(1);
     };
+    if (h.strand) {
+        // One drain job at a time runs the strand's firings in order; it counts as a firing
+        // of its own, so the stream is idle only once the strand is empty.
+        Bound::Strand* strand = h.strand.get();
+        bool start = false;
+        {
+            std::lock_guard lock(strand->mutex);
+            strand->jobs.push_back(std::move(job));
+            start = !strand->running;
+            strand->running = true;
+        }
+        if (!start) return;
+        ++inflight_;
+        batch_.push_back([this, strand] {
+            for (;;) {
+                FiringJob next;
+                {
+                    std::lock_guard lock(strand->mutex);
+                    if (strand->jobs.empty()) {
+                        strand->running = false;
+                        break;
+                    }
+                    next = std::move(strand->jobs.front());
+                    strand->jobs.pop_front();
+                }
+                next();
+            }
+            finished(1);
+        });
+        flushBatch();
+        return;
+    }
     batch_.push_back(std::move(job));
     // Firings with a deadline or priority never wait in a batch behind others.
     if (batch_.size() >= kBatch || h.urgent) flushBatch();

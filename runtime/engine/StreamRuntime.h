@@ -5,11 +5,14 @@
 // end: the last short groups, then `on end of` handlers, once every firing has finished.
 #pragma once
 
+#include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Run.h"
 #include "runtime/streams/BoundedQueue.h"
+#include "runtime/streams/RehearsalBuffer.h"
 #include "runtime/streams/Source.h"
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -47,6 +50,17 @@ public:
     const std::string& name() const { return decl_.name; }
     std::size_t queueDepth() const { return input_.size() + static_cast<std::size_t>(std::max(0, inflight_.load())); }
 
+    // ---- what models read (LANGUAGE.md §5), kept only when a model trains on or scores the stream
+    /// The items delivered up to `lastSeq` (inclusive) that `model` has not trained on; from
+    /// now on they count as trained on.
+    std::vector<LabeledItem> takeUntrained(const std::string& model, int64_t lastSeq);
+    /// Every item delivered so far.
+    std::vector<LabeledItem> delivered();
+    /// The `rehearse` buffer, made on first use for rows of `rowFloats`; nullptr without one.
+    RehearsalBuffer* rehearsal(std::size_t rowFloats);
+    /// The `mix` of `rehearse` (0 without one).
+    double rehearsalMix() const { return mix_; }
+
 private:
     struct Incoming {
         DatumPtr datum;       // null for a malformed item
@@ -61,6 +75,14 @@ private:
         std::vector<DatumPtr> group;  // every N: the items so far
         bool refined = false;         // its type is decided per item (a predicate or a model)
         bool urgent = false;          // a deadline or priority: its firings are not batched
+        // A handler that trains runs its firings one at a time, in item order: each training
+        // then sees the items up to its own, after the trainings before it.
+        struct Strand {
+            std::mutex mutex;
+            std::deque<std::function<void()>> jobs;
+            bool running = false;
+        };
+        std::unique_ptr<Strand> strand;
         // Worked out once, when the handler is added, not per firing:
         std::string title;                      // "on new data of type Hit in frames"
         const EffectivePolicy* policy = nullptr;
@@ -74,7 +96,12 @@ private:
     void accept(Incoming in);
     void fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items);
     void waitIdle();
-    bool matches(const std::string& type, const Value& v, std::map<std::string, bool>& decided);
+    /// Whether the item is of `type`: its predicates and classifying models, each decided
+    /// once per item (`decided`: type -> answer; `inferred`: model -> its answer).
+    bool matches(const std::string& type, const DatumPtr& item, std::map<std::string, bool>& decided,
+                 std::map<std::string, Inference>& inferred, int depth = 0);
+    const Inference& inferOnce(const std::string& model, const DatumPtr& item, std::map<std::string, Inference>& inferred);
+    void keep(const DatumPtr& item);
 
     Run& run_;
     const StreamDecl& decl_;
@@ -99,6 +126,17 @@ private:
     std::set<std::string> typeFailures_;  // types whose test failed, reported once
     std::atomic<bool> done_{false}, sourceStopped_{false};
     StreamCounters& counters_;
+
+    // Models: the items kept for `train` and `accuracy`, and the rehearsal buffer.
+    StreamModelUse modelUse_;
+    bool keepsItems_ = false;
+    std::mutex itemsMutex_;
+    std::deque<DatumPtr> items_;           // in delivery order; trained prefixes are let go
+    int64_t itemsDropped_ = 0;             // how many were let go from the front
+    std::map<std::string, int64_t> trainedUpTo_;  // model -> position in the delivery order
+    std::mutex rehearsalMutex_;
+    std::unique_ptr<RehearsalBuffer> rehearsal_;
+    double mix_ = 0;
 };
 
 }  // namespace xdml::runtime

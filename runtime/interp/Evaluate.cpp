@@ -242,12 +242,16 @@ bool Evaluator::refines(const std::string& typeName, const Value& item) {
     if (!t->classifierModel.empty()) notPure("the classified type '" + typeName + "'");
     DepthGuard guard(depth_, typeName);  // a type that refines itself must not recurse forever
     if (t->is.kind == TypeDesc::Kind::Named && !refines(t->is.name, item)) return false;  // a subtype of a subtype
-    if (!t->where) return true;
+    return holds(*t, typeName, item);
+}
+
+bool Evaluator::holds(const TypeDecl& t, const std::string& typeName, const Value& item) {
+    if (!t.where) return true;
     if (compiled_)
-        if (auto yes = compiled_->where(*t, item)) return *yes;
+        if (auto yes = compiled_->where(t, item)) return *yes;
     Scope scope;
     scope.it = item;
-    return condition(evaluate(*t->where, scope), ("the 'where' of " + typeName).c_str());
+    return condition(evaluate(*t.where, scope), ("the 'where' of " + typeName).c_str());
 }
 
 }  // namespace xdml::runtime

@@ -71,6 +71,9 @@ public:
     /// Whether `item` is of the refinement type `typeName` (its `where` predicate holds); true
     /// for a type without a predicate. A `classified by` type needs a model: an EvalError.
     bool refines(const std::string& typeName, const Value& item);
+    /// Whether the `where` predicate of `t` itself holds for `item` (true without one); its
+    /// base types are not tested.
+    bool holds(const TypeDecl& t, const std::string& typeName, const Value& item);
 
 private:
     Value evaluateNode(const Expr& e, const Scope& scope);

@@ -14,6 +14,7 @@ inline constexpr std::string_view file = "file";                    // a file, w
 inline constexpr std::string_view item = "item";                    // a stream item, with stream and seq
 inline constexpr std::string_view model_version = "model_version";  // a model's weights
 inline constexpr std::string_view record = "record";                // a catalog record
+inline constexpr std::string_view rehearsal_snapshot = "rehearsal_snapshot";  // a rehearsal buffer's content
 }  // namespace entity_kind
 
 namespace activity_kind {

@@ -4,6 +4,7 @@
 
 #include "driver/Frontend.h"
 #include "jit/Kernels.h"
+#include "ml/ModelRegistry.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
@@ -151,6 +152,9 @@ int runCommand(const RunArguments& args) {
             kernels = compiled.get();
             return std::shared_ptr<const runtime::CompiledCode>(std::move(compiled));
         };
+    options.models = [](const runtime::Program& program, const runtime::ModelContext& context) {
+        return std::unique_ptr<runtime::Models>(std::make_unique<ml::ModelRegistry>(program, context));
+    };
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);
@@ -165,6 +169,7 @@ int runCommand(const RunArguments& args) {
             stats["planned_written_bytes_per_item"] = run.plan().plannedWrittenPerItem;
             stats["opt_level"] = run.plan().optLevel;
             stats["jit"] = jitStats(kernels);
+            stats["models"] = run.hasModels() ? nlohmann::json::parse(run.models().statsJson()) : nlohmann::json::object();
             out << stats.dump(2) << "\n";
             if (!out) {
                 std::cerr << "xdmlc: error: cannot write '" << args.statsJson << "'\n";

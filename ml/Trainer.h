@@ -1,0 +1,55 @@
+// Trainer.h — one training of one network (LANGUAGE.md §5): the held-out split, epochs of
+// shuffled mini-batches, each topped up with items rehearsed from the stream's buffer,
+// until the `until` condition holds or `max_epochs` is reached; then the trained items enter
+// the buffer. Mini-batches are assembled on a second thread one step ahead of the optimizer
+// (double-buffered), so drawing from the buffer, even from its spill file, overlaps training.
+#pragma once
+
+#include "ml/Network.h"
+#include "ml/Rows.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xdml::runtime {
+class RehearsalBuffer;
+}
+
+namespace xdml::ml {
+
+struct TrainingPlan {
+    int64_t batch = 32, maxEpochs = 1;
+    double lr = 0.05, validate = 0.1;
+    std::string optimizer = "sgd";
+    std::function<bool(double accuracy, double loss, int64_t epoch)> until;  // empty: none
+    std::string untilText;
+    runtime::RehearsalBuffer* buffer = nullptr;
+    double mix = 0;
+    uint64_t seed = 0;
+};
+
+struct TrainingOutcome {
+    int64_t epochs = 0, rehearsed = 0;
+    double accuracy = 0, loss = 0;  // on the held-out items after the last epoch
+    std::string stopReason;
+    double seconds = 0, stepSeconds = 0, bufferSeconds = 0;
+    std::vector<int64_t> trainEntities, heldOutEntities;
+};
+
+/// Rehearsed items per mini-batch of `batch` new ones, so that a fraction `mix` of the mixed
+/// batch is rehearsed: batch·mix/(1−mix), rounded (docs/ml.md).
+int64_t rehearsedPerBatch(int64_t batch, double mix, int64_t capacity);
+
+/// Trains `net` in place on `data`. The `until` callback may throw (an EvalError of the
+/// condition): the training then stops and the exception reaches the caller.
+TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledRows& data, const TrainingPlan& plan);
+
+/// A seed derived from another and a name or number (splitmix64 over the bytes): per model,
+/// per version, per epoch, the same on every machine.
+uint64_t deriveSeed(uint64_t seed, std::string_view salt);
+uint64_t deriveSeed(uint64_t seed, uint64_t salt);
+
+}  // namespace xdml::ml

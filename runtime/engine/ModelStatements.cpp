@@ -1,0 +1,169 @@
+// ModelStatements.cpp — what a firing does with models: `train M on S @ p` (LANGUAGE.md §5)
+// and the calls `m(x)`, `probs(m, x)`, `version(m)`, `accuracy(m, S)`. The arithmetic is the
+// models runtime's (Models.h); this file gathers the items, evaluates the policy and reports.
+#include "runtime/engine/Firing.h"
+
+#include "runtime/engine/StreamRuntime.h"
+#include "runtime/values/Text.h"
+
+#include <limits>
+
+namespace xdml::runtime {
+
+namespace {
+
+/// Binds the training metrics of `until`: accuracy, loss and epoch shadow every other name.
+class TrainingMetrics : public EffectHost {
+public:
+    TrainingMetrics(double accuracy, double loss, int64_t epoch) : accuracy_(accuracy), loss_(loss), epoch_(epoch) {}
+    std::optional<Value> call(const Expr&, const Scope&, Evaluator&) override { return std::nullopt; }
+    std::optional<Value> global(const Expr& name, const Scope&) override {
+        if (name.name == "accuracy") return Value::float64(accuracy_);
+        if (name.name == "loss") return Value::float64(loss_);
+        if (name.name == "epoch") return Value::integer(epoch_);
+        return std::nullopt;
+    }
+
+private:
+    double accuracy_, loss_;
+    int64_t epoch_;
+};
+
+/// An expression as a reader writes it, for the train_stop decision: `accuracy >= 0.95`.
+std::string sourceText(const Expr& e) {
+    switch (e.op) {
+    case Expr::Op::Literal: return toText(e.literal);
+    case Expr::Op::Name: return e.name;
+    case Expr::Op::Not: return "not " + sourceText(e.args.at(0));
+    case Expr::Op::Negate: return "-" + sourceText(e.args.at(0));
+    case Expr::Op::Binary:
+        return sourceText(e.args.at(0)) + " " + spelling(e.binary) + " " + sourceText(e.args.at(1));
+    case Expr::Op::Call: {
+        std::string s = e.name + "(";
+        for (std::size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + sourceText(e.args[i]);
+        return s + ")";
+    }
+    default: return "(...)";
+    }
+}
+
+const std::string& modelName(const Expr& e, const std::string& builtin) {
+    if (e.op != Expr::Op::Name || e.declares != "model")
+        throw EvalError("'" + builtin + "' takes a model as its first argument", e.line);
+    return e.name;
+}
+
+}  // namespace
+
+void Firing::train(const Stmt& s) {
+    Models& models = run_.models();
+    StreamRuntime* stream = run_.stream(s.target);
+    if (!stream) throw EvalError("no stream '" + s.target + "' in this run", s.line);
+    // In a handler of S's own items: the items up to the one that fired it; elsewhere: all so far.
+    const HandlerInfo& handler = run_.plan().handlers.at(static_cast<std::size_t>(handler_));
+    const bool ownItems = !inTask_ && handler.kind == "data" && handler.stream == s.target && seq_ >= 0;
+    const int64_t last = ownItems ? seq_ : std::numeric_limits<int64_t>::max();
+
+    TrainingRequest r;
+    r.model = s.name;
+    r.stream = s.target;
+    r.line = s.line;
+    r.handlerActivity = activity_;
+    const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at);
+    r.site = node ? node->site : site_;
+    if (node) {
+        Evaluator ev(run_.program(), nullptr, run_.compiled());
+        auto clause = [&](const char* key) -> std::optional<Value> {
+            auto it = node->policy.find(key);
+            if (it == node->policy.end() || !it->second.expr) return std::nullopt;
+            return ev.evaluate(*it->second.expr, Scope());
+        };
+        auto integer = [&](const char* key, int64_t& out, int64_t lowest) {
+            if (auto v = clause(key)) {
+                if (!v->is(Value::Kind::Int) || v->asInt() < lowest)
+                    throw EvalError("'" + std::string(key) + "' must be an int of at least " + std::to_string(lowest) +
+                                        ", not " + toText(*v),
+                                    s.line);
+                out = v->asInt();
+            }
+        };
+        integer("batch", r.batch, 1);
+        integer("max_epochs", r.maxEpochs, 1);
+        if (auto v = clause("lr")) {
+            if (!v->isNumber() || !(v->number() > 0)) throw EvalError("'lr' must be a positive number, not " + toText(*v), s.line);
+            r.lr = v->number();
+        }
+        if (auto v = clause("validate")) {
+            if (!v->isNumber() || v->number() < 0 || v->number() >= 1)
+                throw EvalError("'validate' is the held-out fraction, from 0 up to (not including) 1, not " + toText(*v), s.line);
+            r.validate = v->number();
+        }
+        if (auto v = clause("optimizer")) {
+            if (!v->is(Value::Kind::String) || (v->asString() != "sgd" && v->asString() != "adam"))
+                throw EvalError("'optimizer' must be sgd or adam, not " + toText(*v), s.line);
+            r.optimizer = v->asString();
+        }
+        if (auto it = node->policy.find("until"); it != node->policy.end() && it->second.expr) {
+            const Expr* until = &*it->second.expr;
+            r.untilText = sourceText(*until);
+            r.until = [this, until, line = s.line](double accuracy, double loss, int64_t epoch) {
+                TrainingMetrics metrics(accuracy, loss, epoch);
+                Evaluator ev(run_.program(), &metrics, run_.compiled());
+                const Value v = ev.evaluate(*until, Scope());
+                if (!v.is(Value::Kind::Bool)) throw EvalError("'until' must be a bool, not " + describe(v), line);
+                return v.asBool();
+            };
+        }
+    }
+    r.items = stream->takeUntrained(s.name, last);
+    if (r.items.empty()) return;  // nothing new: no new version
+    try {
+        r.buffer = stream->rehearsal(static_cast<std::size_t>(models.inputSize(s.name)));
+        r.mix = stream->rehearsalMix();
+        const std::string where = run_.plan().file + ":" + std::to_string(s.line) + ": train " + s.name + " on " + s.target + ": ";
+        r.reportItem = [this, where](const std::string& problem) { run_.report(where + problem, "train-item:" + where); };
+        models.train(r);
+    } catch (const ModelError& e) {
+        throw EvalError(e.what(), s.line);
+    }
+}
+
+std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {
+    const bool callsModel = e.binding == NameBinding::OtherGlobal && e.declares == "model";
+    const bool mlBuiltin = e.binding == NameBinding::Builtin && (e.name == "probs" || e.name == "version" || e.name == "accuracy");
+    if (!callsModel && !mlBuiltin) return std::nullopt;
+    auto arg = [&](std::size_t i) -> const Expr& {
+        if (i >= e.args.size()) throw EvalError("'" + e.name + "' needs more arguments", e.line);
+        return e.args[i];
+    };
+    try {
+        Models& models = run_.models();
+        auto infer = [&](const std::string& model, const Expr& x) {
+            Inference inference = models.infer(model, ev.evaluate(x, scope));
+            if (prov::Store* store = run_.provenance(); store && activity_ > 0 && inference.versionEntity > 0)
+                store->used(activity_, inference.versionEntity, "model");
+            return inference;
+        };
+        if (callsModel) return Value::string(infer(e.name, arg(0)).className);
+        const std::string& model = modelName(arg(0), e.name);
+        if (e.name == "version") return Value::integer(models.version(model));
+        if (e.name == "probs") {
+            const Inference inference = infer(model, arg(1));
+            Tensor t = Tensor::zeros(ElemType::F32, {static_cast<int64_t>(inference.probabilities.size())});
+            std::copy(inference.probabilities.begin(), inference.probabilities.end(), t.data<float>());
+            return Value::tensor(std::move(t));
+        }
+        const Expr& streamName = arg(1);
+        StreamRuntime* stream = streamName.op == Expr::Op::Name ? run_.stream(streamName.name) : nullptr;
+        if (!stream) throw EvalError("'accuracy' takes a model and a stream", e.line);
+        const std::string where = run_.plan().file + ":" + std::to_string(e.line) + ": accuracy(" + model + ", " +
+                                  streamName.name + "): stream " + streamName.name + " ";
+        return Value::float64(models.accuracy(model, stream->delivered(), [this, where](const std::string& problem) {
+            run_.report(where + problem, "accuracy-item:" + where);
+        }));
+    } catch (const ModelError& error) {
+        throw EvalError(error.what(), e.line);
+    }
+}
+
+}  // namespace xdml::runtime

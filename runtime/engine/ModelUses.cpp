@@ -1,0 +1,40 @@
+// ModelUses.cpp — see ModelUses.h.
+#include "runtime/engine/ModelUses.h"
+
+namespace xdml::runtime {
+
+namespace {
+
+void scanExpr(const Expr& e, std::map<std::string, StreamModelUse>& uses) {
+    if (e.op == Expr::Op::Call && e.binding == NameBinding::Builtin && e.name == "accuracy" && e.args.size() == 2 &&
+        e.args[1].op == Expr::Op::Name)
+        uses[e.args[1].name].scored = true;
+    for (const Expr& a : e.args) scanExpr(a, uses);
+}
+
+void scanBody(const std::vector<Stmt>& body, std::map<std::string, StreamModelUse>& uses) {
+    for (const Stmt& s : body) {
+        if (s.op == Stmt::Op::Train) uses[s.target].trainedModels.insert(s.name);
+        if (s.value) scanExpr(*s.value, uses);
+        if (s.bound) scanExpr(*s.bound, uses);
+        scanBody(s.body, uses);
+        scanBody(s.elseBody, uses);
+    }
+}
+
+}  // namespace
+
+std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program) {
+    std::map<std::string, StreamModelUse> uses;
+    for (const auto& [name, flow] : program.flows()) scanBody(flow.body, uses);
+    for (const auto& [name, task] : program.tasks()) scanBody(task.body, uses);
+    return uses;
+}
+
+bool containsTrain(const std::vector<Stmt>& body) {
+    for (const Stmt& s : body)
+        if (s.op == Stmt::Op::Train || containsTrain(s.body) || containsTrain(s.elseBody)) return true;
+    return false;
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,23 @@
+// ModelUses.h — which streams the program's models read: the streams `train` trains on (and
+// with which models) and those `accuracy` scores. Only these keep their items after dispatch.
+#pragma once
+
+#include "runtime/interp/Program.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+struct StreamModelUse {
+    std::set<std::string> trainedModels;  // `train M on S`
+    bool scored = false;                  // `accuracy(M, S)`: every item delivered is kept
+};
+
+std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program);
+/// Whether a body (a handler's) has a `train` statement, at any depth.
+bool containsTrain(const std::vector<Stmt>& body);
+
+}  // namespace xdml::runtime

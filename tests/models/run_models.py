@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Models tests: flows with models run by `xdmlc run`, with their output, saved versions and
+provenance asserted (docs/ml.md). One case per invocation (`run_models.py --xdmlc X CASE`)."""
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def run(xdmlc, flow, work, *extra, text=None):
+    if text is not None:
+        os.makedirs(work, exist_ok=True)
+        with open(flow, "w") as f:
+            f.write(text)
+    stats = os.path.join(work + ".stats.json")
+    r = subprocess.run([xdmlc, "run", flow, "--workdir", work, "--stats-json", stats, *extra],
+                       capture_output=True, text=True, timeout=600)
+    r.stats = json.load(open(stats)) if os.path.exists(stats) else None
+    return r
+
+
+def query(db, sql, args=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def npy_bytes(values, shape):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{d}, " for d in shape).rstrip(" ")
+    header = header + " " * (64 - (10 + len(header) + 1) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values)
+
+
+def check_history(db, model, trainings):
+    """Versions 0..trainings of `model`, each the child of the one before, with its file and a
+    train_stop decision; the training items and the parent are `used` by its activity."""
+    rows = query(db, "SELECT id, version, parent, entity, metrics, items FROM models WHERE model = ? ORDER BY version", (model,))
+    check([r[1] for r in rows] == list(range(trainings + 1)), f"{model}: versions {[r[1] for r in rows]}")
+    for prev, row in zip(rows, rows[1:]):
+        check(row[2] == prev[0], f"{model} v{row[1]}: parent {row[2]}, expected {prev[0]}")
+        path = query(db, "SELECT path FROM entities WHERE id = ?", (row[3],))[0][0]
+        check(os.path.exists(path), f"{model} v{row[1]}: no file {path}")
+        metrics, items = json.loads(row[4]), json.loads(row[5])
+        check(metrics["epochs"] >= 1 and items["train"], f"{model} v{row[1]}: metrics {metrics} items {items}")
+        stops = query(db, "SELECT reason FROM decisions WHERE kind = 'train_stop' AND model_version = ?", (row[0],))
+        check(len(stops) == 1, f"{model} v{row[1]}: {len(stops)} train_stop decisions")
+        activity = query(db, "SELECT activity FROM generated WHERE entity = ?", (row[3],))[0][0]
+        roles = dict(query(db, "SELECT role, count(*) FROM used WHERE activity = ? GROUP BY role", (activity,)))
+        check(roles.get("parent") == 1 and roles.get("train", 0) == metrics["trained"],
+              f"{model} v{row[1]}: used {roles}, trained {metrics['trained']}")
+    return rows
+
+
+# ---------------------------------------------------------------- cases
+
+def case_examples(xdmlc, tmp):
+    """ssx, pipeline4 and continual run to the end; continual's rehearsal is far ahead."""
+    for name in ("ssx", "pipeline4"):
+        work = os.path.join(tmp, name)
+        r = run(xdmlc, os.path.join(EXAMPLES, name + ".xdml"), work)
+        check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stdout}{r.stderr}")
+    db = os.path.join(tmp, "ssx", "provenance.db")
+    rows = check_history(db, "hitfinder", 5)  # 300 labeled frames, every 64: 5 trainings
+    snapshots = query(db, "SELECT count(*) FROM entities WHERE kind = 'rehearsal_snapshot'")[0][0]
+    check(snapshots == 4, f"ssx: {snapshots} rehearsal snapshots (the first training has an empty buffer)")
+    members = query(db, "SELECT count(*) FROM derivations d JOIN entities e ON e.id = d.entity "
+                        "WHERE e.kind = 'rehearsal_snapshot'")[0][0]
+    check(members > 0, "a snapshot names the items it held")
+    check(json.loads(rows[-1][4])["rehearsed"] > 0, "the last training drew rehearsed items")
+    check_history(os.path.join(tmp, "pipeline4", "provenance.db"), "surrogate", 4)
+
+    work = os.path.join(tmp, "continual")
+    r = run(xdmlc, os.path.join(EXAMPLES, "continual.xdml"), work)
+    check(r.returncode == 0, f"continual: exit {r.returncode}: {r.stdout}{r.stderr}")
+    got = dict(re.findall(r"^(with rehearsal|without): (\S+)$", r.stdout, re.M))
+    check(len(got) == 2, f"continual printed {r.stdout!r}")
+    with_r, without = float(got["with rehearsal"]), float(got["without"])
+    check(with_r >= 0.6 and with_r - without >= 0.3, f"rehearsal {with_r} vs none {without}")
+    # The same seed gives the same versions, bit for bit.
+    again = run(xdmlc, os.path.join(EXAMPLES, "continual.xdml"), os.path.join(tmp, "again"))
+    check(again.stdout.splitlines()[:2] == r.stdout.splitlines()[:2], "a rerun from the same seed prints the same")
+    for m in ("with_rehearsal", "without"):
+        a = open(os.path.join(work, "models", m, "v5.pt"), "rb").read()
+        b = open(os.path.join(tmp, "again", "models", m, "v5.pt"), "rb").read()
+        check(a == b, f"{m} v5 differs between two runs from seed 0")
+
+
+TRAIN = """import std.ml;
+type Frame = tensor<f32>[8, 8];
+type Labeled = { x: Frame, y: string };
+fn frame(i: int) -> Frame = noise(Frame, i) + (i % 2 == 0 ? 2.0 : 0.0);
+fn labeled(i: int) -> Labeled = { x: frame(i), y: i % 2 == 0 ? "crystal" : "blank" };
+stream examples: Labeled from generate(labeled, 200);
+model finder { input: Frame, classes: ["blank", "crystal"], arch: ARCH }
+flow teach {
+    on new data of type Labeled in examples every 100 { train finder on examples @ { max_epochs: 3, optimizer: adam, lr: 0.01 }; }
+    on end of examples { log "version {version(finder)} accuracy {accuracy(finder, examples)}"; }
+}
+"""
+
+CLASSIFY = """import std.ml;
+type Frame = tensor<f32>[8, 8];
+type Crystal = Frame classified by finder as "crystal";
+type Blank = Frame classified by finder as "blank";
+fn frame(i: int) -> Frame = noise(Frame, 1000 + i) + (i % 2 == 0 ? 2.0 : 0.0);
+stream frames: Frame from generate(frame, 50);
+model finder { input: Frame, classes: ["blank", "crystal"], arch: load("MODEL") }
+catalog seen: { i: int, cls: string, p: float } at "seen.db";
+flow sort {
+    on new data of type Crystal in frames as f { record { i: seq(f), cls: "crystal", p: probs(finder, f)[1] } in seen; }
+    on new data of type Blank in frames as f { record { i: seq(f), cls: finder(f), p: probs(finder, f)[1] } in seen; }
+}
+"""
+
+
+def case_classified(xdmlc, tmp):
+    """A version saved by one run is `load`ed by another; classified types infer once per item."""
+    for arch in ("mlp(hidden: [16])", "linear", "cnn(channels: [4, 8])"):
+        work = os.path.join(tmp, "teach_" + arch.split("(")[0])
+        r = run(xdmlc, work + ".xdml", work, text=TRAIN.replace("ARCH", arch))
+        check(r.returncode == 0, f"{arch}: exit {r.returncode}: {r.stdout}{r.stderr}")
+        m = re.search(r"version 2 accuracy (\S+)", r.stdout)
+        check(m and float(m.group(1)) >= 0.85, f"{arch}: printed {r.stdout!r}")
+        check_history(os.path.join(work, "provenance.db"), "finder", 2)
+    model = os.path.join(tmp, "teach_mlp", "models", "finder", "v2.pt")
+    work = os.path.join(tmp, "sort")
+    r = run(xdmlc, work + ".xdml", work, text=CLASSIFY.replace("MODEL", model))
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    rows = query(os.path.join(work, "seen.db"), "SELECT i, cls, p FROM seen ORDER BY i")
+    check(len(rows) == 50, f"{len(rows)} items sorted, expected each of 50 once")
+    right = sum(1 for i, cls, p in rows if cls == ("crystal" if i % 2 == 0 else "blank") and (p > 0.5) == (cls == "crystal"))
+    check(right >= 45, f"only {right} of 50 sorted right: {rows}")
+    db = os.path.join(work, "provenance.db")
+    decisions = query(db, "SELECT subject, choice, model_version FROM decisions WHERE kind = 'inferred_type'")
+    check(len(decisions) == 50 and len({d[0] for d in decisions}) == 50, f"{len(decisions)} inferences for 50 items")
+    check(all(d[2] is not None for d in decisions), "each inference names the model version behind it")
+
+
+BAD_LABELS = """import std.ml;
+type Vec = tensor<f32>[4];
+type Item = { x: Vec, y: int };
+fn item(i: int) -> Item = { x: noise(Vec, i), y: i % 10 == 9 ? 7 : i % 2 };
+stream items: Item from generate(item, 100);
+model m { input: Vec, classes: 2, arch: linear }
+flow f { on new data of type Item in items every 50 { train m on items; } }
+"""
+
+CORRUPT = """import std.ml;
+type Vec = tensor<f32>[4];
+fn v(i: int) -> Vec = noise(Vec, i);
+stream vs: Vec from generate(v, 10);
+model broken { input: Vec, classes: 2, arch: load("FILE") }
+catalog out: { i: int } at "out.db";
+flow f {
+    on new data of type Vec in vs as x { log "class {broken(x)}"; }
+    on new data of type Vec in vs as x { record { i: seq(x) } in out; }
+}
+"""
+
+
+def case_bad_input(xdmlc, tmp):
+    """Labels outside the classes, corrupt or mismatched .pt files, wrong shapes: named, and the flow goes on."""
+    work = os.path.join(tmp, "labels")
+    r = run(xdmlc, work + ".xdml", work, text=BAD_LABELS)
+    out = r.stdout + r.stderr
+    check(r.returncode == 0, f"bad labels: exit {r.returncode}: {out}")
+    check(re.search(r"labels\.xdml:7: train m on items: stream items item 9: label 7 is not one of model m's 2 classes", out),
+          f"the bad label is named with its item and line: {out}")
+    metrics = json.loads(query(os.path.join(work, "provenance.db"), "SELECT metrics FROM models WHERE version = 2")[0][0])
+    check(metrics["trained"] + metrics["held_out"] == 45, f"the other 45 items of the second group trained: {metrics}")
+
+    cases = {
+        "garbage": (b"PK\x03\x04 this is not a zip archive" * 10, "not a TorchScript model"),
+        "empty": (b"", "not a TorchScript model"),
+        "missing": (None, "not a TorchScript model"),
+    }
+    teacher = os.path.join(tmp, "teacher")
+    r = run(xdmlc, teacher + ".xdml", teacher, text=TRAIN.replace("ARCH", "linear"))
+    check(r.returncode == 0, f"teacher: {r.stdout}{r.stderr}")
+    cases["classes"] = (open(os.path.join(teacher, "models", "finder", "v1.pt"), "rb").read(), "forward fails")
+    for name, (content, expected) in cases.items():
+        work = os.path.join(tmp, name)
+        os.makedirs(work, exist_ok=True)
+        pt = os.path.join(work, "model.pt")
+        if content is not None:
+            open(pt, "wb").write(content)
+        r = run(xdmlc, work + ".xdml", work, text=CORRUPT.replace("FILE", pt))
+        out = r.stdout + r.stderr
+        check(r.returncode == 1, f"{name}: exit {r.returncode}: {out}")
+        check(re.search(rf"{name}\.xdml:5: model broken cannot be used: .*model\.pt.*{expected}", out), f"{name}: {out}")
+        check(re.search(rf"{name}\.xdml:8: on new data of type Vec in vs \(item \d\): model broken cannot be used", out),
+              f"{name}: the failing use is named: {out}")
+        check(query(os.path.join(work, "out.db"), "SELECT count(*) FROM out")[0][0] == 10, f"{name}: the other handler went on")
+
+
+CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--xdmlc", required=True)
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="xdml_models_")
+    try:
+        CASES[args.case](os.path.abspath(args.xdmlc), tmp)
+    except Failure as e:
+        print(f"FAIL {args.case}: {e}", file=sys.stderr)
+        print(f"(kept {tmp})", file=sys.stderr)
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"ok {args.case}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
