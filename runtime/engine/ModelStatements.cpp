@@ -47,6 +47,18 @@ std::string sourceText(const Expr& e) {
     }
 }
 
+/// A stream item as training and scoring read it: its fields x and y.
+LabeledItem labeled(const DatumPtr& d) {
+    LabeledItem item;
+    item.entity = d->entity;
+    item.seq = d->seq;
+    if (d->value.is(Value::Kind::Record)) {
+        if (const Value* x = d->value.asRecord().find("x")) item.x = *x;
+        if (const Value* y = d->value.asRecord().find("y")) item.y = *y;
+    }
+    return item;
+}
+
 const std::string& modelName(const Expr& e, const std::string& builtin) {
     if (e.op != Expr::Op::Name || e.declares != "model")
         throw EvalError("'" + builtin + "' takes a model as its first argument", e.line);
@@ -115,7 +127,8 @@ void Firing::train(const Stmt& s) {
             };
         }
     }
-    r.items = stream->takeUntrained(s.name, last);
+    // The items go where the training runs: a real copy, counted, when that is another site.
+    for (const DatumPtr& d : stream->takeUntrained(s.name, last)) r.items.push_back(labeled(run_.moveTo(d, r.site)));
     if (r.items.empty()) return;  // nothing new: no new version
     try {
         r.buffer = stream->rehearsal(static_cast<std::size_t>(models.inputSize(s.name)));
@@ -158,7 +171,9 @@ std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evalua
         if (!stream) throw EvalError("'accuracy' takes a model and a stream", e.line);
         const std::string where = run_.plan().file + ":" + std::to_string(e.line) + ": accuracy(" + model + ", " +
                                   streamName.name + "): stream " + streamName.name + " ";
-        return Value::float64(models.accuracy(model, stream->delivered(), [this, where](const std::string& problem) {
+        std::vector<LabeledItem> items;
+        for (const DatumPtr& d : stream->delivered()) items.push_back(labeled(d));
+        return Value::float64(models.accuracy(model, items, [this, where](const std::string& problem) {
             run_.report(where + problem, "accuracy-item:" + where);
         }));
     } catch (const ModelError& error) {

@@ -244,30 +244,15 @@ void StreamRuntime::keep(const DatumPtr& item) {
     items_.push_back(item);
 }
 
-namespace {
-
-LabeledItem labeled(const DatumPtr& d) {
-    LabeledItem item;
-    item.entity = d->entity;
-    item.seq = d->seq;
-    if (d->value.is(Value::Kind::Record)) {
-        if (const Value* x = d->value.asRecord().find("x")) item.x = *x;
-        if (const Value* y = d->value.asRecord().find("y")) item.y = *y;
-    }
-    return item;
-}
-
-}  // namespace
-
-std::vector<LabeledItem> StreamRuntime::takeUntrained(const std::string& model, int64_t lastSeq) {
+std::vector<DatumPtr> StreamRuntime::takeUntrained(const std::string& model, int64_t lastSeq) {
     std::lock_guard lock(itemsMutex_);
     int64_t& next = trainedUpTo_[model];
     next = std::max(next, itemsDropped_);
-    std::vector<LabeledItem> out;
+    std::vector<DatumPtr> out;
     while (next - itemsDropped_ < static_cast<int64_t>(items_.size())) {
         const DatumPtr& d = items_[static_cast<std::size_t>(next - itemsDropped_)];
         if (d->seq > lastSeq) break;
-        out.push_back(labeled(d));
+        out.push_back(d);
         ++next;
     }
     // Items every training model has trained on are let go, unless `accuracy` scores them.
@@ -285,12 +270,9 @@ std::vector<LabeledItem> StreamRuntime::takeUntrained(const std::string& model, 
     return out;
 }
 
-std::vector<LabeledItem> StreamRuntime::delivered() {
+std::vector<DatumPtr> StreamRuntime::delivered() {
     std::lock_guard lock(itemsMutex_);
-    std::vector<LabeledItem> out;
-    out.reserve(items_.size());
-    for (const DatumPtr& d : items_) out.push_back(labeled(d));
-    return out;
+    return {items_.begin(), items_.end()};
 }
 
 RehearsalBuffer* StreamRuntime::rehearsal(std::size_t rowFloats) {

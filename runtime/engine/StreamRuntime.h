@@ -53,9 +53,9 @@ public:
     // ---- what models read (LANGUAGE.md §5), kept only when a model trains on or scores the stream
     /// The items delivered up to `lastSeq` (inclusive) that `model` has not trained on; from
     /// now on they count as trained on.
-    std::vector<LabeledItem> takeUntrained(const std::string& model, int64_t lastSeq);
+    std::vector<DatumPtr> takeUntrained(const std::string& model, int64_t lastSeq);
     /// Every item delivered so far.
-    std::vector<LabeledItem> delivered();
+    std::vector<DatumPtr> delivered();
     /// The `rehearse` buffer, made on first use for rows of `rowFloats`; nullptr without one.
     RehearsalBuffer* rehearsal(std::size_t rowFloats);
     /// The `mix` of `rehearse` (0 without one).
