@@ -87,13 +87,7 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
     try {
         std::unique_ptr<Network> net = parent->net->clone();
         TrainingPlan plan;
-        plan.batch = request.batch;
-        plan.maxEpochs = request.maxEpochs;
-        plan.lr = request.lr;
-        plan.validate = request.validate;
-        plan.optimizer = request.optimizer;
-        plan.until = request.until;
-        plan.untilText = request.untilText;
+        plan.policy = request.policy;
         plan.buffer = request.buffer;
         plan.mix = request.mix;
         plan.seed = deriveSeed(deriveSeed(static_cast<uint64_t>(context_.seed), request.model), static_cast<uint64_t>(number));
@@ -122,8 +116,8 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
             d.inputsJson = nlohmann::json({{"accuracy", o.accuracy},
                                            {"loss", o.loss},
                                            {"epoch", o.epochs},
-                                           {"max_epochs", request.maxEpochs},
-                                           {"until", request.untilText}})
+                                           {"max_epochs", request.policy.maxEpochs},
+                                           {"until", request.policy.untilText}})
                                .dump();
             d.modelVersion = next->row;
             store->decision(d);
@@ -145,14 +139,6 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         }
         result.version = number;
         result.trained = static_cast<int64_t>(o.trainEntities.size());
-        result.heldOut = static_cast<int64_t>(o.heldOutEntities.size());
-        result.rehearsed = o.rehearsed;
-        result.epochs = o.epochs;
-        result.accuracy = o.accuracy;
-        result.loss = o.loss;
-        result.seconds = o.seconds;
-        result.stepSeconds = o.stepSeconds;
-        result.bufferSeconds = o.bufferSeconds;
         result.stopReason = o.stopReason;
         return result;
     } catch (const std::exception& e) {

@@ -74,7 +74,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     const auto started = Clock::now();
     TrainingOutcome out;
     const std::size_t n = data.size(), width = static_cast<std::size_t>(spec.inputSize);
-    const std::size_t batch = static_cast<std::size_t>(std::max<int64_t>(1, plan.batch));
+    const std::size_t batch = static_cast<std::size_t>(std::max<int64_t>(1, plan.policy.batch));
 
     // The held-out split: a seeded choice of round(n · validate) items, at least one when
     // there are two or more; with a single item, it is scored on itself.
@@ -83,8 +83,8 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     shuffle(order, rng);
     std::size_t heldOut = 0;
-    if (plan.validate > 0 && n >= 2)
-        heldOut = std::clamp<std::size_t>(static_cast<std::size_t>(std::llround(static_cast<double>(n) * plan.validate)), 1, n - 1);
+    if (plan.policy.validate > 0 && n >= 2)
+        heldOut = std::clamp<std::size_t>(static_cast<std::size_t>(std::llround(static_cast<double>(n) * plan.policy.validate)), 1, n - 1);
     std::vector<std::size_t> held(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(heldOut));
     std::vector<std::size_t> train(order.begin() + static_cast<std::ptrdiff_t>(heldOut), order.end());
     std::sort(held.begin(), held.end());
@@ -99,7 +99,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     for (std::size_t i : held) out.heldOutEntities.push_back(data.entities[i]);
 
     runtime::RehearsalBuffer* buffer = plan.buffer;
-    const int64_t perBatch = buffer ? rehearsedPerBatch(plan.batch, plan.mix, buffer->capacity()) : 0;
+    const int64_t perBatch = buffer ? rehearsedPerBatch(plan.policy.batch, plan.mix, buffer->capacity()) : 0;
 
     // The producer assembles batches one step ahead; a queue of one is the second buffer.
     runtime::BoundedQueue<Batch> ready(1);
@@ -109,7 +109,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
         std::mt19937_64 order(deriveSeed(plan.seed, "epochs"));
         std::vector<float> drawn(static_cast<std::size_t>(perBatch) * width);
         std::vector<int64_t> drawnLabels(static_cast<std::size_t>(perBatch));
-        for (int64_t epoch = 1; epoch <= plan.maxEpochs; ++epoch) {
+        for (int64_t epoch = 1; epoch <= plan.policy.maxEpochs; ++epoch) {
             std::vector<std::size_t> items = train;
             shuffle(items, order);
             for (std::size_t first = 0; first < items.size(); first += batch) {
@@ -149,7 +149,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
         }
     } joiner{ready, producer};
 
-    auto optimizer = net.optimizer(plan.optimizer, plan.lr);
+    auto optimizer = net.optimizer(plan.policy.optimizer, plan.policy.lr);
     const double heldCount = static_cast<double>(scored.size());
     while (auto b = ready.pop()) {
         const auto t = Clock::now();
@@ -164,13 +164,13 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
         out.loss = s.loss;
         char figures[96];
         std::snprintf(figures, sizeof figures, "(accuracy %.4g, loss %.4g)", out.accuracy, out.loss);
-        if (plan.until && plan.until(out.accuracy, out.loss, out.epochs)) {
-            out.stopReason = "until " + plan.untilText + " held after epoch " + std::to_string(out.epochs) + " " + std::string(figures);
+        if (plan.policy.until && plan.policy.until(out.accuracy, out.loss, out.epochs)) {
+            out.stopReason = "until " + plan.policy.untilText + " held after epoch " + std::to_string(out.epochs) + " " + std::string(figures);
             break;
         }
-        if (out.epochs >= plan.maxEpochs) {
-            out.stopReason = "max_epochs " + std::to_string(plan.maxEpochs) + " reached" +
-                             (plan.until ? " before until " + plan.untilText + " held " : " ") + std::string(figures);
+        if (out.epochs >= plan.policy.maxEpochs) {
+            out.stopReason = "max_epochs " + std::to_string(plan.policy.maxEpochs) + " reached" +
+                             (plan.policy.until ? " before until " + plan.policy.untilText + " held " : " ") + std::string(figures);
             break;
         }
     }

@@ -21,11 +21,7 @@ class RehearsalBuffer;
 namespace xdml::ml {
 
 struct TrainingPlan {
-    int64_t batch = 32, maxEpochs = 1;
-    double lr = 0.05, validate = 0.1;
-    std::string optimizer = "sgd";
-    std::function<bool(double accuracy, double loss, int64_t epoch)> until;  // empty: none
-    std::string untilText;
+    runtime::TrainingPolicy policy;
     runtime::RehearsalBuffer* buffer = nullptr;
     double mix = 0;
     uint64_t seed = 0;

@@ -99,26 +99,26 @@ void Firing::train(const Stmt& s) {
                 out = v->asInt();
             }
         };
-        integer("batch", r.batch, 1);
-        integer("max_epochs", r.maxEpochs, 1);
+        integer("batch", r.policy.batch, 1);
+        integer("max_epochs", r.policy.maxEpochs, 1);
         if (auto v = clause("lr")) {
             if (!v->isNumber() || !(v->number() > 0)) throw EvalError("'lr' must be a positive number, not " + toText(*v), s.line);
-            r.lr = v->number();
+            r.policy.lr = v->number();
         }
         if (auto v = clause("validate")) {
             if (!v->isNumber() || v->number() < 0 || v->number() >= 1)
                 throw EvalError("'validate' is the held-out fraction, from 0 up to (not including) 1, not " + toText(*v), s.line);
-            r.validate = v->number();
+            r.policy.validate = v->number();
         }
         if (auto v = clause("optimizer")) {
             if (!v->is(Value::Kind::String) || (v->asString() != "sgd" && v->asString() != "adam"))
                 throw EvalError("'optimizer' must be sgd or adam, not " + toText(*v), s.line);
-            r.optimizer = v->asString();
+            r.policy.optimizer = v->asString();
         }
         if (auto it = node->policy.find("until"); it != node->policy.end() && it->second.expr) {
             const Expr* until = &*it->second.expr;
-            r.untilText = sourceText(*until);
-            r.until = [this, until, line = s.line](double accuracy, double loss, int64_t epoch) {
+            r.policy.untilText = sourceText(*until);
+            r.policy.until = [this, until, line = s.line](double accuracy, double loss, int64_t epoch) {
                 TrainingMetrics metrics(accuracy, loss, epoch);
                 Evaluator ev(run_.program(), &metrics, run_.compiled());
                 const Value v = ev.evaluate(*until, Scope());

@@ -43,16 +43,21 @@ struct LabeledItem {
     int64_t entity = -1, seq = -1;
 };
 
-/// `train M on S @ p`: the untrained items and the policy's clauses, evaluated.
-struct TrainingRequest {
-    std::string model, stream;
-    std::vector<LabeledItem> items;
+/// The training clauses of a policy, evaluated (defaults: LANGUAGE.md §5).
+struct TrainingPolicy {
     int64_t batch = 32, maxEpochs = 1;
     double lr = 0.05, validate = 0.1;
     std::string optimizer = "sgd";
     std::string untilText;  // the `until` condition as written, for the train_stop decision
     /// `until` with accuracy, loss and epoch bound; empty when the policy has none.
     std::function<bool(double accuracy, double loss, int64_t epoch)> until;
+};
+
+/// `train M on S @ p`: the untrained items and the policy.
+struct TrainingRequest {
+    std::string model, stream;
+    std::vector<LabeledItem> items;
+    TrainingPolicy policy;
     RehearsalBuffer* buffer = nullptr;  // the stream's, when it has `rehearse`
     double mix = 0;
     int64_t handlerActivity = -1;  // the firing that trains
@@ -62,11 +67,10 @@ struct TrainingRequest {
     std::function<void(const std::string&)> reportItem;
 };
 
+/// What a training made; its figures are in provenance and in statsJson().
 struct TrainingResult {
     int64_t version = 0;  // the new version (unchanged when there was nothing to train on)
-    int64_t trained = 0, heldOut = 0, skipped = 0, rehearsed = 0, epochs = 0;
-    double accuracy = 0, loss = 0;
-    double seconds = 0, bufferSeconds = 0, stepSeconds = 0;
+    int64_t trained = 0, skipped = 0;
     std::string stopReason;
 };
 

@@ -1,28 +1,15 @@
 #!/usr/bin/python3
 """Models tests: flows with models run by `xdmlc run`, with their output, saved versions and
 provenance asserted (docs/ml.md). One case per invocation (`run_models.py --xdmlc X CASE`)."""
-import argparse
 import json
 import os
 import re
-import shutil
-import sqlite3
-import struct
 import subprocess
 import sys
-import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXAMPLES = os.path.join(ROOT, "examples")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime"))
+from run_runtime import EXAMPLES, Failure, check, query, main as run_cases  # noqa: E402
 
 
 def run(xdmlc, flow, work, *extra, text=None):
@@ -35,20 +22,6 @@ def run(xdmlc, flow, work, *extra, text=None):
                        capture_output=True, text=True, timeout=600)
     r.stats = json.load(open(stats)) if os.path.exists(stats) else None
     return r
-
-
-def query(db, sql, args=()):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def npy_bytes(values, shape):
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{d}, " for d in shape).rstrip(" ")
-    header = header + " " * (64 - (10 + len(header) + 1) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values)
 
 
 def check_history(db, model, trainings):
@@ -216,22 +189,5 @@ def case_bad_input(xdmlc, tmp):
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--xdmlc", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="xdml_models_")
-    try:
-        CASES[args.case](os.path.abspath(args.xdmlc), tmp)
-    except Failure as e:
-        print(f"FAIL {args.case}: {e}", file=sys.stderr)
-        print(f"(kept {tmp})", file=sys.stderr)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {args.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(CASES, "xdml-models"))

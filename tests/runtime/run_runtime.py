@@ -449,14 +449,15 @@ def case_jit(xdmlc, tmp):
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
-def main():
+def main(cases=CASES, prefix="xdml-runtime"):
+    """Runs the case the command line names (`--xdmlc X CASE`); another driver passes its own."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--xdmlc", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("case", choices=sorted(cases))
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f"xdml-runtime-{args.case}-")
+    tmp = tempfile.mkdtemp(prefix=f"{prefix}-{args.case}-")
     try:
-        CASES[args.case](os.path.abspath(args.xdmlc), tmp)
+        cases[args.case](os.path.abspath(args.xdmlc), tmp)
     except Failure as e:
         print(f"FAIL {args.case}: {e}\n(work files kept in {tmp})")
         return 1

@@ -132,7 +132,7 @@ TEST_CASE("training learns, is deterministic for a seed, and holds items out", "
     const ml::ModelSpec spec = ml::ModelSpec::fromProgram("deep", program);
     const ml::LabeledRows data = separable(200, 6, 3);
     ml::TrainingPlan plan;
-    plan.maxEpochs = 20;
+    plan.policy.maxEpochs = 20;
     plan.seed = 11;
     auto a = ml::Network::create(spec, 1), b = ml::Network::create(spec, 1);
     const ml::TrainingOutcome oa = ml::trainNetwork(*a, spec, data, plan);
@@ -145,13 +145,13 @@ TEST_CASE("training learns, is deterministic for a seed, and holds items out", "
     CHECK(probabilities(*a, data.rows, 200, 2) == probabilities(*b, data.rows, 200, 2));
     CHECK_THAT(oa.stopReason, Catch::StartsWith("max_epochs 20 reached"));
 
-    plan.validate = 0;
+    plan.policy.validate = 0;
     CHECK(ml::trainNetwork(*ml::Network::create(spec, 1), spec, data, plan).heldOutEntities.empty());
-    plan.validate = 0.5;
+    plan.policy.validate = 0.5;
     const ml::LabeledRows one = separable(1, 6, 3);
     CHECK(ml::trainNetwork(*ml::Network::create(spec, 1), spec, one, plan).trainEntities.size() == 1);
-    plan.optimizer = "adam";
-    plan.lr = 0.01;
+    plan.policy.optimizer = "adam";
+    plan.policy.lr = 0.01;
     CHECK(ml::trainNetwork(*ml::Network::create(spec, 1), spec, data, plan).accuracy >= 0.95);
 }
 
@@ -159,18 +159,18 @@ TEST_CASE("until ends training after the epoch where it holds, and says so", "[m
     const runtime::Program program = programOf(kModels);
     const ml::ModelSpec spec = ml::ModelSpec::fromProgram("deep", program);
     ml::TrainingPlan plan;
-    plan.maxEpochs = 10;
+    plan.policy.maxEpochs = 10;
     std::vector<int64_t> epochs;
-    plan.until = [&](double, double, int64_t epoch) {
+    plan.policy.until = [&](double, double, int64_t epoch) {
         epochs.push_back(epoch);
         return epoch == 2;
     };
-    plan.untilText = "epoch == 2";
+    plan.policy.untilText = "epoch == 2";
     const ml::TrainingOutcome o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, separable(64, 6, 1), plan);
     CHECK(o.epochs == 2);
     CHECK(epochs == std::vector<int64_t>{1, 2});
     CHECK_THAT(o.stopReason, Catch::StartsWith("until epoch == 2 held after epoch 2"));
-    plan.until = [](double, double, int64_t) -> bool { throw std::runtime_error("bad condition"); };
+    plan.policy.until = [](double, double, int64_t) -> bool { throw std::runtime_error("bad condition"); };
     CHECK_THROWS_WITH(ml::trainNetwork(*ml::Network::create(spec, 1), spec, separable(64, 6, 1), plan), "bad condition");
 }
 
@@ -190,8 +190,8 @@ TEST_CASE("every mini-batch is topped up with rehearsed items, which then take t
     ml::TrainingPlan plan;
     plan.buffer = &buffer;
     plan.mix = 0.5;
-    plan.batch = 10;
-    plan.validate = 0;
+    plan.policy.batch = 10;
+    plan.policy.validate = 0;
     const ml::LabeledRows first = separable(30, 6, 1);
     ml::TrainingOutcome o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, first, plan);
     CHECK(o.rehearsed == 0);  // an empty buffer has nothing to give
@@ -244,7 +244,7 @@ TEST_CASE("the registry keeps versions, saves each, and names an unusable model"
         std::copy_n(data.rows.begin() + static_cast<std::ptrdiff_t>(i * 6), 6, t.data<float>());
         request.items.push_back({Value::tensor(t), Value::integer(data.labels[i]), data.entities[i], data.seqs[i]});
     }
-    request.maxEpochs = 5;
+    request.policy.maxEpochs = 5;
     const runtime::TrainingResult r = models.train(request);
     CHECK(r.version == 1);
     CHECK(models.version("deep") == 1);
