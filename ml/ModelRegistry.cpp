@@ -32,6 +32,7 @@ ModelRegistry::ModelRegistry(const runtime::Program& program, runtime::ModelCont
             }
         } catch (const std::exception& e) {
             m->spec.name = name;
+            m->spec.line = ModelSpec::declarationLine(name, program);
             m->unavailable = e.what();
             if (context_.report)
                 context_.report(context_.file + ":" + std::to_string(m->spec.line) + ": model " + name +
@@ -66,7 +67,10 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::keep(Model& m, std:
         v->file = m.spec.file;
         if (v->file.is_relative()) v->file = context_.workdir / v->file;
     } else {
-        const auto dir = context_.workdir / "models" / m.spec.name;
+        // One folder per run: a work directory used again never overwrites the files an earlier
+        // run's provenance names (nor one a `load` reads).
+        const int64_t run = context_.store ? context_.store->runId() : 0;
+        const auto dir = context_.workdir / "models" / m.spec.name / ("run" + std::to_string(run));
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
         if (ec) throw ModelError("cannot create " + dir.string() + ": " + ec.message());

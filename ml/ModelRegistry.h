@@ -24,6 +24,7 @@ public:
 
     runtime::Inference infer(const std::string& model, const runtime::Value& x) override;
     int64_t version(const std::string& model) override;
+    int64_t versionEntity(const std::string& model) override { return current(this->model(model))->entity; }
     int64_t inputSize(const std::string& model) override { return this->model(model).spec.inputSize; }
     double accuracy(const std::string& model, const std::vector<runtime::LabeledItem>& items,
                     const std::function<void(const std::string&)>& reportItem) override;

@@ -24,9 +24,11 @@ struct ModelSpec {
     std::string file;                  // load: the TorchScript file, as written
     std::string site;
 
-    /// Reads model `name` of the program. Throws runtime::ModelError naming the model and
-    /// what is wrong (an input that is not a tensor of static shape, say).
+    /// Reads model `name` of the program. Throws runtime::ModelError saying what is wrong (an
+    /// input that is not a tensor of static shape, say); the caller names the model.
     static ModelSpec fromProgram(const std::string& name, const runtime::Program& program);
+    /// The line of the declaration (of its first property), for messages; 0 when unknown.
+    static int declarationLine(const std::string& name, const runtime::Program& program);
     /// The architecture as written: `mlp(hidden: [256, 256])`.
     std::string archText() const;
     /// The index of a class name, or nullopt.

@@ -90,8 +90,11 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         plan.policy = request.policy;
         plan.buffer = request.buffer;
         plan.mix = request.mix;
+        plan.stopping = request.stopping;
         plan.seed = deriveSeed(deriveSeed(static_cast<uint64_t>(context_.seed), request.model), static_cast<uint64_t>(number));
         const TrainingOutcome o = trainNetwork(*net, m.spec, data, plan);
+        if (!o.bufferProblem.empty() && request.reportItem)
+            request.reportItem("the trained items could not all enter the rehearsal buffer: " + o.bufferProblem);
 
         const nlohmann::json metrics = {{"accuracy", o.accuracy},        {"loss", o.loss},
                                         {"epochs", o.epochs},            {"trained", o.trainEntities.size()},

@@ -31,6 +31,28 @@ torch::Tensor labelsTensor(const int64_t* labels, std::size_t n) {
     return torch::from_blob(const_cast<int64_t*>(labels), {static_cast<int64_t>(n)}, torch::kInt64);
 }
 
+/// A Torch error in one line, without its C++ backtrace.
+std::string reason(const std::exception& e) {
+    const auto* torchError = dynamic_cast<const c10::Error*>(&e);
+    std::string text = torchError ? torchError->what_without_backtrace() : e.what();
+    std::string out;
+    for (char c : text) {
+        if (c == '\n') {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out.size() > 400 ? out.substr(0, 400) + "..." : out;
+}
+
+std::string shapeText(at::IntArrayRef dims) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+    return s + "]";
+}
+
 /// What every network does with its logits.
 class TorchNetwork : public Network {
 public:
@@ -70,12 +92,16 @@ public:
         else optimizer_ = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(lr));
     }
     double step(const float* rows, const int64_t* labels, std::size_t n) override {
-        optimizer_->zero_grad();
-        torch::Tensor loss =
-            torch::nn::functional::cross_entropy(net_.logits(rowsTensor(rows, n, spec_)), labelsTensor(labels, n));
-        loss.backward();
-        optimizer_->step();
-        return loss.item<double>();
+        try {
+            optimizer_->zero_grad();
+            torch::Tensor loss =
+                torch::nn::functional::cross_entropy(net_.logits(rowsTensor(rows, n, spec_)), labelsTensor(labels, n));
+            loss.backward();
+            optimizer_->step();
+            return loss.item<double>();
+        } catch (const c10::Error& e) {
+            throw ModelError("model " + spec_.name + ": a training step failed: " + reason(e));
+        }
     }
 
 private:
@@ -182,7 +208,9 @@ private:
 class ScriptNetwork : public TorchNetwork {
 public:
     ScriptNetwork(const ModelSpec& spec, torch::jit::Module module) : TorchNetwork(spec), module_(std::move(module)) {
-        for (torch::Tensor p : module_.parameters()) p.requires_grad_(true);
+        // deepcopy() clones the weights through autograd: detached in place, each is a leaf
+        // again that an optimizer may update.
+        for (torch::Tensor p : module_.parameters()) p.detach_().requires_grad_(true);
     }
 
     torch::Tensor logits(const torch::Tensor& x) const override {
@@ -202,12 +230,6 @@ public:
 private:
     torch::jit::Module module_;
 };
-
-std::string shapeText(at::IntArrayRef dims) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-    return s + "]";
-}
 
 }  // namespace
 
@@ -237,9 +259,10 @@ std::unique_ptr<Network> Network::load(const std::filesystem::path& file, const 
     try {
         module = torch::jit::load(file.string());
     } catch (const std::exception& e) {
-        std::string why = e.what();
-        if (auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
-        throw ModelError(file.string() + ": not a TorchScript model that can be loaded: " + why);
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec)) throw ModelError(file.string() + ": no such file");
+        if (std::filesystem::is_directory(file, ec)) throw ModelError(file.string() + ": a folder, not a TorchScript file");
+        throw ModelError(file.string() + ": not a TorchScript model that can be loaded: " + reason(e));
     }
     auto net = std::make_unique<ScriptNetwork>(spec, module);
     // It must map one input of the declared shape to one score per class.
@@ -249,10 +272,8 @@ std::unique_ptr<Network> Network::load(const std::filesystem::path& file, const 
         torch::NoGradGuard noGrad;
         out = net->logits(rowsTensor(zeros.data(), 1, spec));
     } catch (const std::exception& e) {
-        std::string why = e.what();
-        if (auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
         throw ModelError(file.string() + ": its forward fails on an input of shape " +
-                         shapeText(rowsTensor(zeros.data(), 1, spec).sizes()) + ": " + why);
+                         shapeText(rowsTensor(zeros.data(), 1, spec).sizes()) + ": " + reason(e));
     }
     const int64_t classes = static_cast<int64_t>(spec.classes.size());
     if (out.dim() != 2 || out.size(0) != 1 || out.size(1) != classes || out.scalar_type() != torch::kFloat32)

@@ -64,10 +64,10 @@ uint64_t deriveSeed(uint64_t seed, uint64_t salt) {
     return splitmix64(splitmix64(seed) ^ salt);
 }
 
-int64_t rehearsedPerBatch(int64_t batch, double mix, int64_t capacity) {
+int64_t rehearsedPerBatch(int64_t newItems, double mix, int64_t capacity) {
     if (mix <= 0) return 0;
-    if (mix >= 1) return capacity;  // all rehearsal: as many as the buffer holds
-    return std::min<int64_t>(capacity, std::llround(static_cast<double>(batch) * mix / (1 - mix)));
+    mix = std::min(mix, 0.99);  // `mix: 1` would leave no room for new items: 99 rehearsed to 1 new
+    return std::min<int64_t>(capacity, std::llround(static_cast<double>(newItems) * mix / (1 - mix)));
 }
 
 TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledRows& data, const TrainingPlan& plan) {
@@ -99,7 +99,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     for (std::size_t i : held) out.heldOutEntities.push_back(data.entities[i]);
 
     runtime::RehearsalBuffer* buffer = plan.buffer;
-    const int64_t perBatch = buffer ? rehearsedPerBatch(plan.policy.batch, plan.mix, buffer->capacity()) : 0;
+    const int64_t perBatch = buffer ? rehearsedPerBatch(static_cast<int64_t>(batch), plan.mix, buffer->capacity()) : 0;
 
     // The producer assembles batches one step ahead; a queue of one is the second buffer.
     runtime::BoundedQueue<Batch> ready(1);
@@ -121,10 +121,12 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
                     b.rows.insert(b.rows.end(), row, row + width);
                     b.labels.push_back(data.labels[items[k]]);
                 }
-                if (perBatch > 0) {
+                // A short last batch gets fewer: every batch is rehearsed in the proportion mix.
+                const int64_t wanted = buffer ? rehearsedPerBatch(static_cast<int64_t>(last - first), plan.mix, buffer->capacity()) : 0;
+                if (wanted > 0) {
                     const auto t = Clock::now();
                     const uint64_t seed = deriveSeed(deriveSeed(plan.seed, static_cast<uint64_t>(epoch)), first);
-                    const std::size_t got = buffer->draw(static_cast<std::size_t>(perBatch), seed, drawn.data(),
+                    const std::size_t got = buffer->draw(static_cast<std::size_t>(wanted), seed, drawn.data(),
                                                          drawnLabels.data(), nullptr);
                     b.rows.insert(b.rows.end(), drawn.begin(), drawn.begin() + static_cast<std::ptrdiff_t>(got * width));
                     b.labels.insert(b.labels.end(), drawnLabels.begin(), drawnLabels.begin() + static_cast<std::ptrdiff_t>(got));
@@ -157,6 +159,10 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
         out.stepSeconds += secondsSince(t);
         out.bufferSeconds += b->bufferSeconds;
         out.rehearsed += b->rehearsed;
+        if (plan.stopping && plan.stopping()) {
+            out.stopReason = "the run was stopped during epoch " + std::to_string(out.epochs + 1);
+            break;
+        }
         if (!b->endsEpoch) continue;
         ++out.epochs;
         const Score s = net.score(scored.rows.data(), scored.labels.data(), scored.size());
@@ -177,7 +183,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     ready.close();
     producer.join();
     if (producerFailure) std::rethrow_exception(producerFailure);
-    if (out.epochs == 0) out.stopReason = "no training items after the held-out split";
+    if (out.stopReason.empty()) out.stopReason = "no training items after the held-out split";
 
     // An item enters the buffer once it has been trained on.
     if (buffer && !train.empty()) {
@@ -190,7 +196,13 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
             trained.seqs.push_back(data.seqs[i]);
         }
         const auto t = Clock::now();
-        buffer->offer(trained.rows.data(), trained.labels.data(), trained.entities.data(), trained.seqs.data(), trained.size());
+        try {
+            buffer->offer(trained.rows.data(), trained.labels.data(), trained.entities.data(), trained.seqs.data(),
+                          trained.size());
+        } catch (const std::exception& e) {
+            // The training is done and stands; the buffer keeps the items offered before the failure.
+            out.bufferProblem = e.what();
+        }
         out.bufferSeconds += secondsSince(t);
     }
     out.seconds = secondsSince(started);

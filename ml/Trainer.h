@@ -25,6 +25,7 @@ struct TrainingPlan {
     runtime::RehearsalBuffer* buffer = nullptr;
     double mix = 0;
     uint64_t seed = 0;
+    std::function<bool()> stopping;  // checked after every step
 };
 
 struct TrainingOutcome {
@@ -33,11 +34,13 @@ struct TrainingOutcome {
     std::string stopReason;
     double seconds = 0, stepSeconds = 0, bufferSeconds = 0;
     std::vector<int64_t> trainEntities, heldOutEntities;
+    std::string bufferProblem;  // the trained items could not all enter the buffer (a spill failure)
 };
 
-/// Rehearsed items per mini-batch of `batch` new ones, so that a fraction `mix` of the mixed
-/// batch is rehearsed: batch·mix/(1−mix), rounded (docs/ml.md).
-int64_t rehearsedPerBatch(int64_t batch, double mix, int64_t capacity);
+/// Rehearsed items for a mini-batch of `newItems` new ones, so that a fraction `mix` of the
+/// mixed batch is rehearsed: newItems·mix/(1−mix), rounded, at most `capacity`; `mix` counts
+/// as at most 0.99 (docs/ml.md).
+int64_t rehearsedPerBatch(int64_t newItems, double mix, int64_t capacity);
 
 /// Trains `net` in place on `data`. The `until` callback may throw (an EvalError of the
 /// condition): the training then stops and the exception reaches the caller.

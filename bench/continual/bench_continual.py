@@ -9,7 +9,7 @@ method, each an XDML flow run by `xdmlc run`:
   reservoir 200 / 500 / 2000   the stream rehearses (select: reservoir, mix 0.5);
   balanced 2000                the same with select: balanced;
   joint                        retrain on every item seen so far at each task's end.
-Each saved version (one per task) is then scored on the held-out items of every task by a
+Each saved version (one per task, `models/m/run<R>/v<N>.pt`) is then scored on the held-out items of every task by a
 second flow that `load`s it, so the figures come from the files the runtime wrote. Printed:
 final average accuracy over all tasks, forgetting (mean over tasks 1-4 of the best accuracy
 a task ever had minus its final one), training and run wall time, the buffer's share of step
@@ -105,11 +105,11 @@ def run(xdmlc, flow_text, workdir, name, seed=0):
         return p.stdout, json.load(f), wall
 
 
-def score_versions(xdmlc, workdir, size):
-    """Accuracy of versions 1..5 on the held-out items of tasks 0..4: acc[v][t]."""
+def score_versions(xdmlc, workdir, versions, size):
+    """Accuracy of versions 1..5 (in folder `versions`) on the held-out items of tasks 0..4: acc[v][t]."""
     models, streams, handlers = [], [], []
     for v in range(1, TASKS + 1):
-        pt = os.path.join(workdir, "models", "m", f"v{v}.pt")
+        pt = os.path.join(versions, f"v{v}.pt")
         models.append(f'model v{v} {{ input: Vec, classes: 10, arch: load("{pt}") }}')
     for t in range(TASKS):
         streams.append(f"fn held_out{t}(j: int) -> Item = test_item({t}, j);")
@@ -137,14 +137,15 @@ def method_flow(kind, rehearse, size):
 def measure(xdmlc, scratch, label, kind, rehearse, size, seed=0, tag=""):
     workdir = os.path.join(scratch, re.sub(r"\W+", "_", label + tag))
     _, stats, wall = run(xdmlc, method_flow(kind, rehearse, size), workdir, "train", seed)
-    acc = score_versions(xdmlc, workdir, size)
+    versions = os.path.dirname(stats["models"]["m"]["file"])  # <workdir>/models/m/run<R>
+    acc = score_versions(xdmlc, workdir, versions, size)
     final = [acc[TASKS][t] for t in range(TASKS)]
     # Forgetting of task t: the best it ever scored after being learned, minus its final score.
     forgetting = [max(acc[v][t] for v in range(t + 1, TASKS + 1)) - acc[TASKS][t] for t in range(TASKS - 1)]
     m = stats["models"]["m"]
     hashes = []
     for v in range(1, TASKS + 1):
-        with open(os.path.join(workdir, "models", "m", f"v{v}.pt"), "rb") as f:
+        with open(os.path.join(versions, f"v{v}.pt"), "rb") as f:
             hashes.append(hashlib.sha256(f.read()).hexdigest())
     return {
         "accuracy": sum(final) / TASKS,

@@ -228,7 +228,8 @@ json blockJson(const Block& block) {
 
 json codeJson(const sema::CheckedProgram& program) {
     json types = json::object(), consts = json::object(), fns = json::object(), tasks = json::object(),
-         flows = json::object(), streams = json::object(), catalogs = json::object(), models = json::object();
+         flows = json::object(), streams = json::object(), catalogs = json::object(), models = json::object(),
+         policies = json::object();
     for (const auto& [name, d] : program.globals) {
         switch (d->kind) {
         case DeclKind::TypeDecl: {
@@ -265,11 +266,21 @@ json codeJson(const sema::CheckedProgram& program) {
         case DeclKind::Model:
             models[name] = d->properties ? propertiesJson(*d->properties) : json::object();
             break;
+        case DeclKind::Policy:
+            // Its clauses after `with`: what a statement inside a task that names it runs under
+            // (handlers' and tasks' policies are merged into the nodes already).
+            if (auto it = program.policies.find(d); it != program.policies.end()) {
+                json clauses = json::object();
+                for (const auto& [key, property] : it->second.clauses) clauses[key] = exprJson(property->value.get());
+                policies[name] = clauses;
+            }
+            break;
         default: break;
         }
     }
     return {{"types", types},   {"consts", consts},     {"fns", fns},       {"tasks", tasks},
-            {"flows", flows},   {"streams", streams}, {"catalogs", catalogs}, {"models", models}};
+            {"flows", flows},   {"streams", streams}, {"catalogs", catalogs}, {"models", models},
+            {"policies", policies}};
 }
 
 }  // namespace xdml::plan

@@ -324,6 +324,11 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         Expr* s = args[1].value.get();
         const Type* st = check(s);
         if (structure(st)->kind != TypeKind::Stream) return bad(1, "a stream", st);
+        const Decl* stream = s->kind == ExprKind::Ident && s->decl && s->decl->kind == DeclKind::Stream ? s->decl : nullptr;
+        if (stream && stream->resolved) {
+            const std::string problem = labeledStreamProblem("'accuracy'", *model, info, *stream);
+            if (!problem.empty()) ctx_.diags.error(s->range, problem);
+        }
         return types.float64();
     }
     for (Arg& a : args) check(a.value.get());

@@ -192,6 +192,8 @@ void checkModels(SemaContext& ctx) {
             if (!t) ctx.diags.error(e ? e->range : p->key.range, "'input' takes a type name, such as a tensor type");
             else if (structure(t)->kind != TypeKind::Tensor)
                 ctx.diags.error(e->range, "a model's input must be a tensor type, got " + toString(t));
+            else if (std::count(structure(t)->dims.begin(), structure(t)->dims.end(), kUnknownDim))
+                ctx.diags.error(e->range, "a model's input needs a static shape, but " + toString(t) + " has a '?' dimension");
             else info.input = t;
             if (t) const_cast<Expr*>(e)->binding = Binding::Type;
         }

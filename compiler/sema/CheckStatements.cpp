@@ -188,24 +188,8 @@ private:
         const Decl* model = global(s.name, DeclKind::Model, "model");
         const Decl* stream = global(s.target, DeclKind::Stream, "stream");
         if (!model || !stream || !stream->resolved) return;
-        const ModelInfo& info = ctx_.program.models[model];
-        const Type* elem = structure(stream->resolved);
-        if (elem->kind == TypeKind::Error) return;
-        const Field* x = elem->kind == TypeKind::Record ? elem->field("x") : nullptr;
-        const Field* y = elem->kind == TypeKind::Record ? elem->field("y") : nullptr;
-        std::string want = "{ x: " + (info.input ? toString(info.input) : std::string("<input>")) + ", y: int or string }";
-        if (!x || !y || elem->fields.size() != 2) {
-            ctx_.diags.error(s.target.range, "'train' needs stream '" + stream->name.text + "' to carry " + want +
-                                                 ", but it carries " + toString(stream->resolved));
-            return;
-        }
-        if (info.input && assignable(x->type, info.input) != Mismatch::None)
-            ctx_.diags.error(s.target.range, "model '" + model->name.text + "' takes " + toString(info.input) + ", but field 'x' of stream '" +
-                                                 stream->name.text + "' is " + toString(x->type));
-        const Type* ys = structure(y->type);
-        if (ys->kind != TypeKind::Int && ys->kind != TypeKind::String)
-            ctx_.diags.error(s.target.range, "the label 'y' of stream '" + stream->name.text + "' must be an int or a string, not " +
-                                                 toString(y->type));
+        const std::string problem = labeledStreamProblem("'train'", *model, ctx_.program.models[model], *stream);
+        if (!problem.empty()) ctx_.diags.error(s.target.range, problem);
     }
 
     void checkOnNewData(Stmt& s) {
@@ -290,6 +274,23 @@ void checkBodies(SemaContext& ctx) {
             default: break;
             }
         }
+}
+
+std::string labeledStreamProblem(const std::string& use, const Decl& model, const ModelInfo& info, const Decl& stream) {
+    const Type* elem = structure(stream.resolved);
+    if (elem->kind == TypeKind::Error) return "";
+    const Field* x = elem->kind == TypeKind::Record ? elem->field("x") : nullptr;
+    const Field* y = elem->kind == TypeKind::Record ? elem->field("y") : nullptr;
+    std::string want = "{ x: " + (info.input ? toString(info.input) : std::string("<input>")) + ", y: int or string }";
+    if (!x || !y || elem->fields.size() != 2)
+        return use + " needs stream '" + stream.name.text + "' to carry " + want + ", but it carries " + toString(stream.resolved);
+    if (info.input && assignable(x->type, info.input) != Mismatch::None)
+        return "model '" + model.name.text + "' takes " + toString(info.input) + ", but field 'x' of stream '" +
+               stream.name.text + "' is " + toString(x->type);
+    const Type* ys = structure(y->type);
+    if (ys->kind != TypeKind::Int && ys->kind != TypeKind::String)
+        return "the label 'y' of stream '" + stream.name.text + "' must be an int or a string, not " + toString(y->type);
+    return "";
 }
 
 }  // namespace xdml::sema

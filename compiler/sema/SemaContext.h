@@ -50,4 +50,10 @@ PolicyClauses checkPolicyClauses(SemaContext& ctx, const ast::PropertyBlock& blo
 /// Checks a `@ policy` reference.
 void checkPolicyRef(SemaContext& ctx, const ast::PolicyRef& ref);
 
+/// Why `use` ('train' or 'accuracy') of `model` cannot read stream `stream` of `element`s
+/// (LANGUAGE.md §5: a record `{ x: <the model's input>, y: int | string }`), or "" when it can.
+/// CheckStatements.cpp.
+std::string labeledStreamProblem(const std::string& use, const ast::Decl& model, const ModelInfo& info,
+                                 const ast::Decl& stream);
+
 }  // namespace xdml::sema

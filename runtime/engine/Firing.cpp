@@ -68,8 +68,9 @@ void Firing::runHandler(const std::vector<Stmt>& body) {
     settle();
 }
 
-DatumPtr Firing::runTask(const TaskDecl& task, int) {
+DatumPtr Firing::runTask(const TaskDecl& task, int, const NodeInfo* node) {
     inTask_ = true;
+    taskNode_ = node;
     block(task.body);
     settle();
     if (returned_) return *returned_;

@@ -83,12 +83,23 @@ void Firing::train(const Stmt& s) {
     r.handlerActivity = activity_;
     const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at);
     r.site = node ? node->site : site_;
-    if (node) {
+    // The clauses: the train node's merged policy in a handler; in a task, the task's node's
+    // (flow, handler and task merged) under the statement's own.
+    std::map<std::string, const Expr*> clauses;
+    if (const NodeInfo* merged = inTask_ ? taskNode_ : node)
+        for (const auto& [key, c] : merged->policy)
+            if (c.expr) clauses[key] = &*c.expr;
+    if (inTask_ && s.policy) {
+        const auto* own = s.policy->name.empty() ? &s.policy->clauses : run_.program().policy(s.policy->name);
+        if (own)
+            for (const auto& [key, e] : *own) clauses[key] = &e;
+    }
+    {
         Evaluator ev(run_.program(), nullptr, run_.compiled());
         auto clause = [&](const char* key) -> std::optional<Value> {
-            auto it = node->policy.find(key);
-            if (it == node->policy.end() || !it->second.expr) return std::nullopt;
-            return ev.evaluate(*it->second.expr, Scope());
+            auto it = clauses.find(key);
+            if (it == clauses.end() || key == std::string("until")) return std::nullopt;
+            return ev.evaluate(*it->second, Scope());
         };
         auto integer = [&](const char* key, int64_t& out, int64_t lowest) {
             if (auto v = clause(key)) {
@@ -115,8 +126,8 @@ void Firing::train(const Stmt& s) {
                 throw EvalError("'optimizer' must be sgd or adam, not " + toText(*v), s.line);
             r.policy.optimizer = v->asString();
         }
-        if (auto it = node->policy.find("until"); it != node->policy.end() && it->second.expr) {
-            const Expr* until = &*it->second.expr;
+        if (auto it = clauses.find("until"); it != clauses.end()) {
+            const Expr* until = it->second;
             r.policy.untilText = sourceText(*until);
             r.policy.until = [this, until, line = s.line](double accuracy, double loss, int64_t epoch) {
                 TrainingMetrics metrics(accuracy, loss, epoch);
@@ -127,18 +138,22 @@ void Firing::train(const Stmt& s) {
             };
         }
     }
+    std::lock_guard oneAtATime(stream->trainingMutex(s.name));
+    int64_t end = 0;
     // The items go where the training runs: a real copy, counted, when that is another site.
-    for (const DatumPtr& d : stream->takeUntrained(s.name, last)) r.items.push_back(labeled(run_.moveTo(d, r.site)));
+    for (const DatumPtr& d : stream->untrained(s.name, last, end)) r.items.push_back(labeled(run_.moveTo(d, r.site)));
     if (r.items.empty()) return;  // nothing new: no new version
     try {
-        r.buffer = stream->rehearsal(static_cast<std::size_t>(models.inputSize(s.name)));
+        r.buffer = stream->rehearsal(s.name, static_cast<std::size_t>(models.inputSize(s.name)));
         r.mix = stream->rehearsalMix();
         const std::string where = run_.plan().file + ":" + std::to_string(s.line) + ": train " + s.name + " on " + s.target + ": ";
+        r.stopping = [this] { return run_.stopping(); };
         r.reportItem = [this, where](const std::string& problem) { run_.report(where + problem, "train-item:" + where); };
         models.train(r);
     } catch (const ModelError& e) {
         throw EvalError(e.what(), s.line);
     }
+    stream->trained(s.name, end);
 }
 
 std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {
@@ -159,6 +174,9 @@ std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evalua
         };
         if (callsModel) return Value::string(infer(e.name, arg(0)).className);
         const std::string& model = modelName(arg(0), e.name);
+        // What the answer came from: the version's weights, used by this activity.
+        if (prov::Store* store = run_.provenance(); store && activity_ > 0 && e.name != "probs")
+            if (const int64_t weights = models.versionEntity(model); weights > 0) store->used(activity_, weights, "model");
         if (e.name == "version") return Value::integer(models.version(model));
         if (e.name == "probs") {
             const Inference inference = infer(model, arg(1));

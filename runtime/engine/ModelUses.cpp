@@ -24,9 +24,10 @@ void scanBody(const std::vector<Stmt>& body, std::map<std::string, StreamModelUs
 
 }  // namespace
 
-std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program) {
+std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program, const std::set<std::string>& flows) {
     std::map<std::string, StreamModelUse> uses;
-    for (const auto& [name, flow] : program.flows()) scanBody(flow.body, uses);
+    for (const auto& [name, flow] : program.flows())
+        if (flows.empty() || flows.count(name)) scanBody(flow.body, uses);
     for (const auto& [name, task] : program.tasks()) scanBody(task.body, uses);
     return uses;
 }

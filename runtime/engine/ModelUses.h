@@ -16,7 +16,8 @@ struct StreamModelUse {
     bool scored = false;                  // `accuracy(M, S)`: every item delivered is kept
 };
 
-std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program);
+/// `flows`: only these flows (and every task); empty: all.
+std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program, const std::set<std::string>& flows = {});
 /// Whether a body (a handler's) has a `train` statement, at any depth.
 bool containsTrain(const std::vector<Stmt>& body);
 

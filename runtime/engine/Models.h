@@ -65,6 +65,8 @@ struct TrainingRequest {
     std::string site;
     /// Reports a bad item (a label outside the classes, a wrong shape); training goes on.
     std::function<void(const std::string&)> reportItem;
+    /// Whether the run is stopping (Ctrl-C): the training ends after the current step.
+    std::function<bool()> stopping;
 };
 
 /// What a training made; its figures are in provenance and in statsJson().
@@ -91,6 +93,8 @@ public:
     /// Infers the class of `x` with the model's current version. Throws ModelError.
     virtual Inference infer(const std::string& model, const Value& x) = 0;
     virtual int64_t version(const std::string& model) = 0;
+    /// The provenance entity of the current version's weights (-1: none recorded).
+    virtual int64_t versionEntity(const std::string& model) = 0;
     /// The values of one input item (the product of its shape). Throws ModelError.
     virtual int64_t inputSize(const std::string& model) = 0;
     /// The fraction of `items` whose label the current version predicts. Throws ModelError.

@@ -2,6 +2,7 @@
 #include "runtime/engine/Run.h"
 
 #include "runtime/engine/Firing.h"
+#include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/interp/Evaluate.h"
@@ -187,6 +188,8 @@ void Run::startStreams() {
             producers_[t].insert(h.kind == "start" ? "" : h.stream);
         }
     }
+    // And those a model trains on or scores, which may have no handler of their own.
+    for (const auto& [name, use] : modelUsesOfStreams(program_, flows)) used.insert(name);
     for (const std::string& name : used) {
         auto decl = program_.streams().find(name);
         if (decl == program_.streams().end()) throw PlanError("plan: the unknown stream '" + name + "'");

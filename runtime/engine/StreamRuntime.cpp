@@ -216,6 +216,16 @@ bool StreamRuntime::matches(const std::string& type, const DatumPtr& item, std::
     return decided[type] = yes;
 }
 
+namespace {
+
+std::string probabilityText(float p) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", static_cast<double>(p));
+    return text;
+}
+
+}  // namespace
+
 const Inference& StreamRuntime::inferOnce(const std::string& model, const DatumPtr& item,
                                           std::map<std::string, Inference>& inferred) {
     // One inference per item and model version, whatever the number of types it decides.
@@ -229,7 +239,7 @@ const Inference& StreamRuntime::inferOnce(const std::string& model, const DatumP
                          inference.className,
                          "model " + model + " version " + std::to_string(inference.version) + " classified item " +
                              std::to_string(item->seq) + " of " + decl_.name + " as \"" + inference.className +
-                             "\" (probability " + formatFloat(inference.probabilities[static_cast<std::size_t>(inference.classIndex)]) + ")",
+                             "\" (probability " + probabilityText(inference.probabilities[static_cast<std::size_t>(inference.classIndex)]) + ")",
                          nlohmann::json({{"model", model},
                                          {"version", inference.version},
                                          {"probabilities", inference.probabilities}})
@@ -244,30 +254,41 @@ void StreamRuntime::keep(const DatumPtr& item) {
     items_.push_back(item);
 }
 
-std::vector<DatumPtr> StreamRuntime::takeUntrained(const std::string& model, int64_t lastSeq) {
+std::vector<DatumPtr> StreamRuntime::untrained(const std::string& model, int64_t lastSeq, int64_t& end) {
     std::lock_guard lock(itemsMutex_);
-    int64_t& next = trainedUpTo_[model];
-    next = std::max(next, itemsDropped_);
+    end = std::max(trainedUpTo_[model], itemsDropped_);
     std::vector<DatumPtr> out;
-    while (next - itemsDropped_ < static_cast<int64_t>(items_.size())) {
-        const DatumPtr& d = items_[static_cast<std::size_t>(next - itemsDropped_)];
+    while (end - itemsDropped_ < static_cast<int64_t>(items_.size())) {
+        const DatumPtr& d = items_[static_cast<std::size_t>(end - itemsDropped_)];
         if (d->seq > lastSeq) break;
         out.push_back(d);
-        ++next;
-    }
-    // Items every training model has trained on are let go, unless `accuracy` scores them.
-    if (!modelUse_.scored) {
-        int64_t lowest = next;
-        for (const std::string& m : modelUse_.trainedModels) {
-            auto it = trainedUpTo_.find(m);
-            lowest = std::min(lowest, it == trainedUpTo_.end() ? itemsDropped_ : it->second);
-        }
-        while (itemsDropped_ < lowest && !items_.empty()) {
-            items_.pop_front();
-            ++itemsDropped_;
-        }
+        ++end;
     }
     return out;
+}
+
+void StreamRuntime::trained(const std::string& model, int64_t end) {
+    std::lock_guard lock(itemsMutex_);
+    int64_t& next = trainedUpTo_[model];
+    next = std::max(next, end);
+    // Items every training model has trained on are let go, unless `accuracy` scores them.
+    if (modelUse_.scored) return;
+    int64_t lowest = next;
+    for (const std::string& m : modelUse_.trainedModels) {
+        auto it = trainedUpTo_.find(m);
+        lowest = std::min(lowest, it == trainedUpTo_.end() ? itemsDropped_ : it->second);
+    }
+    while (itemsDropped_ < lowest && !items_.empty()) {
+        items_.pop_front();
+        ++itemsDropped_;
+    }
+}
+
+std::mutex& StreamRuntime::trainingMutex(const std::string& model) {
+    std::lock_guard lock(rehearsalMutex_);
+    auto& m = training_[model];
+    if (!m) m = std::make_unique<std::mutex>();
+    return *m;
 }
 
 std::vector<DatumPtr> StreamRuntime::delivered() {
@@ -275,16 +296,11 @@ std::vector<DatumPtr> StreamRuntime::delivered() {
     return {items_.begin(), items_.end()};
 }
 
-RehearsalBuffer* StreamRuntime::rehearsal(std::size_t rowFloats) {
+RehearsalBuffer* StreamRuntime::rehearsal(const std::string& model, std::size_t rowFloats) {
     if (decl_.rehearse.empty()) return nullptr;
     std::lock_guard lock(rehearsalMutex_);
-    if (rehearsal_) {
-        if (rehearsal_->rowFloats() != rowFloats)
-            throw EvalError("the rehearsal buffer of stream " + decl_.name + " holds items of " +
-                            std::to_string(rehearsal_->rowFloats()) + " values; this model reads " +
-                            std::to_string(rowFloats));
-        return rehearsal_.get();
-    }
+    std::unique_ptr<RehearsalBuffer>& buffer = rehearsal_[model];
+    if (buffer) return buffer.get();
     Evaluator ev(run_.program());
     auto property = [&](const char* key) -> std::optional<Value> {
         auto it = decl_.rehearse.find(key);
@@ -292,7 +308,7 @@ RehearsalBuffer* StreamRuntime::rehearsal(std::size_t rowFloats) {
         return ev.evaluate(it->second, Scope());
     };
     RehearsalConfig config;
-    config.stream = decl_.name;
+    config.stream = decl_.name + "." + model;  // names the spill file
     if (auto v = property("capacity"); v && v->is(Value::Kind::Int)) config.capacity = v->asInt();
     if (auto v = property("select"); v && v->is(Value::Kind::String)) config.select = parseSelection(v->asString());
     if (auto v = property("memory"); v && v->is(Value::Kind::Quantity))
@@ -301,10 +317,15 @@ RehearsalBuffer* StreamRuntime::rehearsal(std::size_t rowFloats) {
     if (auto v = property("spill"); v && v->is(Value::Kind::String)) config.spillDir = run_.resolve(v->asString());
     // The run's seed and the stream's name, FNV-1a: the same buffer on every machine.
     uint64_t seed = 1469598103934665603ull ^ static_cast<uint64_t>(run_.options().seed);
-    for (unsigned char c : decl_.name) seed = (seed ^ c) * 1099511628211ull;
+    for (unsigned char c : config.stream) seed = (seed ^ c) * 1099511628211ull;
     config.seed = seed;
-    rehearsal_ = std::make_unique<RehearsalBuffer>(config, rowFloats);
-    return rehearsal_.get();
+    try {
+        buffer = std::make_unique<RehearsalBuffer>(config, rowFloats);
+    } catch (const std::exception& e) {  // a capacity too large for this machine, say
+        throw EvalError("the rehearsal buffer of stream " + decl_.name + " (capacity " + std::to_string(config.capacity) +
+                        " items of " + std::to_string(rowFloats * sizeof(float)) + " bytes) cannot be made: " + e.what());
+    }
+    return buffer.get();
 }
 
 void StreamRuntime::dispatch() {

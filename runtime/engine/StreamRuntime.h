@@ -51,13 +51,19 @@ public:
     std::size_t queueDepth() const { return input_.size() + static_cast<std::size_t>(std::max(0, inflight_.load())); }
 
     // ---- what models read (LANGUAGE.md §5), kept only when a model trains on or scores the stream
-    /// The items delivered up to `lastSeq` (inclusive) that `model` has not trained on; from
-    /// now on they count as trained on.
-    std::vector<DatumPtr> takeUntrained(const std::string& model, int64_t lastSeq);
+    /// The items delivered up to `lastSeq` (inclusive) that `model` has not trained on, and in
+    /// `end` the position after them, for trained().
+    std::vector<DatumPtr> untrained(const std::string& model, int64_t lastSeq, int64_t& end);
+    /// The items before `end` count as trained on by `model` (once its training succeeded: the
+    /// items of a failed training are offered to the next).
+    void trained(const std::string& model, int64_t end);
+    /// Held around untrained() .. trained(): one training of a model on this stream at a time.
+    std::mutex& trainingMutex(const std::string& model);
     /// Every item delivered so far.
     std::vector<DatumPtr> delivered();
-    /// The `rehearse` buffer, made on first use for rows of `rowFloats`; nullptr without one.
-    RehearsalBuffer* rehearsal(std::size_t rowFloats);
+    /// The `rehearse` buffer of `model` on this stream (each model rehearses what it trained
+    /// on), made on first use for rows of `rowFloats`; nullptr without `rehearse`.
+    RehearsalBuffer* rehearsal(const std::string& model, std::size_t rowFloats);
     /// The `mix` of `rehearse` (0 without one).
     double rehearsalMix() const { return mix_; }
 
@@ -134,8 +140,9 @@ private:
     std::deque<DatumPtr> items_;           // in delivery order; trained prefixes are let go
     int64_t itemsDropped_ = 0;             // how many were let go from the front
     std::map<std::string, int64_t> trainedUpTo_;  // model -> position in the delivery order
-    std::mutex rehearsalMutex_;
-    std::unique_ptr<RehearsalBuffer> rehearsal_;
+    std::map<std::string, std::unique_ptr<std::mutex>> training_;  // model -> its trainings' lock
+    std::mutex rehearsalMutex_;  // guards rehearsal_ and training_
+    std::map<std::string, std::unique_ptr<RehearsalBuffer>> rehearsal_;  // model -> its buffer
     double mix_ = 0;
 };
 

@@ -144,7 +144,16 @@ Program Program::fromCode(const json& code) {
                                                   readExpr(member(j, "path", at), at + ".path")});
         }
     if (code.contains("models")) p.models_ = section(code, "models");
+    if (code.contains("policies"))
+        for (const auto& [name, j] : section(code, "policies").items())
+            for (const auto& [key, v] : j.items())
+                p.policies_[name].emplace(key, readExpr(v, "policies." + name + "." + key));
     return p;
+}
+
+const std::map<std::string, Expr>* Program::policy(const std::string& name) const {
+    auto it = policies_.find(name);
+    return it == policies_.end() ? nullptr : &it->second;
 }
 
 const TaskDecl* Program::task(const std::string& name) const {

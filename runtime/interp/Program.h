@@ -173,6 +173,8 @@ public:
     const std::map<std::string, CatalogDecl>& catalogs() const { return catalogs_; }
     /// Models' declarations, as the plan gives them (the models issue reads them).
     const nlohmann::json& models() const { return models_; }
+    /// A declared policy's clauses after `with`, or nullptr.
+    const std::map<std::string, Expr>* policy(const std::string& name) const;
 
 private:
     std::map<std::string, TypeDecl> types_;
@@ -183,6 +185,7 @@ private:
     std::map<std::string, StreamDecl> streams_;
     std::map<std::string, CatalogDecl> catalogs_;
     nlohmann::json models_ = nlohmann::json::object();
+    std::map<std::string, std::map<std::string, Expr>> policies_;
 };
 
 }  // namespace xdml::runtime

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Models tests: flows with models run by `xdmlc run`, with their output, saved versions and
 provenance asserted (docs/ml.md). One case per invocation (`run_models.py --xdmlc X CASE`)."""
+import glob
 import json
 import os
 import re
@@ -73,8 +74,8 @@ def case_examples(xdmlc, tmp):
     again = run(xdmlc, os.path.join(EXAMPLES, "continual.xdml"), os.path.join(tmp, "again"))
     check(again.stdout.splitlines()[:2] == r.stdout.splitlines()[:2], "a rerun from the same seed prints the same")
     for m in ("with_rehearsal", "without"):
-        a = open(os.path.join(work, "models", m, "v5.pt"), "rb").read()
-        b = open(os.path.join(tmp, "again", "models", m, "v5.pt"), "rb").read()
+        a = open(r.stats["models"][m]["file"], "rb").read()
+        b = open(again.stats["models"][m]["file"], "rb").read()
         check(a == b, f"{m} v5 differs between two runs from seed 0")
 
 
@@ -115,7 +116,7 @@ def case_classified(xdmlc, tmp):
         m = re.search(r"version 2 accuracy (\S+)", r.stdout)
         check(m and float(m.group(1)) >= 0.85, f"{arch}: printed {r.stdout!r}")
         check_history(os.path.join(work, "provenance.db"), "finder", 2)
-    model = os.path.join(tmp, "teach_mlp", "models", "finder", "v2.pt")
+    model, = glob.glob(os.path.join(tmp, "teach_mlp", "models", "finder", "run*", "v2.pt"))
     work = os.path.join(tmp, "sort")
     r = run(xdmlc, work + ".xdml", work, text=CLASSIFY.replace("MODEL", model))
     check(r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}")
@@ -165,12 +166,13 @@ def case_bad_input(xdmlc, tmp):
     cases = {
         "garbage": (b"PK\x03\x04 this is not a zip archive" * 10, "not a TorchScript model"),
         "empty": (b"", "not a TorchScript model"),
-        "missing": (None, "not a TorchScript model"),
+        "missing": (None, "no such file"),
     }
     teacher = os.path.join(tmp, "teacher")
     r = run(xdmlc, teacher + ".xdml", teacher, text=TRAIN.replace("ARCH", "linear"))
     check(r.returncode == 0, f"teacher: {r.stdout}{r.stderr}")
-    cases["classes"] = (open(os.path.join(teacher, "models", "finder", "v1.pt"), "rb").read(), "forward fails")
+    v1, = glob.glob(os.path.join(teacher, "models", "finder", "run*", "v1.pt"))
+    cases["classes"] = (open(v1, "rb").read(), "forward fails")
     for name, (content, expected) in cases.items():
         work = os.path.join(tmp, name)
         os.makedirs(work, exist_ok=True)
@@ -184,6 +186,104 @@ def case_bad_input(xdmlc, tmp):
         check(re.search(rf"{name}\.xdml:8: on new data of type Vec in vs \(item \d\): model broken cannot be used", out),
               f"{name}: the failing use is named: {out}")
         check(query(os.path.join(work, "out.db"), "SELECT count(*) FROM out")[0][0] == 10, f"{name}: the other handler went on")
+
+
+HEADER = """import std.ml;
+type V = tensor<f32>[4];
+type L = { x: V, y: int };
+fn g(i: int) -> L = { x: noise(V, i) + (i % 2 == 0 ? 1.0 : -1.0), y: i % 2 };
+"""
+
+IN_TASK = HEADER + """stream s: L from generate(g, 40);
+model m { input: V, classes: 2, arch: mlp(hidden: [8]) }
+policy fit { max_epochs: 7, validate: 0.5, batch: 4 }
+task retrain() -> int @ fit { train m on s @ { max_epochs: 5, until: epoch >= 4 }; return version(m); }
+flow f { on end of s { log "v={retrain()}"; } }
+"""
+
+TWO_MODELS = HEADER + """stream s: L from generate(g, 300) rehearse { capacity: 32, select: balanced, memory: 64B, spill: "spill" };
+model a { input: V, classes: 2, arch: mlp(hidden: [16]) }
+model b { input: V, classes: 2, arch: linear }
+flow f {
+    on new data of type L in s every 50 { train a on s; }
+    on new data of type L in s every 70 { train b on s @ { optimizer: adam, lr: 0.01 }; }
+}
+"""
+
+LOAD_AND_TRAIN = HEADER + """stream s: L from generate(g, 40);
+model m { input: V, classes: 2, arch: load("FILE") }
+flow f { on new data of type L in s every 20 { train m on s @ { max_epochs: 3 }; } on end of s { log "v{version(m)}"; } }
+"""
+
+RETRY = HEADER + """stream s: L from generate(g, 40);
+stream t: L from generate(g, 40);
+model m { input: V, classes: 2, arch: linear }
+flow f {
+    on new data of type L in s every 20 { train m on s @ { until: epoch / (epoch - 2) > 100, max_epochs: 5 }; }
+    on end of s { train m on s @ { validate: 0 }; train m on t @ { validate: 0 }; }
+}
+"""
+
+SPILL_FAILS = HEADER + """stream s: L from generate(g, 60) rehearse { capacity: 50, memory: 16B, spill: "/proc/no/such/folder" };
+model m { input: V, classes: 2, arch: linear }
+flow f { on new data of type L in s every 20 { train m on s; } }
+"""
+
+
+def case_semantics(xdmlc, tmp):
+    """Training inside a task, a loaded model trained, two models on one rehearsing stream,
+    a failed training's items trained later, a spill failure, a work directory used twice."""
+    work = os.path.join(tmp, "in_task")
+    r = run(xdmlc, work + ".xdml", work, text=IN_TASK)
+    check(r.returncode == 0 and "v=1" in r.stdout, f"in a task: {r.stdout}{r.stderr}")
+    db = os.path.join(work, "provenance.db")
+    stop = query(db, "SELECT reason FROM decisions WHERE kind = 'train_stop'")[0][0]
+    check(stop.startswith("until epoch >= 4 held after epoch 4"), f"the statement's policy rules: {stop}")
+    held = json.loads(query(db, "SELECT metrics FROM models WHERE version = 1")[0][0])["held_out"]
+    check(held == 20, f"the task's policy fills in what the statement leaves out (validate 0.5): {held} held out")
+
+    files = []
+    for i in (1, 2):
+        work = os.path.join(tmp, f"two{i}")
+        r = run(xdmlc, work + ".xdml", work, text=TWO_MODELS)
+        check(r.returncode == 0, f"two models: {r.stdout}{r.stderr}")
+        files.append({m: open(r.stats["models"][m]["file"], "rb").read() for m in ("a", "b")})
+        members = query(os.path.join(work, "provenance.db"),
+                        "SELECT count(*), count(DISTINCT from_entity) FROM derivations GROUP BY entity "
+                        "HAVING entity IN (SELECT id FROM entities WHERE kind = 'rehearsal_snapshot')")
+        check(members and all(n == distinct for n, distinct in members), f"a snapshot holds each item once: {members}")
+    check(files[0] == files[1], "two models on one rehearsing, spilling stream: the same versions from the same seed")
+
+    teacher = os.path.join(tmp, "teacher")
+    r = run(xdmlc, teacher + ".xdml", teacher, text=TRAIN.replace("ARCH", "mlp(hidden: [8])"))
+    v2 = r.stats["models"]["finder"]["file"]
+    flow = HEADER.replace("type V = tensor<f32>[4];", "type V = tensor<f32>[8, 8];") + \
+        LOAD_AND_TRAIN[len(HEADER):].replace("FILE", v2).replace("classes: 2", 'classes: ["blank", "crystal"]')
+    work = os.path.join(tmp, "load")
+    r = run(xdmlc, work + ".xdml", work, text=flow)
+    check(r.returncode == 0 and "v2" in r.stdout, f"a loaded model trains: {r.stdout}{r.stderr}")
+
+    work = os.path.join(tmp, "retry")
+    r = run(xdmlc, work + ".xdml", work, text=RETRY)
+    check(r.returncode == 1 and "division by zero" in r.stdout + r.stderr, f"the until fails: {r.stdout}{r.stderr}")
+    trained = [json.loads(m)["trained"] for m, in query(os.path.join(work, "provenance.db"),
+                                                        "SELECT metrics FROM models WHERE version > 0 ORDER BY version")]
+    check(trained == [40, 40], f"the items of the failed trainings are trained on later: {trained}")
+
+    work = os.path.join(tmp, "spill")
+    r = run(xdmlc, work + ".xdml", work, text=SPILL_FAILS)
+    out = r.stdout + r.stderr
+    check(r.stats["models"]["m"]["version"] == 3, f"a spill failure keeps the versions: {out}")
+    check("could not all enter the rehearsal buffer" in out and "/proc/no/such/folder" in out, f"and says why: {out}")
+
+    work = os.path.join(tmp, "twice")
+    for seed in ("1", "2"):
+        r = run(xdmlc, work + ".xdml", work, "--seed", seed, text=TWO_MODELS)
+        check(r.returncode == 0, f"run {seed}: {r.stdout}{r.stderr}")
+    for path, in query(os.path.join(work, "provenance.db"), "SELECT path FROM entities WHERE kind = 'model_version'"):
+        check(os.path.exists(path), f"{path}, which provenance names, is gone")
+    runs = sorted(os.listdir(os.path.join(work, "models", "a")))
+    check(runs == ["run1", "run2"], f"each run keeps its own versions: {runs}")
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
