@@ -10,7 +10,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime"))
-from run_runtime import EXAMPLES, Failure, check, query, main as run_cases  # noqa: E402
+from run_runtime import EXAMPLES, Failure, check, npy_bytes, query, main as run_cases  # noqa: E402
 
 
 def run(xdmlc, flow, work, *extra, text=None):
@@ -154,8 +154,25 @@ flow f {
 """
 
 
+FILES = """import std.ml;
+type V = tensor<f32>[4];
+stream frames: V from files("in/*.npy");
+model m { input: V, classes: ["dark", "lit"], arch: linear }
+flow f { on new data of type V in frames as v { log "item {seq(v)}: {m(v)}"; } }
+"""
+
+
 def case_bad_input(xdmlc, tmp):
     """Labels outside the classes, corrupt or mismatched .pt files, wrong shapes: named, and the flow goes on."""
+    work = os.path.join(tmp, "files")
+    os.makedirs(os.path.join(work, "in"))
+    for name, values, shape in (("a", [1.0] * 4, (4,)), ("b", [1.0] * 5, (5,)), ("c", [0.0] * 4, (4,))):
+        open(os.path.join(work, "in", name + ".npy"), "wb").write(npy_bytes(values, shape))
+    r = run(xdmlc, work + ".xdml", work, text=FILES)
+    out = r.stdout + r.stderr
+    check(r.returncode == 0 and "b.npy" in out and len(re.findall(r"^item \d: (dark|lit)$", r.stdout, re.M)) == 2,
+          f"a file of the wrong shape is named and skipped, the others classified: {out}")
+
     work = os.path.join(tmp, "labels")
     r = run(xdmlc, work + ".xdml", work, text=BAD_LABELS)
     out = r.stdout + r.stderr
