@@ -92,9 +92,7 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         plan.mix = request.mix;
         plan.stopping = request.stopping;
         plan.seed = deriveSeed(deriveSeed(static_cast<uint64_t>(context_.seed), request.model), static_cast<uint64_t>(number));
-        const TrainingOutcome o = trainNetwork(*net, m.spec, data, plan);
-        if (!o.bufferProblem.empty() && request.reportItem)
-            request.reportItem("the trained items could not all enter the rehearsal buffer: " + o.bufferProblem);
+        TrainingOutcome o = trainNetwork(*net, m.spec, data, plan);
 
         const nlohmann::json metrics = {{"accuracy", o.accuracy},        {"loss", o.loss},
                                         {"epochs", o.epochs},            {"trained", o.trainEntities.size()},
@@ -110,6 +108,12 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         }
         auto next = keep(m, std::shared_ptr<const Network>(std::move(net)), number, parent.get(), activity, metrics, items,
                          snapshot);
+        // Only now, with the version kept, do its items count as trained on: they enter the buffer.
+        if (request.buffer) {
+            enterBuffer(*request.buffer, data, static_cast<std::size_t>(m.spec.inputSize), o);
+            if (!o.bufferProblem.empty() && request.reportItem)
+                request.reportItem("the trained items could not all enter the rehearsal buffer: " + o.bufferProblem);
+        }
         if (store) {
             prov::DecisionRecord d;
             d.kind = prov::decision_kind::train_stop;

@@ -53,6 +53,14 @@ std::string shapeText(at::IntArrayRef dims) {
     return s + "]";
 }
 
+void saveModule(const torch::jit::Module& module, const std::filesystem::path& file) {
+    try {
+        module.save(file.string());
+    } catch (const std::exception& e) {
+        throw ModelError(reason(e));
+    }
+}
+
 /// What every network does with its logits.
 class TorchNetwork : public Network {
 public:
@@ -197,7 +205,7 @@ public:
         }
         forward << "    return x\n";
         m.define(forward.str());
-        m.save(file.string());
+        saveModule(m, file);
     }
 
 private:
@@ -225,7 +233,7 @@ public:
     std::unique_ptr<Network> clone() const override {
         return std::make_unique<ScriptNetwork>(spec_, module_.deepcopy());
     }
-    void save(const std::filesystem::path& file) const override { module_.save(file.string()); }
+    void save(const std::filesystem::path& file) const override { saveModule(module_, file); }
 
 private:
     torch::jit::Module module_;

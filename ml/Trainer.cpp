@@ -95,6 +95,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
                            data.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
         scored.labels.push_back(data.labels[i]);
     }
+    out.trainRows = train;
     for (std::size_t i : train) out.trainEntities.push_back(data.entities[i]);
     for (std::size_t i : held) out.heldOutEntities.push_back(data.entities[i]);
 
@@ -185,28 +186,28 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     if (producerFailure) std::rethrow_exception(producerFailure);
     if (out.stopReason.empty()) out.stopReason = "no training items after the held-out split";
 
-    // An item enters the buffer once it has been trained on.
-    if (buffer && !train.empty()) {
-        LabeledRows trained;
-        for (std::size_t i : train) {
-            trained.rows.insert(trained.rows.end(), data.rows.begin() + static_cast<std::ptrdiff_t>(i * width),
-                                data.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
-            trained.labels.push_back(data.labels[i]);
-            trained.entities.push_back(data.entities[i]);
-            trained.seqs.push_back(data.seqs[i]);
-        }
-        const auto t = Clock::now();
-        try {
-            buffer->offer(trained.rows.data(), trained.labels.data(), trained.entities.data(), trained.seqs.data(),
-                          trained.size());
-        } catch (const std::exception& e) {
-            // The training is done and stands; the buffer keeps the items offered before the failure.
-            out.bufferProblem = e.what();
-        }
-        out.bufferSeconds += secondsSince(t);
-    }
     out.seconds = secondsSince(started);
     return out;
+}
+
+void enterBuffer(runtime::RehearsalBuffer& buffer, const LabeledRows& data, std::size_t width, TrainingOutcome& outcome) {
+    if (outcome.trainRows.empty()) return;
+    LabeledRows trained;
+    for (std::size_t i : outcome.trainRows) {
+        trained.rows.insert(trained.rows.end(), data.rows.begin() + static_cast<std::ptrdiff_t>(i * width),
+                            data.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+        trained.labels.push_back(data.labels[i]);
+        trained.entities.push_back(data.entities[i]);
+        trained.seqs.push_back(data.seqs[i]);
+    }
+    const auto t = Clock::now();
+    try {
+        buffer.offer(trained.rows.data(), trained.labels.data(), trained.entities.data(), trained.seqs.data(), trained.size());
+    } catch (const std::exception& e) {
+        // The version stands; the buffer keeps the items offered before the failure.
+        outcome.bufferProblem = e.what();
+    }
+    outcome.bufferSeconds += secondsSince(t);
 }
 
 }  // namespace xdml::ml

@@ -1,7 +1,7 @@
 // Trainer.h — one training of one network (LANGUAGE.md §5): the held-out split, epochs of
 // shuffled mini-batches, each topped up with items rehearsed from the stream's buffer,
-// until the `until` condition holds or `max_epochs` is reached; then the trained items enter
-// the buffer. Mini-batches are assembled on a second thread one step ahead of the optimizer
+// until the `until` condition holds or `max_epochs` is reached; enterBuffer() then offers the
+// trained items to the buffer, once the caller has kept the version. Mini-batches are assembled on a second thread one step ahead of the optimizer
 // (double-buffered), so drawing from the buffer, even from its spill file, overlaps training.
 #pragma once
 
@@ -34,6 +34,7 @@ struct TrainingOutcome {
     std::string stopReason;
     double seconds = 0, stepSeconds = 0, bufferSeconds = 0;
     std::vector<int64_t> trainEntities, heldOutEntities;
+    std::vector<std::size_t> trainRows;  // the rows of the data trained on, in stream order
     std::string bufferProblem;  // the trained items could not all enter the buffer (a spill failure)
 };
 
@@ -45,6 +46,11 @@ int64_t rehearsedPerBatch(int64_t newItems, double mix, int64_t capacity);
 /// Trains `net` in place on `data`. The `until` callback may throw (an EvalError of the
 /// condition): the training then stops and the exception reaches the caller.
 TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledRows& data, const TrainingPlan& plan);
+
+/// An item enters the buffer once it has been trained on: offers the rows `outcome` trained
+/// on, in stream order, once the version they made is kept. A spill failure is put in
+/// outcome.bufferProblem (the items before it stay offered).
+void enterBuffer(runtime::RehearsalBuffer& buffer, const LabeledRows& data, std::size_t width, TrainingOutcome& outcome);
 
 /// A seed derived from another and a name or number (splitmix64 over the bytes): per model,
 /// per version, per epoch, the same on every machine.

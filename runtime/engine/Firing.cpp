@@ -68,9 +68,9 @@ void Firing::runHandler(const std::vector<Stmt>& body) {
     settle();
 }
 
-DatumPtr Firing::runTask(const TaskDecl& task, int, const NodeInfo* node) {
+DatumPtr Firing::runTask(const TaskDecl& task, int) {
     inTask_ = true;
-    taskNode_ = node;
+    task_ = &task;
     block(task.body);
     settle();
     if (returned_) return *returned_;

@@ -31,9 +31,8 @@ public:
     void bind(const std::string& name, DatumPtr d);
     /// Runs a handler's body. Throws EvalError, TaskFailure or DataError on a failure.
     void runHandler(const std::vector<Stmt>& body);
-    /// Runs a task's body with its parameters bound; the value of its `return`. `node`: the
-    /// task's node, whose merged policy statements inside it run under.
-    DatumPtr runTask(const TaskDecl& task, int line, const NodeInfo* node = nullptr);
+    /// Runs a task's body with its parameters bound; the value of its `return`.
+    DatumPtr runTask(const TaskDecl& task, int line);
 
     std::optional<Value> call(const Expr& call, const Scope& scope, Evaluator& evaluator) override;
     std::optional<Value> global(const Expr& name, const Scope& scope) override;
@@ -70,7 +69,7 @@ private:
     int64_t seq_;
     int64_t activity_;       // the handler's or task's activity
     bool inTask_ = false;
-    const NodeInfo* taskNode_ = nullptr;
+    const TaskDecl* task_ = nullptr;  // in a task: which (its policy governs a train in it)
     std::vector<std::pair<std::string, Pending>> locals_;
     std::vector<Pending> started_;
     std::vector<std::pair<const Stmt*, Pending>> deferred_;  // effects waiting for their task

@@ -83,17 +83,20 @@ void Firing::train(const Stmt& s) {
     r.handlerActivity = activity_;
     const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at);
     r.site = node ? node->site : site_;
-    // The clauses: the train node's merged policy in a handler; in a task, the task's node's
-    // (flow, handler and task merged) under the statement's own.
+    // The clauses, later ones winning: in a handler, its train node's (flow, handler and
+    // statement merged by the compiler); in a task, however deeply called, the handler's (flow
+    // and handler merged), the task declaration's, the statement's.
     std::map<std::string, const Expr*> clauses;
-    if (const NodeInfo* merged = inTask_ ? taskNode_ : node)
-        for (const auto& [key, c] : merged->policy)
-            if (c.expr) clauses[key] = &*c.expr;
-    if (inTask_ && s.policy) {
-        const auto* own = s.policy->name.empty() ? &s.policy->clauses : run_.program().policy(s.policy->name);
-        if (own)
+    auto merge = [&](const std::optional<PolicyRef>& ref) {
+        if (!ref) return;
+        if (const auto* own = ref->name.empty() ? &ref->clauses : run_.program().policy(ref->name))
             for (const auto& [key, e] : *own) clauses[key] = &e;
-    }
+    };
+    if (const ClauseMap* base = inTask_ ? &handler.policy : node ? &node->policy : nullptr)
+        for (const auto& [key, c] : *base)
+            if (c.expr) clauses[key] = &*c.expr;
+    if (inTask_ && task_) merge(task_->policy);
+    if (inTask_) merge(s.policy);
     {
         Evaluator ev(run_.program(), nullptr, run_.compiled());
         auto clause = [&](const char* key) -> std::optional<Value> {

@@ -35,7 +35,8 @@ StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
       input_(kInputCapacity),
       work_(kFiringBatches),
       counters_(run.stats().stream(decl.name)) {
-    const auto uses = modelUsesOfStreams(run.program());
+    const std::set<std::string> flows(run.options().flows.begin(), run.options().flows.end());
+    const auto uses = modelUsesOfStreams(run.program(), flows);
     if (auto it = uses.find(decl.name); it != uses.end()) modelUse_ = it->second;
     keepsItems_ = !modelUse_.trainedModels.empty() || modelUse_.scored;
     if (!decl.rehearse.empty()) {

@@ -57,7 +57,7 @@ DatumPtr executeTask(Run& run, const TaskDecl& task, const std::vector<DatumPtr>
                 bound->sources = moved->sources;
                 body.bind(task.params[i].name, bound);
             }
-            DatumPtr result = body.runTask(task, line, node);
+            DatumPtr result = body.runTask(task, line);
             if (task.result.kind != TypeDesc::Kind::Unknown && task.result.kind != TypeDesc::Kind::None)
                 result = Datum::make(conformTo(result->value, task.result, run.program()), site, seq);
             result->seq = seq;

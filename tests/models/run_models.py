@@ -220,6 +220,14 @@ task retrain() -> int @ fit { train m on s @ { max_epochs: 5, until: epoch >= 4 
 flow f { on end of s { log "v={retrain()}"; } }
 """
 
+NESTED = HEADER + """stream s: L from generate(g, 40);
+model m { input: V, classes: 2, arch: mlp(hidden: [8]) }
+policy fit { max_epochs: 7 }
+task retrain() -> int @ fit { train m on s; return version(m); }
+task outer() -> int { return retrain(); }
+flow f @ { validate: 0.25, max_epochs: 2 } { on end of s { log "v={outer()}"; } }
+"""
+
 TWO_MODELS = HEADER + """stream s: L from generate(g, 300) rehearse { capacity: 32, select: balanced, memory: 64B, spill: "spill" };
 model a { input: V, classes: 2, arch: mlp(hidden: [16]) }
 model b { input: V, classes: 2, arch: linear }
@@ -260,6 +268,11 @@ def case_semantics(xdmlc, tmp):
     check(stop.startswith("until epoch >= 4 held after epoch 4"), f"the statement's policy rules: {stop}")
     held = json.loads(query(db, "SELECT metrics FROM models WHERE version = 1")[0][0])["held_out"]
     check(held == 20, f"the task's policy fills in what the statement leaves out (validate 0.5): {held} held out")
+    work = os.path.join(tmp, "nested")
+    r = run(xdmlc, work + ".xdml", work, text=NESTED)
+    metrics = json.loads(query(os.path.join(work, "provenance.db"), "SELECT metrics FROM models WHERE version = 1")[0][0])
+    check(r.returncode == 0 and metrics["epochs"] == 7 and metrics["held_out"] == 10,
+          f"a task called by a task: the flow's policy under the task's: {metrics} {r.stdout}{r.stderr}")
 
     files = []
     for i in (1, 2):

@@ -198,9 +198,13 @@ TEST_CASE("every mini-batch is topped up with rehearsed items, which then take t
     const ml::LabeledRows first = separable(30, 6, 1);
     ml::TrainingOutcome o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, first, plan);
     CHECK(o.rehearsed == 0);  // an empty buffer has nothing to give
+    CHECK(buffer.size() == 0);  // nothing enters before the version is kept
+    ml::enterBuffer(buffer, first, 6, o);
     CHECK(buffer.size() == 30);
-    o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, separable(30, 6, 2), plan);
+    const ml::LabeledRows second = separable(30, 6, 2);
+    o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, second, plan);
     CHECK(o.rehearsed == 30);  // 3 batches of 10 new items, each with 10 rehearsed
+    ml::enterBuffer(buffer, second, 6, o);
     CHECK(buffer.size() == 40);
     o = ml::trainNetwork(*ml::Network::create(spec, 1), spec, separable(25, 6, 3), plan);
     CHECK(o.rehearsed == 25);  // 10 + 10 + 5: the short batch gets 5
