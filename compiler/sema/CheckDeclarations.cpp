@@ -212,6 +212,12 @@ void checkModels(SemaContext& ctx) {
                 }
                 if (e->operands.size() < 2) ctx.diags.error(e->range, "a model needs at least 2 classes");
             } else {
+                if (e) {
+                    // Resolves a const named here (and counts it as used).
+                    ExprChecker checker(ctx);
+                    checker.pureContext = "'classes'";
+                    checker.check(e);
+                }
                 ConstValue v = ctx.evaluate(e);
                 if (v.kind != ConstValue::Kind::Int) {
                     ctx.diags.error(e ? e->range : p->key.range, "'classes' takes a list of names or a number of classes");
