@@ -23,6 +23,14 @@ struct LabeledRows {
     std::vector<float> rows;
     std::vector<int64_t> labels, entities, seqs;
     std::size_t size() const { return labels.size(); }
+    /// Appends item i of `from`, whose rows have `width` values.
+    void append(const LabeledRows& from, std::size_t i, std::size_t width) {
+        rows.insert(rows.end(), from.rows.begin() + static_cast<std::ptrdiff_t>(i * width),
+                    from.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+        labels.push_back(from.labels[i]);
+        entities.push_back(from.entities[i]);
+        seqs.push_back(from.seqs[i]);
+    }
 };
 LabeledRows labeledRows(const std::vector<runtime::LabeledItem>& items, const ModelSpec& spec,
                         const std::string& stream, const std::function<void(const std::string&)>& report);

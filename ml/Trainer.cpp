@@ -1,6 +1,7 @@
 // Trainer.cpp — see Trainer.h.
 #include "ml/Trainer.h"
 
+#include "runtime/numerics/SplitMix.h"
 #include "runtime/streams/BoundedQueue.h"
 #include "runtime/streams/RehearsalBuffer.h"
 
@@ -20,13 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-uint64_t splitmix64(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
 }
 
 /// A uniform integer in [0, n) from a 64-bit generator, by rejection: the same on every
@@ -53,6 +47,8 @@ struct Batch {
 };
 
 }  // namespace
+
+using runtime::splitmix64;
 
 uint64_t deriveSeed(uint64_t seed, std::string_view salt) {
     uint64_t h = splitmix64(seed);
@@ -90,11 +86,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
     std::sort(held.begin(), held.end());
     std::sort(train.begin(), train.end());  // stream order: the buffer sees items as they came
     LabeledRows scored;
-    for (std::size_t i : held.empty() ? train : held) {
-        scored.rows.insert(scored.rows.end(), data.rows.begin() + static_cast<std::ptrdiff_t>(i * width),
-                           data.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
-        scored.labels.push_back(data.labels[i]);
-    }
+    for (std::size_t i : held.empty() ? train : held) scored.append(data, i, width);
     out.trainRows = train;
     for (std::size_t i : train) out.trainEntities.push_back(data.entities[i]);
     for (std::size_t i : held) out.heldOutEntities.push_back(data.entities[i]);
@@ -193,13 +185,7 @@ TrainingOutcome trainNetwork(Network& net, const ModelSpec& spec, const LabeledR
 void enterBuffer(runtime::RehearsalBuffer& buffer, const LabeledRows& data, std::size_t width, TrainingOutcome& outcome) {
     if (outcome.trainRows.empty()) return;
     LabeledRows trained;
-    for (std::size_t i : outcome.trainRows) {
-        trained.rows.insert(trained.rows.end(), data.rows.begin() + static_cast<std::ptrdiff_t>(i * width),
-                            data.rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
-        trained.labels.push_back(data.labels[i]);
-        trained.entities.push_back(data.entities[i]);
-        trained.seqs.push_back(data.seqs[i]);
-    }
+    for (std::size_t i : outcome.trainRows) trained.append(data, i, width);
     const auto t = Clock::now();
     try {
         buffer.offer(trained.rows.data(), trained.labels.data(), trained.entities.data(), trained.seqs.data(), trained.size());

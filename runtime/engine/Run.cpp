@@ -189,13 +189,16 @@ void Run::startStreams() {
         }
     }
     // And those a model trains on or scores, which may have no handler of their own.
-    for (const auto& [name, use] : modelUsesOfStreams(program_, flows)) used.insert(name);
+    const auto modelUses = modelUsesOfStreams(program_, flows);
+    for (const auto& [name, use] : modelUses) used.insert(name);
     for (const std::string& name : used) {
         auto decl = program_.streams().find(name);
         if (decl == program_.streams().end()) throw PlanError("plan: the unknown stream '" + name + "'");
         auto info = plan_.streams.find(name);
         std::string site = info != plan_.streams.end() && !info->second.site.empty() ? info->second.site : plan_.homeSite;
-        streams_.emplace(name, std::make_unique<StreamRuntime>(*this, decl->second, site));
+        auto use = modelUses.find(name);
+        streams_.emplace(name, std::make_unique<StreamRuntime>(*this, decl->second, site,
+                                                               use != modelUses.end() ? use->second : StreamModelUse{}));
         producers_[name];  // every stream has an entry, maybe empty
     }
     for (const HandlerInfo& h : plan_.handlers) {

@@ -28,16 +28,14 @@ std::string handlerTitle(const HandlerInfo& h) {
 
 }  // namespace
 
-StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site)
+StreamRuntime::StreamRuntime(Run& run, const StreamDecl& decl, std::string site, StreamModelUse modelUse)
     : run_(run),
       decl_(decl),
       site_(std::move(site)),
       input_(kInputCapacity),
       work_(kFiringBatches),
-      counters_(run.stats().stream(decl.name)) {
-    const std::set<std::string> flows(run.options().flows.begin(), run.options().flows.end());
-    const auto uses = modelUsesOfStreams(run.program(), flows);
-    if (auto it = uses.find(decl.name); it != uses.end()) modelUse_ = it->second;
+      counters_(run.stats().stream(decl.name)),
+      modelUse_(std::move(modelUse)) {
     keepsItems_ = !modelUse_.trainedModels.empty() || modelUse_.scored;
     if (!decl.rehearse.empty()) {
         mix_ = 0.5;  // docs/language.md: the default mix

@@ -22,7 +22,8 @@ namespace xdml::runtime {
 
 class StreamRuntime {
 public:
-    StreamRuntime(Run& run, const StreamDecl& decl, std::string site);
+    /// `modelUse`: which models train on or score it (ModelUses.h, worked out once per run).
+    StreamRuntime(Run& run, const StreamDecl& decl, std::string site, StreamModelUse modelUse = {});
     ~StreamRuntime();
 
     /// A data or end handler of this stream, with its body.

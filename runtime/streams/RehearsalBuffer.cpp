@@ -2,6 +2,8 @@
 // and in the spill file, and sampling without replacement for the rehearsal buffer.
 #include "runtime/streams/RehearsalBuffer.h"
 
+#include "runtime/numerics/SplitMix.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,29 +27,6 @@ using Clock = std::chrono::steady_clock;
 // Salts keep the admission and draw streams apart when a caller reuses one seed for both.
 constexpr uint64_t kAdmissionSalt = 0x5245484541525345ull;  // "REHEARSE"
 constexpr uint64_t kDrawSalt = 0x4452415753414d50ull;       // "DRAWSAMP"
-
-/// splitmix64 (Steele, Lea, Flood 2014): one word of state, the same output everywhere.
-uint64_t nextRandom(uint64_t& state) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/// Uniform in [0, n), n >= 1: Lemire's multiply-shift with rejection, exact and portable
-/// (std::uniform_int_distribution gives different integers on different standard libraries).
-uint64_t uniformBelow(uint64_t& state, uint64_t n) {
-    unsigned __int128 m = static_cast<unsigned __int128>(nextRandom(state)) * n;
-    uint64_t low = static_cast<uint64_t>(m);
-    if (low < n) {
-        const uint64_t threshold = (0 - n) % n;
-        while (low < threshold) {
-            m = static_cast<unsigned __int128>(nextRandom(state)) * n;
-            low = static_cast<uint64_t>(m);
-        }
-    }
-    return static_cast<uint64_t>(m >> 64);
-}
 
 /// Adds the time from construction to destruction to a counter, also when the scope throws.
 class ScopedNanos {
