@@ -23,7 +23,7 @@ ModelRegistry::ModelRegistry(const runtime::Program& program, runtime::ModelCont
             if (m->spec.site.empty()) m->spec.site = context_.homeSite;
             if (m->spec.arch == Architecture::Load) {
                 std::filesystem::path file = m->spec.file;
-                if (file.is_relative()) file = context_.workdir / file;
+                if (file.is_relative()) file = (context_.inputDir.empty() ? context_.workdir : context_.inputDir) / file;
                 std::shared_ptr<const Network> net = Network::load(file, m->spec);
                 m->current = keep(*m, std::move(net), 0, nullptr, -1, nlohmann::json::object(), nullptr, nullptr);
             } else {
@@ -65,7 +65,7 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::keep(Model& m, std:
     v->net = std::move(net);
     if (m.spec.arch == Architecture::Load && number == 0) {
         v->file = m.spec.file;
-        if (v->file.is_relative()) v->file = context_.workdir / v->file;
+        if (v->file.is_relative()) v->file = (context_.inputDir.empty() ? context_.workdir : context_.inputDir) / v->file;
     } else {
         // One folder per run: a work directory used again never overwrites the files an earlier
         // run's provenance names (nor one a `load` reads).

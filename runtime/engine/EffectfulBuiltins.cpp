@@ -30,7 +30,17 @@ void Firing::recordFile(const std::filesystem::path& p, uint64_t bytes, const st
     rec.site = evalSite_;
     rec.bytes = static_cast<int64_t>(bytes);
     rec.hash = hash;
+    if (!written) {
+        const std::string invalid = run_.invalidatedInput(hash);
+        if (!invalid.empty()) {
+            rec.valid = false;
+            run_.report("warning: " + p.string() + ": " + invalid + "; what is made from it is recorded invalid too",
+                        "invalid-input:" + p.string());
+        }
+    }
     const int64_t e = store->entity(rec);
+    if (!rec.valid)
+        store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", run_.invalidatedInput(hash), "{}", -1});
     if (activity_ <= 0) return;
     if (written) store->generated(e, activity_);
     else store->used(activity_, e, "read");
@@ -50,10 +60,12 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         if (i >= e.args.size()) throw EvalError("'" + name + "' needs more arguments");
         return ev.evaluate(e.args[i], scope);
     };
+    // `write` goes to the work directory; what is read (`read`, `exists`, `size`) is found
+    // there or in the input directory (a replay reads the original run's inputs).
     auto pathArg = [&](std::size_t i) {
         Value p = arg(i);
         if (!p.is(K::String)) throw EvalError("'" + name + "' takes a path, got " + describe(p));
-        return run_.resolve(p.asString());
+        return name == "write" ? run_.resolve(p.asString()) : run_.resolveInput(p.asString());
     };
     if (name == "seq") {
         if (!e.args.empty() && isLocalName(e.args[0])) {

@@ -80,6 +80,7 @@ struct TrainingResult {
 struct ModelContext {
     prov::Store* store = nullptr;  // null: no provenance
     std::filesystem::path workdir;  // versions go to <workdir>/models/<model>/v<N>.pt
+    std::filesystem::path inputDir;  // relative load("file.pt") paths are found here
     int64_t seed = 0;               // the run's seed: initialization, splits, shuffles, draws
     std::string homeSite;
     std::string file;               // the script, for messages

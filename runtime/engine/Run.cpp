@@ -74,6 +74,21 @@ fs::path Run::resolve(const std::string& path) const {
     return p.is_absolute() ? p : options_.workdir / p;
 }
 
+fs::path Run::resolveInput(const std::string& path) const {
+    fs::path p(path);
+    if (p.is_absolute() || options_.inputDir.empty()) return resolve(path);
+    std::error_code ec;
+    if (fs::exists(options_.workdir / p, ec)) return options_.workdir / p;
+    return options_.inputDir / p;
+}
+
+std::string Run::invalidatedInput(const std::string& hash) const {
+    auto it = invalidHashes_.find(hash);
+    if (it == invalidHashes_.end()) return "";
+    return "its content is that of entity " + std::to_string(it->second) +
+           ", which was invalidated (`xdmlc prov why " + std::to_string(it->second) + "`)";
+}
+
 SiteController& Run::site(const std::string& name) {
     auto it = sites_.find(name);
     if (it == sites_.end()) throw PlanError("plan: a node at the unknown site '" + name + "'");
@@ -145,15 +160,19 @@ void Run::openStores() {
         sites_.emplace(s.name, std::make_unique<SiteController>(s.name, workersFor(s.cores, hardware)));
     }
     if (options_.provenance) {
-        store_ = prov::Store::open(options_.workdir / "provenance.db");
+        store_ = prov::Store::open(options_.provenanceFile.empty() ? options_.workdir / "provenance.db"
+                                                                   : options_.provenanceFile);
+        invalidHashes_ = store_->invalidInputHashes();
         prov::RunInfo info;
         info.flow = options_.flows.empty() ? "" : options_.flows.front();
         for (std::size_t i = 1; i < options_.flows.size(); ++i) info.flow += "," + options_.flows[i];
         info.scriptPath = options_.scriptPath;
-        info.scriptHash = prov::contentHash(options_.scriptText.data(), options_.scriptText.size());
+        info.scriptHash = !options_.scriptHash.empty() ? options_.scriptHash
+                                                       : prov::contentHash(options_.scriptText.data(), options_.scriptText.size());
         info.arguments = options_.arguments;
         info.seed = options_.seed;
-        store_->beginRun(info);
+        info.planJson = options_.planJson;
+        recordedRun_ = store_->beginRun(info);
     }
     Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
@@ -330,6 +349,7 @@ int Run::execute() {
         ModelContext context;
         context.store = store_.get();
         context.workdir = options_.workdir;
+        context.inputDir = inputDir();
         context.seed = options_.seed;
         context.homeSite = plan_.homeSite;
         context.file = plan_.file;

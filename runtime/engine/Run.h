@@ -12,6 +12,7 @@
 #include "runtime/engine/Datum.h"
 #include "runtime/engine/Models.h"
 #include "runtime/engine/PlanModel.h"
+#include "runtime/engine/Replay.h"
 #include "runtime/engine/RunStats.h"
 #include "runtime/engine/SiteController.h"
 #include "runtime/interp/CompiledCode.h"
@@ -34,7 +35,17 @@ class StreamRuntime;
 
 struct RunOptions {
     std::filesystem::path workdir;
+    /// Where relative input paths (sources, read, exists, size, load) are found when not in
+    /// the work directory; empty: the work directory. A replay runs in a folder of its own and
+    /// reads the original run's inputs.
+    std::filesystem::path inputDir;
+    /// The provenance database; empty: <workdir>/provenance.db.
+    std::filesystem::path provenanceFile;
     std::string scriptPath, scriptText, arguments;
+    std::string scriptHash;  // recorded instead of the hash of scriptText when set (a replay's)
+    std::string planJson;  // the plan as run, recorded with the run (replay runs it again)
+    /// Set for a replay: the recorded inputs and per-item choices to take instead of the world's.
+    std::shared_ptr<const ReplayLog> replay;
     std::vector<std::string> flows;  // empty: every flow of the plan
     int64_t seed = 0;
     bool provenance = true;
@@ -100,6 +111,8 @@ public:
     const RunOptions& options() const { return options_; }
     RunStats& stats() { return stats_; }
     prov::Store* provenance() { return store_.get(); }
+    /// This run's id in the provenance database (0: none recorded).
+    int64_t recordedRun() const { return recordedRun_; }
     SiteController& site(const std::string& name);
     std::vector<SiteStatus> siteStatuses() const;
     StreamRuntime* stream(const std::string& name);
@@ -127,6 +140,14 @@ public:
     double elapsed() const;  // seconds since the run started
     /// A path the flow names, resolved against the work directory.
     std::filesystem::path resolve(const std::string& path) const;
+    /// A path the flow reads: in the work directory if it is there (written by this run),
+    /// else in the input directory (RunOptions::inputDir).
+    std::filesystem::path resolveInput(const std::string& path) const;
+    /// The base of relative source globs and folders.
+    const std::filesystem::path& inputDir() const { return options_.inputDir.empty() ? options_.workdir : options_.inputDir; }
+    /// When `hash` is the content of an invalidated input (`xdmlc prov invalidate`), a note
+    /// naming that entity; "" otherwise. Such inputs are recorded invalid, with what they make.
+    std::string invalidatedInput(const std::string& hash) const;
 
     /// Whether `to`'s handlers (through other streams) feed `from` back: an emit from `from`'s
     /// handlers into `to` must then not block.
@@ -168,6 +189,8 @@ private:
     std::atomic<uint64_t> fileCounter_{0};
     std::chrono::steady_clock::time_point started_;
     bool startDone_ = false;
+    std::map<std::string, int64_t> invalidHashes_;
+    int64_t recordedRun_ = 0;  // content hash -> an invalidated entity with it
 };
 
 }  // namespace xdml::runtime

@@ -10,6 +10,8 @@
 #include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
+#include <list>
+
 namespace xdml::runtime {
 
 namespace {
@@ -87,8 +89,13 @@ void StreamRuntime::openSource() {
                 args.push_back(v.asString());
             }
             const TypeDesc& type = run_.program().structure(decl_.type);
-            const auto base = run_.options().workdir;
-            if (src.name == "files" && args.size() == 1)
+            const auto base = run_.inputDir();
+            const ReplayLog* replay = run_.options().replay.get();
+            if (const std::vector<std::string>* recorded = replay ? replay->sourceItems(decl_.name) : nullptr)
+                source_ = makeListedFilesSource({recorded->begin(), recorded->end()}, type);
+            else if (replay)
+                source_ = makeListedFilesSource({}, type);  // it delivered nothing in the recorded run
+            else if (src.name == "files" && args.size() == 1)
                 source_ = makeFilesSource(args[0], base, type);
             else if (src.name == "watch" && args.size() == 2)
                 source_ = makeWatchSource(args[0], args[1], base, type);
@@ -216,14 +223,43 @@ bool StreamRuntime::matches(const std::string& type, const DatumPtr& item, std::
 }
 
 void StreamRuntime::dispatch() {
-    while (auto in = input_.pop()) {
+    auto deliver = [this](Incoming in) {
         try {
-            accept(std::move(*in));
+            accept(std::move(in));
         } catch (const std::exception& e) {  // a provenance or plan fault: report, never terminate
             run_.report("stream " + decl_.name + ": " + e.what(), "dispatch:" + decl_.name);
         }
+    };
+    // A replay delivers an emit-fed stream's items in the recorded order (which handler's emit
+    // came first is the scheduler's choice, and it decides positions, groups and trainings):
+    // an item waits until those recorded before it have come. One whose content was not
+    // recorded waits for the end of the stream. Streams in a cycle of emits are not held back,
+    // as their next item may depend on the one held.
+    const ReplayLog* replay = run_.options().replay.get();
+    const std::vector<std::string>* order =
+        replay && !decl_.source && !run_.feedsBack(decl_.name, decl_.name) ? replay->itemOrder(decl_.name) : nullptr;
+    std::list<std::pair<std::string, Incoming>> held;  // in arrival order
+    std::size_t released = 0;
+    while (auto in = input_.pop()) {
+        if (order && in->datum) {
+            held.emplace_back(contentHashOf(in->datum->value), std::move(*in));
+            for (bool found = true; found && released < order->size();) {
+                found = false;
+                for (auto it = held.begin(); it != held.end(); ++it)
+                    if (it->first == (*order)[released]) {
+                        deliver(std::move(it->second));
+                        held.erase(it);
+                        ++released;
+                        found = true;
+                        break;
+                    }
+            }
+        } else {
+            deliver(std::move(*in));
+        }
         if (input_.size() == 0) flushBatch();
     }
+    for (auto& [hash, in] : held) deliver(std::move(in));
     flushBatch();
     // The stream is exhausted: the last, shorter groups fire, then `on end of` handlers once
     // every firing has finished (an endless source stopped by the user has no end).
@@ -282,7 +318,19 @@ void StreamRuntime::accept(Incoming in) {
         rec.hash = contentHashOf(item->value);
         rec.bytes = static_cast<int64_t>(payloadBytes(item->value));
         if (in.origin != "emit") rec.path = in.origin;
+        if (in.origin != "emit") {
+            const std::string invalid = run_.invalidatedInput(rec.hash);
+            if (!invalid.empty()) {
+                rec.valid = false;
+                run_.report("warning: stream " + decl_.name + " item " + std::to_string(seq) + " (" + in.origin +
+                                "): " + invalid + "; what is made from it is recorded invalid too",
+                            "invalid-input:" + decl_.name);
+            }
+        }
         item->entity = store->entity(rec);
+        if (!rec.valid)
+            store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(item->entity), "invalid",
+                             run_.invalidatedInput(rec.hash), "{}", -1});
         if (in.activity > 0) store->generated(item->entity, in.activity);
         for (int64_t from : item->sources) store->derivedFrom(item->entity, from, in.activity);
     }
@@ -290,10 +338,19 @@ void StreamRuntime::accept(Incoming in) {
     if (keepsItems_) keep(item);
     std::map<std::string, bool> decided;
     std::map<std::string, Inference> inferred;
+    const ReplayLog* replay = run_.options().replay.get();
+    if (replay && store)
+        for (prov::DecisionRecord d : replay->itemDecisions(decl_.name, seq)) {
+            d.subject = prov::subjectOfEntity(item->entity);
+            store->decision(std::move(d));
+        }
     for (Bound& h : data_) {
         bool yes;
         try {
-            yes = matches(h.info.type, item, decided, inferred);
+            // A replay takes the recorded run's choice for types decided per item: predicates
+            // and models are not asked again.
+            yes = replay && h.refined ? replay->fired(h.info.id, decl_.name, seq)
+                                      : matches(h.info.type, item, decided, inferred);
         } catch (const std::exception& e) {
             // Once per type: the same cause would repeat for every item.
             if (typeFailures_.insert(h.info.type).second)

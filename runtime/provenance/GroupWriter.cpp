@@ -2,9 +2,11 @@
 // strings without copying, stepped table by table inside one BEGIN IMMEDIATE ... COMMIT.
 #include "runtime/provenance/GroupWriter.h"
 
+#include "runtime/provenance/Digest.h"
 #include "runtime/provenance/Schema.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 namespace xdml::runtime::prov {
@@ -50,6 +52,7 @@ void bindEntity(sqlite::Statement& s, int p, const EntityRow& row) {
     s.bindId(p + 9, e.seq);
     s.bindTextOrNull(p + 10, e.path);
     s.bindDouble(p + 11, row.created);
+    s.bindInt(p + 12, e.valid ? 1 : 0);
 }
 
 void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
@@ -129,8 +132,8 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
     : db_(dbFile, kConnectionPolicy),
       entities_(
           db_,
-          "INSERT INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created)",
-          12),
+          "INSERT INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created, valid)",
+          13),
       activities_(db_,
                   "INSERT INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
                   "status, error, line)",
@@ -146,7 +149,10 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
       decisions_(
           db_, "INSERT INTO decisions (id, run, kind, subject, choice, reason, inputs, model_version, time)",
           9),
-      endActivity_(db_.prepare("UPDATE activities SET ended = ?2, status = ?3, error = ?4 WHERE id = ?1")) {
+      endActivity_(db_.prepare("UPDATE activities SET ended = ?2, status = ?3, error = ?4 WHERE id = ?1")),
+      addDigest_(db_.prepare(
+          "INSERT OR REPLACE INTO digests (run, kind, label, bucket, count, sum, mix, first_id, last_id)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) {
     configureConnection(db_);
     // The writer's pages stay cached across groups, so index inserts rarely read the disk.
     db_.exec("PRAGMA cache_size=-32768");
@@ -189,7 +195,65 @@ void GroupWriter::write(Batch& batch) {
     insertAll(derivations_, batch.derivations, bindDerivation);
     insertAll(models_, batch.models, bindModel);
     insertAll(decisions_, batch.decisions, bindDecision);
+    writeDigests(batch);
     tx.commit();
+}
+
+void GroupWriter::writeDigests(const Batch& batch) {
+    // Whole buckets are written (INSERT OR REPLACE), never added up in SQL: SQLite turns an
+    // overflowing integer sum into a float, and the sums wrap modulo 2^64 by design. So the
+    // writer keeps each group's open bucket, and a group commit writes every bucket it touched,
+    // in its own transaction: the digests always describe exactly the committed entities.
+    using Key = std::tuple<int64_t, std::string, std::string>;
+    struct Touched {
+        const Key* key;
+        int64_t bucket;
+        BucketDigest digest;
+    };
+    std::vector<Touched> finished;
+    std::set<const Key*> open;
+    for (const EntityRow& row : batch.entities) {
+        const EntityRecord& e = row.record;
+        auto it = groups_.try_emplace(Key{row.run, e.kind, e.label}).first;
+        OpenGroup& g = it->second;
+        if (g.size > 0 && g.size % kBucketEntities == 0) {  // the open bucket is full
+            if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
+            g.open = BucketDigest{};
+        }
+        g.open.add(hashValue(e.hash), row.id);
+        ++g.size;
+        open.insert(&it->first);
+    }
+    // Decisions too, as group ("decision", their kind), hashed by what they say rather than by
+    // the ids they name, so the same choice in two runs digests alike (decisionSignature).
+    for (const DecisionRow& row : batch.decisions) {
+        auto it = groups_.try_emplace(Key{row.run, "decision", row.record.kind}).first;
+        OpenGroup& g = it->second;
+        if (g.size > 0 && g.size % kBucketEntities == 0) {
+            if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
+            g.open = BucketDigest{};
+        }
+        g.open.add(decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
+        ++g.size;
+        open.insert(&it->first);
+    }
+    for (const Key* key : open) {
+        const OpenGroup& g = groups_.at(*key);
+        finished.push_back({key, (g.size - 1) / kBucketEntities, g.open});
+    }
+    for (const Touched& t : finished) {
+        const auto& [run, kind, label] = *t.key;
+        addDigest_.bindInt(1, run);
+        addDigest_.bindText(2, kind);
+        addDigest_.bindText(3, label);
+        addDigest_.bindInt(4, t.bucket);
+        addDigest_.bindInt(5, t.digest.count);
+        addDigest_.bindInt(6, static_cast<int64_t>(t.digest.sum));
+        addDigest_.bindInt(7, static_cast<int64_t>(t.digest.mix));
+        addDigest_.bindInt(8, t.digest.first);
+        addDigest_.bindInt(9, t.digest.last);
+        addDigest_.run();
+    }
 }
 
 }  // namespace xdml::runtime::prov

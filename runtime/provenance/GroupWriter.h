@@ -7,9 +7,14 @@
 #pragma once
 
 #include "runtime/provenance/Batch.h"
+#include "runtime/provenance/Digest.h"
 #include "runtime/sqlite/Sqlite.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
+#include <string>
+#include <tuple>
 
 namespace xdml::runtime::prov {
 
@@ -33,10 +38,18 @@ public:
 
 private:
     void mergeEnds(Batch& batch);
+    void writeDigests(const Batch& batch);
 
     sqlite::Connection db_;
     BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_;
-    sqlite::Statement endActivity_;
+    sqlite::Statement endActivity_, addDigest_;
+    // Per (run, kind, label): how many entities this writer has committed (an entity's ordinal
+    // in its group decides its bucket) and the digest of the group's last, open bucket.
+    struct OpenGroup {
+        int64_t size = 0;
+        BucketDigest open;  // bucket (size - 1) / kBucketEntities
+    };
+    std::map<std::tuple<int64_t, std::string, std::string>, OpenGroup> groups_;
 };
 
 }  // namespace xdml::runtime::prov

@@ -38,6 +38,7 @@ inline constexpr std::string_view train_stop = "train_stop";        // why train
 inline constexpr std::string_view retry = "retry";                  // a failed activity tried again
 inline constexpr std::string_view failure = "failure";              // what was done about a failure
 inline constexpr std::string_view backpressure = "backpressure";    // a stream slowed or dropped items
+inline constexpr std::string_view invalidation = "invalidation";    // data marked invalid, and why
 }  // namespace decision_kind
 
 namespace run_status {

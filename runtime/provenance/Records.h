@@ -29,7 +29,8 @@ struct EntityRecord {
     std::string stream{};  // for a stream item: the stream
     std::string path{};    // for a file: its path
     int64_t bytes = 0;
-    int64_t seq = -1;  // for a stream item: its position in the stream
+    int64_t seq = -1;   // for a stream item: its position in the stream
+    bool valid = true;  // false: its content was invalidated before (`xdmlc prov invalidate`)
 };
 
 /// A step that used and generated entities: a task, a transfer, a handler call (Kinds.h).

@@ -95,6 +95,19 @@ CREATE TABLE decisions (
     model_version INTEGER REFERENCES models(id),
     time          REAL NOT NULL
 );
+)sql" R"sql(
+CREATE TABLE digests (
+    run      INTEGER NOT NULL REFERENCES runs(id),
+    kind     TEXT NOT NULL,
+    label    TEXT NOT NULL,
+    bucket   INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    sum      INTEGER NOT NULL,
+    mix      INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id  INTEGER NOT NULL,
+    PRIMARY KEY (run, kind, label, bucket)
+) WITHOUT ROWID;
 )sql";
 
 // Lineage walks used/generated/derivations from both ends; the rest serve "everything of run
@@ -112,6 +125,25 @@ CREATE INDEX derivations_by_source ON derivations(from_entity);
 CREATE INDEX models_by_name ON models(model, version);
 CREATE INDEX decisions_by_subject ON decisions(subject);
 CREATE INDEX decisions_by_run ON decisions(run);
+CREATE INDEX entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
+)sql";
+
+// Schema 1 -> 2: the digests that make run comparison fast, and the small index that lets a
+// run see whether its inputs were invalidated. Version-1 runs get digests on demand.
+constexpr const char* kUpgrade1To2 = R"sql(
+CREATE TABLE IF NOT EXISTS digests (
+    run      INTEGER NOT NULL REFERENCES runs(id),
+    kind     TEXT NOT NULL,
+    label    TEXT NOT NULL,
+    bucket   INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    sum      INTEGER NOT NULL,
+    mix      INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id  INTEGER NOT NULL,
+    PRIMARY KEY (run, kind, label, bucket)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
 )sql";
 
 std::string hex(int64_t v) {
@@ -163,10 +195,14 @@ void createSchema(sqlite::Connection& db) {
                               "(is it on a file system without shared memory, such as NFS?)");
     sqlite::Transaction tx(db, sqlite::Transaction::Mode::Write);
     // Checked again under the write lock: another process may have created it meanwhile.
-    if (db.queryInt("PRAGMA user_version") == 0) {
+    const int64_t version = db.queryInt("PRAGMA user_version");
+    if (version == 0) {
         db.exec(kTables);
         db.exec(kIndexes);
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+        db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+    } else if (version == 1) {
+        db.exec(kUpgrade1To2);
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }
     tx.commit();

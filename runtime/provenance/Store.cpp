@@ -133,6 +133,14 @@ void Store::endRun(const std::string& status, const std::string& countersJson) {
 }
 
 void Store::writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson) {
+    // Inputs recorded invalid (their content was invalidated before) make everything derived
+    // from them in this run invalid as well, as `xdmlc prov invalidate` would have.
+    if (invalidCaptured_.exchange(false)) control_->exec(
+        "WITH RECURSIVE down(e) AS ("
+        " SELECT id FROM entities WHERE run = " + std::to_string(run) + " AND valid = 0"
+        " UNION SELECT g.entity FROM down JOIN used u ON u.entity = down.e JOIN generated g ON g.activity = u.activity"
+        " UNION SELECT d.entity FROM down JOIN derivations d ON d.from_entity = down.e)"
+        " UPDATE entities SET valid = 0 WHERE valid = 1 AND id IN (SELECT e FROM down)");
     sqlite::Statement s =
         control_->prepare("UPDATE runs SET ended = ?2, status = ?3, counters = ?4 WHERE id = ?1");
     s.bindInt(1, run);
@@ -151,6 +159,7 @@ int64_t Store::openRun() const {
 
 int64_t Store::entity(EntityRecord record) {
     int64_t run = openRun();
+    if (!record.valid) invalidCaptured_.store(true, std::memory_order_relaxed);
     double now = secondsNow();
     return queue_->append([&](Batch& b) {
         int64_t id = next_.entity++;
@@ -223,6 +232,16 @@ int64_t Store::modelVersion(ModelVersionRecord record) {
         b.models.push_back(ModelRow{id, run, now, std::move(record)});
         return id;
     });
+}
+
+std::map<std::string, int64_t> Store::invalidInputHashes() {
+    std::map<std::string, int64_t> out;
+    // entities_invalid_by_hash holds only invalid rows, so this reads no more than them.
+    sqlite::Statement s = control_->prepare(
+        "SELECT hash, MIN(id) FROM entities WHERE valid = 0 AND hash IS NOT NULL AND kind IN ('item', 'file')"
+        " GROUP BY hash");
+    while (s.step()) out.emplace(s.columnText(0), s.columnInt(1));
+    return out;
 }
 
 void Store::flush() {

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -65,6 +66,10 @@ public:
     int64_t decision(DecisionRecord record);
     int64_t modelVersion(ModelVersionRecord record);
 
+    /// The content hashes of invalidated inputs (items and files marked `valid = 0`), each
+    /// with one entity that has it: a run recognises the same bad data when it comes again.
+    std::map<std::string, int64_t> invalidInputHashes();
+
     /// Waits until everything captured so far is committed; throws a ProvenanceError when a
     /// group failed (disk full, say) since the last flush.
     void flush();
@@ -91,6 +96,7 @@ private:
     std::unique_ptr<sqlite::Connection> control_;  // the caller's connection: open, runs, flush
     NextIds next_;
     std::atomic<int64_t> run_{0};
+    std::atomic<bool> invalidCaptured_{false};  // an entity of the open run was captured invalid
     uint64_t lostBeforeRun_ = 0;           // the writer's lost count when the open run began
     std::unique_ptr<CaptureQueue> queue_;  // last: destroyed first, while the lock is held
 };

@@ -36,8 +36,8 @@ Connection::Connection(const std::filesystem::path& file, const ConnectionPolicy
         raise(what);
     };
     // NOMUTEX: the owner serialises use of the connection, so SQLite's own mutex is waste.
-    int rc = sqlite3_open_v2(file_.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int mode = policy.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(file_.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         if (int err = db_ ? sqlite3_system_errno(db_) : 0) why += ": " + std::string(std::strerror(err));
@@ -46,7 +46,7 @@ Connection::Connection(const std::filesystem::path& file, const ConnectionPolicy
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, policy.busyTimeoutMs);
     // SQLite falls back to read-only when it may not write the file; every user here writes.
-    if (sqlite3_db_readonly(db_, "main") == 1) refuse("the " + role + " is read-only");
+    if (!policy.readOnly && sqlite3_db_readonly(db_, "main") == 1) refuse("the " + role + " is read-only");
     if (!policy.pragmas) return;
     char* message = nullptr;
     rc = sqlite3_exec(db_, policy.pragmas, nullptr, nullptr, &message);
@@ -171,6 +171,11 @@ void Statement::reset() {
 
 int Statement::columnCount() const {
     return sqlite3_column_count(stmt_);
+}
+
+std::string Statement::columnName(int c) const {
+    const char* name = sqlite3_column_name(stmt_, c);
+    return name ? name : "";
 }
 bool Statement::isNull(int c) const {
     return sqlite3_column_type(stmt_, c) == SQLITE_NULL;

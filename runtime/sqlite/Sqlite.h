@@ -34,6 +34,9 @@ struct ConnectionPolicy {
     /// that is not a database shows first; a module that must inspect the file before
     /// writing it leaves them null.
     const char* pragmas = nullptr;
+    /// Open for reading only: the file must exist, and it is never created or written
+    /// (queries over a database another process may be writing, or one on a read-only disk).
+    bool readOnly = false;
 };
 
 /// A double-quoted SQL identifier, so any catalog or field name is a valid table or column.
@@ -43,9 +46,10 @@ class Statement;
 
 class Connection {
 public:
-    /// Opens the file read-write, creating it when missing, then runs the policy's pragmas.
-    /// Fails, naming the file, when it cannot be opened, when SQLite would only read it (a
-    /// store must write), and when the pragmas find it is not an SQLite database.
+    /// Opens the file read-write, creating it when missing (or, with policy.readOnly, an
+    /// existing file for reading), then runs the policy's pragmas. Fails, naming the file,
+    /// when it cannot be opened, when SQLite would only read a file the store must write, and
+    /// when the pragmas find it is not an SQLite database.
     Connection(const std::filesystem::path& file, const ConnectionPolicy& policy);
     ~Connection();
     Connection(const Connection&) = delete;
@@ -106,6 +110,7 @@ public:
 
     // Columns count from 0, as in SQLite.
     int columnCount() const;
+    std::string columnName(int c) const;
     bool isNull(int c) const;
     /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
     int columnType(int c) const;

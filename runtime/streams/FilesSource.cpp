@@ -77,4 +77,8 @@ std::unique_ptr<Source> makeFilesSource(const std::string& glob, const std::file
     return std::make_unique<FilesSource>(listMatches(glob, baseDir), std::move(itemType));
 }
 
+std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType) {
+    return std::make_unique<FilesSource>(std::move(files), std::move(itemType));
+}
+
 }  // namespace xdml::runtime

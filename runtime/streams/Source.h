@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace xdml::runtime {
 
@@ -49,6 +50,8 @@ public:
 std::unique_ptr<Source> makeFilesSource(const std::string& glob, const std::filesystem::path& baseDir,
                                         TypeDesc itemType);
 
+/// Exactly these files, in this order (a replay's recorded items). Finite.
+std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType);
 /// watch(dir, glob): each file that lands in `dir` from now on — closed after writing, or renamed
 /// into it — whose name matches the glob. Endless. See WatchSource.cpp for the rules.
 std::unique_ptr<Source> makeWatchSource(const std::string& dir, const std::string& glob,

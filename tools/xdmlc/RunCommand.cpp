@@ -126,9 +126,6 @@ int runCommand(const RunArguments& args) {
     nlohmann::json plan = planOf(args, code);
     if (code != 0 || plan.is_null()) return code ? code : 1;
 
-    // main() keeps the compiler to one malloc arena; a run's threads allocate at once, and one
-    // arena would make them queue on its lock: give them glibc's default, eight per core.
-    mallopt(M_ARENA_MAX, static_cast<int>(8 * std::max(1u, std::thread::hardware_concurrency())));
 
     runtime::RunOptions options;
     std::filesystem::path script(args.file);
@@ -143,6 +140,15 @@ int runCommand(const RunArguments& args) {
     options.quiet = args.quiet;
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
+    options.planJson = plan.dump();
+    return executePlan(plan, std::move(options), args);
+}
+
+int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const RunArguments& args,
+                int64_t* recordedRun) {
+    // main() keeps the compiler to one malloc arena; a run's threads allocate at once, and one
+    // arena would make them queue on its lock: give them glibc's default, eight per core.
+    mallopt(M_ARENA_MAX, static_cast<int>(8 * std::max(1u, std::thread::hardware_concurrency())));
     jit::Kernels* kernels = nullptr;  // owned by the run, which outlives every use here
     if (!args.noJit)
         options.compile = [&kernels, wait = args.jitWait](const runtime::Program& program, auto report) {
@@ -162,6 +168,7 @@ int runCommand(const RunArguments& args) {
         std::signal(SIGTERM, onSignal);
         int status = run.execute();
         activeRun.store(nullptr);
+        if (recordedRun) *recordedRun = run.recordedRun();
         if (!args.statsJson.empty()) {
             std::ofstream out(args.statsJson);
             nlohmann::json stats = run.stats().toJson(run.elapsed());

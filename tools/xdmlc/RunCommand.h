@@ -1,6 +1,10 @@
 // RunCommand.h — `xdmlc run`: compile a flow to its plan and hand the plan to the runtime.
 #pragma once
 
+#include "runtime/engine/Run.h"
+
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -17,5 +21,11 @@ struct RunArguments {
 /// Runs the flow; the exit status: 0 ok, 1 errors in the input or a task failed for good,
 /// 2 misuse, 3 internal error.
 int runCommand(const RunArguments& args);
+
+/// Runs `plan` with `options`, which this completes with the JIT (unless args.noJit), the
+/// models runtime and Ctrl-C handling; writes args.statsJson when set. `recordedRun` receives
+/// the run's id in the provenance database. The exit status as runCommand's.
+int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const RunArguments& args,
+                int64_t* recordedRun = nullptr);
 
 }  // namespace xdml::tools

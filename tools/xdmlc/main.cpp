@@ -6,6 +6,7 @@
 #include "jit/Kernels.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
+#include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/RunCommand.h"
 
 #include <CLI/CLI.hpp>
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
         "                                           watch the passes work\n"
         "  xdmlc run examples/hits.xdml --stats-json stats.json\n"
         "                                           run a flow; results in hits.run/\n"
+        "  xdmlc prov lineage 'stills#3' --workdir hits.run\n"
+        "                                           what a result was made from (xdmlc prov --help)\n"
+        "  xdmlc replay --workdir hits.run          run the latest run again from its log; compare\n"
         "\n"
         "Exit status: 0 no errors, 1 errors in the input (or a task of a run failed), 2 misuse of the command.\n"
         "Language reference: docs/language.md");
@@ -156,6 +160,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
 
+    tools::ProvCommands provCommands(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -163,6 +169,7 @@ int main(int argc, char** argv) {
         return code == 0 ? kOk : kMisuse;
     }
 
+    if (provCommands.chosen()) return provCommands.run();
     if (*run) {
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);

@@ -1,0 +1,343 @@
+// Render.cpp — see Render.h.
+#include "query/Render.h"
+
+#include "query/ProvDb.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace xdml::query {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text(const json& v, const std::string& otherwise = "") {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return otherwise;
+    return v.dump();
+}
+
+std::string number(double v, const char* format = "%.4g") {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, format, v);
+    return buffer;
+}
+
+std::string shortHash(const json& h) {
+    return h.is_string() ? h.get<std::string>() : "-";
+}
+
+/// What an entity is, in the flow's words: "item frames[3]", "record stills", "file out.npy".
+std::string nameOf(const json& e) {
+    if (e.value("missing", false)) return "(not recorded)";
+    const std::string kind = text(e["kind"]);
+    if (kind == "item" && e["stream"].is_string() && e["seq"].is_number())
+        return "item " + e["stream"].get<std::string>() + "[" + std::to_string(e["seq"].get<int64_t>()) + "]";
+    return kind + (e["label"].is_string() ? " " + e["label"].get<std::string>() : "");
+}
+
+}  // namespace
+
+std::string describeEntity(const json& e) {
+    std::string line = "entity " + text(e["id"]) + ": " + nameOf(e);
+    if (e.value("missing", false)) return line;
+    line += "  hash " + shortHash(e["hash"]);
+    if (e["site"].is_string()) line += "  at " + e["site"].get<std::string>();
+    if (e["path"].is_string()) line += "  from " + e["path"].get<std::string>();
+    if (e.contains("run") && e.contains("depth") == false) line += "  (run " + text(e["run"]) + ")";
+    const json& valid = e["valid"];
+    if ((valid.is_boolean() && !valid.get<bool>()) || (valid.is_number() && valid.get<int64_t>() == 0)) line += "  INVALID";
+    return line;
+}
+
+std::string describeActivity(const json& a) {
+    if (a.value("missing", false)) return "activity " + text(a["id"]) + ": (not recorded)";
+    std::string line = "activity " + text(a["id"]) + ": " + text(a["kind"]) + " " + text(a["name"]);
+    if (a["site"].is_string()) line += " at " + a["site"].get<std::string>();
+    line += ", " + text(a["status"]);
+    if (a["started"].is_number() && a["ended"].is_number())
+        line += " in " + number((a["ended"].get<double>() - a["started"].get<double>()) * 1000, "%.3g") + " ms";
+    if (a["line"].is_number()) line += " (line " + text(a["line"]) + ")";
+    if (a["error"].is_string()) line += ": " + a["error"].get<std::string>();
+    return line;
+}
+
+void renderRuns(const json& runs, std::ostream& out) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%5s  %-10s  %-12s  %-16s  %-23s  %10s  %9s  %10s  %9s  %7s  %s\n", "run", "status",
+                  "flow", "script hash", "started (UTC)", "duration", "entities", "activities", "decisions", "invalid",
+                  "script");
+    out << line;
+    for (const json& r : runs) {
+        const std::string duration = r["ended"].is_number()
+                                         ? number(r["ended"].get<double>() - r["started"].get<double>(), "%.2f") + " s"
+                                         : "-";
+        std::snprintf(line, sizeof line, "%5lld  %-10s  %-12s  %-16s  %-23s  %10s  %9lld  %10lld  %9lld  %7lld  %s\n",
+                      static_cast<long long>(r["id"].get<int64_t>()), text(r["status"]).c_str(),
+                      text(r["flow"], "(all)").empty() ? "(all)" : text(r["flow"], "(all)").c_str(),
+                      text(r["script_hash"], "-").c_str(), formatTime(r["started"].get<double>()).c_str(), duration.c_str(),
+                      static_cast<long long>(r["entities"].get<int64_t>()), static_cast<long long>(r["activities"].get<int64_t>()),
+                      static_cast<long long>(r["decisions"].get<int64_t>()), static_cast<long long>(r["invalid"].get<int64_t>()),
+                      text(r["script_path"], "-").c_str());
+        out << line;
+        if (r["replay_of"].is_number()) out << "       (a replay of run " << r["replay_of"].get<int64_t>() << ")\n";
+    }
+}
+
+void renderGraph(const json& graph, std::ostream& out) {
+    const bool back = graph["direction"] == "backward";
+    std::map<int64_t, const json*> entities, activities;
+    for (const json& e : graph["entities"]) entities[e["id"].get<int64_t>()] = &e;
+    for (const json& a : graph["activities"]) activities[a["id"].get<int64_t>()] = &a;
+    // Children in the walk's direction: entity -> (activity, role) or (derived entity).
+    struct Step {
+        int64_t activity = -1;  // -1: a derivation without an activity step of its own
+        int64_t entity = -1;
+        std::string role;
+    };
+    std::map<int64_t, std::vector<Step>> fromEntity;   // entity -> activities reached from it
+    std::map<int64_t, std::vector<Step>> fromActivity;  // activity -> entities reached from it
+    for (const json& edge : graph["edges"]) {
+        const std::string kind = edge["kind"];
+        const int64_t e = edge["entity"].get<int64_t>();
+        if (kind == "derived") {
+            const int64_t from = edge["from"].get<int64_t>();
+            if (back) fromEntity[e].push_back({-1, from, "derived from"});
+            else fromEntity[from].push_back({-1, e, "derived into"});
+        } else if (kind == "generated") {
+            const int64_t a = edge["activity"].get<int64_t>();
+            if (back) fromEntity[e].push_back({a, -1, "generated by"});
+            else fromActivity[a].push_back({a, e, "generated"});
+        } else {
+            const int64_t a = edge["activity"].get<int64_t>();
+            const std::string role = text(edge["role"]);
+            if (back) fromActivity[a].push_back({a, e, role.empty() ? "used" : "used as " + role});
+            else fromEntity[e].push_back({a, -1, role.empty() ? "used by" : "used as " + role + " by"});
+        }
+    }
+    std::set<int64_t> shownEntities, shownActivities;
+    auto entityLine = [&](int64_t id) {
+        auto it = entities.find(id);
+        return it == entities.end() ? "entity " + std::to_string(id) : describeEntity(*it->second);
+    };
+    auto activityLine = [&](int64_t id) {
+        auto it = activities.find(id);
+        return it == activities.end() ? "activity " + std::to_string(id) : describeActivity(*it->second);
+    };
+    // Depth-first, each node expanded once (a shared ancestor says "see above").
+    std::function<void(int64_t, const std::string&)> showEntity = [&](int64_t id, const std::string& indent) {
+        if (!shownEntities.insert(id).second) return;
+        for (const Step& s : fromEntity[id]) {
+            if (s.activity < 0) {
+                const bool seen = shownEntities.count(s.entity) > 0;
+                out << indent << (back ? "<- " : "-> ") << s.role << " " << entityLine(s.entity) << (seen ? "  (see above)" : "") << "\n";
+                showEntity(s.entity, indent + "   ");
+                continue;
+            }
+            const bool seen = !shownActivities.insert(s.activity).second;
+            out << indent << (back ? "<- " : "-> ") << s.role << " " << activityLine(s.activity) << (seen ? "  (see above)" : "") << "\n";
+            if (seen) continue;
+            for (const Step& t : fromActivity[s.activity]) {
+                const bool again = shownEntities.count(t.entity) > 0;
+                out << indent << "   " << (back ? "<- " : "-> ") << t.role << " " << entityLine(t.entity)
+                    << (again ? "  (see above)" : "") << "\n";
+                showEntity(t.entity, indent + "      ");
+            }
+        }
+    };
+    const int64_t root = graph["root"].get<int64_t>();
+    out << entityLine(root) << "\n";
+    showEntity(root, "  ");
+    const json& ends = graph["ends"];
+    std::vector<int64_t> others;
+    for (const json& id : ends)
+        if (id.get<int64_t>() != root) others.push_back(id.get<int64_t>());
+    out << "\n" << (back ? "sources" : "results") << " (" << others.size() << "):";
+    if (others.empty()) out << " none";
+    out << "\n";
+    for (int64_t id : others) out << "  " << entityLine(id) << "\n";
+    int invalid = 0;
+    for (const json& e : graph["entities"])
+        if (e["valid"].is_boolean() && !e["valid"].get<bool>()) ++invalid;
+    out << graph["entities"].size() << " entities, " << graph["activities"].size() << " activities";
+    if (invalid) out << ", " << invalid << " invalid";
+    if (graph["truncated"].get<bool>()) out << " (truncated: the walk stopped at its node limit)";
+    out << "\n";
+}
+
+void renderDot(const json& graph, std::ostream& out) {
+    auto escape = [](const std::string& s) {
+        std::string o;
+        for (char c : s) {
+            if (c == '"' || c == '\\') o += '\\';
+            o += c;
+        }
+        return o;
+    };
+    out << "digraph lineage {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+    for (const json& e : graph["entities"]) {
+        const bool invalid = e["valid"].is_boolean() && !e["valid"].get<bool>();
+        std::string label = "e" + text(e["id"]) + "\\n" + escape(nameOf(e));
+        if (e["hash"].is_string()) label += "\\n" + e["hash"].get<std::string>().substr(0, 8);
+        out << "  e" << text(e["id"]) << " [shape=ellipse, style=filled, fillcolor=\"" << (invalid ? "#f4a3a3" : "#fffc87")
+            << "\", label=\"" << label << (invalid ? "\\nINVALID" : "") << "\""
+            << (e["id"] == graph["root"] ? ", penwidth=2" : "") << "];\n";
+    }
+    for (const json& a : graph["activities"])
+        out << "  a" << text(a["id"]) << " [shape=box, style=filled, fillcolor=\"#9fb1fc\", label=\"a" << text(a["id"])
+            << "\\n" << escape(text(a["kind"]) + " " + text(a["name"])) << "\"];\n";
+    for (const json& edge : graph["edges"]) {
+        const std::string kind = edge["kind"];
+        if (kind == "used")
+            out << "  a" << text(edge["activity"]) << " -> e" << text(edge["entity"]) << " [label=\"used"
+                << (text(edge["role"]).empty() ? "" : " (" + escape(text(edge["role"])) + ")") << "\"];\n";
+        else if (kind == "generated")
+            out << "  e" << text(edge["entity"]) << " -> a" << text(edge["activity"]) << " [label=\"wasGeneratedBy\"];\n";
+        else
+            out << "  e" << text(edge["entity"]) << " -> e" << text(edge["from"]) << " [label=\"wasDerivedFrom\", style=dashed];\n";
+    }
+    out << "}\n";
+}
+
+namespace {
+
+void renderDecisions(const json& decisions, std::ostream& out) {
+    if (decisions.empty()) {
+        out << "decisions: none recorded (a plain firing of a declared type is said in full by its activity)\n";
+        return;
+    }
+    out << "decisions:\n";
+    for (const json& d : decisions) {
+        out << "  " << text(d["kind"]) << " (" << text(d["about"]) << "): " << text(d["choice"]);
+        if (d["reason"].is_string()) out << "\n      " << d["reason"].get<std::string>();
+        if (d["model_version"].is_number()) out << "  [models row " << d["model_version"].get<int64_t>() << "]";
+        out << "\n";
+    }
+}
+
+std::string metricsText(const json& m) {
+    if (!m.is_object() || m.empty()) return "";
+    std::string s;
+    for (const char* k : {"accuracy", "loss", "epochs", "trained", "held_out", "rehearsed", "seconds"})
+        if (m.contains(k) && m[k].is_number()) s += std::string(s.empty() ? "" : ", ") + k + " " + number(m[k].get<double>());
+    return s;
+}
+
+void renderModelRows(const json& models, std::ostream& out) {
+    for (const json& m : models) {
+        out << "  " << text(m["model"]) << " version " << text(m["version"]) << " (run " << text(m["run"]) << ", models row "
+            << text(m["id"]) << ")";
+        if (m.contains("how")) out << ": " << text(m["how"]);
+        const std::string metrics = metricsText(m["metrics"]);
+        if (!metrics.empty()) out << "\n      " << metrics;
+        out << "\n";
+    }
+}
+
+}  // namespace
+
+void renderWhy(const json& why, std::ostream& out) {
+    if (why.contains("entity")) {
+        out << describeEntity(why["entity"]) << "\n";
+        if (why["made_by"].empty()) out << "made by: no recorded activity (an input of the run)\n";
+        for (const json& a : why["made_by"])
+            out << (a.contains("made") ? "which is derived from entity " + text(a["made"]) + ", made by " : "made by ")
+                << describeActivity(a) << "\n";
+    } else {
+        out << describeActivity(why["activity"]) << "\n";
+    }
+    renderDecisions(why["decisions"], out);
+    if (!why["models"].empty()) {
+        out << "model versions:\n";
+        renderModelRows(why["models"], out);
+    }
+}
+
+void renderProducedBy(const json& produced, std::ostream& out) {
+    if (produced["versions"].empty()) {
+        out << "no model version took part in making entity " << text(produced["entity"]) << "\n";
+        return;
+    }
+    out << "model versions behind entity " << text(produced["entity"]) << " (nearest first):\n";
+    renderModelRows(produced["versions"], out);
+}
+
+void renderModels(const json& history, std::ostream& out) {
+    const json& versions = history["versions"];
+    out << "model " << text(history["model"]) << ", run " << text(history["run"]) << ": " << versions.size()
+        << (versions.size() == 1 ? " version\n" : " versions\n");
+    for (const json& v : versions) {
+        out << "  v" << text(v["version"]);
+        if (v["parent_version"].is_number()) {
+            out << " <- v" << text(v["parent_version"]);
+            if (v["parent_run"] != v["run"]) out << " (run " << text(v["parent_run"]) << ")";
+        } else {
+            out << " (initial)";
+        }
+        const std::string metrics = metricsText(v["metrics"]);
+        if (!metrics.empty()) out << "  " << metrics;
+        out << "\n";
+        if (v["trained_items"].get<int64_t>() > 0 || v["held_out_items"].get<int64_t>() > 0) {
+            out << "      data: " << v["trained_items"].get<int64_t>() << " items trained on, "
+                << v["held_out_items"].get<int64_t>() << " held out";
+            if (v["items"].is_object() && v["items"].contains("stream")) out << " (stream " << text(v["items"]["stream"]) << ")";
+            out << "\n";
+        }
+        if (v["snapshot"].is_object() && v["snapshot"]["entity"].is_null())
+            out << "      rehearsal snapshot: empty (nothing to rehearse yet)\n";
+        else if (v["snapshot"].is_object())
+            out << "      rehearsal snapshot: entity " << text(v["snapshot"]["entity"]) << ", " << text(v["snapshot"]["size"])
+                << " items of " << text(v["snapshot"]["stream"]) << "\n";
+        if (v["train_stop"].is_object()) out << "      stopped: " << text(v["train_stop"]["reason"]) << "\n";
+        out << "      weights: entity " << text(v["entity"], "-") << "  hash " << text(v["weights"]["hash"], "-") << "  "
+            << text(v["weights"]["path"], "") << (v["weights"]["valid"].get<bool>() ? "" : "  INVALID") << "\n";
+    }
+}
+
+void renderDiff(const json& diff, std::ostream& out) {
+    const int64_t a = diff["runs"][0].get<int64_t>(), b = diff["runs"][1].get<int64_t>();
+    out << "runs " << a << " and " << b << "\n";
+    auto sameLine = [&](const char* what, const json& s) {
+        out << "  " << what << ": ";
+        if (s["same"].get<bool>()) out << "same (" << text(s["a"], "none") << ")\n";
+        else out << "DIFFER: " << text(s["a"], "none") << " | " << text(s["b"], "none") << "\n";
+    };
+    sameLine("script", diff["script"]);
+    sameLine("flow", diff["flow"]);
+    sameLine("seed", diff["seed"]);
+    sameLine("arguments", diff["arguments"]);
+    std::map<std::string, std::vector<const json*>> byCategory;
+    for (const json& g : diff["groups"]) byCategory[g["category"]].push_back(&g);
+    for (const char* category : {"input", "output", "decision", "intermediate"}) {
+        const auto& groups = byCategory[category];
+        out << "  " << category << "s: " << (groups.empty() ? "same" : std::to_string(groups.size()) + " group(s) differ") << "\n";
+        for (const json* g : groups) {
+            out << "    " << text((*g)["group"]) << ": " << (*g)["count"][0].get<int64_t>() << " in run " << a << ", "
+                << (*g)["count"][1].get<int64_t>() << " in run " << b << "; " << (*g)["only_a_count"].get<int64_t>()
+                << " only in run " << a << ", " << (*g)["only_b_count"].get<int64_t>() << " only in run " << b << "\n";
+            for (const char* side : {"only_a", "only_b"}) {
+                const char sign = side[5] == 'a' ? '-' : '+';
+                for (const json& row : (*g)[side]) {
+                    out << "      " << sign << " ";
+                    if (g->value("kind", "") == "decision")
+                        out << "decision " << text(row["id"]) << ": " << text(row["choice"]) << " (" << text(row["reason"]) << ")\n";
+                    else
+                        out << describeEntity(row) << "\n";
+                }
+                const int64_t listed = static_cast<int64_t>((*g)[side].size()), all = (*g)[std::string(side) + "_count"].get<int64_t>();
+                if (all > listed) out << "      " << sign << " ... and " << all - listed << " more\n";
+            }
+        }
+    }
+    const json& same = diff["identical"];
+    const bool identical = same["script"].get<bool>() && same["inputs"].get<bool>() && same["outputs"].get<bool>() &&
+                           same["decisions"].get<bool>();
+    out << (identical ? "the runs are identical in script, inputs, decisions and outputs"
+                      : "the runs differ")
+        << " (" << diff["same_groups"].get<int>() << " groups equal)\n";
+}
+
+}  // namespace xdml::query

@@ -1,0 +1,97 @@
+// ReplayLog.cpp — see ReplayLog.h.
+#include "query/ReplayLog.h"
+
+#include <filesystem>
+
+namespace xdml::query {
+
+std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const runtime::Program& program) {
+    auto log = std::make_shared<RecordedLog>();
+    log->run_ = run;
+    const std::string runText = "run " + std::to_string(run);
+
+    // Source items: the items of streams with a files, watch or zmq source, by position.
+    auto items = db.sql().prepare(
+        "SELECT seq, path FROM entities WHERE stream = ?1 AND run = ?2 AND kind = 'item' ORDER BY seq");
+    auto hashes = db.sql().prepare(
+        "SELECT hash FROM entities WHERE stream = ?1 AND run = ?2 AND kind = 'item' ORDER BY seq");
+    for (const auto& [name, decl] : program.streams()) {
+        if (!decl.source) {  // emit-fed: the order its items came in
+            hashes.reset();
+            hashes.bindText(1, name);
+            hashes.bindInt(2, run);
+            std::vector<std::string>& order = log->orders_[name];
+            while (hashes.step()) order.push_back(hashes.isNull(0) ? "" : hashes.columnText(0));
+            continue;
+        }
+        if (decl.source->name == "generate") continue;
+        items.reset();
+        items.bindText(1, name);
+        items.bindInt(2, run);
+        std::vector<std::string>& paths = log->sources_[name];
+        while (items.step()) {
+            const std::string path = items.isNull(1) ? "" : items.columnText(1);
+            if (decl.source->name == "zmq")
+                throw QueryError(runText + " cannot be replayed: the items of stream " + name +
+                                 " came from zmq(...), and messages are not kept (item " +
+                                 std::to_string(items.columnInt(0)) + " was " + path + ")");
+            std::error_code ec;
+            if (path.empty() || !std::filesystem::is_regular_file(path, ec))
+                throw QueryError(runText + " cannot be replayed: item " + std::to_string(items.columnInt(0)) +
+                                 " of stream " + name + " was read from " + (path.empty() ? "an unrecorded file" : path) +
+                                 ", which is no longer there");
+            paths.push_back(path);
+        }
+    }
+
+    // Which handler fired on which item: the items each handler activity used.
+    auto fired = db.sql().prepare(
+        "SELECT a.handler, e.stream, e.seq FROM activities a JOIN used u ON u.activity = a.id"
+        " JOIN entities e ON e.id = u.entity"
+        " WHERE a.run = ?1 AND a.kind = 'handler' AND a.handler IS NOT NULL AND u.role = 'item' AND e.kind = 'item'");
+    fired.bindInt(1, run);
+    while (fired.step())
+        log->fired_.emplace(static_cast<int>(fired.columnInt(0)), fired.columnText(1), fired.columnInt(2));
+
+    // The inferred types, by the item they are about.
+    auto inferred = db.sql().prepare(
+        "SELECT d.id, d.subject, d.choice, d.reason, d.inputs, d.model_version, e.stream, e.seq FROM decisions d"
+        " JOIN entities e ON e.id = CAST(substr(d.subject, 8) AS INTEGER)"
+        " WHERE d.run = ?1 AND d.kind = 'inferred_type' AND d.subject LIKE 'entity:%' ORDER BY d.id");
+    inferred.bindInt(1, run);
+    while (inferred.step()) {
+        if (inferred.isNull(6)) continue;
+        runtime::prov::DecisionRecord d;
+        d.kind = "inferred_type";
+        d.choice = inferred.isNull(2) ? "" : inferred.columnText(2);
+        d.reason = inferred.isNull(3) ? "" : inferred.columnText(3);
+        nlohmann::json inputs = nlohmann::json::parse(inferred.isNull(4) ? "{}" : inferred.columnText(4), nullptr, false);
+        if (!inputs.is_object()) inputs = nlohmann::json::object();
+        inputs["replayed_from"] = inferred.columnInt(0);
+        d.inputsJson = inputs.dump();
+        d.modelVersion = inferred.isNull(5) ? -1 : inferred.columnInt(5);
+        log->decisions_[{inferred.columnText(6), inferred.columnInt(7)}].push_back(std::move(d));
+    }
+    return log;
+}
+
+const std::vector<std::string>* RecordedLog::sourceItems(const std::string& stream) const {
+    auto it = sources_.find(stream);
+    return it == sources_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>* RecordedLog::itemOrder(const std::string& stream) const {
+    auto it = orders_.find(stream);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+bool RecordedLog::fired(int handler, const std::string& stream, int64_t seq) const {
+    return fired_.count({handler, stream, seq}) > 0;
+}
+
+std::vector<runtime::prov::DecisionRecord> RecordedLog::itemDecisions(const std::string& stream, int64_t seq) const {
+    auto it = decisions_.find({stream, seq});
+    return it == decisions_.end() ? std::vector<runtime::prov::DecisionRecord>{} : it->second;
+}
+
+}  // namespace xdml::query

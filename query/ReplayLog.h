@@ -1,0 +1,37 @@
+// ReplayLog.h — runtime::ReplayLog read from a provenance database: the recorded run's source
+// items (their paths, in order), which handler fired on which item, and the inferred types to
+// record again. Loaded whole before the replay starts (three indexed queries), so the replayed
+// run never waits on the database.
+#pragma once
+
+#include "query/ProvDb.h"
+#include "runtime/engine/Replay.h"
+#include "runtime/interp/Program.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <tuple>
+
+namespace xdml::query {
+
+class RecordedLog final : public runtime::ReplayLog {
+public:
+    /// Reads run `run`. Throws a QueryError when it cannot be replayed: a stream whose items
+    /// came from ZeroMQ (messages are not kept), or a source file that is gone.
+    static std::shared_ptr<RecordedLog> load(ProvDb& db, int64_t run, const runtime::Program& program);
+
+    int64_t originalRun() const override { return run_; }
+    const std::vector<std::string>* sourceItems(const std::string& stream) const override;
+    const std::vector<std::string>* itemOrder(const std::string& stream) const override;
+    bool fired(int handler, const std::string& stream, int64_t seq) const override;
+    std::vector<runtime::prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const override;
+
+private:
+    int64_t run_ = 0;
+    std::map<std::string, std::vector<std::string>> sources_, orders_;
+    std::set<std::tuple<int, std::string, int64_t>> fired_;
+    std::map<std::pair<std::string, int64_t>, std::vector<runtime::prov::DecisionRecord>> decisions_;
+};
+
+}  // namespace xdml::query

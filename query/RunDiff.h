@@ -1,0 +1,30 @@
+// RunDiff.h — what differs between two runs (`xdmlc prov diff`, and the check behind `xdmlc
+// replay`): the script, the arguments and seed, and, group by group, the inputs, outputs,
+// intermediate values and decisions by content hash. Groups are an entity kind and label (a
+// stream's items, a catalog's records, a model's versions) or a decision kind; each compares as
+// a multiset, so the order in which concurrent steps finished does not count as a difference.
+//
+// Equal groups are recognised from their digests alone (runtime/provenance/Digest.h), so two
+// runs of a million entities that agree compare in milliseconds; only buckets whose digests
+// differ are read row by row.
+#pragma once
+
+#include "query/ProvDb.h"
+
+namespace xdml::query {
+
+struct DiffOptions {
+    std::size_t maxListed = 20;  // entities or decisions listed per group and side
+};
+
+/// {"runs": [a, b], "script", "arguments", "seed", "flow": {"same", "a", "b"},
+///  "groups": [{"group": "item frames", "kind", "label", "category": input|output|intermediate|
+///  decision, "count": [na, nb], "only_a": [rows], "only_b": [rows], "only_a_count",
+///  "only_b_count"}] (differing groups only), "same_groups": n,
+///  "identical": {"inputs", "outputs", "decisions", "intermediates", "script": bool}}.
+/// An entity row is listed with its id, kind, label, stream, seq, path and hash; a decision row
+/// with its id, kind, subject, choice and reason. Rows are listed in id order, so the first of a
+/// group is its first divergence.
+nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options = {});
+
+}  // namespace xdml::query

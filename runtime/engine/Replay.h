@@ -1,0 +1,34 @@
+// Replay.h — what a replayed run takes from the log of the run it replays (`xdmlc replay`),
+// instead of from the world: the items its sources delivered, and the choices made per item
+// (which handlers fired on it — a type decided by a predicate or a model — and the inferences
+// behind them). The runtime sees only this interface; query/ReplayLog reads it from the
+// provenance database.
+#pragma once
+
+#include "runtime/provenance/Records.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+class ReplayLog {
+public:
+    virtual ~ReplayLog() = default;
+    /// The run being replayed.
+    virtual int64_t originalRun() const = 0;
+    /// Where stream `stream`'s source items came from, in order (their recorded paths), or
+    /// nullptr when it had no items from a source (generated items are computed again).
+    /// Throws DataError when they cannot be read again (ZeroMQ messages are not kept).
+    virtual const std::vector<std::string>* sourceItems(const std::string& stream) const = 0;
+    /// The content hashes of an emit-fed stream's items in their recorded order, or nullptr.
+    virtual const std::vector<std::string>* itemOrder(const std::string& stream) const = 0;
+    /// Whether handler `handler` (the plan's index) fired on item `seq` of `stream`, alone or
+    /// in a group, in the recorded run.
+    virtual bool fired(int handler, const std::string& stream, int64_t seq) const = 0;
+    /// The decisions recorded about item `seq` of `stream` (an inferred type), to record again.
+    virtual std::vector<prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const = 0;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,173 @@
+// ReplayCommand.cpp — `xdmlc replay`: the recorded plan run again with the recorded seed,
+// inputs and per-item decisions (query/ReplayLog), recorded as a run of its own, then compared
+// with the original by content hash (query/RunDiff). The first divergence is shown with its
+// lineage in the original run, the diverging inputs in that lineage marked.
+#include "query/Lineage.h"
+#include "query/ReplayLog.h"
+#include "query/Render.h"
+#include "query/RunDiff.h"
+#include "runtime/engine/PlanModel.h"
+#include "runtime/provenance/ContentHash.h"
+#include "tools/xdmlc/ProvCommand.h"
+#include "tools/xdmlc/RunCommand.h"
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace xdml::tools {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> splitFlows(const std::string& flows) {
+    std::vector<std::string> out;
+    std::stringstream s(flows);
+    for (std::string f; std::getline(s, f, ',');)
+        if (!f.empty()) out.push_back(f);
+    return out;
+}
+
+/// A folder of its own for the replay's outputs: replays/run<R>-<N>/.
+fs::path replayFolder(const fs::path& workdir, int64_t run) {
+    std::error_code ec;
+    for (int n = 1;; ++n) {
+        fs::path dir = workdir / "replays" / ("run" + std::to_string(run) + "-" + std::to_string(n));
+        if (!fs::exists(dir, ec)) return dir;
+    }
+}
+
+/// The first divergence: the earliest recorded entity (inputs first, then outputs) whose
+/// content the replay did not reproduce, or the first entity only the replay has.
+json firstDivergence(const json& diff) {
+    json best;
+    for (const char* category : {"input", "output"})
+        for (const json& g : diff["groups"]) {
+            if (g["category"] != category) continue;
+            for (const char* side : {"only_a", "only_b"})
+                for (const json& row : g[side])
+                    if (best.is_null() || (side[5] == 'a' && (best["side"] == "b" || row["id"] < best["row"]["id"])))
+                        best = {{"row", row}, {"side", side[5] == 'a' ? "a" : "b"}, {"group", g["group"]}, {"category", category}};
+            if (!best.is_null() && std::string(category) == "input") return best;
+        }
+    return best;
+}
+
+}  // namespace
+
+int ProvCommands::runReplay() {
+    fs::path workdir = args_.workdir.empty() ? fs::current_path() : fs::path(args_.workdir);
+    auto db = query::ProvDb::open(workdir);
+    workdir = db->workdir();
+    const int64_t original = db->runOrLatest(args_.run);
+    const json row = db->run(original);
+    const std::string planText = db->runPlan(original);
+    if (planText.empty())
+        throw query::QueryError("run " + std::to_string(original) +
+                                " cannot be replayed: its plan was not recorded (it was run without provenance, or by an "
+                                "xdmlc older than replay)");
+    if (row["status"] == "running")
+        throw query::QueryError("run " + std::to_string(original) + " is still running; replay it once it has ended");
+    json plan = json::parse(planText, nullptr, false);
+    if (plan.is_discarded()) throw query::QueryError("run " + std::to_string(original) + ": its recorded plan is not JSON");
+
+    runtime::Program program = runtime::Program::fromPlan(plan);
+    auto log = query::RecordedLog::load(*db, original, program);
+
+    // The script as it is now: the replay runs the recorded plan either way, but say so.
+    std::string note;
+    if (row["script_path"].is_string()) {
+        std::error_code ec;
+        const std::string path = row["script_path"];
+        if (!fs::exists(path, ec)) note = "the script " + path + " is gone; the recorded plan runs";
+        else if (runtime::prov::contentHashOfFile(path) != row.value("script_hash", ""))
+            note = "the script " + path + " changed since run " + std::to_string(original) + "; the recorded plan runs";
+    }
+
+    runtime::RunOptions options;
+    options.workdir = replayFolder(workdir, original);
+    options.inputDir = workdir;
+    options.provenanceFile = db->file();
+    options.scriptPath = row.value("script_path", "");
+    options.arguments = "replay of run " + std::to_string(original);
+    options.flows = splitFlows(row.value("flow", ""));
+    options.seed = row["seed"].get<int64_t>();
+    options.quiet = args_.quiet || args_.json;
+    options.progress = false;
+    options.planJson = planText;
+    options.replay = log;
+    // The replay ran the recorded plan, so it records the recorded script's hash.
+    options.scriptHash = row.value("script_hash", "");
+    RunArguments runArgs;
+    runArgs.file = options.scriptPath;
+    runArgs.noJit = args_.noJit;
+    if (!args_.json) {
+        std::cerr << "xdmlc: replaying run " << original << " in " << options.workdir.string() << "\n";
+        if (!note.empty()) std::cerr << "xdmlc: note: " << note << "\n";
+    }
+    int64_t replayed = 0;
+    const int status = executePlan(plan, options, runArgs, &replayed);
+    if (replayed == 0) throw query::QueryError("the replay recorded no run (its provenance could not be opened)");
+    json diff = query::diffRuns(*db, original, replayed);
+    const json& same = diff["identical"];
+    const bool identical = same["inputs"].get<bool>() && same["outputs"].get<bool>();
+    json report = {{"original", original}, {"replay", replayed}, {"folder", options.workdir.string()},
+                   {"identical", identical}, {"status", status}, {"diff", diff}};
+    if (!note.empty()) report["note"] = note;
+    json first = identical ? json() : firstDivergence(diff);
+    if (!first.is_null()) {
+        report["first_divergence"] = first;
+        // Its lineage in the run that has it, with the diverging inputs marked.
+        const int64_t id = first["row"]["id"].get<int64_t>();
+        report["lineage"] = query::walk(*db, id, query::Direction::Backward, query::WalkLimits{0, 2000});
+    }
+    if (args_.json) {
+        std::cout << report.dump(2) << "\n";
+        return identical ? 0 : 1;
+    }
+    int outputs = 0, groups = 0;
+    for (const json& g : diff["groups"]) groups += g["category"] == "output" ? 1 : 0;
+    (void)outputs;
+    if (identical) {
+        std::cout << "replay of run " << original << " (recorded as run " << replayed
+                  << ") reproduced it: every input and output hash is identical (" << diff["same_groups"].get<int>()
+                  << " groups equal";
+        if (!same["decisions"].get<bool>()) std::cout << "; some timing decisions differ, see `xdmlc prov diff`";
+        if (!same["intermediates"].get<bool>()) std::cout << "; some intermediate values differ";
+        std::cout << ")\n";
+        return 0;
+    }
+    std::cout << "replay of run " << original << " (recorded as run " << replayed << ") DIVERGED\n";
+    const json& r = first["row"];
+    std::cout << "first divergence: " << first["category"].get<std::string>() << " " << first["group"].get<std::string>()
+              << ": " << (first["side"] == "a" ? "run " + std::to_string(original) + " had " : "only the replay has ")
+              << query::describeEntity(r) << "\n";
+    // The counterpart in the replay, when the same stream position or file exists there.
+    for (const json& g : diff["groups"])
+        if (g["group"] == first["group"])
+            for (const json& other : g[first["side"] == "a" ? "only_b" : "only_a"])
+                if (other["seq"] == r["seq"] && other["path"] == r["path"])
+                    std::cout << "  " << (first["side"] == "a" ? "the replay has " : "the original had ")
+                              << query::describeEntity(other) << "\n";
+    std::cout << "\nits lineage:\n";
+    std::set<int64_t> diverging;
+    for (const json& g : diff["groups"])
+        for (const json& e : g["only_a"]) diverging.insert(e["id"].get<int64_t>());
+    json lineage = report["lineage"];
+    std::ostringstream tree;
+    query::renderGraph(lineage, tree);
+    std::cout << tree.str();
+    int marked = 0;
+    for (const json& e : lineage["entities"])
+        if (diverging.count(e["id"].get<int64_t>()) && e["id"] != r["id"]) {
+            if (marked++ == 0) std::cout << "diverging in its lineage:\n";
+            std::cout << "  " << query::describeEntity(e) << "\n";
+        }
+    std::cout << "\n";
+    query::renderDiff(diff, std::cout);
+    return 1;
+}
+
+}  // namespace xdml::tools
