@@ -34,10 +34,13 @@ nlohmann::json invalidate(ProvDb& db, int64_t entity, const std::string& reason)
         " VALUES (?1, ?2, 'invalidation', ?3, 'invalid', ?4, ?5, NULL, ?6)");
     d.bindInt(1, id);
     d.bindInt(2, root["run"].get<int64_t>());
-    d.bindText(3, "entity:" + std::to_string(entity));
+    // Bound text is not copied (Sqlite.h): every string lives until the insert has run.
+    const std::string subject = "entity:" + std::to_string(entity);
     const std::string why = reason.empty() ? "invalidated by a user (no reason given)" : reason;
+    const std::string inputs = nlohmann::json({{"invalidated", marked}, {"already_invalid", already}}).dump();
+    d.bindText(3, subject);
     d.bindText(4, why);
-    d.bindText(5, nlohmann::json({{"invalidated", marked}, {"already_invalid", already}}).dump());
+    d.bindText(5, inputs);
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
     d.bindDouble(6, static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9);

@@ -44,7 +44,8 @@ nlohmann::json modelHistory(ProvDb& db, const std::string& model, int64_t run) {
         v["train_stop"] = nullptr;
         if (v["training"].is_number()) {
             stop.reset();
-            stop.bindText(1, "activity:" + std::to_string(v["training"].get<int64_t>()));
+            const std::string subject = "activity:" + std::to_string(v["training"].get<int64_t>());
+            stop.bindText(1, subject);  // not copied: it must live until step() has run
             if (stop.step()) v["train_stop"] = rowJson(stop, {"inputs"});
         }
         versions.push_back(std::move(v));

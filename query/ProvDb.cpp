@@ -16,15 +16,17 @@ namespace sqlite = runtime::sqlite;
 
 namespace {
 
+// Failures raise the store's ProvenanceError, so checkSchema recognises a file that is not a
+// database; ProvDb::open turns them into QueryErrors.
 constexpr sqlite::ConnectionPolicy kReadPolicy{
-    .raise = &sqlite::raiseAs<QueryError>,
+    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
     .role = "provenance database",
     .busyTimeoutMs = 10000,
     .pragmas = nullptr,
     .readOnly = true,
 };
 constexpr sqlite::ConnectionPolicy kWritePolicy{
-    .raise = &sqlite::raiseAs<QueryError>,
+    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
     .role = "provenance database",
     .busyTimeoutMs = 10000,
 };
@@ -63,9 +65,10 @@ std::unique_ptr<ProvDb> ProvDb::open(const fs::path& workdir, Access access) {
     } catch (const prov::ProvenanceError& e) {
         throw QueryError(e.what());
     }
-    auto db = std::make_unique<sqlite::Connection>(file, access == Access::Read ? kReadPolicy : kWritePolicy);
+    std::unique_ptr<sqlite::Connection> db;
     int schema = 0;
     try {
+        db = std::make_unique<sqlite::Connection>(file, access == Access::Read ? kReadPolicy : kWritePolicy);
         schema = prov::checkSchema(*db);
         if (access == Access::Write) {
             prov::configureConnection(*db);

@@ -5,6 +5,7 @@
 #include "runtime/provenance/Digest.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -76,6 +77,7 @@ prov::BucketDigest total(const Buckets& b) {
 struct Member {
     int64_t id;
     uint64_t hash;
+    std::string place;  // where it sits in its run: a stream position, a file name ("" none)
 };
 
 /// The members of the given buckets of one group in one run, with their comparison hash.
@@ -85,7 +87,7 @@ std::vector<Member> membersOf(ProvDb& db, int64_t run, const GroupKey& key, cons
     auto s = db.sql().prepare(
         decisions ? "SELECT id, COALESCE(choice, ''), COALESCE(reason, '') FROM decisions"
                     " WHERE id BETWEEN ?1 AND ?2 AND run = ?3 AND kind = ?4"
-                  : "SELECT id, hash FROM entities WHERE id BETWEEN ?1 AND ?2 AND run = ?3 AND kind = ?4"
+                  : "SELECT id, hash, seq, path FROM entities WHERE id BETWEEN ?1 AND ?2 AND run = ?3 AND kind = ?4"
                     " AND COALESCE(label, '') = ?5");
     for (const prov::BucketDigest& b : buckets) {
         s.reset();
@@ -97,7 +99,10 @@ std::vector<Member> membersOf(ProvDb& db, int64_t run, const GroupKey& key, cons
         while (s.step()) {
             const uint64_t h = decisions ? prov::decisionSignature(key.second, s.columnText(1), s.columnText(2))
                                          : prov::hashValue(s.isNull(1) ? "" : s.columnText(1));
-            out.push_back({s.columnInt(0), h});
+            std::string place;
+            if (!decisions && !s.isNull(2)) place = "#" + std::to_string(s.columnInt(2));
+            else if (!decisions && !s.isNull(3)) place = std::filesystem::path(s.columnText(3)).filename().string();
+            out.push_back({s.columnInt(0), h, std::move(place)});
         }
     }
     return out;
@@ -179,15 +184,36 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
             if (o == ba.end() || !o->second.sameContent(d)) readB.push_back(d);
         }
         std::vector<Member> ma = membersOf(db, a, key, readA), mb = membersOf(db, b, key, readB);
-        std::map<uint64_t, std::vector<int64_t>> pool;  // hash -> b's unmatched members
-        for (const Member& m : mb) pool[m.hash].push_back(m.id);
-        std::vector<int64_t> onlyA, onlyB;
+        // Matched by content, preferring the same place: of two equal frames, the one at the
+        // same stream position is the counterpart, so a change is reported where it happened.
+        std::map<std::pair<uint64_t, std::string>, std::vector<std::size_t>> samePlace;
+        for (std::size_t i = 0; i < mb.size(); ++i) samePlace[{mb[i].hash, mb[i].place}].push_back(i);
+        std::vector<bool> matchedB(mb.size(), false);
+        std::vector<const Member*> restA;
         for (const Member& m : ma) {
-            auto it = pool.find(m.hash);
-            if (it != pool.end() && !it->second.empty()) it->second.pop_back();
-            else onlyA.push_back(m.id);
+            auto it = samePlace.find({m.hash, m.place});
+            if (it != samePlace.end() && !it->second.empty()) {
+                matchedB[it->second.back()] = true;
+                it->second.pop_back();
+            } else {
+                restA.push_back(&m);
+            }
         }
-        for (const auto& [h, ids] : pool) onlyB.insert(onlyB.end(), ids.begin(), ids.end());
+        std::map<uint64_t, std::vector<std::size_t>> pool;  // hash -> b's members still unmatched
+        for (std::size_t i = 0; i < mb.size(); ++i)
+            if (!matchedB[i]) pool[mb[i].hash].push_back(i);
+        std::vector<int64_t> onlyA, onlyB;
+        for (const Member* m : restA) {
+            auto it = pool.find(m->hash);
+            if (it != pool.end() && !it->second.empty()) {
+                matchedB[it->second.back()] = true;
+                it->second.pop_back();
+            } else {
+                onlyA.push_back(m->id);
+            }
+        }
+        for (std::size_t i = 0; i < mb.size(); ++i)
+            if (!matchedB[i]) onlyB.push_back(mb[i].id);
         std::sort(onlyA.begin(), onlyA.end());
         std::sort(onlyB.begin(), onlyB.end());
         const std::string category = categoryOf(db, key, ba, bb);

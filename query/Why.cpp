@@ -58,7 +58,8 @@ struct Gatherer {
         if (a["kind"] == "task" && a["name"].is_string()) {
             placements.reset();
             placements.bindInt(1, a["run"].get<int64_t>());
-            placements.bindText(2, a["name"].get<std::string>());
+            const std::string task = a["name"].get<std::string>();  // bound, not copied: kept alive
+            placements.bindText(2, task);
             while (placements.step()) {
                 nlohmann::json d = rowJson(placements, {"inputs"});
                 if (!seen.insert(d["id"].get<int64_t>()).second) continue;

@@ -16,6 +16,8 @@ packages=(
   graphviz python3-jsonschema
   # tests and benchmarks of the runtime: a real ZeroMQ client, Dask to compare against
   python3-zmq python3-dask
+  # tests of the provenance export: W3C PROV-JSON read back and written as PROV-N
+  python3-prov
 )
 
 missing=()

@@ -121,7 +121,7 @@ int ProvCommands::runReplay() {
         report["first_divergence"] = first;
         // Its lineage in the run that has it, with the diverging inputs marked.
         const int64_t id = first["row"]["id"].get<int64_t>();
-        report["lineage"] = query::walk(*db, id, query::Direction::Backward, query::WalkLimits{0, 2000});
+        report["lineage"] = query::walk(*db, id, query::Direction::Backward, query::WalkLimits{0, 200000});
     }
     if (args_.json) {
         std::cout << report.dump(2) << "\n";
@@ -151,18 +151,17 @@ int ProvCommands::runReplay() {
                 if (other["seq"] == r["seq"] && other["path"] == r["path"])
                     std::cout << "  " << (first["side"] == "a" ? "the replay has " : "the original had ")
                               << query::describeEntity(other) << "\n";
-    std::cout << "\nits lineage:\n";
+    std::cout << "\nits lineage (two steps; `xdmlc prov lineage " << r["id"].get<int64_t>() << " --run "
+              << r["run"].get<int64_t>() << "` shows all):\n";
     std::set<int64_t> diverging;
     for (const json& g : diff["groups"])
         for (const json& e : g["only_a"]) diverging.insert(e["id"].get<int64_t>());
-    json lineage = report["lineage"];
-    std::ostringstream tree;
-    query::renderGraph(lineage, tree);
-    std::cout << tree.str();
+    const json& lineage = report["lineage"];
+    query::renderGraph(query::walk(*db, r["id"].get<int64_t>(), query::Direction::Backward, query::WalkLimits{2, 400}), std::cout);
     int marked = 0;
     for (const json& e : lineage["entities"])
         if (diverging.count(e["id"].get<int64_t>()) && e["id"] != r["id"]) {
-            if (marked++ == 0) std::cout << "diverging in its lineage:\n";
+            if (marked++ == 0) std::cout << "diverging in its whole lineage (inputs and steps the replay did not reproduce):\n";
             std::cout << "  " << query::describeEntity(e) << "\n";
         }
     std::cout << "\n";
