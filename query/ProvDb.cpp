@@ -53,7 +53,8 @@ std::string formatTime(double seconds) {
 
 std::unique_ptr<ProvDb> ProvDb::open(const fs::path& workdir, Access access) {
     std::error_code ec;
-    const fs::path file = fs::is_regular_file(workdir, ec) ? workdir : workdir / "provenance.db";
+    // Absolute, so paths named relative to the work directory resolve from anywhere.
+    const fs::path file = fs::absolute(fs::is_regular_file(workdir, ec) ? workdir : workdir / "provenance.db", ec).lexically_normal();
     if (!fs::exists(workdir, ec)) throw QueryError(workdir.string() + ": no such work directory");
     if (!fs::exists(file, ec))
         throw QueryError(file.string() + ": no provenance database here (run a flow with `xdmlc run --workdir " +

@@ -286,7 +286,7 @@ void renderModels(const json& history, std::ostream& out) {
             if (v["items"].is_object() && v["items"].contains("stream")) out << " (stream " << text(v["items"]["stream"]) << ")";
             out << "\n";
         }
-        if (v["snapshot"].is_object() && v["snapshot"]["entity"].is_null())
+        if (v["snapshot"].is_object() && !v["snapshot"].contains("entity"))
             out << "      rehearsal snapshot: empty (nothing to rehearse yet)\n";
         else if (v["snapshot"].is_object())
             out << "      rehearsal snapshot: entity " << text(v["snapshot"]["entity"]) << ", " << text(v["snapshot"]["size"])
@@ -302,8 +302,9 @@ void renderDiff(const json& diff, std::ostream& out) {
     out << "runs " << a << " and " << b << "\n";
     auto sameLine = [&](const char* what, const json& s) {
         out << "  " << what << ": ";
-        if (s["same"].get<bool>()) out << "same (" << text(s["a"], "none") << ")\n";
-        else out << "DIFFER: " << text(s["a"], "none") << " | " << text(s["b"], "none") << "\n";
+        auto shown = [](const json& v) { return v.is_string() && v.get<std::string>().empty() ? "(all)" : text(v, "none"); };
+        if (s["same"].get<bool>()) out << "same: " << shown(s["a"]) << "\n";
+        else out << "DIFFER: " << shown(s["a"]) << " | " << shown(s["b"]) << "\n";
     };
     sameLine("script", diff["script"]);
     sameLine("flow", diff["flow"]);

@@ -111,7 +111,7 @@ std::vector<Member> membersOf(ProvDb& db, int64_t run, const GroupKey& key, cons
 nlohmann::json rowsOf(ProvDb& db, bool decisions, const std::vector<int64_t>& ids) {
     nlohmann::json rows = nlohmann::json::array();
     auto s = db.sql().prepare(decisions ? "SELECT id, kind, subject, choice, reason FROM decisions WHERE id = ?1"
-                                        : "SELECT id, kind, label, stream, seq, path, hash, valid FROM entities WHERE id = ?1");
+                                        : "SELECT id, run, kind, label, stream, seq, path, hash, valid FROM entities WHERE id = ?1");
     for (int64_t id : ids) {
         s.reset();
         s.bindInt(1, id);

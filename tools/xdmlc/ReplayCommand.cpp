@@ -39,19 +39,19 @@ fs::path replayFolder(const fs::path& workdir, int64_t run) {
     }
 }
 
-/// The first divergence: the earliest recorded entity (inputs first, then outputs) whose
-/// content the replay did not reproduce, or the first entity only the replay has.
-json firstDivergence(const json& diff) {
+/// The first divergence of a category (input or output): the earliest recorded entity whose
+/// content the replay did not reproduce, else the first one only the replay has. Null: none.
+json firstDivergence(const json& diff, const std::string& category) {
     json best;
-    for (const char* category : {"input", "output"})
-        for (const json& g : diff["groups"]) {
-            if (g["category"] != category) continue;
-            for (const char* side : {"only_a", "only_b"})
-                for (const json& row : g[side])
-                    if (best.is_null() || (side[5] == 'a' && (best["side"] == "b" || row["id"] < best["row"]["id"])))
-                        best = {{"row", row}, {"side", side[5] == 'a' ? "a" : "b"}, {"group", g["group"]}, {"category", category}};
-            if (!best.is_null() && std::string(category) == "input") return best;
-        }
+    for (const json& g : diff["groups"]) {
+        if (g["category"] != category) continue;
+        for (const char* side : {"only_a", "only_b"})
+            for (const json& row : g[side]) {
+                const bool original = side[5] == 'a';
+                if (best.is_null() || (original && (best["side"] == "b" || row["id"] < best["row"]["id"])))
+                    best = {{"row", row}, {"side", original ? "a" : "b"}, {"group", g["group"]}, {"category", category}};
+            }
+    }
     return best;
 }
 
@@ -116,12 +116,16 @@ int ProvCommands::runReplay() {
     json report = {{"original", original}, {"replay", replayed}, {"folder", options.workdir.string()},
                    {"identical", identical}, {"status", status}, {"diff", diff}};
     if (!note.empty()) report["note"] = note;
-    json first = identical ? json() : firstDivergence(diff);
-    if (!first.is_null()) {
-        report["first_divergence"] = first;
-        // Its lineage in the run that has it, with the diverging inputs marked.
-        const int64_t id = first["row"]["id"].get<int64_t>();
-        report["lineage"] = query::walk(*db, id, query::Direction::Backward, query::WalkLimits{0, 200000});
+    // The first divergence (an input when one changed), and the first output that diverged
+    // with its lineage in the run that has it: where the change shows, and what led to it.
+    json first = identical ? json() : firstDivergence(diff, "input");
+    if (first.is_null() && !identical) first = firstDivergence(diff, "output");
+    json output = identical ? json() : firstDivergence(diff, "output");
+    if (!first.is_null()) report["first_divergence"] = first;
+    if (!output.is_null()) {
+        report["first_output_divergence"] = output;
+        report["lineage"] = query::walk(*db, output["row"]["id"].get<int64_t>(), query::Direction::Backward,
+                                        query::WalkLimits{0, 200000});
     }
     if (args_.json) {
         std::cout << report.dump(2) << "\n";
@@ -140,30 +144,44 @@ int ProvCommands::runReplay() {
         return 0;
     }
     std::cout << "replay of run " << original << " (recorded as run " << replayed << ") DIVERGED\n";
-    const json& r = first["row"];
-    std::cout << "first divergence: " << first["category"].get<std::string>() << " " << first["group"].get<std::string>()
-              << ": " << (first["side"] == "a" ? "run " + std::to_string(original) + " had " : "only the replay has ")
-              << query::describeEntity(r) << "\n";
-    // The counterpart in the replay, when the same stream position or file exists there.
-    for (const json& g : diff["groups"])
-        if (g["group"] == first["group"])
-            for (const json& other : g[first["side"] == "a" ? "only_b" : "only_a"])
-                if (other["seq"] == r["seq"] && other["path"] == r["path"])
-                    std::cout << "  " << (first["side"] == "a" ? "the replay has " : "the original had ")
-                              << query::describeEntity(other) << "\n";
-    std::cout << "\nits lineage (two steps; `xdmlc prov lineage " << r["id"].get<int64_t>() << " --run "
-              << r["run"].get<int64_t>() << "` shows all):\n";
-    std::set<int64_t> diverging;
-    for (const json& g : diff["groups"])
-        for (const json& e : g["only_a"]) diverging.insert(e["id"].get<int64_t>());
-    const json& lineage = report["lineage"];
-    query::renderGraph(query::walk(*db, r["id"].get<int64_t>(), query::Direction::Backward, query::WalkLimits{2, 400}), std::cout);
-    int marked = 0;
-    for (const json& e : lineage["entities"])
-        if (diverging.count(e["id"].get<int64_t>()) && e["id"] != r["id"]) {
-            if (marked++ == 0) std::cout << "diverging in its whole lineage (inputs and steps the replay did not reproduce):\n";
-            std::cout << "  " << query::describeEntity(e) << "\n";
-        }
+    auto describe = [&](const json& d) {
+        std::cout << d["category"].get<std::string>() << " " << d["group"].get<std::string>() << ": "
+                  << (d["side"] == "a" ? "run " + std::to_string(original) + " had " : "only the replay has ")
+                  << query::describeEntity(d["row"]) << "\n";
+        // The counterpart in the other run, at the same stream position or file name.
+        const json& r = d["row"];
+        for (const json& g : diff["groups"])
+            if (g["group"] == d["group"])
+                for (const json& other : g[d["side"] == "a" ? "only_b" : "only_a"])
+                    if (other["seq"] == r["seq"] && (other["seq"].is_number() || other["label"] == r["label"]))
+                        std::cout << "  " << (d["side"] == "a" ? "the replay has " : "the original had ")
+                                  << query::describeEntity(other) << "\n";
+    };
+    if (!first.is_null()) {
+        std::cout << "first divergence: ";
+        describe(first);
+    }
+    if (!output.is_null() && output != first) {
+        std::cout << "first output that diverged: ";
+        describe(output);
+    }
+    if (!output.is_null()) {
+        const json& r = output["row"];
+        std::cout << "\nits lineage (two steps; `xdmlc prov lineage " << r["id"].get<int64_t>() << " --run "
+                  << r["run"].get<int64_t>() << "` shows all):\n";
+        query::renderGraph(query::walk(*db, r["id"].get<int64_t>(), query::Direction::Backward, query::WalkLimits{2, 400}),
+                           std::cout);
+        std::set<int64_t> diverging;
+        for (const json& g : diff["groups"])
+            for (const char* side : {"only_a", "only_b"})
+                for (const json& e : g[side]) diverging.insert(e["id"].get<int64_t>());
+        int marked = 0;
+        for (const json& e : report["lineage"]["entities"])
+            if (diverging.count(e["id"].get<int64_t>()) && e["id"] != r["id"]) {
+                if (marked++ == 0) std::cout << "what diverged in its whole lineage:\n";
+                std::cout << "  " << query::describeEntity(e) << "\n";
+            }
+    }
     std::cout << "\n";
     query::renderDiff(diff, std::cout);
     return 1;
