@@ -26,6 +26,11 @@ nlohmann::json invalidate(ProvDb& db, int64_t entity, const std::string& reason)
         else ++already;
         if (listed.size() < 100) listed.push_back(e["id"]);
     }
+    if (marked == 0) {  // nothing new: the first invalidation's decision already says why
+        tx.commit();
+        return {{"root", entity}, {"reason", ""}, {"invalidated", 0}, {"already_invalid", already},
+                {"entities", listed}, {"truncated", graph["truncated"]}, {"decision", nullptr}};
+    }
     // Decision ids are handed out by a run's store from MAX(id) + 1; the writer lock this
     // connection holds means no store is open, so the next id is free.
     const int64_t id = db.sql().queryInt("SELECT COALESCE(MAX(id), 0) + 1 FROM decisions");

@@ -42,6 +42,7 @@ nlohmann::json fetch(runtime::sqlite::Statement& s, int64_t id) {
 }  // namespace
 
 nlohmann::json walk(ProvDb& db, int64_t entity, Direction direction, WalkLimits limits) {
+    ReadSnapshot snapshot(db);
     Walker w(db);
     const bool back = direction == Direction::Backward;
     std::map<int64_t, int> entityDepth, activityDepth;
@@ -78,7 +79,13 @@ nlohmann::json walk(ProvDb& db, int64_t entity, Direction direction, WalkLimits 
         const int64_t e = queue.front();
         queue.pop_front();
         const int depth = entityDepth[e];
-        const bool deeper = limits.maxDepth == 0 || depth < limits.maxDepth;
+        bool deeper = limits.maxDepth == 0 || depth < limits.maxDepth;
+        if (deeper && !limits.stopAtKind.empty() && e != entity) {
+            w.entityRow.reset();
+            w.entityRow.bindInt(1, e);
+            if (w.entityRow.step() && w.entityRow.columnText(2) == limits.stopAtKind) deeper = false;
+            w.entityRow.reset();
+        }
         if (back) {
             std::vector<int64_t> makers;
             w.generatedBy.reset();

@@ -6,6 +6,8 @@
 
 #include "query/ProvDb.h"
 
+#include <string>
+
 namespace xdml::query {
 
 enum class Direction { Backward, Forward };
@@ -13,6 +15,7 @@ enum class Direction { Backward, Forward };
 struct WalkLimits {
     int maxDepth = 0;              // entity hops from the start; 0: no limit
     std::size_t maxNodes = 100000;  // entities and activities together; beyond: "truncated"
+    std::string stopAtKind{};       // entities of this kind are reached but not walked past
 };
 
 /// {"root", "direction", "entities": [row + "depth"], "activities": [row + "depth"],

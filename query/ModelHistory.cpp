@@ -21,6 +21,7 @@ int64_t countRanges(const nlohmann::json& ranges) {
 }  // namespace
 
 nlohmann::json modelHistory(ProvDb& db, const std::string& model, int64_t run) {
+    ReadSnapshot snapshot(db);
     auto s = db.sql().prepare(
         "SELECT m.id, m.run, m.model, m.version, m.parent, p.version AS parent_version, p.run AS parent_run,"
         " m.entity, m.metrics, m.items, m.snapshot, m.created, e.hash, e.path, e.valid,"

@@ -2,6 +2,7 @@
 #include "query/ProvDb.h"
 
 #include "query/Rows.h"
+#include "runtime/provenance/AbandonedRuns.h"
 #include "runtime/provenance/ProvenanceError.h"
 #include "runtime/provenance/Schema.h"
 #include "runtime/provenance/WriterLock.h"
@@ -32,13 +33,25 @@ constexpr sqlite::ConnectionPolicy kWritePolicy{
 };
 
 bool allDigits(const std::string& s) {
-    if (s.empty() || s.size() > 18) return false;
+    if (s.empty()) return false;
     for (char c : s)
         if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     return true;
 }
 
 }  // namespace
+
+ReadSnapshot::ReadSnapshot(ProvDb& db) {
+    if (!db.sql().inTransaction()) tx_.emplace(db.sql(), sqlite::Transaction::Mode::Read);
+}
+
+void settleRunStatus(nlohmann::json& row) {
+    if (row["status"] == "running" && row["host"] == prov::hostName() && row["pid"].is_number() &&
+        prov::processIsGone(row["pid"].get<int64_t>())) {
+        row["status"] = "incomplete";
+        row["status_note"] = "its process " + std::to_string(row["pid"].get<int64_t>()) + " is gone";
+    }
+}
 
 std::string formatTime(double seconds) {
     const std::time_t whole = static_cast<std::time_t>(seconds);
@@ -111,7 +124,9 @@ nlohmann::json ProvDb::run(int64_t id) {
         " FROM runs WHERE id = ?1");
     s.bindInt(1, id);
     if (!s.step()) throw QueryError(file_.string() + ": there is no run " + std::to_string(id));
-    return rowJson(s, {"counters"});
+    nlohmann::json row = rowJson(s, {"counters"});
+    settleRunStatus(row);
+    return row;
 }
 
 std::string ProvDb::runPlan(int64_t id) {
@@ -157,6 +172,7 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
                          (activities ? "; an activity by activity:ID" : "") + ")");
     };
     auto entityById = [&](const std::string& digits) {
+        if (digits.size() > 18) fail("not an id this database can hold");
         const int64_t id = std::stoll(digits);
         if (!findEntity(id)) fail("there is no entity " + digits + " in " + file_.string());
         return Subject{Subject::Kind::Entity, id};
@@ -165,6 +181,7 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
     if (text.rfind("entity:", 0) == 0 && allDigits(text.substr(7))) return entityById(text.substr(7));
     if (text.rfind("activity:", 0) == 0 && allDigits(text.substr(9))) {
         if (!activities) fail("an activity, where data is asked for");
+        if (text.size() - 9 > 18) fail("not an id this database can hold");
         const int64_t id = std::stoll(text.substr(9));
         if (!findActivity(id)) fail("there is no activity " + text.substr(9) + " in " + file_.string());
         return Subject{Subject::Kind::Activity, id};
@@ -174,7 +191,8 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
         return Subject{Subject::Kind::Entity, s.columnInt(0)};
     };
     if (const auto open = text.find('['); open != std::string::npos && open > 0 && text.back() == ']' &&
-                                          allDigits(text.substr(open + 1, text.size() - open - 2))) {
+                                          allDigits(text.substr(open + 1, text.size() - open - 2)) &&
+                                          text.size() - open - 2 <= 18) {
         const std::string stream = text.substr(0, open), seq = text.substr(open + 1, text.size() - open - 2);
         auto s = db_->prepare(
             "SELECT id FROM entities WHERE stream = ?1 AND seq = ?2 AND run = ?3 AND kind = 'item' ORDER BY id LIMIT 1");
@@ -183,7 +201,8 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
         s.bindInt(3, run);
         return one(s, "run " + std::to_string(run) + " has no item " + seq + " in a stream " + stream);
     }
-    if (const auto at = text.rfind('@'); at != std::string::npos && at > 0 && allDigits(text.substr(at + 1))) {
+    if (const auto at = text.rfind('@'); at != std::string::npos && at > 0 && allDigits(text.substr(at + 1)) &&
+                                         text.size() - at - 1 <= 18) {
         const std::string model = text.substr(0, at), version = text.substr(at + 1);
         // The version of this run, or of an earlier run (a version 0 loaded from a file, say).
         auto s = db_->prepare(
@@ -195,7 +214,9 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
         return one(s, "run " + std::to_string(run) + " has no version " + version + " of a model " + model);
     }
     if (const auto hash = text.rfind('#'); hash != std::string::npos && hash > 0 && allDigits(text.substr(hash + 1))) {
+        if (text.size() - hash - 1 > 18) fail("records are counted from 1");
         const std::string catalog = text.substr(0, hash), nth = text.substr(hash + 1);
+        if (nth.size() > 18 || std::stoll(nth) < 1) fail("records are counted from 1");
         auto s = db_->prepare(
             "SELECT id FROM entities WHERE run = ?1 AND kind = 'record' AND label = ?2 ORDER BY id LIMIT 1 OFFSET ?3");
         s.bindInt(1, run);

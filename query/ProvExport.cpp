@@ -2,6 +2,7 @@
 #include "query/ProvExport.h"
 
 #include "query/Rows.h"
+#include "runtime/provenance/ContentHash.h"
 
 #include <cmath>
 #include <ctime>
@@ -123,6 +124,7 @@ std::string field(const json& record, const char* key) {
 }  // namespace
 
 json provJson(ProvDb& db, int64_t run) {
+    ReadSnapshot snapshot(db);
     const json runRow = db.run(run);
     json doc;
     doc["prefix"] = {{"xdml", "urn:x-xdml:"}, {"xsd", "http://www.w3.org/2001/XMLSchema#"}};
@@ -286,6 +288,7 @@ void writeProvN(const json& doc, std::ostream& out) {
 }
 
 json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
+    ReadSnapshot snapshot(db);
     std::error_code ec;
     if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
         throw QueryError(dir.string() + ": the RO-Crate folder must be new or empty");
@@ -294,13 +297,26 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
     const json runRow = db.run(run);
     json graph = json::array();
     json parts = json::array(), inputs = json::array(), outputs = json::array(), versions = json::array();
-    std::set<std::string> copied;
+    std::set<std::string> copied, describedInputs;
 
-    // Copies `from` into the crate under `name` (once) and describes it.
+    // Copies `from` into the crate under `name` (a new name when taken, in the same folder) and
+    // describes it. A file that changed since the run is said to have: its recorded hash is kept
+    // beside the hash of what the crate holds.
     auto copyIn = [&](const fs::path& from, std::string name, json description) -> std::string {
         if (copied.count(name)) {
-            const std::string stem = fs::path(name).stem().string(), ext = fs::path(name).extension().string();
-            for (int i = 2; copied.count(name); ++i) name = stem + "-" + std::to_string(i) + ext;
+            const fs::path original(name);
+            const std::string folder = original.parent_path().string(), stem = original.stem().string(),
+                              ext = original.extension().string();
+            for (int i = 2; copied.count(name); ++i)
+                name = (folder.empty() ? "" : folder + "/") + stem + "-" + std::to_string(i) + ext;
+        }
+        if (description.contains("xxh64") && description["xxh64"].is_string()) {
+            const std::string now = runtime::prov::contentHashOfFile(from);
+            if (now != description["xxh64"].get<std::string>()) {
+                description["description"] = "changed since run " + std::to_string(run) + ", whose copy had XXH64 " +
+                                             description["xxh64"].get<std::string>();
+                description["xxh64"] = now;
+            }
         }
         fs::create_directories((dir / name).parent_path(), ec);
         fs::copy_file(from, dir / name, fs::copy_options::overwrite_existing, ec);
@@ -322,6 +338,19 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
                          {"name", fs::path(scriptPath).filename().string()},
                          {"programmingLanguage", {{"@id", "#xdml"}}},
                          {"xxh64", runRow["script_hash"]}});
+    } else if (const std::string plan = db.runPlan(run); !plan.empty()) {
+        // The script is gone; the plan it was compiled to is what ran.
+        std::ofstream out(dir / "plan.json");
+        out << plan << "\n";
+        if (!out) throw QueryError((dir / "plan.json").string() + ": cannot write it");
+        graph.push_back({{"@id", "plan.json"},
+                         {"@type", json::array({"File", "SoftwareSourceCode", "ComputationalWorkflow"})},
+                         {"name", "the compiled plan of " + (scriptPath.empty() ? std::string("the flow") : scriptPath)},
+                         {"description", "the script is no longer at its recorded path; this is the plan that ran"},
+                         {"encodingFormat", "application/json"},
+                         {"programmingLanguage", {{"@id", "#xdml"}}}});
+        parts.push_back({{"@id", "plan.json"}});
+        script = "plan.json";
     }
 
     // Inputs: files read and source items, by path and hash (not copied: they can be the whole
@@ -348,21 +377,32 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
             outputs.push_back({{"@id", copyIn(path, "outputs/" + fs::path(path).filename().string(), {{"xxh64", hash}})}});
         } else {
             const std::string uri = "file://" + fs::absolute(path).string();
-            graph.push_back({{"@id", uri}, {"@type", "File"}, {"name", fs::path(path).filename().string()},
-                             {"xxh64", hash}, {"contentSize", std::to_string(files.columnInt(5))}});
+            if (!describedInputs.insert(uri).second) continue;  // a file read twice, or read and streamed
+            json input = {{"@id", uri}, {"@type", "File"}, {"name", fs::path(path).filename().string()},
+                          {"contentSize", std::to_string(fs::file_size(path, ec))}};
+            // A file's hash is of its bytes; an item's is of its decoded payload, not the file.
+            if (kind == "file") input["xxh64"] = hash;
+            else input["description"] = "an item of stream " + files.columnText(2);
+            graph.push_back(std::move(input));
             inputs.push_back({{"@id", uri}});
         }
     }
-    // Catalogs: the databases the run recorded into.
-    auto catalogs = db.sql().prepare("SELECT DISTINCT label FROM entities WHERE run = ?1 AND kind = 'record' AND label IS NOT NULL");
-    catalogs.bindInt(1, run);
-    std::vector<std::string> catalogNames;
-    while (catalogs.step()) catalogNames.push_back(catalogs.columnText(0));
-    for (const auto& entry : fs::directory_iterator(db.workdir(), ec)) {
-        if (!entry.is_regular_file(ec) || entry.path().extension() != ".db" || entry.path().filename() == "provenance.db") continue;
-        outputs.push_back({{"@id", copyIn(entry.path(), "outputs/" + entry.path().filename().string(),
-                                          {{"description", "a catalog (SQLite)"}, {"encodingFormat", "application/vnd.sqlite3"}})}});
-    }
+    // Catalogs: the databases the plan names (a literal path), as they are now.
+    const json plan = json::parse(db.runPlan(run), nullptr, false);
+    if (plan.is_object() && plan.contains("code") && plan["code"].contains("catalogs"))
+        for (const auto& [name, catalog] : plan["code"]["catalogs"].items()) {
+            const json& path = catalog["path"];
+            if (!path.is_object() || path.value("op", "") != "string" || !path["parts"].is_array() || path["parts"].size() != 1 ||
+                !path["parts"][0].is_string())
+                continue;
+            fs::path file = path["parts"][0].get<std::string>();
+            if (file.is_relative()) file = db.workdir() / file;
+            if (!fs::is_regular_file(file, ec) || copied.count("outputs/" + file.filename().string())) continue;
+            outputs.push_back({{"@id", copyIn(file, "outputs/" + file.filename().string(),
+                                              {{"name", "catalog " + name},
+                                               {"description", "a catalog (SQLite) as it is now: it holds the records of every run of this work directory"},
+                                               {"encodingFormat", "application/vnd.sqlite3"}})}});
+        }
 
     const json prov = provJson(db, run);
     {
@@ -379,7 +419,7 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
                    {"@type", "CreateAction"},
                    {"name", "xdmlc run " + std::to_string(run) + " of " + (scriptPath.empty() ? std::string("a flow") : fs::path(scriptPath).filename().string())},
                    {"startTime", isoTime(runRow["started"].get<double>())},
-                   {"actionStatus", status == "complete" ? "CompletedActionStatus" : "FailedActionStatus"},
+                   {"actionStatus", status == "complete" ? "http://schema.org/CompletedActionStatus" : "http://schema.org/FailedActionStatus"},
                    {"agent", {{"@id", "#xdmlc"}}},
                    {"object", inputs},
                    {"result", outputs}};
@@ -393,7 +433,6 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
                  {"name", "XDML run " + std::to_string(run) + (runRow["flow"].is_string() && !runRow["flow"].get<std::string>().empty() ? " of flow " + runRow["flow"].get<std::string>() : "")},
                  {"description", "The script, inputs, outputs, model versions and provenance of one run of an XDML flow."},
                  {"datePublished", isoTime(runRow["started"].get<double>())},
-                 {"license", {{"@id", "https://creativecommons.org/licenses/by/4.0/"}}},
                  {"conformsTo", json::array({{{"@id", "https://w3id.org/ro/wfrun/process/0.5"}},
                                              {{"@id", "https://w3id.org/ro/wfrun/workflow/0.5"}},
                                              {{"@id", "https://w3id.org/workflowhub/workflow-ro-crate/1.0"}}})},

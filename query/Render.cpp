@@ -312,9 +312,10 @@ void renderDiff(const json& diff, std::ostream& out) {
     sameLine("arguments", diff["arguments"]);
     std::map<std::string, std::vector<const json*>> byCategory;
     for (const json& g : diff["groups"]) byCategory[g["category"]].push_back(&g);
-    for (const char* category : {"input", "output", "decision", "intermediate"}) {
+    for (const char* category : {"input", "output", "decision", "intermediate", "state"}) {
         const auto& groups = byCategory[category];
-        out << "  " << category << "s: " << (groups.empty() ? "same" : std::to_string(groups.size()) + " group(s) differ") << "\n";
+        if (std::string(category) == "state" && groups.empty()) continue;
+        out << "  " << category << (std::string(category) == "state" ? " at the start" : "s") << ": " << (groups.empty() ? "same" : std::to_string(groups.size()) + " group(s) differ") << "\n";
         for (const json* g : groups) {
             out << "    " << text((*g)["group"]) << ": " << (*g)["count"][0].get<int64_t>() << " in run " << a << ", "
                 << (*g)["count"][1].get<int64_t>() << " in run " << b << "; " << (*g)["only_a_count"].get<int64_t>()

@@ -6,6 +6,7 @@
 namespace xdml::query {
 
 std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const runtime::Program& program) {
+    ReadSnapshot snapshot(db);
     auto log = std::make_shared<RecordedLog>();
     log->run_ = run;
     const std::string runText = "run " + std::to_string(run);
@@ -44,6 +45,26 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
         }
     }
 
+    auto counts = db.sql().prepare(
+        "SELECT stream, count(*) FROM entities WHERE run = ?1 AND kind = 'item' AND stream IS NOT NULL GROUP BY stream");
+    counts.bindInt(1, run);
+    while (counts.step()) log->counts_[counts.columnText(0)] = counts.columnInt(1);
+    auto ends = db.sql().prepare(
+        "SELECT DISTINCT a.handler FROM activities a WHERE a.run = ?1 AND a.kind = 'handler' AND a.handler IS NOT NULL"
+        " AND a.name LIKE 'on end of %'");
+    ends.bindInt(1, run);
+    while (ends.step()) log->endsFired_.insert(static_cast<int>(ends.columnInt(0)));
+    auto written = db.sql().prepare(
+        "SELECT e.path FROM entities e JOIN generated g ON g.entity = e.id WHERE e.run = ?1 AND e.kind = 'file'"
+        " AND e.path IS NOT NULL");
+    written.bindInt(1, run);
+    while (written.step()) log->written_.insert(std::filesystem::path(written.columnText(0)).lexically_normal().string());
+    auto catalogs = db.sql().prepare(
+        "SELECT reason FROM decisions WHERE run = ?1 AND kind = 'catalog_state' ORDER BY id");
+    catalogs.bindInt(1, run);
+    while (catalogs.step())
+        log->notes_.push_back(catalogs.columnText(0) + "; the replay starts it empty, so what the flow reads of it may differ");
+
     // Which handler fired on which item: the items each handler activity used.
     auto fired = db.sql().prepare(
         "SELECT a.handler, e.stream, e.seq FROM activities a JOIN used u ON u.activity = a.id"
@@ -78,6 +99,19 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
 const std::vector<std::string>* RecordedLog::sourceItems(const std::string& stream) const {
     auto it = sources_.find(stream);
     return it == sources_.end() ? nullptr : &it->second;
+}
+
+int64_t RecordedLog::recordedItems(const std::string& stream) const {
+    auto it = counts_.find(stream);
+    return it == counts_.end() ? 0 : it->second;
+}
+
+bool RecordedLog::endFired(int handler) const {
+    return endsFired_.count(handler) > 0;
+}
+
+bool RecordedLog::wrote(const std::string& path) const {
+    return written_.count(std::filesystem::path(path).lexically_normal().string()) > 0;
 }
 
 const std::vector<std::string>* RecordedLog::itemOrder(const std::string& stream) const {

@@ -24,6 +24,12 @@ public:
     int64_t originalRun() const override { return run_; }
     const std::vector<std::string>* sourceItems(const std::string& stream) const override;
     const std::vector<std::string>* itemOrder(const std::string& stream) const override;
+    int64_t recordedItems(const std::string& stream) const override;
+    bool endFired(int handler) const override;
+    bool wrote(const std::string& path) const override;
+    /// What the replay cannot restore and the user should know: a catalog that held records
+    /// when the recorded run started.
+    const std::vector<std::string>& notes() const { return notes_; }
     bool fired(int handler, const std::string& stream, int64_t seq) const override;
     std::vector<runtime::prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const override;
 
@@ -31,6 +37,10 @@ private:
     int64_t run_ = 0;
     std::map<std::string, std::vector<std::string>> sources_, orders_;
     std::set<std::tuple<int, std::string, int64_t>> fired_;
+    std::map<std::string, int64_t> counts_;
+    std::set<int> endsFired_;
+    std::set<std::string> written_;
+    std::vector<std::string> notes_;
     std::map<std::pair<std::string, int64_t>, std::vector<runtime::prov::DecisionRecord>> decisions_;
 };
 

@@ -86,16 +86,18 @@ std::vector<Member> membersOf(ProvDb& db, int64_t run, const GroupKey& key, cons
     const bool decisions = isDecisionGroup(key);
     auto s = db.sql().prepare(
         decisions ? "SELECT id, COALESCE(choice, ''), COALESCE(reason, '') FROM decisions"
-                    " WHERE id BETWEEN ?1 AND ?2 AND run = ?3 AND kind = ?4"
-                  : "SELECT id, hash, seq, path FROM entities WHERE id BETWEEN ?1 AND ?2 AND run = ?3 AND kind = ?4"
-                    " AND COALESCE(label, '') = ?5");
+                    " WHERE run = ?3 AND kind = ?4 AND id BETWEEN ?1 AND ?2"
+                  // entities_by_group (run, kind, label) then the id range: only the bucket's rows
+                  // are read, however sparse the group is among the run's entities.
+                  : "SELECT id, hash, seq, path FROM entities WHERE run = ?3 AND kind = ?4 AND label IS ?5"
+                    " AND id BETWEEN ?1 AND ?2");
     for (const prov::BucketDigest& b : buckets) {
         s.reset();
         s.bindInt(1, b.first);
         s.bindInt(2, b.last);
         s.bindInt(3, run);
         s.bindText(4, decisions ? key.second : key.first);
-        if (!decisions) s.bindText(5, key.second);
+        if (!decisions) s.bindTextOrNull(5, key.second);  // an empty label is stored as NULL
         while (s.step()) {
             const uint64_t h = decisions ? prov::decisionSignature(key.second, s.columnText(1), s.columnText(2))
                                          : prov::hashValue(s.isNull(1) ? "" : s.columnText(1));
@@ -115,13 +117,17 @@ nlohmann::json rowsOf(ProvDb& db, bool decisions, const std::vector<int64_t>& id
     for (int64_t id : ids) {
         s.reset();
         s.bindInt(1, id);
-        if (s.step()) rows.push_back(rowJson(s));
+        if (!s.step()) continue;
+        nlohmann::json row = rowJson(s);
+        if (row.contains("valid") && row["valid"].is_number()) row["valid"] = row["valid"].get<int64_t>() != 0;
+        rows.push_back(std::move(row));
     }
     return rows;
 }
 
 std::string categoryOf(ProvDb& db, const GroupKey& key, const Buckets& a, const Buckets& b) {
-    if (isDecisionGroup(key)) return "decision";
+    // What a catalog held when the run started is state the run found, not a choice it made.
+    if (isDecisionGroup(key)) return key.second == "catalog_state" ? "state" : "decision";
     const std::string& kind = key.first;
     if (kind == "record" || kind == "model_version") return "output";
     if (kind == "value") return "intermediate";
@@ -143,6 +149,7 @@ nlohmann::json same(const nlohmann::json& a, const nlohmann::json& b) {
 }  // namespace
 
 nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
+    ReadSnapshot snapshot(db);
     const nlohmann::json runA = db.run(a), runB = db.run(b);
     nlohmann::json out;
     out["runs"] = {a, b};
@@ -160,7 +167,7 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
     static const Buckets kNone;
     nlohmann::json groups = nlohmann::json::array();
     std::map<std::string, bool> identical = {
-        {"inputs", true}, {"outputs", true}, {"intermediates", true}, {"decisions", true}};
+        {"inputs", true}, {"outputs", true}, {"intermediates", true}, {"decisions", true}, {"state", true}};
     int sameGroups = 0;
     for (const GroupKey& key : keys) {
         if (!compared(key)) continue;
@@ -217,7 +224,8 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
         std::sort(onlyA.begin(), onlyA.end());
         std::sort(onlyB.begin(), onlyB.end());
         const std::string category = categoryOf(db, key, ba, bb);
-        identical[category == "decision" ? "decisions" : category == "intermediate" ? "intermediates" : category + "s"] = false;
+        identical[category == "decision" ? "decisions" : category == "intermediate" ? "intermediates"
+                  : category == "state" ? "state" : category + "s"] = false;
         const bool decisions = isDecisionGroup(key);
         const std::size_t na = onlyA.size(), nb = onlyB.size();
         onlyA.resize(std::min(na, options.maxListed));

@@ -21,7 +21,9 @@ struct DiffOptions {
 ///  "groups": [{"group": "item frames", "kind", "label", "category": input|output|intermediate|
 ///  decision, "count": [na, nb], "only_a": [rows], "only_b": [rows], "only_a_count",
 ///  "only_b_count"}] (differing groups only), "same_groups": n,
-///  "identical": {"inputs", "outputs", "decisions", "intermediates", "script": bool}}.
+///  "identical": {"inputs", "outputs", "decisions", "intermediates", "state", "script": bool}}.
+/// "state" is what the run found in its work directory (catalogs holding records when it
+/// started): shown, but not a difference of the runs themselves.
 /// An entity row is listed with its id, kind, label, stream, seq, path and hash; a decision row
 /// with its id, kind, subject, choice and reason. Rows are listed in id order, so the first of a
 /// group is its first divergence.

@@ -25,7 +25,7 @@ struct Gatherer {
           modelById(db.sql().prepare("SELECT id, run, model, version, parent, entity, metrics, items, snapshot,"
                                      " created FROM models WHERE id = ?1")),
           placements(db.sql().prepare(std::string(kDecisionColumns) +
-                                      " WHERE run = ?1 AND kind = 'placement' AND (json_extract(inputs, '$.label') = ?2"
+                                      " WHERE run = ?1 AND kind = 'placement' AND ((json_valid(inputs) AND json_extract(inputs, '$.label') = ?2)"
                                       " OR reason LIKE 'task ''' || ?2 || ''' moved%') ORDER BY id")) {}
 
     void decisionsAbout(const std::string& subject, const std::string& about) {
@@ -90,6 +90,7 @@ struct Gatherer {
 }  // namespace
 
 nlohmann::json why(ProvDb& db, Subject subject) {
+    ReadSnapshot snapshot(db);
     Gatherer g(db);
     nlohmann::json out;
     if (subject.kind == Subject::Kind::Activity) {
@@ -141,8 +142,12 @@ nlohmann::json why(ProvDb& db, Subject subject) {
 }
 
 nlohmann::json producedBy(ProvDb& db, int64_t entity, int depth) {
-    // Nearest first: the walk lists entities by depth, and each step's models are added in turn.
-    nlohmann::json graph = walk(db, entity, Direction::Backward, WalkLimits{depth, 20000});
+    ReadSnapshot snapshot(db);
+    // Nearest first: the walk lists entities by depth, and each step's models are added in
+    // turn. A model version ends its path: what trained it is its own history (`models`).
+    WalkLimits limits{depth, 20000};
+    limits.stopAtKind = "model_version";
+    nlohmann::json graph = walk(db, entity, Direction::Backward, limits);
     Gatherer g(db);
     for (const nlohmann::json& e : graph["entities"]) {
         const int64_t id = e["id"].get<int64_t>();

@@ -22,6 +22,15 @@ public:
     /// nullptr when it had no items from a source (generated items are computed again).
     /// Throws DataError when they cannot be read again (ZeroMQ messages are not kept).
     virtual const std::vector<std::string>* sourceItems(const std::string& stream) const = 0;
+    /// How many items stream `stream` delivered in the recorded run (a run stopped early
+    /// delivered fewer than its generator makes), or -1 when the log does not say.
+    virtual int64_t recordedItems(const std::string& stream) const = 0;
+    /// Whether `on end of` handler `handler` fired in the recorded run (a stream the user
+    /// stopped never ended, so neither may its replay).
+    virtual bool endFired(int handler) const = 0;
+    /// Whether the recorded run wrote this file: the replay must not read the original run's
+    /// own output as if it had been there before (`exists`, `read`).
+    virtual bool wrote(const std::string& path) const = 0;
     /// The content hashes of an emit-fed stream's items in their recorded order, or nullptr.
     virtual const std::vector<std::string>* itemOrder(const std::string& stream) const = 0;
     /// Whether handler `handler` (the plan's index) fired on item `seq` of `stream`, alone or

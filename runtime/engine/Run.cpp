@@ -79,6 +79,8 @@ fs::path Run::resolveInput(const std::string& path) const {
     if (p.is_absolute() || options_.inputDir.empty()) return resolve(path);
     std::error_code ec;
     if (fs::exists(options_.workdir / p, ec)) return options_.workdir / p;
+    // What the recorded run wrote was not there before it: the replay sees its own copy or none.
+    if (options_.replay && options_.replay->wrote((options_.inputDir / p).string())) return options_.workdir / p;
     return options_.inputDir / p;
 }
 
@@ -178,8 +180,13 @@ void Run::openStores() {
     for (const auto& [name, c] : program_.catalogs()) {
         Value path = ev.evaluate(c.path, Scope());
         if (!path.is(Value::Kind::String)) throw DataError("catalog " + name, "its path is not a string");
-        catalogs_.emplace(name, CatalogStore::open(resolve(path.asString()), name, program_.structure(c.type),
-                                                   [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); }));
+        auto& catalog = catalogs_.emplace(name, CatalogStore::open(resolve(path.asString()), name, program_.structure(c.type),
+                                                   [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); })).first->second;
+        // What a flow reads of a catalog depends on what earlier runs left in it: said once, so
+        // a replay (which starts with the catalog empty) can tell its user.
+        if (const int64_t held = catalog->count(); held > 0 && store_)
+            store_->decision({"catalog_state", "catalog:" + name, std::to_string(held) + " records",
+                              "catalog " + name + " held " + std::to_string(held) + " records when the run started", "{}", -1});
     }
 }
 

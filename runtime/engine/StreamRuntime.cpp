@@ -150,7 +150,10 @@ void StreamRuntime::readGenerated(const Expr& src) {
         Value count = ev.evaluate(src.args[1], Scope());
         if (!count.is(Value::Kind::Int)) throw EvalError("the count of 'generate' must be an int");
         const TypeDesc& type = decl_.type;
-        for (int64_t i = 0; i < count.asInt() && !run_.stopping(); ++i) {
+        int64_t n = count.asInt();
+        // A replay generates what the recorded run delivered: no more, if it was stopped early.
+        if (const ReplayLog* replay = run_.options().replay.get()) n = std::min(n, replay->recordedItems(decl_.name));
+        for (int64_t i = 0; i < n && !run_.stopping(); ++i) {
             Incoming in;
             in.origin = src.args[0].name + "(" + std::to_string(i) + ")";
             try {
@@ -280,7 +283,8 @@ void StreamRuntime::dispatch() {
     waitIdle();
     const bool endless = source_ && !source_->finite();
     if (!(endless && sourceStopped_.load()) && !(run_.stopping() && decl_.source && endless))
-        for (Bound& h : end_) fire(h, nullptr, -1, run_.elapsed(), {});
+        for (Bound& h : end_)
+            if (!run_.options().replay || run_.options().replay->endFired(h.info.id)) fire(h, nullptr, -1, run_.elapsed(), {});
     flushBatch();
     waitIdle();
     counters_.ended.store(true);

@@ -39,6 +39,7 @@ inline constexpr std::string_view retry = "retry";                  // a failed 
 inline constexpr std::string_view failure = "failure";              // what was done about a failure
 inline constexpr std::string_view backpressure = "backpressure";    // a stream slowed or dropped items
 inline constexpr std::string_view invalidation = "invalidation";    // data marked invalid, and why
+inline constexpr std::string_view catalog_state = "catalog_state";  // a catalog held records when a run started
 }  // namespace decision_kind
 
 namespace run_status {

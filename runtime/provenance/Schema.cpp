@@ -115,7 +115,7 @@ CREATE TABLE digests (
 // costs the writer (together about a third of its time), so there is none without a query
 // behind it: an index on entities(hash) waits for the issue that looks content up.
 constexpr const char* kIndexes = R"sql(
-CREATE INDEX entities_by_run ON entities(run);
+CREATE INDEX entities_by_group ON entities(run, kind, label);
 CREATE INDEX entities_by_stream ON entities(stream, seq) WHERE stream IS NOT NULL;
 CREATE INDEX activities_by_run ON activities(run);
 CREATE INDEX used_by_entity ON used(entity);
@@ -124,12 +124,15 @@ CREATE INDEX derivations_by_entity ON derivations(entity);
 CREATE INDEX derivations_by_source ON derivations(from_entity);
 CREATE INDEX models_by_name ON models(model, version);
 CREATE INDEX decisions_by_subject ON decisions(subject);
-CREATE INDEX decisions_by_run ON decisions(run);
+CREATE INDEX decisions_by_kind ON decisions(run, kind);
 CREATE INDEX entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
 )sql";
 
-// Schema 1 -> 2: the digests that make run comparison fast, and the small index that lets a
-// run see whether its inputs were invalidated. Version-1 runs get digests on demand.
+// Schema 1 -> 2: the digests that make run comparison fast, the small index that lets a run
+// see whether its inputs were invalidated, and entities_by_run widened to (run, kind, label),
+// which still serves "the entities of run N" and reads a digest bucket's members directly
+// (decisions_by_run likewise widened to (run, kind)).
+// Version-1 runs get digests on demand.
 constexpr const char* kUpgrade1To2 = R"sql(
 CREATE TABLE IF NOT EXISTS digests (
     run      INTEGER NOT NULL REFERENCES runs(id),
@@ -144,6 +147,10 @@ CREATE TABLE IF NOT EXISTS digests (
     PRIMARY KEY (run, kind, label, bucket)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
+DROP INDEX IF EXISTS entities_by_run;
+CREATE INDEX IF NOT EXISTS entities_by_group ON entities(run, kind, label);
+DROP INDEX IF EXISTS decisions_by_run;
+CREATE INDEX IF NOT EXISTS decisions_by_kind ON decisions(run, kind);
 )sql";
 
 std::string hex(int64_t v) {

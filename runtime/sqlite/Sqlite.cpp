@@ -96,6 +96,10 @@ std::string Connection::queryText(const std::string& sql) {
     return s.step() ? s.columnText(0) : std::string();
 }
 
+bool Connection::inTransaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
+}
+
 int64_t Connection::lastInsertRowid() const {
     return sqlite3_last_insert_rowid(db_);
 }

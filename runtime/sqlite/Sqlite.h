@@ -62,6 +62,8 @@ public:
     int64_t queryInt(const std::string& sql);
     /// The first column of the first row of a query as text ("" when there is no row).
     std::string queryText(const std::string& sql);
+    /// Whether a transaction is open on this connection (SQLite is not in autocommit mode).
+    bool inTransaction() const;
     /// The rowid of this connection's last successful INSERT.
     int64_t lastInsertRowid() const;
     /// SQLite's message for the last failure on this connection.

@@ -41,8 +41,9 @@ fs::path workdirOf(const ProvArguments& args) {
 }
 
 json runsList(query::ProvDb& db) {
+    query::ReadSnapshot snapshot(db);
     auto s = db.sql().prepare(
-        "SELECT r.id, r.flow, r.script_path, r.script_hash, r.arguments, r.seed, r.started, r.ended, r.status,"
+        "SELECT r.id, r.flow, r.script_path, r.script_hash, r.arguments, r.seed, r.started, r.ended, r.status, r.pid, r.host,"
         " (SELECT count(*) FROM entities e WHERE e.run = r.id) AS entities,"
         " (SELECT count(*) FROM activities a WHERE a.run = r.id) AS activities,"
         " (SELECT count(*) FROM decisions d WHERE d.run = r.id) AS decisions,"
@@ -56,10 +57,12 @@ json runsList(query::ProvDb& db) {
             const std::string name = s.columnName(c);
             if (s.isNull(c)) r[name] = nullptr;
             else if (name == "started" || name == "ended") r[name] = s.columnDouble(c);
-            else if (name == "flow" || name == "script_path" || name == "script_hash" || name == "arguments" || name == "status")
+            else if (name == "flow" || name == "script_path" || name == "script_hash" || name == "arguments" ||
+                     name == "status" || name == "host")
                 r[name] = s.columnText(c);
             else r[name] = s.columnInt(c);
         }
+        query::settleRunStatus(r);
         // A replay says whose: its arguments are "replay of run N".
         const std::string arguments = r["arguments"].is_string() ? r["arguments"].get<std::string>() : "";
         if (arguments.rfind("replay of run ", 0) == 0) r["replay_of"] = std::stoll(arguments.substr(14));
@@ -224,11 +227,14 @@ int ProvCommands::runProv() {
     if (invalidate_->parsed()) {
         json result = query::invalidate(*db, subject.id, args_.reason);
         if (args_.json) std::cout << result.dump(2) << "\n";
+        else if (result["invalidated"].get<int64_t>() == 0)
+            std::cout << "nothing to mark: entity " << subject.id << " and the " << result["already_invalid"].get<int64_t>() - 1
+                      << " entities made from it were already invalid\n";
         else
-            std::cout << "marked entity " << subject.id << " and " << result["invalidated"].get<int64_t>() - 1 +
-                                                                         result["already_invalid"].get<int64_t>()
-                      << " entities made from it invalid (" << result["already_invalid"] << " already were); decision "
-                      << result["decision"] << " records why: " << result["reason"].get<std::string>() << "\n";
+            std::cout << "marked " << result["invalidated"].get<int64_t>() << " entities invalid: entity " << subject.id
+                      << " and what was made from it (" << result["already_invalid"].get<int64_t>()
+                      << " already were); decision " << result["decision"] << " records why: "
+                      << result["reason"].get<std::string>() << "\n";
         return 0;
     }
     return 2;

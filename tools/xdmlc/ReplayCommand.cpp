@@ -61,7 +61,14 @@ int ProvCommands::runReplay() {
     fs::path workdir = args_.workdir.empty() ? fs::current_path() : fs::path(args_.workdir);
     auto db = query::ProvDb::open(workdir);
     workdir = db->workdir();
-    const int64_t original = db->runOrLatest(args_.run);
+    // By default the latest run that is not itself a replay: replaying twice checks the same run.
+    int64_t original = args_.run;
+    if (original == 0) {
+        original = db->sql().queryInt(
+            "SELECT COALESCE(MAX(id), 0) FROM runs WHERE arguments IS NULL OR arguments NOT LIKE 'replay of run %'");
+        if (original == 0) original = db->runOrLatest(0);
+    }
+    original = db->runOrLatest(original);
     const json row = db->run(original);
     const std::string planText = db->runPlan(original);
     if (planText.empty())
@@ -69,7 +76,9 @@ int ProvCommands::runReplay() {
                                 " cannot be replayed: its plan was not recorded (it was run without provenance, or by an "
                                 "xdmlc older than replay)");
     if (row["status"] == "running")
-        throw query::QueryError("run " + std::to_string(original) + " is still running; replay it once it has ended");
+        throw query::QueryError("run " + std::to_string(original) + " is still running (process " +
+                                std::to_string(row.value("pid", int64_t{0})) + " on " + row.value("host", std::string("?")) +
+                                "); replay it once it has ended");
     json plan = json::parse(planText, nullptr, false);
     if (plan.is_discarded()) throw query::QueryError("run " + std::to_string(original) + ": its recorded plan is not JSON");
 
@@ -103,10 +112,12 @@ int ProvCommands::runReplay() {
     RunArguments runArgs;
     runArgs.file = options.scriptPath;
     runArgs.noJit = args_.noJit;
-    if (!args_.json) {
+    if (!args_.json && !args_.quiet) {
         std::cerr << "xdmlc: replaying run " << original << " in " << options.workdir.string() << "\n";
-        if (!note.empty()) std::cerr << "xdmlc: note: " << note << "\n";
     }
+    if (!note.empty() && !args_.json) std::cerr << "xdmlc: note: " << note << "\n";
+    for (const std::string& n : log->notes())
+        if (!args_.json) std::cerr << "xdmlc: note: " << n << "\n";
     int64_t replayed = 0;
     const int status = executePlan(plan, options, runArgs, &replayed);
     if (replayed == 0) throw query::QueryError("the replay recorded no run (its provenance could not be opened)");
@@ -116,6 +127,7 @@ int ProvCommands::runReplay() {
     json report = {{"original", original}, {"replay", replayed}, {"folder", options.workdir.string()},
                    {"identical", identical}, {"status", status}, {"diff", diff}};
     if (!note.empty()) report["note"] = note;
+    if (!log->notes().empty()) report["notes"] = log->notes();
     // The first divergence (an input when one changed), and the first output that diverged
     // with its lineage in the run that has it: where the change shows, and what led to it.
     json first = identical ? json() : firstDivergence(diff, "input");
