@@ -25,10 +25,10 @@ ModelRegistry::ModelRegistry(const runtime::Program& program, runtime::ModelCont
                 std::filesystem::path file = m->spec.file;
                 if (file.is_relative()) file = (context_.inputDir.empty() ? context_.workdir : context_.inputDir) / file;
                 std::shared_ptr<const Network> net = Network::load(file, m->spec);
-                m->current = keep(*m, std::move(net), 0, nullptr, -1, nlohmann::json::object(), nullptr, nullptr);
+                publish(*m, keep(*m, std::move(net), 0, nullptr, -1, nlohmann::json::object(), nullptr, nullptr));
             } else {
                 std::shared_ptr<const Network> net = Network::create(m->spec, deriveSeed(static_cast<uint64_t>(context_.seed), name));
-                m->current = keep(*m, std::move(net), 0, nullptr, -1, nlohmann::json::object(), nullptr, nullptr);
+                publish(*m, keep(*m, std::move(net), 0, nullptr, -1, nlohmann::json::object(), nullptr, nullptr));
             }
         } catch (const std::exception& e) {
             m->spec.name = name;
@@ -53,6 +53,34 @@ ModelRegistry::Model& ModelRegistry::model(const std::string& name) {
 std::shared_ptr<const ModelRegistry::Version> ModelRegistry::current(Model& m) {
     std::lock_guard lock(m.mutex);
     return m.current;
+}
+
+void ModelRegistry::publish(Model& m, std::shared_ptr<const Version> v) {
+    m.current = v;
+    if (context_.keepVersions) {
+        const auto n = static_cast<std::size_t>(v->number);
+        if (m.history.size() <= n) m.history.resize(n + 1);
+        m.history[n] = std::move(v);
+        m.versionMade.notify_all();
+    }
+}
+
+std::shared_ptr<const ModelRegistry::Version> ModelRegistry::pinned(Model& m, int64_t number) {
+    std::unique_lock lock(m.mutex);
+    const auto n = static_cast<std::size_t>(number);
+    auto ready = [&] { return n < m.history.size() && m.history[n]; };
+    // The replay trains the same versions in the same order; one the recorded run had already
+    // may still be training here.
+    if (!m.versionMade.wait_for(lock, std::chrono::seconds(60), ready)) {
+        auto v = m.current;
+        lock.unlock();
+        if (context_.report)
+            context_.report("model " + m.spec.name + ": version " + std::to_string(number) +
+                            ", which the recorded run used here, was not trained in the replay within a minute; "
+                            "version " + std::to_string(v->number) + " answered");
+        return v;
+    }
+    return m.history[n];
 }
 
 std::shared_ptr<const ModelRegistry::Version> ModelRegistry::keep(Model& m, std::shared_ptr<const Network> net,
@@ -108,11 +136,11 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::keep(Model& m, std:
     return v;
 }
 
-runtime::Inference ModelRegistry::infer(const std::string& name, const runtime::Value& x) {
+runtime::Inference ModelRegistry::infer(const std::string& name, const runtime::Value& x, int64_t version) {
     Model& m = model(name);
     std::vector<float> row;
     appendRow(x, m.spec, row);
-    const auto v = current(m);
+    const auto v = version >= 0 && context_.keepVersions ? pinned(m, version) : current(m);
     runtime::Inference out;
     out.probabilities.resize(m.spec.classes.size());
     v->net->probabilities(row.data(), 1, out.probabilities.data());

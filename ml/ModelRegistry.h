@@ -10,9 +10,11 @@
 #include "runtime/engine/Models.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace xdml::ml {
 
@@ -22,7 +24,7 @@ public:
     /// `load` file) is reported through context.report and fails each use with that reason.
     ModelRegistry(const runtime::Program& program, runtime::ModelContext context);
 
-    runtime::Inference infer(const std::string& model, const runtime::Value& x) override;
+    runtime::Inference infer(const std::string& model, const runtime::Value& x, int64_t version = -1) override;
     int64_t version(const std::string& model) override;
     int64_t versionEntity(const std::string& model) override { return current(this->model(model))->entity; }
     int64_t inputSize(const std::string& model) override { return this->model(model).spec.inputSize; }
@@ -47,13 +49,20 @@ private:
         ModelSpec spec;
         std::string unavailable;  // why it cannot be used, when it cannot
         std::shared_ptr<const Version> current;
-        std::mutex mutex;     // guards current and figures
+        std::vector<std::shared_ptr<const Version>> history;  // every version, by number (keepVersions)
+        std::condition_variable versionMade;                  // a replay waits for a version
+        std::mutex mutex;     // guards current, history and figures
         std::mutex training;  // one training at a time
         Figures figures;
     };
 
     Model& model(const std::string& name);
     std::shared_ptr<const Version> current(Model& m);
+    /// Version `number` (kept when context.keepVersions), waiting up to a minute for it to be
+    /// trained; the current version, reported, when it does not come.
+    std::shared_ptr<const Version> pinned(Model& m, int64_t number);
+    /// Makes `v` current (and keeps it in the history of a replay). Under m.mutex.
+    void publish(Model& m, std::shared_ptr<const Version> v);
     /// Saves `net` as version `number` and records it (entity, models row).
     std::shared_ptr<const Version> keep(Model& m, std::shared_ptr<const Network> net, int64_t number,
                                         const Version* parent, int64_t activity, const nlohmann::json& metrics,

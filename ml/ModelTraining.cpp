@@ -132,7 +132,7 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         }
         {
             std::lock_guard lock(m.mutex);
-            m.current = next;
+            publish(m, next);
             Figures& f = m.figures;
             f.trainings++;
             f.items += static_cast<int64_t>(o.trainEntities.size());

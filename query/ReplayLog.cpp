@@ -65,6 +65,24 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
     while (catalogs.step())
         log->notes_.push_back(catalogs.columnText(0) + "; the replay starts it empty, so what the flow reads of it may differ");
 
+    // Which model version answered each firing: the weights its activity (or a task it called)
+    // used, keyed by the firing's handler and item (the last item used: a group's firing item).
+    std::map<int64_t, std::pair<std::string, int64_t>> versionOf;  // weights entity -> (model, version)
+    auto models = db.sql().prepare("SELECT entity, model, version FROM models WHERE entity IS NOT NULL AND run <= ?1");
+    models.bindInt(1, run);
+    while (models.step()) versionOf[models.columnInt(0)] = {models.columnText(1), models.columnInt(2)};
+    auto uses = db.sql().prepare(
+        "SELECT a.id, a.handler, u.entity, (SELECT MAX(e.seq) FROM used u2 JOIN entities e ON e.id = u2.entity"
+        " WHERE u2.activity = a.id AND e.kind = 'item') FROM activities a JOIN used u ON u.activity = a.id"
+        " WHERE a.run = ?1 AND u.role = 'model' AND a.handler IS NOT NULL ORDER BY a.id");
+    uses.bindInt(1, run);
+    while (uses.step()) {
+        auto it = versionOf.find(uses.columnInt(2));
+        if (it == versionOf.end() || uses.isNull(3)) continue;
+        log->versions_.emplace(std::tuple{it->second.first, static_cast<int>(uses.columnInt(1)), uses.columnInt(3)},
+                               it->second.second);  // the first use of a firing stands
+    }
+
     // Which handler fired on which item: the items each handler activity used.
     auto fired = db.sql().prepare(
         "SELECT a.handler, e.stream, e.seq FROM activities a JOIN used u ON u.activity = a.id"
@@ -108,6 +126,11 @@ int64_t RecordedLog::recordedItems(const std::string& stream) const {
 
 bool RecordedLog::endFired(int handler) const {
     return endsFired_.count(handler) > 0;
+}
+
+int64_t RecordedLog::modelVersion(const std::string& model, int handler, int64_t seq) const {
+    auto it = versions_.find({model, handler, seq});
+    return it == versions_.end() ? -1 : it->second;
 }
 
 bool RecordedLog::wrote(const std::string& path) const {

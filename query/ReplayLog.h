@@ -27,6 +27,7 @@ public:
     int64_t recordedItems(const std::string& stream) const override;
     bool endFired(int handler) const override;
     bool wrote(const std::string& path) const override;
+    int64_t modelVersion(const std::string& model, int handler, int64_t seq) const override;
     /// What the replay cannot restore and the user should know: a catalog that held records
     /// when the recorded run started.
     const std::vector<std::string>& notes() const { return notes_; }
@@ -40,6 +41,7 @@ private:
     std::map<std::string, int64_t> counts_;
     std::set<int> endsFired_;
     std::set<std::string> written_;
+    std::map<std::tuple<std::string, int, int64_t>, int64_t> versions_;
     std::vector<std::string> notes_;
     std::map<std::pair<std::string, int64_t>, std::vector<runtime::prov::DecisionRecord>> decisions_;
 };

@@ -170,7 +170,11 @@ std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evalua
     try {
         Models& models = run_.models();
         auto infer = [&](const std::string& model, const Expr& x) {
-            Inference inference = models.infer(model, ev.evaluate(x, scope));
+            // A replay answers with the version the recorded run used for this firing (which
+            // version was current was the scheduler's choice).
+            const ReplayLog* replay = run_.options().replay.get();
+            const int64_t version = replay ? replay->modelVersion(model, handler_, seq_) : -1;
+            Inference inference = models.infer(model, ev.evaluate(x, scope), version);
             if (prov::Store* store = run_.provenance(); store && activity_ > 0 && inference.versionEntity > 0)
                 store->used(activity_, inference.versionEntity, "model");
             return inference;

@@ -84,6 +84,7 @@ struct ModelContext {
     int64_t seed = 0;               // the run's seed: initialization, splits, shuffles, draws
     std::string homeSite;
     std::string file;               // the script, for messages
+    bool keepVersions = false;      // keep every version for infer(model, x, version): a replay
     /// Warnings and failures that are not one call's error (a model that cannot load).
     std::function<void(const std::string&)> report;
 };
@@ -91,8 +92,10 @@ struct ModelContext {
 class Models {
 public:
     virtual ~Models() = default;
-    /// Infers the class of `x` with the model's current version. Throws ModelError.
-    virtual Inference infer(const std::string& model, const Value& x) = 0;
+    /// Infers the class of `x` with the model's current version, or with version `version`
+    /// when it is not -1 (a replay answers with the version the recorded run used; it waits
+    /// for that version to be trained). Throws ModelError.
+    virtual Inference infer(const std::string& model, const Value& x, int64_t version = -1) = 0;
     virtual int64_t version(const std::string& model) = 0;
     /// The provenance entity of the current version's weights (-1: none recorded).
     virtual int64_t versionEntity(const std::string& model) = 0;

@@ -36,6 +36,9 @@ public:
     /// Whether handler `handler` (the plan's index) fired on item `seq` of `stream`, alone or
     /// in a group, in the recorded run.
     virtual bool fired(int handler, const std::string& stream, int64_t seq) const = 0;
+    /// The version of `model` that answered the firing of handler `handler` on item `seq`
+    /// (directly or in a task it called) in the recorded run; -1 when the log does not say.
+    virtual int64_t modelVersion(const std::string& model, int handler, int64_t seq) const = 0;
     /// The decisions recorded about item `seq` of `stream` (an inferred type), to record again.
     virtual std::vector<prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const = 0;
 };

@@ -357,6 +357,7 @@ int Run::execute() {
         context.store = store_.get();
         context.workdir = options_.workdir;
         context.inputDir = inputDir();
+        context.keepVersions = options_.replay != nullptr;
         context.seed = options_.seed;
         context.homeSite = plan_.homeSite;
         context.file = plan_.file;

@@ -56,6 +56,28 @@ def replay(xdmlc, work, *args):
                           capture_output=True, text=True, timeout=600)
 
 
+# Training and inference at once: which version answers `finder(f)` is the scheduler's choice,
+# so a replay must answer each firing with the version the recorded run used.
+RACE = """import std.ml;
+type Frame = tensor<f32>[16];
+type Crystal = Frame classified by finder as "crystal";
+type Lab = { x: Frame, y: int };
+type Cl = { id: int, c: string };
+catalog cl: Cl at "cl.db";
+catalog crys: Cl at "cl.db";
+fn frame(i: int) -> Frame = noise(Frame, i) + (i % 3 == 0 ? 1.0 : -0.2);
+stream frames: Frame from generate(frame, 400);
+stream lab: Lab;
+model finder { input: Frame, classes: ["blank", "crystal"], arch: mlp(hidden: [8]) }
+flow race {
+    on new data of type Frame in frames as f { emit { x: f, y: mean(f) > 0.0 ? 1 : 0 } to lab; }
+    on new data of type Lab in lab every 50 { train finder on lab @ { max_epochs: 2 }; }
+    on new data of type Crystal in frames as c { record { id: seq(c), c: "crystal" } in crys; }
+    on new data of type Frame in frames as f { record { id: seq(f), c: finder(f) } in cl; }
+}
+"""
+
+
 def qc_workdir(tmp, name, frames=8):
     """A work directory with the QC flow and `frames` input files (every other one bright)."""
     work = os.path.join(tmp, name)
@@ -234,6 +256,19 @@ def case_replay(xdmlc, tmp):
     # `--run` replays an older run.
     r = replay(xdmlc, work, "--run", "1")
     check(r.returncode == 0, f"replay --run 1: {r.stdout}{r.stderr}")
+
+    # Model calls racing trainings: each firing is answered by the recorded version.
+    race = os.path.join(tmp, "race.xdml")
+    with open(race, "w") as f:
+        f.write(RACE)
+    work = os.path.join(tmp, "race")
+    xdmlc_run(xdmlc, race, work)
+    for _ in range(2):
+        r = replay(xdmlc, work)
+        check(r.returncode == 0 and "reproduced it" in r.stdout, f"race replay: exit {r.returncode}: {r.stdout}{r.stderr}")
+    # A replay defaults to the latest run that is not itself a replay.
+    runs = prov_json(xdmlc, work, "runs")
+    check([r.get("replay_of") for r in runs] == [None, 1, 1], f"race runs: {[r.get('replay_of') for r in runs]}")
 
 
 def case_replay_examples(xdmlc, tmp):
