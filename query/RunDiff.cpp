@@ -36,14 +36,22 @@ std::map<GroupKey, Buckets> digestsOf(ProvDb& db, int64_t run) {
         auto s = db.sql().prepare(
             "SELECT kind, label, bucket, count, sum, mix, first_id, last_id FROM digests WHERE run = ?1");
         s.bindInt(1, run);
+        // Rows come in key order (run, kind, label, bucket): a group's key is made once.
+        Buckets* group = nullptr;
+        std::string kind, label;
         while (s.step()) {
+            if (!group || s.columnBlob(0) != kind || s.columnBlob(1) != label) {
+                kind = s.columnBlob(0);
+                label = s.columnBlob(1);
+                group = &out[{kind, label}];
+            }
             prov::BucketDigest d;
             d.count = s.columnInt(3);
             d.sum = static_cast<uint64_t>(s.columnInt(4));
             d.mix = static_cast<uint64_t>(s.columnInt(5));
             d.first = s.columnInt(6);
             d.last = s.columnInt(7);
-            out[{s.columnText(0), s.columnText(1)}][s.columnInt(2)] = d;
+            group->emplace_hint(group->end(), s.columnInt(2), d);
         }
         if (!out.empty() || db.sql().queryInt("SELECT count(*) FROM entities WHERE run = " + std::to_string(run)) == 0)
             return out;
@@ -77,7 +85,8 @@ prov::BucketDigest total(const Buckets& b) {
 struct Member {
     int64_t id;
     uint64_t hash;
-    std::string place;  // where it sits in its run: a stream position, a file name ("" none)
+    int64_t seq;        // where it sits in its run: a stream position, or -1
+    std::string file;   // else the file's name ("" none)
 };
 
 /// The members of the given buckets of one group in one run, with their comparison hash.
@@ -99,12 +108,12 @@ std::vector<Member> membersOf(ProvDb& db, int64_t run, const GroupKey& key, cons
         s.bindText(4, decisions ? key.second : key.first);
         if (!decisions) s.bindTextOrNull(5, key.second);  // an empty label is stored as NULL
         while (s.step()) {
-            const uint64_t h = decisions ? prov::decisionSignature(key.second, s.columnText(1), s.columnText(2))
-                                         : prov::hashValue(s.isNull(1) ? "" : s.columnText(1));
-            std::string place;
-            if (!decisions && !s.isNull(2)) place = "#" + std::to_string(s.columnInt(2));
-            else if (!decisions && !s.isNull(3)) place = std::filesystem::path(s.columnText(3)).filename().string();
-            out.push_back({s.columnInt(0), h, std::move(place)});
+            const uint64_t h = decisions ? prov::decisionSignature(key.second, s.columnBlob(1), s.columnBlob(2))
+                                         : prov::hashValue(s.columnBlob(1));
+            Member m{s.columnInt(0), h, -1, {}};
+            if (!decisions && !s.isNull(2)) m.seq = s.columnInt(2);
+            else if (!decisions && !s.isNull(3)) m.file = std::filesystem::path(s.columnText(3)).filename().string();
+            out.push_back(std::move(m));
         }
     }
     return out;
@@ -193,12 +202,12 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
         std::vector<Member> ma = membersOf(db, a, key, readA), mb = membersOf(db, b, key, readB);
         // Matched by content, preferring the same place: of two equal frames, the one at the
         // same stream position is the counterpart, so a change is reported where it happened.
-        std::map<std::pair<uint64_t, std::string>, std::vector<std::size_t>> samePlace;
-        for (std::size_t i = 0; i < mb.size(); ++i) samePlace[{mb[i].hash, mb[i].place}].push_back(i);
+        std::map<std::tuple<uint64_t, int64_t, std::string_view>, std::vector<std::size_t>> samePlace;
+        for (std::size_t i = 0; i < mb.size(); ++i) samePlace[{mb[i].hash, mb[i].seq, mb[i].file}].push_back(i);
         std::vector<bool> matchedB(mb.size(), false);
         std::vector<const Member*> restA;
         for (const Member& m : ma) {
-            auto it = samePlace.find({m.hash, m.place});
+            auto it = samePlace.find({m.hash, m.seq, m.file});
             if (it != samePlace.end() && !it->second.empty()) {
                 matchedB[it->second.back()] = true;
                 it->second.pop_back();

@@ -18,7 +18,7 @@
 
 namespace xdml::runtime::prov {
 
-inline constexpr int64_t kBucketEntities = 1024;
+inline constexpr int64_t kBucketEntities = 256;
 
 /// An entity's content hash as a number: 16 hex digits (ContentHash.h); 0 when it has none.
 inline uint64_t hashValue(std::string_view hex) {
