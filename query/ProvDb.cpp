@@ -7,6 +7,8 @@
 #include "runtime/provenance/Schema.h"
 #include "runtime/provenance/WriterLock.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <ctime>
 
@@ -25,6 +27,14 @@ constexpr sqlite::ConnectionPolicy kReadPolicy{
     .busyTimeoutMs = 10000,
     .pragmas = nullptr,
     .readOnly = true,
+};
+constexpr sqlite::ConnectionPolicy kImmutablePolicy{
+    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
+    .role = "provenance database",
+    .busyTimeoutMs = 10000,
+    .pragmas = nullptr,
+    .readOnly = true,
+    .immutable = true,
 };
 constexpr sqlite::ConnectionPolicy kWritePolicy{
     .raise = &sqlite::raiseAs<prov::ProvenanceError>,
@@ -82,7 +92,12 @@ std::unique_ptr<ProvDb> ProvDb::open(const fs::path& workdir, Access access) {
     std::unique_ptr<sqlite::Connection> db;
     int schema = 0;
     try {
-        db = std::make_unique<sqlite::Connection>(file, access == Access::Read ? kReadPolicy : kWritePolicy);
+        // A database in a folder nobody may write (a read-only mount, an archived run) cannot
+        // have its WAL index made: it is read as immutable, which needs none.
+        const bool frozen = access == Access::Read && ::access(file.parent_path().c_str(), W_OK) != 0 &&
+                            !fs::exists(fs::path(file.string() + "-shm"), ec);
+        db = std::make_unique<sqlite::Connection>(
+            file, access == Access::Write ? kWritePolicy : frozen ? kImmutablePolicy : kReadPolicy);
         schema = prov::checkSchema(*db);
         if (access == Access::Write) {
             prov::configureConnection(*db);

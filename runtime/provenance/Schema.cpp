@@ -169,9 +169,11 @@ int checkSchema(sqlite::Connection& db) {
         application = db.queryInt("PRAGMA application_id");
         version = db.queryInt("PRAGMA user_version");
     } catch (const ProvenanceError&) {
-        throw ProvenanceError(db.file() +
-                              ": not a provenance database: the file is not an SQLite database (" +
-                              db.lastError() + ")");
+        const std::string why = db.lastError();
+        if (why.find("malformed") != std::string::npos)
+            throw ProvenanceError(db.file() + ": the provenance database is damaged (" + why +
+                                  "); `sqlite3 FILE .recover` may save what it holds");
+        throw ProvenanceError(db.file() + ": not a provenance database: the file is not an SQLite database (" + why + ")");
     }
     if (application != 0 && application != kApplicationId)
         throw ProvenanceError(

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,7 +38,24 @@ Connection::Connection(const std::filesystem::path& file, const ConnectionPolicy
     };
     // NOMUTEX: the owner serialises use of the connection, so SQLite's own mutex is waste.
     const int mode = policy.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(file_.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc = 0;
+    if (policy.readOnly && policy.immutable) {
+        // A URI, so the immutable flag can be given; the path's own ?, # and % are escaped.
+        std::string uri = "file:";
+        for (char c : file_) {
+            if (c == '?' || c == '#' || c == '%') {
+                char escaped[4];
+                std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+                uri += escaped;
+            } else {
+                uri += c;
+            }
+        }
+        uri += "?immutable=1";
+        rc = sqlite3_open_v2(uri.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
+    } else {
+        rc = sqlite3_open_v2(file_.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX, nullptr);
+    }
     if (rc != SQLITE_OK) {
         std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         if (int err = db_ ? sqlite3_system_errno(db_) : 0) why += ": " + std::string(std::strerror(err));

@@ -37,6 +37,9 @@ struct ConnectionPolicy {
     /// Open for reading only: the file must exist, and it is never created or written
     /// (queries over a database another process may be writing, or one on a read-only disk).
     bool readOnly = false;
+    /// With readOnly: the file is on a medium nothing writes (a read-only mount, an archive), so
+    /// SQLite needs no -shm file and takes no locks (SQLite's immutable=1).
+    bool immutable = false;
 };
 
 /// A double-quoted SQL identifier, so any catalog or field name is a valid table or column.
