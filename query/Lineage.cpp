@@ -179,6 +179,7 @@ nlohmann::json walk(ProvDb& db, int64_t entity, Direction direction, WalkLimits 
             {"activities", std::move(activities)},
             {"edges", std::move(edges)},
             {"ends", std::move(ends)},
+            {"max_depth", limits.maxDepth},
             {"truncated", truncated}};
 }
 

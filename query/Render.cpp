@@ -165,6 +165,9 @@ void renderGraph(const json& graph, std::ostream& out) {
     out << graph["entities"].size() << " entities, " << graph["activities"].size() << " activities";
     if (invalid) out << ", " << invalid << " invalid";
     if (graph["truncated"].get<bool>()) out << " (truncated: the walk stopped at its node limit)";
+    if (graph.value("max_depth", 0) > 0)
+        out << " within " << graph["max_depth"].get<int>() << " steps (--depth; without it the walk goes to the "
+            << (back ? "sources" : "results") << ")";
     out << "\n";
 }
 
