@@ -392,10 +392,15 @@ def case_bad_input(xdmlc, tmp):
     flow, old = qc_workdir(tmp, "old")
     xdmlc_run(xdmlc, flow, old)
     c = sqlite3.connect(os.path.join(old, "provenance.db"))
-    c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; PRAGMA user_version = 1;")
+    c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
+                    "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
+                    "CREATE INDEX decisions_by_run ON decisions(run); PRAGMA user_version = 1;")
     c.close()
     xdmlc_run(xdmlc, flow, old)  # upgrades to 2; run 1 has no digests
     check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 2, "no upgrade to schema 2")
+    indexes = {r[0] for r in query(os.path.join(old, "provenance.db"), "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    check({"entities_by_group", "decisions_by_kind", "entities_invalid_by_hash"} <= indexes and "entities_by_run" not in indexes,
+          f"indexes after the upgrade: {sorted(indexes)}")
     d = prov_json(xdmlc, old, "diff", "1", "2")
     check(d["identical"]["inputs"] and d["identical"]["outputs"], f"diff with a schema-1 run: {d['identical']}")
 
