@@ -391,11 +391,12 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
     const json plan = json::parse(db.runPlan(run), nullptr, false);
     if (plan.is_object() && plan.contains("code") && plan["code"].contains("catalogs"))
         for (const auto& [name, catalog] : plan["code"]["catalogs"].items()) {
-            const json& path = catalog["path"];
-            if (!path.is_object() || path.value("op", "") != "string" || !path["parts"].is_array() || path["parts"].size() != 1 ||
-                !path["parts"][0].is_string())
-                continue;
-            fs::path file = path["parts"][0].get<std::string>();
+            if (!catalog.is_object() || !catalog.contains("path")) continue;
+            const json& path = catalog.at("path");
+            if (!path.is_object() || path.value("op", "") != "string" || !path.contains("parts")) continue;
+            const json& parts = path.at("parts");
+            if (!parts.is_array() || parts.size() != 1 || !parts[0].is_string()) continue;
+            fs::path file = parts[0].get<std::string>();
             if (file.is_relative()) file = db.workdir() / file;
             if (!fs::is_regular_file(file, ec) || copied.count("outputs/" + file.filename().string())) continue;
             outputs.push_back({{"@id", copyIn(file, "outputs/" + file.filename().string(),

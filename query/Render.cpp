@@ -14,6 +14,15 @@ using nlohmann::json;
 
 namespace {
 
+/// A member of an answer, or null when it has none: reading a missing key of a const json with
+/// operator[] is undefined, and answers differ in which members they carry.
+const json& at(const json& j, const std::string& key) {
+    static const json none;
+    if (!j.is_object()) return none;
+    auto it = j.find(key);
+    return it == j.end() ? none : *it;
+}
+
 std::string text(const json& v, const std::string& otherwise = "") {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_null()) return otherwise;
@@ -33,35 +42,35 @@ std::string shortHash(const json& h) {
 /// What an entity is, in the flow's words: "item frames[3]", "record stills", "file out.npy".
 std::string nameOf(const json& e) {
     if (e.value("missing", false)) return "(not recorded)";
-    const std::string kind = text(e["kind"]);
-    if (kind == "item" && e["stream"].is_string() && e["seq"].is_number())
-        return "item " + e["stream"].get<std::string>() + "[" + std::to_string(e["seq"].get<int64_t>()) + "]";
-    return kind + (e["label"].is_string() ? " " + e["label"].get<std::string>() : "");
+    const std::string kind = text(at(e, "kind"));
+    if (kind == "item" && at(e, "stream").is_string() && at(e, "seq").is_number())
+        return "item " + at(e, "stream").get<std::string>() + "[" + std::to_string(at(e, "seq").get<int64_t>()) + "]";
+    return kind + (at(e, "label").is_string() ? " " + at(e, "label").get<std::string>() : "");
 }
 
 }  // namespace
 
 std::string describeEntity(const json& e) {
-    std::string line = "entity " + text(e["id"]) + ": " + nameOf(e);
+    std::string line = "entity " + text(at(e, "id")) + ": " + nameOf(e);
     if (e.value("missing", false)) return line;
-    line += "  hash " + shortHash(e["hash"]);
-    if (e["site"].is_string()) line += "  at " + e["site"].get<std::string>();
-    if (e["path"].is_string()) line += "  from " + e["path"].get<std::string>();
-    if (e.contains("run") && e.contains("depth") == false) line += "  (run " + text(e["run"]) + ")";
-    const json& valid = e["valid"];
+    line += "  hash " + shortHash(at(e, "hash"));
+    if (at(e, "site").is_string()) line += "  at " + at(e, "site").get<std::string>();
+    if (at(e, "path").is_string()) line += "  from " + at(e, "path").get<std::string>();
+    if (e.contains("run") && e.contains("depth") == false) line += "  (run " + text(at(e, "run")) + ")";
+    const json& valid = at(e, "valid");
     if ((valid.is_boolean() && !valid.get<bool>()) || (valid.is_number() && valid.get<int64_t>() == 0)) line += "  INVALID";
     return line;
 }
 
 std::string describeActivity(const json& a) {
-    if (a.value("missing", false)) return "activity " + text(a["id"]) + ": (not recorded)";
-    std::string line = "activity " + text(a["id"]) + ": " + text(a["kind"]) + " " + text(a["name"]);
-    if (a["site"].is_string()) line += " at " + a["site"].get<std::string>();
-    line += ", " + text(a["status"]);
-    if (a["started"].is_number() && a["ended"].is_number())
-        line += " in " + number((a["ended"].get<double>() - a["started"].get<double>()) * 1000, "%.3g") + " ms";
-    if (a["line"].is_number()) line += " (line " + text(a["line"]) + ")";
-    if (a["error"].is_string()) line += ": " + a["error"].get<std::string>();
+    if (a.value("missing", false)) return "activity " + text(at(a, "id")) + ": (not recorded)";
+    std::string line = "activity " + text(at(a, "id")) + ": " + text(at(a, "kind")) + " " + text(at(a, "name"));
+    if (at(a, "site").is_string()) line += " at " + at(a, "site").get<std::string>();
+    line += ", " + text(at(a, "status"));
+    if (at(a, "started").is_number() && at(a, "ended").is_number())
+        line += " in " + number((at(a, "ended").get<double>() - at(a, "started").get<double>()) * 1000, "%.3g") + " ms";
+    if (at(a, "line").is_number()) line += " (line " + text(at(a, "line")) + ")";
+    if (at(a, "error").is_string()) line += ": " + at(a, "error").get<std::string>();
     return line;
 }
 
@@ -72,26 +81,26 @@ void renderRuns(const json& runs, std::ostream& out) {
                   "script");
     out << line;
     for (const json& r : runs) {
-        const std::string duration = r["ended"].is_number()
-                                         ? number(r["ended"].get<double>() - r["started"].get<double>(), "%.2f") + " s"
+        const std::string duration = at(r, "ended").is_number()
+                                         ? number(at(r, "ended").get<double>() - at(r, "started").get<double>(), "%.2f") + " s"
                                          : "-";
         std::snprintf(line, sizeof line, "%5lld  %-10s  %-12s  %-16s  %-23s  %10s  %9lld  %10lld  %9lld  %7lld  %s\n",
-                      static_cast<long long>(r["id"].get<int64_t>()), text(r["status"]).c_str(),
-                      text(r["flow"], "(all)").empty() ? "(all)" : text(r["flow"], "(all)").c_str(),
-                      text(r["script_hash"], "-").c_str(), formatTime(r["started"].get<double>()).c_str(), duration.c_str(),
-                      static_cast<long long>(r["entities"].get<int64_t>()), static_cast<long long>(r["activities"].get<int64_t>()),
-                      static_cast<long long>(r["decisions"].get<int64_t>()), static_cast<long long>(r["invalid"].get<int64_t>()),
-                      text(r["script_path"], "-").c_str());
+                      static_cast<long long>(at(r, "id").get<int64_t>()), text(at(r, "status")).c_str(),
+                      text(at(r, "flow"), "(all)").empty() ? "(all)" : text(at(r, "flow"), "(all)").c_str(),
+                      text(at(r, "script_hash"), "-").c_str(), formatTime(at(r, "started").get<double>()).c_str(), duration.c_str(),
+                      static_cast<long long>(at(r, "entities").get<int64_t>()), static_cast<long long>(at(r, "activities").get<int64_t>()),
+                      static_cast<long long>(at(r, "decisions").get<int64_t>()), static_cast<long long>(at(r, "invalid").get<int64_t>()),
+                      text(at(r, "script_path"), "-").c_str());
         out << line;
-        if (r["replay_of"].is_number()) out << "       (a replay of run " << r["replay_of"].get<int64_t>() << ")\n";
+        if (at(r, "replay_of").is_number()) out << "       (a replay of run " << at(r, "replay_of").get<int64_t>() << ")\n";
     }
 }
 
 void renderGraph(const json& graph, std::ostream& out) {
-    const bool back = graph["direction"] == "backward";
+    const bool back = at(graph, "direction") == "backward";
     std::map<int64_t, const json*> entities, activities;
-    for (const json& e : graph["entities"]) entities[e["id"].get<int64_t>()] = &e;
-    for (const json& a : graph["activities"]) activities[a["id"].get<int64_t>()] = &a;
+    for (const json& e : at(graph, "entities")) entities[at(e, "id").get<int64_t>()] = &e;
+    for (const json& a : at(graph, "activities")) activities[at(a, "id").get<int64_t>()] = &a;
     // Children in the walk's direction: entity -> (activity, role) or (derived entity).
     struct Step {
         int64_t activity = -1;  // -1: a derivation without an activity step of its own
@@ -100,20 +109,20 @@ void renderGraph(const json& graph, std::ostream& out) {
     };
     std::map<int64_t, std::vector<Step>> fromEntity;   // entity -> activities reached from it
     std::map<int64_t, std::vector<Step>> fromActivity;  // activity -> entities reached from it
-    for (const json& edge : graph["edges"]) {
-        const std::string kind = edge["kind"];
-        const int64_t e = edge["entity"].get<int64_t>();
+    for (const json& edge : at(graph, "edges")) {
+        const std::string kind = at(edge, "kind");
+        const int64_t e = at(edge, "entity").get<int64_t>();
         if (kind == "derived") {
-            const int64_t from = edge["from"].get<int64_t>();
+            const int64_t from = at(edge, "from").get<int64_t>();
             if (back) fromEntity[e].push_back({-1, from, "derived from"});
             else fromEntity[from].push_back({-1, e, "derived into"});
         } else if (kind == "generated") {
-            const int64_t a = edge["activity"].get<int64_t>();
+            const int64_t a = at(edge, "activity").get<int64_t>();
             if (back) fromEntity[e].push_back({a, -1, "generated by"});
             else fromActivity[a].push_back({a, e, "generated"});
         } else {
-            const int64_t a = edge["activity"].get<int64_t>();
-            const std::string role = text(edge["role"]);
+            const int64_t a = at(edge, "activity").get<int64_t>();
+            const std::string role = text(at(edge, "role"));
             if (back) fromActivity[a].push_back({a, e, role.empty() ? "used" : "used as " + role});
             else fromEntity[e].push_back({a, -1, role.empty() ? "used by" : "used as " + role + " by"});
         }
@@ -148,10 +157,10 @@ void renderGraph(const json& graph, std::ostream& out) {
             }
         }
     };
-    const int64_t root = graph["root"].get<int64_t>();
+    const int64_t root = at(graph, "root").get<int64_t>();
     out << entityLine(root) << "\n";
     showEntity(root, "  ");
-    const json& ends = graph["ends"];
+    const json& ends = at(graph, "ends");
     std::vector<int64_t> others;
     for (const json& id : ends)
         if (id.get<int64_t>() != root) others.push_back(id.get<int64_t>());
@@ -160,13 +169,13 @@ void renderGraph(const json& graph, std::ostream& out) {
     out << "\n";
     for (int64_t id : others) out << "  " << entityLine(id) << "\n";
     int invalid = 0;
-    for (const json& e : graph["entities"])
-        if (e["valid"].is_boolean() && !e["valid"].get<bool>()) ++invalid;
-    out << graph["entities"].size() << " entities, " << graph["activities"].size() << " activities";
+    for (const json& e : at(graph, "entities"))
+        if (at(e, "valid").is_boolean() && !at(e, "valid").get<bool>()) ++invalid;
+    out << at(graph, "entities").size() << " entities, " << at(graph, "activities").size() << " activities";
     if (invalid) out << ", " << invalid << " invalid";
-    if (graph["truncated"].get<bool>()) out << " (truncated: the walk stopped at its node limit)";
+    if (at(graph, "truncated").get<bool>()) out << " (truncated: the walk stopped at its node limit)";
     if (graph.value("max_depth", 0) > 0)
-        out << " within " << graph["max_depth"].get<int>() << " steps (--depth; without it the walk goes to the "
+        out << " within " << at(graph, "max_depth").get<int>() << " steps (--depth; without it the walk goes to the "
             << (back ? "sources" : "results") << ")";
     out << "\n";
 }
@@ -181,26 +190,26 @@ void renderDot(const json& graph, std::ostream& out) {
         return o;
     };
     out << "digraph lineage {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-    for (const json& e : graph["entities"]) {
-        const bool invalid = e["valid"].is_boolean() && !e["valid"].get<bool>();
-        std::string label = "e" + text(e["id"]) + "\\n" + escape(nameOf(e));
-        if (e["hash"].is_string()) label += "\\n" + e["hash"].get<std::string>().substr(0, 8);
-        out << "  e" << text(e["id"]) << " [shape=ellipse, style=filled, fillcolor=\"" << (invalid ? "#f4a3a3" : "#fffc87")
+    for (const json& e : at(graph, "entities")) {
+        const bool invalid = at(e, "valid").is_boolean() && !at(e, "valid").get<bool>();
+        std::string label = "e" + text(at(e, "id")) + "\\n" + escape(nameOf(e));
+        if (at(e, "hash").is_string()) label += "\\n" + at(e, "hash").get<std::string>().substr(0, 8);
+        out << "  e" << text(at(e, "id")) << " [shape=ellipse, style=filled, fillcolor=\"" << (invalid ? "#f4a3a3" : "#fffc87")
             << "\", label=\"" << label << (invalid ? "\\nINVALID" : "") << "\""
-            << (e["id"] == graph["root"] ? ", penwidth=2" : "") << "];\n";
+            << (at(e, "id") == at(graph, "root") ? ", penwidth=2" : "") << "];\n";
     }
-    for (const json& a : graph["activities"])
-        out << "  a" << text(a["id"]) << " [shape=box, style=filled, fillcolor=\"#9fb1fc\", label=\"a" << text(a["id"])
-            << "\\n" << escape(text(a["kind"]) + " " + text(a["name"])) << "\"];\n";
-    for (const json& edge : graph["edges"]) {
-        const std::string kind = edge["kind"];
+    for (const json& a : at(graph, "activities"))
+        out << "  a" << text(at(a, "id")) << " [shape=box, style=filled, fillcolor=\"#9fb1fc\", label=\"a" << text(at(a, "id"))
+            << "\\n" << escape(text(at(a, "kind")) + " " + text(at(a, "name"))) << "\"];\n";
+    for (const json& edge : at(graph, "edges")) {
+        const std::string kind = at(edge, "kind");
         if (kind == "used")
-            out << "  a" << text(edge["activity"]) << " -> e" << text(edge["entity"]) << " [label=\"used"
-                << (text(edge["role"]).empty() ? "" : " (" + escape(text(edge["role"])) + ")") << "\"];\n";
+            out << "  a" << text(at(edge, "activity")) << " -> e" << text(at(edge, "entity")) << " [label=\"used"
+                << (text(at(edge, "role")).empty() ? "" : " (" + escape(text(at(edge, "role"))) + ")") << "\"];\n";
         else if (kind == "generated")
-            out << "  e" << text(edge["entity"]) << " -> a" << text(edge["activity"]) << " [label=\"wasGeneratedBy\"];\n";
+            out << "  e" << text(at(edge, "entity")) << " -> a" << text(at(edge, "activity")) << " [label=\"wasGeneratedBy\"];\n";
         else
-            out << "  e" << text(edge["entity"]) << " -> e" << text(edge["from"]) << " [label=\"wasDerivedFrom\", style=dashed];\n";
+            out << "  e" << text(at(edge, "entity")) << " -> e" << text(at(edge, "from")) << " [label=\"wasDerivedFrom\", style=dashed];\n";
     }
     out << "}\n";
 }
@@ -214,9 +223,9 @@ void renderDecisions(const json& decisions, std::ostream& out) {
     }
     out << "decisions:\n";
     for (const json& d : decisions) {
-        out << "  " << text(d["kind"]) << " (" << text(d["about"]) << "): " << text(d["choice"]);
-        if (d["reason"].is_string()) out << "\n      " << d["reason"].get<std::string>();
-        if (d["model_version"].is_number()) out << "  [models row " << d["model_version"].get<int64_t>() << "]";
+        out << "  " << text(at(d, "kind")) << " (" << text(at(d, "about")) << "): " << text(at(d, "choice"));
+        if (at(d, "reason").is_string()) out << "\n      " << at(d, "reason").get<std::string>();
+        if (at(d, "model_version").is_number()) out << "  [models row " << at(d, "model_version").get<int64_t>() << "]";
         out << "\n";
     }
 }
@@ -231,10 +240,10 @@ std::string metricsText(const json& m) {
 
 void renderModelRows(const json& models, std::ostream& out) {
     for (const json& m : models) {
-        out << "  " << text(m["model"]) << " version " << text(m["version"]) << " (run " << text(m["run"]) << ", models row "
-            << text(m["id"]) << ")";
-        if (m.contains("how")) out << ": " << text(m["how"]);
-        const std::string metrics = metricsText(m["metrics"]);
+        out << "  " << text(at(m, "model")) << " version " << text(at(m, "version")) << " (run " << text(at(m, "run")) << ", models row "
+            << text(at(m, "id")) << ")";
+        if (m.contains("how")) out << ": " << text(at(m, "how"));
+        const std::string metrics = metricsText(at(m, "metrics"));
         if (!metrics.empty()) out << "\n      " << metrics;
         out << "\n";
     }
@@ -244,91 +253,91 @@ void renderModelRows(const json& models, std::ostream& out) {
 
 void renderWhy(const json& why, std::ostream& out) {
     if (why.contains("entity")) {
-        out << describeEntity(why["entity"]) << "\n";
-        if (why["made_by"].empty()) out << "made by: no recorded activity (an input of the run)\n";
-        for (const json& a : why["made_by"])
-            out << (a.contains("made") ? "which is derived from entity " + text(a["made"]) + ", made by " : "made by ")
+        out << describeEntity(at(why, "entity")) << "\n";
+        if (at(why, "made_by").empty()) out << "made by: no recorded activity (an input of the run)\n";
+        for (const json& a : at(why, "made_by"))
+            out << (a.contains("made") ? "which is derived from entity " + text(at(a, "made")) + ", made by " : "made by ")
                 << describeActivity(a) << "\n";
     } else {
-        out << describeActivity(why["activity"]) << "\n";
+        out << describeActivity(at(why, "activity")) << "\n";
     }
-    renderDecisions(why["decisions"], out);
-    if (!why["models"].empty()) {
+    renderDecisions(at(why, "decisions"), out);
+    if (!at(why, "models").empty()) {
         out << "model versions:\n";
-        renderModelRows(why["models"], out);
+        renderModelRows(at(why, "models"), out);
     }
 }
 
 void renderProducedBy(const json& produced, std::ostream& out) {
-    if (produced["versions"].empty()) {
-        out << "no model version took part in making entity " << text(produced["entity"]) << "\n";
+    if (at(produced, "versions").empty()) {
+        out << "no model version took part in making entity " << text(at(produced, "entity")) << "\n";
         return;
     }
-    out << "model versions behind entity " << text(produced["entity"]) << " (nearest first):\n";
-    renderModelRows(produced["versions"], out);
+    out << "model versions behind entity " << text(at(produced, "entity")) << " (nearest first):\n";
+    renderModelRows(at(produced, "versions"), out);
 }
 
 void renderModels(const json& history, std::ostream& out) {
-    const json& versions = history["versions"];
-    out << "model " << text(history["model"]) << ", run " << text(history["run"]) << ": " << versions.size()
+    const json& versions = at(history, "versions");
+    out << "model " << text(at(history, "model")) << ", run " << text(at(history, "run")) << ": " << versions.size()
         << (versions.size() == 1 ? " version\n" : " versions\n");
     for (const json& v : versions) {
-        out << "  v" << text(v["version"]);
-        if (v["parent_version"].is_number()) {
-            out << " <- v" << text(v["parent_version"]);
-            if (v["parent_run"] != v["run"]) out << " (run " << text(v["parent_run"]) << ")";
+        out << "  v" << text(at(v, "version"));
+        if (at(v, "parent_version").is_number()) {
+            out << " <- v" << text(at(v, "parent_version"));
+            if (at(v, "parent_run") != at(v, "run")) out << " (run " << text(at(v, "parent_run")) << ")";
         } else {
             out << " (initial)";
         }
-        const std::string metrics = metricsText(v["metrics"]);
+        const std::string metrics = metricsText(at(v, "metrics"));
         if (!metrics.empty()) out << "  " << metrics;
         out << "\n";
-        if (v["trained_items"].get<int64_t>() > 0 || v["held_out_items"].get<int64_t>() > 0) {
-            out << "      data: " << v["trained_items"].get<int64_t>() << " items trained on, "
-                << v["held_out_items"].get<int64_t>() << " held out";
-            if (v["items"].is_object() && v["items"].contains("stream")) out << " (stream " << text(v["items"]["stream"]) << ")";
+        if (at(v, "trained_items").get<int64_t>() > 0 || at(v, "held_out_items").get<int64_t>() > 0) {
+            out << "      data: " << at(v, "trained_items").get<int64_t>() << " items trained on, "
+                << at(v, "held_out_items").get<int64_t>() << " held out";
+            if (at(v, "items").is_object() && at(v, "items").contains("stream")) out << " (stream " << text(at(at(v, "items"), "stream")) << ")";
             out << "\n";
         }
-        if (v["snapshot"].is_object() && !v["snapshot"].contains("entity"))
+        if (at(v, "snapshot").is_object() && !at(v, "snapshot").contains("entity"))
             out << "      rehearsal snapshot: empty (nothing to rehearse yet)\n";
-        else if (v["snapshot"].is_object())
-            out << "      rehearsal snapshot: entity " << text(v["snapshot"]["entity"]) << ", " << text(v["snapshot"]["size"])
-                << " items of " << text(v["snapshot"]["stream"]) << "\n";
-        if (v["train_stop"].is_object()) out << "      stopped: " << text(v["train_stop"]["reason"]) << "\n";
-        out << "      weights: entity " << text(v["entity"], "-") << "  hash " << text(v["weights"]["hash"], "-") << "  "
-            << text(v["weights"]["path"], "") << (v["weights"]["valid"].get<bool>() ? "" : "  INVALID") << "\n";
+        else if (at(v, "snapshot").is_object())
+            out << "      rehearsal snapshot: entity " << text(at(at(v, "snapshot"), "entity")) << ", " << text(at(at(v, "snapshot"), "size"))
+                << " items of " << text(at(at(v, "snapshot"), "stream")) << "\n";
+        if (at(v, "train_stop").is_object()) out << "      stopped: " << text(at(at(v, "train_stop"), "reason")) << "\n";
+        out << "      weights: entity " << text(at(v, "entity"), "-") << "  hash " << text(at(at(v, "weights"), "hash"), "-") << "  "
+            << text(at(at(v, "weights"), "path"), "") << (at(at(v, "weights"), "valid").get<bool>() ? "" : "  INVALID") << "\n";
     }
 }
 
 void renderDiff(const json& diff, std::ostream& out) {
-    const int64_t a = diff["runs"][0].get<int64_t>(), b = diff["runs"][1].get<int64_t>();
+    const int64_t a = at(diff, "runs")[0].get<int64_t>(), b = at(diff, "runs")[1].get<int64_t>();
     out << "runs " << a << " and " << b << "\n";
     auto sameLine = [&](const char* what, const json& s) {
         out << "  " << what << ": ";
         auto shown = [](const json& v) { return v.is_string() && v.get<std::string>().empty() ? "(all)" : text(v, "none"); };
-        if (s["same"].get<bool>()) out << "same: " << shown(s["a"]) << "\n";
-        else out << "DIFFER: " << shown(s["a"]) << " | " << shown(s["b"]) << "\n";
+        if (at(s, "same").get<bool>()) out << "same: " << shown(at(s, "a")) << "\n";
+        else out << "DIFFER: " << shown(at(s, "a")) << " | " << shown(at(s, "b")) << "\n";
     };
-    sameLine("script", diff["script"]);
-    sameLine("flow", diff["flow"]);
-    sameLine("seed", diff["seed"]);
-    sameLine("arguments", diff["arguments"]);
+    sameLine("script", at(diff, "script"));
+    sameLine("flow", at(diff, "flow"));
+    sameLine("seed", at(diff, "seed"));
+    sameLine("arguments", at(diff, "arguments"));
     std::map<std::string, std::vector<const json*>> byCategory;
-    for (const json& g : diff["groups"]) byCategory[g["category"]].push_back(&g);
+    for (const json& g : at(diff, "groups")) byCategory[at(g, "category")].push_back(&g);
     for (const char* category : {"input", "output", "decision", "intermediate", "state"}) {
         const auto& groups = byCategory[category];
         if (std::string(category) == "state" && groups.empty()) continue;
         out << "  " << category << (std::string(category) == "state" ? " at the start" : "s") << ": " << (groups.empty() ? "same" : std::to_string(groups.size()) + " group(s) differ") << "\n";
         for (const json* g : groups) {
-            out << "    " << text((*g)["group"]) << ": " << (*g)["count"][0].get<int64_t>() << " in run " << a << ", "
-                << (*g)["count"][1].get<int64_t>() << " in run " << b << "; " << (*g)["only_a_count"].get<int64_t>()
-                << " only in run " << a << ", " << (*g)["only_b_count"].get<int64_t>() << " only in run " << b << "\n";
+            out << "    " << text(at((*g), "group")) << ": " << at((*g), "count")[0].get<int64_t>() << " in run " << a << ", "
+                << at((*g), "count")[1].get<int64_t>() << " in run " << b << "; " << at((*g), "only_a_count").get<int64_t>()
+                << " only in run " << a << ", " << at((*g), "only_b_count").get<int64_t>() << " only in run " << b << "\n";
             for (const char* side : {"only_a", "only_b"}) {
                 const char sign = side[5] == 'a' ? '-' : '+';
                 for (const json& row : (*g)[side]) {
                     out << "      " << sign << " ";
                     if (g->value("kind", "") == "decision")
-                        out << "decision " << text(row["id"]) << ": " << text(row["choice"]) << " (" << text(row["reason"]) << ")\n";
+                        out << "decision " << text(at(row, "id")) << ": " << text(at(row, "choice")) << " (" << text(at(row, "reason")) << ")\n";
                     else
                         out << describeEntity(row) << "\n";
                 }
@@ -337,12 +346,12 @@ void renderDiff(const json& diff, std::ostream& out) {
             }
         }
     }
-    const json& same = diff["identical"];
-    const bool identical = same["script"].get<bool>() && same["inputs"].get<bool>() && same["outputs"].get<bool>() &&
-                           same["decisions"].get<bool>();
+    const json& same = at(diff, "identical");
+    const bool identical = at(same, "script").get<bool>() && at(same, "inputs").get<bool>() && at(same, "outputs").get<bool>() &&
+                           at(same, "decisions").get<bool>();
     out << (identical ? "the runs are identical in script, inputs, decisions and outputs"
                       : "the runs differ")
-        << " (" << diff["same_groups"].get<int>() << " groups equal)\n";
+        << " (" << at(diff, "same_groups").get<int>() << " groups equal)\n";
 }
 
 }  // namespace xdml::query
