@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <ctime>
+#include <vector>
 
 namespace xdml::query {
 namespace fs = std::filesystem;
@@ -133,9 +134,25 @@ int64_t ProvDb::runOrLatest(int64_t run) {
     return run;
 }
 
+std::string ProvDb::runWorkdir(int64_t id) {
+    if (schema_ < 2) return "";
+    if (auto it = workdirs_.find(id); it != workdirs_.end()) return it->second;
+    auto s = db_->prepare("SELECT workdir FROM runs WHERE id = ?1");
+    s.bindInt(1, id);
+    return workdirs_[id] = s.step() && !s.isNull(0) ? s.columnText(0) : "";
+}
+
+std::string ProvDb::here(const std::string& recordedPath, int64_t id) {
+    const std::string recorded = runWorkdir(id), now = workdir().string();
+    if (recorded.empty() || recorded == now || recordedPath.size() <= recorded.size() + 1 ||
+        recordedPath.compare(0, recorded.size(), recorded) != 0 || recordedPath[recorded.size()] != '/')
+        return recordedPath;
+    return now + recordedPath.substr(recorded.size());
+}
+
 nlohmann::json ProvDb::run(int64_t id) {
     auto s = db_->prepare(
-        "SELECT id, flow, script_path, script_hash, arguments, seed, started, ended, status, pid, host, counters"
+        "SELECT id, flow, script_path, script_hash, arguments, seed, started, ended, status, pid, host, counters, workdir"
         " FROM runs WHERE id = ?1");
     s.bindInt(1, id);
     if (!s.step()) throw QueryError(file_.string() + ": there is no run " + std::to_string(id));
@@ -239,11 +256,17 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
         s.bindInt(3, std::max<int64_t>(0, std::stoll(nth) - 1));
         return one(s, "run " + std::to_string(run) + " has no record " + nth + " in a catalog " + catalog);
     }
-    // A path: as given, then made absolute (entities record absolute paths).
+    // A path: as given, then made absolute (entities record absolute paths), and, for a work
+    // directory moved since, as the run recorded it.
     std::error_code ec;
     fs::path absolute = fs::absolute(text, ec);
-    for (const std::string& candidate : {text, absolute.lexically_normal().string(),
-                                         (workdir() / text).lexically_normal().string()}) {
+    std::vector<std::string> candidates{text, absolute.lexically_normal().string(),
+                                        (workdir() / text).lexically_normal().string()};
+    if (const std::string recorded = runWorkdir(run); !recorded.empty() && recorded != workdir().string())
+        for (const std::string& c : {candidates[1], candidates[2]})
+            if (c.compare(0, workdir().string().size() + 1, workdir().string() + "/") == 0)
+                candidates.push_back(recorded + c.substr(workdir().string().size()));
+    for (const std::string& candidate : candidates) {
         auto s = db_->prepare("SELECT id FROM entities WHERE run = ?1 AND path = ?2 ORDER BY id DESC LIMIT 1");
         s.bindInt(1, run);
         s.bindText(2, candidate);

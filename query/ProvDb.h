@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -55,6 +56,11 @@ public:
     /// The runs row as JSON (plan left out: runPlan has it).
     nlohmann::json run(int64_t id);
     std::string runPlan(int64_t id);
+    /// The work directory run `id` recorded ("" for a run recorded before schema 2).
+    std::string runWorkdir(int64_t id);
+    /// A path run `id` recorded, as it is now: under the work directory as it is now when the
+    /// recorded one was moved here (an archived or copied work directory); else unchanged.
+    std::string here(const std::string& recordedPath, int64_t id);
     /// An entities row as JSON, with `valid` as a bool.
     nlohmann::json entity(int64_t id);
     std::optional<nlohmann::json> findEntity(int64_t id);
@@ -77,6 +83,7 @@ private:
     std::unique_ptr<runtime::sqlite::Connection> db_;
     int schema_;
     std::unique_ptr<runtime::prov::WriterLock> lock_;
+    std::map<int64_t, std::string> workdirs_;  // runWorkdir, asked once per run
 };
 
 /// One read transaction for a whole answer: a consistent snapshot while a run is writing, and

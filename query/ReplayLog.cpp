@@ -31,7 +31,7 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
         items.bindInt(2, run);
         std::vector<std::string>& paths = log->sources_[name];
         while (items.step()) {
-            const std::string path = items.isNull(1) ? "" : items.columnText(1);
+            const std::string path = items.isNull(1) ? "" : db.here(items.columnText(1), run);
             if (decl.source->name == "zmq")
                 throw QueryError(runText + " cannot be replayed: the items of stream " + name +
                                  " came from zmq(...), and messages are not kept (item " +
@@ -58,7 +58,8 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
         "SELECT e.path FROM entities e JOIN generated g ON g.entity = e.id WHERE e.run = ?1 AND e.kind = 'file'"
         " AND e.path IS NOT NULL");
     written.bindInt(1, run);
-    while (written.step()) log->written_.insert(std::filesystem::path(written.columnText(0)).lexically_normal().string());
+    while (written.step())
+        log->written_.insert(std::filesystem::path(db.here(written.columnText(0), run)).lexically_normal().string());
     auto catalogs = db.sql().prepare(
         "SELECT reason FROM decisions WHERE run = ?1 AND kind = 'catalog_state' ORDER BY id");
     catalogs.bindInt(1, run);

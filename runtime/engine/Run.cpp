@@ -174,6 +174,7 @@ void Run::openStores() {
         info.arguments = options_.arguments;
         info.seed = options_.seed;
         info.planJson = options_.planJson;
+        info.workdir = fs::absolute(inputDir()).lexically_normal().string();
         recordedRun_ = store_->beginRun(info);
     }
     Evaluator ev(program_, nullptr, compiled());

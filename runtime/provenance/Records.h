@@ -17,6 +17,7 @@ struct RunInfo {
     std::string arguments{};   // the command line's flow arguments, as given
     int64_t seed = 0;          // the run's random seed
     std::string planJson{};    // the plan that ran (docs/plan.md)
+    std::string workdir{};     // the work directory its relative paths resolved against
 };
 
 /// A piece of data: a value, a file, a stream item, a model version, a record (Kinds.h).

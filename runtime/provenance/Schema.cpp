@@ -25,7 +25,8 @@ CREATE TABLE runs (
     status      TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'stopped', 'incomplete')),
     pid         INTEGER NOT NULL,
     host        TEXT NOT NULL,
-    counters    TEXT
+    counters    TEXT,
+    workdir     TEXT
 );
 CREATE TABLE entities (
     id      INTEGER PRIMARY KEY,
@@ -132,7 +133,8 @@ CREATE INDEX entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
 // see whether its inputs were invalidated, and entities_by_run widened to (run, kind, label),
 // which still serves "the entities of run N" and reads a digest bucket's members directly
 // (decisions_by_run likewise widened to (run, kind)).
-// Version-1 runs get digests on demand.
+// Version-1 runs get digests on demand. Runs also record their work directory, so a work
+// directory moved or archived elsewhere can still be asked about and replayed.
 constexpr const char* kUpgrade1To2 = R"sql(
 CREATE TABLE IF NOT EXISTS digests (
     run      INTEGER NOT NULL REFERENCES runs(id),
@@ -211,6 +213,8 @@ void createSchema(sqlite::Connection& db) {
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     } else if (version == 1) {
+        if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") == 0)
+            db.exec("ALTER TABLE runs ADD COLUMN workdir TEXT");
         db.exec(kUpgrade1To2);
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }

@@ -90,8 +90,8 @@ int64_t Store::beginRun(const RunInfo& info) {
         throw ProvenanceError(file_.string() + ": run " + std::to_string(open) +
                               " is still open; end it first");
     sqlite::Statement s = control_->prepare(
-        "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9)");
+        "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host, workdir)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9, ?10)");
     std::string host = hostName();
     s.bindText(1, info.flow);
     s.bindTextOrNull(2, info.scriptPath);
@@ -102,6 +102,7 @@ int64_t Store::beginRun(const RunInfo& info) {
     s.bindDouble(7, secondsNow());
     s.bindInt(8, getpid());
     s.bindText(9, host);
+    s.bindTextOrNull(10, info.workdir);
     s.run();  // autocommit: the row is in the log before beginRun returns
     int64_t run = control_->lastInsertRowid();
     lostBeforeRun_ = queue_->counters().lost;

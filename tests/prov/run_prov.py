@@ -253,6 +253,15 @@ def case_replay(xdmlc, tmp):
     check(os.path.exists(os.path.join(folder, "sums.db")), "qc replay: its catalog is not in its own folder")
     diff = prov(xdmlc, work, "diff", "1", "2").stdout
     check("identical" in diff, f"diff of a run and its replay:\n{diff}")
+    # A work directory moved elsewhere (archived, copied to another machine) still replays,
+    # and its files are still named by their paths.
+    moved = os.path.join(tmp, "archive", "qc")
+    shutil.move(work, moved)
+    r = replay(xdmlc, moved, "--run", "1")
+    check(r.returncode == 0 and "reproduced it" in r.stdout, f"replay of a moved work directory: {r.stdout}{r.stderr}")
+    check(prov_json(xdmlc, moved, "why", os.path.join(moved, "data", "f_1.npy"), "--run", "1")["entity"]["seq"] == 1,
+          "a moved work directory's file is not found by its new path")
+    shutil.move(moved, work)
     # `--run` replays an older run.
     r = replay(xdmlc, work, "--run", "1")
     check(r.returncode == 0, f"replay --run 1: {r.stdout}{r.stderr}")
@@ -394,7 +403,8 @@ def case_bad_input(xdmlc, tmp):
     c = sqlite3.connect(os.path.join(old, "provenance.db"))
     c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
-                    "CREATE INDEX decisions_by_run ON decisions(run); PRAGMA user_version = 1;")
+                    "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir;"
+                    "PRAGMA user_version = 1;")
     c.close()
     xdmlc_run(xdmlc, flow, old)  # upgrades to 2; run 1 has no digests
     check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 2, "no upgrade to schema 2")
