@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds xdmlc and runs it on the flagship example flow: serial
 # crystallography at a beamline (examples/ssx.xdml: hit finding, indexing, a hit-finder model
-# retrained with rehearsal as labels arrive), then continual learning with and without
+# retrained with rehearsal as labels arrive; then its provenance asked and the run replayed),
+# then continual learning with and without
 # rehearsal (examples/continual.xdml), the model-free flows, and the beamline QC flow whose
 # kernels the JIT compiles (examples/hitfinder.xdml).
 set -euo pipefail
@@ -20,16 +21,12 @@ mkdir -p build/demo
 echo "== xdmlc run examples/ssx.xdml   (the flagship: frames, hits, stills, the hit finder retrained)"
 rm -rf build/demo/ssx.run
 ./build/xdmlc run examples/ssx.xdml --workdir build/demo/ssx.run
-echo "  the hit finder's versions (provenance: models table):"
-python3 - build/demo/ssx.run/provenance.db <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for version, metrics, reason in db.execute(
-        "SELECT m.version, m.metrics, d.reason FROM models m LEFT JOIN decisions d "
-        "ON d.model_version = m.id AND d.kind = 'train_stop' WHERE m.model = 'hitfinder' ORDER BY m.version"):
-    m = json.loads(metrics)
-    print(f"  v{version}: " + (f"{m['trained']} items, {m['rehearsed']} rehearsed; {reason}" if m else "untrained"))
-PY
+echo "== xdmlc prov models hitfinder   (the hit finder's versions: parent, metrics, data, why each training stopped)"
+./build/xdmlc prov models hitfinder --workdir build/demo/ssx.run
+echo "== xdmlc prov why 'stills#1'   (the decisions behind a result: trigger, placement, model version)"
+./build/xdmlc prov why 'stills#1' --workdir build/demo/ssx.run
+echo "== xdmlc replay   (the run again from its log; every input and output hash compared)"
+./build/xdmlc replay --workdir build/demo/ssx.run --quiet
 echo "== xdmlc run examples/continual.xdml   (five tasks, one after the other: rehearsal against none)"
 rm -rf build/demo/continual.run
 ./build/xdmlc run examples/continual.xdml --workdir build/demo/continual.run
