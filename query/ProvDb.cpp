@@ -114,7 +114,10 @@ std::unique_ptr<ProvDb> ProvDb::open(const fs::path& workdir, Access access) {
 
 ProvDb::ProvDb(fs::path file, std::unique_ptr<sqlite::Connection> db, int schema,
                std::unique_ptr<prov::WriterLock> lock)
-    : file_(std::move(file)), db_(std::move(db)), schema_(schema), lock_(std::move(lock)) {}
+    : file_(std::move(file)), db_(std::move(db)), schema_(schema), lock_(std::move(lock)) {
+    // Read as it is: a schema-1 database is upgraded only by the next run that writes it.
+    runsHaveWorkdir_ = db_->queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") > 0;
+}
 
 ProvDb::~ProvDb() = default;
 
@@ -135,7 +138,7 @@ int64_t ProvDb::runOrLatest(int64_t run) {
 }
 
 std::string ProvDb::runWorkdir(int64_t id) {
-    if (schema_ < 2) return "";
+    if (!runsHaveWorkdir_) return "";
     if (auto it = workdirs_.find(id); it != workdirs_.end()) return it->second;
     auto s = db_->prepare("SELECT workdir FROM runs WHERE id = ?1");
     s.bindInt(1, id);
@@ -151,9 +154,9 @@ std::string ProvDb::here(const std::string& recordedPath, int64_t id) {
 }
 
 nlohmann::json ProvDb::run(int64_t id) {
-    auto s = db_->prepare(
-        "SELECT id, flow, script_path, script_hash, arguments, seed, started, ended, status, pid, host, counters, workdir"
-        " FROM runs WHERE id = ?1");
+    auto s = db_->prepare(std::string("SELECT id, flow, script_path, script_hash, arguments, seed, started, ended, status, pid,"
+                                      " host, counters, ") +
+                          (runsHaveWorkdir_ ? "workdir" : "NULL AS workdir") + " FROM runs WHERE id = ?1");
     s.bindInt(1, id);
     if (!s.step()) throw QueryError(file_.string() + ": there is no run " + std::to_string(id));
     nlohmann::json row = rowJson(s, {"counters"});

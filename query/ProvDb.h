@@ -84,6 +84,7 @@ private:
     int schema_;
     std::unique_ptr<runtime::prov::WriterLock> lock_;
     std::map<int64_t, std::string> workdirs_;  // runWorkdir, asked once per run
+    bool runsHaveWorkdir_ = false;             // a database not yet upgraded to schema 2 has none
 };
 
 /// One read transaction for a whole answer: a consistent snapshot while a run is writing, and

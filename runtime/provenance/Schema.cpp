@@ -212,10 +212,11 @@ void createSchema(sqlite::Connection& db) {
         db.exec(kIndexes);
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-    } else if (version == 1) {
+    } else if (version <= kSchemaVersion) {
+        // Schema 1 lacks it; so does a schema-2 file from before the column was added.
         if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") == 0)
             db.exec("ALTER TABLE runs ADD COLUMN workdir TEXT");
-        db.exec(kUpgrade1To2);
+        if (version == 1) db.exec(kUpgrade1To2);
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }
     tx.commit();

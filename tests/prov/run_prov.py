@@ -406,6 +406,8 @@ def case_bad_input(xdmlc, tmp):
                     "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir;"
                     "PRAGMA user_version = 1;")
     c.close()
+    check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
+    check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
     xdmlc_run(xdmlc, flow, old)  # upgrades to 2; run 1 has no digests
     check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 2, "no upgrade to schema 2")
     indexes = {r[0] for r in query(os.path.join(old, "provenance.db"), "SELECT name FROM sqlite_master WHERE type = 'index'")}
