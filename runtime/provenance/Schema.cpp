@@ -96,8 +96,12 @@ CREATE TABLE decisions (
     model_version INTEGER REFERENCES models(id),
     time          REAL NOT NULL
 );
-)sql" R"sql(
-CREATE TABLE digests (
+)sql";
+
+// The digests that make run comparison fast (Digest.h); created with the tables, and added by
+// the upgrade from schema 1.
+constexpr const char* kDigestsTable = R"sql(
+CREATE TABLE IF NOT EXISTS digests (
     run      INTEGER NOT NULL REFERENCES runs(id),
     kind     TEXT NOT NULL,
     label    TEXT NOT NULL,
@@ -116,43 +120,27 @@ CREATE TABLE digests (
 // costs the writer (together about a third of its time), so there is none without a query
 // behind it: an index on entities(hash) waits for the issue that looks content up.
 constexpr const char* kIndexes = R"sql(
-CREATE INDEX entities_by_group ON entities(run, kind, label);
-CREATE INDEX entities_by_stream ON entities(stream, seq) WHERE stream IS NOT NULL;
-CREATE INDEX activities_by_run ON activities(run);
-CREATE INDEX used_by_entity ON used(entity);
-CREATE INDEX generated_by_activity ON generated(activity);
-CREATE INDEX derivations_by_entity ON derivations(entity);
-CREATE INDEX derivations_by_source ON derivations(from_entity);
-CREATE INDEX models_by_name ON models(model, version);
-CREATE INDEX decisions_by_subject ON decisions(subject);
-CREATE INDEX decisions_by_kind ON decisions(run, kind);
-CREATE INDEX entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
+CREATE INDEX IF NOT EXISTS entities_by_group ON entities(run, kind, label);
+CREATE INDEX IF NOT EXISTS entities_by_stream ON entities(stream, seq) WHERE stream IS NOT NULL;
+CREATE INDEX IF NOT EXISTS activities_by_run ON activities(run);
+CREATE INDEX IF NOT EXISTS used_by_entity ON used(entity);
+CREATE INDEX IF NOT EXISTS generated_by_activity ON generated(activity);
+CREATE INDEX IF NOT EXISTS derivations_by_entity ON derivations(entity);
+CREATE INDEX IF NOT EXISTS derivations_by_source ON derivations(from_entity);
+CREATE INDEX IF NOT EXISTS models_by_name ON models(model, version);
+CREATE INDEX IF NOT EXISTS decisions_by_subject ON decisions(subject);
+CREATE INDEX IF NOT EXISTS decisions_by_kind ON decisions(run, kind);
+CREATE INDEX IF NOT EXISTS entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
 )sql";
 
-// Schema 1 -> 2: the digests that make run comparison fast, the small index that lets a run
-// see whether its inputs were invalidated, and entities_by_run widened to (run, kind, label),
-// which still serves "the entities of run N" and reads a digest bucket's members directly
-// (decisions_by_run likewise widened to (run, kind)).
-// Version-1 runs get digests on demand. Runs also record their work directory, so a work
-// directory moved or archived elsewhere can still be asked about and replayed.
+// Schema 1 -> 2 drops the two indexes that were widened: entities_by_run to entities_by_group
+// (run, kind, label), which still serves "the entities of run N" and reads a digest bucket's
+// members directly, and decisions_by_run to decisions_by_kind (run, kind). Then kDigestsTable
+// and kIndexes add what is new (the digests, entities_invalid_by_hash), and runs gain their
+// workdir column. Version-1 runs get digests on demand.
 constexpr const char* kUpgrade1To2 = R"sql(
-CREATE TABLE IF NOT EXISTS digests (
-    run      INTEGER NOT NULL REFERENCES runs(id),
-    kind     TEXT NOT NULL,
-    label    TEXT NOT NULL,
-    bucket   INTEGER NOT NULL,
-    count    INTEGER NOT NULL,
-    sum      INTEGER NOT NULL,
-    mix      INTEGER NOT NULL,
-    first_id INTEGER NOT NULL,
-    last_id  INTEGER NOT NULL,
-    PRIMARY KEY (run, kind, label, bucket)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entities_invalid_by_hash ON entities(hash) WHERE valid = 0;
 DROP INDEX IF EXISTS entities_by_run;
-CREATE INDEX IF NOT EXISTS entities_by_group ON entities(run, kind, label);
 DROP INDEX IF EXISTS decisions_by_run;
-CREATE INDEX IF NOT EXISTS decisions_by_kind ON decisions(run, kind);
 )sql";
 
 std::string hex(int64_t v) {
@@ -209,6 +197,7 @@ void createSchema(sqlite::Connection& db) {
     const int64_t version = db.queryInt("PRAGMA user_version");
     if (version == 0) {
         db.exec(kTables);
+        db.exec(kDigestsTable);
         db.exec(kIndexes);
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
@@ -216,7 +205,11 @@ void createSchema(sqlite::Connection& db) {
         // Schema 1 lacks it; so does a schema-2 file from before the column was added.
         if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") == 0)
             db.exec("ALTER TABLE runs ADD COLUMN workdir TEXT");
-        if (version == 1) db.exec(kUpgrade1To2);
+        if (version == 1) {
+            db.exec(kUpgrade1To2);
+            db.exec(kDigestsTable);
+            db.exec(kIndexes);  // the new ones; the others exist already
+        }
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }
     tx.commit();
