@@ -3,6 +3,7 @@
 
 #include "query/Rows.h"
 #include "runtime/provenance/ContentHash.h"
+#include "runtime/values/Text.h"
 
 #include <cmath>
 #include <ctime>
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using nlohmann::json;
+using runtime::quoted;
 
 std::string isoTime(double seconds) {
     std::string t = formatTime(seconds);  // "YYYY-MM-DD hh:mm:ss.mmm"
@@ -74,19 +76,6 @@ void addValue(json& attributes, const std::string& key, json value) {
 }
 
 // ---- PROV-N
-
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out + "\"";
-}
 
 std::string literal(const json& v) {
     if (v.is_object() && v.contains("$")) {

@@ -75,19 +75,6 @@ int significantDigits(double x) {
     return n;
 }
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out + "\"";
-}
-
 std::string nestedText(const Value& v) { return v.is(Value::Kind::String) ? quoted(v.asString()) : toText(v); }
 
 constexpr int64_t kShownPerDim = 6;
@@ -121,6 +108,19 @@ void tensorText(const Tensor& t, std::size_t dim, std::size_t offset, std::strin
 }
 
 }  // namespace
+
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + "\"";
+}
 
 std::string formatFloat(double x) { return shortest(x, true); }
 std::string formatF32(float x) { return shortest(x, true); }

@@ -22,6 +22,8 @@
 namespace xdml::runtime {
 
 std::string toText(const Value& v);
+/// `s` in double quotes, with `"`, `\` and newlines escaped (as XDML and PROV-N write strings).
+std::string quoted(const std::string& s);
 std::string formatFloat(double x);
 std::string formatF32(float x);
 std::string formatQuantity(const Quantity& q);
