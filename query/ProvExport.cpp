@@ -120,7 +120,7 @@ json provJson(ProvDb& db, int64_t run) {
     json entities = json::object(), activities = json::object(), agents = json::object();
     json used = json::object(), generated = json::object(), derived = json::object(), started = json::object(),
          associated = json::object();
-    std::set<int64_t> haveEntities, haveActivities, kinds;
+    std::set<int64_t> haveEntities, haveActivities;
     std::map<int64_t, std::string> entityKind;
 
     auto e = db.sql().prepare(
@@ -178,7 +178,6 @@ json provJson(ProvDb& db, int64_t run) {
         " WHERE a.run = ?1 ORDER BY u.activity, u.entity");
     u.bindInt(1, run);
     n = 0;
-    int64_t s = 0;
     while (u.step()) {
         const int64_t act = u.columnInt(0), ent = u.columnInt(1);
         const std::string role = u.columnText(2), kind = u.columnText(3);
@@ -189,7 +188,6 @@ json provJson(ProvDb& db, int64_t run) {
         // A handler is started by the item it fired on (the last of a group).
         if (kind == "handler" && role == "item")
             started["_:s" + std::to_string(act)] = {{"prov:activity", activityId(act)}, {"prov:trigger", entityId(ent)}};
-        (void)s;
     }
     auto g = db.sql().prepare(
         "SELECT g.entity, g.activity FROM generated g JOIN entities e ON e.id = g.entity WHERE e.run = ?1 ORDER BY g.entity");

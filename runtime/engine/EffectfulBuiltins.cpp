@@ -30,17 +30,16 @@ void Firing::recordFile(const std::filesystem::path& p, uint64_t bytes, const st
     rec.site = evalSite_;
     rec.bytes = static_cast<int64_t>(bytes);
     rec.hash = hash;
-    if (!written) {
-        const std::string invalid = run_.invalidatedInput(hash);
-        if (!invalid.empty()) {
-            rec.valid = false;
-            run_.report("warning: " + p.string() + ": " + invalid + "; what is made from it is recorded invalid too",
-                        "invalid-input:" + p.string());
-        }
+    // A file read whose content was invalidated before is recognised (a written one is new).
+    const std::string invalid = written ? "" : run_.invalidatedInput(hash);
+    if (!invalid.empty()) {
+        rec.valid = false;
+        run_.report("warning: " + p.string() + ": " + invalid + "; what is made from it is recorded invalid too",
+                    "invalid-input:" + p.string());
     }
     const int64_t e = store->entity(rec);
-    if (!rec.valid)
-        store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", run_.invalidatedInput(hash), "{}", -1});
+    if (!invalid.empty())
+        store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", invalid, "{}", -1});
     if (activity_ <= 0) return;
     if (written) store->generated(e, activity_);
     else store->used(activity_, e, "read");

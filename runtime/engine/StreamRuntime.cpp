@@ -321,20 +321,19 @@ void StreamRuntime::accept(Incoming in) {
         rec.site = site_;
         rec.hash = contentHashOf(item->value);
         rec.bytes = static_cast<int64_t>(payloadBytes(item->value));
+        // Content invalidated before (`xdmlc prov invalidate`) is recognised when it comes again.
+        const std::string invalid = in.origin != "emit" ? run_.invalidatedInput(rec.hash) : "";
         if (in.origin != "emit") rec.path = in.origin;
-        if (in.origin != "emit") {
-            const std::string invalid = run_.invalidatedInput(rec.hash);
-            if (!invalid.empty()) {
-                rec.valid = false;
-                run_.report("warning: stream " + decl_.name + " item " + std::to_string(seq) + " (" + in.origin +
-                                "): " + invalid + "; what is made from it is recorded invalid too",
-                            "invalid-input:" + decl_.name);
-            }
+        if (!invalid.empty()) {
+            rec.valid = false;
+            run_.report("warning: stream " + decl_.name + " item " + std::to_string(seq) + " (" + in.origin +
+                            "): " + invalid + "; what is made from it is recorded invalid too",
+                        "invalid-input:" + decl_.name);
         }
         item->entity = store->entity(rec);
-        if (!rec.valid)
+        if (!invalid.empty())
             store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(item->entity), "invalid",
-                             run_.invalidatedInput(rec.hash), "{}", -1});
+                             invalid, "{}", -1});
         if (in.activity > 0) store->generated(item->entity, in.activity);
         for (int64_t from : item->sources) store->derivedFrom(item->entity, from, in.activity);
     }

@@ -212,31 +212,24 @@ void GroupWriter::writeDigests(const Batch& batch) {
     };
     std::vector<Touched> finished;
     std::set<const Key*> open;
-    for (const EntityRow& row : batch.entities) {
-        const EntityRecord& e = row.record;
-        auto it = groups_.try_emplace(Key{row.run, e.kind, e.label}).first;
+    auto add = [&](Key key, uint64_t hash, int64_t id) {
+        auto it = groups_.try_emplace(std::move(key)).first;
         OpenGroup& g = it->second;
         if (g.size > 0 && g.size % kBucketEntities == 0) {  // the open bucket is full
             if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
             g.open = BucketDigest{};
         }
-        g.open.add(hashValue(e.hash), row.id);
+        g.open.add(hash, id);
         ++g.size;
         open.insert(&it->first);
-    }
+    };
+    for (const EntityRow& row : batch.entities)
+        add(Key{row.run, row.record.kind, row.record.label}, hashValue(row.record.hash), row.id);
     // Decisions too, as group ("decision", their kind), hashed by what they say rather than by
     // the ids they name, so the same choice in two runs digests alike (decisionSignature).
-    for (const DecisionRow& row : batch.decisions) {
-        auto it = groups_.try_emplace(Key{row.run, "decision", row.record.kind}).first;
-        OpenGroup& g = it->second;
-        if (g.size > 0 && g.size % kBucketEntities == 0) {
-            if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
-            g.open = BucketDigest{};
-        }
-        g.open.add(decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
-        ++g.size;
-        open.insert(&it->first);
-    }
+    for (const DecisionRow& row : batch.decisions)
+        add(Key{row.run, "decision", row.record.kind},
+            decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
     for (const Key* key : open) {
         const OpenGroup& g = groups_.at(*key);
         finished.push_back({key, (g.size - 1) / kBucketEntities, g.open});

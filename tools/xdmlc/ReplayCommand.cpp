@@ -143,9 +143,6 @@ int ProvCommands::runReplay() {
         std::cout << report.dump(2) << "\n";
         return identical ? 0 : 1;
     }
-    int outputs = 0, groups = 0;
-    for (const json& g : diff["groups"]) groups += g["category"] == "output" ? 1 : 0;
-    (void)outputs;
     if (identical) {
         std::cout << "replay of run " << original << " (recorded as run " << replayed
                   << ") reproduced it: every input and output hash is identical (" << diff["same_groups"].get<int>()
