@@ -20,28 +20,16 @@ namespace sqlite = runtime::sqlite;
 
 namespace {
 
-// Failures raise the store's ProvenanceError, so checkSchema recognises a file that is not a
-// database; ProvDb::open turns them into QueryErrors.
-constexpr sqlite::ConnectionPolicy kReadPolicy{
-    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
-    .role = "provenance database",
-    .busyTimeoutMs = 10000,
-    .pragmas = nullptr,
-    .readOnly = true,
-};
-constexpr sqlite::ConnectionPolicy kImmutablePolicy{
-    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
-    .role = "provenance database",
-    .busyTimeoutMs = 10000,
-    .pragmas = nullptr,
-    .readOnly = true,
-    .immutable = true,
-};
-constexpr sqlite::ConnectionPolicy kWritePolicy{
-    .raise = &sqlite::raiseAs<prov::ProvenanceError>,
-    .role = "provenance database",
-    .busyTimeoutMs = 10000,
-};
+// The store's own policy (Schema.h): failures raise its ProvenanceError, so checkSchema
+// recognises a file that is not a database; ProvDb::open turns them into QueryErrors.
+constexpr sqlite::ConnectionPolicy readPolicy(bool immutable) {
+    sqlite::ConnectionPolicy policy = prov::kConnectionPolicy;
+    policy.readOnly = true;
+    policy.immutable = immutable;
+    return policy;
+}
+constexpr sqlite::ConnectionPolicy kReadPolicy = readPolicy(false);
+constexpr sqlite::ConnectionPolicy kImmutablePolicy = readPolicy(true);
 
 bool allDigits(const std::string& s) {
     if (s.empty()) return false;
@@ -98,7 +86,7 @@ std::unique_ptr<ProvDb> ProvDb::open(const fs::path& workdir, Access access) {
         const bool frozen = access == Access::Read && ::access(file.parent_path().c_str(), W_OK) != 0 &&
                             !fs::exists(fs::path(file.string() + "-shm"), ec);
         db = std::make_unique<sqlite::Connection>(
-            file, access == Access::Write ? kWritePolicy : frozen ? kImmutablePolicy : kReadPolicy);
+            file, access == Access::Write ? prov::kConnectionPolicy : frozen ? kImmutablePolicy : kReadPolicy);
         schema = prov::checkSchema(*db);
         if (access == Access::Write) {
             prov::configureConnection(*db);
