@@ -11,14 +11,14 @@ namespace xdml::sema {
 
 using namespace ast;
 
-namespace {
-
-const std::vector<std::string>& clauseNames() {
+const std::vector<std::string>& policyClauseNames() {
     static const std::vector<std::string> names = {
         "deadline", "start_within", "priority", "limit", "locality", "until", "max_epochs",
         "max_iterations", "batch", "lr", "optimizer", "validate", "retry"};
     return names;
 }
+
+namespace {
 
 /// Checks one clause's value; reports wrong types, units and ranges.
 void checkClause(SemaContext& ctx, const Property& p) {
@@ -183,7 +183,7 @@ PolicyClauses checkPolicyClauses(SemaContext& ctx, const PropertyBlock& block, c
                                  const PolicyClauses* base) {
     PolicyClauses own;
     for (const Property& p : block.properties) {
-        const std::vector<std::string>& names = clauseNames();
+        const std::vector<std::string>& names = policyClauseNames();
         if (std::find(names.begin(), names.end(), p.key.text) == names.end()) {
             ctx.diags.error(p.key.range, "unknown policy clause '" + p.key.text + "'" + didYouMean(p.key.text, names));
             continue;

@@ -70,6 +70,9 @@ struct CheckedProgram {
     bool implicitLocalSite = true;
 };
 
+/// The clauses a policy may have (LANGUAGE.md §4), in the spec's order.
+const std::vector<std::string>& policyClauseNames();
+
 /// Checks every module; reports to `diags`. The program's modules must already be parsed.
 void checkProgram(CheckedProgram& program, Diagnostics& diags);
 
