@@ -6,6 +6,8 @@ parser grammar XdmlParser;
 options { tokenVocab = XdmlLexer; }
 
 program: topItem* EOF;
+// One expression alone: what the REPL evaluates and `:type` types.
+replInput: expr EOF;
 
 topItem
     : importDecl | constDecl | siteDecl | linkDecl | typeDecl | fnDecl | taskDecl

@@ -30,6 +30,7 @@ struct Kernels::Kernel {
     KernelSignature signature;
     std::vector<Value> pinned;
     KernelStatus status;
+    std::optional<uint64_t> codeHash;  // the cache entry it uses (and counts as a user of)
 };
 
 namespace {
@@ -37,15 +38,20 @@ namespace {
 constexpr int kSlotsOnStack = 32;
 
 /// The process's compiled code by the content hash of its IR: a kernel whose IR hashes alike
-/// (the same fn in another run, two fns with one body) compiles once.
+/// (the same fn in another run, two fns with one body) compiles once. Code no live Kernels uses
+/// stays for a later run until releaseUnusedCode() (the REPL, after a redefinition) frees it.
 struct CachedCode {
     std::string entry;
     KernelFn fn = nullptr;
+    std::shared_ptr<Jit::Tracker> tracker;
+    int users = 0;
 };
 std::mutex cacheMutex;
 std::map<uint64_t, CachedCode>& codeCache() {
-    static std::map<uint64_t, CachedCode> cache;
-    return cache;
+    // Never destroyed: its trackers must not outlive the JIT's session at exit, whichever of
+    // the two statics was made first.
+    static auto* cache = new std::map<uint64_t, CachedCode>;
+    return *cache;
 }
 
 bool containsTensor(const Expr& e, const runtime::Program& program) {
@@ -176,6 +182,30 @@ const Kernels::Kernel* Kernels::kernelOf(const void* decl) const {
 Kernels::~Kernels() {
     cancel_.store(true);
     wait();
+    std::lock_guard lock(cacheMutex);
+    for (auto& k : kernels_)
+        if (k->codeHash)
+            if (auto it = codeCache().find(*k->codeHash); it != codeCache().end()) --it->second.users;
+}
+
+std::size_t Kernels::releaseUnusedCode() {
+    std::lock_guard lock(cacheMutex);
+    std::size_t released = 0;
+    for (auto it = codeCache().begin(); it != codeCache().end();) {
+        if (it->second.users > 0) {
+            ++it;
+            continue;
+        }
+        Jit::instance().remove(it->second.tracker);
+        it = codeCache().erase(it);
+        ++released;
+    }
+    return released;
+}
+
+std::size_t Kernels::cachedCodeCount() {
+    std::lock_guard lock(cacheMutex);
+    return codeCache().size();
 }
 
 void Kernels::start(Report report) {
@@ -230,20 +260,13 @@ void Kernels::compile(Kernel& k, const Report& report) {
         k.status.entry = lowered.entry;
         KernelFn fn = nullptr;
         {
-            std::lock_guard lock(cacheMutex);
-            if (auto it = codeCache().find(lowered.hash); it != codeCache().end()) {
-                fn = it->second.fn;
-                k.status.entry = it->second.entry;
-            }
-        }
-        k.status.cached = fn != nullptr;
-        if (!fn) {
             // Under the lock, so that two programs compiling one kernel define its symbol once.
             std::lock_guard lock(cacheMutex);
             if (auto it = codeCache().find(lowered.hash); it != codeCache().end()) {
                 fn = it->second.fn;
                 k.status.entry = it->second.entry;
                 k.status.cached = true;
+                ++it->second.users;
             } else {
                 Jit& jit = Jit::instance();
                 auto tracker = jit.addModule(std::move(lowered.module), std::move(lowered.context));
@@ -253,8 +276,9 @@ void Kernels::compile(Kernel& k, const Report& report) {
                     jit.remove(tracker);  // else a later compile of this kernel would define it twice
                     throw;
                 }
-                codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn});
+                codeCache().emplace(lowered.hash, CachedCode{lowered.entry, fn, tracker, 1});
             }
+            k.codeHash = lowered.hash;
         }
         k.status.compileMs = millisecondsSince(started);
         k.fn.store(fn, std::memory_order_release);

@@ -50,6 +50,12 @@ public:
     void wait();
     std::vector<KernelStatus> status() const;
 
+    /// Frees the compiled code that no live Kernels uses, through its ORC resource tracker (the
+    /// REPL calls it after a redefinition replaced a program); returns how many were freed.
+    static std::size_t releaseUnusedCode();
+    /// How many compiled kernels the process holds.
+    static std::size_t cachedCodeCount();
+
     std::optional<runtime::Value> callFn(const runtime::FnDecl& fn, const std::vector<runtime::Value>& args) const override;
     std::optional<bool> where(const runtime::TypeDecl& type, const runtime::Value& item) const override;
     std::optional<runtime::Value> evaluate(const runtime::Expr& e, const runtime::Scope& scope) const override;

@@ -216,7 +216,7 @@ void renderDot(const json& graph, std::ostream& out) {
 
 namespace {
 
-void renderDecisions(const json& decisions, std::ostream& out) {
+void renderWhyDecisions(const json& decisions, std::ostream& out) {
     if (decisions.empty()) {
         out << "decisions: none recorded (a plain firing of a declared type is said in full by its activity)\n";
         return;
@@ -261,7 +261,7 @@ void renderWhy(const json& why, std::ostream& out) {
     } else {
         out << describeActivity(at(why, "activity")) << "\n";
     }
-    renderDecisions(at(why, "decisions"), out);
+    renderWhyDecisions(at(why, "decisions"), out);
     if (!at(why, "models").empty()) {
         out << "model versions:\n";
         renderModelRows(at(why, "models"), out);
@@ -275,6 +275,23 @@ void renderProducedBy(const json& produced, std::ostream& out) {
     }
     out << "model versions behind entity " << text(at(produced, "entity")) << " (nearest first):\n";
     renderModelRows(at(produced, "versions"), out);
+}
+
+void renderDecisions(const json& decisions, std::ostream& out) {
+    const json& rows = at(decisions, "decisions");
+    out << "run " << text(at(decisions, "run")) << ": " << text(at(decisions, "total")) << " decisions";
+    std::string kinds;
+    for (const auto& [kind, count] : at(decisions, "by_kind").items()) kinds += (kinds.empty() ? "" : ", ") + text(count) + " " + kind;
+    out << (kinds.empty() ? "" : " (" + kinds + ")") << "\n";
+    for (const json& d : rows) {
+        out << "  " << text(at(d, "id")) << "  " << text(at(d, "kind")) << "  " << text(at(d, "subject"), "-");
+        if (!text(at(d, "choice")).empty()) out << " -> " << text(at(d, "choice"));
+        if (!text(at(d, "reason")).empty()) out << ": " << text(at(d, "reason"));
+        out << "\n";
+    }
+    const std::size_t shown = rows.size();
+    const int64_t matching = at(decisions, "matching").get<int64_t>();
+    if (static_cast<int64_t>(shown) < matching) out << "  (" << shown << " of " << matching << " shown; --limit 0 lists all)\n";
 }
 
 void renderModels(const json& history, std::ostream& out) {

@@ -22,6 +22,8 @@ void renderGraph(const nlohmann::json& graph, std::ostream& out);
 void renderDot(const nlohmann::json& graph, std::ostream& out);
 void renderWhy(const nlohmann::json& why, std::ostream& out);
 void renderProducedBy(const nlohmann::json& produced, std::ostream& out);
+/// A run's decisions (Decisions.h): counts by kind, then one line each.
+void renderDecisions(const nlohmann::json& decisions, std::ostream& out);
 void renderModels(const nlohmann::json& history, std::ostream& out);
 void renderDiff(const nlohmann::json& diff, std::ostream& out);
 

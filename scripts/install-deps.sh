@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package XDML needs to build, test and run. Idempotent: a fast no-op when
-# all are present. Only Debian's packages; nothing is downloaded from anywhere else.
+# all are present. Only Debian's packages; nothing is downloaded from anywhere else (the editor
+# tests alone fetch two npm packages, pinned by their lock file: tests/editors/package.json).
 set -euo pipefail
 
 packages=(
@@ -18,7 +19,14 @@ packages=(
   python3-zmq python3-dask
   # tests of the provenance export: W3C PROV-JSON read back and written as PROV-N
   python3-prov
+  # the REPL's line editing; its terminal test (tmux); the vim files' test
+  libreadline-dev tmux vim
 )
+# Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
+# packages the test installs from tests/editors/package-lock.json). A Node.js that is already
+# there (with its own npm) is kept: Debian's npm package would conflict with it.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -84,6 +84,25 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
     return program;
 }
 
+std::unique_ptr<sema::CheckedProgram> compileParts(const std::vector<SourcePart>& parts, SourceManager& sources,
+                                                   Diagnostics& diags, const FrontendOptions& options) {
+    auto program = std::make_unique<sema::CheckedProgram>();
+    auto main = std::make_unique<ast::Module>();
+    main->path = "<session>";
+    ImportLoader loader(sources, diags, *program);
+    for (const SourcePart& part : parts) {
+        FileId file = sources.addFile(part.name, part.text);
+        std::size_t at = program->modules.size();
+        loader.load(file);  // the part's module, then what it imports
+        for (auto& decl : program->modules[at]->decls) main->decls.push_back(std::move(decl));
+        program->modules.erase(program->modules.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    if (!main->decls.empty()) main->file = main->decls.front()->file;
+    program->modules.insert(program->modules.begin(), std::move(main));
+    if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
+    return program;
+}
+
 void runWithLargeStack(const std::function<void()>& work) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);

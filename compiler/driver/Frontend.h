@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace xdml::driver {
 
@@ -21,6 +22,19 @@ struct FrontendOptions {
 std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources,
                                               Diagnostics& diags, const FrontendOptions& options = {},
                                               const std::string* text = nullptr);
+
+/// A piece of source held in memory: its name (how diagnostics name it; imports resolve
+/// relative to its folder) and its text.
+struct SourcePart {
+    std::string name;
+    std::string text;
+};
+
+/// Compiles declarations kept as separate texts (the REPL's session, one part a declaration):
+/// together they are the main module, each part keeping its own name and positions. Imports
+/// are followed as compile() follows them.
+std::unique_ptr<sema::CheckedProgram> compileParts(const std::vector<SourcePart>& parts, SourceManager& sources,
+                                                   Diagnostics& diags, const FrontendOptions& options = {});
 
 /// Runs `work` on a thread with a large stack, so deeply nested input cannot overflow it.
 void runWithLargeStack(const std::function<void()>& work);

@@ -75,6 +75,7 @@ public:
     std::unique_ptr<ast::Module> start() const;
     std::unique_ptr<ast::Module> build(P::ProgramContext* program);
     ast::DeclPtr topItem(P::TopItemContext* item);
+    ast::ExprPtr standaloneExpr(P::ReplInputContext* input) { return input ? expr(input->expr()) : nullptr; }
 
 private:
     static constexpr std::size_t kMaxChain = 10000;  // each operand is a level of recursion later

@@ -51,88 +51,120 @@ public:
                      std::exception_ptr) override {}
 };
 
+/// One file as tokens, with its file-level problems reported: what both entry points parse.
+/// Members are in construction order (each refers to the one before).
+class TokenizedFile {
+public:
+    TokenizedFile(const SourceManager& sources, FileId file, Diagnostics& diags)
+        : text_(validText(sources, file, diags)), input_(text_.data(), text_.size()), lexer_(&input_),
+          tokens_(&lexer_), builder_(sources, file, diags, tokens_, text_) {
+        lexer_.removeErrorListeners();
+        lexer_.addErrorListener(&silent_);
+        tokens_.fill();
+        tooDeep_ = !reportTokens(diags);
+    }
+
+    antlr4::CommonTokenStream& tokens() { return tokens_; }
+    AstBuilder& builder() { return builder_; }
+    /// Nesting beyond what the parser and checker may recurse through: reported, not parsed.
+    bool tooDeep() const { return tooDeep_; }
+
+private:
+    static std::string validText(const SourceManager& sources, FileId file, Diagnostics& diags) {
+        // ANTLR decodes UTF-8 and throws on a malformed sequence: report the first one and give
+        // ANTLR a copy with each bad byte replaced by '?', so byte offsets stay the same.
+        std::string text(sources.text(file));
+        for (std::size_t i = 0, reported = 0; i < text.size();) {
+            std::size_t length = validUtf8Length(text, i);
+            if (length > 0) {
+                i += length;
+                continue;
+            }
+            if (!reported++) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
+                uint32_t at = static_cast<uint32_t>(i);
+                diags.error({sources.locAt(file, at), at + 1},
+                            std::string("invalid UTF-8 (byte ") + hex + "): XDML source files are UTF-8");
+            }
+            text[i++] = '?';
+        }
+        return text;
+    }
+
+    /// Reports bad characters and unterminated comments; false when nesting is too deep.
+    bool reportTokens(Diagnostics& diags) {
+        AstBuilder& builder = builder_;
+        antlr4::CommonTokenStream& tokens = tokens_;
+
+        // Lexical errors; bad characters are then hidden from the parser so one stray byte is
+        // one error.
+        for (antlr4::Token* t : tokens.getTokens()) {
+            auto* token = dynamic_cast<antlr4::CommonToken*>(t);
+            switch (t->getType()) {
+            case XdmlLexer::BAD_CHAR: {
+                std::string ch = t->getText();
+                std::string shown = (ch.size() == 1 && static_cast<unsigned char>(ch[0]) < 0x20)
+                                        ? hexByte(static_cast<unsigned char>(ch[0]))
+                                        : ch;
+                diags.error(builder.range(t), "unexpected character '" + shown + "'");
+                if (token) token->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+                break;
+            }
+            case XdmlLexer::UNTERMINATED_COMMENT:
+                diags.error(builder.range(t), "unterminated comment: '/*' has no '*/'");
+                if (token) token->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+                break;
+            default: break;
+            }
+        }
+
+        // The parser and the checker recurse once per nesting level: bound it, so that a
+        // pathological file gets an error instead of exhausting the stack.
+        constexpr int kMaxNesting = 256;
+        int depth = 0, prefixRun = 0;
+        for (antlr4::Token* t : tokens.getTokens()) {
+            if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+            switch (t->getType()) {
+            case XdmlLexer::LPAREN: case XdmlLexer::LBRACK: case XdmlLexer::LBRACE: case XdmlLexer::STR_INTERP:
+            case XdmlLexer::DQUOTE:
+                ++depth;
+                break;
+            case XdmlLexer::RPAREN: case XdmlLexer::RBRACK: case XdmlLexer::RBRACE: case XdmlLexer::STR_END:
+            case XdmlLexer::STR_NEWLINE:
+                depth = std::max(0, depth - 1);
+                break;
+            default: break;
+            }
+            bool prefix = t->getType() == XdmlLexer::MINUS || t->getType() == XdmlLexer::NOT ||
+                          t->getType() == XdmlLexer::QUESTION;
+            prefixRun = prefix ? prefixRun + 1 : 0;
+            if (depth > kMaxNesting || prefixRun > kMaxNesting) {
+                diags.error(builder.range(t), "nesting deeper than " + std::to_string(kMaxNesting) +
+                                                  " levels: split this expression or block");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    std::string text_;
+    antlr4::ANTLRInputStream input_;
+    XdmlLexer lexer_;
+    SilentLexerErrors silent_;
+    antlr4::CommonTokenStream tokens_;
+    AstBuilder builder_;
+    bool tooDeep_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, Diagnostics& diags) {
-    // ANTLR decodes UTF-8 and throws on a malformed sequence: report the first one and give
-    // ANTLR a copy with each bad byte replaced by '?', so byte offsets stay the same.
-    std::string text(sources.text(file));
-    for (std::size_t i = 0, reported = 0; i < text.size();) {
-        std::size_t length = validUtf8Length(text, i);
-        if (length > 0) {
-            i += length;
-            continue;
-        }
-        if (!reported++) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
-            uint32_t at = static_cast<uint32_t>(i);
-            diags.error({sources.locAt(file, at), at + 1},
-                        std::string("invalid UTF-8 (byte ") + hex + "): XDML source files are UTF-8");
-        }
-        text[i++] = '?';
-    }
-    antlr4::ANTLRInputStream input(text.data(), text.size());
-    XdmlLexer lexer(&input);
-    SilentLexerErrors silent;
-    lexer.removeErrorListeners();
-    lexer.addErrorListener(&silent);
-    antlr4::CommonTokenStream tokens(&lexer);
-    tokens.fill();
-
-    AstBuilder builder(sources, file, diags, tokens, text);
-
-    // Lexical errors; bad characters are then hidden from the parser so one stray byte is
-    // one error.
-    for (antlr4::Token* t : tokens.getTokens()) {
-        auto* token = dynamic_cast<antlr4::CommonToken*>(t);
-        switch (t->getType()) {
-        case XdmlLexer::BAD_CHAR: {
-            std::string ch = t->getText();
-            std::string shown = (ch.size() == 1 && static_cast<unsigned char>(ch[0]) < 0x20)
-                                    ? hexByte(static_cast<unsigned char>(ch[0]))
-                                    : ch;
-            diags.error(builder.range(t), "unexpected character '" + shown + "'");
-            if (token) token->setChannel(antlr4::Token::HIDDEN_CHANNEL);
-            break;
-        }
-        case XdmlLexer::UNTERMINATED_COMMENT:
-            diags.error(builder.range(t), "unterminated comment: '/*' has no '*/'");
-            if (token) token->setChannel(antlr4::Token::HIDDEN_CHANNEL);
-            break;
-        default: break;
-        }
-    }
-
-    // The parser and the checker recurse once per nesting level: bound it, so that a
-    // pathological file gets an error instead of exhausting the stack.
-    constexpr int kMaxNesting = 256;
-    int depth = 0, prefixRun = 0;
-    for (antlr4::Token* t : tokens.getTokens()) {
-        if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-        switch (t->getType()) {
-        case XdmlLexer::LPAREN: case XdmlLexer::LBRACK: case XdmlLexer::LBRACE: case XdmlLexer::STR_INTERP:
-        case XdmlLexer::DQUOTE:
-            ++depth;
-            break;
-        case XdmlLexer::RPAREN: case XdmlLexer::RBRACK: case XdmlLexer::RBRACE: case XdmlLexer::STR_END:
-        case XdmlLexer::STR_NEWLINE:
-            depth = std::max(0, depth - 1);
-            break;
-        default: break;
-        }
-        bool prefix = t->getType() == XdmlLexer::MINUS || t->getType() == XdmlLexer::NOT ||
-                      t->getType() == XdmlLexer::QUESTION;
-        prefixRun = prefix ? prefixRun + 1 : 0;
-        if (depth > kMaxNesting || prefixRun > kMaxNesting) {
-            diags.error(builder.range(t), "nesting deeper than " + std::to_string(kMaxNesting) +
-                                              " levels: split this expression or block");
-            auto module = std::make_unique<Module>();
-            module->file = file;
-            module->path = sources.path(file);
-            return module;
-        }
-    }
+    TokenizedFile tokenized(sources, file, diags);
+    antlr4::CommonTokenStream& tokens = tokenized.tokens();
+    AstBuilder& builder = tokenized.builder();
+    if (tokenized.tooDeep()) return builder.start();
 
     XdmlParser parser(&tokens);
     parser.removeErrorListeners();
@@ -165,6 +197,21 @@ std::unique_ptr<Module> parseModule(const SourceManager& sources, FileId file, D
     SyntaxErrorListener listener(diags, [&builder](const antlr4::Token* t) { return builder.range(t); });
     parser.addErrorListener(&listener);
     return builder.build(parser.program());
+}
+
+ast::ExprPtr parseExpression(const SourceManager& sources, FileId file, Diagnostics& diags) {
+    TokenizedFile tokenized(sources, file, diags);
+    if (tokenized.tooDeep()) return nullptr;
+    AstBuilder& builder = tokenized.builder();
+    // One expression is short: full LL with error recovery from the start.
+    XdmlParser parser(&tokenized.tokens());
+    parser.removeErrorListeners();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    auto range = [&builder](const antlr4::Token* t) { return builder.range(t); };
+    parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(range));
+    SyntaxErrorListener listener(diags, range);
+    parser.addErrorListener(&listener);
+    return builder.standaloneExpr(parser.replInput());
 }
 
 }  // namespace xdml::parse

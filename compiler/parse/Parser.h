@@ -13,4 +13,8 @@ namespace xdml::parse {
 std::unique_ptr<ast::Module> parseModule(const SourceManager& sources, FileId file,
                                          Diagnostics& diags);
 
+/// Parses a file that holds one expression (what the REPL evaluates). Syntax errors go to
+/// `diags`; null when nothing could be read.
+ast::ExprPtr parseExpression(const SourceManager& sources, FileId file, Diagnostics& diags);
+
 }  // namespace xdml::parse

@@ -21,6 +21,13 @@ void checkProgram(CheckedProgram& program, Diagnostics& diags) {
     warnUnused(ctx);
 }
 
+const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags) {
+    SemaContext ctx(program, diags);
+    ExprChecker checker(ctx);
+    checker.pureContext = "an expression evaluated at the prompt";
+    return checker.check(e);
+}
+
 void declareGlobals(SemaContext& ctx) {
     CheckedProgram& p = ctx.program;
     // The main file's own declarations come after everything it imports (its imports stand at

@@ -76,6 +76,10 @@ const std::vector<std::string>& policyClauseNames();
 /// Checks every module; reports to `diags`. The program's modules must already be parsed.
 void checkProgram(CheckedProgram& program, Diagnostics& diags);
 
+/// Checks one expression standing alone among a checked program's globals, as pure code (what
+/// the REPL evaluates): its type (also in e->type), Error after reporting.
+const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags);
+
 }  // namespace xdml::sema
 
 namespace xdml::sema {

@@ -3,6 +3,7 @@
 
 #include "query/Invalidate.h"
 #include "query/Lineage.h"
+#include "query/Decisions.h"
 #include "query/ModelHistory.h"
 #include "query/ProvDb.h"
 #include "query/ProvExport.h"
@@ -118,6 +119,10 @@ ProvCommands::ProvCommands(CLI::App& app) {
     models_ = prov_->add_subcommand("models", "A model's version chain: parent, metrics, data, rehearsal snapshot, why training stopped");
     models_->add_option("model", args_.model, "The model's name")->required();
     common(models_);
+    decisions_ = prov_->add_subcommand("decisions", "The decisions the run took, in order: triggers, placements, inferred types, training stops, retries");
+    decisions_->add_option("--kind", args_.kind, "Only decisions of this kind (trigger, placement, inferred_type, train_stop, ...)");
+    decisions_->add_option("--limit", args_.limit, "List at most this many (default 50; 0: all)")->check(CLI::NonNegativeNumber);
+    common(decisions_);
     diff_ = prov_->add_subcommand("diff", "What differs between two runs: script, inputs, decisions, outputs by hash (exit 1 when they differ)");
     diff_->add_option("run1", args_.runA, "The first run")->required()->check(CLI::PositiveNumber);
     diff_->add_option("run2", args_.runB, "The second run")->required()->check(CLI::PositiveNumber);
@@ -180,6 +185,10 @@ int ProvCommands::runProv() {
                    : 1;
     }
     const int64_t run = db->runOrLatest(args_.run);
+    if (decisions_->parsed()) {
+        print(query::runDecisions(*db, run, args_.kind, args_.limit), args_, query::renderDecisions);
+        return 0;
+    }
     if (models_->parsed()) {
         print(query::modelHistory(*db, args_.model, run), args_, query::renderModels);
         return 0;

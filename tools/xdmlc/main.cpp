@@ -7,6 +7,7 @@
 #include "passes/Pass.h"
 #include "plan/Plan.h"
 #include "tools/xdmlc/ProvCommand.h"
+#include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
 
 #include <CLI/CLI.hpp>
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
         "  xdmlc prov lineage 'stills#3' --workdir hits.run\n"
         "                                           what a result was made from (xdmlc prov --help)\n"
         "  xdmlc replay --workdir hits.run          run the latest run again from its log; compare\n"
+        "  xdmlc repl examples/ssx.xdml             an interactive session with ssx's declarations\n"
         "\n"
         "Exit status: 0 no errors, 1 errors in the input (or a task of a run failed), 2 misuse of the command.\n"
         "Language reference: docs/language.md");
@@ -160,6 +162,16 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
 
+    tools::ReplArguments replArgs;
+    CLI::App* repl = app.add_subcommand("repl", "An interactive session: declarations, expressions, :run, :prov (:help inside)");
+    repl->add_option("files", replArgs.files, "Load these .xdml files first")->check(CLI::ExistingFile);
+    repl->add_option("--workdir", replArgs.workdir, "Where :run runs and :prov asks (default: repl.run/)");
+    repl->add_option("--color", replArgs.color, "Color diagnostics: auto, always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    repl->add_flag("--no-jit", replArgs.noJit, "Interpret everything");
+    repl->footer("On a terminal: line editing, history (~/.xdml_history or $XDML_HISTORY), tab completion.\n"
+                 "From a pipe: one input after another, no prompts; exit status 1 when one failed.");
+
     tools::ProvCommands provCommands(app);
 
     try {
@@ -170,6 +182,7 @@ int main(int argc, char** argv) {
     }
 
     if (provCommands.chosen()) return provCommands.run();
+    if (*repl) return tools::replCommand(replArgs);
     if (*run) {
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);

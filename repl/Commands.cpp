@@ -1,0 +1,230 @@
+// Commands.cpp — the REPL's `:` commands: views of the session's program (AST, IR, plan), loading
+// and saving, running the session's flows and asking the run's provenance.
+#include "repl/Session.h"
+
+#include "repl/SessionBuild.h"
+
+#include "ast/AstPrinter.h"
+#include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "ir/Printer.h"
+#include "jit/Kernels.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
+#include "query/Decisions.h"
+#include "query/ProvDb.h"
+#include "query/Render.h"
+#include "tooling/Completion.h"
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+namespace xdml::repl {
+
+namespace {
+
+struct CommandInfo {
+    const char* name;
+    const char* arguments;
+    const char* what;
+};
+
+const std::vector<CommandInfo>& commandList() {
+    static const std::vector<CommandInfo> list = {
+        {":help", "", "this list"},
+        {":type", "EXPR", "the type of an expression, without evaluating it"},
+        {":list", "", "the session's declarations"},
+        {":ast", "", "the syntax tree of the session's declarations"},
+        {":ir", "[FLOW]", "the dataflow IR after the optimizer (-O2)"},
+        {":plan", "[FLOW]", "the plan, as JSON"},
+        {":load", "FILE", "declare everything in FILE (replacing declarations of the same names)"},
+        {":save", "FILE", "write the session's declarations to FILE"},
+        {":run", "[FLOW]", "run the session's flows (or FLOW) in the work directory and show the summary"},
+        {":prov", "[KIND]", "the decisions of the last run (only those of KIND: trigger, placement, inferred_type, ...)"},
+        {":jit", "", "which fns and predicates run compiled by the JIT, and why the others do not"},
+        {":reset", "", "forget every declaration"},
+        {":quit", "", "leave (also Ctrl-D)"},
+    };
+    return list;
+}
+
+std::string trim(const std::string& s) {
+    std::size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+}  // namespace
+
+void Session::help(std::ostream& out) const {
+    out << "Enter declarations (a new one replaces the old of the same name) or an expression to evaluate.\n"
+           "Input continues on the next line until its braces balance.\n";
+    for (const CommandInfo& c : commandList()) {
+        std::string head = std::string(c.name) + (*c.arguments ? " " + std::string(c.arguments) : "");
+        out << "  " << head << std::string(head.size() < 16 ? 16 - head.size() : 1, ' ') << c.what << "\n";
+    }
+}
+
+bool Session::command(const std::string& input, std::ostream& out, std::ostream& err) {
+    const std::string line = trim(input);
+    const std::size_t space = line.find_first_of(" \t\n");
+    const std::string name = line.substr(0, space);
+    const std::string argument = space == std::string::npos ? "" : trim(line.substr(space));
+    auto needs = [&](bool has, const char* what) {
+        if (!has) err << "error: " << name << " needs " << what << "\n";
+        return has;
+    };
+    if (name == ":help" || name == ":h" || name == ":?") {
+        help(out);
+        return true;
+    }
+    if (name == ":quit" || name == ":q") {
+        finished_ = true;
+        return true;
+    }
+    if (name == ":type" || name == ":t") return needs(!argument.empty(), "an expression") && evaluate(argument, true, out, err);
+    if (name == ":list") {
+        list(out);
+        return true;
+    }
+    if (name == ":ast" || name == ":ir" || name == ":plan") return emit(name.substr(1) + (argument.empty() ? "" : " " + argument), out, err);
+    if (name == ":load") return needs(!argument.empty(), "a file") && load(argument, out, err);
+    if (name == ":save") {
+        if (!needs(!argument.empty(), "a file")) return false;
+        std::ofstream file(argument);
+        file << text() << (entries_.empty() ? "" : "\n");
+        if (!file) {
+            err << "error: cannot write '" << argument << "'\n";
+            return false;
+        }
+        out << "wrote " << entries_.size() << " declarations to " << argument << "\n";
+        return true;
+    }
+    if (name == ":jit") {
+        if (!current_->kernels) {
+            out << (options_.jit ? "nothing compiled: " + current_->codeProblem : std::string("the JIT is off (--no-jit)")) << "\n";
+            return true;
+        }
+        current_->kernels->wait();
+        const auto status = current_->kernels->status();
+        if (status.empty()) out << "(no fn or predicate to compile)\n";
+        for (const jit::KernelStatus& k : status)
+            out << "  " << k.what << ": " << (k.compiled ? (k.cached ? "compiled (cached)" : "compiled") : "interpreted: " + k.reason) << "\n";
+        out << "  " << jit::Kernels::cachedCodeCount() << " compiled kernels held by this process\n";
+        return true;
+    }
+    if (name == ":run") return run(argument, out, err);
+    if (name == ":prov") return prov(argument, out, err);
+    if (name == ":reset") {
+        entries_.clear();
+        adopt(compile({}));
+        out << "the session is empty\n";
+        return true;
+    }
+    std::vector<std::string> names;
+    for (const CommandInfo& c : commandList()) names.push_back(c.name);
+    err << "error: unknown command '" << name << "'" << didYouMean(name, names) << "; :help lists the commands\n";
+    return false;
+}
+
+void Session::list(std::ostream& out) const {
+    if (entries_.empty()) out << "(no declarations)\n";
+    for (const Entry& e : entries_) {
+        auto it = current_->program->globals.find(e.key);
+        out << "  " << (it != current_->program->globals.end() ? tooling::describe(*current_->program, *it->second) : e.key);
+        if (e.origin.front() != '<') out << "    (" << e.origin << ":" << e.line << ")";
+        out << "\n";
+    }
+}
+
+bool Session::load(const std::string& path, std::ostream& out, std::ostream& err) {
+    SourceManager sources;
+    FileId file;
+    std::string problem;
+    if (!sources.loadFile(path, file, problem)) {
+        err << "error: cannot read '" << path << "': " << problem << "\n";
+        return false;
+    }
+    return declare(std::string(sources.text(file)), path, out, err);
+}
+
+bool Session::emit(const std::string& what, std::ostream& out, std::ostream& err) {
+    const std::string view = what.substr(0, what.find(' '));
+    const std::string flow = what.size() > view.size() ? what.substr(view.size() + 1) : "";
+    const sema::CheckedProgram& program = *current_->program;
+    if (view == "ast") {
+        ast::printModule(out, *program.modules.front());
+        return true;
+    }
+    if (!flow.empty()) {
+        auto it = program.globals.find(flow);
+        if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
+            err << "error: the session has no flow named '" << flow << "'\n";
+            return false;
+        }
+    }
+    Diagnostics diags(*current_->sources);
+    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
+    bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
+    diags.render(err, options_.color);
+    if (!wellFormed || diags.hasErrors()) return false;
+    if (view == "ir") ir::printIR(out, ir);
+    else out << plan::planJson(ir).dump(2) << "\n";
+    return true;
+}
+
+bool Session::run(const std::string& flow, std::ostream& out, std::ostream& err) {
+    const sema::CheckedProgram& program = *current_->program;
+    bool hasFlow = false;
+    for (const auto& [name, decl] : program.globals) hasFlow |= decl->kind == ast::DeclKind::Flow && (flow.empty() || name == flow);
+    if (!hasFlow) {
+        err << "error: " << (flow.empty() ? "the session has no flow to run: declare one with `flow NAME { ... }`"
+                                          : "the session has no flow named '" + flow + "'")
+            << "\n";
+        return false;
+    }
+    if (!options_.runPlan) {
+        err << "error: this session cannot run flows\n";
+        return false;
+    }
+    Diagnostics diags(*current_->sources);
+    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
+    bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
+    diags.render(err, options_.color);
+    if (!wellFormed || diags.hasErrors()) return false;
+    // Through text, as `xdmlc run` does: the runtime sees only JSON.
+    nlohmann::json plan = nlohmann::json::parse(plan::planJson(ir).dump());
+    // The session's text is the run's script, so provenance can show and replay it.
+    std::error_code ec;
+    std::filesystem::create_directories(options_.workdir, ec);
+    const std::filesystem::path script = std::filesystem::absolute(options_.workdir) / "session.xdml";
+    std::ofstream(script) << text() << "\n";
+    runtime::RunOptions run;
+    run.workdir = std::filesystem::absolute(options_.workdir);
+    run.scriptPath = script.string();
+    run.scriptText = text() + "\n";
+    run.arguments = "repl :run" + (flow.empty() ? "" : " " + flow);
+    if (!flow.empty()) run.flows = {flow};
+    run.planJson = plan.dump();
+    int64_t recorded = 0;
+    const int status = options_.runPlan(plan, std::move(run), recorded);
+    if (recorded > 0) lastRun_ = recorded;
+    out << "run " << recorded << " in " << options_.workdir.string() << ": "
+        << (status == 0 ? "done" : "failed (status " + std::to_string(status) + ")") << "; :prov shows its decisions\n";
+    return status == 0;
+}
+
+bool Session::prov(const std::string& kind, std::ostream& out, std::ostream& err) {
+    try {
+        auto db = query::ProvDb::open(options_.workdir);
+        const int64_t run = db->runOrLatest(lastRun_);
+        query::renderDecisions(query::runDecisions(*db, run, kind, 50), out);
+        return true;
+    } catch (const std::exception& e) {
+        err << "error: " << e.what() << (lastRun_ ? "" : " (:run a flow first)") << "\n";
+        return false;
+    }
+}
+
+}  // namespace xdml::repl
