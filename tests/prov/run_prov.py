@@ -168,6 +168,18 @@ def case_examples(xdmlc, tmp):
     text = prov(xdmlc, work, "models", "hitfinder").stdout
     check("v5 <- v4" in text and "stopped:" in text, f"models text:\n{text}")
 
+    # Decisions: the counts by kind are the database's, a kind filters, the list is in order.
+    decisions = prov_json(xdmlc, work, "decisions", "--limit", "0")
+    by_kind = dict(query(db, "SELECT kind, count(*) FROM decisions GROUP BY kind"))
+    check(decisions["by_kind"] == by_kind and decisions["total"] == sum(by_kind.values()), f"decisions: {decisions['by_kind']}")
+    listed = [d["id"] for d in decisions["decisions"]]
+    check(len(listed) == decisions["total"] and listed == sorted(listed), "decisions: all of them, in order")
+    stops = prov_json(xdmlc, work, "decisions", "--kind", "train_stop", "--limit", "2")
+    check(stops["matching"] == by_kind["train_stop"] and len(stops["decisions"]) == 2
+          and all(d["kind"] == "train_stop" for d in stops["decisions"]), f"decisions --kind: {stops}")
+    text = prov(xdmlc, work, "decisions", "--kind", "train_stop", "--limit", "2").stdout
+    check(f"(2 of {by_kind['train_stop']} shown" in text and "train_stop  activity:" in text, f"decisions text:\n{text}")
+
     # The same entity named four ways.
     item = query(db, "SELECT id FROM entities WHERE stream = 'frames' AND seq = 3")[0][0]
     for name in (str(item), f"entity:{item}", "frames[3]"):
