@@ -32,8 +32,8 @@ std::string keyOf(const ast::Decl& d) {
     return d.name.text;
 }
 
-/// Whether `input`'s first word (after white space and comments) declares something.
-bool startsDeclaration(const std::string& input) {
+/// `input`'s first word, after white space and comments.
+std::string firstWord(const std::string& input) {
     std::size_t i = 0;
     while (i < input.size()) {
         if (std::isspace(static_cast<unsigned char>(input[i]))) ++i;
@@ -43,9 +43,12 @@ bool startsDeclaration(const std::string& input) {
     }
     std::size_t end = i;
     while (end < input.size() && (std::isalnum(static_cast<unsigned char>(input[end])) || input[end] == '_')) ++end;
-    const std::string word = input.substr(i, end - i);
-    for (const char* keyword : {"import", "const", "site", "link", "type", "fn", "task", "stream", "model", "catalog", "policy", "flow"})
-        if (word == keyword) return true;
+    return input.substr(i, end - i);
+}
+
+bool isOneOf(const std::string& word, std::initializer_list<const char*> words) {
+    for (const char* w : words)
+        if (word == w) return true;
     return false;
 }
 
@@ -60,7 +63,14 @@ bool Session::handle(const std::string& input, std::ostream& out, std::ostream& 
     if (first == std::string::npos) return true;
     if (input[first] == ':') return command(input.substr(first), out, err);
     const std::string origin = "<input " + std::to_string(++inputs_) + ">";
-    if (startsDeclaration(input)) return declare(input, origin, out, err);
+    const std::string word = firstWord(input);
+    if (isOneOf(word, {"import", "const", "site", "link", "type", "fn", "task", "stream", "model", "catalog", "policy", "flow"}))
+        return declare(input, origin, out, err);
+    if (isOneOf(word, {"let", "emit", "record", "train", "transfer", "if", "for", "until", "return", "on"})) {
+        err << origin << ": error: '" << word << "' starts a statement, and statements belong in a task or a flow; "
+            << "at the prompt, declare (const, fn, task, flow, ...) or evaluate an expression\n";
+        return false;
+    }
     return evaluate(input, false, out, err);
 }
 

@@ -79,6 +79,10 @@ TEST_CASE("errors are shown with their place and a caret, and the session goes o
     CHECK(has(d.err, "unknown"));
     CHECK_FALSE(d.in("1 / 0"));
     CHECK(has(d.err, "division by zero"));
+    CHECK_FALSE(d.in("let x = 3;"));
+    CHECK(has(d.err, "'let' starts a statement, and statements belong in a task or a flow"));
+    REQUIRE(d.in("log(1.0)"));  // the math function, not the statement
+    CHECK(d.out.str() == "0.0 : float\n");
     CHECK_FALSE(d.in(":nope"));
     CHECK(has(d.err, "unknown command ':nope'"));
     REQUIRE(d.in("40 + 2"));
