@@ -2,9 +2,10 @@
 // other file is compiled first, exactly as `xdmlc build --emit=plan` would.
 #include "tools/xdmlc/RunCommand.h"
 
+#include "tools/xdmlc/ModelsPlugin.h"
+
 #include "driver/Frontend.h"
 #include "jit/Kernels.h"
-#include "ml/ModelRegistry.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
@@ -158,9 +159,7 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
             kernels = compiled.get();
             return std::shared_ptr<const runtime::CompiledCode>(std::move(compiled));
         };
-    options.models = [](const runtime::Program& program, const runtime::ModelContext& context) {
-        return std::unique_ptr<runtime::Models>(std::make_unique<ml::ModelRegistry>(program, context));
-    };
+    options.models = createModels;
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);
