@@ -173,6 +173,11 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
     }
 }
 
+bool expectsAnyName(std::string_view textBefore) {
+    std::string_view prefix = wordBefore(textBefore);
+    return contextAt(textBefore.substr(0, textBefore.size() - prefix.size())) == Context::Anything;
+}
+
 std::vector<Candidate> complete(const sema::CheckedProgram* program, std::string_view textBefore) {
     std::string_view prefix = wordBefore(textBefore);
     std::string_view before = textBefore.substr(0, textBefore.size() - prefix.size());
