@@ -6,6 +6,7 @@
 #include "jit/Kernels.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
+#include "tools/xdmlc/LspCommand.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/RunCommand.h"
 
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
 
     tools::ProvCommands provCommands(app);
+    tools::LspCommand lspCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -170,6 +172,7 @@ int main(int argc, char** argv) {
     }
 
     if (provCommands.chosen()) return provCommands.run();
+    if (lspCommand.chosen()) return lspCommand.run();
     if (*run) {
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);
