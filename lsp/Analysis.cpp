@@ -31,8 +31,14 @@ std::shared_ptr<Analysis> analyze(const std::string& path, const std::string& te
     return a;
 }
 
+const LineTable& Analysis::lines(FileId file) const {
+    auto it = lineTables_.find(file);
+    if (it == lineTables_.end()) it = lineTables_.emplace(file, LineTable(text(file))).first;
+    return it->second;
+}
+
 Json toRange(const Analysis& analysis, const SourceRange& range, PositionEncoding encoding) {
-    LineTable lines(analysis.text(range.begin.file));
+    const LineTable& lines = analysis.lines(range.begin.file);
     uint32_t end = std::max(range.endOffset, range.begin.offset);
     auto position = [&](uint32_t offset) {
         Position p = lines.position(offset, encoding);

@@ -24,6 +24,11 @@ struct Analysis {
     bool checked = false;
 
     std::string_view text(FileId file) const { return sources->text(file); }
+    /// The line table of a file, made once: converting many ranges stays linear.
+    const LineTable& lines(FileId file) const;
+
+private:
+    mutable std::map<FileId, LineTable> lineTables_;
 };
 
 /// Given an imported file's path, its text when the editor has it open.

@@ -289,6 +289,8 @@ TEST_CASE("server: hover, definition, completion and symbols", "[lsp]") {
     Json importedDef = c.at("textDocument/definition", uri, 15, 13)["result"];  // `@ slow`
     CHECK(importedDef["uri"] == pathToUri((dir / "lib.xdml").string()));
     CHECK(importedDef["range"]["start"] == Json{{"line", 1}, {"character", 7}});
+    Json importDef = c.at("textDocument/definition", uri, 0, 10)["result"];  // on `import "lib.xdml"`
+    CHECK(importDef["uri"] == pathToUri((dir / "lib.xdml").string()));
 
     // Completion after `of type ` offers types only; in a body, locals too.
     c.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
@@ -323,4 +325,29 @@ TEST_CASE("server: hover, definition, completion and symbols", "[lsp]") {
         if (s["name"] == "main")
             for (const Json& child : s["children"]) handler |= child["name"] == "on new data of type Frame in frames";
     CHECK(handler);
+}
+
+TEST_CASE("server: an imported file open in the editor is read from its buffer; editing it checks its importers", "[lsp]") {
+    test::TempDir dir("xdml_lsp");
+    {
+        std::ofstream lib(dir / "lib.xdml");
+        lib << "policy slow { deadline: 1h }\n";  // on disk: no `fast`
+    }
+    TestClient c;
+    c.initialize();
+    const std::string libUri = pathToUri((dir / "lib.xdml").string());
+    const std::string mainUri = pathToUri((dir / "main.xdml").string());
+    c.open(libUri, "policy slow { deadline: 1h }\npolicy fast { deadline: 1s }\n");
+    c.open(mainUri, "import \"lib.xdml\";\nflow main @ fast { log \"x\"; }\n");
+    CHECK(c.diagnostics(mainUri).empty());
+    Json def = c.at("textDocument/definition", mainUri, 1, 13)["result"];  // `fast`: in the buffer only
+    CHECK(def["uri"] == libUri);
+    CHECK(def["range"]["start"] == Json{{"line", 1}, {"character", 7}});
+
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", libUri}, {"version", 2}}},
+                                        {"contentChanges", {{{"text", "policy slow { deadline: 1h }\n"}}}}});
+    c.server.flush();
+    Json diags = c.diagnostics(mainUri);
+    REQUIRE(diags.size() == 1);
+    CHECK_THAT(diags[0]["message"].get<std::string>(), Catch::Contains("fast"));
 }

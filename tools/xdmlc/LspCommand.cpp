@@ -20,6 +20,12 @@ LspCommand::LspCommand(CLI::App& app) {
         "comes without `shutdown`.");
 }
 
-int LspCommand::run() const { return lsp::serve(STDIN_FILENO, STDOUT_FILENO, XDML_VERSION); }
+int LspCommand::run() const {
+    // Standard output carries the protocol alone: the server gets its own descriptor for it,
+    // and anything else printing to stdout lands on stderr instead of corrupting a message.
+    int protocolOut = ::dup(STDOUT_FILENO);
+    if (protocolOut < 0 || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) protocolOut = STDOUT_FILENO;
+    return lsp::serve(STDIN_FILENO, protocolOut, XDML_VERSION);
+}
 
 }  // namespace xdml::tools
