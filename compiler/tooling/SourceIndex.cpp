@@ -2,6 +2,8 @@
 // notes the smallest name or expression touching the position and the locals visible there.
 #include "tooling/SourceIndex.h"
 
+#include <algorithm>
+
 namespace xdml::tooling {
 
 namespace {
@@ -46,11 +48,14 @@ public:
             walkType(d.params[i].type.get());
             bind(d.params[i].name, fn && i < fn->params.size() ? fn->params[i] : nullptr);
         }
+        // Parameters and the body's names are visible past `fn NAME`, not on it.
+        SourceRange scopePart = d.range;
+        if (d.name.range.valid()) scopePart.begin.offset = std::max(d.range.begin.offset, d.name.range.endOffset + 1);
         ++depth_;
         bool hasScope = d.kind == DeclKind::Fn || d.kind == DeclKind::Task || d.kind == DeclKind::Flow;
-        if (hasScope && touches(d.range)) snapshot();
+        if (hasScope && touches(scopePart)) snapshot();
         walkExpr(d.value.get());
-        walkBlock(d.body, d.range);
+        walkBlock(d.body, scopePart);
         --depth_;
         scope_.resize(mark);
     }

@@ -315,6 +315,8 @@ def case_diagnostics(xdmlc, tmp, args):
 
 
 def case_features(xdmlc, tmp, args):
+    tmp = os.path.join(tmp, "flows é 1")  # URIs percent-encode it; imports resolve beside it
+    os.mkdir(tmp)
     with open(os.path.join(tmp, "lib.xdml"), "w") as f:
         f.write(LIB)
     path = os.path.join(tmp, "main.xdml")
