@@ -26,7 +26,8 @@ void Server::reportUnreadable(int code, const std::string& message) { replyError
 
 void Server::handle(const Json& m) {
     if (!m.is_object()) return reportUnreadable(kInvalidRequest, "invalid request: a message must be a JSON object");
-    Json id = m.contains("id") ? m["id"] : Json();
+    bool validId = m.contains("id") && (m["id"].is_string() || m["id"].is_number_integer());
+    Json id = validId ? m["id"] : Json();  // an error about a bad id cannot echo it
     if (m.contains("jsonrpc") && m["jsonrpc"] != "2.0")
         return replyError(id, kInvalidRequest, "invalid request: 'jsonrpc' must be \"2.0\"");
     if (!m.contains("method")) {
@@ -34,7 +35,7 @@ void Server::handle(const Json& m) {
         return replyError(id, kInvalidRequest, "invalid request: no 'method'");
     }
     if (!m["method"].is_string()) return replyError(id, kInvalidRequest, "invalid request: 'method' must be a string");
-    if (m.contains("id") && !(id.is_string() || id.is_number_integer()))
+    if (m.contains("id") && !validId)
         return replyError(nullptr, kInvalidRequest, "invalid request: 'id' must be an integer or a string");
     const std::string& method = m["method"].get_ref<const std::string&>();
     Json params = m.contains("params") && !m["params"].is_null() ? m["params"] : Json::object();
