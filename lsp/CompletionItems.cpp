@@ -5,6 +5,7 @@
 #include "tooling/SourceIndex.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace xdml::lsp {
 
@@ -31,10 +32,36 @@ int itemKind(CandidateKind kind) {
     return 1;  // Text
 }
 constexpr int kLocalKind = 6;  // Variable
+constexpr int kFieldKind = 5;  // Field
+
+/// After `name.`: the fields of the record `name` holds (a local or a const), and nothing
+/// else, since only a field fits there. Not after a dot: nothing.
+std::optional<Json> fieldItems(const Analysis* checked, std::string_view textBefore) {
+    std::string_view prefix = tooling::wordBefore(textBefore);
+    std::string_view before = textBefore.substr(0, textBefore.size() - prefix.size());
+    if (before.empty() || before.back() != '.') return std::nullopt;
+    Json items = Json::array();
+    std::string base(tooling::wordBefore(before.substr(0, before.size() - 1)));
+    if (!checked || !checked->program || base.empty()) return items;
+    const sema::Type* type = nullptr;
+    for (const auto& local : tooling::localsAt(*checked->program, checked->mainFile, static_cast<uint32_t>(textBefore.size())))
+        if (local.name == base) type = local.type;  // the innermost wins
+    if (!type)
+        if (auto it = checked->program->globals.find(base); it != checked->program->globals.end() &&
+                                                            it->second->kind == ast::DeclKind::Const)
+            type = it->second->resolved;
+    while (type && type->is(sema::TypeKind::Nominal)) type = type->element;
+    if (!type || !type->is(sema::TypeKind::Record)) return items;
+    for (const sema::Field& f : type->fields)
+        if (f.name.compare(0, prefix.size(), prefix) == 0)
+            items.push_back({{"label", f.name}, {"kind", kFieldKind}, {"detail", f.type ? sema::toString(f.type) : "?"}});
+    return items;
+}
 
 }  // namespace
 
 Json completionItems(const Analysis* checked, std::string_view textBefore) {
+    if (std::optional<Json> fields = fieldItems(checked, textBefore)) return *fields;
     const sema::CheckedProgram* program = checked ? checked->program.get() : nullptr;
     Json items = Json::array();
     std::string_view prefix = tooling::wordBefore(textBefore);

@@ -351,3 +351,26 @@ TEST_CASE("server: an imported file open in the editor is read from its buffer; 
     REQUIRE(diags.size() == 1);
     CHECK_THAT(diags[0]["message"].get<std::string>(), Catch::Contains("fast"));
 }
+
+TEST_CASE("server: completion after a dot offers the record's fields", "[lsp]") {
+    TestClient c;
+    c.initialize();
+    const std::string uri = "file:///nonexistent/fields.xdml";
+    const std::string text = "type P = { x: int, yy: float };\nfn g(p: P) -> int = p.x;\nflow main { log \"{g({ x: 1, yy: 2.0 })}\"; }\n";
+    c.open(uri, text);
+    REQUIRE(c.diagnostics(uri).empty());
+    // `p.` with the cursor after the dot, then after `p.y`.
+    Json items = c.at("textDocument/completion", uri, 1, 22)["result"]["items"];
+    REQUIRE(items.size() == 2);
+    CHECK(items[0]["label"] == "x");
+    CHECK(items[0]["kind"] == 5);
+    CHECK(items[1]["label"] == "yy");
+    CHECK(items[1]["detail"] == "float");
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                        {"contentChanges", {{{"range", {{"start", {{"line", 1}, {"character", 22}}},
+                                                                        {"end", {{"line", 1}, {"character", 23}}}}},
+                                                             {"text", "y"}}}}});
+    items = c.at("textDocument/completion", uri, 1, 23)["result"]["items"];
+    REQUIRE(items.size() == 1);
+    CHECK(items[0]["label"] == "yy");
+}
