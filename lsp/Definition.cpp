@@ -40,6 +40,7 @@ std::optional<Json> definition(const Analysis& a, uint32_t offset, PositionEncod
     SourceRange target;
     if (s.kind == tooling::SymbolKind::Global) target = s.global->name.range;
     else if (s.kind == tooling::SymbolKind::Local) target = s.local.definition;
+    else if (s.kind == tooling::SymbolKind::Expression) target = s.field;
     if (!target.valid()) return std::nullopt;
     return Json{{"uri", uriOf(target.begin.file)}, {"range", toRange(a, target, encoding)}};
 }

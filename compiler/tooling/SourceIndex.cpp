@@ -217,6 +217,17 @@ private:
         }
     }
 
+    /// Where a `type T = { ... }` (followed through nominal types) declares field `name`.
+    static SourceRange fieldDeclaration(const sema::Type* type, const std::string& name) {
+        for (; type && type->is(sema::TypeKind::Nominal); type = type->element) {
+            const TypeExpr* written = type->decl ? type->decl->type.get() : nullptr;
+            if (!written || written->kind != TypeExprKind::Record) continue;
+            for (const FieldType& f : written->fields)
+                if (f.name.text == name) return f.name.range;
+        }
+        return {};
+    }
+
     void walkIdent(const Expr* e) {
         SymbolAt s;
         s.kind = SymbolKind::Expression;
@@ -256,6 +267,7 @@ private:
                 s.range = e->nameRange;
                 s.name = e->text;
                 s.expr = e;
+                s.field = fieldDeclaration(e->callee ? e->callee->type : nullptr, e->text);
                 consider(std::move(s));
             }
             break;

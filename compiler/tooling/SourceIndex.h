@@ -34,6 +34,7 @@ struct SymbolAt {
     LocalSymbol local;                      // Local
     const stdlib::Entry* builtin = nullptr; // Builtin
     const ast::Expr* expr = nullptr;        // the innermost expression there, when there is one
+    SourceRange field;                      // on `x.name`: where x's record type declares `name`
 };
 
 /// The name or expression of `file` at byte `offset` (a cursor touching either end of a name

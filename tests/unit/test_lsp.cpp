@@ -359,6 +359,8 @@ TEST_CASE("server: completion after a dot offers the record's fields", "[lsp]") 
     const std::string text = "type P = { x: int, yy: float };\nfn g(p: P) -> int = p.x;\nflow main { log \"{g({ x: 1, yy: 2.0 })}\"; }\n";
     c.open(uri, text);
     REQUIRE(c.diagnostics(uri).empty());
+    Json field = c.at("textDocument/definition", uri, 1, 22)["result"];  // `x` in `p.x`
+    CHECK(field["range"]["start"] == Json{{"line", 0}, {"character", 11}});
     // `p.` with the cursor after the dot, then after `p.y`.
     Json items = c.at("textDocument/completion", uri, 1, 22)["result"]["items"];
     REQUIRE(items.size() == 2);
