@@ -24,8 +24,9 @@ std::string canonical(const std::string& path) {
 
 class ImportLoader {
 public:
-    ImportLoader(SourceManager& sources, Diagnostics& diags, sema::CheckedProgram& program)
-        : sources_(sources), diags_(diags), program_(program) {}
+    ImportLoader(SourceManager& sources, Diagnostics& diags, sema::CheckedProgram& program,
+                 const FrontendOptions& options)
+        : sources_(sources), diags_(diags), program_(program), options_(options) {}
 
     void load(FileId file) {
         std::string key = canonical(sources_.path(file));
@@ -48,8 +49,10 @@ public:
             }
             if (loaded_.count(targetKey)) continue;
             FileId imported;
-            std::string error;
-            if (!sources_.loadFile(target, imported, error)) {
+            std::string error, text;
+            if (options_.openText && options_.openText(target, text)) {
+                imported = sources_.addFile(target, std::move(text));
+            } else if (!sources_.loadFile(target, imported, error)) {
                 diags_.error(d->name.range, "cannot import '" + d->importFile + "': " + error);
                 continue;
             }
@@ -62,6 +65,7 @@ private:
     SourceManager& sources_;
     Diagnostics& diags_;
     sema::CheckedProgram& program_;
+    const FrontendOptions& options_;
     std::set<std::string> loaded_;
     std::vector<std::string> stack_;
 };
@@ -78,7 +82,7 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
         if (!sources.loadFile(path, file, error)) return nullptr;
     }
     auto program = std::make_unique<sema::CheckedProgram>();
-    ImportLoader(sources, diags, *program).load(file);
+    ImportLoader(sources, diags, *program, options).load(file);
     // Checking a tree with syntax errors would report guesses about what the user meant.
     if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
     return program;
@@ -89,7 +93,7 @@ std::unique_ptr<sema::CheckedProgram> compileParts(const std::vector<SourcePart>
     auto program = std::make_unique<sema::CheckedProgram>();
     auto main = std::make_unique<ast::Module>();
     main->path = "<session>";
-    ImportLoader loader(sources, diags, *program);
+    ImportLoader loader(sources, diags, *program, options);
     for (const SourcePart& part : parts) {
         FileId file = sources.addFile(part.name, part.text);
         std::size_t at = program->modules.size();

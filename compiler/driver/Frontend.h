@@ -14,6 +14,10 @@ namespace xdml::driver {
 
 struct FrontendOptions {
     bool check = true;  // false: parse only (imports included)
+    /// When set, asked for each imported file before the disk: an editor's unsaved text of it
+    /// (the language server), so a flow checks against what the user sees. Returns false to
+    /// read the file from disk.
+    std::function<bool(const std::string& path, std::string& text)> openText;
 };
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its

@@ -5,7 +5,9 @@
 #include "stdlib/StdLib.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <regex>
+#include <sstream>
 
 namespace xdml::tooling {
 
@@ -138,6 +140,15 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
                 const sema::ConstValue& v = it->second;
                 if (v.kind == sema::ConstValue::Kind::Int) s += " = " + std::to_string(v.i);
                 else if (v.kind == sema::ConstValue::Kind::Bool) s += v.b ? " = true" : " = false";
+                else if (v.kind == sema::ConstValue::Kind::Float) {
+                    std::ostringstream value;  // 0.5 as 0.5; all digits only when needed
+                    value << v.f;
+                    if (std::stod(value.str()) != v.f) {
+                        value.str("");
+                        value << std::setprecision(17) << v.f;
+                    }
+                    s += " = " + value.str();
+                } else if (v.kind == sema::ConstValue::Kind::String) s += " = \"" + v.s + "\"";
             }
             return s;
         }
@@ -171,6 +182,11 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
         }
         default: return std::string(ast::keyword(decl.kind)) + " " + name;
     }
+}
+
+bool expectsAnyName(std::string_view textBefore) {
+    std::string_view prefix = wordBefore(textBefore);
+    return contextAt(textBefore.substr(0, textBefore.size() - prefix.size())) == Context::Anything;
 }
 
 std::vector<Candidate> complete(const sema::CheckedProgram* program, std::string_view textBefore) {

@@ -29,6 +29,10 @@ const std::vector<std::string>& contextualWords();
 /// elsewhere keywords, global names and built-ins. `program` may be null (nothing checked yet).
 std::vector<Candidate> complete(const sema::CheckedProgram* program, std::string_view textBefore);
 
+/// Whether any name may stand at the end of `textBefore` (no narrower context such as
+/// `of type` or `@`): where a caller that knows the locals in scope may offer them too.
+bool expectsAnyName(std::string_view textBefore);
+
 /// The identifier being typed at the end of `textBefore` ("" after a space).
 std::string_view wordBefore(std::string_view textBefore);
 

@@ -6,6 +6,7 @@
 #include "jit/Kernels.h"
 #include "passes/Pass.h"
 #include "plan/Plan.h"
+#include "tools/xdmlc/LspCommand.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
                  "From a pipe: one input after another, no prompts; exit status 1 when one failed.");
 
     tools::ProvCommands provCommands(app);
+    tools::LspCommand lspCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
 
     if (provCommands.chosen()) return provCommands.run();
     if (*repl) return tools::replCommand(replArgs);
+    if (lspCommand.chosen()) return lspCommand.run();
     if (*run) {
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);
