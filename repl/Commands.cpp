@@ -17,6 +17,7 @@
 #include "tooling/Completion.h"
 
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -47,6 +48,25 @@ const std::vector<CommandInfo>& commandList() {
         {":quit", "", "leave (also Ctrl-D)"},
     };
     return list;
+}
+
+/// The session's IR after the -O2 pipeline, only `flow` when one is named; nullopt after
+/// saying why not (no such flow, or errors only placement finds).
+std::optional<ir::FlowIR> optimized(const sema::CheckedProgram& program, const SourceManager& sources,
+                                    const std::string& flow, bool color, std::ostream& err) {
+    if (!flow.empty()) {
+        auto it = program.globals.find(flow);
+        if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
+            err << "error: the session has no flow named '" << flow << "'\n";
+            return std::nullopt;
+        }
+    }
+    Diagnostics diags(sources);
+    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
+    const bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
+    diags.render(err, color);
+    if (!wellFormed || diags.hasErrors()) return std::nullopt;
+    return ir;
 }
 
 std::string trim(const std::string& s) {
@@ -157,44 +177,29 @@ bool Session::emit(const std::string& what, std::ostream& out, std::ostream& err
         ast::printModule(out, *program.modules.front());
         return true;
     }
-    if (!flow.empty()) {
-        auto it = program.globals.find(flow);
-        if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
-            err << "error: the session has no flow named '" << flow << "'\n";
-            return false;
-        }
-    }
-    Diagnostics diags(*current_->sources);
-    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
-    bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
-    diags.render(err, options_.color);
-    if (!wellFormed || diags.hasErrors()) return false;
-    if (view == "ir") ir::printIR(out, ir);
-    else out << plan::planJson(ir).dump(2) << "\n";
+    std::optional<ir::FlowIR> ir = optimized(program, *current_->sources, flow, options_.color, err);
+    if (!ir) return false;
+    if (view == "ir") ir::printIR(out, *ir);
+    else out << plan::planJson(*ir).dump(2) << "\n";
     return true;
 }
 
 bool Session::run(const std::string& flow, std::ostream& out, std::ostream& err) {
     const sema::CheckedProgram& program = *current_->program;
     bool hasFlow = false;
-    for (const auto& [name, decl] : program.globals) hasFlow |= decl->kind == ast::DeclKind::Flow && (flow.empty() || name == flow);
+    for (const auto& [name, decl] : program.globals) hasFlow |= decl->kind == ast::DeclKind::Flow;
     if (!hasFlow) {
-        err << "error: " << (flow.empty() ? "the session has no flow to run: declare one with `flow NAME { ... }`"
-                                          : "the session has no flow named '" + flow + "'")
-            << "\n";
+        err << "error: the session has no flow to run: declare one with `flow NAME { ... }`\n";
         return false;
     }
     if (!options_.runPlan) {
         err << "error: this session cannot run flows\n";
         return false;
     }
-    Diagnostics diags(*current_->sources);
-    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
-    bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
-    diags.render(err, options_.color);
-    if (!wellFormed || diags.hasErrors()) return false;
+    std::optional<ir::FlowIR> ir = optimized(program, *current_->sources, flow, options_.color, err);
+    if (!ir) return false;
     // Through text, as `xdmlc run` does: the runtime sees only JSON.
-    nlohmann::json plan = nlohmann::json::parse(plan::planJson(ir).dump());
+    nlohmann::json plan = nlohmann::json::parse(plan::planJson(*ir).dump());
     // The session's text is the run's script, so provenance can show and replay it.
     std::error_code ec;
     std::filesystem::create_directories(options_.workdir, ec);
