@@ -15,6 +15,12 @@ nlohmann::json runDecisions(ProvDb& db, int64_t run, const std::string& kind, st
         byKind[counts.columnText(0)] = counts.columnInt(1);
         total += counts.columnInt(1);
     }
+    if (!kind.empty() && !byKind.contains(kind)) {
+        std::string kinds;
+        for (const auto& [k, count] : byKind.items()) kinds += (kinds.empty() ? "" : ", ") + k;
+        throw QueryError("run " + std::to_string(run) + " has no decisions of kind '" + kind + "'" +
+                         (kinds.empty() ? ": it recorded no decisions" : "; its kinds: " + kinds));
+    }
     auto rows = db.sql().prepare(
         "SELECT id, kind, subject, choice, reason, inputs, model_version, time FROM decisions"
         " WHERE run = ?1 AND (?2 = '' OR kind = ?2) ORDER BY time, id LIMIT ?3");

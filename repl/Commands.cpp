@@ -16,6 +16,8 @@
 #include "query/Render.h"
 #include "tooling/Completion.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <ostream>
@@ -113,12 +115,12 @@ bool Session::command(const std::string& input, std::ostream& out, std::ostream&
     if (name == ":save") {
         if (!needs(!argument.empty(), "a file")) return false;
         std::ofstream file(argument);
-        file << text() << (entries_.empty() ? "" : "\n");
+        file << textFor(argument) << (entries_.empty() ? "" : "\n");
         if (!file) {
-            err << "error: cannot write '" << argument << "'\n";
+            err << "error: cannot write '" << argument << "': " << std::strerror(errno) << "\n";
             return false;
         }
-        out << "wrote " << entries_.size() << " declarations to " << argument << "\n";
+        out << "wrote " << entries_.size() << (entries_.size() == 1 ? " declaration to " : " declarations to ") << argument << "\n";
         return true;
     }
     if (name == ":jit") {
@@ -204,19 +206,23 @@ bool Session::run(const std::string& flow, std::ostream& out, std::ostream& err)
     std::error_code ec;
     std::filesystem::create_directories(options_.workdir, ec);
     const std::filesystem::path script = std::filesystem::absolute(options_.workdir) / "session.xdml";
-    std::ofstream(script) << text() << "\n";
+    const std::string scriptText = textFor(script) + "\n";
+    std::ofstream(script) << scriptText;
     runtime::RunOptions run;
     run.workdir = std::filesystem::absolute(options_.workdir);
     run.scriptPath = script.string();
-    run.scriptText = text() + "\n";
+    run.scriptText = scriptText;
     run.arguments = "repl :run" + (flow.empty() ? "" : " " + flow);
     if (!flow.empty()) run.flows = {flow};
     run.planJson = plan.dump();
     int64_t recorded = 0;
     const int status = options_.runPlan(plan, std::move(run), recorded);
     if (recorded > 0) lastRun_ = recorded;
-    out << "run " << recorded << " in " << options_.workdir.string() << ": "
-        << (status == 0 ? "done" : "failed (status " + std::to_string(status) + ")") << "; :prov shows its decisions\n";
+    if (recorded <= 0)
+        out << "the run did not start (status " << status << ")\n";
+    else
+        out << "run " << recorded << " in " << options_.workdir.string() << ": "
+            << (status == 0 ? "done" : "failed (status " + std::to_string(status) + ")") << "; :prov shows its decisions\n";
     return status == 0;
 }
 

@@ -4,6 +4,16 @@
 
 namespace xdml::repl {
 
+namespace {
+
+/// Strings stay on one line (the lexer ends one at a line break, an error the parser names): at
+/// a line's end, an open string, and whatever opened inside it, is closed.
+void endStrings(std::string& open) {
+    if (std::size_t string = open.find('"'); string != std::string::npos) open.resize(string);
+}
+
+}  // namespace
+
 bool Session::isComplete(const std::string& input) {
     std::string open;  // '(', '[', '{' and '"' (a string), innermost last
     bool blockComment = false;
@@ -15,9 +25,10 @@ bool Session::isComplete(const std::string& input) {
             if (c == '*' && next == '/') blockComment = false, ++i;
             continue;
         }
+        if (c == '\n') endStrings(open);
         if (!open.empty() && open.back() == '"') {
             if (c == '\\') ++i;
-            else if (c == '"' || c == '\n') open.pop_back();  // a line break ends a string (an error the parser names)
+            else if (c == '"') open.pop_back();
             else if ((c == '{' && next == '{') || (c == '}' && next == '}')) ++i;
             else if (c == '{') open.push_back('{');
             continue;
@@ -40,6 +51,7 @@ bool Session::isComplete(const std::string& input) {
         }
         if (!std::isspace(static_cast<unsigned char>(c))) ++code;
     }
+    endStrings(open);  // the input's last line ends here
     // A doc comment alone belongs to the declaration on the lines that follow.
     if (code == 0 && input.find("///") != std::string::npos) return false;
     return open.empty() && !blockComment;

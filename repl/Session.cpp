@@ -15,6 +15,7 @@
 #include "tooling/Completion.h"
 
 #include <algorithm>
+#include <new>
 #include <ostream>
 
 namespace xdml::repl {
@@ -46,6 +47,17 @@ std::string firstWord(const std::string& input) {
     return input.substr(i, end - i);
 }
 
+/// The byte offset where line `line` (1-based) of `text` starts.
+uint32_t lineOffset(const std::string& text, int line) {
+    std::size_t at = 0;
+    for (int l = 1; l < line; ++l) {
+        const std::size_t lineBreak = text.find('\n', at);
+        if (lineBreak == std::string::npos) return 0;
+        at = lineBreak + 1;
+    }
+    return static_cast<uint32_t>(at);
+}
+
 bool isOneOf(const std::string& word, std::initializer_list<const char*> words) {
     for (const char* w : words)
         if (word == w) return true;
@@ -74,9 +86,22 @@ bool Session::handle(const std::string& input, std::ostream& out, std::ostream& 
     return evaluate(input, false, out, err);
 }
 
-std::string Session::text() const {
+std::string Session::textFor(const std::filesystem::path& path) const {
+    namespace fs = std::filesystem;
+    const fs::path folder = fs::absolute(path).parent_path();
     std::string all;
-    for (const Entry& e : entries_) all += e.text + "\n\n";
+    for (const Entry& e : entries_) {
+        std::string text = e.text;
+        const std::string prefix = "import \"";
+        if (e.key.rfind(prefix, 0) == 0) {
+            const std::string imported = e.key.substr(prefix.size(), e.key.size() - prefix.size() - 1);
+            const fs::path from = e.origin.front() == '<' ? fs::current_path() : fs::absolute(e.origin).parent_path();
+            const std::string moved = (from / imported).lexically_normal().lexically_relative(folder).string();
+            if (std::size_t at = text.find('"' + imported + '"'); at != std::string::npos && !moved.empty())
+                text.replace(at + 1, imported.size(), moved);
+        }
+        all += text + "\n\n";
+    }
     if (!all.empty()) all.pop_back();
     return all;
 }
@@ -104,7 +129,7 @@ void Session::report(const Build& build, std::ostream& err) const {
         Diagnostic& copy = d.severity == Severity::Warning ? shown.warning(d.range, d.message) : shown.error(d.range, d.message);
         copy.notes = d.notes;
     }
-    shown.render(err, options_.color);
+    shown.render(err, options_.color, 100);
 }
 
 void Session::adopt(std::unique_ptr<Build> build) {
@@ -129,7 +154,7 @@ bool Session::split(const std::string& text, const std::string& origin, std::vec
     std::unique_ptr<ast::Module> module;
     driver::runWithLargeStack([&] { module = parse::parseModule(sources, file, diags); });
     if (diags.hasErrors()) {
-        diags.render(err, options_.color);
+        diags.render(err, options_.color, 100);
         return false;
     }
     uint32_t from = 0;
@@ -185,10 +210,11 @@ bool Session::evaluate(const std::string& input, bool typeOnly, std::ostream& ou
     const sema::Type* type = nullptr;
     driver::runWithLargeStack([&] {
         expr = parse::parseExpression(*build.sources, file, diags);
-        if (expr && !diags.hasErrors()) type = sema::checkExpression(*build.program, expr.get(), diags);
+        // `:type` evaluates nothing, so a task or a model call has a type to show too.
+        if (expr && !diags.hasErrors()) type = sema::checkExpression(*build.program, expr.get(), diags, !typeOnly);
     });
     if (diags.hasErrors() || !expr || !type) {
-        diags.render(err, options_.color);
+        diags.render(err, options_.color, 100);
         return false;
     }
     const std::string typeText = sema::toString(type);
@@ -207,7 +233,11 @@ bool Session::evaluate(const std::string& input, bool typeOnly, std::ostream& ou
         out << (value.is(runtime::Value::Kind::String) ? runtime::quoted(runtime::toText(value)) : runtime::toText(value)) << " : " << typeText << "\n";
         return true;
     } catch (const runtime::EvalError& e) {
-        err << origin << ": error: " << e.message() << "\n";
+        // The evaluator knows the line, not the column: the line is shown without a caret.
+        err << origin << (e.line() > 0 ? ":" + std::to_string(e.line()) : "") << ": error: " << e.message() << "\n";
+        if (e.line() > 0) err << "  " << build.sources->lineText(build.sources->locAt(file, lineOffset(input, e.line()))) << "\n";
+    } catch (const std::bad_alloc&) {
+        err << origin << ": error: not enough memory for this value (" << typeText << ")\n";
     } catch (const std::exception& e) {
         err << origin << ": error: " << e.what() << "\n";
     }

@@ -51,8 +51,10 @@ public:
     /// the program's names allow there (tooling/Completion.h).
     std::vector<std::string> completions(const std::string& textBefore) const;
 
-    /// The session's declarations as one source file, in the order they were entered.
-    std::string text() const;
+    /// The session's declarations as one source file at `path`, in the order they were entered;
+    /// relative imports (of a loaded file, or typed at the prompt, which are relative to the
+    /// current folder) are rewritten to be found from `path`'s folder.
+    std::string textFor(const std::filesystem::path& path) const;
     /// How many declarations the session holds.
     std::size_t size() const { return entries_.size(); }
 

@@ -33,9 +33,21 @@ bool SourceManager::loadFile(const std::string& path, FileId& id, std::string& e
         error = std::strerror(errno);
         return false;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    id = addFile(path, buf.str());
+    // Bounded, so that a device or a pipe that never ends (/dev/zero) is an error, not a hang.
+    std::string text;
+    char chunk[1 << 16];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > kMaxSourceBytes) {
+            error = "is larger than " + std::to_string(kMaxSourceBytes >> 20) + " MiB: not a source file";
+            return false;
+        }
+    }
+    if (in.bad()) {
+        error = std::strerror(errno);
+        return false;
+    }
+    id = addFile(path, std::move(text));
     return true;
 }
 

@@ -28,6 +28,9 @@ struct SourceRange {
 
 class SourceManager {
 public:
+    /// The largest file loadFile reads (offsets are 32-bit, and no flow is near this).
+    static constexpr std::size_t kMaxSourceBytes = std::size_t(64) << 20;
+
     /// Adds a file's text; `path` is how diagnostics name it.
     FileId addFile(std::string path, std::string text);
     /// Reads a file from disk; returns false (and leaves `error`) when it cannot be read.

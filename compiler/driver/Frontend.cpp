@@ -79,7 +79,10 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
         file = sources.addFile(path, *text);
     } else {
         std::string error;
-        if (!sources.loadFile(path, file, error)) return nullptr;
+        if (!sources.loadFile(path, file, error)) {
+            diags.error({}, "cannot read '" + path + "': " + error);
+            return nullptr;
+        }
     }
     auto program = std::make_unique<sema::CheckedProgram>();
     ImportLoader(sources, diags, *program, options).load(file);

@@ -22,7 +22,8 @@ struct FrontendOptions {
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its
 /// imports, parses everything and, when there is no syntax error, checks it. Never throws
-/// for bad input: every problem is a diagnostic. Returns null only when `path` cannot be read.
+/// for bad input: every problem is a diagnostic. Returns null only when `path` cannot be read
+/// (an error without a location says why).
 std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources,
                                               Diagnostics& diags, const FrontendOptions& options = {},
                                               const std::string* text = nullptr);

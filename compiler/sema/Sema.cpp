@@ -21,10 +21,10 @@ void checkProgram(CheckedProgram& program, Diagnostics& diags) {
     warnUnused(ctx);
 }
 
-const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags) {
+const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags, bool pure) {
     SemaContext ctx(program, diags);
     ExprChecker checker(ctx);
-    checker.pureContext = "an expression evaluated at the prompt";
+    if (pure) checker.pureContext = "an expression evaluated at the prompt";
     return checker.check(e);
 }
 

@@ -76,9 +76,10 @@ const std::vector<std::string>& policyClauseNames();
 /// Checks every module; reports to `diags`. The program's modules must already be parsed.
 void checkProgram(CheckedProgram& program, Diagnostics& diags);
 
-/// Checks one expression standing alone among a checked program's globals, as pure code (what
-/// the REPL evaluates): its type (also in e->type), Error after reporting.
-const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags);
+/// Checks one expression standing alone among a checked program's globals (what the REPL
+/// evaluates; `pure`: as pure code, as it must be to be evaluated there): its type (also in
+/// e->type), Error after reporting.
+const Type* checkExpression(CheckedProgram& program, ast::Expr* e, Diagnostics& diags, bool pure = true);
 
 }  // namespace xdml::sema
 

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <sstream>
 
 #include "TempDir.h"
@@ -112,7 +113,10 @@ TEST_CASE("an input is complete when its brackets close outside strings and comm
     CHECK_FALSE(Session::isComplete("flow f {\n  on end of s { log \"}\"; }"));
     CHECK(Session::isComplete("flow f {\n  on end of s { log \"}\"; }\n}"));
     CHECK(Session::isComplete("\"{{ not open\""));
-    CHECK_FALSE(Session::isComplete("\"{ [1, 2"));         // an interpolation still open
+    CHECK_FALSE(Session::isComplete("f(\"{ [1, 2\", "));  // the call is open, not the string
+    CHECK(Session::isComplete("\"{ [1, 2"));               // a string ends with its line, with what opened in it
+    CHECK(Session::isComplete("\"{\""));
+    CHECK(Session::isComplete("\"abc"));
     CHECK(Session::isComplete("f(1) // a comment with ( in it"));
     CHECK_FALSE(Session::isComplete("/* a comment"));
     CHECK_FALSE(Session::isComplete("/// the doc of what follows"));
@@ -190,4 +194,33 @@ TEST_CASE(":ast, :ir, :plan, :list, :save and :load show and keep the session", 
     CHECK(e.out.str() == "3.0 : float\n");
     CHECK_FALSE(e.in(":load " + (dir.path() / "missing.xdml").string()));
     CHECK(has(e.err, "cannot read"));
+}
+
+TEST_CASE(":save rewrites relative imports to be found from where it writes", "[repl]") {
+    xdml::test::TempDir dir("repl");
+    std::filesystem::create_directories(dir.path() / "lib" / "deep");
+    std::ofstream(dir.path() / "lib" / "common.xdml") << "const SCALE = 2.0;\n";
+    std::ofstream(dir.path() / "lib" / "main.xdml") << "import \"common.xdml\";\nfn twice(x: float) -> float = x * SCALE;\n";
+    Driver d;
+    REQUIRE(d.in(":load " + (dir.path() / "lib" / "main.xdml").string()));
+    REQUIRE(d.in("twice(2.0)"));
+    CHECK(d.out.str() == "4.0 : float\n");
+    const auto saved = dir.path() / "lib" / "deep" / "saved.xdml";
+    REQUIRE(d.in(":save " + saved.string()));
+    std::ifstream in(saved);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(has(std::ostringstream(text), "import \"../common.xdml\";"));
+    Driver e;
+    REQUIRE(e.in(":load " + saved.string()));
+    REQUIRE(e.in("twice(1.5)"));
+    CHECK(e.out.str() == "3.0 : float\n");
+}
+
+TEST_CASE(":type shows the type of a task call that could not be evaluated at the prompt", "[repl]") {
+    Driver d;
+    REQUIRE(d.in("task scale(x: float) -> float { return x * 2.0; }"));
+    CHECK_FALSE(d.in("scale(1.0)"));
+    CHECK(has(d.err, "must be pure"));
+    REQUIRE(d.in(":type scale(1.0)"));
+    CHECK(d.out.str() == "float\n");
 }

@@ -9,8 +9,8 @@
 namespace xdml::tools {
 
 /// The models of `program` (null when it declares none, without loading anything). Loads
-/// libxdml_models.so on first use: $XDML_MODELS_PLUGIN, else next to the xdmlc executable, else
-/// where the build wrote it. Throws std::runtime_error naming each place tried and why it failed.
+/// libxdml_models.so on first use: $XDML_MODELS_PLUGIN alone when it is set, else next to the
+/// xdmlc executable, else where the build wrote it. Throws std::runtime_error naming each place tried and why it failed.
 std::unique_ptr<runtime::Models> createModels(const runtime::Program& program, const runtime::ModelContext& context);
 
 }  // namespace xdml::tools

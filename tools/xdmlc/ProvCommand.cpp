@@ -121,7 +121,8 @@ ProvCommands::ProvCommands(CLI::App& app) {
     common(models_);
     decisions_ = prov_->add_subcommand("decisions", "The decisions the run took, in order: triggers, placements, inferred types, training stops, retries");
     decisions_->add_option("--kind", args_.kind, "Only decisions of this kind (trigger, placement, inferred_type, train_stop, ...)");
-    decisions_->add_option("--limit", args_.limit, "List at most this many (default 50; 0: all)")->check(CLI::NonNegativeNumber);
+    decisions_->add_option("--limit", args_.limit, "List at most this many (default 50; 0: all)")
+        ->check(CLI::Range(0, 1000000000).description("a count from 0 (all) to 1000000000"));
     common(decisions_);
     diff_ = prov_->add_subcommand("diff", "What differs between two runs: script, inputs, decisions, outputs by hash (exit 1 when they differ)");
     diff_->add_option("run1", args_.runA, "The first run")->required()->check(CLI::PositiveNumber);
@@ -186,7 +187,7 @@ int ProvCommands::runProv() {
     }
     const int64_t run = db->runOrLatest(args_.run);
     if (decisions_->parsed()) {
-        print(query::runDecisions(*db, run, args_.kind, args_.limit), args_, query::renderDecisions);
+        print(query::runDecisions(*db, run, args_.kind, static_cast<std::size_t>(args_.limit)), args_, query::renderDecisions);
         return 0;
     }
     if (models_->parsed()) {

@@ -16,7 +16,7 @@ struct ProvArguments {
     bool json = false, dot = false;
     int depth = 0;
     std::string subject, model, reason, format, output, kind;
-    std::size_t limit = 50;
+    int limit = 50;
     int64_t runA = 0, runB = 0;
     bool keep = false, quiet = false, noJit = false;
 };

@@ -62,8 +62,7 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
         try {
             auto program = driver::compile(args.file, sources, diags, driver::FrontendOptions{});
             if (!program) {
-                std::cerr << "xdmlc: error: cannot read '" << args.file << "'\n";
-                code = 2;
+                code = 2;  // diags say why it cannot be read
                 return;
             }
             if (diags.hasErrors() || (args.werror && diags.warningCount())) {

@@ -64,7 +64,8 @@ int compileAndReport(const std::string& path, const Common& common, bool check,
         }
     });
     if (!program && code == kOk) {
-        std::cerr << "xdmlc: error: cannot read '" << path << "'\n";
+        std::cerr << "xdmlc: ";
+        diags.render(std::cerr, false);  // the one error: why the file cannot be read
         return kMisuse;
     }
     diags.render(std::cerr, useColor(common), common.maxErrors);
