@@ -1,6 +1,7 @@
 // Documents.cpp — edits in the client's position encoding, applied to UTF-8 text.
 #include "lsp/Documents.h"
 
+#include "lsp/Params.h"
 #include "lsp/Uri.h"
 
 #include <filesystem>
@@ -13,20 +14,21 @@ std::string canonicalPath(const std::string& path) {
     return ec ? path : p.string();
 }
 
-void applyChange(std::string& text, const Json& change, PositionEncoding encoding) {
-    const std::string& replacement = change.at("text").get_ref<const std::string&>();
+void applyChange(std::string& text, const Json& change, PositionEncoding encoding, std::string_view where) {
+    const std::string& replacement = requiredString(change, "text", where);
     if (!change.contains("range")) {
         text = replacement;
         return;
     }
-    const Json& range = change.at("range");
+    std::string range = std::string(where) + ".range";
+    Position start{requiredIndex(change, "range.start.line", where), requiredIndex(change, "range.start.character", where)};
+    Position end{requiredIndex(change, "range.end.line", where), requiredIndex(change, "range.end.character", where)};
+    auto name = [](Position p) { return std::to_string(p.line) + ":" + std::to_string(p.character); };
+    if (start.line > end.line || (start.line == end.line && start.character > end.character))
+        throw RejectedChange("'" + range + "' " + name(start) + "-" + name(end) + " starts after its end");
     LineTable lines(text);
-    auto at = [&](const Json& p) {
-        return lines.offset({p.at("line").get<uint32_t>(), p.at("character").get<uint32_t>()}, encoding);
-    };
-    uint32_t begin = at(range.at("start")), end = at(range.at("end"));
-    if (end < begin) std::swap(begin, end);
-    text.replace(begin, end - begin, replacement);
+    uint32_t begin = lines.offset(start, encoding), finish = lines.offset(end, encoding);
+    text.replace(begin, finish - begin, replacement);
 }
 
 Document& DocumentStore::open(const std::string& uri, std::string text, int64_t version) {
@@ -41,7 +43,10 @@ Document& DocumentStore::open(const std::string& uri, std::string text, int64_t 
 bool DocumentStore::change(const std::string& uri, const Json& changes, int64_t version, PositionEncoding encoding) {
     auto it = documents_.find(uri);
     if (it == documents_.end()) return false;
-    for (const Json& change : changes) applyChange(it->second.text, change, encoding);
+    std::string text = it->second.text;
+    for (std::size_t i = 0; i < changes.size(); ++i)
+        applyChange(text, changes[i], encoding, "contentChanges[" + std::to_string(i) + "]");
+    it->second.text = std::move(text);
     it->second.version = version;
     return true;
 }

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace xdml::lsp {
 
@@ -18,15 +20,23 @@ struct Document {
     int64_t version = 0;
 };
 
+/// A change that is well formed but cannot be applied (a range whose start is after its end).
+struct RejectedChange : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
 /// Applies one `TextDocumentContentChangeEvent`: with a `range` it replaces that range
-/// (positions in `encoding`), without one it is the whole new text. Throws Json::exception
-/// for a change of the wrong shape.
-void applyChange(std::string& text, const Json& change, PositionEncoding encoding);
+/// (positions in `encoding`), without one it is the whole new text. Throws ParamsError for a
+/// change of the wrong shape (fields named under `where`, e.g. "contentChanges[0]") and
+/// RejectedChange for a backwards range; `text` is unchanged then.
+void applyChange(std::string& text, const Json& change, PositionEncoding encoding,
+                 std::string_view where = "change");
 
 class DocumentStore {
 public:
     Document& open(const std::string& uri, std::string text, int64_t version);
-    /// Applies `changes` in order; false when the document is not open.
+    /// Applies `changes` (the `contentChanges` array) in order; false when the document is not
+    /// open. All or nothing: when one change throws (see applyChange) the text is unchanged.
     bool change(const std::string& uri, const Json& changes, int64_t version, PositionEncoding encoding);
     void close(const std::string& uri) { documents_.erase(uri); }
 

@@ -38,18 +38,23 @@ std::string excerpt(std::string_view s) {
     return s.size() > 40 ? out + "..." : out;
 }
 
+/// Where `Content-Length` (any case) starts at or after `from`, or where a tail of `buffer`
+/// that may be its beginning starts; npos when neither.
+std::size_t findLengthHeader(std::string_view buffer, std::size_t from) {
+    for (std::size_t at = from; at < buffer.size(); ++at) {
+        std::size_t n = std::min(kLengthHeader.size(), buffer.size() - at);
+        if (equalsIgnoringCase(buffer.substr(at, n), kLengthHeader.substr(0, n))) return at;
+    }
+    return std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<Incoming> MessageReader::next() {
     if (resyncing_) {
-        std::size_t at = buffer_.find(kLengthHeader);
-        if (at == std::string::npos) {
-            // Keep a tail that may be the start of the header being received.
-            std::size_t keep = std::min(buffer_.size(), kLengthHeader.size() - 1);
-            buffer_.erase(0, buffer_.size() - keep);
-            return std::nullopt;
-        }
-        buffer_.erase(0, at);
+        std::size_t at = findLengthHeader(buffer_, 0);
+        buffer_.erase(0, at == std::string::npos ? buffer_.size() : at);
+        if (buffer_.size() < kLengthHeader.size()) return std::nullopt;  // maybe its start: wait
         resyncing_ = false;
     }
     std::size_t headerEnd = buffer_.find(kHeaderEnd);
@@ -74,22 +79,34 @@ std::optional<Incoming> MessageReader::next() {
             break;
         }
         if (!equalsIgnoringCase(trim(line.substr(0, colon)), kLengthHeader)) continue;  // Content-Type etc.
-        std::string_view value = trim(line.substr(colon + 1));
+        // A copy: `line` views `buffer_`, which the oversized case below erases.
+        std::string value(trim(line.substr(colon + 1)));
         bool digits = !value.empty() && value.size() <= 18 &&
                       std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (!digits) {
             problem = "invalid Content-Length '" + excerpt(value) + "'";
             break;
         }
-        length = std::stoull(std::string(value));
+        length = std::stoull(value);
         if (*length > kMaxContentLength) {
             buffer_.erase(0, headerEnd + kHeaderEnd.size());
             resyncing_ = true;
-            return failure(kInvalidRequest, "Content-Length " + std::string(value) + " exceeds the limit of " +
+            return failure(kInvalidRequest, "Content-Length " + value + " exceeds the limit of " +
                                                 std::to_string(kMaxContentLength) + " bytes; message skipped");
         }
     }
     if (problem.empty() && !length) problem = "missing Content-Length header";
+    bool tailOfBadBody = afterBadBody_;
+    afterBadBody_ = false;
+    if (!problem.empty() && tailOfBadBody) {
+        // The rest of a body whose Content-Length was too small, already reported: resume at
+        // the next message's header after it, without another error.
+        std::size_t at = findLengthHeader(std::string_view(buffer_).substr(0, headerEnd), 1);
+        if (at != std::string::npos) {
+            buffer_.erase(0, at);
+            return next();
+        }
+    }
     if (!problem.empty()) {
         buffer_.erase(0, headerEnd + kHeaderEnd.size());
         return failure(kParseError, problem);
@@ -97,9 +114,16 @@ std::optional<Incoming> MessageReader::next() {
     std::size_t bodyStart = headerEnd + kHeaderEnd.size();
     if (buffer_.size() - bodyStart < *length) return std::nullopt;
     std::string body = buffer_.substr(bodyStart, *length);
-    buffer_.erase(0, bodyStart + *length);
     Json message = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded()) return failure(kParseError, "parse error: the body is not valid JSON: '" + excerpt(body) + "'");
+    if (message.is_discarded()) {
+        // A Content-Length a few bytes too large takes the start of the next message into this
+        // body: resume at a `Content-Length` inside it (or at its end: the start of one). One
+        // too small leaves the body's tail before the next header: see `afterBadBody_`.
+        buffer_.erase(0, std::min(findLengthHeader(buffer_, bodyStart), bodyStart + *length));
+        afterBadBody_ = true;
+        return failure(kParseError, "parse error: the body is not valid JSON: '" + excerpt(body) + "'");
+    }
+    buffer_.erase(0, bodyStart + *length);
     if (!message.is_object()) return failure(kInvalidRequest, "invalid request: a message must be a JSON object");
     Incoming in;
     in.message = std::move(message);

@@ -50,6 +50,9 @@ private:
     std::string buffer_;
     /// After a refused length the body cannot be trusted: skip to the next `Content-Length`.
     bool resyncing_ = false;
+    /// The last body was not JSON: if the next headers are bad but hold a `Content-Length`
+    /// later on, they are that body's tail (its length was too small): skip to the header.
+    bool afterBadBody_ = false;
 };
 
 /// `Content-Length: N\r\n\r\n{...}`; invalid UTF-8 in strings is replaced, never thrown.

@@ -5,6 +5,7 @@
 #include "lsp/Definition.h"
 #include "lsp/DocumentSymbols.h"
 #include "lsp/Hover.h"
+#include "lsp/Params.h"
 #include "lsp/Uri.h"
 
 #include <filesystem>
@@ -20,6 +21,10 @@ void Server::reply(const Json& id, Json result) {
 
 void Server::replyError(const Json& id, int code, const std::string& message) {
     send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
+}
+
+void Server::logMessage(int type, const std::string& message) {
+    send_(Json{{"jsonrpc", "2.0"}, {"method", "window/logMessage"}, {"params", {{"type", type}, {"message", message}}}});
 }
 
 void Server::reportUnreadable(int code, const std::string& message) { replyError(nullptr, code, message); }
@@ -63,7 +68,7 @@ Json Server::initialize(const Json& params) {
 }
 
 const Document& Server::document(const Json& params) const {
-    const std::string& uri = params.at("textDocument").at("uri").get_ref<const std::string&>();
+    const std::string& uri = requiredString(params, "textDocument.uri");
     const Document* d = documents_.find(uri);
     if (!d) throw std::invalid_argument("the document '" + uri + "' is not open");
     return *d;
@@ -94,6 +99,11 @@ void Server::request(const Json& id, const std::string& method, const Json& para
                    method == "textDocument/completion" || method == "textDocument/documentSymbol";
     if (!feature) return replyError(id, kMethodNotFound, "unknown method '" + method + "'");
     try {
+        // The params' shape first: a malformed position is an error even for a closed document.
+        requiredString(params, "textDocument.uri");
+        Position position;
+        if (method != "textDocument/documentSymbol")
+            position = {requiredIndex(params, "position.line"), requiredIndex(params, "position.character")};
         flush();  // answer about the latest text
         const Document& doc = document(params);
         const Analysis* analysis = featureAnalysis(doc.uri);
@@ -102,8 +112,7 @@ void Server::request(const Json& id, const std::string& method, const Json& para
             const Analysis* parsed = it != states_.end() ? it->second.current.get() : nullptr;
             return reply(id, parsed ? documentSymbols(*parsed, encoding_) : Json::array());
         }
-        const Json& p = params.at("position");
-        uint32_t offset = LineTable(doc.text).offset({p.at("line").get<uint32_t>(), p.at("character").get<uint32_t>()}, encoding_);
+        uint32_t offset = LineTable(doc.text).offset(position, encoding_);
         if (method == "textDocument/completion") {
             Json items = completionItems(analysis, std::string_view(doc.text).substr(0, offset));
             return reply(id, Json{{"isIncomplete", false}, {"items", std::move(items)}});
@@ -117,7 +126,7 @@ void Server::request(const Json& id, const std::string& method, const Json& para
                                 [&](FileId file) { return uriOf(*analysis, doc.uri, file); });
         }
         reply(id, result ? *result : Json());
-    } catch (const Json::exception& e) {
+    } catch (const ParamsError& e) {
         replyError(id, kInvalidParams, "invalid params for '" + method + "': " + e.what());
     } catch (const std::invalid_argument& e) {
         replyError(id, kInvalidParams, e.what());
@@ -134,21 +143,27 @@ void Server::notification(const std::string& method, const Json& params) {
     if (!initialized_ || shutdown_) return;  // the spec: drop notifications until initialized
     try {
         if (method == "textDocument/didOpen") {
-            const Json& td = params.at("textDocument");
-            const std::string& uri = td.at("uri").get_ref<const std::string&>();
-            documents_.open(uri, td.at("text").get<std::string>(), td.value("version", int64_t(0)));
+            const std::string& uri = requiredString(params, "textDocument.uri");
+            const std::string& text = requiredString(params, "textDocument.text");
+            documents_.open(uri, text, optionalInteger(params, "textDocument.version", 0));
             markChanged(uri);
         } else if (method == "textDocument/didChange") {
-            const Json& td = params.at("textDocument");
-            const std::string& uri = td.at("uri").get_ref<const std::string&>();
-            if (documents_.change(uri, params.at("contentChanges"), td.value("version", int64_t(0)), encoding_))
-                markChanged(uri);
+            const std::string& uri = requiredString(params, "textDocument.uri");
+            int64_t version = optionalInteger(params, "textDocument.version", 0);
+            const Json& changes = requiredArray(params, "contentChanges");
+            try {
+                if (documents_.change(uri, changes, version, encoding_)) markChanged(uri);
+                else logMessage(2, "xdmlc lsp: ignored a 'textDocument/didChange' for '" + uri + "', which is not open");
+            } catch (const RejectedChange& e) {
+                logMessage(2, "xdmlc lsp: ignored a 'textDocument/didChange' for '" + uri + "' (the document is unchanged): " +
+                                  e.what());
+            }
         } else if (method == "textDocument/didSave") {
             // Files it imports may have changed on disk too: check again.
-            const std::string& uri = params.at("textDocument").at("uri").get_ref<const std::string&>();
+            const std::string& uri = requiredString(params, "textDocument.uri");
             if (documents_.find(uri)) markChanged(uri);
         } else if (method == "textDocument/didClose") {
-            const std::string& uri = params.at("textDocument").at("uri").get_ref<const std::string&>();
+            const std::string& uri = requiredString(params, "textDocument.uri");
             markChanged(uri);  // files importing it now read it from disk
             pending_.erase(uri);
             documents_.close(uri);
@@ -156,10 +171,10 @@ void Server::notification(const std::string& method, const Json& params) {
         }
         // `initialized`, `$/cancelRequest` (every request is answered at once), `$/setTrace`,
         // workspace notifications: nothing to do.
+    } catch (const ParamsError& e) {
+        logMessage(1, "xdmlc lsp: ignored a malformed '" + method + "': " + e.what());
     } catch (const std::exception& e) {
-        send_(Json{{"jsonrpc", "2.0"},
-                   {"method", "window/logMessage"},
-                   {"params", {{"type", 1}, {"message", "xdmlc lsp: ignored a malformed '" + method + "': " + e.what()}}}});
+        logMessage(1, "xdmlc lsp: internal error in '" + method + "': " + e.what());
     }
 }
 

@@ -34,6 +34,11 @@ public:
     int exitCode() const { return shutdown_ ? 0 : 1; }
     /// How many compilations ran (tests check that changes are coalesced).
     std::size_t compileCount() const { return compileCount_; }
+    /// The text of an open document (tests check edits); nullptr when it is not open.
+    const std::string* documentText(const std::string& uri) const {
+        const Document* d = documents_.find(uri);
+        return d ? &d->text : nullptr;
+    }
 
 private:
     struct DocumentState {
@@ -57,6 +62,8 @@ private:
     void notification(const std::string& method, const Json& params);
     void reply(const Json& id, Json result);
     void replyError(const Json& id, int code, const std::string& message);
+    /// `window/logMessage`: type 1 error, 2 warning, 3 info.
+    void logMessage(int type, const std::string& message);
 
     Json initialize(const Json& params);
     void markChanged(const std::string& uri);

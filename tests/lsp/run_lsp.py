@@ -262,9 +262,25 @@ def case_protocol(xdmlc, tmp, args):
     c.send_raw(b"this is no header\r\n\r\n")
     e = c.wait_for(lambda m: m.get("id", 0) is None and "error" in m, "the error for a bad header")
     check("header" in e["error"]["message"], f"bad header: {e}")
-    c.send_raw(b"Content-Length: 99999999999\r\n\r\n")
+    # The bytes after the header in the same write must not show up as the length.
+    c.send_raw(b"Content-Length: 99999999999\r\n\r\nxxxx")
     e = c.wait_for(lambda m: m.get("id", 0) is None and "error" in m, "the error for a huge Content-Length")
-    check("exceeds" in e["error"]["message"], f"huge length: {e}")
+    check(e["error"]["message"].startswith("Content-Length 99999999999 exceeds"), f"huge length: {e}")
+    # A Content-Length 3 bytes too large costs its own message, not the next one.
+    body = json.dumps({"jsonrpc": "2.0", "id": 78, "method": "workspace/unknownThing"}).encode("utf-8")
+    good = json.dumps({"jsonrpc": "2.0", "id": 79, "method": "workspace/unknownThing"}).encode("utf-8")
+    c.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) + 3) + body + b"Content-Length: %d\r\n\r\n" % len(good) + good)
+    e = c.wait_for(lambda m: m.get("id", 0) is None and "error" in m, "the error for a length 3 bytes too large")
+    check(e["error"]["code"] == -32700, f"length too large: {e}")
+    r = c.wait_for(lambda m: m.get("id") == 79, "the response to the message after a wrong length")
+    check(r.get("error", {}).get("code") == -32601, f"after a wrong length: {r}")
+    r = c.request("textDocument/hover", {"textDocument": {"uri": "file:///x"}, "position": {"line": -1, "character": 0}})
+    check(r.get("error", {}).get("message") ==
+          "invalid params for 'textDocument/hover': 'position.line' must be a non-negative integer", f"bad params: {r}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": "file:///never/opened.xdml", "version": 2},
+                                        "contentChanges": [{"text": ""}]})
+    m = c.wait_for(lambda m: m.get("method") == "window/logMessage", "the warning for a didChange of a closed file")
+    check(m["params"]["type"] == 2 and "file:///never/opened.xdml" in m["params"]["message"], f"didChange warning: {m}")
     c.send({"jsonrpc": "2.0", "id": 77})
     e = c.wait_for(lambda m: m.get("id") == 77, "the error for a message without method")
     check(e["error"]["code"] == -32600, f"no method: {e}")

@@ -139,6 +139,59 @@ TEST_CASE("framing: an oversized Content-Length is refused without waiting for i
     CHECK((*all[1].message)["method"] == "after");
 }
 
+TEST_CASE("framing: the oversized-length error quotes the header's value, whatever follows it", "[lsp]") {
+    // Bytes after the header in the same read once moved under the error's view of the value.
+    for (std::string after : {std::string("xxxx"), framed(R"({"method":"next"})")}) {
+        MessageReader reader;
+        reader.feed("Content-Length: 99999999999\r\n\r\n" + after);
+        auto all = readAll(reader);
+        REQUIRE_FALSE(all.empty());
+        CHECK(all[0].errorCode == kInvalidRequest);
+        CHECK_THAT(all[0].error, Catch::StartsWith("Content-Length 99999999999 exceeds the limit of "));
+        if (after != "xxxx") {
+            REQUIRE(all.size() == 2);
+            REQUIRE(all[1].message);
+            CHECK((*all[1].message)["method"] == "next");
+        }
+    }
+}
+
+TEST_CASE("framing: a Content-Length a few bytes off costs only its own message", "[lsp]") {
+    std::string first = R"({"method":"first"})", second = R"({"method":"second"})";
+    SECTION("too large: the body runs into the next header") {
+        MessageReader reader;
+        reader.feed("Content-Length: " + std::to_string(first.size() + 3) + "\r\n\r\n" + first + framed(second));
+        auto all = readAll(reader);
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].errorCode == kParseError);
+        REQUIRE(all[1].message);
+        CHECK((*all[1].message)["method"] == "second");
+        CHECK_FALSE(reader.hasPartial());
+    }
+    SECTION("too large, the next message arriving in pieces") {
+        MessageReader reader;
+        std::string bytes = "Content-Length: " + std::to_string(first.size() + 2) + "\r\n\r\n" + first + framed(second);
+        std::vector<Incoming> all;
+        for (char c : bytes) {
+            reader.feed(std::string(1, c));
+            for (Incoming& in : readAll(reader)) all.push_back(std::move(in));
+        }
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].errorCode == kParseError);
+        REQUIRE(all[1].message);
+        CHECK((*all[1].message)["method"] == "second");
+    }
+    SECTION("too small: the rest of the body is not taken for headers") {
+        MessageReader reader;
+        reader.feed("Content-Length: " + std::to_string(first.size() - 4) + "\r\n\r\n" + first + framed(second));
+        auto all = readAll(reader);
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].errorCode == kParseError);
+        REQUIRE(all[1].message);
+        CHECK((*all[1].message)["method"] == "second");
+    }
+}
+
 TEST_CASE("framing: endless headers are refused", "[lsp]") {
     MessageReader reader;
     reader.feed(std::string(MessageReader::kMaxHeaderBytes + 10, 'x'));
@@ -184,6 +237,82 @@ TEST_CASE("edits: incremental changes with UTF-16 ranges, then a whole-text chan
     CHECK(text == "log \"😀 zz\";\nlet y = 2; let w = 3;\n");
     applyChange(text, {{"text", "new"}}, PositionEncoding::Utf16);
     CHECK(text == "new");
+}
+
+TEST_CASE("server: invalid params name the field, not the JSON library's exception", "[lsp]") {
+    TestClient c;
+    c.initialize();
+    const std::string uri = "file:///nonexistent/p.xdml";
+    c.open(uri, "flow main { }\n");
+    auto message = [&](const std::string& method, Json params) {
+        Json r = c.request(method, std::move(params));
+        CHECK(r["error"]["code"] == kInvalidParams);
+        return r["error"]["message"].get<std::string>();
+    };
+    Json doc{{"uri", uri}};
+    CHECK(message("textDocument/hover", Json::object()) == "invalid params for 'textDocument/hover': 'textDocument' is missing");
+    CHECK(message("textDocument/hover", {{"textDocument", 3}}) ==
+          "invalid params for 'textDocument/hover': 'textDocument' must be an object");
+    CHECK(message("textDocument/definition", {{"textDocument", {{"uri", 7}}}}) ==
+          "invalid params for 'textDocument/definition': 'textDocument.uri' must be a string");
+    CHECK(message("textDocument/hover", {{"textDocument", doc}}) ==
+          "invalid params for 'textDocument/hover': 'position' is missing");
+    CHECK(message("textDocument/hover", {{"textDocument", doc}, {"position", {{"line", -1}, {"character", 0}}}}) ==
+          "invalid params for 'textDocument/hover': 'position.line' must be a non-negative integer");
+    CHECK(message("textDocument/completion", {{"textDocument", doc}, {"position", {{"line", 0}, {"character", "a"}}}}) ==
+          "invalid params for 'textDocument/completion': 'position.character' must be a non-negative integer");
+    CHECK(message("textDocument/hover", {{"textDocument", doc}, {"position", {{"line", 1.5}, {"character", 0}}}}) ==
+          "invalid params for 'textDocument/hover': 'position.line' must be a non-negative integer");
+    for (const Json& m : c.sent)
+        if (m.contains("error")) CHECK_THAT(m["error"]["message"].get<std::string>(), !Catch::Contains("json.exception"));
+
+    // Malformed notifications are logged, in the same words.
+    c.notify("textDocument/didOpen", {{"textDocument", {{"uri", "file:///x.xdml"}, {"version", "one"}, {"text", ""}}}});
+    REQUIRE(c.sent.back()["method"] == "window/logMessage");
+    CHECK(c.sent.back()["params"]["message"] ==
+          "xdmlc lsp: ignored a malformed 'textDocument/didOpen': 'textDocument.version' must be an integer");
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}}, {"contentChanges", Json::array({{{"text", 5}}})}});
+    CHECK(c.sent.back()["params"]["message"] ==
+          "xdmlc lsp: ignored a malformed 'textDocument/didChange': 'contentChanges[0].text' must be a string");
+}
+
+TEST_CASE("server: didChange for a document not open, or with a backwards range, is refused with a warning", "[lsp]") {
+    TestClient c;
+    c.initialize();
+    std::size_t before = c.sent.size();
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", "file:///never/opened.xdml"}, {"version", 2}}},
+                                        {"contentChanges", {{{"text", "flow main { }\n"}}}}});
+    REQUIRE(c.sent.size() == before + 1);
+    CHECK(c.sent.back()["method"] == "window/logMessage");
+    CHECK(c.sent.back()["params"]["type"] == 2);
+    CHECK_THAT(c.sent.back()["params"]["message"].get<std::string>(), Catch::Contains("'file:///never/opened.xdml'"));
+    CHECK_THAT(c.sent.back()["params"]["message"].get<std::string>(), Catch::Contains("not open"));
+
+    const std::string uri = "file:///nonexistent/b.xdml";
+    const std::string text = "let a = 1;\nlet b = 2;\nlet c = 3;\n";
+    c.open(uri, text);
+    before = c.sent.size();
+    // start (2:0) after end (1:0): once flipped and applied, it deleted line 1.
+    c.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", uri}, {"version", 2}}},
+              {"contentChanges",
+               {{{"range", {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}}}, {"text", "// x\n"}},
+                {{"range", {{"start", {{"line", 2}, {"character", 0}}}, {"end", {{"line", 1}, {"character", 0}}}}}, {"text", ""}}}}});
+    REQUIRE(c.sent.size() == before + 1);
+    CHECK(c.sent.back()["method"] == "window/logMessage");
+    CHECK(c.sent.back()["params"]["type"] == 2);
+    CHECK_THAT(c.sent.back()["params"]["message"].get<std::string>(), Catch::Contains("2:0-1:0"));
+    // The whole notification is refused: its later changes assume the earlier ones.
+    REQUIRE(c.server.documentText(uri));
+    CHECK(*c.server.documentText(uri) == text);
+
+    std::string edited = text;
+    CHECK_THROWS_AS(applyChange(edited,
+                                {{"range", {{"start", {{"line", 0}, {"character", 5}}}, {"end", {{"line", 0}, {"character", 2}}}}},
+                                 {"text", ""}},
+                                PositionEncoding::Utf16),
+                    RejectedChange);
+    CHECK(edited == text);
 }
 
 TEST_CASE("uris: file URIs decode percent escapes and round-trip", "[lsp]") {
