@@ -41,3 +41,6 @@ done
 echo "== xdmlc run examples/hitfinder.xdml   (beamline QC: the predicate, fns and fused kernels compiled by the JIT)"
 ./build/xdmlc run examples/hitfinder.xdml --workdir build/demo/hitfinder.run --stats-json build/demo/hitfinder.json
 python3 -c "import json,sys; [print('  %-30s %s' % (k['what'], ('compiled in %.1f ms' % k['compile_ms']) if k['compiled'] else 'interpreted: ' + k['reason'])) for k in json.load(open(sys.argv[1]))['jit']['kernels']]" build/demo/hitfinder.json
+echo "== xdmlc repl examples/ssx.xdml   (the REPL, fed through a pipe: evaluate, redefine, :type, :jit)"
+printf '%s\n' 'hit_score(detector(3))' 'fn hit_score(f: Frame) -> float = max(f);' 'hit_score(detector(3))' \
+  ":type index" ":jit" | ./build/xdmlc repl examples/ssx.xdml --workdir build/demo/repl.run
