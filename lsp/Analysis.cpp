@@ -2,8 +2,6 @@
 #include "lsp/Analysis.h"
 
 #include "driver/Frontend.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
 
 namespace xdml::lsp {
 
@@ -20,9 +18,7 @@ std::shared_ptr<Analysis> analyze(const std::string& path, const std::string& te
             // Checking stops at syntax errors (Frontend.cpp); globals exist only once it ran.
             a->checked = !a->diags->hasErrors() || !a->program->globals.empty();
             if (a->diags->hasErrors()) return;
-            // As `xdmlc check`: placement proves some policies unsatisfiable.
-            ir::FlowIR flow = ir::lowerToIR(*a->program, *a->diags);
-            passes::runPipeline(flow, *a->diags, passes::PipelineOptions{});
+            driver::checkPlacement(*a->program, *a->diags);  // as `xdmlc check`
         } catch (const std::exception& e) {
             a->diags->error(SourceRange{}, std::string("internal error while compiling: ") + e.what() +
                                                " (please report this with the input file)");

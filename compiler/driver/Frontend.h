@@ -28,6 +28,12 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
                                               Diagnostics& diags, const FrontendOptions& options = {},
                                               const std::string* text = nullptr);
 
+/// What `xdmlc check` runs after a clean check, and so the language server too: lowering and the
+/// pass pipeline, since some policies are provably unsatisfiable only once the flow is placed
+/// (a deadline below a link's transfer time). Writes nothing. False when the IR came out
+/// malformed (a bug, reported to `diags`).
+bool checkPlacement(const sema::CheckedProgram& program, Diagnostics& diags);
+
 /// A piece of source held in memory: its name (how diagnostics name it; imports resolve
 /// relative to its folder) and its text.
 struct SourcePart {

@@ -195,11 +195,7 @@ int main(int argc, char** argv) {
         int worst = kOk;
         for (const std::string& file : checkFiles) {
             int code = compileAndReport(file, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
-                // Some policies are provably unsatisfiable only once the flow is placed (a
-                // deadline below the transfer time over a link, limits merged across levels):
-                // checking runs the pass pipeline too, and writes nothing.
-                ir::FlowIR flow = ir::lowerToIR(program, diags);
-                if (!passes::runPipeline(flow, diags, passes::PipelineOptions{})) return static_cast<int>(kInternal);
+                if (!driver::checkPlacement(program, diags)) return static_cast<int>(kInternal);
                 if (diags.hasErrors()) return static_cast<int>(kInputErrors);
                 std::cout << file << ": ok\n";
                 return static_cast<int>(kOk);
