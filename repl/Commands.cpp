@@ -79,6 +79,12 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+std::vector<std::string> Session::commandNames() {
+    std::vector<std::string> names;
+    for (const CommandInfo& c : commandList()) names.push_back(c.name);
+    return names;
+}
+
 void Session::help(std::ostream& out) const {
     out << "Enter declarations (a new one replaces the old of the same name) or an expression to evaluate.\n"
            "Input continues on the next line until its braces balance.\n";
@@ -144,9 +150,7 @@ bool Session::command(const std::string& input, std::ostream& out, std::ostream&
         out << "the session is empty\n";
         return true;
     }
-    std::vector<std::string> names;
-    for (const CommandInfo& c : commandList()) names.push_back(c.name);
-    err << "error: unknown command '" << name << "'" << didYouMean(name, names) << "; :help lists the commands\n";
+    err << "error: unknown command '" << name << "'" << didYouMean(name, commandNames()) << "; :help lists the commands\n";
     return false;
 }
 

@@ -250,8 +250,8 @@ std::vector<std::string> Session::completions(const std::string& textBefore) con
     if (!text.empty() && text.front() == ':') {
         std::size_t space = text.find(' ');
         if (space == std::string_view::npos) {
-            for (const char* c : {":help", ":type", ":ast", ":ir", ":plan", ":load", ":run", ":prov", ":list", ":jit", ":reset", ":save", ":quit"})
-                if (std::string_view(c).starts_with(text)) out.push_back(c);
+            for (const std::string& c : commandNames())
+                if (c.starts_with(text)) out.push_back(c);
             return out;
         }
         text.remove_prefix(space + 1);  // `:type EXPR`: complete in the expression

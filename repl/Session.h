@@ -75,6 +75,8 @@ private:
     bool prov(const std::string& kind, std::ostream& out, std::ostream& err);
     bool emit(const std::string& what, std::ostream& out, std::ostream& err);
     void help(std::ostream& out) const;
+    /// The `:` commands, as :help lists them (Commands.cpp).
+    static std::vector<std::string> commandNames();
     void list(std::ostream& out) const;
 
     /// The session's entries checked as one program (diagnostics kept in it).
