@@ -4,7 +4,9 @@
   2. watch latency, file rename to handler start, at 1,000 files/s (p50, p99);
   3. the share of deadline firings that miss under a 2x overload mixed with background work;
   4. bytes moved and written per frame of pipeline4 (without its model) at -O0 and -O2,
-     measured against the plan's estimates.
+     measured against the plan's estimates;
+  5. dead code: a heavy unused value in every firing, at -O0 and -O2, against the flow
+     without it (the optimized program is what runs).
 It ends with a table (figure, measured, goal, met). It exits 1 when a run failed or could not
 be measured, 0 otherwise: a goal not met does not fail it (timings need a quiet machine).
 --smoke runs everything with tiny sizes to check that it still works (CTest runs it so).
@@ -20,13 +22,14 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import deadcode  # noqa: E402
 import movement  # noqa: E402
 import overload  # noqa: E402
 import throughput  # noqa: E402
 import watch_latency  # noqa: E402
 
-FULL = {"tasks": 200_000, "files": 2_000, "rate": 1_000, "overload_seconds": 10, "calibration": 400}
-SMOKE = {"tasks": 2_000, "files": 100, "rate": 1_000, "overload_seconds": 1.5, "calibration": 40}
+FULL = {"tasks": 200_000, "files": 2_000, "rate": 1_000, "overload_seconds": 10, "calibration": 400, "frames": 400}
+SMOKE = {"tasks": 2_000, "files": 100, "rate": 1_000, "overload_seconds": 1.5, "calibration": 40, "frames": 4}
 
 
 def say(line=""):
@@ -49,7 +52,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--xdmlc", default=default, help="the xdmlc to measure (default: build/xdmlc)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that the benchmark runs, judge nothing")
-    ap.add_argument("--only", default="1234", help="the figures to run, e.g. 13 (default: all)")
+    ap.add_argument("--only", default="12345", help="the figures to run, e.g. 13 (default: all)")
     ap.add_argument("--tasks", type=int, help="items and no-op tasks of figure 1")
     ap.add_argument("--files", type=int, help="files of figure 2")
     ap.add_argument("--overload-seconds", type=float, help="how long figure 3 offers its load")
@@ -85,6 +88,9 @@ def main():
         if "4" in args.only:
             say("\n[4] pipeline4 without its model: measured vs planned bytes per frame")
             rows += movement.measure(xdmlc, scratch, say)
+        if "5" in args.only:
+            say(f"\n[5] dead code: an unused heavy value per frame, {size['frames']:,} frames of 512x512")
+            rows += deadcode.measure(xdmlc, scratch, size["frames"], say)
     finally:
         if args.keep:
             say(f"\nkept {scratch}")

@@ -53,8 +53,43 @@ const char* quantityName(QuantityKind k) { return spelling(k); }
 
 std::string positionKey(const SourceLoc& loc) { return std::to_string(loc.file) + ":" + std::to_string(loc.offset); }
 
-json exprJson(const Expr* e) {
+namespace {
+
+/// Writes code as the passes left it when it has their decisions (a flow's handlers), else as
+/// written (fns, tasks, policies: the IR does not lower their bodies).
+class CodeWriter {
+public:
+    explicit CodeWriter(const PassDecisions* decisions) : decisions_(decisions) {}
+    json expr(const Expr* e) const;
+    json block(const Block& block) const;
+
+private:
+    json stmt(const Stmt& s) const;
+    json literal(const Expr* e, const sema::ConstValue& v) const;
+    /// The task chain all of the statement's calls belong to, when it can join a fused block.
+    ir::NodeId chainOf(const Stmt& s) const;
+    const PassDecisions* decisions_;
+};
+
+json CodeWriter::literal(const Expr* e, const sema::ConstValue& v) const {
+    json j = {{"line", e->range.begin.line}, {"at", positionKey(e->range.begin)}, {"type", typeJson(e->type)},
+              {"folded", true}};
+    using K = sema::ConstValue::Kind;
+    switch (v.kind) {
+    case K::Int: j["op"] = "int"; j["value"] = v.i; break;
+    case K::Float: j["op"] = "float"; j["value"] = v.f; break;
+    case K::Bool: j["op"] = "bool"; j["value"] = v.b; break;
+    case K::String: j["op"] = "string"; j["parts"] = json::array({v.s}); break;
+    case K::Quantity: j["op"] = "quantity"; j["unit"] = spelling(v.quantity); j["value"] = v.f; break;
+    case K::Unknown: break;
+    }
+    return j;
+}
+
+json CodeWriter::expr(const Expr* e) const {
     if (!e) return nullptr;
+    if (decisions_)
+        if (sema::ConstValue v = decisions_->folded(e); v.known()) return literal(e, v);
     json j = {{"line", e->range.begin.line}, {"at", positionKey(e->range.begin)}};
     if (e->type) j["type"] = typeJson(e->type);
     switch (e->kind) {
@@ -70,7 +105,7 @@ json exprJson(const Expr* e) {
     case ExprKind::String: {
         j["op"] = "string";
         json parts = json::array();
-        for (const StringPart& p : e->parts) parts.push_back(p.expr ? exprJson(p.expr.get()) : json(p.text));
+        for (const StringPart& p : e->parts) parts.push_back(p.expr ? expr(p.expr.get()) : json(p.text));
         j["parts"] = parts;
         break;
     }
@@ -83,23 +118,23 @@ json exprJson(const Expr* e) {
     case ExprKind::Unary:
         j["op"] = "unary";
         j["operator"] = spelling(e->unaryOp);
-        j["args"] = {exprJson(e->operands[0].get())};
+        j["args"] = {expr(e->operands[0].get())};
         break;
     case ExprKind::Binary:
         j["op"] = "binary";
         j["operator"] = spelling(e->binaryOp);
-        j["args"] = {exprJson(e->operands[0].get()), exprJson(e->operands[1].get())};
+        j["args"] = {expr(e->operands[0].get()), expr(e->operands[1].get())};
         break;
     case ExprKind::Ternary:
         j["op"] = "ternary";
-        j["args"] = {exprJson(e->operands[0].get()), exprJson(e->operands[1].get()), exprJson(e->operands[2].get())};
+        j["args"] = {expr(e->operands[0].get()), expr(e->operands[1].get()), expr(e->operands[2].get())};
         break;
     case ExprKind::Call: {
         j["op"] = "call";
-        j["callee"] = exprJson(e->callee.get());
+        j["callee"] = expr(e->callee.get());
         json args = json::array();
         for (const Arg& a : e->args) {
-            json arg = exprJson(a.value.get());
+            json arg = expr(a.value.get());
             if (a.name) arg["argument"] = a.name->text;
             args.push_back(arg);
         }
@@ -109,37 +144,38 @@ json exprJson(const Expr* e) {
     case ExprKind::Field:
         j["op"] = "field";
         j["field"] = e->text;
-        j["args"] = {exprJson(e->callee.get())};
+        j["args"] = {expr(e->callee.get())};
         break;
     case ExprKind::Index: {
         j["op"] = "index";
-        j["args"] = {exprJson(e->callee.get())};
+        j["args"] = {expr(e->callee.get())};
         json slices = json::array();
         for (const SliceItem& s : e->slices)
-            slices.push_back({{"range", s.isRange}, {"lo", exprJson(s.lo.get())}, {"hi", exprJson(s.hi.get())}});
+            slices.push_back({{"range", s.isRange}, {"lo", expr(s.lo.get())}, {"hi", expr(s.hi.get())}});
         j["slices"] = slices;
         break;
     }
     case ExprKind::List: {
         j["op"] = "list";
         json items = json::array();
-        for (const ExprPtr& item : e->operands) items.push_back(exprJson(item.get()));
+        for (const ExprPtr& item : e->operands) items.push_back(expr(item.get()));
         j["args"] = items;
         break;
     }
     case ExprKind::Record: {
         j["op"] = "record";
         json fields = json::array();
-        for (const FieldInit& f : e->fields) fields.push_back({{"name", f.name.text}, {"value", exprJson(f.value.get())}});
+        for (const FieldInit& f : e->fields) fields.push_back({{"name", f.name.text}, {"value", expr(f.value.get())}});
         j["fields"] = fields;
         break;
     }
     case ExprKind::Invalid: j["op"] = "invalid"; break;
     }
+    const bool taskCall = e->kind == ExprKind::Call && e->callee->decl && e->callee->decl->kind == DeclKind::Task;
+    if (decisions_ && taskCall)
+        if (ir::NodeId chain = decisions_->taskChain(e); chain != ir::kNoNode) j["chain"] = chain;
     return j;
 }
-
-namespace {
 
 json policyRefJson(const std::optional<PolicyRef>& ref) {
     if (!ref) return nullptr;
@@ -156,53 +192,53 @@ json propertiesJson(const PropertyBlock& block) {
     return out;
 }
 
-json stmtJson(const Stmt& s) {
+json CodeWriter::stmt(const Stmt& s) const {
     json j = {{"line", s.range.begin.line}, {"at", positionKey(s.range.begin)}};
     if (s.policy) j["policy"] = policyRefJson(s.policy);
     switch (s.kind) {
     case StmtKind::Let:
         j["op"] = "let";
         j["name"] = s.name.text;
-        j["value"] = exprJson(s.value.get());
+        j["value"] = expr(s.value.get());
         if (s.boundType) j["type"] = typeJson(s.boundType);
         break;
-    case StmtKind::Emit: j["op"] = "emit"; j["value"] = exprJson(s.value.get()); j["stream"] = s.target.text; break;
-    case StmtKind::Record: j["op"] = "record"; j["value"] = exprJson(s.value.get()); j["catalog"] = s.target.text; break;
+    case StmtKind::Emit: j["op"] = "emit"; j["value"] = expr(s.value.get()); j["stream"] = s.target.text; break;
+    case StmtKind::Record: j["op"] = "record"; j["value"] = expr(s.value.get()); j["catalog"] = s.target.text; break;
     case StmtKind::Train: j["op"] = "train"; j["model"] = s.name.text; j["stream"] = s.target.text; break;
-    case StmtKind::Transfer: j["op"] = "transfer"; j["value"] = exprJson(s.value.get()); j["site"] = s.target.text; break;
+    case StmtKind::Transfer: j["op"] = "transfer"; j["value"] = expr(s.value.get()); j["site"] = s.target.text; break;
     case StmtKind::If:
         j["op"] = "if";
-        j["condition"] = exprJson(s.value.get());
-        j["then"] = blockJson(s.body);
-        j["else"] = blockJson(s.elseBody);
+        j["condition"] = expr(s.value.get());
+        j["then"] = block(s.body);
+        j["else"] = block(s.elseBody);
         break;
     case StmtKind::For:
         j["op"] = "for";
         j["name"] = s.name.text;
-        j["list"] = exprJson(s.value.get());
-        j["body"] = blockJson(s.body);
+        j["list"] = expr(s.value.get());
+        j["body"] = block(s.body);
         break;
     case StmtKind::Until:
         j["op"] = "until";
-        j["condition"] = exprJson(s.value.get());
-        j["max"] = exprJson(s.bound.get());
-        j["body"] = blockJson(s.body);
+        j["condition"] = expr(s.value.get());
+        j["max"] = expr(s.bound.get());
+        j["body"] = block(s.body);
         break;
-    case StmtKind::Log: j["op"] = "log"; j["message"] = exprJson(s.value.get()); break;
-    case StmtKind::Return: j["op"] = "return"; j["value"] = exprJson(s.value.get()); break;
-    case StmtKind::ExprStmt: j["op"] = "call"; j["value"] = exprJson(s.value.get()); break;
+    case StmtKind::Log: j["op"] = "log"; j["message"] = expr(s.value.get()); break;
+    case StmtKind::Return: j["op"] = "return"; j["value"] = expr(s.value.get()); break;
+    case StmtKind::ExprStmt: j["op"] = "call"; j["value"] = expr(s.value.get()); break;
     case StmtKind::OnNewData:
         j["op"] = "on_new_data";
         j["type_name"] = s.name.text;
         if (s.hasTarget) j["stream"] = s.target.text;
         if (s.as) j["as"] = s.as->text;
-        j["every"] = exprJson(s.value.get());
-        j["body"] = blockJson(s.body);
+        j["every"] = expr(s.value.get());
+        j["body"] = block(s.body);
         break;
     case StmtKind::OnEnd:
         j["op"] = "on_end";
         j["stream"] = s.name.text;
-        j["body"] = blockJson(s.body);
+        j["body"] = block(s.body);
         break;
     }
     return j;
@@ -217,16 +253,58 @@ json paramsJson(const Decl& d) {
     return params;
 }
 
-}  // namespace
+ir::NodeId CodeWriter::chainOf(const Stmt& s) const {
+    if (s.kind != StmtKind::Let && s.kind != StmtKind::ExprStmt) return ir::kNoNode;
+    ir::NodeId chain = ir::kNoNode;
+    // The chain of the outermost call in the value that belongs to one.
+    std::vector<const Expr*> work{s.value.get()};
+    while (!work.empty() && chain == ir::kNoNode) {
+        const Expr* e = work.back();
+        work.pop_back();
+        if (!e) continue;
+        chain = decisions_->taskChain(e);
+        for (const Arg& a : e->args) work.push_back(a.value.get());
+        for (const ExprPtr& op : e->operands) work.push_back(op.get());
+    }
+    return chain != ir::kNoNode && !decisions_->callsOutside(s.value.get(), chain) ? chain : ir::kNoNode;
+}
 
-json blockJson(const Block& block) {
+json CodeWriter::block(const Block& block) const {
     json out = json::array();
-    for (const StmtPtr& s : block)
-        if (s) out.push_back(stmtJson(*s));
+    for (std::size_t i = 0; i < block.size(); ++i) {
+        const Stmt* s = block[i].get();
+        if (!s) continue;
+        if (!decisions_) {
+            out.push_back(stmt(*s));
+            continue;
+        }
+        // A statement whose whole value the passes removed as unused is not run.
+        if ((s->kind == StmtKind::Let || s->kind == StmtKind::ExprStmt) && decisions_->unused(s->value.get())) continue;
+        // Consecutive statements of one fused task chain run as one job at its site.
+        ir::NodeId chain = chainOf(*s);
+        std::size_t last = i;
+        while (chain != ir::kNoNode && last + 1 < block.size() && block[last + 1] && chainOf(*block[last + 1]) == chain)
+            ++last;
+        if (chain == ir::kNoNode || last == i) {
+            out.push_back(stmt(*s));
+            continue;
+        }
+        json body = json::array();
+        for (std::size_t k = i; k <= last; ++k) body.push_back(stmt(*block[k]));
+        out.push_back({{"op", "fused"}, {"line", s->range.begin.line}, {"at", positionKey(s->range.begin)},
+                       {"node", chain}, {"site", decisions_->ir().node(chain).site}, {"body", body}});
+        i = last;
+    }
     return out;
 }
 
-json codeJson(const sema::CheckedProgram& program) {
+}  // namespace
+
+json exprJson(const Expr* e) { return CodeWriter(nullptr).expr(e); }
+
+json blockJson(const Block& block) { return CodeWriter(nullptr).block(block); }
+
+json codeJson(const sema::CheckedProgram& program, const PassDecisions* decisions) {
     json types = json::object(), consts = json::object(), fns = json::object(), tasks = json::object(),
          flows = json::object(), streams = json::object(), catalogs = json::object(), models = json::object(),
          policies = json::object();
@@ -251,7 +329,9 @@ json codeJson(const sema::CheckedProgram& program) {
                            {"policy", policyRefJson(d->policy)},
                            {"body", blockJson(d->body)}};
             break;
-        case DeclKind::Flow: flows[name] = {{"policy", policyRefJson(d->policy)}, {"body", blockJson(d->body)}}; break;
+        case DeclKind::Flow:
+            flows[name] = {{"policy", policyRefJson(d->policy)}, {"body", CodeWriter(decisions).block(d->body)}};
+            break;
         case DeclKind::Stream: {
             json st = {{"type", typeJson(d->resolved ? d->resolved->element : nullptr)}, {"source", exprJson(d->value.get())}};
             if (d->site) st["site"] = d->site->text;

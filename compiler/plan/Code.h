@@ -4,6 +4,7 @@
 // a built-in, `it` or a training metric; each expression carries its type.
 #pragma once
 
+#include "plan/PassDecisions.h"
 #include "sema/Sema.h"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ nlohmann::json exprJson(const ast::Expr* e);
 /// Statements (and handlers) as data.
 nlohmann::json blockJson(const ast::Block& block);
 /// The "code" section: "types" (nominal declarations), "consts", "fns", "tasks", "flows".
-nlohmann::json codeJson(const sema::CheckedProgram& program);
+/// With the pass pipeline's `decisions`, the flows' handlers are written as the optimized
+/// program runs them: unused statements left out, folded values as literals, a fused task
+/// chain's consecutive statements as one `fused` block (docs/plan.md, "Code").
+nlohmann::json codeJson(const sema::CheckedProgram& program, const PassDecisions* decisions = nullptr);
 
 }  // namespace xdml::plan

@@ -115,6 +115,7 @@ json planJson(const ir::FlowIR& ir) {
                                  {"handler", n.handler}});
     }
     MovementStats m = movementStats(ir);
+    const PassDecisions decisions(ir);
     return {
         {"xdml_plan", kPlanVersion},
         {"file", ir.file},
@@ -126,7 +127,7 @@ json planJson(const ir::FlowIR& ir) {
         {"handlers", handlers},
         {"nodes", nodes},
         {"transfers", transfers},
-        {"code", ir.program ? codeJson(*ir.program) : json::object()},
+        {"code", ir.program ? codeJson(*ir.program, &decisions) : json::object()},
         {"stats",
          {{"moved_bytes_per_item", m.movedBytesPerItem},
           {"written_bytes_per_item", m.writtenBytesPerItem},

@@ -23,18 +23,6 @@ namespace {
 using K = Value::Kind;
 
 
-/// The locals an expression reads, except a task call's arguments that are plain names (the
-/// task moves those itself, from wherever they are).
-void localsIn(const Expr& e, std::vector<std::string>& out) {
-    if (isLocalName(e)) {
-        if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
-        return;
-    }
-    const bool task = isTaskCall(e);
-    for (const Expr& a : e.args)
-        if (!(task && isLocalName(a))) localsIn(a, out);
-}
-
 Pending ready(DatumPtr d) { return PendingDatum::ready(std::move(d)); }
 
 bool truth(const DatumPtr& d, const char* what, int line) {
@@ -49,9 +37,21 @@ const ClauseMap& noClauses() {
 
 }  // namespace
 
+void localsIn(const Expr& e, std::vector<std::string>& out, bool skipTaskArguments) {
+    if (isLocalName(e)) {
+        if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
+        return;
+    }
+    const bool task = skipTaskArguments && isTaskCall(e);
+    for (const Expr& a : e.args)
+        if (!(task && isLocalName(a))) localsIn(a, out, skipTaskArguments);
+}
+
 Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
     : run_(run), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq), activity_(activity),
       evaluator_(run.program(), this, run.compiled()) {}
+
+Firing::~Firing() { run_.stats().expressionsEvaluated += evaluator_.evaluated(); }
 
 void Firing::bind(const std::string& name, DatumPtr d) {
     // The datum may be shared with other firings (a stream item): never write to it here.
@@ -100,7 +100,9 @@ void Firing::block(const std::vector<Stmt>& stmts) {
             deferred_.push_back({&s, startTask(*s.value)});
             continue;
         }
-        if (!(s.op == Stmt::Op::Let && isTaskCall(*s.value) && !inTask_)) applyDeferred();
+        // Starting a task (or a fused chain's job) does not wait for earlier effects.
+        const bool starts = !inTask_ && ((s.op == Stmt::Op::Let && isTaskCall(*s.value)) || s.op == Stmt::Op::Fused);
+        if (!starts) applyDeferred();
         statement(s);
     }
     applyDeferred();
@@ -208,6 +210,13 @@ void Firing::statement(const Stmt& s) {
             returned_ = s.value ? value(*s.value) : Datum::make(Value::none(), site_, seq_);
             break;
         case Op::Call: value(*s.value); break;
+        case Op::Fused:
+            if (inTask_ || chain_ >= 0) {
+                for (const Stmt& inner : s.body) statement(inner);  // already on a worker
+            } else {
+                startFusedBlock(s);
+            }
+            break;
         case Op::OnNewData:
         case Op::OnEnd: break;  // handlers are started by the run, not executed in place
         }
@@ -290,28 +299,43 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
 Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     const TaskDecl* task = run_.program().task(call.name);
     if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
+    // The outer call of a fused chain nested in one expression, t2(t1(x)): one job runs all.
+    if (!inTask_ && call.chain >= 0 && !inChain(call) && callsChain(call, call.chain)) {
+        std::vector<std::string> names;
+        localsIn(call, names, false);
+        Pending result = std::make_shared<PendingDatum>();
+        startChainJob(call.chain, names, [&call, as](Firing& f) { return std::vector<DatumPtr>{f.startTask(call, true, as)->get()}; },
+                      {result}, needNow);
+        return result;
+    }
     const BoundArguments bound = bindArguments(call, task->params);
     std::vector<DatumPtr> args(task->params.size());
     for (std::size_t slot : bound.order) args[slot] = value(*bound.byParam[slot]);
 
     const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
     const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());
-    const std::string site = node ? run_.chooseSite(*node, policy, call.name) : evalSite_;
+    // In a chain's job the job's site is the chain's: its calls are not placed one by one.
+    const std::string site = inChain(call) ? site_ : node ? run_.chooseSite(*node, policy, call.name) : evalSite_;
     const double submitted = run_.elapsed();
     int64_t seq = seq_;
     for (const DatumPtr& a : args)
         if (a->seq >= 0) seq = a->seq;
-    if (inTask_)  // a task called from a task runs inside it, on the same worker
-        return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
+    // A task called from a task runs inside it, on the same worker; so does a call of the
+    // fused chain this firing runs as one job (`let x: T` conforms its value here).
+    if (inTask_) return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
+    if (inChain(call)) {
+        DatumPtr value = executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted);
+        if (as && as->kind != TypeDesc::Kind::Unknown) {
+            auto conformed = Datum::make(conformTo(value->value, *as, run_.program()), value->site, value->seq);
+            conformed->entity = value->entity;  // made on this thread: no other holder yet
+            conformed->label = value->label;
+            value = conformed;
+        }
+        return ready(value);
+    }
 
     Pending result = std::make_shared<PendingDatum>();
-    Job job;
-    job.priority = policy.priority;
-    job.deadline = policy.deadline > 0 ? submitted + policy.deadline : std::numeric_limits<double>::infinity();
-    job.limitKey = policy.limitKey;
-    job.maxConcurrent = policy.maxConcurrent;
-    job.memoryCap = policy.memoryCap;
-    job.memory = node ? node->bytes : 0;
+    Job job = jobFor(policy, node, submitted);
     Run* run = &run_;
     const int handler = handler_;
     const int line = call.line;

@@ -22,11 +22,17 @@ inline bool isTaskCall(const Expr& e) {
     return e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task";
 }
 inline bool isLocalName(const Expr& e) { return e.op == Expr::Op::Name && e.binding == NameBinding::Local; }
+/// The locals an expression reads; with `skipTaskArguments`, not a task call's arguments that
+/// are plain names (the task moves those itself, from wherever they are).
+void localsIn(const Expr& e, std::vector<std::string>& out, bool skipTaskArguments = true);
+/// Whether a call's arguments call a task of fused chain `chain` (a plan node id).
+bool callsChain(const Expr& e, int64_t chain);
 
 class Firing : public EffectHost {
 public:
     /// `handler`: the plan's handler; `site`: where the body runs by default.
     Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity);
+    ~Firing();
 
     void bind(const std::string& name, DatumPtr d);
     /// Runs a handler's body. Throws EvalError, TaskFailure or DataError on a failure.
@@ -46,6 +52,20 @@ private:
     /// The value of `e`, evaluated at the site of its node (or the firing's site).
     DatumPtr value(const Expr& e);
     DatumPtr evaluateAt(const Expr& e, const std::string& site);
+    /// Starts a `fused` block: one job at the chain's site runs its statements, the chain's
+    /// task calls inline on that worker; its `let` names are bound to the job's results.
+    void startFusedBlock(const Stmt& s);
+    /// Whether a task call belongs to the chain this firing runs as one job.
+    bool inChain(const Expr& call) const { return chain_ >= 0 && call.chain == chain_; }
+    /// Runs `work` in a child firing as one job of fused chain `node` at its site (docs/plan.md,
+    /// "Code"): the locals it `reads` are ready before it is queued, so no worker waits for a
+    /// task; `outputs` get the values it returns, in order (or its failure). `needNow`: the
+    /// caller waits at once, so it may run on the caller's thread when the site has room.
+    using ChainWork = std::function<std::vector<DatumPtr>(Firing&)>;
+    void startChainJob(int64_t node, const std::vector<std::string>& reads, ChainWork work, std::vector<Pending> outputs,
+                       bool needNow);
+    /// A job for `node`'s policy, submitted at `submitted` (Run::elapsed).
+    Job jobFor(const EffectivePolicy& policy, const NodeInfo* node, double submitted) const;
     /// Starts a task call; the result arrives later.
     /// `needNow`: the caller waits at once (run it here if the site has room); `as`: the
     /// declared type of the `let` it is bound to.
@@ -69,6 +89,7 @@ private:
     int64_t seq_;
     int64_t activity_;       // the handler's or task's activity
     bool inTask_ = false;
+    int64_t chain_ = -1;     // in a fused chain's job: the chain's plan node
     const TaskDecl* task_ = nullptr;  // in a task: which (its policy governs a train in it)
     std::vector<std::pair<std::string, Pending>> locals_;
     std::vector<Pending> started_;

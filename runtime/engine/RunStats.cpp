@@ -58,6 +58,7 @@ nlohmann::json RunStats::toJson(double seconds) const {
         {"logs", logs.load()},
         {"dropped_items", droppedItems.load()},
         {"relocations", relocations.load()},
+        {"expressions_evaluated", expressionsEvaluated.load()},
         {"items", items},
         {"malformed_items", malformed},
         {"handler_firings", firings},

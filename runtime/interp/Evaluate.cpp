@@ -57,6 +57,7 @@ const Value* Scope::find(const std::string& name) const {
 }
 
 Value Evaluator::evaluate(const Expr& e, const Scope& scope) {
+    ++evaluated_;
     if (e.kernel && compiled_)
         if (auto v = compiled_->evaluate(e, scope)) return *v;
     try {

@@ -60,6 +60,9 @@ public:
         : program_(program), host_(host), compiled_(compiled) {}
 
     const Program& program() const { return program_; }
+    /// How many expression nodes it evaluated (a compiled kernel counts as one): what
+    /// `--stats-json` reports as expressions_evaluated, so the passes' removals can be seen.
+    uint64_t evaluated() const { return evaluated_; }
 
     Value evaluate(const Expr& e, const Scope& scope);
     /// Calls the fn `name` with arguments in parameter order.
@@ -76,6 +79,7 @@ public:
     bool holds(const TypeDecl& t, const std::string& typeName, const Value& item);
 
 private:
+    uint64_t evaluated_ = 0;
     Value evaluateNode(const Expr& e, const Scope& scope);
     Value name(const Expr& e, const Scope& scope);
     Value callExpr(const Expr& e, const Scope& scope);

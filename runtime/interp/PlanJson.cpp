@@ -129,6 +129,10 @@ Expr readExpr(const json& j, const std::string& where) {
     if (auto line = j.find("line"); line != j.end() && line->is_number_integer()) e.line = line->get<int>();
     if (auto at = j.find("at"); at != j.end() && at->is_string()) e.at = at->get<std::string>();
     if (auto type = j.find("type"); type != j.end()) e.type = readType(*type, where + ".type");
+    if (auto chain = j.find("chain"); chain != j.end()) {
+        if (!chain->is_number_integer() || chain->get<int64_t>() < 0) fail(where + ".chain", "expected a node id");
+        e.chain = chain->get<int64_t>();
+    }
 
     if (op == "int" || op == "float" || op == "bool" || op == "none" || op == "quantity") {
         readLiteral(j, op, e, where);

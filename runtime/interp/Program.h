@@ -64,6 +64,7 @@ struct Expr {
     int line = 0;
     std::string at;                 // "file:offset": joins the plan's nodes (their "at")
     bool kernel = false;            // in a kernel or fused node of the plan: the JIT may compile it
+    int64_t chain = -1;             // Call: the fused task chain (plan node) it runs in; -1 none
     TypeDesc type;
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)
@@ -107,17 +108,18 @@ struct PolicyRef {
 
 /// A statement or handler of a task's or flow's body (LANGUAGE.md §4).
 struct Stmt {
-    enum class Op { Let, Emit, Record, Train, Transfer, If, For, Until, Log, Return, Call, OnNewData, OnEnd };
+    enum class Op { Let, Emit, Record, Train, Transfer, If, For, Until, Log, Return, Call, OnNewData, OnEnd, Fused };
     Op op = Op::Call;
     int line = 0;
     std::string at;
     std::string name;    // Let, For: the bound name; Train: the model; OnNewData: the type; OnEnd: the stream
-    std::string target;  // Emit, Train: the stream; Record: the catalog; Transfer: the site; OnNewData: `in`
+    std::string target;  // Emit, Train: the stream; Record: the catalog; Transfer, Fused: the site; OnNewData: `in`
+    int64_t node = -1;   // Fused: the plan's fused node whose task chain the body runs
     std::string as;      // OnNewData: `as x`
     std::optional<Expr> value;  // the value, condition, list, message or `every`
     std::optional<Expr> bound;  // Until: `max N`
     TypeDesc type;              // Let: a declared type
-    std::vector<Stmt> body, elseBody;
+    std::vector<Stmt> body, elseBody;  // Fused: the chain's consecutive statements
     std::optional<PolicyRef> policy;
 };
 

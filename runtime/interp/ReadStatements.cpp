@@ -14,7 +14,7 @@ const std::map<std::string, Stmt::Op>& statementOps() {
         {"train", Stmt::Op::Train},   {"transfer", Stmt::Op::Transfer}, {"if", Stmt::Op::If},
         {"for", Stmt::Op::For},       {"until", Stmt::Op::Until}, {"log", Stmt::Op::Log},
         {"return", Stmt::Op::Return}, {"call", Stmt::Op::Call},   {"on_new_data", Stmt::Op::OnNewData},
-        {"on_end", Stmt::Op::OnEnd}};
+        {"on_end", Stmt::Op::OnEnd},  {"fused", Stmt::Op::Fused}};
     return ops;
 }
 
@@ -94,6 +94,16 @@ Stmt readStatement(const json& j, const std::string& where) {
         s.name = text(j, "stream", where);
         s.body = readBlock(member(j, "body", where), where + ".body");
         break;
+    case Op::Fused: {
+        const json& node = member(j, "node", where);
+        if (!node.is_number_integer() || node.get<int64_t>() < 0) fail(where + ".node", "expected a node id");
+        s.node = node.get<int64_t>();
+        s.target = text(j, "site", where);
+        s.body = readBlock(member(j, "body", where), where + ".body");
+        for (const Stmt& inner : s.body)
+            if (inner.op != Op::Let && inner.op != Op::Call) fail(where + ".body", "a fused block holds only let and call statements");
+        break;
+    }
     }
     return s;
 }

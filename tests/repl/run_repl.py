@@ -217,12 +217,15 @@ def case_terminal(xdmlc):
         shutil.rmtree(work, ignore_errors=True)
 
 
+CASES = {"pipe": case_pipe, "terminal": case_terminal}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--xdmlc", required=True)
-    parser.add_argument("case", choices=["pipe", "terminal"])
+    parser.add_argument("case", choices=sorted(CASES))
     args = parser.parse_args()
-    {"pipe": case_pipe, "terminal": case_terminal}[args.case](os.path.abspath(args.xdmlc))
+    CASES[args.case](os.path.abspath(args.xdmlc))
 
 
 if __name__ == "__main__":

@@ -395,6 +395,105 @@ def catalog_rows(work):
     return out
 
 
+OPTIMIZED_FLOW = """
+type Frame = tensor<f32>[8, 8];
+type Row = { frame: int, level: float, k: float };
+fn detector(i: int) -> Frame = noise(Frame, i);
+stream frames: Frame from generate(detector, 50);
+catalog rows: Row at "rows.db";
+flow optimized {
+    on new data of type Frame in frames as f {
+        let _unused = f * 2.0 + f;
+        let k = 2.0 * 3.0 + 1.0;
+        record { frame: seq(f), level: mean(f), k: k } in rows;
+    }
+}
+"""
+
+CHAIN_FLOW = """
+type Frame = tensor<f32>[8, 8];
+type Row = { frame: int, v: float };
+fn detector(i: int) -> Frame = noise(Frame, i);
+stream frames: Frame from generate(detector, 40);
+catalog rows: Row at "rows.db";
+catalog nested: Row at "nested.db";
+task t1(f: Frame) -> Frame { return f * 2.0; }
+task t2(f: Frame) -> Frame { return f + 1.0; }
+task t3(f: Frame) -> float { return mean(f); }
+flow chains {
+    on new data of type Frame in frames as f {
+        let a = t1(f);
+        let b = t2(a);
+        let c = t3(b);
+        record { frame: seq(f), v: c } in rows;
+        record { frame: seq(f), v: t3(t2(t1(f))) } in nested;
+    }
+}
+"""
+
+
+def statements_of(plan):
+    """Every statement of the plan's flows, nested ones included."""
+    out, work = [], [s for f in plan["code"]["flows"].values() for s in f["body"]]
+    while work:
+        s = work.pop()
+        out.append(s)
+        for key in ("body", "then", "else"):
+            work.extend(s.get(key, []))
+    return out
+
+
+def case_optimized(xdmlc, tmp):
+    """What the passes remove is not evaluated, what they fold is not recomputed, and a fused task
+    chain runs as one job: the plan's code is the optimized program, and the results are the same."""
+    flow = os.path.join(tmp, "optimized.xdml")
+    open(flow, "w").write(OPTIMIZED_FLOW)
+    evaluated, rows = {}, {}
+    for level in ("0", "2"):
+        for jit in ("--no-jit", "--jit-wait"):
+            work, out = os.path.join(tmp, f"w{level}{jit}"), os.path.join(tmp, f"s{level}{jit}.json")
+            r = run(xdmlc, [flow, "--workdir", work, f"-O{level}", jit, "--stats-json", out, "--quiet"])
+            check(r.returncode == 0, f"-O{level} {jit}: exit {r.returncode}: {r.stderr}")
+            evaluated[level, jit] = json.load(open(out))["expressions_evaluated"]
+            rows[level, jit] = query(os.path.join(work, "rows.db"), "SELECT frame, level, k FROM rows ORDER BY frame")
+    check(len(rows["0", "--no-jit"]) == 50 and all(r[2] == 7.0 for r in rows["0", "--no-jit"]), "50 rows with k = 7")
+    check(len(set(map(tuple, rows.values()))) == 1, "the same rows at -O0 and -O2, compiled and interpreted")
+    # Interpreted, per frame: the unused `f * 2.0 + f` (5 nodes) is not evaluated at -O2, and
+    # `2.0 * 3.0 + 1.0` (5 nodes) is one literal: 9 nodes fewer per frame.
+    saved = evaluated["0", "--no-jit"] - evaluated["2", "--no-jit"]
+    check(saved == 9 * 50, f"-O0 evaluated {evaluated['0', '--no-jit']} nodes, -O2 {evaluated['2', '--no-jit']}: "
+          f"{saved} fewer, the passes say {9 * 50}")
+    check(evaluated["2", "--jit-wait"] < evaluated["0", "--jit-wait"], f"fewer nodes at -O2 with the JIT too: {evaluated}")
+    plan = json.loads(subprocess.run([xdmlc, "build", flow, "-O2"], capture_output=True, text=True).stdout)
+    body = plan["code"]["flows"]["optimized"]["body"][0]["body"]
+    check([s.get("name") for s in body] == ["k", None], f"-O2 code: the unused let is gone: {body}")
+    check(body[0]["value"] == {"line": 10, "at": body[0]["value"]["at"], "type": {"kind": "float"}, "folded": True,
+                               "op": "float", "value": 7.0}, f"-O2 code: the constant is a literal: {body[0]['value']}")
+
+    # Fused task chains: the plan's code runs them as one job; the results equal -O0's.
+    flow = os.path.join(tmp, "chains.xdml")
+    open(flow, "w").write(CHAIN_FLOW)
+    plan = json.loads(subprocess.run([xdmlc, "build", flow, "-O2"], capture_output=True, text=True).stdout)
+    fused = [s for s in statements_of(plan) if s["op"] == "fused"]
+    check(len(fused) == 1 and [s["name"] for s in fused[0]["body"]] == ["a", "b", "c"],
+          f"-O2 code: the three lets of the chain are one fused block: {fused}")
+    chain = plan["nodes"][[n["id"] for n in plan["nodes"]].index(fused[0]["node"])]
+    check(chain["kind"] == "fused" and "task t1" in chain["fused"], f"the block's node is the fused chain: {chain}")
+    results = {}
+    for level in ("0", "2"):
+        work, out = os.path.join(tmp, f"c{level}"), os.path.join(tmp, f"c{level}.json")
+        r = run(xdmlc, [flow, "--workdir", work, f"-O{level}", "--stats-json", out, "--quiet"])
+        check(r.returncode == 0, f"chains -O{level}: exit {r.returncode}: {r.stderr}")
+        s = json.load(open(out))
+        check(s["tasks_run"] == 240, f"-O{level}: {s['tasks_run']} tasks run, expected 6 per frame")
+        prov = os.path.join(work, "provenance.db")
+        check(query(prov, "SELECT count(*) FROM activities WHERE kind = 'task' AND status = 'ok'")[0][0] == 240,
+              f"-O{level}: every task call is its own activity")
+        results[level] = [query(os.path.join(work, f"{c}.db"), f"SELECT frame, v FROM {c} ORDER BY frame") for c in ("rows", "nested")]
+    check(results["0"] == results["2"] and len(results["0"][0]) == 40 and results["0"][0] == results["0"][1],
+          "the chains give the same values at -O0 and -O2, as statements and nested")
+
+
 def case_jit(xdmlc, tmp):
     """Flows give identical catalogs compiled and interpreted (--no-jit), compiling before the
     flow starts (--jit-wait) or in the background, at -O0 and -O2; a JIT failure is reported with
