@@ -315,7 +315,7 @@ Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
     const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());
     // In a chain's job the job's site is the chain's: its calls are not placed one by one.
-    const std::string site = inChain(call) ? site_ : node ? run_.chooseSite(*node, policy, call.name) : evalSite_;
+    const std::string site = inChain(call) ? site_ : node ? run_.metaController().chooseSite(*node, policy, call.name) : evalSite_;
     const double submitted = run_.elapsed();
     int64_t seq = seq_;
     for (const DatumPtr& a : args)

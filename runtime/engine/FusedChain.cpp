@@ -28,7 +28,7 @@ void Firing::startChainJob(int64_t nodeId, const std::vector<std::string>& reads
     const NodeInfo* node = run_.plan().node(nodeId);
     if (!node) throw PlanError("plan code: a fused chain of node " + std::to_string(nodeId) + ", which the plan lacks");
     const EffectivePolicy& policy = run_.policy(node->policy);
-    const std::string site = run_.chooseSite(*node, policy, node->label);
+    const std::string site = run_.metaController().chooseSite(*node, policy, node->label);
     // What the job reads is ready before it is queued: a worker never waits for a task.
     auto child = std::make_shared<Firing>(run_, handler_, site, seq_, activity_);
     child->chain_ = nodeId;

@@ -1,7 +1,7 @@
-// Run.cpp — see Run.h: setting a run up, moving and persisting values, policies, and the end.
+// Run.cpp — see Run.h: setting a run up, running it to its end, and its summary.
 #include "runtime/engine/Run.h"
 
-#include "runtime/engine/Firing.h"
+#include "runtime/engine/HandlerFiring.h"
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/StreamRuntime.h"
@@ -23,40 +23,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void collectEmits(const Program& program, const std::vector<Stmt>& body, std::set<std::string>& out,
-                  std::set<std::string>& tasksSeen);
-
-void emitsInExpr(const Program& program, const Expr& e, std::set<std::string>& out, std::set<std::string>& tasksSeen) {
-    if (e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task" &&
-        tasksSeen.insert(e.name).second)
-        if (const TaskDecl* t = program.task(e.name)) collectEmits(program, t->body, out, tasksSeen);
-    for (const Expr& a : e.args) emitsInExpr(program, a, out, tasksSeen);
-}
-
-/// The streams a body may emit into, through the tasks it calls too.
-void collectEmits(const Program& program, const std::vector<Stmt>& body, std::set<std::string>& out,
-                  std::set<std::string>& tasksSeen) {
-    for (const Stmt& s : body) {
-        if (s.op == Stmt::Op::Emit) out.insert(s.target);
-        if (s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) continue;
-        if (s.value) emitsInExpr(program, *s.value, out, tasksSeen);
-        collectEmits(program, s.body, out, tasksSeen);
-        collectEmits(program, s.elseBody, out, tasksSeen);
-    }
-}
-
-const Stmt* findHandler(const std::vector<Stmt>& body, const std::string& at) {
-    for (const Stmt& s : body)
-        if ((s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) && s.at == at) return &s;
-    return nullptr;
+RunOptions withDefaults(RunOptions options) {
+    if (!options.out) options.out = [](const std::string& line) { std::cout << line << std::endl; };
+    return options;
 }
 
 }  // namespace
 
 Run::Run(Program program, PlanModel plan, RunOptions options)
-    : program_(std::move(program)), plan_(std::move(plan)), options_(std::move(options)) {
-    if (!options_.out) options_.out = [](const std::string& line) { std::cout << line << std::endl; };
-}
+    : program_(std::move(program)),
+      plan_(std::move(plan)),
+      options_(withDefaults(std::move(options))),
+      reports_(options_.out, options_.quiet, options_.progress) {}
 
 Run::~Run() {
     // Streams emit into each other: stop and drain all of them before destroying any.
@@ -119,34 +97,9 @@ CatalogStore& Run::catalog(const std::string& name) {
     return *it->second;
 }
 
-void Run::log(const std::string& line) {
-    std::lock_guard lock(reportMutex_);
-    if (options_.quiet) return;
-    if (options_.progress) std::cerr << "\r\033[K" << std::flush;  // the progress line redraws below
-    options_.out(line);
-}
-
-void Run::report(const std::string& line, const std::string& kind) {
-    constexpr uint64_t kShown = 3;
-    std::lock_guard lock(reportMutex_);
-    if (!kind.empty()) {
-        auto& [first, count] = repeated_[kind];
-        if (count++ == 0) first = line;
-        if (count > kShown) return;
-    }
-    if (reports_.size() < 1000) reports_.push_back(line);
-    // Failures go to standard error, whatever --quiet says.
-    if (options_.progress && !options_.quiet) std::cerr << "\r\033[K";
-    std::cerr << "xdmlc: " << line << std::endl;
-}
-
 void Run::recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
                          const std::string& reason, const std::string& inputsJson) {
     if (store_) store_->decision({kind, subject, choice, reason, inputsJson, -1});
-    if (kind == "deadline_miss" || kind == "start_miss") {
-        std::lock_guard lock(reportMutex_);
-        if (reports_.size() < 1000) reports_.push_back("warning: " + reason);
-    }
 }
 
 // ------------------------------------------------------------------ the run
@@ -174,7 +127,7 @@ void Run::openStores() {
         info.arguments = options_.arguments;
         info.seed = options_.seed;
         info.planJson = options_.planJson;
-        info.workdir = fs::absolute(inputDir()).lexically_normal().string();
+        info.workdir = fs::absolute(options_.inputBase()).lexically_normal().string();
         recordedRun_ = store_->beginRun(info);
     }
     Evaluator ev(program_, nullptr, compiled());
@@ -195,26 +148,8 @@ void Run::startStreams() {
     std::set<std::string> flows(options_.flows.begin(), options_.flows.end());
     auto selected = [&](const std::string& flow) { return flows.empty() || flows.count(flow); };
     // Which streams take part: those the selected handlers listen to or emit into.
-    std::set<std::string> used;
-    for (const HandlerInfo& h : plan_.handlers) {
-        if (!selected(h.flow)) continue;
-        if (!h.stream.empty()) used.insert(h.stream);
-        const FlowDecl* flow = nullptr;
-        if (auto f = program_.flows().find(h.flow); f != program_.flows().end()) flow = &f->second;
-        if (!flow) throw PlanError("plan: handler " + std::to_string(h.id) + " of the unknown flow '" + h.flow + "'");
-        std::set<std::string> targets, tasksSeen;
-        if (h.kind == "start") {
-            collectEmits(program_, flow->body, targets, tasksSeen);
-        } else {
-            const Stmt* st = findHandler(flow->body, h.at);
-            if (!st) throw PlanError("plan: handler " + std::to_string(h.id) + " has no statement at " + h.at);
-            collectEmits(program_, st->body, targets, tasksSeen);
-        }
-        for (const std::string& t : targets) {
-            used.insert(t);
-            producers_[t].insert(h.kind == "start" ? "" : h.stream);
-        }
-    }
+    emits_ = std::make_unique<EmitGraph>(program_, plan_, flows);
+    std::set<std::string> used = emits_->streams();
     // And those a model trains on or scores, which may have no handler of their own.
     const auto modelUses = modelUsesOfStreams(program_, flows);
     for (const auto& [name, use] : modelUses) used.insert(name);
@@ -224,9 +159,8 @@ void Run::startStreams() {
         auto info = plan_.streams.find(name);
         std::string site = info != plan_.streams.end() && !info->second.site.empty() ? info->second.site : plan_.homeSite;
         auto use = modelUses.find(name);
-        streams_.emplace(name, std::make_unique<StreamRuntime>(*this, decl->second, site,
+        streams_.emplace(name, std::make_unique<StreamRuntime>(*this, *emits_, decl->second, site,
                                                                use != modelUses.end() ? use->second : StreamModelUse{}));
-        producers_[name];  // every stream has an entry, maybe empty
     }
     for (const HandlerInfo& h : plan_.handlers) {
         if (!selected(h.flow) || h.kind == "start") continue;
@@ -240,12 +174,6 @@ void Run::startStreams() {
                 selected(plan_.handlers[static_cast<std::size_t>(n.handler)].flow))
                 store_->decision({"placement", "node:" + std::to_string(id), n.site, n.reason,
                                   "{\"node\": " + std::to_string(id) + ", \"label\": " + nlohmann::json(n.label).dump() + "}", -1});
-    // Cycles of emits (a stream that feeds itself, or streams that feed each other): their
-    // emits must never block, and they end together, when quiet.
-    for (const auto& [name, from] : producers_) {
-        for (const std::string& other : reachableFrom(name))
-            if (reachableFrom(other).count(name)) cycles_[name].insert(other);
-    }
     // Every source opens before any thread starts, so a bad one fails the run cleanly.
     for (auto& [name, s] : streams_) s->open();
     for (auto& [name, s] : streams_) s->startDispatch();
@@ -253,96 +181,9 @@ void Run::startStreams() {
 
 void Run::runStartHandlers() {
     std::set<std::string> flows(options_.flows.begin(), options_.flows.end());
-    for (const HandlerInfo& h : plan_.handlers) {
-        if (h.kind != "start" || (!flows.empty() && !flows.count(h.flow))) continue;
-        const FlowDecl& flow = program_.flows().at(h.flow);
-        int64_t activity = -1;
-        if (store_) activity = store_->startActivity({"handler", "flow " + h.flow + " starts", h.site, policy(h.policy).json, h.id, 0});
-        try {
-            Firing firing(*this, h.id, h.site.empty() ? plan_.homeSite : h.site, -1, activity);
-            firing.runHandler(flow.body);
-            if (store_) store_->endActivity(activity, "ok");
-        } catch (const std::exception& e) {
-            stats_.handler(h.id).failed++;
-            std::string what = e.what();
-            int line = 0;
-            if (const auto* ev = dynamic_cast<const EvalError*>(&e)) {
-                what = ev->message();
-                line = ev->line();
-            }
-            if (const auto* t = dynamic_cast<const TaskFailure*>(&e)) line = t->line();
-            report(plan_.file + ":" + std::to_string(line) + ": flow " + h.flow + ": " + what);
-            if (store_) store_->endActivity(activity, "failed", what);
-        }
-        stats_.handler(h.id).firings++;
-    }
-    std::lock_guard lock(doneMutex_);
-    startDone_ = true;
-}
-
-void Run::streamDone(const std::string&) {
-    {
-        std::lock_guard lock(doneMutex_);
-    }
-    doneChanged_.notify_all();
-}
-
-std::set<std::string> Run::reachableFrom(const std::string& stream) const {
-    std::set<std::string> seen;
-    std::vector<std::string> todo{stream};
-    while (!todo.empty()) {
-        const std::string s = todo.back();
-        todo.pop_back();
-        for (const auto& [target, from] : producers_)
-            if (from.count(s) && seen.insert(target).second) todo.push_back(target);
-    }
-    return seen;
-}
-
-bool Run::feedsBack(const std::string& from, const std::string& to) const {
-    auto it = cycles_.find(to);
-    return it != cycles_.end() && it->second.count(from);
-}
-
-void Run::closeFeds() {
-    std::lock_guard lock(doneMutex_);
-    for (auto& [name, s] : streams_) {
-        if (s->hasSource()) continue;
-        // The streams of its cycle (those it feeds that feed it back) end with it, together.
-        std::set<std::string> cycle = cycles_[name];
-        cycle.insert(name);
-        bool ready = startDone_;
-        for (const std::string& member : cycle)
-            for (const std::string& p : producers_[member])
-                if (!p.empty() && !cycle.count(p) && (!streams_.count(p) || !streams_.at(p)->done())) ready = false;
-        if (ready && !cycles_[name].empty()) {
-            // Its own firings may still feed it: it ends when the whole cycle is quiet and no
-            // emit happened while we looked.
-            const uint64_t before = emitsStarted_.load();
-            for (const std::string& member : cycle)
-                if (!streams_.count(member) || streams_.at(member)->hasSource() || !streams_.at(member)->quiet()) ready = false;
-            if (emitsStarted_.load() != before) ready = false;
-        }
-        if (ready)
-            for (const std::string& member : cycle)
-                if (streams_.count(member)) streams_.at(member)->closeInput();
-    }
-}
-
-void Run::waitUntilDone() {
-    bool stopped = false;
-    for (;;) {
-        closeFeds();
-        bool all = true;
-        for (auto& [name, s] : streams_) all = all && s->done();
-        if (all) return;
-        if (stopRequested_.load() && !stopped) {
-            stopped = true;
-            for (auto& [name, s] : streams_) s->stopSource();
-        }
-        std::unique_lock lock(doneMutex_);
-        doneChanged_.wait_for(lock, std::chrono::milliseconds(50));
-    }
+    for (const HandlerInfo& h : plan_.handlers)
+        if (h.kind == "start" && (flows.empty() || flows.count(h.flow))) runStartHandler(*this, h, program_.flows().at(h.flow));
+    emits_->startHandlersDone();
 }
 
 int Run::execute() {
@@ -353,11 +194,13 @@ int Run::execute() {
             report(plan_.file + ":" + std::to_string(line) + ": " + message, "jit");
         });
     openStores();
+    policies_.emplace(program_, compiled());
+    meta_.emplace([this] { return siteStatuses(); }, plan_, store_.get(), stats_.relocations);
     if (options_.models) {
         ModelContext context;
         context.store = store_.get();
         context.workdir = options_.workdir;
-        context.inputDir = inputDir();
+        context.inputDir = options_.inputBase();
         context.keepVersions = options_.replay != nullptr;
         context.seed = options_.seed;
         context.homeSite = plan_.homeSite;
@@ -372,7 +215,7 @@ int Run::execute() {
     if (options_.progress && !options_.quiet) progress.start();
     runStartHandlers();
     for (auto& [name, s] : streams_) s->startSource();
-    waitUntilDone();
+    emits_->waitForEnds(streams_, stopRequested_);
     for (auto& [name, s] : streams_) s->join();
     for (auto& [name, s] : sites_) s->shutdown();
     progress.stop();
@@ -407,12 +250,7 @@ std::string Run::summary(double seconds, bool failed) const {
     if (stats_.deadlineMisses.load() || stats_.startMisses.load())
         out += "  warning: " + std::to_string(stats_.deadlineMisses.load()) + " deadline misses, " +
                std::to_string(stats_.startMisses.load()) + " late starts\n";
-    {
-        std::lock_guard lock(const_cast<std::mutex&>(reportMutex_));
-        for (const auto& [kind, first] : repeated_)
-            if (first.second > 3)
-                out += "  " + std::to_string(first.second - 3) + " more like: " + first.first + "\n";
-    }
+    out += reports_.notShown();
     if (store_) out += "  provenance: " + store_->file().string() + "\n";
     return out;
 }

@@ -1,6 +1,9 @@
-// Run.h — one execution of a plan on this machine (`xdmlc run`): the site controllers and the
-// meta-controller, the streams, catalogs and site storage, the provenance store, and the
-// counters. Handlers execute in Firings (Firing.h); streams dispatch in StreamRuntime.h.
+// Run.h — one execution of a plan on this machine (`xdmlc run`): it sets the run up (the site
+// controllers, catalogs, provenance store and models runtime, the streams of the selected
+// flows and their emit graph), runs the flow-level statements, waits for the streams' ends and
+// sums up. Firings, streams and task calls reach the run's shared parts through it: the
+// program and plan, the counters, provenance, the policy table (PolicyTable.h), the
+// meta-controller (MetaController.h), failure reports (FailureReports.h), moving values.
 //
 // Threads: each stream has a dispatcher (and a reader when it has a source) and a few
 // handler threads that execute its firings; task calls run on the workers of the site the
@@ -10,8 +13,12 @@
 
 #include "runtime/catalog/CatalogStore.h"
 #include "runtime/engine/Datum.h"
+#include "runtime/engine/EmitGraph.h"
+#include "runtime/engine/FailureReports.h"
+#include "runtime/engine/MetaController.h"
 #include "runtime/engine/Models.h"
 #include "runtime/engine/PlanModel.h"
+#include "runtime/engine/PolicyTable.h"
 #include "runtime/engine/Replay.h"
 #include "runtime/engine/RunStats.h"
 #include "runtime/engine/SiteController.h"
@@ -26,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,29 +67,9 @@ struct RunOptions {
     /// The models runtime (ml::ModelRegistry), made once provenance is open. None: a flow
     /// that uses a model fails where it does.
     std::function<std::unique_ptr<Models>(const Program&, const ModelContext&)> models;
-};
 
-/// A policy's clauses as the run enforces them.
-struct EffectivePolicy {
-    int priority = 0;
-    double deadline = 0;     // seconds; 0: none
-    double startWithin = 0;  // seconds; 0: none
-    int retry = 0;
-    int maxConcurrent = 0;
-    uint64_t memoryCap = 0;
-    std::string limitKey;    // the policy a limit came from
-    std::string locality;    // a site, data, source, accelerator; "" none
-    std::string json;        // the clauses, for provenance
-};
-
-/// A task that failed for good: it carries the source line of the call.
-class TaskFailure : public std::runtime_error {
-public:
-    TaskFailure(const std::string& message, int line) : std::runtime_error(message), line_(line) {}
-    int line() const { return line_; }
-
-private:
-    int line_;
+    /// The base of relative source globs and folders, and of inputs not in the work directory.
+    const std::filesystem::path& inputBase() const { return inputDir.empty() ? workdir : inputDir; }
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One
@@ -125,16 +113,14 @@ public:
     DatumPtr persist(const DatumPtr& d, const std::string& what);
     /// The datum's provenance entity, recorded now if it has none.
     int64_t entityOf(const DatumPtr& d, const std::string& kind = "value");
-    /// The policy of a node or handler, evaluated once and kept.
-    const EffectivePolicy& policy(const ClauseMap& clauses);
-    /// Where a task of `node` should run now: the plan's site, or another the meta-controller
-    /// picks when the plan's is saturated past the task's deadline (`locality: data` only).
-    std::string chooseSite(const NodeInfo& node, const EffectivePolicy& policy, const std::string& name);
+    /// The policy of a node or handler, evaluated once and kept (PolicyTable.h).
+    const EffectivePolicy& policy(const ClauseMap& clauses) { return policies_->of(clauses); }
+    /// The flow-level meta-controller: where a task should run now (MetaController.h).
+    MetaController& metaController() { return *meta_; }
 
-    void log(const std::string& line);
-    /// A warning or failure. Reports of one `kind` (say, one failing call's message) are shown
-    /// three times; the summary counts the rest.
-    void report(const std::string& line, const std::string& kind = "");
+    void log(const std::string& line) { reports_.log(line); }
+    /// A warning or failure (FailureReports.h).
+    void report(const std::string& line, const std::string& kind = "") { reports_.report(line, kind); }
     void recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
                         const std::string& reason, const std::string& inputsJson = "{}");
     double elapsed() const;  // seconds since the run started
@@ -143,54 +129,38 @@ public:
     /// A path the flow reads: in the work directory if it is there (written by this run),
     /// else in the input directory (RunOptions::inputDir).
     std::filesystem::path resolveInput(const std::string& path) const;
-    /// The base of relative source globs and folders.
-    const std::filesystem::path& inputDir() const { return options_.inputDir.empty() ? options_.workdir : options_.inputDir; }
     /// When `hash` is the content of an invalidated input (`xdmlc prov invalidate`), a note
     /// naming that entity; "" otherwise. Such inputs are recorded invalid, with what they make.
     std::string invalidatedInput(const std::string& hash) const;
 
-    /// Whether `to`'s handlers (through other streams) feed `from` back: an emit from `from`'s
-    /// handlers into `to` must then not block.
-    bool feedsBack(const std::string& from, const std::string& to) const;
-    /// Counted before every emit's push, so that a cycle is seen quiet only when none happened.
-    void emitStarting() { emitsStarted_++; }
-
-    /// Called by a stream when it is done: emit-fed streams may end in turn.
-    void streamDone(const std::string& name);
+    /// Whether `to`'s handlers (through other streams) feed `from` back (EmitGraph.h).
+    bool feedsBack(const std::string& from, const std::string& to) const { return emits_->feedsBack(from, to); }
 
 private:
     void openStores();
     void startStreams();
     void runStartHandlers();
-    void waitUntilDone();
-    void closeFeds();
     std::string summary(double seconds, bool failed) const;
 
     Program program_;
     PlanModel plan_;
     RunOptions options_;
+    FailureReports reports_;
     std::shared_ptr<const CompiledCode> compiled_;  // after program_: destroyed before it
     RunStats stats_;
     std::unique_ptr<prov::Store> store_;
     std::unique_ptr<Models> models_;  // after store_: destroyed before it
+    std::optional<PolicyTable> policies_;
     std::map<std::string, std::unique_ptr<SiteController>> sites_;
+    std::optional<MetaController> meta_;
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
-    std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;
-    std::map<std::string, std::set<std::string>> producers_;  // emit-fed stream -> streams feeding it
-    std::map<std::string, std::set<std::string>> cycles_;     // stream -> the others of its cycle (and itself)
-    std::atomic<uint64_t> emitsStarted_{0};
-    std::set<std::string> reachableFrom(const std::string& stream) const;
-    std::map<const ClauseMap*, EffectivePolicy> policies_;
-    std::mutex policiesMutex_, reportMutex_, doneMutex_;
-    std::condition_variable doneChanged_;
-    std::vector<std::string> reports_;
-    std::map<std::string, std::pair<std::string, uint64_t>> repeated_;  // kind -> first line, count
+    std::unique_ptr<EmitGraph> emits_;
+    std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;  // after emits_: destroyed before it
     std::atomic<bool> stopRequested_{false};
     std::atomic<uint64_t> fileCounter_{0};
     std::chrono::steady_clock::time_point started_;
-    bool startDone_ = false;
-    std::map<std::string, int64_t> invalidHashes_;
-    int64_t recordedRun_ = 0;  // content hash -> an invalidated entity with it
+    std::map<std::string, int64_t> invalidHashes_;  // content hash -> an invalidated entity with it
+    int64_t recordedRun_ = 0;
 };
 
 }  // namespace xdml::runtime

@@ -1,48 +1,11 @@
-// StreamModels.cpp — what a stream keeps and decides for models: the delivered items that
-// `train` and `accuracy` read (and when trained ones are let go), the per-model rehearsal
-// buffers, and the one inference per item behind classified types (StreamRuntime.h).
+// StreamModels.cpp — what a stream keeps for models: the delivered items that `train` and
+// `accuracy` read (and when trained ones are let go), and the per-model rehearsal buffers
+// (StreamRuntime.h). The inference behind a classified type is ItemTypes.h's.
 #include "runtime/engine/StreamRuntime.h"
 
 #include "runtime/interp/Evaluate.h"
-#include "runtime/provenance/Kinds.h"
-#include "runtime/values/Text.h"
-
-#include <cstdio>
 
 namespace xdml::runtime {
-
-namespace {
-
-std::string probabilityText(float p) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.4g", static_cast<double>(p));
-    return text;
-}
-
-}  // namespace
-
-const Inference& StreamRuntime::inferOnce(const std::string& model, const DatumPtr& item,
-                                          std::map<std::string, Inference>& inferred) {
-    // One inference per item and model version, whatever the number of types it decides.
-    if (auto it = inferred.find(model); it != inferred.end()) return it->second;
-    Inference inference = run_.models().infer(model, item->value);
-    if (prov::Store* store = run_.provenance()) {
-        nlohmann::json probabilities = nlohmann::json::object();
-        for (std::size_t i = 0; i < inference.probabilities.size(); ++i)
-            probabilities[std::to_string(i)] = inference.probabilities[i];
-        store->decision({std::string(prov::decision_kind::inferred_type), prov::subjectOfEntity(item->entity),
-                         inference.className,
-                         "model " + model + " version " + std::to_string(inference.version) + " classified item " +
-                             std::to_string(item->seq) + " of " + decl_.name + " as \"" + inference.className +
-                             "\" (probability " + probabilityText(inference.probabilities[static_cast<std::size_t>(inference.classIndex)]) + ")",
-                         nlohmann::json({{"model", model},
-                                         {"version", inference.version},
-                                         {"probabilities", inference.probabilities}})
-                             .dump(),
-                         inference.versionRow});
-    }
-    return inferred.emplace(model, std::move(inference)).first->second;
-}
 
 void StreamRuntime::keep(const DatumPtr& item) {
     std::lock_guard lock(itemsMutex_);

@@ -1,20 +1,26 @@
-// StreamRuntime.h — one stream of a run: where its items come from (a source read on its
-// own thread, or emits), the dispatcher that numbers them (`seq`), decides each item's run-time
-// type once per handler type (LANGUAGE.md §4), groups `every N`, and hands firings to the
-// stream's handler threads through a bounded queue (backpressure reaches the source), and the
-// end: the last short groups, then `on end of` handlers, once every firing has finished.
+// StreamRuntime.h — one stream of a run and its dispatcher: items come from its source
+// (StreamSource.h) or from emits, in the recorded order in a replay (ReplayOrder.h); the
+// dispatcher numbers them (`seq`), records each as an entity, tests its run-time type once per
+// handler type (ItemTypes.h), groups `every N` (EveryN.h) and hands firings to the stream's
+// handler threads (FiringQueue.h, HandlerFiring.h); at the end come the last short groups, then
+// `on end of` handlers, once every firing has finished.
 #pragma once
 
+#include "runtime/engine/EmitGraph.h"
+#include "runtime/engine/EveryN.h"
+#include "runtime/engine/FiringQueue.h"
+#include "runtime/engine/HandlerFiring.h"
+#include "runtime/engine/ItemTypes.h"
 #include "runtime/engine/ModelUses.h"
+#include "runtime/engine/ReplayOrder.h"
 #include "runtime/engine/Run.h"
+#include "runtime/engine/StreamSource.h"
 #include "runtime/streams/BoundedQueue.h"
 #include "runtime/streams/RehearsalBuffer.h"
-#include "runtime/streams/Source.h"
 
-#include <condition_variable>
 #include <deque>
-#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -22,8 +28,9 @@ namespace xdml::runtime {
 
 class StreamRuntime {
 public:
+    /// `emits`: the run's emit graph (whether an emit may block, and the stream's end);
     /// `modelUse`: which models train on or score it (ModelUses.h, worked out once per run).
-    StreamRuntime(Run& run, const StreamDecl& decl, std::string site, StreamModelUse modelUse = {});
+    StreamRuntime(Run& run, EmitGraph& emits, const StreamDecl& decl, std::string site, StreamModelUse modelUse = {});
     ~StreamRuntime();
 
     /// A data or end handler of this stream, with its body.
@@ -39,7 +46,7 @@ public:
     /// waiting could deadlock).
     void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false);
     /// Nothing queued and no firing under way.
-    bool quiet() const { return input_.size() == 0 && inflight_.load() == 0; }
+    bool quiet() const { return input_.size() == 0 && firings_.underWay() == 0; }
     /// No more emits will come: the stream ends once what it holds is handled.
     void closeInput();
     /// Stops the source (endless sources end so).
@@ -49,7 +56,7 @@ public:
     bool hasSource() const { return decl_.source.has_value(); }
     bool done() const { return done_.load(); }
     const std::string& name() const { return decl_.name; }
-    std::size_t queueDepth() const { return input_.size() + static_cast<std::size_t>(std::max(0, inflight_.load())); }
+    std::size_t queueDepth() const { return input_.size() + static_cast<std::size_t>(std::max(0, firings_.underWay())); }
 
     // ---- what models read (LANGUAGE.md §5), kept only when a model trains on or scores the stream
     /// The items delivered up to `lastSeq` (inclusive) that `model` has not trained on, and in
@@ -69,69 +76,36 @@ public:
     double rehearsalMix() const { return mix_; }
 
 private:
-    struct Incoming {
-        DatumPtr datum;       // null for a malformed item
-        std::string origin, error;
-        uint64_t bytes = 0;
-        int64_t activity = -1;  // the activity that emitted it
-        double arrival = 0;
-    };
-    struct Bound {
-        HandlerInfo info;
-        const Stmt* statement = nullptr;
-        std::vector<DatumPtr> group;  // every N: the items so far
-        bool refined = false;         // its type is decided per item (a predicate or a model)
+    struct Handler {
+        BoundHandler bound;
+        std::optional<EveryN> every;  // `every N` with N > 1: the group so far
         bool urgent = false;          // a deadline or priority: its firings are not batched
         // A handler that trains runs its firings one at a time, in item order: each training
         // then sees the items up to its own, after the trainings before it.
-        struct Strand {
-            std::mutex mutex;
-            std::deque<std::function<void()>> jobs;
-            bool running = false;
-        };
-        std::unique_ptr<Strand> strand;
-        // Worked out once, when the handler is added, not per firing:
-        std::string title;                      // "on new data of type Hit in frames"
-        const EffectivePolicy* policy = nullptr;
-        HandlerCounters* counters = nullptr;
+        std::unique_ptr<FiringQueue::Strand> strand;
     };
 
-    void openSource();
-    void readSource();
-    void readGenerated(const Expr& source);
     void dispatch();
-    void accept(Incoming in);
-    void fire(Bound& h, DatumPtr binding, int64_t seq, double arrival, const std::vector<int64_t>& items);
-    void waitIdle();
-    /// Whether the item is of `type`: its predicates and classifying models, each decided
-    /// once per item (`decided`: type -> answer; `inferred`: model -> its answer).
-    bool matches(const std::string& type, const DatumPtr& item, std::map<std::string, bool>& decided,
-                 std::map<std::string, Inference>& inferred, int depth = 0);
-    const Inference& inferOnce(const std::string& model, const DatumPtr& item, std::map<std::string, Inference>& inferred);
+    void accept(IncomingItem in);
+    /// Records the item as an entity (and a decision when its content was invalidated).
+    void recordItem(const IncomingItem& in, const DatumPtr& item);
+    void fire(Handler& h, DatumPtr binding, int64_t seq, double arrival, std::vector<int64_t> items);
     void keep(const DatumPtr& item);
 
     Run& run_;
+    EmitGraph& emits_;
     const StreamDecl& decl_;
     std::string site_;
-    std::vector<Bound> data_, end_;
-    BoundedQueue<Incoming> input_;
-    // Firings go to the handler threads in small batches: one wake-up per batch when items
-    // come fast, a batch of one when they trickle in (no added latency).
-    using FiringJob = std::function<void()>;
-    std::vector<FiringJob> batch_;  // the dispatcher's, not yet handed over
-    BoundedQueue<std::vector<FiringJob>> work_;
-    void flushBatch();
-    void finished(int firings);
-    std::unique_ptr<Source> source_;
-    std::mutex sourceMutex_;
-    std::thread reader_, dispatcher_;
-    std::vector<std::thread> handlerThreads_;
-    std::mutex idleMutex_;
-    std::condition_variable idle_;
-    std::atomic<int> inflight_{0};
+    std::vector<Handler> data_, end_;
+    BoundedQueue<IncomingItem> input_;
+    FiringQueue firings_;
+    std::unique_ptr<StreamSource> source_;  // none for an emit-fed stream
+    ItemTypes types_;
+    ReplayOrder replay_;
+    std::thread dispatcher_;
     int64_t nextSeq_ = 0;
     std::set<std::string> typeFailures_;  // types whose test failed, reported once
-    std::atomic<bool> done_{false}, sourceStopped_{false};
+    std::atomic<bool> done_{false};
     StreamCounters& counters_;
 
     // Models: the items kept for `train` and `accuracy`, and the rehearsal buffer.

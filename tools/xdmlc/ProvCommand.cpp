@@ -8,6 +8,7 @@
 #include "query/ProvDb.h"
 #include "query/ProvExport.h"
 #include "query/Render.h"
+#include "query/ReplayTarget.h"
 #include "query/RunDiff.h"
 #include "query/Why.h"
 
@@ -64,9 +65,9 @@ json runsList(query::ProvDb& db) {
             else r[name] = s.columnInt(c);
         }
         query::settleRunStatus(r);
-        // A replay says whose: its arguments are "replay of run N".
+        // A replay says whose (query/ReplayTarget.h).
         const std::string arguments = r["arguments"].is_string() ? r["arguments"].get<std::string>() : "";
-        if (arguments.rfind("replay of run ", 0) == 0) r["replay_of"] = std::stoll(arguments.substr(14));
+        if (const int64_t of = query::replayedRun(arguments)) r["replay_of"] = of;
         runs.push_back(std::move(r));
     }
     return runs;

@@ -5,6 +5,7 @@
 #include "query/Lineage.h"
 #include "query/ReplayLog.h"
 #include "query/Render.h"
+#include "query/ReplayTarget.h"
 #include "query/RunDiff.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/provenance/ContentHash.h"
@@ -61,26 +62,11 @@ int ProvCommands::runReplay() {
     fs::path workdir = args_.workdir.empty() ? fs::current_path() : fs::path(args_.workdir);
     auto db = query::ProvDb::open(workdir);
     workdir = db->workdir();
-    // By default the latest run that is not itself a replay: replaying twice checks the same run.
-    int64_t original = args_.run;
-    if (original == 0) {
-        original = db->sql().queryInt(
-            "SELECT COALESCE(MAX(id), 0) FROM runs WHERE arguments IS NULL OR arguments NOT LIKE 'replay of run %'");
-        if (original == 0) original = db->runOrLatest(0);
-    }
-    original = db->runOrLatest(original);
-    const json row = db->run(original);
-    const std::string planText = db->runPlan(original);
-    if (planText.empty())
-        throw query::QueryError("run " + std::to_string(original) +
-                                " cannot be replayed: its plan was not recorded (it was run without provenance, or by an "
-                                "xdmlc older than replay)");
-    if (row["status"] == "running")
-        throw query::QueryError("run " + std::to_string(original) + " is still running (process " +
-                                std::to_string(row.value("pid", int64_t{0})) + " on " + row.value("host", std::string("?")) +
-                                "); replay it once it has ended");
-    json plan = json::parse(planText, nullptr, false);
-    if (plan.is_discarded()) throw query::QueryError("run " + std::to_string(original) + ": its recorded plan is not JSON");
+    const query::ReplayTarget target = query::chooseRunToReplay(*db, args_.run);
+    const int64_t original = target.run;
+    const json& row = target.row;
+    const std::string& planText = target.planText;
+    const json& plan = target.plan;
 
     runtime::Program program = runtime::Program::fromPlan(plan);
     auto log = query::RecordedLog::load(*db, original, program);
@@ -100,7 +86,7 @@ int ProvCommands::runReplay() {
     options.inputDir = workdir;
     options.provenanceFile = db->file();
     options.scriptPath = row.value("script_path", "");
-    options.arguments = "replay of run " + std::to_string(original);
+    options.arguments = query::replayArguments(original);
     options.flows = splitFlows(row.value("flow", ""));
     options.seed = row["seed"].get<int64_t>();
     options.quiet = args_.quiet || args_.json;

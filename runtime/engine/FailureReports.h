@@ -1,0 +1,55 @@
+// FailureReports.h — what a run tells its user as it goes: log lines, and warnings and failures
+// (each kind shown three times, the rest counted for the summary), and the one reading of a
+// failure's source line and message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace xdml::runtime {
+
+/// A task that failed for good: it carries the source line of the call.
+class TaskFailure : public std::runtime_error {
+public:
+    TaskFailure(const std::string& message, int line) : std::runtime_error(message), line_(line) {}
+    int line() const { return line_; }
+
+private:
+    int line_;
+};
+
+/// A failure as a report shows it: the source line it names (an EvalError's or a TaskFailure's
+/// own line when it has one, else `fallbackLine`) and its message without a line prefix.
+struct FailureText {
+    int line = 0;
+    std::string message;
+};
+FailureText failureText(const std::exception& error, int fallbackLine);
+
+class FailureReports {
+public:
+    /// `out` takes log lines (stdout by default); failures go to standard error.
+    /// `quiet`: no log lines; `progress`: a progress line is drawn on standard error.
+    FailureReports(std::function<void(const std::string&)> out, bool quiet, bool progress)
+        : out_(std::move(out)), quiet_(quiet), progress_(progress) {}
+
+    /// A `log` line of the flow.
+    void log(const std::string& line);
+    /// A warning or failure. Reports of one `kind` (say, one failing call's message) are shown
+    /// three times; the summary counts the rest.
+    void report(const std::string& line, const std::string& kind = "");
+    /// The summary's lines about reports not shown: "  N more like: <first>".
+    std::string notShown() const;
+
+private:
+    std::function<void(const std::string&)> out_;
+    bool quiet_, progress_;
+    mutable std::mutex mutex_;  // one line at a time, around the progress line
+    std::map<std::string, std::pair<std::string, uint64_t>> repeated_;  // kind -> first line, count
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,100 @@
+// HandlerFiring.cpp — see HandlerFiring.h.
+#include "runtime/engine/HandlerFiring.h"
+
+#include "runtime/engine/Firing.h"
+#include "runtime/engine/Run.h"
+#include "runtime/provenance/Kinds.h"
+#include "runtime/values/Text.h"
+
+namespace xdml::runtime {
+
+std::string handlerTitle(const HandlerInfo& h) {
+    if (h.kind == "end") return "on end of " + h.stream;
+    std::string t = "on new data of type " + h.type + " in " + h.stream;
+    if (h.every > 1) t += " every " + std::to_string(h.every);
+    return t;
+}
+
+void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
+                 const std::vector<int64_t>& items) {
+    const HandlerInfo* info = &handler.info;
+    const Stmt* statement = handler.statement;
+    const std::string& title = handler.title;
+    HandlerCounters& counters = *handler.counters;
+    counters.running++;
+    prov::Store* store = run.provenance();
+    int64_t activity = -1;
+    try {
+        if (store) {
+            prov::ActivityRecord rec;
+            rec.kind = "handler";
+            rec.name = title;
+            rec.site = info->site;
+            rec.handler = info->id;
+            rec.line = statement->line;
+            rec.policyJson = handler.policy->json;
+            activity = store->startActivity(rec);
+            for (int64_t e : items)
+                if (e >= 0) store->used(activity, e, "item");
+        }
+        // A trigger decision where a choice was made: a type decided per item, a group of N, the
+        // end of a stream. A plain firing is said in full by its activity and the item it used.
+        if (store && (handler.refined || info->kind == "end" || info->every > 1)) {
+            std::string reason = info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
+                                 : info->every > 1
+                                     ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
+                                     : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
+            store->decision({"trigger", prov::subjectOfActivity(activity), title, reason,
+                             "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
+        }
+    } catch (const std::exception& e) {
+        run.report("provenance: " + std::string(e.what()), "provenance");
+    }
+    try {
+        Firing firing(run, info->id, info->site.empty() ? run.plan().homeSite : info->site, seq, activity);
+        if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
+        firing.runHandler(statement->body);
+        if (store && activity > 0) store->endActivity(activity, "ok");
+    } catch (const std::exception& e) {
+        counters.failed++;
+        run.stats().droppedItems += info->kind == "end" ? 0 : 1;
+        const FailureText failure = failureText(e, statement->line);
+        run.report(run.plan().file + ":" + std::to_string(failure.line) + ": " + title +
+                       (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + failure.message,
+                   std::to_string(failure.line) + ":" + failure.message);
+        if (store && activity > 0) {
+            try {
+                store->endActivity(activity, "failed", failure.message);
+            } catch (const std::exception&) {
+            }  // already reported by the store's flush
+        }
+    }
+    const EffectivePolicy& policy = *handler.policy;
+    if (policy.deadline > 0 && info->kind == "data" && run.elapsed() - arrival > policy.deadline) {
+        run.stats().deadlineMisses++;
+        run.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
+                           title + ": item " + std::to_string(seq) + " took " + formatFloat(run.elapsed() - arrival) +
+                               " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
+    }
+    counters.firings++;
+    counters.running--;
+}
+
+void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
+    prov::Store* store = run.provenance();
+    int64_t activity = -1;
+    if (store) activity = store->startActivity({"handler", "flow " + h.flow + " starts", h.site, run.policy(h.policy).json, h.id, 0});
+    try {
+        Firing firing(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
+        firing.runHandler(flow.body);
+        if (store) store->endActivity(activity, "ok");
+    } catch (const std::exception& e) {
+        run.stats().handler(h.id).failed++;
+        const FailureText failure = failureText(e, 0);
+        run.report(run.plan().file + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " + failure.message);
+        if (store) store->endActivity(activity, "failed", failure.message);
+    }
+    run.stats().handler(h.id).firings++;
+}
+
+}  // namespace xdml::runtime

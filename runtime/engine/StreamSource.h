@@ -1,0 +1,77 @@
+// StreamSource.h — where a stream's items come from when it has a source: `files`, `watch`,
+// `zmq` or `generate`, read on a thread of its own into the stream's bounded queue (so
+// backpressure reaches the source); in a replay, the recorded run's items instead.
+#pragma once
+
+#include "runtime/engine/Datum.h"
+#include "runtime/engine/Replay.h"
+#include "runtime/interp/CompiledCode.h"
+#include "runtime/interp/Program.h"
+#include "runtime/streams/BoundedQueue.h"
+#include "runtime/streams/Source.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace xdml::runtime {
+
+/// An item on its way into a stream, from its source or an emit.
+struct IncomingItem {
+    DatumPtr datum;  // null for a malformed item
+    std::string origin, error;
+    uint64_t bytes = 0;
+    int64_t activity = -1;  // the activity that emitted it
+    double arrival = 0;     // the run's clock when it came
+};
+
+/// What the reading thread asks of its run.
+struct SourceHooks {
+    std::function<bool()> stopping;                    // the run is asked to stop
+    std::function<double()> clock;                     // seconds since the run started
+    std::function<void(const std::string&)> report;    // a failure of the source as a whole
+};
+
+class StreamSource {
+public:
+    /// The source of `stream` (which has one), its items at `site`; relative paths are found
+    /// in `baseDir`; `replay`: the log of a replayed run, or nullptr.
+    StreamSource(const StreamDecl& stream, std::string site, const Program& program, const CompiledCode* compiled,
+                 std::filesystem::path baseDir, const ReplayLog* replay);
+    ~StreamSource();
+
+    /// Opens it (a bad folder, glob or endpoint throws DataError here, before any thread runs);
+    /// `files` lists its files later, in start(), after the flow-level statements ran.
+    void open();
+    /// Starts reading on its own thread into `input`, which it closes at the end.
+    void start(BoundedQueue<IncomingItem>& input, SourceHooks hooks);
+    /// Stops reading (endless sources end so). Thread-safe.
+    void stop();
+    void join();
+    /// Whether it never ends by itself (watch, zmq), and whether stop() was called.
+    bool endless() const { return source_ && !source_->finite(); }
+    bool stopped() const { return stopped_.load(); }
+
+private:
+    void openNow();
+    void read(BoundedQueue<IncomingItem>& input);
+    void readGenerated(BoundedQueue<IncomingItem>& input);
+
+    const StreamDecl& decl_;
+    std::string site_;
+    const Program& program_;
+    const CompiledCode* compiled_;
+    std::filesystem::path baseDir_;
+    const ReplayLog* replay_;
+    SourceHooks hooks_;
+    std::unique_ptr<Source> source_;
+    std::mutex mutex_;  // around source_->stop()
+    std::thread reader_;
+    std::atomic<bool> stopped_{false};
+};
+
+}  // namespace xdml::runtime
