@@ -1,6 +1,7 @@
 // Analysis.cpp — the same steps as `xdmlc check`, so the editor shows what the command prints.
 #include "lsp/Analysis.h"
 
+#include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
 
 namespace xdml::lsp {
@@ -18,7 +19,9 @@ std::shared_ptr<Analysis> analyze(const std::string& path, const std::string& te
             // Checking stops at syntax errors (Frontend.cpp); globals exist only once it ran.
             a->checked = !a->diags->hasErrors() || !a->program->globals.empty();
             if (a->diags->hasErrors()) return;
-            driver::checkPlacement(*a->program, *a->diags);  // as `xdmlc check`
+            driver::CompileOptions compile;  // as `xdmlc check`: placement errors, no plan
+            compile.plan = false;
+            driver::compileToPlan(*a->program, compile, *a->diags);
         } catch (const std::exception& e) {
             a->diags->error(SourceRange{}, std::string("internal error while compiling: ") + e.what() +
                                                " (please report this with the input file)");

@@ -5,12 +5,10 @@
 #include "repl/SessionBuild.h"
 
 #include "ast/AstPrinter.h"
+#include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
-#include "ir/Lower.h"
 #include "ir/Printer.h"
 #include "jit/Kernels.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
 #include "query/Decisions.h"
 #include "query/ProvDb.h"
 #include "query/Render.h"
@@ -52,10 +50,10 @@ const std::vector<CommandInfo>& commandList() {
     return list;
 }
 
-/// The session's IR after the -O2 pipeline, only `flow` when one is named; nullopt after
-/// saying why not (no such flow, or errors only placement finds).
-std::optional<ir::FlowIR> optimized(const sema::CheckedProgram& program, const SourceManager& sources,
-                                    const std::string& flow, bool color, std::ostream& err) {
+/// The session compiled at -O2 (with its plan when `plan`), only `flow` when one is named;
+/// nullopt after saying why not (no such flow, or errors only placement finds).
+std::optional<driver::CompiledFlow> optimized(const sema::CheckedProgram& program, const SourceManager& sources,
+                                              const std::string& flow, bool plan, bool color, std::ostream& err) {
     if (!flow.empty()) {
         auto it = program.globals.find(flow);
         if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
@@ -64,11 +62,13 @@ std::optional<ir::FlowIR> optimized(const sema::CheckedProgram& program, const S
         }
     }
     Diagnostics diags(sources);
-    ir::FlowIR ir = ir::lowerToIR(program, diags, flow);
-    const bool wellFormed = passes::runPipeline(ir, diags, passes::PipelineOptions{});
+    driver::CompileOptions options;
+    options.flow = flow;
+    options.plan = plan;
+    driver::CompiledFlow compiled = driver::compileToPlan(program, options, diags);
     diags.render(err, color);
-    if (!wellFormed || diags.hasErrors()) return std::nullopt;
-    return ir;
+    if (!compiled.ok()) return std::nullopt;
+    return compiled;
 }
 
 std::string trim(const std::string& s) {
@@ -183,10 +183,10 @@ bool Session::emit(const std::string& what, std::ostream& out, std::ostream& err
         ast::printModule(out, *program.modules.front());
         return true;
     }
-    std::optional<ir::FlowIR> ir = optimized(program, *current_->sources, flow, options_.color, err);
-    if (!ir) return false;
-    if (view == "ir") ir::printIR(out, *ir);
-    else out << plan::planJson(*ir).dump(2) << "\n";
+    std::optional<driver::CompiledFlow> compiled = optimized(program, *current_->sources, flow, view != "ir", options_.color, err);
+    if (!compiled) return false;
+    if (view == "ir") ir::printIR(out, compiled->ir);
+    else out << compiled->plan.dump(2) << "\n";
     return true;
 }
 
@@ -202,10 +202,10 @@ bool Session::run(const std::string& flow, std::ostream& out, std::ostream& err)
         err << "error: this session cannot run flows\n";
         return false;
     }
-    std::optional<ir::FlowIR> ir = optimized(program, *current_->sources, flow, options_.color, err);
-    if (!ir) return false;
+    std::optional<driver::CompiledFlow> compiled = optimized(program, *current_->sources, flow, true, options_.color, err);
+    if (!compiled) return false;
     // Through text, as `xdmlc run` does: the runtime sees only JSON.
-    nlohmann::json plan = nlohmann::json::parse(plan::planJson(*ir).dump());
+    nlohmann::json plan = nlohmann::json::parse(compiled->plan.dump());
     // The session's text is the run's script, so provenance can show and replay it.
     std::error_code ec;
     std::filesystem::create_directories(options_.workdir, ec);

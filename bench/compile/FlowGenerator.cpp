@@ -95,6 +95,29 @@ std::size_t countLines(const std::string& text) {
     return std::size_t(std::count(text.begin(), text.end(), '\n'));
 }
 
+namespace {
+const char* const kScalingHead = "fn reading(i: int) -> float = 0.5 * i;\n"
+                                 "stream readings: float from generate(reading, 10);\n"
+                                 "task step(x: float) -> float { return x + 1.0; }\n";
+}  // namespace
+
+std::string generateChain(std::size_t calls) {
+    std::string out = std::string(kScalingHead) + "flow chain {\n    on new data of type float in readings as r {\n";
+    out += "        let v0 = step(r);\n";
+    for (std::size_t i = 1; i < calls; ++i)
+        out += "        let v" + std::to_string(i) + " = step(v" + std::to_string(i - 1) + ");\n";
+    out += "        log \"{v" + std::to_string(calls == 0 ? 0 : calls - 1) + "}\";\n    }\n}\n";
+    return out;
+}
+
+std::string generateHandlers(std::size_t handlers) {
+    std::string out = std::string(kScalingHead) + "flow many {\n";
+    for (std::size_t i = 0; i < handlers; ++i)
+        out += "    on new data of type float in readings as r {\n        let a = step(r);\n        log \"h" +
+               std::to_string(i) + " {step(a)}\";\n    }\n";
+    return out + "}\n";
+}
+
 std::string generateFlow(std::size_t lines) {
     std::string out = kHeader;
     std::size_t have = countLines(out), unitLines = countLines(kUnit);

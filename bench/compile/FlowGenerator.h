@@ -11,6 +11,13 @@ namespace xdml::bench {
 /// flow with four kinds of handlers. Every name is unique, so the whole text checks clean.
 std::string generateFlow(std::size_t lines);
 
+/// One handler whose body is a chain of `calls` dependent task calls (`let v1 = step(v0);` ...):
+/// fuse-chains merges it into one node, which stresses the passes rather than the front end.
+std::string generateChain(std::size_t calls);
+
+/// One flow with `handlers` handlers of the same stream, each two task calls and a log.
+std::string generateHandlers(std::size_t handlers);
+
 /// The number of lines in `text`.
 std::size_t countLines(const std::string& text);
 

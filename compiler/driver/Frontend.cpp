@@ -1,9 +1,7 @@
 // Frontend.cpp — import resolution (relative paths, cycles), parsing and checking.
 #include "driver/Frontend.h"
 
-#include "ir/Lower.h"
 #include "parse/Parser.h"
-#include "passes/Pass.h"
 
 #include <filesystem>
 #include <functional>
@@ -91,11 +89,6 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
     // Checking a tree with syntax errors would report guesses about what the user meant.
     if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
     return program;
-}
-
-bool checkPlacement(const sema::CheckedProgram& program, Diagnostics& diags) {
-    ir::FlowIR flow = ir::lowerToIR(program, diags);
-    return passes::runPipeline(flow, diags, passes::PipelineOptions{});
 }
 
 std::unique_ptr<sema::CheckedProgram> compileParts(const std::vector<SourcePart>& parts, SourceManager& sources,

@@ -1,5 +1,6 @@
 // Frontend.h — loads a flow file and its imports, parses each once, and checks the program.
-// The one entry point that the xdmlc command, the REPL and the language server share.
+// The one entry point that the xdmlc command, the REPL and the language server share (and
+// CompileToPlan.h the one way on from a checked program to its plan).
 #pragma once
 
 #include "diag/Diagnostics.h"
@@ -27,12 +28,6 @@ struct FrontendOptions {
 std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources,
                                               Diagnostics& diags, const FrontendOptions& options = {},
                                               const std::string* text = nullptr);
-
-/// What `xdmlc check` runs after a clean check, and so the language server too: lowering and the
-/// pass pipeline, since some policies are provably unsatisfiable only once the flow is placed
-/// (a deadline below a link's transfer time). Writes nothing. False when the IR came out
-/// malformed (a bug, reported to `diags`).
-bool checkPlacement(const sema::CheckedProgram& program, Diagnostics& diags);
 
 /// A piece of source held in memory: its name (how diagnostics name it; imports resolve
 /// relative to its folder) and its text.

@@ -74,6 +74,8 @@ struct Node {
     std::string constant;        // Const: the value
     std::string fromSite, toSite;  // Transfer
     bool removed = false;        // removed by a pass: no edges, skipped everywhere
+    NodeId fusedInto = kNoNode;  // removed by fuse-chains: the fused or kernel node it is part of
+                                 // now (kNoNode: not merged; a dead node removed has none)
 };
 
 struct Edge {

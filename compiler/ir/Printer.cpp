@@ -1,10 +1,12 @@
 // Printer.cpp — see Printer.h. Everything is printed in node-id order, so output is stable.
+// Complexity: O(V + E + H) for H handlers (nodes grouped by handler and by site first).
 #include "ir/Printer.h"
 
 #include "sema/Types.h"
 
 #include <cmath>
 #include <iomanip>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -104,13 +106,18 @@ void printIR(std::ostream& out, const FlowIR& ir) {
     for (const Link& l : ir.links)
         out << "link " << l.from << (l.bidirectional ? " <-> " : " -> ") << l.to << " { " << formatBytes(l.bandwidth)
             << "/s, " << l.latency * 1000 << " ms }\n";
+    // Nodes grouped by handler first: one pass over the nodes, not one per handler.
+    std::vector<std::vector<NodeId>> byHandler(ir.handlers.size() + 1);  // [0]: shared
+    for (NodeId id = 0; id < ir.nodeCount(); ++id) {
+        const Node& n = ir.node(id);
+        if (!n.removed && n.handler < static_cast<int>(ir.handlers.size()))
+            byHandler[static_cast<std::size_t>(n.handler < 0 ? 0 : n.handler + 1)].push_back(id);
+    }
     out << "shared:\n";
-    for (NodeId id = 0; id < ir.nodeCount(); ++id)
-        if (!ir.node(id).removed && ir.node(id).handler < 0) printNode(out, ir, id, "  ");
+    for (NodeId id : byHandler[0]) printNode(out, ir, id, "  ");
     for (std::size_t h = 0; h < ir.handlers.size(); ++h) {
         out << "handler h" << h << ": " << handlerTitle(ir.handlers[h]) << "\n";
-        for (NodeId id = 0; id < ir.nodeCount(); ++id)
-            if (!ir.node(id).removed && ir.node(id).handler == static_cast<int>(h)) printNode(out, ir, id, "  ");
+        for (NodeId id : byHandler[h + 1]) printNode(out, ir, id, "  ");
     }
 }
 
@@ -123,12 +130,14 @@ void printDot(std::ostream& out, const FlowIR& ir) {
     auto quote = [&](const std::string& s) { return "\"" + escape(s) + "\""; };
     out << "digraph xdml {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
         << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+    std::map<std::string, std::vector<NodeId>> bySite;  // one pass over the nodes
+    for (NodeId id = 0; id < ir.nodeCount(); ++id)
+        if (!ir.node(id).removed) bySite[ir.node(id).site].push_back(id);
     for (std::size_t s = 0; s < ir.sites.size(); ++s) {
         const Site& site = ir.sites[s];
         out << "  subgraph cluster_" << s << " {\n    label=" << quote("site " + site.name) << ";\n    style=rounded;\n";
-        for (NodeId id = 0; id < ir.nodeCount(); ++id) {
+        for (NodeId id : bySite[site.name]) {
             const Node& n = ir.node(id);
-            if (n.removed || n.site != site.name) continue;
             std::string shape = n.kind == NodeKind::Source ? "cylinder"
                                 : n.kind == NodeKind::Catalog ? "folder"
                                 : n.kind == NodeKind::Transfer ? "cds"

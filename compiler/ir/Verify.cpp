@@ -1,4 +1,5 @@
 // Verify.cpp — the IR's invariants, checked one by one.
+// Complexity: O((V + E) log S + L·T) for S sites, L links, T transfers.
 #include "ir/Verify.h"
 
 #include <set>

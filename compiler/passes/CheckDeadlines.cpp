@@ -9,6 +9,7 @@
 #include <iomanip>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace xdml::passes {
 
@@ -36,13 +37,15 @@ bool checkDeadlines(ir::FlowIR& ir, Diagnostics& diags) {
     const std::size_t n = ir.nodeCount();
     std::vector<double> done(n, -1);   // the node's data ready at its end, seconds after its trigger
     std::vector<double> ready(n, 0);   // its inputs ready: when it can start
-    std::vector<std::string> why(n);  // the slowest transfer on the way
+    // The slowest way data take to a node: its slowest input's, then its own move. Kept as a
+    // link to that input, so that no text is copied along long chains; said only on an error.
+    std::vector<NodeId> slowest(n, ir::kNoNode);
+    std::vector<std::string> move(n);  // a Transfer's own move, in words
     std::function<double(NodeId)> finish = [&](NodeId id) -> double {
         if (done[id] >= 0) return done[id];
         done[id] = 0;  // cycles (through streams) count once
         const Node& node = ir.node(id);
         double start = 0;
-        std::string because;
         if (node.handler >= 0)
             for (auto [e, end] = boost::in_edges(id, ir.graph); e != end; ++e) {
                 NodeId from = boost::source(*e, ir.graph);
@@ -50,31 +53,42 @@ bool checkDeadlines(ir::FlowIR& ir, Diagnostics& diags) {
                 double t = finish(from);
                 if (t > start) {
                     start = t;
-                    because = why[from];
+                    slowest[id] = from;
                 }
             }
         double cost = 0;
         if (node.kind == ir::NodeKind::Transfer && node.fromSite != node.toSite) {
             if (const ir::Link* link = ir.link(node.fromSite, node.toSite)) {
                 cost = link->latency + (link->bandwidth > 0 ? static_cast<double>(node.bytes) / link->bandwidth : 0);
-                std::string mine = "moving " + ir::formatBytes(static_cast<double>(node.bytes)) + " from '" + node.fromSite +
-                                   "' to '" + node.toSite + "' takes " + seconds(cost);
-                because = because.empty() ? mine : because + ", then " + mine;
+                move[id] = "moving " + ir::formatBytes(static_cast<double>(node.bytes)) + " from '" + node.fromSite +
+                           "' to '" + node.toSite + "' takes " + seconds(cost);
             }
         }
-        why[id] = because;
         ready[id] = start;
         return done[id] = start + cost;
     };
+    // The moves on the slowest way to `id`, first to last.
+    auto why = [&](NodeId id) {
+        std::vector<const std::string*> moves;
+        for (NodeId at = id; at != ir::kNoNode; at = slowest[at])
+            if (!move[at].empty()) moves.push_back(&move[at]);
+        std::string text;
+        for (auto it = moves.rbegin(); it != moves.rend(); ++it) text += (text.empty() ? "" : ", then ") + **it;
+        return text;
+    };
+    std::unordered_map<const ast::Expr*, double> limits;  // many nodes share one clause
     std::set<std::pair<FileId, uint32_t>> reported;  // one error per clause, in any file
     auto check = [&](const Node& node, NodeId id, const char* clause, double atLeast) {
         auto it = node.policy.find(clause);
         if (it == node.policy.end()) return;
-        double limit = clauseSeconds(ir, it->second);
+        auto known = limits.find(it->second.expr);
+        if (known == limits.end()) known = limits.emplace(it->second.expr, clauseSeconds(ir, it->second)).first;
+        const double limit = known->second;
         if (limit < 0 || atLeast <= limit || !reported.insert({it->second.where.begin.file, it->second.where.begin.offset}).second) return;
-        std::string total = why[id].find(", then ") != std::string::npos ? ": " + seconds(atLeast) + " in all" : "";
+        const std::string because = why(id);
+        std::string total = because.find(", then ") != std::string::npos ? ": " + seconds(atLeast) + " in all" : "";
         diags.error(it->second.where, std::string("'") + clause + "' of " + it->second.value + " (" + it->second.origin +
-                                          ") cannot be met: " + why[id] + total);
+                                          ") cannot be met: " + because + total);
         diags.note(node.where, std::string("for this ") + ir::kindName(node.kind));
     };
     for (NodeId id = 0; id < n; ++id) {

@@ -5,6 +5,7 @@
 // the policy cannot be met. Task run times are not estimated yet (no history), so the
 // estimate is the transfer time; see docs/passes.md.
 // Requires: transfers inserted. Guarantees: no provably unsatisfiable deadline is left silent.
+// Complexity: O(V + E + L·T) for T transfers and L links (each transfer looks its link up).
 #pragma once
 
 #include "diag/Diagnostics.h"

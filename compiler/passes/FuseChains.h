@@ -10,7 +10,9 @@
 //   before: n5 = eval (seq r) @edge -> n6 = task summarize @edge [persist]
 //   after:  n5 = fused eval + summarize @edge
 // Requires: placed nodes, no Transfer nodes but explicit ones. Guarantees: no fusible chain
-// left; no persisted value outside Record nodes.
+// left; no persisted value outside Record nodes; every node merged away is removed and names
+// its surviving fused or kernel node in `fusedInto`.
+// Complexity: O(V + E log E) (one sweep; each merge O(1); members, labels and edges written once).
 #pragma once
 
 #include "diag/Diagnostics.h"

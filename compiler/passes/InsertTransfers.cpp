@@ -1,6 +1,8 @@
 // InsertTransfers.cpp — see InsertTransfers.h.
 #include "passes/InsertTransfers.h"
 
+#include "ir/Rewire.h"
+
 #include <map>
 #include <set>
 
@@ -18,6 +20,10 @@ bool insertTransfers(ir::FlowIR& ir, Diagnostics& diags) {
         if (reported.insert({from, to}).second)
             diags.error(where, "this needs data moved from site '" + from + "' to site '" + to + "', but no link joins them");
     };
+    // Edge changes are collected and applied at the end: each node's loop reads only its own
+    // output edges, which no earlier node's changes touch.
+    std::set<std::pair<NodeId, NodeId>> dropped;  // every edge between the two goes
+    std::vector<ir::NewEdge> added;
     const std::size_t before = ir.nodeCount();
     for (NodeId id = 0; id < before; ++id) {
         if (ir.node(id).removed) continue;
@@ -70,13 +76,14 @@ bool insertTransfers(ir::FlowIR& ir, Diagnostics& diags) {
             for (ir::EdgeId e : edges) targets.push_back({boost::target(e, ir.graph), ir.graph[e]});
             NodeId tid = ir.add(std::move(t));
             for (const auto& [target, edge] : targets) {
-                boost::remove_edge(id, target, ir.graph);
-                ir.connect(tid, target, edge.bytes, edge.type);
+                dropped.insert({id, target});
+                added.push_back({tid, target, edge});
             }
-            ir.connect(id, tid, first.bytes, first.type);
+            added.push_back({id, tid, first});
             changed = true;
         }
     }
+    if (changed) ir::rewireEdges(ir, [&](NodeId from, NodeId to) { return !dropped.count({from, to}); }, added);
     return changed;
 }
 

@@ -5,6 +5,7 @@
 //   before: n6 = task capture @edge -> n9 = task reconstruct @hpc
 //   after:  n6 -> n20 = transfer capture -> hpc (edge -> hpc) -> n9
 // Requires: every node placed. Guarantees: no data edge crosses sites but through a Transfer.
+// Complexity: O((V + E) log E) (edges grouped per node; all changes applied at once).
 #pragma once
 
 #include "diag/Diagnostics.h"

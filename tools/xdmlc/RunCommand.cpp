@@ -4,11 +4,9 @@
 
 #include "tools/xdmlc/ModelsPlugin.h"
 
+#include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
 #include "jit/Kernels.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/Run.h"
 #include "runtime/interp/EvalError.h"
@@ -46,6 +44,12 @@ std::string readFile(const std::string& path, bool& ok) {
 nlohmann::json planOf(const RunArguments& args, int& code) {
     bool ok = false;
     if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
+        if (args.passes.anyPassFlag()) {
+            std::cerr << "xdmlc: error: " << args.file << " is a plan, compiled already: --disable-pass, --print-after "
+                      << "and --verify-each apply only to a .xdml file\n";
+            code = 2;
+            return nullptr;
+        }
         std::string text = readFile(args.file, ok);
         nlohmann::json plan = nlohmann::json::parse(text, nullptr, false);
         if (!ok || plan.is_discarded()) {
@@ -77,19 +81,16 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
                     return;
                 }
             }
-            ir::FlowIR flow = ir::lowerToIR(*program, diags, args.flow);
-            passes::PipelineOptions options;
-            options.optLevel = args.optLevel;
-            if (!passes::runPipeline(flow, diags, options)) {
-                code = 3;
-                return;
-            }
-            if (diags.hasErrors()) {
-                code = 1;
+            driver::CompileOptions options;
+            options.flow = args.flow;
+            options.pipeline = args.passes.pipeline();
+            driver::CompiledFlow compiled = driver::compileToPlan(*program, options, diags);
+            if (!compiled.ok()) {
+                code = compiled.status == driver::CompiledFlow::Status::Malformed ? 3 : 1;
                 return;
             }
             // Through text, as a plan written to a file would be: the runtime sees only JSON.
-            plan = nlohmann::json::parse(plan::planJson(flow).dump());
+            plan = nlohmann::json::parse(compiled.plan.dump());
         } catch (const std::exception& e) {
             std::cerr << "xdmlc: internal error while compiling " << args.file << ": " << e.what() << "\n";
             code = 3;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/engine/Run.h"
+#include "tools/xdmlc/PassFlags.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +13,7 @@ namespace xdml::tools {
 
 struct RunArguments {
     std::string file, flow, workdir, statsJson, color = "auto";
-    int optLevel = 2;
+    PassFlags passes;  // how a .xdml file is compiled
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
     std::string commandLine;

@@ -1,12 +1,11 @@
 // main.cpp — the xdmlc command: a thin face over the compiler stages; no logic of its own.
 #include "ast/AstPrinter.h"
 #include "driver/Frontend.h"
-#include "ir/Lower.h"
 #include "ir/Printer.h"
 #include "jit/Kernels.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
+#include "driver/CompileToPlan.h"
 #include "tools/xdmlc/LspCommand.h"
+#include "tools/xdmlc/PassFlags.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -123,24 +122,20 @@ int main(int argc, char** argv) {
     std::vector<std::string> checkFiles;
     CLI::App* check = app.add_subcommand("check", "Parse and check flows; report every error with its location");
     check->add_option("files", checkFiles, "The .xdml files to check")->required()->check(CLI::ExistingFile);
+    tools::PassFlags checkPasses;
+    checkPasses.addTo(*check, "Optimization level of the placement check: -O0 (required passes only) or -O2 (all; the default)");
     addCommon(check);
 
     std::string buildFile, emit = "plan", output, flowName;
-    int optLevel = 2;
-    std::vector<std::string> disabledPasses, printAfter;
-    bool verifyEach = false;
+    tools::PassFlags buildPasses;
     CLI::App* build = app.add_subcommand("build", "Compile a flow and emit a stage's output");
     build->add_option("file", buildFile, "The .xdml file")->required()->check(CLI::ExistingFile);
     build->add_option("--emit", emit,
                       "What to emit: ast, ir, dot, plan (JSON; the default), llvm (the JIT's kernels as lowered) "
                       "or llvm-opt (after the JIT's O2 pipeline)")
         ->check(CLI::IsMember({"ast", "ir", "dot", "plan", "llvm", "llvm-opt"}));
-    build->add_option("-O", optLevel, "Optimization level: -O0 (required passes only) or -O2 (all; the default)")
-        ->check(CLI::IsMember({0, 1, 2}));
+    buildPasses.addTo(*build, "Optimization level: -O0 (required passes only) or -O2 (all; the default)");
     build->add_option("--flow", flowName, "Compile only this flow");
-    build->add_option("--disable-pass", disabledPasses, "Skip this pass (repeatable)");
-    build->add_option("--print-after", printAfter, "Print the IR after this pass (repeatable), to standard error");
-    build->add_flag("--verify-each", verifyEach, "Verify the IR after every pass");
     build->add_option("-o,--output", output, "Write to this file instead of standard output");
     addCommon(build);
 
@@ -151,8 +146,7 @@ int main(int argc, char** argv) {
     run->add_option("--flow", runArgs.flow, "Run only this flow (default: every flow of the file)");
     run->add_option("--workdir", runArgs.workdir,
                     "The work directory: provenance.db, catalogs, site storage (default: <script name>.run/)");
-    run->add_option("-O", runArgs.optLevel, "Optimization level: -O0 (a naive pipeline) or -O2 (the default)")
-        ->check(CLI::IsMember({0, 1, 2}));
+    runArgs.passes.addTo(*run, "Optimization level: -O0 (a naive pipeline) or -O2 (the default)");
     run->add_option("--stats-json", runArgs.statsJson, "Write the measured counters to this file as JSON");
     run->add_option("--seed", runArgs.seed, "The run's random seed (default 0)");
     run->add_flag("--quiet", runArgs.quiet, "No log lines, progress or summary: only errors");
@@ -187,16 +181,29 @@ int main(int argc, char** argv) {
     if (provCommands.chosen()) return provCommands.run();
     if (*repl) return tools::replCommand(replArgs);
     if (lspCommand.chosen()) return lspCommand.run();
+    auto badPasses = [](const tools::PassFlags& flags) {
+        const std::string problem = flags.problem();
+        if (!problem.empty()) std::cerr << "xdmlc: error: " << problem << "\n";
+        return !problem.empty();
+    };
     if (*run) {
+        if (badPasses(runArgs.passes)) return kMisuse;
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);
     }
     if (*check) {
+        if (badPasses(checkPasses)) return kMisuse;
         int worst = kOk;
         for (const std::string& file : checkFiles) {
             int code = compileAndReport(file, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
-                if (!driver::checkPlacement(program, diags)) return static_cast<int>(kInternal);
-                if (diags.hasErrors()) return static_cast<int>(kInputErrors);
+                // Lowering and the passes too: some policies are provably unsatisfiable only
+                // once the flow is placed (a deadline below a link's transfer time).
+                driver::CompileOptions options;
+                options.pipeline = checkPasses.pipeline();
+                options.plan = false;
+                auto status = driver::compileToPlan(program, options, diags).status;
+                if (status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
+                if (status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
                 std::cout << file << ": ok\n";
                 return static_cast<int>(kOk);
             });
@@ -205,23 +212,7 @@ int main(int argc, char** argv) {
         return worst;
     }
     if (*build) {
-        for (const std::string& name : disabledPasses) {
-            const passes::Pass* pass = passes::findPass(name);
-            if (!pass || pass->required) {
-                std::string known;
-                for (const passes::Pass& p : passes::allPasses())
-                    if (!p.required) known += (known.empty() ? "" : ", ") + std::string(p.name);
-                std::cerr << "xdmlc: error: " << (pass ? "pass '" + name + "' is required and cannot be disabled"
-                                                       : "unknown pass '" + name + "'")
-                          << "; passes that can be disabled: " << known << "\n";
-                return kMisuse;
-            }
-        }
-        for (const std::string& name : printAfter)
-            if (!passes::findPass(name)) {
-                std::cerr << "xdmlc: error: unknown pass '" << name << "'\n";
-                return kMisuse;
-            }
+        if (badPasses(buildPasses)) return kMisuse;
         return compileAndReport(buildFile, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
             if (emit != "ast" && !flowName.empty()) {
                 auto it = program.globals.find(flowName);
@@ -234,20 +225,17 @@ int main(int argc, char** argv) {
             if (emit == "ast") {
                 for (const auto& module : program.modules) ast::printModule(text, *module);
             } else {
-                ir::FlowIR flow = ir::lowerToIR(program, diags, flowName);
-                passes::PipelineOptions options;
-                options.optLevel = optLevel;
-                options.disabled = {disabledPasses.begin(), disabledPasses.end()};
-                options.printAfter = {printAfter.begin(), printAfter.end()};
-                options.verifyEach = verifyEach;
-                options.printTo = &std::cerr;
-                bool wellFormed = passes::runPipeline(flow, diags, options);
-                if (!wellFormed) return static_cast<int>(kInternal);
-                if (diags.hasErrors()) return static_cast<int>(kInputErrors);
-                if (emit == "ir") ir::printIR(text, flow);
-                else if (emit == "dot") ir::printDot(text, flow);
-                else if (emit == "plan") text << plan::planJson(flow).dump(2) << "\n";
-                else text << jit::Kernels::emitLlvm(runtime::Program::fromPlan(plan::planJson(flow)), emit == "llvm-opt");
+                driver::CompileOptions options;
+                options.flow = flowName;
+                options.pipeline = buildPasses.pipeline();
+                options.plan = emit != "ir" && emit != "dot";
+                driver::CompiledFlow compiled = driver::compileToPlan(program, options, diags);
+                if (compiled.status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
+                if (compiled.status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
+                if (emit == "ir") ir::printIR(text, compiled.ir);
+                else if (emit == "dot") ir::printDot(text, compiled.ir);
+                else if (emit == "plan") text << compiled.plan.dump(2) << "\n";
+                else text << jit::Kernels::emitLlvm(runtime::Program::fromPlan(compiled.plan), emit == "llvm-opt");
             }
             if (output.empty()) {
                 std::cout << text.str();
