@@ -60,9 +60,6 @@ PassDecisions::PassDecisions(const ir::FlowIR& ir) : ir_(ir) {
         if (const ast::Expr* e = ir.node(id).expr; e && ir.node(id).kind != ir::NodeKind::Region &&
                                                    ir.node(id).kind != ir::NodeKind::Log)
             byExpr_.emplace(e, id);
-    for (ir::NodeId id = 0; id < ir.nodeCount(); ++id)
-        if (!ir.node(id).removed)
-            for (const SourceRange& r : ir.node(id).fusedFrom) survivorAt_[{r.begin.file, r.begin.offset}] = id;
 }
 
 const ir::Node* PassDecisions::nodeOf(const ast::Expr* e) const {
@@ -71,12 +68,10 @@ const ir::Node* PassDecisions::nodeOf(const ast::Expr* e) const {
 }
 
 ir::NodeId PassDecisions::survivor(ir::NodeId id) const {
-    // fuse-chains removes a merged node and records where it came from on the node it went
-    // into (fusedFrom); a node removed without a survivor was removed as unused.
+    // fuse-chains names the node a merged one went into; a node removed without one was
+    // removed as unused.
     const ir::Node& n = ir_.node(id);
-    if (!n.removed) return id;
-    auto it = survivorAt_.find({n.where.begin.file, n.where.begin.offset});
-    return it == survivorAt_.end() ? ir::kNoNode : it->second;
+    return n.removed ? n.fusedInto : id;
 }
 
 bool PassDecisions::eliminated(const ast::Expr* e) const {

@@ -7,8 +7,6 @@
 #include "ir/Graph.h"
 #include "sema/Sema.h"
 
-#include <cstdint>
-#include <map>
 #include <unordered_map>
 
 namespace xdml::plan {
@@ -40,7 +38,6 @@ private:
 
     const ir::FlowIR& ir_;
     std::unordered_map<const ast::Expr*, ir::NodeId> byExpr_;
-    std::map<std::pair<FileId, uint32_t>, ir::NodeId> survivorAt_;  // (file, offset) -> fused node
 };
 
 }  // namespace xdml::plan
