@@ -7,6 +7,8 @@ namespace xdml::plan {
 
 using nlohmann::json;
 using namespace ast;
+using planformat::ExprOp;  // the plan's vocabulary: planformat/PlanVocabulary.h
+using planformat::StmtOp;
 
 json typeJson(const sema::Type* t) {
     using sema::TypeKind;
@@ -32,25 +34,6 @@ json typeJson(const sema::Type* t) {
     }
 }
 
-namespace {
-
-const char* bindingName(Binding b) {
-    switch (b) {
-    case Binding::Local: return "local";
-    case Binding::Global: return "global";
-    case Binding::Builtin: return "builtin";
-    case Binding::Type: return "type";
-    case Binding::It: return "it";
-    case Binding::TrainMetric: return "metric";
-    case Binding::Unresolved: break;
-    }
-    return "unresolved";
-}
-
-const char* quantityName(QuantityKind k) { return spelling(k); }
-
-}  // namespace
-
 std::string positionKey(const SourceLoc& loc) { return std::to_string(loc.file) + ":" + std::to_string(loc.offset); }
 
 json exprJson(const Expr* e) {
@@ -58,44 +41,44 @@ json exprJson(const Expr* e) {
     json j = {{"line", e->range.begin.line}, {"at", positionKey(e->range.begin)}};
     if (e->type) j["type"] = typeJson(e->type);
     switch (e->kind) {
-    case ExprKind::IntLit: j["op"] = "int"; j["value"] = e->intValue; break;
-    case ExprKind::FloatLit: j["op"] = "float"; j["value"] = e->floatValue; break;
+    case ExprKind::IntLit: j["op"] = spelling(ExprOp::Int); j["value"] = e->intValue; break;
+    case ExprKind::FloatLit: j["op"] = spelling(ExprOp::Float); j["value"] = e->floatValue; break;
     case ExprKind::Quantity:
-        j["op"] = "quantity";
-        j["unit"] = quantityName(e->quantity);
+        j["op"] = spelling(ExprOp::Quantity);
+        j["unit"] = spelling(e->quantity);
         j["value"] = e->floatValue;  // seconds, bytes, bytes per second
         break;
-    case ExprKind::BoolLit: j["op"] = "bool"; j["value"] = e->boolValue; break;
-    case ExprKind::NoneLit: j["op"] = "none"; break;
+    case ExprKind::BoolLit: j["op"] = spelling(ExprOp::Bool); j["value"] = e->boolValue; break;
+    case ExprKind::NoneLit: j["op"] = spelling(ExprOp::None); break;
     case ExprKind::String: {
-        j["op"] = "string";
+        j["op"] = spelling(ExprOp::String);
         json parts = json::array();
         for (const StringPart& p : e->parts) parts.push_back(p.expr ? exprJson(p.expr.get()) : json(p.text));
         j["parts"] = parts;
         break;
     }
     case ExprKind::Ident:
-        j["op"] = "name";
+        j["op"] = spelling(ExprOp::Name);
         j["name"] = e->text;
-        j["binding"] = bindingName(e->binding);
+        j["binding"] = spelling(e->binding);
         if (e->decl) j["declares"] = keyword(e->decl->kind);
         break;
     case ExprKind::Unary:
-        j["op"] = "unary";
+        j["op"] = spelling(ExprOp::Unary);
         j["operator"] = spelling(e->unaryOp);
         j["args"] = {exprJson(e->operands[0].get())};
         break;
     case ExprKind::Binary:
-        j["op"] = "binary";
+        j["op"] = spelling(ExprOp::Binary);
         j["operator"] = spelling(e->binaryOp);
         j["args"] = {exprJson(e->operands[0].get()), exprJson(e->operands[1].get())};
         break;
     case ExprKind::Ternary:
-        j["op"] = "ternary";
+        j["op"] = spelling(ExprOp::Ternary);
         j["args"] = {exprJson(e->operands[0].get()), exprJson(e->operands[1].get()), exprJson(e->operands[2].get())};
         break;
     case ExprKind::Call: {
-        j["op"] = "call";
+        j["op"] = spelling(ExprOp::Call);
         j["callee"] = exprJson(e->callee.get());
         json args = json::array();
         for (const Arg& a : e->args) {
@@ -107,12 +90,12 @@ json exprJson(const Expr* e) {
         break;
     }
     case ExprKind::Field:
-        j["op"] = "field";
+        j["op"] = spelling(ExprOp::Field);
         j["field"] = e->text;
         j["args"] = {exprJson(e->callee.get())};
         break;
     case ExprKind::Index: {
-        j["op"] = "index";
+        j["op"] = spelling(ExprOp::Index);
         j["args"] = {exprJson(e->callee.get())};
         json slices = json::array();
         for (const SliceItem& s : e->slices)
@@ -121,20 +104,20 @@ json exprJson(const Expr* e) {
         break;
     }
     case ExprKind::List: {
-        j["op"] = "list";
+        j["op"] = spelling(ExprOp::List);
         json items = json::array();
         for (const ExprPtr& item : e->operands) items.push_back(exprJson(item.get()));
         j["args"] = items;
         break;
     }
     case ExprKind::Record: {
-        j["op"] = "record";
+        j["op"] = spelling(ExprOp::Record);
         json fields = json::array();
         for (const FieldInit& f : e->fields) fields.push_back({{"name", f.name.text}, {"value", exprJson(f.value.get())}});
         j["fields"] = fields;
         break;
     }
-    case ExprKind::Invalid: j["op"] = "invalid"; break;
+    case ExprKind::Invalid: j["op"] = spelling(ExprOp::Invalid); break;
     }
     return j;
 }
@@ -161,38 +144,38 @@ json stmtJson(const Stmt& s) {
     if (s.policy) j["policy"] = policyRefJson(s.policy);
     switch (s.kind) {
     case StmtKind::Let:
-        j["op"] = "let";
+        j["op"] = spelling(StmtOp::Let);
         j["name"] = s.name.text;
         j["value"] = exprJson(s.value.get());
         if (s.boundType) j["type"] = typeJson(s.boundType);
         break;
-    case StmtKind::Emit: j["op"] = "emit"; j["value"] = exprJson(s.value.get()); j["stream"] = s.target.text; break;
-    case StmtKind::Record: j["op"] = "record"; j["value"] = exprJson(s.value.get()); j["catalog"] = s.target.text; break;
-    case StmtKind::Train: j["op"] = "train"; j["model"] = s.name.text; j["stream"] = s.target.text; break;
-    case StmtKind::Transfer: j["op"] = "transfer"; j["value"] = exprJson(s.value.get()); j["site"] = s.target.text; break;
+    case StmtKind::Emit: j["op"] = spelling(StmtOp::Emit); j["value"] = exprJson(s.value.get()); j["stream"] = s.target.text; break;
+    case StmtKind::Record: j["op"] = spelling(StmtOp::Record); j["value"] = exprJson(s.value.get()); j["catalog"] = s.target.text; break;
+    case StmtKind::Train: j["op"] = spelling(StmtOp::Train); j["model"] = s.name.text; j["stream"] = s.target.text; break;
+    case StmtKind::Transfer: j["op"] = spelling(StmtOp::Transfer); j["value"] = exprJson(s.value.get()); j["site"] = s.target.text; break;
     case StmtKind::If:
-        j["op"] = "if";
+        j["op"] = spelling(StmtOp::If);
         j["condition"] = exprJson(s.value.get());
         j["then"] = blockJson(s.body);
         j["else"] = blockJson(s.elseBody);
         break;
     case StmtKind::For:
-        j["op"] = "for";
+        j["op"] = spelling(StmtOp::For);
         j["name"] = s.name.text;
         j["list"] = exprJson(s.value.get());
         j["body"] = blockJson(s.body);
         break;
     case StmtKind::Until:
-        j["op"] = "until";
+        j["op"] = spelling(StmtOp::Until);
         j["condition"] = exprJson(s.value.get());
         j["max"] = exprJson(s.bound.get());
         j["body"] = blockJson(s.body);
         break;
-    case StmtKind::Log: j["op"] = "log"; j["message"] = exprJson(s.value.get()); break;
-    case StmtKind::Return: j["op"] = "return"; j["value"] = exprJson(s.value.get()); break;
-    case StmtKind::ExprStmt: j["op"] = "call"; j["value"] = exprJson(s.value.get()); break;
+    case StmtKind::Log: j["op"] = spelling(StmtOp::Log); j["message"] = exprJson(s.value.get()); break;
+    case StmtKind::Return: j["op"] = spelling(StmtOp::Return); j["value"] = exprJson(s.value.get()); break;
+    case StmtKind::ExprStmt: j["op"] = spelling(StmtOp::Call); j["value"] = exprJson(s.value.get()); break;
     case StmtKind::OnNewData:
-        j["op"] = "on_new_data";
+        j["op"] = spelling(StmtOp::OnNewData);
         j["type_name"] = s.name.text;
         if (s.hasTarget) j["stream"] = s.target.text;
         if (s.as) j["as"] = s.as->text;
@@ -200,7 +183,7 @@ json stmtJson(const Stmt& s) {
         j["body"] = blockJson(s.body);
         break;
     case StmtKind::OnEnd:
-        j["op"] = "on_end";
+        j["op"] = spelling(StmtOp::OnEnd);
         j["stream"] = s.name.text;
         j["body"] = blockJson(s.body);
         break;
