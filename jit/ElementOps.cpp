@@ -36,10 +36,6 @@ llvm::Value* KernelBuilder::callLibm(const char* name, llvm::Value* x) {
                       [&](llvm::Value* k) { return ir.CreateCall(fn, {ir.CreateExtractElement(x, k)}); });
 }
 
-bool isSigned(ElemType e) { return e == ElemType::I32 || e == ElemType::I64; }
-bool isComparison(BinaryOperator op) { return op >= Op::Eq && op <= Op::Ge; }
-bool isLogical(BinaryOperator op) { return op == Op::And || op == Op::Or; }
-
 namespace {
 
 unsigned widthOf(llvm::Value* v) {
@@ -66,7 +62,7 @@ llvm::Value* convertElem(KernelBuilder& b, llvm::Value* v, ElemType from, ElemTy
     llvm::Type* target = b.elemType(to, width);
     const bool intFrom = !runtime::isFloatElem(from), intTo = !runtime::isFloatElem(to);
     if (intFrom && intTo && to != ElemType::Bool) {  // through int64: sign- or zero-extend, then truncate
-        llvm::Value* wide = isSigned(from) ? b.ir.CreateSExtOrTrunc(v, b.elemType(ElemType::I64, width))
+        llvm::Value* wide = isSignedElem(from) ? b.ir.CreateSExtOrTrunc(v, b.elemType(ElemType::I64, width))
                                            : b.ir.CreateZExtOrTrunc(v, b.elemType(ElemType::I64, width));
         return b.ir.CreateTrunc(wide, target);  // a no-op for i64
     }
@@ -80,7 +76,7 @@ llvm::Value* convertElem(KernelBuilder& b, llvm::Value* v, ElemType from, ElemTy
     case ElemType::F32: return b.ir.CreateFPTrunc(d, target);
     default: {
         // convertElement: NaN is 0, out of range saturates, else truncation toward zero.
-        const auto id = isSigned(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
+        const auto id = isSignedElem(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
         return b.ir.CreateIntrinsic(id, {target, d->getType()}, {d});
     }
     }

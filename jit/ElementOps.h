@@ -5,6 +5,7 @@
 #pragma once
 
 #include "jit/KernelBuilder.h"
+#include "planformat/OperatorTypes.h"
 #include "runtime/interp/Program.h"
 
 namespace xdml::jit {
@@ -12,9 +13,9 @@ namespace xdml::jit {
 using runtime::BinaryOperator;
 using runtime::ElemType;
 
-bool isSigned(ElemType e);
-bool isComparison(BinaryOperator op);
-bool isLogical(BinaryOperator op);
+using planformat::isComparison;
+using planformat::isLogical;
+using planformat::isSignedElem;
 
 /// convertTensor's rules: integer to integer wraps through int64; everything else goes
 /// through double (float to integer truncates toward zero and saturates, NaN becomes 0;

@@ -17,9 +17,6 @@ namespace {
 
 bool isFloat(ElemType e) { return runtime::isFloatElem(e); }
 
-/// The type integer elements compute in; floats and bools compute in their own type.
-ElemType widened(ElemType e) { return isFloat(e) || e == ElemType::Bool ? e : ElemType::I64; }
-
 }  // namespace
 
 GeneratorPtr Lowerer::mapped(const GeneratorPtr& g, ElemType elem, std::function<llvm::Value*(llvm::Value*)> f) {
@@ -41,10 +38,8 @@ JitValue Lowerer::scalarBinary(Op op, const JitValue& a, const JitValue& b) {
         if (!a.isScalar(ElemType::Bool) || !b.isScalar(ElemType::Bool)) throw Unsupported("'and'/'or' on numbers");
         return JitValue::of(ElemType::Bool, elemBinary(b_, op, ElemType::Bool, a.scalar, b.scalar));
     }
-    if (a.isNumber() && b.isNumber()) {  // numericJoin: int with int, else float if either is, else f32
-        const ElemType join = a.elem == ElemType::I64 && b.elem == ElemType::I64 ? ElemType::I64
-                              : a.elem == ElemType::F64 || b.elem == ElemType::F64 ? ElemType::F64
-                                                                                   : ElemType::F32;
+    if (a.isNumber() && b.isNumber()) {
+        const ElemType join = planformat::scalarJoin(a.elem, b.elem);
         llvm::Value* x = convertElem(b_, a.scalar, a.elem, join);
         llvm::Value* y = convertElem(b_, b.scalar, b.elem, join);
         llvm::Value* r = elemBinary(b_, op, join, x, y);
@@ -59,30 +54,21 @@ JitValue Lowerer::tensorBinary(Op op, const JitValue& a, const JitValue& b) {
     const bool ta = a.kind == Kind::Tensor, tb = b.kind == Kind::Tensor;
     const bool cmp = isComparison(op), logical = isLogical(op);
     const Generator& t = ta ? *a.tensor : *b.tensor;
-    ElemType compute, result;
+    planformat::ElementwiseTypes types;  // the one rule of planformat/OperatorTypes.h
     if (ta && tb) {
         const Generator& u = *b.tensor;
         if (t.dims.size() != u.dims.size()) throw Unsupported("tensors of different ranks");
         llvm::Value* same = b_.ir.getTrue();
         for (std::size_t d = 0; d < t.dims.size(); ++d) same = b_.ir.CreateAnd(same, b_.ir.CreateICmpEQ(t.dims[d], u.dims[d]));
         b_.check(same, "shapes.ok");
-        ElemType ea = t.elem, eb = u.elem;
-        if (!cmp && !logical) {  // a bool tensor in arithmetic counts as f32 zeros and ones
-            if (ea == ElemType::Bool) ea = ElemType::F32;
-            if (eb == ElemType::Bool) eb = ElemType::F32;
-        }
-        result = runtime::promote(ea, eb);
-        compute = widened(result);
+        types = planformat::tensorOperands(op, t.elem, u.elem);
     } else {
         const JitValue& s = ta ? b : a;
         if (s.kind != Kind::Scalar) throw Unsupported("a tensor meets a record");
-        result = t.elem;
-        if (!cmp && !logical && result == ElemType::Bool) result = ElemType::F32;
-        if (isFloat(result)) compute = result;
-        else if (result == ElemType::Bool && (logical || s.elem == ElemType::Bool)) compute = ElemType::Bool;
-        else compute = isFloat(s.elem) ? ElemType::F64 : ElemType::I64;
+        types = planformat::tensorScalarOperands(op, t.elem, s.elem);
     }
-    if (logical && compute != ElemType::Bool) throw Unsupported("'and'/'or' on number tensors");
+    const ElemType compute = types.compute;
+    if (!types.defined()) throw Unsupported("'and'/'or' on number tensors");
     if (!cmp && !logical && compute == ElemType::Bool) throw Unsupported("arithmetic on bool elements");
 
     // A scalar operand is converted once, before the loop (scalarTensor's rules).
@@ -113,7 +99,7 @@ JitValue Lowerer::tensorBinary(Op op, const JitValue& a, const JitValue& b) {
             b_.check(b_.ir.CreateOr(none, b_.ir.CreateICmpNE(y(nullptr, 1), b_.i64(0))), "divisor.ok");
         }
     }
-    const ElemType out = cmp || logical ? ElemType::Bool : result;
+    const ElemType out = types.result;
     auto g = std::make_shared<Generator>();
     g->elem = out;
     g->dims = t.dims;

@@ -178,7 +178,7 @@ llvm::Value* emitReduction(KernelBuilder& b, const std::string& name, const Gene
             llvm::Value* x = g.at(i, 1);
             llvm::Value* m = ir.CreateLoad(b.elemType(g.elem), bestValue);
             llvm::Value* larger = runtime::isFloatElem(g.elem) ? ir.CreateFCmpOGT(x, m)
-                                  : isSigned(g.elem)          ? ir.CreateICmpSGT(x, m)
+                                  : isSignedElem(g.elem)      ? ir.CreateICmpSGT(x, m)
                                                               : ir.CreateICmpUGT(x, m);
             ir.CreateStore(ir.CreateSelect(larger, x, m), bestValue);
             ir.CreateStore(ir.CreateSelect(larger, i, ir.CreateLoad(b.i64(), best)), best);

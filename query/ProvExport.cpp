@@ -1,6 +1,7 @@
 // ProvExport.cpp — one PROV-JSON document per run, PROV-N written from it, and the RO-Crate.
 #include "query/ProvExport.h"
 
+#include "planformat/PlanVocabulary.h"
 #include "query/Rows.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
@@ -380,7 +381,7 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
         for (const auto& [name, catalog] : plan["code"]["catalogs"].items()) {
             if (!catalog.is_object() || !catalog.contains("path")) continue;
             const json& path = catalog.at("path");
-            if (!path.is_object() || path.value("op", "") != "string" || !path.contains("parts")) continue;
+            if (!path.is_object() || path.value("op", "") != planformat::spelling(planformat::ExprOp::String) || !path.contains("parts")) continue;
             const json& parts = path.at("parts");
             if (!parts.is_array() || parts.size() != 1 || !parts[0].is_string()) continue;
             fs::path file = parts[0].get<std::string>();

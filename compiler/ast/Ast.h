@@ -4,6 +4,7 @@
 
 #include "ast/NodeKinds.h"
 #include "diag/SourceManager.h"
+#include "planformat/PlanVocabulary.h"
 
 #include <cstdint>
 #include <memory>
@@ -66,13 +67,12 @@ enum class ExprKind {
 #undef X
 };
 
-enum class QuantityKind { Duration, Bytes, Bandwidth };
-
-enum class UnaryOp { Neg, Not };
-enum class BinaryOp { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
-const char* spelling(BinaryOp op);
-const char* spelling(UnaryOp op);
-const char* spelling(QuantityKind kind);
+// Operators and quantity kinds are written to the plan by their spellings: they are the plan
+// vocabulary's (planformat/PlanVocabulary.h), which also spells them.
+using QuantityKind = planformat::QuantityKind;
+using UnaryOp = planformat::UnaryOperator;
+using BinaryOp = planformat::BinaryOperator;
+using planformat::spelling;
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
@@ -101,7 +101,7 @@ struct SliceItem {
 };
 
 /// What a name in an expression refers to; set by sema.
-enum class Binding { Unresolved, Global, Local, Builtin, Type, It, TrainMetric };
+using Binding = planformat::Binding;  // the plan's "binding" of a name
 
 struct Expr {
     ExprKind kind;

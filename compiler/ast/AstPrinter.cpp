@@ -6,36 +6,6 @@
 
 namespace xdml::ast {
 
-const char* spelling(BinaryOp op) {
-    switch (op) {
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
-    case BinaryOp::Mod: return "%";
-    case BinaryOp::Eq: return "==";
-    case BinaryOp::Ne: return "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Or: return "or";
-    }
-    return "?";
-}
-
-const char* spelling(UnaryOp op) { return op == UnaryOp::Neg ? "-" : "not"; }
-
-const char* spelling(QuantityKind kind) {
-    switch (kind) {
-    case QuantityKind::Duration: return "duration";
-    case QuantityKind::Bytes: return "bytes";
-    case QuantityKind::Bandwidth: return "bandwidth";
-    }
-    return "?";
-}
-
 const char* keyword(DeclKind kind) {
     switch (kind) {
 #define X(k, word) case DeclKind::k: return word;

@@ -24,12 +24,8 @@ struct CheckedProgram;
 
 namespace xdml::ir {
 
-enum class NodeKind {
-#define X(kind, doc) kind,
-    XDML_IR_NODE_KINDS(X)
-#undef X
-};
-const char* kindName(NodeKind kind);  // "source", "trigger", ...
+/// "source", "trigger", ...: the kind's spelling in the plan.
+inline const char* kindName(NodeKind kind) { return planformat::spelling(kind); }
 
 using NodeId = std::size_t;
 constexpr NodeId kNoNode = static_cast<NodeId>(-1);
@@ -104,7 +100,8 @@ struct Link {
 };
 
 struct Handler {
-    enum class Kind { Start, Data, End } kind = Kind::Data;
+    using Kind = planformat::HandlerKind;  // the plan's handler kinds
+    Kind kind = Kind::Data;
     std::string flow;
     std::string stream;      // Data, End
     std::string type;        // Data: D

@@ -28,12 +28,7 @@ uint64_t bytesOf(const Type* t) {
             uint64_t k = d == sema::kUnknownDim ? kUnknownDimEstimate : static_cast<uint64_t>(d);
             n = k != 0 && n > kMax / k ? kMax : n * k;
         }
-        switch (t->elem) {
-        case sema::ElemType::F64: case sema::ElemType::I64: return n * 8;
-        case sema::ElemType::F32: case sema::ElemType::I32: return n * 4;
-        case sema::ElemType::U16: return n * 2;
-        default: return n;
-        }
+        return n * planformat::elemSize(t->elem);
     }
     case TypeKind::Record: {
         uint64_t n = 0;

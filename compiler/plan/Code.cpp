@@ -7,6 +7,8 @@ namespace xdml::plan {
 
 using nlohmann::json;
 using namespace ast;
+using planformat::ExprOp;  // the plan's vocabulary: planformat/PlanVocabulary.h
+using planformat::StmtOp;
 
 json typeJson(const sema::Type* t) {
     using sema::TypeKind;
@@ -31,25 +33,6 @@ json typeJson(const sema::Type* t) {
     default: return {{"kind", sema::toString(t)}};
     }
 }
-
-namespace {
-
-const char* bindingName(Binding b) {
-    switch (b) {
-    case Binding::Local: return "local";
-    case Binding::Global: return "global";
-    case Binding::Builtin: return "builtin";
-    case Binding::Type: return "type";
-    case Binding::It: return "it";
-    case Binding::TrainMetric: return "metric";
-    case Binding::Unresolved: break;
-    }
-    return "unresolved";
-}
-
-const char* quantityName(QuantityKind k) { return spelling(k); }
-
-}  // namespace
 
 std::string positionKey(const SourceLoc& loc) { return std::to_string(loc.file) + ":" + std::to_string(loc.offset); }
 
@@ -76,11 +59,11 @@ json CodeWriter::literal(const Expr* e, const sema::ConstValue& v) const {
               {"folded", true}};
     using K = sema::ConstValue::Kind;
     switch (v.kind) {
-    case K::Int: j["op"] = "int"; j["value"] = v.i; break;
-    case K::Float: j["op"] = "float"; j["value"] = v.f; break;
-    case K::Bool: j["op"] = "bool"; j["value"] = v.b; break;
-    case K::String: j["op"] = "string"; j["parts"] = json::array({v.s}); break;
-    case K::Quantity: j["op"] = "quantity"; j["unit"] = spelling(v.quantity); j["value"] = v.f; break;
+    case K::Int: j["op"] = spelling(ExprOp::Int); j["value"] = v.i; break;
+    case K::Float: j["op"] = spelling(ExprOp::Float); j["value"] = v.f; break;
+    case K::Bool: j["op"] = spelling(ExprOp::Bool); j["value"] = v.b; break;
+    case K::String: j["op"] = spelling(ExprOp::String); j["parts"] = json::array({v.s}); break;
+    case K::Quantity: j["op"] = spelling(ExprOp::Quantity); j["unit"] = spelling(v.quantity); j["value"] = v.f; break;
     case K::Unknown: break;
     }
     return j;
@@ -93,44 +76,44 @@ json CodeWriter::expr(const Expr* e) const {
     json j = {{"line", e->range.begin.line}, {"at", positionKey(e->range.begin)}};
     if (e->type) j["type"] = typeJson(e->type);
     switch (e->kind) {
-    case ExprKind::IntLit: j["op"] = "int"; j["value"] = e->intValue; break;
-    case ExprKind::FloatLit: j["op"] = "float"; j["value"] = e->floatValue; break;
+    case ExprKind::IntLit: j["op"] = spelling(ExprOp::Int); j["value"] = e->intValue; break;
+    case ExprKind::FloatLit: j["op"] = spelling(ExprOp::Float); j["value"] = e->floatValue; break;
     case ExprKind::Quantity:
-        j["op"] = "quantity";
-        j["unit"] = quantityName(e->quantity);
+        j["op"] = spelling(ExprOp::Quantity);
+        j["unit"] = spelling(e->quantity);
         j["value"] = e->floatValue;  // seconds, bytes, bytes per second
         break;
-    case ExprKind::BoolLit: j["op"] = "bool"; j["value"] = e->boolValue; break;
-    case ExprKind::NoneLit: j["op"] = "none"; break;
+    case ExprKind::BoolLit: j["op"] = spelling(ExprOp::Bool); j["value"] = e->boolValue; break;
+    case ExprKind::NoneLit: j["op"] = spelling(ExprOp::None); break;
     case ExprKind::String: {
-        j["op"] = "string";
+        j["op"] = spelling(ExprOp::String);
         json parts = json::array();
         for (const StringPart& p : e->parts) parts.push_back(p.expr ? expr(p.expr.get()) : json(p.text));
         j["parts"] = parts;
         break;
     }
     case ExprKind::Ident:
-        j["op"] = "name";
+        j["op"] = spelling(ExprOp::Name);
         j["name"] = e->text;
-        j["binding"] = bindingName(e->binding);
+        j["binding"] = spelling(e->binding);
         if (e->decl) j["declares"] = keyword(e->decl->kind);
         break;
     case ExprKind::Unary:
-        j["op"] = "unary";
+        j["op"] = spelling(ExprOp::Unary);
         j["operator"] = spelling(e->unaryOp);
         j["args"] = {expr(e->operands[0].get())};
         break;
     case ExprKind::Binary:
-        j["op"] = "binary";
+        j["op"] = spelling(ExprOp::Binary);
         j["operator"] = spelling(e->binaryOp);
         j["args"] = {expr(e->operands[0].get()), expr(e->operands[1].get())};
         break;
     case ExprKind::Ternary:
-        j["op"] = "ternary";
+        j["op"] = spelling(ExprOp::Ternary);
         j["args"] = {expr(e->operands[0].get()), expr(e->operands[1].get()), expr(e->operands[2].get())};
         break;
     case ExprKind::Call: {
-        j["op"] = "call";
+        j["op"] = spelling(ExprOp::Call);
         j["callee"] = expr(e->callee.get());
         json args = json::array();
         for (const Arg& a : e->args) {
@@ -142,12 +125,12 @@ json CodeWriter::expr(const Expr* e) const {
         break;
     }
     case ExprKind::Field:
-        j["op"] = "field";
+        j["op"] = spelling(ExprOp::Field);
         j["field"] = e->text;
         j["args"] = {expr(e->callee.get())};
         break;
     case ExprKind::Index: {
-        j["op"] = "index";
+        j["op"] = spelling(ExprOp::Index);
         j["args"] = {expr(e->callee.get())};
         json slices = json::array();
         for (const SliceItem& s : e->slices)
@@ -156,20 +139,20 @@ json CodeWriter::expr(const Expr* e) const {
         break;
     }
     case ExprKind::List: {
-        j["op"] = "list";
+        j["op"] = spelling(ExprOp::List);
         json items = json::array();
         for (const ExprPtr& item : e->operands) items.push_back(expr(item.get()));
         j["args"] = items;
         break;
     }
     case ExprKind::Record: {
-        j["op"] = "record";
+        j["op"] = spelling(ExprOp::Record);
         json fields = json::array();
         for (const FieldInit& f : e->fields) fields.push_back({{"name", f.name.text}, {"value", expr(f.value.get())}});
         j["fields"] = fields;
         break;
     }
-    case ExprKind::Invalid: j["op"] = "invalid"; break;
+    case ExprKind::Invalid: j["op"] = spelling(ExprOp::Invalid); break;
     }
     const bool taskCall = e->kind == ExprKind::Call && e->callee->decl && e->callee->decl->kind == DeclKind::Task;
     if (decisions_ && taskCall)
@@ -197,38 +180,38 @@ json CodeWriter::stmt(const Stmt& s) const {
     if (s.policy) j["policy"] = policyRefJson(s.policy);
     switch (s.kind) {
     case StmtKind::Let:
-        j["op"] = "let";
+        j["op"] = spelling(StmtOp::Let);
         j["name"] = s.name.text;
         j["value"] = expr(s.value.get());
         if (s.boundType) j["type"] = typeJson(s.boundType);
         break;
-    case StmtKind::Emit: j["op"] = "emit"; j["value"] = expr(s.value.get()); j["stream"] = s.target.text; break;
-    case StmtKind::Record: j["op"] = "record"; j["value"] = expr(s.value.get()); j["catalog"] = s.target.text; break;
-    case StmtKind::Train: j["op"] = "train"; j["model"] = s.name.text; j["stream"] = s.target.text; break;
-    case StmtKind::Transfer: j["op"] = "transfer"; j["value"] = expr(s.value.get()); j["site"] = s.target.text; break;
+    case StmtKind::Emit: j["op"] = spelling(StmtOp::Emit); j["value"] = expr(s.value.get()); j["stream"] = s.target.text; break;
+    case StmtKind::Record: j["op"] = spelling(StmtOp::Record); j["value"] = expr(s.value.get()); j["catalog"] = s.target.text; break;
+    case StmtKind::Train: j["op"] = spelling(StmtOp::Train); j["model"] = s.name.text; j["stream"] = s.target.text; break;
+    case StmtKind::Transfer: j["op"] = spelling(StmtOp::Transfer); j["value"] = expr(s.value.get()); j["site"] = s.target.text; break;
     case StmtKind::If:
-        j["op"] = "if";
+        j["op"] = spelling(StmtOp::If);
         j["condition"] = expr(s.value.get());
         j["then"] = block(s.body);
         j["else"] = block(s.elseBody);
         break;
     case StmtKind::For:
-        j["op"] = "for";
+        j["op"] = spelling(StmtOp::For);
         j["name"] = s.name.text;
         j["list"] = expr(s.value.get());
         j["body"] = block(s.body);
         break;
     case StmtKind::Until:
-        j["op"] = "until";
+        j["op"] = spelling(StmtOp::Until);
         j["condition"] = expr(s.value.get());
         j["max"] = expr(s.bound.get());
         j["body"] = block(s.body);
         break;
-    case StmtKind::Log: j["op"] = "log"; j["message"] = expr(s.value.get()); break;
-    case StmtKind::Return: j["op"] = "return"; j["value"] = expr(s.value.get()); break;
-    case StmtKind::ExprStmt: j["op"] = "call"; j["value"] = expr(s.value.get()); break;
+    case StmtKind::Log: j["op"] = spelling(StmtOp::Log); j["message"] = expr(s.value.get()); break;
+    case StmtKind::Return: j["op"] = spelling(StmtOp::Return); j["value"] = expr(s.value.get()); break;
+    case StmtKind::ExprStmt: j["op"] = spelling(StmtOp::Call); j["value"] = expr(s.value.get()); break;
     case StmtKind::OnNewData:
-        j["op"] = "on_new_data";
+        j["op"] = spelling(StmtOp::OnNewData);
         j["type_name"] = s.name.text;
         if (s.hasTarget) j["stream"] = s.target.text;
         if (s.as) j["as"] = s.as->text;
@@ -236,7 +219,7 @@ json CodeWriter::stmt(const Stmt& s) const {
         j["body"] = block(s.body);
         break;
     case StmtKind::OnEnd:
-        j["op"] = "on_end";
+        j["op"] = spelling(StmtOp::OnEnd);
         j["stream"] = s.name.text;
         j["body"] = block(s.body);
         break;
@@ -291,7 +274,7 @@ json CodeWriter::block(const Block& block) const {
         }
         json body = json::array();
         for (std::size_t k = i; k <= last; ++k) body.push_back(stmt(*block[k]));
-        out.push_back({{"op", "fused"}, {"line", s->range.begin.line}, {"at", positionKey(s->range.begin)},
+        out.push_back({{"op", spelling(StmtOp::Fused)}, {"line", s->range.begin.line}, {"at", positionKey(s->range.begin)},
                        {"node", chain}, {"site", decisions_->ir().node(chain).site}, {"body", body}});
         i = last;
     }

@@ -95,8 +95,7 @@ json planJson(const ir::FlowIR& ir) {
     json handlers = json::array();
     for (std::size_t h = 0; h < ir.handlers.size(); ++h) {
         const ir::Handler& hd = ir.handlers[h];
-        const char* kind = hd.kind == ir::Handler::Kind::Start ? "start" : hd.kind == ir::Handler::Kind::End ? "end" : "data";
-        json j = {{"id", h}, {"kind", kind}, {"flow", hd.flow}, {"trigger", hd.trigger}, {"policy", policyJson(hd.policy)}};
+        json j = {{"id", h}, {"kind", planformat::spelling(hd.kind)}, {"flow", hd.flow}, {"trigger", hd.trigger}, {"policy", policyJson(hd.policy)}};
         if (!hd.stream.empty()) j["stream"] = hd.stream;
         if (!hd.type.empty()) j["type"] = hd.type;
         if (hd.kind == ir::Handler::Kind::Data) j["every"] = hd.every;

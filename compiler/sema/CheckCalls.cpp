@@ -1,5 +1,6 @@
 // CheckCalls.cpp — calls of fns, tasks, models and the standard library (LANGUAGE.md §6).
 #include "sema/CheckExpressions.h"
+#include "sema/OperatorRules.h"
 
 #include <algorithm>
 
@@ -177,7 +178,7 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
             std::string problem;
             const Type* t = nullptr;
             if ((isNumeric(a) && isNumeric(b)) || (isQuantity(a) && structure(a) == structure(b)))
-                t = arithmetic(BinaryOp::Add, a, b, problem);
+                t = binaryResult(ctx_.types(), BinaryOp::Add, a, b, problem);
             if (!t) return bad(1, "of the same kind as the first (" + toString(a) + ")", b);
             return t;
         }

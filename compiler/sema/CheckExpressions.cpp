@@ -1,23 +1,15 @@
-// CheckExpressions.cpp — names, operators, fields, slices, literals. Calls are in CheckCalls.cpp.
+// CheckExpressions.cpp — scopes, names, operators, fields, slices, literals. Calls are in
+// CheckCalls.cpp; the types operators give are OperatorRules.cpp's.
 #include "sema/CheckExpressions.h"
 
 #include "ast/AstPrinter.h"
+#include "sema/OperatorRules.h"
 
 #include <algorithm>
 
 namespace xdml::sema {
 
 using namespace ast;
-
-const Type* elementScalar(TypeContext& types, ElemType e) {
-    switch (e) {
-    case ElemType::F32: return types.float32();
-    case ElemType::F64: return types.float64();
-    case ElemType::Bool: return types.boolean();
-    default: return types.integer();
-    }
-}
-
 void ExprChecker::pushScope() { scopes_.emplace_back(); }
 
 void ExprChecker::popScope(bool warnUnusedLets) {
@@ -217,123 +209,12 @@ const Type* ExprChecker::checkUnary(Expr* e) {
     return ctx_.types().error();
 }
 
-namespace {
-bool isComparison(BinaryOp op) {
-    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
-           op == BinaryOp::Gt || op == BinaryOp::Ge;
-}
-
-int elemRank(ElemType e) {
-    switch (e) {
-    case ElemType::Bool: return 0;
-    case ElemType::U8: return 1;
-    case ElemType::U16: return 2;
-    case ElemType::I32: return 3;
-    case ElemType::I64: return 4;
-    case ElemType::F32: return 5;
-    case ElemType::F64: return 6;
-    }
-    return 0;
-}
-}  // namespace
-
-const Type* ExprChecker::arithmetic(BinaryOp op, const Type* l, const Type* r, std::string& problem) {
-    TypeContext& types = ctx_.types();
-    const Type* ls = structure(l);
-    const Type* rs = structure(r);
-    const bool cmp = isComparison(op);
-    const bool logical = op == BinaryOp::And || op == BinaryOp::Or;
-    const bool tensorL = ls->kind == TypeKind::Tensor, tensorR = rs->kind == TypeKind::Tensor;
-
-    if (tensorL || tensorR) {
-        const Type* tensor = tensorL ? ls : rs;
-        const Type* other = tensorL ? rs : ls;
-        ElemType elem = tensor->elem;
-        std::vector<int64_t> dims = tensor->dims;
-        if (tensorL && tensorR) {
-            if (ls->dims.size() != rs->dims.size()) {
-                problem = "shape mismatch: " + toString(ls) + " and " + toString(rs);
-                return nullptr;
-            }
-            for (std::size_t i = 0; i < dims.size(); ++i) {
-                if (ls->dims[i] != kUnknownDim && rs->dims[i] != kUnknownDim && ls->dims[i] != rs->dims[i]) {
-                    problem = "shape mismatch: " + toString(ls) + " and " + toString(rs);
-                    return nullptr;
-                }
-                if (dims[i] == kUnknownDim) dims[i] = rs->dims[i];
-            }
-            // In arithmetic a bool tensor counts as f32 zeros and ones before the two promote
-            // (the runtime's rule: bool + i32 is f32, not i32).
-            ElemType right = rs->elem;
-            if (!cmp && !logical) {
-                if (elem == ElemType::Bool) elem = ElemType::F32;
-                if (right == ElemType::Bool) right = ElemType::F32;
-            }
-            if (elemRank(right) > elemRank(elem)) elem = right;
-        } else if (logical ? other->kind != TypeKind::Bool : !isNumeric(other) && other->kind != TypeKind::Bool) {
-            problem = "";
-            return nullptr;
-        }
-        if (logical) {
-            if (elem != ElemType::Bool || (tensorL && tensorR && (ls->elem != ElemType::Bool || rs->elem != ElemType::Bool)))
-                return nullptr;
-            return types.tensor(ElemType::Bool, dims);
-        }
-        if (cmp) return types.tensor(ElemType::Bool, dims);
-        // Arithmetic on a bool tensor counts its elements as f32 zeros and ones.
-        if (elem == ElemType::Bool) elem = ElemType::F32;
-        return types.tensor(elem, dims);
-    }
-
-    if (logical) return ls->kind == TypeKind::Bool && rs->kind == TypeKind::Bool ? types.boolean() : nullptr;
-
-    if (isNumeric(ls) && isNumeric(rs)) {
-        if (cmp) return types.boolean();
-        if (ls->kind == TypeKind::Int && rs->kind == TypeKind::Int) return types.integer();
-        if (ls->kind == TypeKind::Float || rs->kind == TypeKind::Float) return types.float64();
-        return types.float32();
-    }
-    if (isQuantity(ls) || isQuantity(rs)) {
-        if (ls == rs) {
-            if (cmp || op == BinaryOp::Add || op == BinaryOp::Sub) return cmp ? types.boolean() : ls;
-            if (op == BinaryOp::Div) return types.float64();
-            if (op == BinaryOp::Mod) return ls;
-            return nullptr;  // duration * duration has no kind in 0.1
-        }
-        if (op == BinaryOp::Mul && (isNumeric(ls) || isNumeric(rs))) return isQuantity(ls) ? ls : rs;
-        if (op == BinaryOp::Div && isQuantity(ls) && isNumeric(rs)) return ls;
-        if (op == BinaryOp::Div && isQuantity(ls) && isQuantity(rs)) {
-            problem = "'/' is not defined for " + toString(ls) + " and " + toString(rs) + " in XDML 0.1";
-            return nullptr;
-        }
-        return nullptr;
-    }
-    if (op == BinaryOp::Eq || op == BinaryOp::Ne) {
-        if (ls == rs && isScalar(ls)) return types.boolean();
-        if ((ls->kind == TypeKind::String || ls->kind == TypeKind::Path) &&
-            (rs->kind == TypeKind::String || rs->kind == TypeKind::Path))
-            return types.boolean();
-        if (ls->kind == TypeKind::None || rs->kind == TypeKind::None) {
-            const Type* o = ls->kind == TypeKind::None ? rs : ls;
-            if (o->kind == TypeKind::Optional || o->kind == TypeKind::None) return types.boolean();
-        }
-        if (ls->kind == TypeKind::Optional || rs->kind == TypeKind::Optional) {
-            const Type* a = ls->kind == TypeKind::Optional ? ls->element : ls;
-            const Type* b = rs->kind == TypeKind::Optional ? rs->element : rs;
-            if (structure(a) == structure(b)) return types.boolean();
-        }
-        return nullptr;
-    }
-    if (cmp && ls->kind == TypeKind::String && rs->kind == TypeKind::String) return types.boolean();
-    return nullptr;
-}
-
 const Type* ExprChecker::checkBinary(Expr* e) {
     const Type* l = check(e->operands[0].get());
     const Type* r = check(e->operands[1].get());
     if (l->kind == TypeKind::Error || r->kind == TypeKind::Error) return ctx_.types().error();
     std::string problem;
-    if (const Type* t = arithmetic(e->binaryOp, l, r, problem)) return t;
+    if (const Type* t = binaryResult(ctx_.types(), e->binaryOp, l, r, problem)) return t;
     // A binary-operator error points at its left operand (LANGUAGE.md §8).
     const SourceRange& at = e->operands[0]->range;
     if (problem.empty())
@@ -343,43 +224,13 @@ const Type* ExprChecker::checkBinary(Expr* e) {
     return ctx_.types().error();
 }
 
-const Type* ExprChecker::join(const Type* a, const Type* b) {
-    TypeContext& types = ctx_.types();
-    if (a == b) return a;
-    if (a->kind == TypeKind::Error) return b;
-    if (b->kind == TypeKind::Error) return a;
-    if (a->kind == TypeKind::None) return types.optional(b);
-    if (b->kind == TypeKind::None) return types.optional(a);
-    if (assignable(a, b) == Mismatch::None && !(a->kind == TypeKind::Nominal && b->kind != TypeKind::Nominal))
-        return b;
-    if (assignable(b, a) == Mismatch::None && !(b->kind == TypeKind::Nominal && a->kind != TypeKind::Nominal))
-        return a;
-    const Type* sa = structure(a);
-    const Type* sb = structure(b);
-    if (isNumeric(sa) && isNumeric(sb)) {
-        std::string ignored;
-        return arithmetic(BinaryOp::Add, sa, sb, ignored);
-    }
-    if (sa->kind == TypeKind::Tensor && sb->kind == TypeKind::Tensor && sa->elem == sb->elem &&
-        sa->dims.size() == sb->dims.size()) {
-        std::vector<int64_t> dims = sa->dims;
-        for (std::size_t i = 0; i < dims.size(); ++i) {
-            if (sa->dims[i] == kUnknownDim || sb->dims[i] == kUnknownDim) dims[i] = kUnknownDim;
-            else if (sa->dims[i] != sb->dims[i]) return nullptr;
-        }
-        return types.tensor(sa->elem, dims);
-    }
-    if (sa == sb) return sa;
-    return nullptr;
-}
-
 const Type* ExprChecker::checkTernary(Expr* e) {
     const Type* c = check(e->operands[0].get());
     if (c->kind != TypeKind::Error && structure(c)->kind != TypeKind::Bool)
         ctx_.diags.error(e->operands[0]->range, "the condition of '?:' must be a bool, got " + toString(c));
     const Type* a = check(e->operands[1].get());
     const Type* b = check(e->operands[2].get());
-    if (const Type* t = join(a, b)) return t;
+    if (const Type* t = commonType(ctx_.types(), a, b)) return t;
     ctx_.diags.error(e->operands[2]->range,
                      "the branches of '?:' have different types: " + toString(a) + " and " + toString(b));
     return ctx_.types().error();
@@ -491,7 +342,7 @@ const Type* ExprChecker::checkList(Expr* e) {
     const Type* elem = types.error();
     for (ExprPtr& item : e->operands) {
         const Type* t = check(item.get());
-        const Type* j = join(elem, t);
+        const Type* j = commonType(types, elem, t);
         if (!j) {
             ctx_.diags.error(item->range, "list items must have one type: " + toString(elem) + " and " + toString(t));
             return types.error();

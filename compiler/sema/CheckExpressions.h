@@ -66,10 +66,6 @@ private:
     /// Reports an impure use when only pure expressions are allowed.
     void requirePure(const SourceRange& at, const std::string& what, const std::string& why,
                      const std::string& hint = "use a task");
-    /// The common type of two branches or list items, or null.
-    const Type* join(const Type* a, const Type* b);
-    /// Result of an arithmetic or comparison operator; null when not defined.
-    const Type* arithmetic(ast::BinaryOp op, const Type* l, const Type* r, std::string& problem);
 
     Local* findLocal(const std::string& name);
     std::vector<std::string> visibleNames() const;
@@ -81,8 +77,5 @@ private:
     };
     std::vector<Scope> scopes_;
 };
-
-/// The scalar type of one element of a tensor: f32 → f32, f64 → float, integers → int.
-const Type* elementScalar(TypeContext& types, ElemType e);
 
 }  // namespace xdml::sema

@@ -39,6 +39,7 @@ public:
 void declareGlobals(SemaContext& ctx);     // Sema.cpp: names, duplicates, std imports
 void checkDeclarations(SemaContext& ctx);  // CheckDeclarations.cpp: types, consts, sites,
                                            // links, streams, models, catalogs, signatures
+void checkModels(SemaContext& ctx);        // CheckModels.cpp: models (run by checkDeclarations)
 void checkPolicies(SemaContext& ctx);      // CheckPolicies.cpp: named policies
 void checkBodies(SemaContext& ctx);        // CheckStatements.cpp: fns, tasks, flows
 void warnUnused(SemaContext& ctx);         // WarnUnused.cpp

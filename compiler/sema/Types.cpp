@@ -13,31 +13,6 @@ Type typeOf(TypeKind kind) {
 }
 }  // namespace
 
-const char* spelling(ElemType e) {
-    switch (e) {
-    case ElemType::F32: return "f32";
-    case ElemType::F64: return "f64";
-    case ElemType::I32: return "i32";
-    case ElemType::I64: return "i64";
-    case ElemType::U8: return "u8";
-    case ElemType::U16: return "u16";
-    case ElemType::Bool: return "bool";
-    }
-    return "?";
-}
-
-bool parseElemType(const std::string& name, ElemType& out) {
-    static const std::map<std::string, ElemType> names = {
-        {"f32", ElemType::F32}, {"f64", ElemType::F64}, {"i32", ElemType::I32}, {"i64", ElemType::I64},
-        {"u8", ElemType::U8},   {"u16", ElemType::U16}, {"bool", ElemType::Bool}};
-    auto it = names.find(name);
-    if (it == names.end()) return false;
-    out = it->second;
-    return true;
-}
-
-bool isFloatElem(ElemType e) { return e == ElemType::F32 || e == ElemType::F64; }
-
 const Field* Type::field(const std::string& n) const {
     for (const Field& f : fields)
         if (f.name == n) return &f;

@@ -2,6 +2,8 @@
 // exactly when their pointers are. Nominal types are made once per `type` declaration.
 #pragma once
 
+#include "planformat/PlanVocabulary.h"
+
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -25,10 +27,12 @@ enum class TypeKind {
     Nominal,    // `type Name = T` (and its refinement and classified subtypes)
 };
 
-enum class ElemType { F32, F64, I32, I64, U8, U16, Bool };
-const char* spelling(ElemType e);
-bool parseElemType(const std::string& name, ElemType& out);
-bool isFloatElem(ElemType e);
+// A tensor's element types are the plan's (planformat/PlanVocabulary.h): one list, with its
+// spellings, sizes and promotion order, for the checker, the interpreter and the JIT.
+using ElemType = planformat::ElemType;
+using planformat::isFloatElem;
+using planformat::parseElemType;
+using planformat::spelling;
 
 constexpr int64_t kUnknownDim = -1;
 

@@ -69,6 +69,8 @@ PlanModel PlanModel::fromPlan(const json& plan) {
         HandlerInfo info;
         info.id = static_cast<int>(number(h, "id", at));
         info.kind = text(h, "kind", at);
+        if (planformat::HandlerKind k; !planformat::parseHandlerKind(info.kind, k))
+            fail(at + ".kind", "unknown handler kind \"" + info.kind + "\"");
         info.flow = text(h, "flow", at);
         info.stream = optionalText(h, "stream");
         info.type = optionalText(h, "type");
@@ -85,7 +87,8 @@ PlanModel PlanModel::fromPlan(const json& plan) {
         const std::string at = "plan.nodes[" + std::to_string(i) + "]";
         NodeInfo info;
         info.id = static_cast<int64_t>(number(n, "id", at));
-        info.kind = text(n, "kind", at);
+        const std::string kind = text(n, "kind", at);
+        if (!planformat::parseNodeKind(kind, info.kind)) fail(at + ".kind", "unknown node kind \"" + kind + "\"");
         info.label = text(n, "label", at);
         info.site = text(n, "site", at);
         info.handler = static_cast<int>(number(n, "handler", at));
@@ -99,7 +102,7 @@ PlanModel PlanModel::fromPlan(const json& plan) {
             if (auto r = pl->find("reason"); r != pl->end() && r->is_string()) info.reason = r->get<std::string>();
         }
         info.policy = readClauses(member(n, "policy", at), at + ".policy");
-        if (info.kind != "transfer")
+        if (info.kind != planformat::NodeKind::Transfer)
             if (auto pos = n.find("at"); pos != n.end() && pos->is_array())
                 for (const json& a : *pos)
                     if (a.is_string()) p.byPosition_.emplace(std::pair{info.handler, a.get<std::string>()}, info.id);

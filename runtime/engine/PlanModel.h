@@ -32,7 +32,8 @@ using ClauseMap = std::map<std::string, ClauseInfo>;
 
 struct NodeInfo {
     int64_t id = -1;
-    std::string kind, label, site;
+    planformat::NodeKind kind = planformat::NodeKind::Eval;
+    std::string label, site;
     std::string reason;  // why it runs at its site
     int handler = -1;
     bool persist = false, fixed = false;
@@ -44,7 +45,7 @@ struct NodeInfo {
 
 struct HandlerInfo {
     int id = -1;
-    std::string kind;  // start, data, end
+    std::string kind;  // start, data, end (planformat::HandlerKind's spellings; checked on reading)
     std::string flow, stream, type, site, at;
     int64_t every = 1;
     ClauseMap policy;

@@ -170,7 +170,7 @@ void Run::startStreams() {
     // The plan's placements, once: why each task runs where it does.
     if (store_)
         for (const auto& [id, n] : plan_.nodes())
-            if ((n.kind == "task" || n.kind == "fused") && n.handler >= 0 &&
+            if ((n.kind == planformat::NodeKind::Task || n.kind == planformat::NodeKind::Fused) && n.handler >= 0 &&
                 selected(plan_.handlers[static_cast<std::size_t>(n.handler)].flow))
                 store_->decision({"placement", "node:" + std::to_string(id), n.site, n.reason,
                                   "{\"node\": " + std::to_string(id) + ", \"label\": " + nlohmann::json(n.label).dump() + "}", -1});

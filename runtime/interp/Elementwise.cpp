@@ -3,6 +3,7 @@
 // operator; a scalar is a one-element tensor read with stride 0.
 #include "runtime/interp/Elementwise.h"
 
+#include "planformat/OperatorTypes.h"
 #include "runtime/interp/EvalError.h"
 
 #include <cmath>
@@ -13,12 +14,7 @@ namespace xdml::runtime {
 
 namespace {
 
-bool isComparison(BinaryOperator op) { return op >= BinaryOperator::Eq && op <= BinaryOperator::Ge; }
-bool isLogical(BinaryOperator op) { return op == BinaryOperator::And || op == BinaryOperator::Or; }
 bool isFloatScalar(const Value& v) { return v.is(Value::Kind::Float) || v.is(Value::Kind::F32); }
-
-/// The type integer elements compute in; floats and bools compute in their own type.
-ElemType widened(ElemType e) { return isFloatElem(e) || e == ElemType::Bool ? e : ElemType::I64; }
 
 Tensor scalarTensor(const Value& s, ElemType as) {
     if (!s.isNumber() && !s.is(Value::Kind::Bool))
@@ -116,34 +112,23 @@ Tensor runIn(BinaryOperator op, ElemType c, const Tensor& x, std::size_t sx, con
 
 Tensor tensorBinary(BinaryOperator op, const Value& a, const Value& b) {
     const bool ta = a.is(Value::Kind::Tensor), tb = b.is(Value::Kind::Tensor);
-    const bool cmp = isComparison(op), logical = isLogical(op);
     const Tensor& t = ta ? a.asTensor() : b.asTensor();
-    ElemType compute, result;
+    planformat::ElementwiseTypes types;  // the one rule of planformat/OperatorTypes.h
     if (ta && tb) {
         const Tensor& u = b.asTensor();
         if (t.dims != u.dims) throw EvalError("shape mismatch: " + describe(a) + " and " + describe(b));
-        ElemType ea = t.elem, eb = u.elem;
-        if (!cmp && !logical) {  // a bool tensor in arithmetic counts as f32 zeros and ones
-            if (ea == ElemType::Bool) ea = ElemType::F32;
-            if (eb == ElemType::Bool) eb = ElemType::F32;
-        }
-        result = promote(ea, eb);
-        compute = widened(result);
+        types = planformat::tensorOperands(op, t.elem, u.elem);
     } else {
-        const Value& s = ta ? b : a;
-        result = t.elem;
-        if (!cmp && !logical && result == ElemType::Bool) result = ElemType::F32;
-        if (isFloatElem(result)) compute = result;
-        else if (result == ElemType::Bool && (logical || s.is(Value::Kind::Bool))) compute = ElemType::Bool;
-        else compute = isFloatScalar(s) ? ElemType::F64 : ElemType::I64;
+        types = planformat::tensorScalarOperands(op, t.elem, elemTypeOf(ta ? b : a));
     }
-    if (logical && compute != ElemType::Bool)
+    if (!types.defined())
         throw EvalError(std::string("'") + spelling(op) + "' needs bools, got " + describe(a) + " and " + describe(b));
+    const ElemType compute = types.compute;
     const Tensor x = ta ? convertTensor(a.asTensor(), compute) : scalarTensor(a, compute);
     const Tensor y = tb ? convertTensor(b.asTensor(), compute) : scalarTensor(b, compute);
     Tensor out = runIn(op, compute, x, ta ? 1 : 0, y, tb ? 1 : 0, t.dims);
-    if (cmp || logical || out.elem == result) return out;
-    return convertTensor(out, result);
+    if (out.elem == types.result) return out;
+    return convertTensor(out, types.result);
 }
 
 Tensor tensorNegate(const Tensor& t) {

@@ -1,6 +1,7 @@
 // Operators.cpp — see Operators.h.
 #include "runtime/interp/Operators.h"
 
+#include "planformat/OperatorTypes.h"
 #include "runtime/interp/Elementwise.h"
 #include "runtime/interp/EvalError.h"
 
@@ -35,7 +36,7 @@ Value comparison(Op op, int c, bool unordered = false) {
     }
 }
 
-bool isComparison(Op op) { return op >= Op::Eq && op <= Op::Ge; }
+using planformat::isComparison;
 
 Value integers(Op op, int64_t a, int64_t b) {
     const uint64_t ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
@@ -102,9 +103,11 @@ bool equalScalars(const Value& a, const Value& b, bool& decided) {
 }  // namespace
 
 Value::Kind numericJoin(const Value& a, const Value& b) {
-    if (a.is(K::Int) && b.is(K::Int)) return K::Int;
-    if (a.is(K::Float) || b.is(K::Float)) return K::Float;
-    return K::F32;
+    switch (planformat::scalarJoin(elemTypeOf(a), elemTypeOf(b))) {
+    case ElemType::I64: return K::Int;
+    case ElemType::F64: return K::Float;
+    default: return K::F32;
+    }
 }
 
 Value applyBinary(BinaryOperator op, const Value& a, const Value& b) {

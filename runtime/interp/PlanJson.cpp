@@ -4,6 +4,7 @@
 namespace xdml::runtime::plan_json {
 
 using nlohmann::json;
+using planformat::ExprOp;  // the plan's vocabulary: planformat/PlanVocabulary.h
 
 void fail(const std::string& where, const std::string& what) {
     throw PlanError("plan code: " + where + ": " + what);
@@ -71,20 +72,22 @@ TypeDesc readType(const json& j, const std::string& where) {
 
 NameBinding readBinding(const json& j, const std::string& where) {
     const std::string b = text(j, "binding", where);
-    if (b == "local") return NameBinding::Local;
-    if (b == "builtin") return NameBinding::Builtin;
-    if (b == "type") return NameBinding::Type;
-    if (b == "it") return NameBinding::It;
-    if (b == "metric") return NameBinding::Metric;
-    if (b == "unresolved") return NameBinding::Word;
-    if (b == "global") {
-        auto d = j.find("declares");
-        if (d == j.end() || !d->is_string()) fail(where, "a global name without \"declares\"");
-        if (*d == "const") return NameBinding::Const;
-        if (*d == "fn") return NameBinding::Fn;
-        return NameBinding::OtherGlobal;
+    planformat::Binding binding;
+    if (!planformat::parseBinding(b, binding)) fail(where + ".binding", "unknown binding \"" + b + "\"");
+    switch (binding) {
+    case planformat::Binding::Local: return NameBinding::Local;
+    case planformat::Binding::Builtin: return NameBinding::Builtin;
+    case planformat::Binding::Type: return NameBinding::Type;
+    case planformat::Binding::It: return NameBinding::It;
+    case planformat::Binding::TrainMetric: return NameBinding::Metric;
+    case planformat::Binding::Unresolved: return NameBinding::Word;
+    case planformat::Binding::Global: break;
     }
-    fail(where + ".binding", "unknown binding \"" + b + "\"");
+    auto d = j.find("declares");
+    if (d == j.end() || !d->is_string()) fail(where, "a global name without \"declares\"");
+    if (*d == "const") return NameBinding::Const;
+    if (*d == "fn") return NameBinding::Fn;
+    return NameBinding::OtherGlobal;
 }
 
 void readArgs(const json& j, Expr& e, const std::string& where, std::size_t want) {
@@ -96,24 +99,24 @@ void readArgs(const json& j, Expr& e, const std::string& where, std::size_t want
 }
 
 BinaryOperator readBinaryOperator(const std::string& s, const std::string& where) {
-    for (int i = 0; i <= static_cast<int>(BinaryOperator::Or); ++i)
-        if (s == spelling(static_cast<BinaryOperator>(i))) return static_cast<BinaryOperator>(i);
-    fail(where + ".operator", "unknown operator \"" + s + "\"");
+    BinaryOperator op;
+    if (!planformat::parseBinaryOperator(s, op)) fail(where + ".operator", "unknown operator \"" + s + "\"");
+    return op;
 }
 
-void readLiteral(const json& j, const std::string& op, Expr& e, const std::string& where) {
+void readLiteral(const json& j, ExprOp op, Expr& e, const std::string& where) {
     e.op = Expr::Op::Literal;
-    if (op == "none") return;
+    if (op == ExprOp::None) return;
     const json& v = member(j, "value", where);
-    if (op == "int") {
+    if (op == ExprOp::Int) {
         if (!v.is_number_integer()) fail(where + ".value", "expected an integer");
         e.literal = Value::integer(v.get<int64_t>());
-    } else if (op == "bool") {
+    } else if (op == ExprOp::Bool) {
         if (!v.is_boolean()) fail(where + ".value", "expected true or false");
         e.literal = Value::boolean(v.get<bool>());
     } else {
         if (!v.is_number()) fail(where + ".value", "expected a number");
-        if (op == "float") {
+        if (op == ExprOp::Float) {
             e.literal = Value::float64(v.get<double>());
         } else {
             QuantityKind k;
@@ -125,7 +128,10 @@ void readLiteral(const json& j, const std::string& op, Expr& e, const std::strin
 
 Expr readExpr(const json& j, const std::string& where) {
     Expr e;
-    const std::string op = text(j, "op", where);
+    const std::string opName = text(j, "op", where);
+    ExprOp op;
+    if (!planformat::parseExprOp(opName, op) || op == ExprOp::Invalid)
+        fail(where, "unknown expression \"" + opName + "\"");
     if (auto line = j.find("line"); line != j.end() && line->is_number_integer()) e.line = line->get<int>();
     if (auto at = j.find("at"); at != j.end() && at->is_string()) e.at = at->get<std::string>();
     if (auto type = j.find("type"); type != j.end()) e.type = readType(*type, where + ".type");
@@ -134,9 +140,11 @@ Expr readExpr(const json& j, const std::string& where) {
         e.chain = chain->get<int64_t>();
     }
 
-    if (op == "int" || op == "float" || op == "bool" || op == "none" || op == "quantity") {
+    switch (op) {
+    case ExprOp::Int: case ExprOp::Float: case ExprOp::Bool: case ExprOp::None: case ExprOp::Quantity:
         readLiteral(j, op, e, where);
-    } else if (op == "string") {
+        break;
+    case ExprOp::String: {
         e.op = Expr::Op::String;
         const json& parts = array(j, "parts", where);
         for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -147,27 +155,36 @@ Expr readExpr(const json& j, const std::string& where) {
                 e.args.push_back(readExpr(parts[i], where + ".parts[" + std::to_string(i) + "]"));
             }
         }
-    } else if (op == "name") {
+        break;
+    }
+    case ExprOp::Name:
         e.op = Expr::Op::Name;
         e.name = text(j, "name", where);
         e.binding = readBinding(j, where);
         if (e.binding == NameBinding::OtherGlobal) e.declares = j["declares"].get<std::string>();
-    } else if (op == "unary") {
+        break;
+    case ExprOp::Unary: {
         const std::string o = text(j, "operator", where);
-        if (o != "-" && o != "not") fail(where + ".operator", "unknown operator \"" + o + "\"");
-        e.op = o == "-" ? Expr::Op::Negate : Expr::Op::Not;
+        planformat::UnaryOperator unary;
+        if (!planformat::parseUnaryOperator(o, unary)) fail(where + ".operator", "unknown operator \"" + o + "\"");
+        e.op = unary == planformat::UnaryOperator::Neg ? Expr::Op::Negate : Expr::Op::Not;
         readArgs(j, e, where, 1);
-    } else if (op == "binary") {
+        break;
+    }
+    case ExprOp::Binary:
         e.op = Expr::Op::Binary;
         e.binary = readBinaryOperator(text(j, "operator", where), where);
         readArgs(j, e, where, 2);
-    } else if (op == "ternary") {
+        break;
+    case ExprOp::Ternary:
         e.op = Expr::Op::Ternary;
         readArgs(j, e, where, 3);
-    } else if (op == "call") {
+        break;
+    case ExprOp::Call: {
         e.op = Expr::Op::Call;
         const json& callee = member(j, "callee", where);
-        if (text(callee, "op", where + ".callee") != "name") fail(where + ".callee", "a call of something not a name");
+        if (text(callee, "op", where + ".callee") != planformat::spelling(ExprOp::Name))
+            fail(where + ".callee", "a call of something not a name");
         e.name = text(callee, "name", where + ".callee");
         e.binding = readBinding(callee, where + ".callee");
         if (e.binding == NameBinding::OtherGlobal) e.declares = callee["declares"].get<std::string>();
@@ -176,11 +193,14 @@ Expr readExpr(const json& j, const std::string& where) {
             auto name = a.find("argument");
             e.names.push_back(name != a.end() && name->is_string() ? name->get<std::string>() : "");
         }
-    } else if (op == "field") {
+        break;
+    }
+    case ExprOp::Field:
         e.op = Expr::Op::Field;
         e.name = text(j, "field", where);
         readArgs(j, e, where, 1);
-    } else if (op == "index") {
+        break;
+    case ExprOp::Index: {
         e.op = Expr::Op::Index;
         readArgs(j, e, where, 1);
         const json& slices = array(j, "slices", where);
@@ -199,10 +219,13 @@ Expr readExpr(const json& j, const std::string& where) {
             if (!s.range && s.lo < 0) fail(at, "an index without a value");
             e.slices.push_back(s);
         }
-    } else if (op == "list") {
+        break;
+    }
+    case ExprOp::List:
         e.op = Expr::Op::List;
         readArgs(j, e, where, 0);
-    } else if (op == "record") {
+        break;
+    case ExprOp::Record: {
         e.op = Expr::Op::Record;
         const json& fields = array(j, "fields", where);
         for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -210,8 +233,9 @@ Expr readExpr(const json& j, const std::string& where) {
             e.names.push_back(text(fields[i], "name", at));
             e.args.push_back(readExpr(member(fields[i], "value", at), at + ".value"));
         }
-    } else {
-        fail(where, "unknown expression \"" + op + "\"");
+        break;
+    }
+    case ExprOp::Invalid: break;  // refused above
     }
     return e;
 }

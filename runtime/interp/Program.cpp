@@ -10,11 +10,6 @@ namespace xdml::runtime {
 
 using nlohmann::json;
 
-const char* spelling(BinaryOperator op) {
-    static const char* names[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"};
-    return names[static_cast<int>(op)];
-}
-
 using namespace plan_json;
 
 namespace {
@@ -65,8 +60,9 @@ Program Program::fromPlan(const json& plan) {
     if (auto nodes = plan.find("nodes"); nodes != plan.end() && nodes->is_array())
         for (const json& n : *nodes) {
             if (!n.is_object() || !n.contains("kind") || !n["kind"].is_string()) continue;
-            const std::string kind = n["kind"].get<std::string>();
-            if (kind != "kernel" && kind != "fused") continue;
+            planformat::NodeKind kind;
+            if (!planformat::parseNodeKind(n["kind"].get<std::string>(), kind)) continue;  // PlanModel refuses it
+            if (kind != planformat::NodeKind::Kernel && kind != planformat::NodeKind::Fused) continue;
             if (auto at = n.find("at"); at != n.end() && at->is_array())
                 for (const json& a : *at)
                     if (a.is_string()) positions.insert(a.get<std::string>());

@@ -42,8 +42,8 @@ struct FieldType {
     TypeDesc type;
 };
 
-enum class BinaryOperator { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
-const char* spelling(BinaryOperator op);
+/// A binary operator, as the plan spells it (planformat/PlanVocabulary.h).
+using BinaryOperator = planformat::BinaryOperator;
 
 /// How a name was resolved by the compiler. A Word is a bare word in a property value
 /// (`select: reservoir`, `optimizer: adam`); it evaluates to its spelling.
@@ -108,7 +108,7 @@ struct PolicyRef {
 
 /// A statement or handler of a task's or flow's body (LANGUAGE.md §4).
 struct Stmt {
-    enum class Op { Let, Emit, Record, Train, Transfer, If, For, Until, Log, Return, Call, OnNewData, OnEnd, Fused };
+    using Op = planformat::StmtOp;  // the plan's statement ops (planformat/PlanVocabulary.h)
     Op op = Op::Call;
     int line = 0;
     std::string at;

@@ -8,16 +8,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::map<std::string, Stmt::Op>& statementOps() {
-    static const std::map<std::string, Stmt::Op> ops = {
-        {"let", Stmt::Op::Let},       {"emit", Stmt::Op::Emit},   {"record", Stmt::Op::Record},
-        {"train", Stmt::Op::Train},   {"transfer", Stmt::Op::Transfer}, {"if", Stmt::Op::If},
-        {"for", Stmt::Op::For},       {"until", Stmt::Op::Until}, {"log", Stmt::Op::Log},
-        {"return", Stmt::Op::Return}, {"call", Stmt::Op::Call},   {"on_new_data", Stmt::Op::OnNewData},
-        {"on_end", Stmt::Op::OnEnd},  {"fused", Stmt::Op::Fused}};
-    return ops;
-}
-
 std::optional<Expr> optionalExpr(const json& j, const char* key, const std::string& where) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
@@ -36,9 +26,7 @@ std::string optionalText(const json& j, const char* key) {
 Stmt readStatement(const json& j, const std::string& where) {
     Stmt s;
     const std::string op = text(j, "op", where);
-    auto found = statementOps().find(op);
-    if (found == statementOps().end()) fail(where, "unknown statement \"" + op + "\"");
-    s.op = found->second;
+    if (!planformat::parseStmtOp(op, s.op)) fail(where, "unknown statement \"" + op + "\"");
     if (auto line = j.find("line"); line != j.end() && line->is_number_integer()) s.line = line->get<int>();
     s.at = optionalText(j, "at");
     if (auto pol = j.find("policy"); pol != j.end()) s.policy = readPolicyRef(*pol, where + ".policy");

@@ -11,37 +11,6 @@ namespace {
 constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any vector load
 }
 
-const char* spelling(ElemType e) {
-    switch (e) {
-    case ElemType::Bool: return "bool";
-    case ElemType::U8: return "u8";
-    case ElemType::U16: return "u16";
-    case ElemType::I32: return "i32";
-    case ElemType::I64: return "i64";
-    case ElemType::F32: return "f32";
-    case ElemType::F64: return "f64";
-    }
-    return "?";
-}
-
-bool parseElemType(const std::string& name, ElemType& out) {
-    for (ElemType e : {ElemType::Bool, ElemType::U8, ElemType::U16, ElemType::I32, ElemType::I64, ElemType::F32,
-                       ElemType::F64})
-        if (name == spelling(e)) {
-            out = e;
-            return true;
-        }
-    return false;
-}
-
-std::size_t elemSize(ElemType e) {
-    return withElemType(e, [](auto v) { return sizeof(v); });
-}
-
-bool isFloatElem(ElemType e) { return e == ElemType::F32 || e == ElemType::F64; }
-
-ElemType promote(ElemType a, ElemType b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
-
 TensorBuffer::TensorBuffer(std::size_t bytes)
     : data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)))),
       bytes_(bytes) {

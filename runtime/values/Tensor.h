@@ -2,6 +2,8 @@
 // shared between copies, so passing a tensor around never copies its elements.
 #pragma once
 
+#include "planformat/PlanVocabulary.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -10,17 +12,13 @@
 
 namespace xdml::runtime {
 
-/// The element types of LANGUAGE.md §2, in promotion order (a tensor meeting a tensor of a
-/// later type takes that type).
-enum class ElemType { Bool, U8, U16, I32, I64, F32, F64 };
-
-const char* spelling(ElemType e);
-/// Parses "f32", "u8", ...; false for anything else.
-bool parseElemType(const std::string& name, ElemType& out);
-std::size_t elemSize(ElemType e);
-bool isFloatElem(ElemType e);
-/// The promoted type of two element types: the later in promotion order.
-ElemType promote(ElemType a, ElemType b);
+/// The element types of LANGUAGE.md §2, in promotion order: the plan's list
+/// (planformat/PlanVocabulary.h), with their spellings and sizes, shared with the compiler.
+using ElemType = planformat::ElemType;
+using planformat::elemSize;
+using planformat::isFloatElem;
+using planformat::parseElemType;
+using planformat::spelling;
 
 /// Calls f with a value of the C++ type that stores elements of `e` (bool for Bool), so one
 /// generic lambda handles every element type.

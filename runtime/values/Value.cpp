@@ -3,22 +3,13 @@
 
 namespace xdml::runtime {
 
-const char* spelling(QuantityKind k) {
-    switch (k) {
-    case QuantityKind::Duration: return "duration";
-    case QuantityKind::Bytes: return "bytes";
-    case QuantityKind::Bandwidth: return "bandwidth";
+ElemType elemTypeOf(const Value& scalar) {
+    switch (scalar.kind()) {
+    case Value::Kind::Float: return ElemType::F64;
+    case Value::Kind::F32: return ElemType::F32;
+    case Value::Kind::Bool: return ElemType::Bool;
+    default: return ElemType::I64;
     }
-    return "?";
-}
-
-bool parseQuantityKind(const std::string& name, QuantityKind& out) {
-    for (QuantityKind k : {QuantityKind::Duration, QuantityKind::Bytes, QuantityKind::Bandwidth})
-        if (name == spelling(k)) {
-            out = k;
-            return true;
-        }
-    return false;
 }
 
 Value Value::record(RecordValue r) { return Value(Payload(std::make_shared<const RecordValue>(std::move(r)))); }

@@ -12,9 +12,9 @@
 
 namespace xdml::runtime {
 
-enum class QuantityKind { Duration, Bytes, Bandwidth };
-const char* spelling(QuantityKind k);
-bool parseQuantityKind(const std::string& name, QuantityKind& out);
+/// A quantity's kind, as the plan spells it (planformat/PlanVocabulary.h).
+using QuantityKind = planformat::QuantityKind;
+using planformat::parseQuantityKind;
 
 /// A quantity in base units: seconds, bytes, bytes per second.
 struct Quantity {
@@ -65,6 +65,10 @@ private:
     explicit Value(Payload p) : payload_(std::move(p)) {}
     Payload payload_;
 };
+
+/// The element type a scalar is as a tensor's element: i64 for an int, f64 for a float, f32
+/// for an f32, bool for a bool; i64 for anything else (which no tensor operation takes).
+ElemType elemTypeOf(const Value& scalar);
 
 /// What a kind is called in messages: "int", "tensor", ...
 const char* kindName(Value::Kind k);

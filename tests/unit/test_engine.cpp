@@ -146,7 +146,7 @@ TEST_CASE("the plan model joins each call of the code to the node the plan place
     REQUIRE(call.name == "far");
     const NodeInfo* node = model.nodeAt(h.id, call.at);
     REQUIRE(node);
-    CHECK(node->kind == "task");
+    CHECK(node->kind == xdml::planformat::NodeKind::Task);
     CHECK(node->site == "hpc");
     CHECK(node->policy.at("priority").value == "3");
     CHECK(model.link("hpc", "edge"));

@@ -1,0 +1,51 @@
+// OperatorTypes.cpp — see OperatorTypes.h.
+#include "planformat/OperatorTypes.h"
+
+namespace xdml::planformat {
+
+namespace {
+
+/// The type integer elements compute in; floats and bools compute in their own type.
+ElemType widened(ElemType e) { return isFloatElem(e) || e == ElemType::Bool ? e : ElemType::I64; }
+
+/// The result's element type once the operands' promoted type is known.
+ElemType resultOf(BinaryOperator op, ElemType promoted) {
+    return isComparison(op) || isLogical(op) ? ElemType::Bool : promoted;
+}
+
+/// In arithmetic a bool element counts as an f32 zero or one.
+ElemType asOperand(BinaryOperator op, ElemType e) {
+    return !isComparison(op) && !isLogical(op) && e == ElemType::Bool ? ElemType::F32 : e;
+}
+
+}  // namespace
+
+bool isComparison(BinaryOperator op) { return op >= BinaryOperator::Eq && op <= BinaryOperator::Ge; }
+
+bool isLogical(BinaryOperator op) { return op == BinaryOperator::And || op == BinaryOperator::Or; }
+
+ElemType promote(ElemType a, ElemType b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+bool ElementwiseTypes::defined() const { return !isLogical(op) || compute == ElemType::Bool; }
+
+ElementwiseTypes tensorOperands(BinaryOperator op, ElemType a, ElemType b) {
+    const ElemType promoted = promote(asOperand(op, a), asOperand(op, b));
+    return {op, widened(promoted), resultOf(op, promoted)};
+}
+
+ElementwiseTypes tensorScalarOperands(BinaryOperator op, ElemType tensor, ElemType scalar) {
+    const ElemType elem = asOperand(op, tensor);
+    ElemType compute;
+    if (isFloatElem(elem)) compute = elem;
+    else if (elem == ElemType::Bool && (isLogical(op) || scalar == ElemType::Bool)) compute = ElemType::Bool;
+    else compute = isFloatElem(scalar) ? ElemType::F64 : ElemType::I64;
+    return {op, compute, resultOf(op, elem)};
+}
+
+ElemType scalarJoin(ElemType a, ElemType b) {
+    if (a == ElemType::I64 && b == ElemType::I64) return ElemType::I64;
+    if (a == ElemType::F64 || b == ElemType::F64) return ElemType::F64;
+    return ElemType::F32;
+}
+
+}  // namespace xdml::planformat
