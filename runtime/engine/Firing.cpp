@@ -1,20 +1,11 @@
 // Firing.cpp — see Firing.h.
 #include "runtime/engine/Firing.h"
 
-#include "runtime/engine/StreamRuntime.h"
-#include "runtime/exec/Shell.h"
 #include "runtime/interp/Arguments.h"
 #include "runtime/interp/Conform.h"
-#include "runtime/io/ConformItem.h"
-#include "runtime/io/DataError.h"
-#include "runtime/io/Npy.h"
-#include "runtime/io/ValueCodec.h"
-#include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
-#include <fstream>
-#include <sstream>
-#include <thread>
+#include <algorithm>
 
 namespace xdml::runtime {
 
@@ -42,16 +33,11 @@ bool truth(const DatumPtr& d, const char* what, int line) {
     return d->value.asBool();
 }
 
-const ClauseMap& noClauses() {
-    static const ClauseMap none;
-    return none;
-}
-
 }  // namespace
 
-Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
-    : run_(run), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq), activity_(activity),
-      evaluator_(run.program(), this, run.compiled()) {}
+Firing::Firing(const FiringContext& context, EffectSink& sink, int handler, std::string site, int64_t seq)
+    : context_(context), sink_(sink), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq),
+      evaluator_(context.program, this, context.compiled) {}
 
 void Firing::bind(const std::string& name, DatumPtr d) {
     // The datum may be shared with other firings (a stream item): never write to it here.
@@ -122,7 +108,7 @@ void Firing::applyDeferred() {
 
 std::string Firing::siteOf(const std::string& at) const {
     if (inTask_ || at.empty()) return site_;
-    const NodeInfo* n = run_.plan().nodeAt(handler_, at);
+    const NodeInfo* n = context_.plan.nodeAt(handler_, at);
     return n && !n->site.empty() ? n->site : site_;
 }
 
@@ -143,7 +129,7 @@ void Firing::statement(const Stmt& s) {
             }
             DatumPtr d = value(*s.value);
             if (s.type.kind != TypeDesc::Kind::Unknown) {
-                auto conformed = Datum::make(conformTo(d->value, s.type, run_.program()), d->site, d->seq);
+                auto conformed = Datum::make(conformTo(d->value, s.type, context_.program), d->site, d->seq);
                 {
                     // Unlocked before `d` lets go of its datum, which may free it and its mutex.
                     std::lock_guard lock(d->mutex);
@@ -157,9 +143,9 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Emit:
         case Op::Record: effect(s, value(*s.value)); break;
-        case Op::Train: train(s); break;
+        case Op::Train: sink_.train(s, inTask_ ? task_ : nullptr); break;
         case Op::Transfer: {
-            DatumPtr moved = run_.moveTo(value(*s.value), s.target);
+            DatumPtr moved = sink_.moveTo(value(*s.value), s.target);
             if (isLocalName(*s.value)) locals_.emplace_back(s.value->name, ready(moved));
             break;
         }
@@ -171,7 +157,7 @@ void Firing::statement(const Stmt& s) {
             DatumPtr list = value(*s.value);
             if (!list->value.is(K::List)) throw EvalError("'for' over " + describe(list->value) + ", which is not a list", s.line);
             for (const Value& item : list->value.asList()) {
-                if (returned_ || run_.stopping()) break;
+                if (returned_ || sink_.stopping()) break;
                 auto d = Datum::make(item, list->site, list->seq >= 0 ? list->seq : seq_);
                 {
                     std::lock_guard lock(list->mutex);
@@ -191,7 +177,7 @@ void Firing::statement(const Stmt& s) {
                 if (!b->value.is(K::Int)) throw EvalError("'max' of 'until' must be an int", s.line);
                 max = b->value.asInt();
             }
-            for (int64_t pass = 0; !returned_ && !run_.stopping(); ++pass) {
+            for (int64_t pass = 0; !returned_ && !sink_.stopping(); ++pass) {
                 if (truth(value(*s.value), "'until'", s.line)) break;
                 if (max >= 0 && pass >= max) break;
                 block(s.body);
@@ -200,8 +186,7 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Log: {
             DatumPtr msg = value(*s.value);
-            run_.log(msg->value.is(K::String) ? msg->value.asString() : toText(msg->value));
-            run_.stats().logs++;
+            sink_.log(msg->value.is(K::String) ? msg->value.asString() : toText(msg->value));
             break;
         }
         case Op::Return:
@@ -219,37 +204,12 @@ void Firing::statement(const Stmt& s) {
 
 void Firing::effect(const Stmt& s, const DatumPtr& value) {
     if (s.op == Stmt::Op::Emit) {
-        DatumPtr d = run_.moveTo(value, siteOf(s.at));
         // At -O0 an emitted item is written, as a naive pipeline writes each phase's output.
-        if (const NodeInfo* n = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at); n && n->persist)
-            d = run_.persist(d, "emit-" + s.target);
-        StreamRuntime* target = run_.stream(s.target);
-        if (!target) throw EvalError("no stream '" + s.target + "' in this run");
-        // A site's worker (in a task) or a stream feeding its own cycle must never wait for
-        // room: the threads that would make room could be the ones waiting.
-        const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
-        target->emit(d, activity_, inTask_ || (!from.empty() && run_.feedsBack(from, s.target)));
-        run_.stats().emits++;
+        const NodeInfo* n = inTask_ ? nullptr : context_.plan.nodeAt(handler_, s.at);
+        sink_.emit(s.target, value, siteOf(s.at), n && n->persist);
         return;
     }
-    const std::string site = siteOf(s.at);
-    DatumPtr d = run_.moveTo(value, site);
-    run_.catalog(s.target).record(d->value);
-    const uint64_t bytes = payloadBytes(d->value);
-    run_.stats().records++;
-    run_.stats().writtenBytes += bytes;
-    if (prov::Store* store = run_.provenance()) {
-        const int64_t from = run_.entityOf(d);
-        prov::EntityRecord rec;
-        rec.kind = "record";
-        rec.label = s.target;
-        rec.site = site;
-        rec.bytes = static_cast<int64_t>(bytes);
-        rec.hash = contentHashOf(d->value);
-        const int64_t e = store->entity(rec);
-        store->derivedFrom(e, from, activity_);
-        if (activity_ > 0) store->generated(e, activity_);
-    }
+    sink_.record(s.target, value, siteOf(s.at));
 }
 
 DatumPtr Firing::value(const Expr& e) {
@@ -265,7 +225,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     std::vector<int64_t> sources;
     int64_t seq = seq_;
     for (const std::string& name : names) {
-        DatumPtr d = run_.moveTo(local(name), site);
+        DatumPtr d = sink_.moveTo(local(name), site);
         scope.bind(name, d->value);
         std::lock_guard lock(d->mutex);  // entityOf may be recording it on another thread
         if (d->entity >= 0) sources.push_back(d->entity);
@@ -288,52 +248,24 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
 }
 
 Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
-    const TaskDecl* task = run_.program().task(call.name);
-    if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
-    const BoundArguments bound = bindArguments(call, task->params);
-    std::vector<DatumPtr> args(task->params.size());
-    for (std::size_t slot : bound.order) args[slot] = value(*bound.byParam[slot]);
-
-    const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
-    const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());
-    const std::string site = node ? run_.chooseSite(*node, policy, call.name) : evalSite_;
-    const double submitted = run_.elapsed();
-    int64_t seq = seq_;
-    for (const DatumPtr& a : args)
-        if (a->seq >= 0) seq = a->seq;
-    if (inTask_)  // a task called from a task runs inside it, on the same worker
-        return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
-
-    Pending result = std::make_shared<PendingDatum>();
-    Job job;
-    job.priority = policy.priority;
-    job.deadline = policy.deadline > 0 ? submitted + policy.deadline : std::numeric_limits<double>::infinity();
-    job.limitKey = policy.limitKey;
-    job.maxConcurrent = policy.maxConcurrent;
-    job.memoryCap = policy.memoryCap;
-    job.memory = node ? node->bytes : 0;
-    Run* run = &run_;
-    const int handler = handler_;
-    const int line = call.line;
-    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, result, as] {
-        try {
-            DatumPtr value = executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted);
-            if (as && as->kind != TypeDesc::Kind::Unknown) {  // `let x: T = task(...)`
-                auto conformed = Datum::make(conformTo(value->value, *as, run->program()), value->site, value->seq);
-                conformed->entity = value->entity;  // this thread made it: no other holder yet
-                conformed->label = value->label;
-                value = conformed;
-            }
-            result->set(value);
-        } catch (...) {
-            result->fail(std::current_exception());
-        }
-    };
-    // A value needed now is worth running on this thread when the site has room; one that can
-    // wait goes to the site's workers, so that the firing goes on and calls overlap.
-    if (needNow) run_.site(site).runOrSubmit(std::move(job));
-    else run_.site(site).submit(std::move(job));
-    started_.push_back(result);
+    TaskCall c;
+    c.task = context_.program.task(call.name);
+    if (!c.task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
+    const BoundArguments bound = bindArguments(call, c.task->params);
+    c.args.resize(c.task->params.size());
+    for (std::size_t slot : bound.order) c.args[slot] = value(*bound.byParam[slot]);
+    c.node = inTask_ ? nullptr : context_.plan.nodeAt(handler_, call.at);
+    c.site = evalSite_;
+    c.seq = seq_;
+    for (const DatumPtr& a : c.args)
+        if (a->seq >= 0) c.seq = a->seq;
+    c.line = call.line;
+    c.needNow = needNow;
+    c.as = as;
+    // Inside a task the call runs at once, on this worker; a handler's call runs at its site,
+    // and the firing waits for it when it ends.
+    Pending result = sink_.startTask(std::move(c));
+    if (!inTask_) started_.push_back(result);
     return result;
 }
 

@@ -1,7 +1,8 @@
 // Run.cpp — see Run.h: setting a run up, moving and persisting values, policies, and the end.
 #include "runtime/engine/Run.h"
 
-#include "runtime/engine/Firing.h"
+#include "runtime/engine/LoopbackExecutor.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/StreamRuntime.h"
@@ -91,7 +92,9 @@ std::string Run::invalidatedInput(const std::string& hash) const {
            ", which was invalidated (`xdmlc prov why " + std::to_string(it->second) + "`)";
 }
 
-SiteController& Run::site(const std::string& name) {
+const FiringContext& Run::firingContext() const { return worker_->context(); }
+
+SiteExecutor& Run::site(const std::string& name) {
     auto it = sites_.find(name);
     if (it == sites_.end()) throw PlanError("plan: a node at the unknown site '" + name + "'");
     return *it->second;
@@ -159,7 +162,15 @@ void Run::openStores() {
     for (const SiteInfo& s : plan_.sites) {
         for (const char* sub : {"values", "outbox", "inbox"}) fs::create_directories(options_.workdir / "sites" / s.name / sub, ec);
         if (ec) throw DataError((options_.workdir / "sites" / s.name).string(), "cannot create the site's folder: " + ec.message());
-        sites_.emplace(s.name, std::make_unique<SiteController>(s.name, workersFor(s.cores, hardware)));
+    }
+    worker_ = std::make_unique<TaskWorker>(FiringContext{program_, plan_, compiled(), options_.workdir, options_.provenance});
+    transport_ = std::make_unique<FolderTransport>(options_.workdir);
+    if (options_.executor != "local" && options_.executor != "loopback")
+        throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
+    for (const SiteInfo& s : plan_.sites) {
+        const int workers = workersFor(s.cores, hardware);
+        if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
+        else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
     if (options_.provenance) {
         store_ = prov::Store::open(options_.provenanceFile.empty() ? options_.workdir / "provenance.db"
@@ -259,7 +270,7 @@ void Run::runStartHandlers() {
         int64_t activity = -1;
         if (store_) activity = store_->startActivity({"handler", "flow " + h.flow + " starts", h.site, policy(h.policy).json, h.id, 0});
         try {
-            Firing firing(*this, h.id, h.site.empty() ? plan_.homeSite : h.site, -1, activity);
+            HandlerFiring firing(*this, h.id, h.site.empty() ? plan_.homeSite : h.site, -1, activity);
             firing.runHandler(flow.body);
             if (store_) store_->endActivity(activity, "ok");
         } catch (const std::exception& e) {

@@ -1,5 +1,5 @@
-// Run.h — one execution of a plan on this machine (`xdmlc run`): the site controllers and the
-// meta-controller, the streams, catalogs and site storage, the provenance store, and the
+// Run.h — one execution of a plan on this machine (`xdmlc run`): the site executors
+// (SiteExecutor.h) and the meta-controller, the transport between sites, the streams, catalogs and site storage, the provenance store, and the
 // counters. Handlers execute in Firings (Firing.h); streams dispatch in StreamRuntime.h.
 //
 // Threads: each stream has a dispatcher (and a reader when it has a source) and a few
@@ -14,7 +14,9 @@
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/Replay.h"
 #include "runtime/engine/RunStats.h"
-#include "runtime/engine/SiteController.h"
+#include "runtime/engine/SiteExecutor.h"
+#include "runtime/engine/TaskFailure.h"
+#include "runtime/engine/Transport.h"
 #include "runtime/interp/CompiledCode.h"
 #include "runtime/interp/Program.h"
 #include "runtime/provenance/Store.h"
@@ -26,12 +28,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace xdml::runtime {
 
 class StreamRuntime;
+class TaskWorker;
+struct FiringContext;
 
 struct RunOptions {
     std::filesystem::path workdir;
@@ -59,6 +64,10 @@ struct RunOptions {
     /// The models runtime (ml::ModelRegistry), made once provenance is open. None: a flow
     /// that uses a model fails where it does.
     std::function<std::unique_ptr<Models>(const Program&, const ModelContext&)> models;
+    /// How task calls reach a site's workers: "local" (the worker pool, directly) or
+    /// "loopback" (the same pool, every request, outcome and effect encoded to bytes and
+    /// decoded before use: a test of the executor seam, docs/runtime.md).
+    std::string executor = "local";
 };
 
 /// A policy's clauses as the run enforces them.
@@ -72,16 +81,6 @@ struct EffectivePolicy {
     std::string limitKey;    // the policy a limit came from
     std::string locality;    // a site, data, source, accelerator; "" none
     std::string json;        // the clauses, for provenance
-};
-
-/// A task that failed for good: it carries the source line of the call.
-class TaskFailure : public std::runtime_error {
-public:
-    TaskFailure(const std::string& message, int line) : std::runtime_error(message), line_(line) {}
-    int line() const { return line_; }
-
-private:
-    int line_;
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One
@@ -113,7 +112,9 @@ public:
     prov::Store* provenance() { return store_.get(); }
     /// This run's id in the provenance database (0: none recorded).
     int64_t recordedRun() const { return recordedRun_; }
-    SiteController& site(const std::string& name);
+    SiteExecutor& site(const std::string& name);
+    /// What every firing reads: the program, the plan, the JIT's code, the work directory.
+    const FiringContext& firingContext() const;
     std::vector<SiteStatus> siteStatuses() const;
     StreamRuntime* stream(const std::string& name);
     CatalogStore& catalog(const std::string& name);
@@ -173,7 +174,9 @@ private:
     RunStats stats_;
     std::unique_ptr<prov::Store> store_;
     std::unique_ptr<Models> models_;  // after store_: destroyed before it
-    std::map<std::string, std::unique_ptr<SiteController>> sites_;
+    std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
+    std::unique_ptr<Transport> transport_;
+    std::map<std::string, std::unique_ptr<SiteExecutor>> sites_;
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
     std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;
     std::map<std::string, std::set<std::string>> producers_;  // emit-fed stream -> streams feeding it

@@ -1,7 +1,7 @@
 // StreamRuntime.cpp — see StreamRuntime.h.
 #include "runtime/engine/StreamRuntime.h"
 
-#include "runtime/engine/Firing.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/interp/Evaluate.h"
 #include "runtime/io/DataError.h"
@@ -425,7 +425,7 @@ void StreamRuntime::fire(Bound& h, DatumPtr binding, int64_t seq, double arrival
             run_.report("provenance: " + std::string(e.what()), "provenance");
         }
         try {
-            Firing firing(run_, info->id, info->site.empty() ? run_.plan().homeSite : info->site, seq,
+            HandlerFiring firing(run_, info->id, info->site.empty() ? run_.plan().homeSite : info->site, seq,
                           activity);
             if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
             firing.runHandler(statement->body);

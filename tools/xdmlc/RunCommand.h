@@ -12,6 +12,7 @@ namespace xdml::tools {
 
 struct RunArguments {
     std::string file, flow, workdir, statsJson, color = "auto";
+    std::string executor = "local";  // "loopback": task calls cross the executor seam as bytes
     int optLevel = 2;
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
