@@ -31,7 +31,13 @@ RACING_LOGS = [re.compile(r"^(summaries so far: )\d+$")]
 # Groups whose contents pair an emit-fed stream's `seq` with a value (statements.xdml records
 # `{ id: seq(b), ... }` of its `bright` stream, numbered in the order concurrent firings emitted
 # into it): compared by count, their values being compared column by column in the catalogs.
-SEQ_PAIRED = {"statements.xdml": {("record", "summaries"), ("value", "summarize")}}
+# The same for groups holding a model's answer while it trains (ssx.xdml's `index` task and its
+# `stills` records carry `cls: hitfinder(f)`).
+SEQ_PAIRED = {"statements.xdml": {("record", "summaries"), ("value", "summarize")},
+              "ssx.xdml": {("record", "stills"), ("value", "index")}}
+# Catalog columns holding a model's answer while the model trains on the stream (which version
+# answers depends on timing): compared by their number of values.
+MODEL_ANSWERS = {"ssx.xdml": {"cls"}}
 MODES = [(opt, jit) for opt in ("-O0", "-O2") for jit in ("--no-jit", "--jit-wait")]
 
 
@@ -52,13 +58,16 @@ def digests(work, paired=()):
     return out
 
 
-def catalog_columns(work):
+def catalog_columns(work, answers=()):
     """Each catalog's columns, each as the sorted multiset of its values: which `seq` an item of
     an emit-fed stream gets depends on the order concurrent firings emitted it, so a record's
     id and its other fields pair up differently from run to run, whatever the executor."""
     out = {}
     for table, rows in rt.catalog_rows(work).items():
-        out[table] = [sorted(column, key=repr) for column in zip(*rows)] if rows else []
+        db, name = table.split(":", 1)
+        names = [c for (_, c, *rest) in query(os.path.join(work, db), f'PRAGMA table_info("{name}")')]
+        columns = list(zip(*rows)) if rows else []
+        out[table] = [len(c) if n in answers else sorted(c, key=repr) for n, c in zip(names, columns)]
     return out
 
 
@@ -74,7 +83,7 @@ def outputs(xdmlc, flow, work, mode, executor, setup):
         log = [racing.sub(r"\1N", line) for line in log]
     errors = r.stderr.replace(work, "WORK").splitlines()
     return {"exit": r.returncode, "log": sorted(log), "errors": sorted(errors),
-            "catalogs": catalog_columns(work), "provenance": digests(work, paired)}
+            "catalogs": catalog_columns(work, MODEL_ANSWERS.get(os.path.basename(flow), set())), "provenance": digests(work, paired)}
 
 
 def same(xdmlc, tmp, name, flow, setup=None, expect_exit=0):
