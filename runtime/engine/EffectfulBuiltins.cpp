@@ -1,9 +1,11 @@
 // EffectfulBuiltins.cpp — what a firing lends the evaluator (Firing::call): task calls inside
 // expressions, `seq`, `now`, `count` of a catalog, and the effectful standard library (sh,
-// read, write, exists, size), with files read and written recorded as provenance entities.
+// read, write, exists, size); files read and written go to the sink, to be recorded as
+// provenance entities.
 #include "runtime/engine/Firing.h"
 
-#include "runtime/engine/StreamRuntime.h"
+#include "runtime/engine/Models.h"
+#include "runtime/engine/TaskFailure.h"
 #include "runtime/exec/Shell.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/io/ConformItem.h"
@@ -15,42 +17,17 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 namespace xdml::runtime {
 
 using K = Value::Kind;
-
-void Firing::recordFile(const std::filesystem::path& p, uint64_t bytes, const std::string& hash, bool written) {
-    prov::Store* store = run_.provenance();
-    prov::EntityRecord rec;
-    rec.kind = "file";
-    rec.label = p.filename().string();
-    rec.path = p.string();
-    rec.site = evalSite_;
-    rec.bytes = static_cast<int64_t>(bytes);
-    rec.hash = hash;
-    // A file read whose content was invalidated before is recognised (a written one is new).
-    const std::string invalid = written ? "" : run_.invalidatedInput(hash);
-    if (!invalid.empty()) {
-        rec.valid = false;
-        run_.report("warning: " + p.string() + ": " + invalid + "; what is made from it is recorded invalid too",
-                    "invalid-input:" + p.string());
-    }
-    const int64_t e = store->entity(rec);
-    if (!invalid.empty())
-        store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", invalid, "{}", -1});
-    if (activity_ <= 0) return;
-    if (written) store->generated(e, activity_);
-    else store->used(activity_, e, "read");
-}
 
 std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& ev) {
     if (isTaskCall(e)) {
         // A task inside a larger expression: its result comes back to this expression's site.
         const std::string site = evalSite_;
         DatumPtr result = startTask(e, true)->get();
-        return run_.moveTo(result, site)->value;
+        return sink_.moveTo(result, site)->value;
     }
     if (auto v = modelCall(e, scope, ev)) return v;
     if (e.binding != NameBinding::Builtin) return std::nullopt;
@@ -64,7 +41,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
     auto pathArg = [&](std::size_t i) {
         Value p = arg(i);
         if (!p.is(K::String)) throw EvalError("'" + name + "' takes a path, got " + describe(p));
-        return name == "write" ? run_.resolve(p.asString()) : run_.resolveInput(p.asString());
+        return std::filesystem::path(sink_.resolve(p.asString(), name == "write"));
     };
     if (name == "seq") {
         if (!e.args.empty() && isLocalName(e.args[0])) {
@@ -73,14 +50,14 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         }
         return Value::integer(seq_);
     }
-    if (name == "now") return Value::quantity(QuantityKind::Duration, run_.elapsed());
+    if (name == "now") return Value::quantity(QuantityKind::Duration, sink_.now());
     if (name == "count" && e.args.size() == 1 && e.args[0].op == Expr::Op::Name &&
         e.args[0].binding == NameBinding::OtherGlobal && e.args[0].declares == "catalog")
-        return Value::integer(run_.catalog(e.args[0].name).count());
+        return Value::integer(sink_.count(e.args[0].name));
     if (name == "sh") {
         Value cmd = arg(0);
         if (!cmd.is(K::String)) throw EvalError("'sh' takes a string, got " + describe(cmd));
-        ShellResult r = runShell(cmd.asString(), run_.options().workdir);
+        ShellResult r = runShell(cmd.asString(), context_.workdir);
         if (r.status != 0) throw TaskFailure(shellFailure(r, cmd.asString()), e.line);
         return Value::string(r.out);
     }
@@ -98,7 +75,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         TypeDesc named;
         named.kind = TypeDesc::Kind::Named;
         named.name = e.args[1].name;
-        const TypeDesc& t = run_.program().structure(named);
+        const TypeDesc& t = context_.program.structure(named);
         Value v;
         if (t.kind == TypeDesc::Kind::Tensor) {
             v = conformItem(readNpyFile(p), t, p.string());
@@ -111,9 +88,9 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         } else {
             throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
         }
-        if (run_.provenance()) {
+        if (context_.recordsFiles) {
             std::error_code ec;
-            recordFile(p, std::filesystem::file_size(p, ec), prov::contentHashOfFile(p), false);
+            sink_.fileUsed({p.string(), std::filesystem::file_size(p, ec), prov::contentHashOfFile(p), evalSite_, false});
         }
         return v;
     }
@@ -126,11 +103,46 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         std::ofstream out(p, std::ios::binary | std::ios::trunc);
         out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (!out) throw DataError(p.string(), "cannot write it");
-        run_.stats().writtenFileBytes += bytes.size();
-        if (run_.provenance()) recordFile(p, bytes.size(), prov::contentHash(bytes.data(), bytes.size()), true);
+        sink_.fileUsed({p.string(), bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
+                        evalSite_, true});
         return Value::none();
     }
     return std::nullopt;
+}
+
+std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {
+    const bool callsModel = e.binding == NameBinding::OtherGlobal && e.declares == "model";
+    const bool mlBuiltin = e.binding == NameBinding::Builtin && (e.name == "probs" || e.name == "version" || e.name == "accuracy");
+    if (!callsModel && !mlBuiltin) return std::nullopt;
+    auto arg = [&](std::size_t i) -> const Expr& {
+        if (i >= e.args.size()) throw EvalError("'" + e.name + "' needs more arguments", e.line);
+        return e.args[i];
+    };
+    ModelQuery q;
+    q.line = e.line;
+    if (callsModel) {
+        q.model = e.name;
+        q.input = ev.evaluate(arg(0), scope);
+    } else {
+        const Expr& model = arg(0);
+        if (model.op != Expr::Op::Name || model.declares != "model")
+            throw EvalError("'" + e.name + "' takes a model as its first argument", e.line);
+        q.model = model.name;
+        q.kind = e.name == "version" ? ModelQuery::Kind::Version
+               : e.name == "probs"   ? ModelQuery::Kind::Probs
+                                     : ModelQuery::Kind::Accuracy;
+        if (q.kind == ModelQuery::Kind::Probs) q.input = ev.evaluate(arg(1), scope);
+        if (q.kind == ModelQuery::Kind::Accuracy) {
+            const Expr& stream = arg(1);
+            if (stream.op != Expr::Op::Name) throw EvalError("'accuracy' takes a model and a stream", e.line);
+            q.stream = stream.name;
+        }
+    }
+    try {
+        return sink_.askModel(q);
+    } catch (const ModelError& error) {
+        throw EvalError(error.what(), e.line);
+    }
 }
 
 }  // namespace xdml::runtime

@@ -1,20 +1,11 @@
 // Firing.cpp — see Firing.h.
 #include "runtime/engine/Firing.h"
 
-#include "runtime/engine/StreamRuntime.h"
-#include "runtime/exec/Shell.h"
 #include "runtime/interp/Arguments.h"
 #include "runtime/interp/Conform.h"
-#include "runtime/io/ConformItem.h"
-#include "runtime/io/DataError.h"
-#include "runtime/io/Npy.h"
-#include "runtime/io/ValueCodec.h"
-#include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
-#include <fstream>
-#include <sstream>
-#include <thread>
+#include <algorithm>
 
 namespace xdml::runtime {
 
@@ -23,6 +14,18 @@ namespace {
 using K = Value::Kind;
 
 
+/// The locals an expression reads, except a task call's arguments that are plain names (the
+/// task moves those itself, from wherever they are).
+void localsIn(const Expr& e, std::vector<std::string>& out) {
+    if (isLocalName(e)) {
+        if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
+        return;
+    }
+    const bool task = isTaskCall(e);
+    for (const Expr& a : e.args)
+        if (!(task && isLocalName(a))) localsIn(a, out);
+}
+
 Pending ready(DatumPtr d) { return PendingDatum::ready(std::move(d)); }
 
 bool truth(const DatumPtr& d, const char* what, int line) {
@@ -30,28 +33,15 @@ bool truth(const DatumPtr& d, const char* what, int line) {
     return d->value.asBool();
 }
 
-const ClauseMap& noClauses() {
-    static const ClauseMap none;
-    return none;
-}
-
 }  // namespace
 
-void localsIn(const Expr& e, std::vector<std::string>& out, bool skipTaskArguments) {
-    if (isLocalName(e)) {
-        if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
-        return;
-    }
-    const bool task = skipTaskArguments && isTaskCall(e);
-    for (const Expr& a : e.args)
-        if (!(task && isLocalName(a))) localsIn(a, out, skipTaskArguments);
+Firing::Firing(const FiringContext& context, EffectSink& sink, int handler, std::string site, int64_t seq)
+    : context_(context), sink_(sink), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq),
+      evaluator_(context.program, this, context.compiled) {}
+
+Firing::~Firing() {
+    if (context_.evaluated) *context_.evaluated += evaluator_.evaluated();
 }
-
-Firing::Firing(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
-    : run_(run), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq), activity_(activity),
-      evaluator_(run.program(), this, run.compiled()) {}
-
-Firing::~Firing() { run_.stats().expressionsEvaluated += evaluator_.evaluated(); }
 
 void Firing::bind(const std::string& name, DatumPtr d) {
     // The datum may be shared with other firings (a stream item): never write to it here.
@@ -100,7 +90,7 @@ void Firing::block(const std::vector<Stmt>& stmts) {
             deferred_.push_back({&s, startTask(*s.value)});
             continue;
         }
-        // Starting a task (or a fused chain's job) does not wait for earlier effects.
+        // Starting a task (or a fused chain's calls) does not wait for earlier effects.
         const bool starts = !inTask_ && ((s.op == Stmt::Op::Let && isTaskCall(*s.value)) || s.op == Stmt::Op::Fused);
         if (!starts) applyDeferred();
         statement(s);
@@ -124,7 +114,7 @@ void Firing::applyDeferred() {
 
 std::string Firing::siteOf(const std::string& at) const {
     if (inTask_ || at.empty()) return site_;
-    const NodeInfo* n = run_.plan().nodeAt(handler_, at);
+    const NodeInfo* n = context_.plan.nodeAt(handler_, at);
     return n && !n->site.empty() ? n->site : site_;
 }
 
@@ -145,7 +135,7 @@ void Firing::statement(const Stmt& s) {
             }
             DatumPtr d = value(*s.value);
             if (s.type.kind != TypeDesc::Kind::Unknown) {
-                auto conformed = Datum::make(conformTo(d->value, s.type, run_.program()), d->site, d->seq);
+                auto conformed = Datum::make(conformTo(d->value, s.type, context_.program), d->site, d->seq);
                 {
                     // Unlocked before `d` lets go of its datum, which may free it and its mutex.
                     std::lock_guard lock(d->mutex);
@@ -159,9 +149,9 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Emit:
         case Op::Record: effect(s, value(*s.value)); break;
-        case Op::Train: train(s); break;
+        case Op::Train: sink_.train(s, inTask_ ? task_ : nullptr); break;
         case Op::Transfer: {
-            DatumPtr moved = run_.moveTo(value(*s.value), s.target);
+            DatumPtr moved = sink_.moveTo(value(*s.value), s.target);
             if (isLocalName(*s.value)) locals_.emplace_back(s.value->name, ready(moved));
             break;
         }
@@ -173,7 +163,7 @@ void Firing::statement(const Stmt& s) {
             DatumPtr list = value(*s.value);
             if (!list->value.is(K::List)) throw EvalError("'for' over " + describe(list->value) + ", which is not a list", s.line);
             for (const Value& item : list->value.asList()) {
-                if (returned_ || run_.stopping()) break;
+                if (returned_ || sink_.stopping()) break;
                 auto d = Datum::make(item, list->site, list->seq >= 0 ? list->seq : seq_);
                 {
                     std::lock_guard lock(list->mutex);
@@ -193,7 +183,7 @@ void Firing::statement(const Stmt& s) {
                 if (!b->value.is(K::Int)) throw EvalError("'max' of 'until' must be an int", s.line);
                 max = b->value.asInt();
             }
-            for (int64_t pass = 0; !returned_ && !run_.stopping(); ++pass) {
+            for (int64_t pass = 0; !returned_ && !sink_.stopping(); ++pass) {
                 if (truth(value(*s.value), "'until'", s.line)) break;
                 if (max >= 0 && pass >= max) break;
                 block(s.body);
@@ -202,20 +192,15 @@ void Firing::statement(const Stmt& s) {
         }
         case Op::Log: {
             DatumPtr msg = value(*s.value);
-            run_.log(msg->value.is(K::String) ? msg->value.asString() : toText(msg->value));
-            run_.stats().logs++;
+            sink_.log(msg->value.is(K::String) ? msg->value.asString() : toText(msg->value));
             break;
         }
         case Op::Return:
             returned_ = s.value ? value(*s.value) : Datum::make(Value::none(), site_, seq_);
             break;
         case Op::Call: value(*s.value); break;
-        case Op::Fused:
-            if (inTask_ || chain_ >= 0) {
-                for (const Stmt& inner : s.body) statement(inner);  // already on a worker
-            } else {
-                startFusedBlock(s);
-            }
+        case Op::Fused:  // a fused task chain's statements (docs/plan.md): its calls start below
+            for (const Stmt& inner : s.body) statement(inner);
             break;
         case Op::OnNewData:
         case Op::OnEnd: break;  // handlers are started by the run, not executed in place
@@ -228,37 +213,12 @@ void Firing::statement(const Stmt& s) {
 
 void Firing::effect(const Stmt& s, const DatumPtr& value) {
     if (s.op == Stmt::Op::Emit) {
-        DatumPtr d = run_.moveTo(value, siteOf(s.at));
         // At -O0 an emitted item is written, as a naive pipeline writes each phase's output.
-        if (const NodeInfo* n = inTask_ ? nullptr : run_.plan().nodeAt(handler_, s.at); n && n->persist)
-            d = run_.persist(d, "emit-" + s.target);
-        StreamRuntime* target = run_.stream(s.target);
-        if (!target) throw EvalError("no stream '" + s.target + "' in this run");
-        // A site's worker (in a task) or a stream feeding its own cycle must never wait for
-        // room: the threads that would make room could be the ones waiting.
-        const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
-        target->emit(d, activity_, inTask_ || (!from.empty() && run_.feedsBack(from, s.target)));
-        run_.stats().emits++;
+        const NodeInfo* n = inTask_ ? nullptr : context_.plan.nodeAt(handler_, s.at);
+        sink_.emit(s.target, value, siteOf(s.at), n && n->persist);
         return;
     }
-    const std::string site = siteOf(s.at);
-    DatumPtr d = run_.moveTo(value, site);
-    run_.catalog(s.target).record(d->value);
-    const uint64_t bytes = payloadBytes(d->value);
-    run_.stats().records++;
-    run_.stats().writtenBytes += bytes;
-    if (prov::Store* store = run_.provenance()) {
-        const int64_t from = run_.entityOf(d);
-        prov::EntityRecord rec;
-        rec.kind = "record";
-        rec.label = s.target;
-        rec.site = site;
-        rec.bytes = static_cast<int64_t>(bytes);
-        rec.hash = contentHashOf(d->value);
-        const int64_t e = store->entity(rec);
-        store->derivedFrom(e, from, activity_);
-        if (activity_ > 0) store->generated(e, activity_);
-    }
+    sink_.record(s.target, value, siteOf(s.at));
 }
 
 DatumPtr Firing::value(const Expr& e) {
@@ -274,7 +234,7 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
     std::vector<int64_t> sources;
     int64_t seq = seq_;
     for (const std::string& name : names) {
-        DatumPtr d = run_.moveTo(local(name), site);
+        DatumPtr d = sink_.moveTo(local(name), site);
         scope.bind(name, d->value);
         std::lock_guard lock(d->mutex);  // entityOf may be recording it on another thread
         if (d->entity >= 0) sources.push_back(d->entity);
@@ -297,67 +257,27 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
 }
 
 Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
-    const TaskDecl* task = run_.program().task(call.name);
-    if (!task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
-    // The outer call of a fused chain nested in one expression, t2(t1(x)): one job runs all.
-    if (!inTask_ && call.chain >= 0 && !inChain(call) && callsChain(call, call.chain)) {
-        std::vector<std::string> names;
-        localsIn(call, names, false);
-        Pending result = std::make_shared<PendingDatum>();
-        startChainJob(call.chain, names, [&call, as](Firing& f) { return std::vector<DatumPtr>{f.startTask(call, true, as)->get()}; },
-                      {result}, needNow);
-        return result;
-    }
-    const BoundArguments bound = bindArguments(call, task->params);
-    std::vector<DatumPtr> args(task->params.size());
-    for (std::size_t slot : bound.order) args[slot] = value(*bound.byParam[slot]);
-
-    const NodeInfo* node = inTask_ ? nullptr : run_.plan().nodeAt(handler_, call.at);
-    const EffectivePolicy& policy = run_.policy(node ? node->policy : noClauses());
-    // In a chain's job the job's site is the chain's: its calls are not placed one by one.
-    const std::string site = inChain(call) ? site_ : node ? run_.metaController().chooseSite(*node, policy, call.name) : evalSite_;
-    const double submitted = run_.elapsed();
-    int64_t seq = seq_;
-    for (const DatumPtr& a : args)
-        if (a->seq >= 0) seq = a->seq;
-    // A task called from a task runs inside it, on the same worker; so does a call of the
-    // fused chain this firing runs as one job (`let x: T` conforms its value here).
-    if (inTask_) return ready(executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted));
-    if (inChain(call)) {
-        DatumPtr value = executeTask(run_, *task, args, site, policy, node, handler_, seq, call.line, submitted);
-        if (as && as->kind != TypeDesc::Kind::Unknown) {
-            auto conformed = Datum::make(conformTo(value->value, *as, run_.program()), value->site, value->seq);
-            conformed->entity = value->entity;  // made on this thread: no other holder yet
-            conformed->label = value->label;
-            value = conformed;
-        }
-        return ready(value);
-    }
-
-    Pending result = std::make_shared<PendingDatum>();
-    Job job = jobFor(policy, node, submitted);
-    Run* run = &run_;
-    const int handler = handler_;
-    const int line = call.line;
-    job.run = [run, task, args, site, &policy, node, handler, seq, line, submitted, result, as] {
-        try {
-            DatumPtr value = executeTask(*run, *task, args, site, policy, node, handler, seq, line, submitted);
-            if (as && as->kind != TypeDesc::Kind::Unknown) {  // `let x: T = task(...)`
-                auto conformed = Datum::make(conformTo(value->value, *as, run->program()), value->site, value->seq);
-                conformed->entity = value->entity;  // this thread made it: no other holder yet
-                conformed->label = value->label;
-                value = conformed;
-            }
-            result->set(value);
-        } catch (...) {
-            result->fail(std::current_exception());
-        }
-    };
-    // A value needed now is worth running on this thread when the site has room; one that can
-    // wait goes to the site's workers, so that the firing goes on and calls overlap.
-    if (needNow) run_.site(site).runOrSubmit(std::move(job));
-    else run_.site(site).submit(std::move(job));
-    started_.push_back(result);
+    TaskCall c;
+    c.task = context_.program.task(call.name);
+    if (!c.task) throw PlanError("plan code: a call of '" + call.name + "', which is not among the tasks");
+    const BoundArguments bound = bindArguments(call, c.task->params);
+    c.args.resize(c.task->params.size());
+    for (std::size_t slot : bound.order) c.args[slot] = value(*bound.byParam[slot]);
+    c.node = inTask_ ? nullptr : context_.plan.nodeAt(handler_, call.at);
+    c.site = evalSite_;
+    c.seq = seq_;
+    for (const DatumPtr& a : c.args)
+        if (a->seq >= 0) c.seq = a->seq;
+    c.line = call.line;
+    // A call of a fused task chain can never overlap the chain's other calls: it runs on this
+    // thread when its site has a free worker, as a call whose value is needed now does, so the
+    // chain goes through without a hand-off per call (docs/plan.md, "The code is the optimized program").
+    c.needNow = needNow || call.chain >= 0;
+    c.as = as;
+    // Inside a task the call runs at once, on this worker; a handler's call runs at its site,
+    // and the firing waits for it when it ends.
+    Pending result = sink_.startTask(std::move(c));
+    if (!inTask_) started_.push_back(result);
     return result;
 }
 

@@ -1,7 +1,7 @@
 // HandlerFiring.cpp — see HandlerFiring.h.
 #include "runtime/engine/HandlerFiring.h"
 
-#include "runtime/engine/Firing.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/Run.h"
 #include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
@@ -51,7 +51,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         run.report("provenance: " + std::string(e.what()), "provenance");
     }
     try {
-        Firing firing(run, info->id, info->site.empty() ? run.plan().homeSite : info->site, seq, activity);
+        CoordinatorFiring firing(run, info->id, info->site.empty() ? run.plan().homeSite : info->site, seq, activity);
         if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
         firing.runHandler(statement->body);
         if (store && activity > 0) store->endActivity(activity, "ok");
@@ -85,7 +85,7 @@ void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
     int64_t activity = -1;
     if (store) activity = store->startActivity({"handler", "flow " + h.flow + " starts", h.site, run.policy(h.policy).json, h.id, 0});
     try {
-        Firing firing(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
+        CoordinatorFiring firing(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
         firing.runHandler(flow.body);
         if (store) store->endActivity(activity, "ok");
     } catch (const std::exception& e) {

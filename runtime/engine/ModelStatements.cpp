@@ -1,7 +1,8 @@
-// ModelStatements.cpp — what a firing does with models: `train M on S @ p` (LANGUAGE.md §5)
-// and the calls `m(x)`, `probs(m, x)`, `version(m)`, `accuracy(m, S)`. The arithmetic is the
-// models runtime's (Models.h); this file gathers the items, evaluates the policy and reports.
-#include "runtime/engine/Firing.h"
+// ModelStatements.cpp — what the coordinator does for a firing's models (RunEffects.h):
+// `train M on S @ p` (LANGUAGE.md §5) and the questions `m(x)`, `probs(m, x)`, `version(m)`,
+// `accuracy(m, S)`. The arithmetic is the models runtime's (Models.h); this file gathers the
+// items, evaluates the policy, records what was used and reports.
+#include "runtime/engine/RunEffects.h"
 
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/values/Text.h"
@@ -59,15 +60,9 @@ LabeledItem labeled(const DatumPtr& d) {
     return item;
 }
 
-const std::string& modelName(const Expr& e, const std::string& builtin) {
-    if (e.op != Expr::Op::Name || e.declares != "model")
-        throw EvalError("'" + builtin + "' takes a model as its first argument", e.line);
-    return e.name;
-}
-
 }  // namespace
 
-void Firing::train(const Stmt& s) {
+void RunEffects::train(const Stmt& s, const TaskDecl* task) {
     Models& models = run_.models();
     StreamRuntime* stream = run_.stream(s.target);
     if (!stream) throw EvalError("no stream '" + s.target + "' in this run", s.line);
@@ -95,7 +90,7 @@ void Firing::train(const Stmt& s) {
     if (const ClauseMap* base = inTask_ ? &handler.policy : node ? &node->policy : nullptr)
         for (const auto& [key, c] : *base)
             if (c.expr) clauses[key] = &*c.expr;
-    if (inTask_ && task_) merge(task_->policy);
+    if (inTask_ && task) merge(task->policy);
     if (inTask_) merge(s.policy);
     {
         Evaluator ev(run_.program(), nullptr, run_.compiled());
@@ -159,51 +154,38 @@ void Firing::train(const Stmt& s) {
     stream->trained(s.name, end);
 }
 
-std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {
-    const bool callsModel = e.binding == NameBinding::OtherGlobal && e.declares == "model";
-    const bool mlBuiltin = e.binding == NameBinding::Builtin && (e.name == "probs" || e.name == "version" || e.name == "accuracy");
-    if (!callsModel && !mlBuiltin) return std::nullopt;
-    auto arg = [&](std::size_t i) -> const Expr& {
-        if (i >= e.args.size()) throw EvalError("'" + e.name + "' needs more arguments", e.line);
-        return e.args[i];
+Value RunEffects::askModel(const ModelQuery& q) {
+    Models& models = run_.models();
+    auto infer = [&]() {
+        // A replay answers with the version the recorded run used for this firing (which
+        // version was current was the scheduler's choice).
+        const ReplayLog* replay = run_.options().replay.get();
+        const int64_t version = replay ? replay->modelVersion(q.model, handler_, seq_) : -1;
+        Inference inference = models.infer(q.model, q.input, version);
+        if (prov::Store* store = run_.provenance(); store && activity_ > 0 && inference.versionEntity > 0)
+            store->used(activity_, inference.versionEntity, "model");
+        return inference;
     };
-    try {
-        Models& models = run_.models();
-        auto infer = [&](const std::string& model, const Expr& x) {
-            // A replay answers with the version the recorded run used for this firing (which
-            // version was current was the scheduler's choice).
-            const ReplayLog* replay = run_.options().replay.get();
-            const int64_t version = replay ? replay->modelVersion(model, handler_, seq_) : -1;
-            Inference inference = models.infer(model, ev.evaluate(x, scope), version);
-            if (prov::Store* store = run_.provenance(); store && activity_ > 0 && inference.versionEntity > 0)
-                store->used(activity_, inference.versionEntity, "model");
-            return inference;
-        };
-        if (callsModel) return Value::string(infer(e.name, arg(0)).className);
-        const std::string& model = modelName(arg(0), e.name);
-        // What the answer came from: the version's weights, used by this activity.
-        if (prov::Store* store = run_.provenance(); store && activity_ > 0 && e.name != "probs")
-            if (const int64_t weights = models.versionEntity(model); weights > 0) store->used(activity_, weights, "model");
-        if (e.name == "version") return Value::integer(models.version(model));
-        if (e.name == "probs") {
-            const Inference inference = infer(model, arg(1));
-            Tensor t = Tensor::zeros(ElemType::F32, {static_cast<int64_t>(inference.probabilities.size())});
-            std::copy(inference.probabilities.begin(), inference.probabilities.end(), t.data<float>());
-            return Value::tensor(std::move(t));
-        }
-        const Expr& streamName = arg(1);
-        StreamRuntime* stream = streamName.op == Expr::Op::Name ? run_.stream(streamName.name) : nullptr;
-        if (!stream) throw EvalError("'accuracy' takes a model and a stream", e.line);
-        const std::string where = run_.plan().file + ":" + std::to_string(e.line) + ": accuracy(" + model + ", " +
-                                  streamName.name + "): stream " + streamName.name + " ";
-        std::vector<LabeledItem> items;
-        for (const DatumPtr& d : stream->delivered()) items.push_back(labeled(d));
-        return Value::float64(models.accuracy(model, items, [this, where](const std::string& problem) {
-            run_.report(where + problem, "accuracy-item:" + where);
-        }));
-    } catch (const ModelError& error) {
-        throw EvalError(error.what(), e.line);
+    if (q.kind == ModelQuery::Kind::Classify) return Value::string(infer().className);
+    // What the answer came from: the version's weights, used by this activity.
+    if (prov::Store* store = run_.provenance(); store && activity_ > 0 && q.kind != ModelQuery::Kind::Probs)
+        if (const int64_t weights = models.versionEntity(q.model); weights > 0) store->used(activity_, weights, "model");
+    if (q.kind == ModelQuery::Kind::Version) return Value::integer(models.version(q.model));
+    if (q.kind == ModelQuery::Kind::Probs) {
+        const Inference inference = infer();
+        Tensor t = Tensor::zeros(ElemType::F32, {static_cast<int64_t>(inference.probabilities.size())});
+        std::copy(inference.probabilities.begin(), inference.probabilities.end(), t.data<float>());
+        return Value::tensor(std::move(t));
     }
+    StreamRuntime* stream = run_.stream(q.stream);
+    if (!stream) throw EvalError("'accuracy' takes a model and a stream", q.line);
+    const std::string where = run_.plan().file + ":" + std::to_string(q.line) + ": accuracy(" + q.model + ", " +
+                              q.stream + "): stream " + q.stream + " ";
+    std::vector<LabeledItem> items;
+    for (const DatumPtr& d : stream->delivered()) items.push_back(labeled(d));
+    return Value::float64(models.accuracy(q.model, items, [this, where](const std::string& problem) {
+        run_.report(where + problem, "accuracy-item:" + where);
+    }));
 }
 
 }  // namespace xdml::runtime

@@ -1,7 +1,7 @@
 // MoveValues.cpp — values between sites and into storage (see Run.h): a move is the serialized
-// value written at the sender, copied into the receiver's folder and read back there, once per
-// value and site; -O0 persistence writes a task's output and reads it back; entities are
-// recorded when an activity first uses a value.
+// value carried by the run's transport (Transport.h) and decoded at the receiver, once per
+// value and site, counted and recorded; -O0 persistence writes a task's output and reads it
+// back; entities are recorded when an activity first uses a value.
 #include "runtime/engine/Run.h"
 
 #include "runtime/io/DataError.h"
@@ -49,29 +49,9 @@ DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
         std::lock_guard lock(d->mutex);
         if (auto it = d->copies.find(to); it != d->copies.end()) return it->second;
     }
-    // The serialized value is written to the sending site's folder, copied into the receiving
-    // site's, and read back there: the bytes moved are bytes really copied.
     const std::string raw = encodeValue(d->value);
-    const uint64_t n = ++fileCounter_;
-    const fs::path out = options_.workdir / "sites" / d->site / "outbox" / (std::to_string(n) + ".xv");
-    const fs::path in = options_.workdir / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
-    {
-        std::ofstream f(out, std::ios::binary);
-        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-        if (!f) throw DataError(out.string(), "cannot write a value moving to site " + to);
-    }
-    std::error_code ec;
-    fs::copy_file(out, in, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw DataError(in.string(), "cannot copy a value to site " + to + ": " + ec.message());
-    fs::remove(out, ec);
-    std::string back(raw.size(), '\0');
-    {
-        std::ifstream f(in, std::ios::binary);
-        f.read(back.data(), static_cast<std::streamsize>(back.size()));
-        if (!f) throw DataError(in.string(), "cannot read back a value moved to site " + to);
-    }
-    fs::remove(in, ec);  // the value lives on in memory at `to`; the copy was the move
-    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), in.string()), to, d->seq);
+    const std::string back = transport_->carry(raw, d->site, to);
+    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), "a value moved to site " + to), to, d->seq);
     copy->label = d->label;
     copy->type = d->type;
     const uint64_t bytes = payloadBytes(d->value);

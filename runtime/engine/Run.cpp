@@ -2,6 +2,8 @@
 #include "runtime/engine/Run.h"
 
 #include "runtime/engine/HandlerFiring.h"
+#include "runtime/engine/LoopbackExecutor.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/StreamRuntime.h"
@@ -69,7 +71,9 @@ std::string Run::invalidatedInput(const std::string& hash) const {
            ", which was invalidated (`xdmlc prov why " + std::to_string(it->second) + "`)";
 }
 
-SiteController& Run::site(const std::string& name) {
+const FiringContext& Run::firingContext() const { return worker_->context(); }
+
+SiteExecutor& Run::site(const std::string& name) {
     auto it = sites_.find(name);
     if (it == sites_.end()) throw PlanError("plan: a node at the unknown site '" + name + "'");
     return *it->second;
@@ -112,7 +116,16 @@ void Run::openStores() {
     for (const SiteInfo& s : plan_.sites) {
         for (const char* sub : {"values", "outbox", "inbox"}) fs::create_directories(options_.workdir / "sites" / s.name / sub, ec);
         if (ec) throw DataError((options_.workdir / "sites" / s.name).string(), "cannot create the site's folder: " + ec.message());
-        sites_.emplace(s.name, std::make_unique<SiteController>(s.name, workersFor(s.cores, hardware)));
+    }
+    worker_ = std::make_unique<TaskWorker>(
+        FiringContext{program_, plan_, compiled(), options_.workdir, options_.provenance, &stats_.expressionsEvaluated});
+    transport_ = std::make_unique<FolderTransport>(options_.workdir);
+    if (options_.executor != "local" && options_.executor != "loopback")
+        throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
+    for (const SiteInfo& s : plan_.sites) {
+        const int workers = workersFor(s.cores, hardware);
+        if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
+        else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
     if (options_.provenance) {
         store_ = prov::Store::open(options_.provenanceFile.empty() ? options_.workdir / "provenance.db"

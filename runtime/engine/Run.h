@@ -1,5 +1,5 @@
 // Run.h — one execution of a plan on this machine (`xdmlc run`): it sets the run up (the site
-// controllers, catalogs, provenance store and models runtime, the streams of the selected
+// executors (SiteExecutor.h), the transport between sites, catalogs, provenance store and models runtime, the streams of the selected
 // flows and their emit graph), runs the flow-level statements, waits for the streams' ends and
 // sums up. Firings, streams and task calls reach the run's shared parts through it: the
 // program and plan, the counters, provenance, the policy table (PolicyTable.h), the
@@ -21,7 +21,9 @@
 #include "runtime/engine/PolicyTable.h"
 #include "runtime/engine/Replay.h"
 #include "runtime/engine/RunStats.h"
-#include "runtime/engine/SiteController.h"
+#include "runtime/engine/SiteExecutor.h"
+#include "runtime/engine/TaskFailure.h"
+#include "runtime/engine/Transport.h"
 #include "runtime/interp/CompiledCode.h"
 #include "runtime/interp/Program.h"
 #include "runtime/provenance/Store.h"
@@ -34,12 +36,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace xdml::runtime {
 
 class StreamRuntime;
+class TaskWorker;
+struct FiringContext;
 
 struct RunOptions {
     std::filesystem::path workdir;
@@ -70,6 +75,10 @@ struct RunOptions {
 
     /// The base of relative source globs and folders, and of inputs not in the work directory.
     const std::filesystem::path& inputBase() const { return inputDir.empty() ? workdir : inputDir; }
+    /// How task calls reach a site's workers: "local" (the worker pool, directly) or
+    /// "loopback" (the same pool, every request, outcome and effect encoded to bytes and
+    /// decoded before use: a test of the executor seam, docs/runtime.md).
+    std::string executor = "local";
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One
@@ -101,7 +110,9 @@ public:
     prov::Store* provenance() { return store_.get(); }
     /// This run's id in the provenance database (0: none recorded).
     int64_t recordedRun() const { return recordedRun_; }
-    SiteController& site(const std::string& name);
+    SiteExecutor& site(const std::string& name);
+    /// What every firing reads: the program, the plan, the JIT's code, the work directory.
+    const FiringContext& firingContext() const;
     std::vector<SiteStatus> siteStatuses() const;
     StreamRuntime* stream(const std::string& name);
     CatalogStore& catalog(const std::string& name);
@@ -151,7 +162,9 @@ private:
     std::unique_ptr<prov::Store> store_;
     std::unique_ptr<Models> models_;  // after store_: destroyed before it
     std::optional<PolicyTable> policies_;
-    std::map<std::string, std::unique_ptr<SiteController>> sites_;
+    std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
+    std::unique_ptr<Transport> transport_;
+    std::map<std::string, std::unique_ptr<SiteExecutor>> sites_;
     std::optional<MetaController> meta_;
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;
     std::unique_ptr<EmitGraph> emits_;

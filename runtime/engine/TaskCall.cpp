@@ -1,106 +1,191 @@
-// TaskCall.cpp — one task call as one activity (executeTask, Firing.h): start_within, retries
-// with backoff, the body run by a Firing at the task's site, the result recorded and, at -O0,
-// persisted; a deadline miss is a decision.
-#include "runtime/engine/Firing.h"
+// TaskCall.cpp — see TaskCall.h.
+#include "runtime/engine/TaskCall.h"
 
-#include "runtime/engine/StreamRuntime.h"
-#include "runtime/exec/Shell.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/interp/Conform.h"
-#include "runtime/io/ConformItem.h"
-#include "runtime/io/DataError.h"
-#include "runtime/io/Npy.h"
-#include "runtime/io/ValueCodec.h"
-#include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
-#include <fstream>
-#include <sstream>
+#include <chrono>
 #include <thread>
 
 namespace xdml::runtime {
 
-using K = Value::Kind;
+namespace {
 
-DatumPtr executeTask(Run& run, const TaskDecl& task, const std::vector<DatumPtr>& args, const std::string& site,
-                     const EffectivePolicy& policy, const NodeInfo* node, int handler, int64_t seq, int line,
-                     double submitted) {
-    prov::Store* store = run.provenance();
-    const double started = run.elapsed();
-    if (policy.startWithin > 0 && started - submitted > policy.startWithin) {
-        run.stats().startMisses++;
-        run.recordDecision("start_miss", "task:" + task.name, "started late",
-                           "task '" + task.name + "' (line " + std::to_string(line) + ") started " +
-                               formatFloat(started - submitted) + " s after its call; start_within is " +
-                               formatFloat(policy.startWithin) + " s");
-    }
-    for (int attempt = 0;; ++attempt) {
-        int64_t activity = -1;
-        if (store) {
+const ClauseMap& noClauses() {
+    static const ClauseMap none;
+    return none;
+}
+
+RequestPolicy requestPolicy(const EffectivePolicy& p, uint64_t memory) {
+    RequestPolicy r;
+    r.priority = p.priority;
+    r.deadline = p.deadline;
+    r.startWithin = p.startWithin;
+    r.retry = p.retry;
+    r.maxConcurrent = p.maxConcurrent;
+    r.memoryCap = p.memoryCap;
+    r.memory = memory;
+    r.limitKey = p.limitKey;
+    return r;
+}
+
+class CallClient : public TaskClient {
+public:
+    CallClient(Run& run, TaskCall call, const EffectivePolicy& policy, int handler, const std::string& site, double submitted)
+        : run_(run), call_(std::move(call)), policy_(policy), effects_(run, handler, site, call_.seq, -1, true),
+          submitted_(submitted), result_(std::make_shared<PendingDatum>()) {}
+    Pending result() const { return result_; }
+
+    void begin(TaskRequest& r) override {
+        const TaskDecl& task = *call_.task;
+        if (attempt_ == 0) {
+            started_ = run_.elapsed();
+            if (policy_.startWithin > 0 && started_ - submitted_ > policy_.startWithin) {
+                run_.stats().startMisses++;
+                run_.recordDecision("start_miss", "task:" + task.name, "started late",
+                                    "task '" + task.name + "' (line " + std::to_string(call_.line) + ") started " +
+                                        formatFloat(started_ - submitted_) + " s after its call; start_within is " +
+                                        formatFloat(policy_.startWithin) + " s");
+            }
+        }
+        r.attempt = attempt_;
+        activity_ = -1;
+        if (prov::Store* store = run_.provenance()) {
             prov::ActivityRecord rec;
             rec.kind = "task";
             rec.name = task.name;
-            rec.site = site;
-            rec.policyJson = policy.json;
-            rec.handler = handler;
-            rec.line = line;
-            activity = store->startActivity(rec);
-            for (std::size_t i = 0; i < args.size(); ++i) store->used(activity, run.entityOf(args[i]), task.params[i].name);
+            rec.site = r.site;
+            rec.policyJson = policy_.json;
+            rec.handler = r.handler;
+            rec.line = call_.line;
+            activity_ = store->startActivity(rec);
+            for (std::size_t i = 0; i < call_.args.size(); ++i)
+                store->used(activity_, run_.entityOf(call_.args[i]), task.params[i].name);
         }
+        r.activity = activity_;
+        effects_.setActivity(activity_);
+        r.args.reserve(call_.args.size());
+        for (const DatumPtr& arg : call_.args) r.args.push_back(messageOf(run_.moveTo(arg, r.site)));
+    }
+
+    EffectSink& effects() override { return effects_; }
+
+    bool end(TaskOutcome outcome) override {
         try {
-            Firing body(run, handler, site, seq, activity);
-            for (std::size_t i = 0; i < args.size(); ++i) {
-                DatumPtr moved = run.moveTo(args[i], site);
-                Value v = conformTo(moved->value, task.params[i].type, run.program());
-                auto bound = Datum::make(std::move(v), site, moved->seq);
-                std::lock_guard lock(moved->mutex);
-                bound->entity = moved->entity;
-                bound->sources = moved->sources;
-                body.bind(task.params[i].name, bound);
-            }
-            DatumPtr result = body.runTask(task, line);
-            if (task.result.kind != TypeDesc::Kind::Unknown && task.result.kind != TypeDesc::Kind::None)
-                result = Datum::make(conformTo(result->value, task.result, run.program()), site, seq);
-            result->seq = seq;
-            result->label = task.name;
-            if (store) {
-                // Its lineage is the activity: generated by it, which used the arguments.
-                result->sources.clear();
-                store->generated(run.entityOf(result, "value"), activity);
-            }
-            if (node && node->persist) result = run.persist(result, task.name);
-            if (store) store->endActivity(activity, "ok");
-            run.stats().tasksRun++;
-            const double finished = run.elapsed();
-            if (policy.deadline > 0 && finished - submitted > policy.deadline) {
-                run.stats().deadlineMisses++;
-                run.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
-                                   "task '" + task.name + "' (line " + std::to_string(line) + ") took " +
-                                       formatFloat(finished - submitted) + " s from its call; its deadline is " +
-                                       formatFloat(policy.deadline) + " s",
-                                   "{\"waited\": " + formatFloat(started - submitted) + "}");
-            }
-            return result;
-        } catch (const std::exception& error) {
-            const std::string what = error.what();
-            if (store) store->endActivity(activity, "failed", what);
-            if (attempt < policy.retry && !run.stopping()) {
-                run.stats().retries++;
-                const int backoffMs = std::min(1000, 10 << std::min(attempt, 6));
-                run.recordDecision("retry", prov::subjectOfActivity(activity),
-                                   "attempt " + std::to_string(attempt + 2) + " of " + std::to_string(policy.retry + 1),
-                                   "task '" + task.name + "' failed: " + what + "; retrying after " +
-                                       std::to_string(backoffMs) + " ms");
-                std::this_thread::sleep_for(std::chrono::milliseconds(backoffMs));
-                continue;
-            }
-            run.stats().tasksFailed++;
-            if (const auto* failure = dynamic_cast<const TaskFailure*>(&error)) throw TaskFailure(failure->what(), line);
-            const auto* eval = dynamic_cast<const EvalError*>(&error);
-            std::string message = "task '" + task.name + "' failed";
-            if (eval && eval->line()) message += " at line " + std::to_string(eval->line());
-            throw TaskFailure(message + ": " + (eval ? eval->message() : what), line);
+            return finish(std::move(outcome));
+        } catch (...) {
+            result_->fail(std::current_exception());
+            return false;
         }
     }
+
+private:
+    bool finish(TaskOutcome o) {
+        const TaskDecl& task = *call_.task;
+        prov::Store* store = run_.provenance();
+        if (o.ok) {
+            try {
+                DatumPtr result = datumOf(std::move(o.result));
+                result->seq = call_.seq;
+                result->label = task.name;
+                if (store) {
+                    // Its lineage is the activity: generated by it, which used the arguments.
+                    result->sources.clear();
+                    store->generated(run_.entityOf(result, "value"), activity_);
+                }
+                if (call_.node && call_.node->persist) result = run_.persist(result, task.name);
+                if (store) store->endActivity(activity_, "ok");
+                run_.stats().tasksRun++;
+                const double finished = run_.elapsed();
+                if (policy_.deadline > 0 && finished - submitted_ > policy_.deadline) {
+                    run_.stats().deadlineMisses++;
+                    run_.recordDecision("deadline_miss", prov::subjectOfActivity(activity_), "completed late",
+                                        "task '" + task.name + "' (line " + std::to_string(call_.line) + ") took " +
+                                            formatFloat(finished - submitted_) + " s from its call; its deadline is " +
+                                            formatFloat(policy_.deadline) + " s",
+                                        "{\"waited\": " + formatFloat(started_ - submitted_) + "}");
+                }
+                deliver(std::move(result));
+                return false;
+            } catch (...) {
+                o = TaskOutcome::failed(std::current_exception());
+            }
+        }
+        const FailureMessage& f = o.failure;
+        if (store) store->endActivity(activity_, "failed", f.what);
+        if (attempt_ < policy_.retry && !run_.stopping()) {
+            run_.stats().retries++;
+            const int backoffMs = std::min(1000, 10 << std::min(attempt_, 6));
+            run_.recordDecision("retry", prov::subjectOfActivity(activity_),
+                                "attempt " + std::to_string(attempt_ + 2) + " of " + std::to_string(policy_.retry + 1),
+                                "task '" + task.name + "' failed: " + f.what + "; retrying after " +
+                                    std::to_string(backoffMs) + " ms");
+            std::this_thread::sleep_for(std::chrono::milliseconds(backoffMs));
+            ++attempt_;
+            return true;
+        }
+        run_.stats().tasksFailed++;
+        const bool eval = f.kind == FailureMessage::Kind::Eval;
+        std::string message = f.what;
+        if (f.kind != FailureMessage::Kind::Task) {
+            message = "task '" + task.name + "' failed";
+            if (eval && f.line) message += " at line " + std::to_string(f.line);
+            message += ": " + (eval ? f.message : f.what);
+        }
+        result_->fail(std::make_exception_ptr(TaskFailure(message, call_.line)));
+        return false;
+    }
+
+    /// The value, as the `let` it is bound to declares it (`let x: T = task(...)`).
+    void deliver(DatumPtr value) {
+        if (call_.as && call_.as->kind != TypeDesc::Kind::Unknown) {
+            try {
+                auto conformed = Datum::make(conformTo(value->value, *call_.as, run_.program()), value->site, value->seq);
+                conformed->entity = value->entity;  // this thread made it: no other holder yet
+                conformed->label = value->label;
+                value = conformed;
+            } catch (...) {
+                result_->fail(std::current_exception());
+                return;
+            }
+        }
+        result_->set(std::move(value));
+    }
+
+    Run& run_;
+    TaskCall call_;
+    const EffectivePolicy& policy_;
+    RunEffects effects_;
+    double submitted_, started_ = 0;
+    Pending result_;
+    int attempt_ = 0;
+    int64_t activity_ = -1;
+};
+
+}  // namespace
+
+Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested) {
+    const NodeInfo* node = call.node;
+    const EffectivePolicy& policy = run.policy(node ? node->policy : noClauses());
+    std::string site = node ? run.metaController().chooseSite(*node, policy, call.task->name) : call.site;
+    TaskRequest r;
+    r.node = node ? node->id : -1;
+    r.task = call.task->name;
+    r.handler = handler;
+    r.seq = call.seq;
+    r.line = call.line;
+    r.submitted = run.elapsed();
+    r.policy = requestPolicy(policy, node ? node->bytes : 0);
+    const auto how = nested ? SiteExecutor::Dispatch::HereNow
+                   : call.needNow ? SiteExecutor::Dispatch::HereIfFree
+                                  : SiteExecutor::Dispatch::Queue;
+    auto client = std::make_shared<CallClient>(run, std::move(call), policy, handler, site, r.submitted);
+    Pending result = client->result();
+    SiteExecutor& executor = run.site(site);
+    r.site = std::move(site);
+    executor.submit(std::move(r), std::move(client), how);
+    return result;
 }
 
 }  // namespace xdml::runtime

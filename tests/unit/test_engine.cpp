@@ -1,11 +1,11 @@
-// test_engine.cpp — the runtime's engine parts on their own: a site controller's queue order
+// test_engine.cpp — the runtime's engine parts on their own: a site worker pool's queue order
 // and limits, values through the codec, and the plan model's join of code to nodes.
 #include "TestSupport.h"
 #include "plan/Plan.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "runtime/engine/PlanModel.h"
-#include "runtime/engine/SiteController.h"
+#include "runtime/engine/WorkerPool.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/ValueCodec.h"
 
@@ -50,7 +50,7 @@ Job job(int priority, double deadline, std::function<void()> run) {
 }  // namespace
 
 TEST_CASE("a site runs higher priorities first, then the earliest deadline, then arrival order") {
-    SiteController site("edge", 1);
+    WorkerPool site("edge", 1);
     Gate gate;
     std::mutex m;
     std::vector<std::string> order;
@@ -76,7 +76,7 @@ TEST_CASE("a site runs higher priorities first, then the earliest deadline, then
 }
 
 TEST_CASE("a limit caps the jobs of one policy running at once") {
-    SiteController site("hpc", 4);
+    WorkerPool site("hpc", 4);
     std::atomic<int> running{0}, most{0};
     for (int i = 0; i < 12; ++i) {
         Job j = job(0, 1e9, [&] {

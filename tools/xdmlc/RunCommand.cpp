@@ -138,6 +138,7 @@ int runCommand(const RunArguments& args) {
     options.arguments = args.commandLine;
     if (!args.flow.empty()) options.flows = {args.flow};
     options.seed = args.seed;
+    options.executor = args.executor;
     options.quiet = args.quiet;
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);

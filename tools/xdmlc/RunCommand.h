@@ -14,6 +14,7 @@ namespace xdml::tools {
 struct RunArguments {
     std::string file, flow, workdir, statsJson, color = "auto";
     PassFlags passes;  // how a .xdml file is compiled
+    std::string executor = "local";  // "loopback": task calls cross the executor seam as bytes
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
     std::string commandLine;

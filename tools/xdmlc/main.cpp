@@ -154,6 +154,10 @@ int main(int argc, char** argv) {
     run->add_flag("--no-jit", runArgs.noJit, "Interpret everything: compile no fn, predicate or kernel");
     run->add_flag("--jit-wait", runArgs.jitWait,
                   "Compile every kernel before the flow starts (default: in the background, interpreting until ready)");
+    run->add_option("--executor", runArgs.executor,
+                    "How task calls reach a site's workers: local (the default) or loopback (every request, "
+                    "outcome and effect encoded to bytes and decoded: a test of the executor seam)")
+        ->check(CLI::IsMember({"local", "loopback"}));
     run->add_option("--color", runArgs.color, "Color diagnostics: auto, always or never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");

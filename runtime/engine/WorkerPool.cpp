@@ -1,5 +1,5 @@
-// SiteController.cpp — see SiteController.h.
-#include "runtime/engine/SiteController.h"
+// WorkerPool.cpp — see WorkerPool.h.
+#include "runtime/engine/WorkerPool.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,11 +11,11 @@ int workersFor(int64_t cores, unsigned hardware) {
     return static_cast<int>(cores <= 0 ? machine : std::min(cores, machine));
 }
 
-SiteController::SiteController(std::string site, int workers) : site_(std::move(site)), capacity_(std::max(1, workers)) {
+WorkerPool::WorkerPool(std::string site, int workers) : site_(std::move(site)), capacity_(std::max(1, workers)) {
     for (int i = 0; i < capacity_; ++i) workers_.emplace_back([this] { work(); });
 }
 
-void SiteController::begin(const Job& job) {
+void WorkerPool::begin(const Job& job) {
     ++running_;
     if (!job.limitKey.empty()) {
         LimitUse& use = limits_[job.limitKey];
@@ -24,7 +24,7 @@ void SiteController::begin(const Job& job) {
     }
 }
 
-void SiteController::finish(const Job& job, double took) {
+void WorkerPool::finish(const Job& job, double took) {
     --running_;
     meanJobSeconds_ = meanJobSeconds_ == 0 ? took : 0.9 * meanJobSeconds_ + 0.1 * took;
     if (!job.limitKey.empty()) {
@@ -36,7 +36,7 @@ void SiteController::finish(const Job& job, double took) {
     if (!queue_.empty() || stopping_) wake_.notify_all();
 }
 
-void SiteController::runOrSubmit(Job job) {
+void WorkerPool::runOrSubmit(Job job) {
     {
         std::unique_lock lock(mutex_);
         if (!(queue_.empty() && running_ < capacity_ && admissible(job))) {
@@ -53,9 +53,9 @@ void SiteController::runOrSubmit(Job job) {
     finish(job, took);
 }
 
-SiteController::~SiteController() { shutdown(); }
+WorkerPool::~WorkerPool() { shutdown(); }
 
-void SiteController::submit(Job job) {
+void WorkerPool::submit(Job job) {
     {
         std::lock_guard lock(mutex_);
         const int priority = job.priority;
@@ -65,7 +65,7 @@ void SiteController::submit(Job job) {
     wake_.notify_one();
 }
 
-bool SiteController::admissible(const Job& job) const {
+bool WorkerPool::admissible(const Job& job) const {
     if (job.limitKey.empty()) return true;
     auto it = limits_.find(job.limitKey);
     if (it == limits_.end()) return true;
@@ -75,7 +75,7 @@ bool SiteController::admissible(const Job& job) const {
     return true;
 }
 
-void SiteController::work() {
+void WorkerPool::work() {
     std::unique_lock lock(mutex_);
     for (;;) {
         auto pick = queue_.end();
@@ -102,7 +102,7 @@ void SiteController::work() {
     }
 }
 
-SiteStatus SiteController::status() const {
+SiteStatus WorkerPool::status() const {
     std::lock_guard lock(mutex_);
     SiteStatus s;
     s.site = site_;
@@ -115,7 +115,7 @@ SiteStatus SiteController::status() const {
     return s;
 }
 
-void SiteController::shutdown() {
+void WorkerPool::shutdown() {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ && workers_.empty()) return;

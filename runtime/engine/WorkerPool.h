@@ -1,9 +1,10 @@
-// SiteController.h — one site's local controller: its worker pool (sized by the site's
-// `cores`, capped by this machine), its queue ordered by policy (priority, then earliest
-// deadline, then arrival), its limits, and the small performance-control interface
-// (SiteStatus) that the flow's meta-controller reads. Everything that crosses this boundary
-// is a plain message, so the distributed engine can put a controller on another machine.
+// WorkerPool.h — one site's workers on this machine (sized by the site's `cores`, capped by
+// the machine), its queue ordered by policy (priority, then earliest deadline, then arrival),
+// its limits, and its SiteStatus. The executors of this machine (LocalExecutor,
+// LoopbackExecutor) run their task calls on it.
 #pragma once
+
+#include "runtime/engine/SiteExecutor.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -19,17 +20,8 @@
 
 namespace xdml::runtime {
 
-/// The performance-control interface: what a site tells the meta-controller.
-struct SiteStatus {
-    std::string site;
-    int capacity = 0;            // workers
-    int running = 0;             // jobs running now
-    std::size_t queued = 0;      // jobs waiting
-    double meanJobSeconds = 0;   // recent mean run time of a job
-    double estimatedWait = 0;    // seconds a job submitted now waits before it starts
-};
 
-/// A unit of work for a site: one task call (or a transfer's receiving end).
+/// A unit of work for a site: one task call.
 struct Job {
     int priority = 0;  // higher first
     double deadline = std::numeric_limits<double>::infinity();  // absolute (steady seconds): EDF
@@ -40,12 +32,12 @@ struct Job {
     std::function<void()> run;  // never throws (the caller catches and records)
 };
 
-class SiteController {
+class WorkerPool {
 public:
-    SiteController(std::string site, int workers);
-    ~SiteController();
-    SiteController(const SiteController&) = delete;
-    SiteController& operator=(const SiteController&) = delete;
+    WorkerPool(std::string site, int workers);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
 
     void submit(Job job);
     /// Runs the job on the caller's thread when the site has a free worker slot and nothing

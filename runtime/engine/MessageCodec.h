@@ -1,0 +1,110 @@
+// MessageCodec.h — the byte layout of the executor's messages (TaskMessages, EffectMessages):
+// little-endian scalars, length-prefixed strings, values by the value codec. The reader checks
+// every length against what is left, so malformed bytes are a MessageError, never a crash.
+#pragma once
+
+#include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xdml::runtime {
+
+/// Bytes that are not a well-formed message of the kind expected.
+class MessageError : public std::runtime_error {
+public:
+    explicit MessageError(const std::string& problem) : std::runtime_error("malformed executor message: " + problem) {}
+};
+
+class MessageWriter {
+public:
+    template <typename T>
+    void pod(T v) {
+        char raw[sizeof(T)];
+        std::memcpy(raw, &v, sizeof(T));
+        out_.append(raw, sizeof(T));
+    }
+    void flag(bool b) { pod<uint8_t>(b ? 1 : 0); }
+    void text(const std::string& s) {
+        pod<uint64_t>(s.size());
+        out_ += s;
+    }
+    void value(const Value& v) { text(encodeValue(v)); }
+    void ids(const std::vector<int64_t>& ids) {
+        pod<uint64_t>(ids.size());
+        for (int64_t id : ids) pod(id);
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+class MessageReader {
+public:
+    /// `what`: the kind of message, for the error.
+    MessageReader(const std::string& bytes, std::string what) : bytes_(bytes), what_(std::move(what)) {}
+
+    template <typename T>
+    T pod() {
+        need(sizeof(T), "a number");
+        T v;
+        std::memcpy(&v, bytes_.data() + at_, sizeof(T));
+        at_ += sizeof(T);
+        return v;
+    }
+    bool flag() {
+        const auto b = pod<uint8_t>();
+        if (b > 1) fail("a flag byte of " + std::to_string(b));
+        return b == 1;
+    }
+    std::string text() {
+        const auto n = pod<uint64_t>();
+        need(n, "a string of " + std::to_string(n) + " bytes");
+        std::string s = bytes_.substr(at_, n);
+        at_ += n;
+        return s;
+    }
+    Value value() {
+        const std::string raw = text();
+        try {
+            return decodeValue(reinterpret_cast<const std::byte*>(raw.data()), raw.size(), "");
+        } catch (const DataError& e) {
+            fail("a value that does not decode (" + e.problem() + ")");
+        }
+    }
+    std::vector<int64_t> ids() {
+        const auto n = count(sizeof(int64_t));
+        std::vector<int64_t> out(n);
+        for (auto& id : out) id = pod<int64_t>();
+        return out;
+    }
+    /// A count of items of at least `itemBytes` each, checked against the bytes left.
+    uint64_t count(std::size_t itemBytes) {
+        const auto n = pod<uint64_t>();
+        if (itemBytes && n > (bytes_.size() - at_) / itemBytes) fail("a count of " + std::to_string(n) + " items");
+        return n;
+    }
+    /// The message must end here.
+    void end() {
+        if (at_ != bytes_.size()) fail(std::to_string(bytes_.size() - at_) + " bytes after its end");
+    }
+    [[noreturn]] void fail(const std::string& problem) const {
+        throw MessageError(what_ + ": " + problem + " at byte " + std::to_string(at_));
+    }
+
+private:
+    void need(uint64_t n, const std::string& what) const {
+        if (bytes_.size() - at_ < n) fail("truncated: " + what + " needs " + std::to_string(n) + " bytes");
+    }
+
+    const std::string& bytes_;
+    std::string what_;
+    std::size_t at_ = 0;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,85 @@
+// RunEffects.cpp — see RunEffects.h (models and training: ModelStatements.cpp; the
+// coordinator's half of a task call: TaskCall.cpp).
+#include "runtime/engine/RunEffects.h"
+
+#include "runtime/engine/StreamRuntime.h"
+#include "runtime/engine/TaskCall.h"
+#include "runtime/io/ValueCodec.h"
+#include "runtime/provenance/Kinds.h"
+
+namespace xdml::runtime {
+
+void RunEffects::emit(const std::string& stream, const DatumPtr& value, const std::string& site, bool persist) {
+    DatumPtr d = run_.moveTo(value, site);
+    if (persist) d = run_.persist(d, "emit-" + stream);
+    StreamRuntime* target = run_.stream(stream);
+    if (!target) throw EvalError("no stream '" + stream + "' in this run");
+    // A site's worker (in a task) or a stream feeding its own cycle must never wait for
+    // room: the threads that would make room could be the ones waiting.
+    const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
+    target->emit(d, activity_, inTask_ || (!from.empty() && run_.feedsBack(from, stream)));
+    run_.stats().emits++;
+}
+
+void RunEffects::record(const std::string& catalog, const DatumPtr& value, const std::string& site) {
+    DatumPtr d = run_.moveTo(value, site);
+    run_.catalog(catalog).record(d->value);
+    const uint64_t bytes = payloadBytes(d->value);
+    run_.stats().records++;
+    run_.stats().writtenBytes += bytes;
+    if (prov::Store* store = run_.provenance()) {
+        const int64_t from = run_.entityOf(d);
+        prov::EntityRecord rec;
+        rec.kind = "record";
+        rec.label = catalog;
+        rec.site = site;
+        rec.bytes = static_cast<int64_t>(bytes);
+        rec.hash = contentHashOf(d->value);
+        const int64_t e = store->entity(rec);
+        store->derivedFrom(e, from, activity_);
+        if (activity_ > 0) store->generated(e, activity_);
+    }
+}
+
+void RunEffects::log(const std::string& line) {
+    run_.log(line);
+    run_.stats().logs++;
+}
+
+void RunEffects::fileUsed(const FileUse& f) {
+    if (f.written) run_.stats().writtenFileBytes += f.bytes;
+    prov::Store* store = run_.provenance();
+    if (!store) return;
+    const std::filesystem::path p(f.path);
+    prov::EntityRecord rec;
+    rec.kind = "file";
+    rec.label = p.filename().string();
+    rec.path = f.path;
+    rec.site = f.site;
+    rec.bytes = static_cast<int64_t>(f.bytes);
+    rec.hash = f.hash;
+    // A file read whose content was invalidated before is recognised (a written one is new).
+    const std::string invalid = f.written ? "" : run_.invalidatedInput(f.hash);
+    if (!invalid.empty()) {
+        rec.valid = false;
+        run_.report("warning: " + f.path + ": " + invalid + "; what is made from it is recorded invalid too",
+                    "invalid-input:" + f.path);
+    }
+    const int64_t e = store->entity(rec);
+    if (!invalid.empty())
+        store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", invalid, "{}", -1});
+    if (activity_ <= 0) return;
+    if (f.written) store->generated(e, activity_);
+    else store->used(activity_, e, "read");
+}
+
+Pending RunEffects::startTask(TaskCall call) {
+    if (inTask_) call.node = nullptr;  // a call inside a task runs inside it, on its worker
+    return startTaskCall(run_, std::move(call), handler_, inTask_);
+}
+
+std::string RunEffects::resolve(const std::string& path, bool forWriting) {
+    return (forWriting ? run_.resolve(path) : run_.resolveInput(path)).string();
+}
+
+}  // namespace xdml::runtime

@@ -1,0 +1,57 @@
+// RunEffects.h — the coordinator's EffectSink: what a firing's effects, questions and task
+// calls do to this run (its streams, catalogs, models, provenance store, counters and site
+// executors). One per handler firing, and one per task call (in its attempt's activity). A
+// handler's firing is CoordinatorFiring: a Firing with its RunEffects.
+#pragma once
+
+#include "runtime/engine/EffectSink.h"
+#include "runtime/engine/Firing.h"
+#include "runtime/engine/Run.h"
+
+namespace xdml::runtime {
+
+class RunEffects : public EffectSink {
+public:
+    /// `handler`: the plan's handler the work belongs to; `site`: where its body runs by
+    /// default; `inTask`: the effects of a task's body (emits never wait, calls run in place).
+    RunEffects(Run& run, int handler, std::string site, int64_t seq, int64_t activity, bool inTask)
+        : run_(run), handler_(handler), site_(std::move(site)), seq_(seq), activity_(activity), inTask_(inTask) {}
+    void setActivity(int64_t activity) { activity_ = activity; }
+
+    DatumPtr moveTo(const DatumPtr& d, const std::string& site) override { return run_.moveTo(d, site); }
+    void emit(const std::string& stream, const DatumPtr& d, const std::string& site, bool persist) override;
+    void record(const std::string& catalog, const DatumPtr& d, const std::string& site) override;
+    void log(const std::string& line) override;
+    void fileUsed(const FileUse& file) override;
+    void train(const Stmt& s, const TaskDecl* task) override;  // ModelStatements.cpp
+    Pending startTask(TaskCall call) override;
+    Value askModel(const ModelQuery& q) override;  // ModelStatements.cpp
+    int64_t count(const std::string& catalog) override { return run_.catalog(catalog).count(); }
+    double now() override { return run_.elapsed(); }
+    bool stopping() override { return run_.stopping(); }
+    std::string resolve(const std::string& path, bool forWriting) override;
+
+private:
+    Run& run_;
+    int handler_;
+    std::string site_;
+    int64_t seq_;
+    int64_t activity_;
+    bool inTask_;
+};
+
+/// One execution of a handler's body, on the coordinator.
+class CoordinatorFiring {
+public:
+    CoordinatorFiring(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
+        : effects_(run, handler, site, seq, activity, false), firing_(run.firingContext(), effects_, handler, std::move(site), seq) {}
+    void bind(const std::string& name, DatumPtr d) { firing_.bind(name, std::move(d)); }
+    /// Throws EvalError, TaskFailure or DataError on a failure.
+    void runHandler(const std::vector<Stmt>& body) { firing_.runHandler(body); }
+
+private:
+    RunEffects effects_;
+    Firing firing_;
+};
+
+}  // namespace xdml::runtime

@@ -1,0 +1,18 @@
+// TaskCall.h — the coordinator's half of a task call: the policy resolved and the site chosen
+// (the meta-controller may move it), the request submitted to the site's executor, and, as a
+// TaskClient, each attempt begun (start_within, the provenance activity, the arguments moved
+// to the site) and ended (the result recorded and, at -O0, persisted; retries with backoff;
+// a deadline miss is a decision). The body runs in the worker's half (TaskWorker.h).
+#pragma once
+
+#include "runtime/engine/EffectSink.h"
+
+namespace xdml::runtime {
+
+class Run;
+
+/// Starts `call` for `handler`'s firing. `nested`: a call made inside a task's body, which
+/// runs at once on the caller's thread (the task's worker) and is ready when this returns.
+Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested);
+
+}  // namespace xdml::runtime

@@ -1,0 +1,35 @@
+// Transport.cpp — see Transport.h.
+#include "runtime/engine/Transport.h"
+
+#include "runtime/io/DataError.h"
+
+#include <fstream>
+
+namespace xdml::runtime {
+
+namespace fs = std::filesystem;
+
+std::string FolderTransport::carry(const std::string& raw, const std::string& from, const std::string& to) {
+    const uint64_t n = ++counter_;
+    const fs::path out = workdir_ / "sites" / from / "outbox" / (std::to_string(n) + ".xv");
+    const fs::path in = workdir_ / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
+    {
+        std::ofstream f(out, std::ios::binary);
+        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+        if (!f) throw DataError(out.string(), "cannot write a value moving to site " + to);
+    }
+    std::error_code ec;
+    fs::copy_file(out, in, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw DataError(in.string(), "cannot copy a value to site " + to + ": " + ec.message());
+    fs::remove(out, ec);
+    std::string back(raw.size(), '\0');
+    {
+        std::ifstream f(in, std::ios::binary);
+        f.read(back.data(), static_cast<std::streamsize>(back.size()));
+        if (!f) throw DataError(in.string(), "cannot read back a value moved to site " + to);
+    }
+    fs::remove(in, ec);  // the value lives on in memory at `to`; the copy was the move
+    return back;
+}
+
+}  // namespace xdml::runtime
