@@ -3,6 +3,7 @@
 // failure's source line and message.
 #pragma once
 
+#include "runtime/engine/TaskFailure.h"
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,16 +12,6 @@
 #include <string>
 
 namespace xdml::runtime {
-
-/// A task that failed for good: it carries the source line of the call.
-class TaskFailure : public std::runtime_error {
-public:
-    TaskFailure(const std::string& message, int line) : std::runtime_error(message), line_(line) {}
-    int line() const { return line_; }
-
-private:
-    int line_;
-};
 
 /// A failure as a report shows it: the source line it names (an EvalError's or a TaskFailure's
 /// own line when it has one, else `fallbackLine`) and its message without a line prefix.

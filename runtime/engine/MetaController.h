@@ -6,7 +6,7 @@
 
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/PolicyTable.h"
-#include "runtime/engine/SiteController.h"
+#include "runtime/engine/SiteExecutor.h"
 #include "runtime/provenance/Store.h"
 
 #include <atomic>
