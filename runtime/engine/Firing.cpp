@@ -14,16 +14,16 @@ namespace {
 using K = Value::Kind;
 
 
-/// The locals an expression reads, except a task call's arguments that are plain names (the
-/// task moves those itself, from wherever they are).
-void localsIn(const Expr& e, std::vector<std::string>& out) {
+/// The locals an expression reads; unless `all`, not a task call's arguments that are plain
+/// names (the task moves those itself, from wherever they are).
+void localsIn(const Expr& e, std::vector<std::string>& out, bool all = false) {
     if (isLocalName(e)) {
         if (std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
         return;
     }
-    const bool task = isTaskCall(e);
+    const bool task = !all && isTaskCall(e);
     for (const Expr& a : e.args)
-        if (!(task && isLocalName(a))) localsIn(a, out);
+        if (!(task && isLocalName(a))) localsIn(a, out, all);
 }
 
 Pending ready(DatumPtr d) { return PendingDatum::ready(std::move(d)); }
@@ -131,6 +131,7 @@ void Firing::statement(const Stmt& s) {
         case Op::Let: {
             if (isTaskCall(*s.value) && !inTask_) {
                 locals_.emplace_back(s.name, startTask(*s.value, false, &s.type));
+                if (s.value->chain >= 0) chainLocals_.emplace_back(s.name, s.value->chain);
                 break;
             }
             DatumPtr d = value(*s.value);
@@ -269,16 +270,28 @@ Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     for (const DatumPtr& a : c.args)
         if (a->seq >= 0) c.seq = a->seq;
     c.line = call.line;
-    // A call of a fused task chain can never overlap the chain's other calls: it runs on this
-    // thread when its site has a free worker, as a call whose value is needed now does, so the
-    // chain goes through without a hand-off per call (docs/plan.md, "The code is the optimized program").
-    c.needNow = needNow || call.chain >= 0;
+    // A call of a fused task chain that takes the value of the call before it in the chain
+    // cannot overlap that call: it runs on this thread when its site has a free worker, as a
+    // call whose value is needed now does, so the chain goes through without a hand-off per
+    // call (docs/plan.md, "The code is the optimized program"). Independent branches of a
+    // fused node still start apart and overlap.
+    c.needNow = needNow || followsChainCall(call);
     c.as = as;
     // Inside a task the call runs at once, on this worker; a handler's call runs at its site,
     // and the firing waits for it when it ends.
     Pending result = sink_.startTask(std::move(c));
     if (!inTask_) started_.push_back(result);
     return result;
+}
+
+bool Firing::followsChainCall(const Expr& call) const {
+    if (call.chain < 0) return false;
+    std::vector<std::string> names;
+    localsIn(call, names, true);
+    for (const std::string& name : names)
+        for (const auto& [bound, chain] : chainLocals_)
+            if (bound == name && chain == call.chain) return true;
+    return false;
 }
 
 std::optional<Value> Firing::global(const Expr&, const Scope&) { return std::nullopt; }

@@ -70,6 +70,8 @@ private:
     /// declared type of the `let` it is bound to.
     Pending startTask(const Expr& call, bool needNow = false, const TypeDesc* as = nullptr);
     DatumPtr local(const std::string& name);
+    /// Whether a call of a fused task chain reads a value an earlier call of its chain made.
+    bool followsChainCall(const Expr& call) const;
     std::string siteOf(const std::string& at) const;
     /// Waits for every task this firing started (so a firing ends after its tasks).
     void settle();
@@ -86,6 +88,7 @@ private:
     bool inTask_ = false;
     const TaskDecl* task_ = nullptr;  // in a task: which (its policy governs a train in it)
     std::vector<std::pair<std::string, Pending>> locals_;
+    std::vector<std::pair<std::string, int64_t>> chainLocals_;  // names bound to a fused chain's calls
     std::vector<Pending> started_;
     std::vector<std::pair<const Stmt*, Pending>> deferred_;  // effects waiting for their task
     std::optional<DatumPtr> returned_;

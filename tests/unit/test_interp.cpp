@@ -143,7 +143,7 @@ TEST_CASE("integer division by zero is an error with the line, not a crash") {
     }
 }
 
-TEST_CASE("quantity arithmetic keeps the kind; the ratio of two is a float") {
+TEST_CASE("quantity arithmetic keeps the kind, and the ratio of two is a float") {
     Value d = evalFn("", "duration", "2s * 3 + 500ms");
     REQUIRE(d.is(K::Quantity));
     CHECK(d.asQuantity().value == Approx(6.5));

@@ -348,7 +348,7 @@ TEST_CASE("server: lifecycle, unknown methods and requests before initialize", "
     CHECK(abrupt.server.exitCode() == 1);
 }
 
-TEST_CASE("server: diagnostics at the right range, cleared by a fix; changes compile once", "[lsp]") {
+TEST_CASE("server: diagnostics at the right range, cleared by a fix, and changes compile once", "[lsp]") {
     TestClient c;
     c.initialize();
     const std::string uri = "file:///nonexistent/dir/e.xdml";
@@ -456,7 +456,7 @@ TEST_CASE("server: hover, definition, completion and symbols", "[lsp]") {
     CHECK(handler);
 }
 
-TEST_CASE("server: an imported file open in the editor is read from its buffer; editing it checks its importers", "[lsp]") {
+TEST_CASE("server: an imported file open in the editor is read from its buffer, and editing it checks its importers", "[lsp]") {
     test::TempDir dir("xdml_lsp");
     {
         std::ofstream lib(dir / "lib.xdml");

@@ -41,7 +41,7 @@ TEST_CASE("sh captures stdout", "[shell]") {
     CHECK_FALSE(r.timedOut);
 }
 
-TEST_CASE("sh captures stderr and a non-zero exit; the failure message quotes stderr", "[shell]") {
+TEST_CASE("sh captures stderr and a non-zero exit, and the failure message quotes stderr", "[shell]") {
     const std::string cmd = "echo partial; echo 'no such frame' >&2; exit 2";
     ShellResult r = runShell(cmd, {});
     CHECK(r.status == 2);
