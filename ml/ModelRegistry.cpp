@@ -70,14 +70,13 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::pinned(Model& m, in
     const auto n = static_cast<std::size_t>(number);
     auto ready = [&] { return n < m.history.size() && m.history[n]; };
     // The replay trains the same versions in the same order; one the recorded run had already
-    // may still be training here. The bound is generous: on a loaded machine (a test suite
-    // beside LibTorch's threads) a training can take far longer than it did when recorded.
-    if (!m.versionMade.wait_for(lock, std::chrono::minutes(5), ready)) {
+    // may still be training here.
+    if (!m.versionMade.wait_for(lock, std::chrono::seconds(60), ready)) {
         auto v = m.current;
         lock.unlock();
         if (context_.report)
             context_.report("model " + m.spec.name + ": version " + std::to_string(number) +
-                            ", which the recorded run used here, was not trained in the replay within five minutes; "
+                            ", which the recorded run used here, was not trained in the replay within a minute; "
                             "version " + std::to_string(v->number) + " answered");
         return v;
     }
