@@ -81,7 +81,7 @@ void Firing::settle() {
 }
 
 void Firing::block(const std::vector<Stmt>& stmts) {
-    const std::size_t scopeSize = locals_.size();
+    const std::size_t scopeSize = locals_.size(), chainScope = chainLocals_.size();
     for (const Stmt& s : stmts) {
         if (returned_) break;
         // An emit or record of a task's result starts the task and applies its effect later,
@@ -96,6 +96,7 @@ void Firing::block(const std::vector<Stmt>& stmts) {
         statement(s);
     }
     applyDeferred();
+    chainLocals_.resize(chainScope);  // a loop's body does not pile up its chain names
     locals_.resize(scopeSize);  // tasks still under way are held by started_
 }
 
