@@ -47,14 +47,14 @@ EmitGraph::EmitGraph(const Program& program, const PlanModel& plan, const std::s
         if (auto f = program.flows().find(h.flow); f != program.flows().end()) flow = &f->second;
         if (!flow) throw PlanError("plan: handler " + std::to_string(h.id) + " of the unknown flow '" + h.flow + "'");
         std::set<std::string> targets, tasksSeen;
-        if (h.kind == "start") {
+        if (h.kind == planformat::HandlerKind::Start) {
             collectEmits(program, flow->body, targets, tasksSeen);
         } else {
             const Stmt* st = findHandler(flow->body, h.at);
             if (!st) throw PlanError("plan: handler " + std::to_string(h.id) + " has no statement at " + h.at);
             collectEmits(program, st->body, targets, tasksSeen);
         }
-        for (const std::string& t : targets) producers_[t].insert(h.kind == "start" ? "" : h.stream);
+        for (const std::string& t : targets) producers_[t].insert(h.kind == planformat::HandlerKind::Start ? "" : h.stream);
     }
     // Cycles of emits (a stream that feeds itself, or streams that feed each other): their
     // emits must never block, and they end together, when quiet.

@@ -7,12 +7,17 @@ namespace {
 constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler threads
 constexpr std::size_t kBatch = 8;          // firings per batch, at most
 constexpr int kHandlerThreads = 8;
+// A replay's firing may wait for a model version the recorded run had used, whose training
+// needs items that later firings of the same stream emit: with a few threads, and firings
+// batched behind a waiting one, those could never run. A replay favours finishing over speed.
+constexpr int kReplayHandlerThreads = 64;
 }  // namespace
 
 FiringQueue::FiringQueue() : work_(kFiringBatches) {}
 
-void FiringQueue::start() {
-    for (int i = 0; i < kHandlerThreads; ++i)
+void FiringQueue::start(bool replay) {
+    replay_ = replay;
+    for (int i = 0; i < (replay ? kReplayHandlerThreads : kHandlerThreads); ++i)
         threads_.emplace_back([this] {
             while (auto batch = work_.pop())
                 for (Job& job : *batch) {
@@ -56,7 +61,7 @@ void FiringQueue::submit(Job job, Strand* strand, bool urgent) {
         return;
     }
     batch_.push_back(std::move(job));
-    if (batch_.size() >= kBatch || urgent) flush();
+    if (batch_.size() >= kBatch || urgent || replay_) flush();
 }
 
 void FiringQueue::flush() {

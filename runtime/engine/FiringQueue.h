@@ -31,8 +31,9 @@ public:
     FiringQueue();
     ~FiringQueue() { close(); }
 
-    /// Starts the handler threads.
-    void start();
+    /// Starts the handler threads. `replay`: many of them, and no batches, so that a firing
+    /// that waits for a model version never holds back the firings its training needs.
+    void start(bool replay = false);
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
     /// nullptr; `urgent`: it never waits in a batch behind others (a deadline or priority).
     void submit(Job job, Strand* strand, bool urgent);
@@ -49,6 +50,7 @@ private:
     void finished(int firings);
 
     std::vector<Job> batch_;  // the dispatcher's, not yet handed over
+    bool replay_ = false;
     BoundedQueue<std::vector<Job>> work_;
     std::vector<std::thread> threads_;
     std::mutex idleMutex_;

@@ -9,7 +9,7 @@
 namespace xdml::runtime {
 
 std::string handlerTitle(const HandlerInfo& h) {
-    if (h.kind == "end") return "on end of " + h.stream;
+    if (h.kind == planformat::HandlerKind::End) return "on end of " + h.stream;
     std::string t = "on new data of type " + h.type + " in " + h.stream;
     if (h.every > 1) t += " every " + std::to_string(h.every);
     return t;
@@ -39,8 +39,8 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         }
         // A trigger decision where a choice was made: a type decided per item, a group of N, the
         // end of a stream. A plain firing is said in full by its activity and the item it used.
-        if (store && (handler.refined || info->kind == "end" || info->every > 1)) {
-            std::string reason = info->kind == "end" ? "stream " + info->stream + " ended and its handlers finished"
+        if (store && (handler.refined || info->kind == planformat::HandlerKind::End || info->every > 1)) {
+            std::string reason = info->kind == planformat::HandlerKind::End ? "stream " + info->stream + " ended and its handlers finished"
                                  : info->every > 1
                                      ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
                                      : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
@@ -57,7 +57,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         if (store && activity > 0) store->endActivity(activity, "ok");
     } catch (const std::exception& e) {
         counters.failed++;
-        run.stats().droppedItems += info->kind == "end" ? 0 : 1;
+        run.stats().droppedItems += info->kind == planformat::HandlerKind::End ? 0 : 1;
         const FailureText failure = failureText(e, statement->line);
         run.report(run.plan().file + ":" + std::to_string(failure.line) + ": " + title +
                        (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + failure.message,
@@ -70,7 +70,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         }
     }
     const EffectivePolicy& policy = *handler.policy;
-    if (policy.deadline > 0 && info->kind == "data" && run.elapsed() - arrival > policy.deadline) {
+    if (policy.deadline > 0 && info->kind == planformat::HandlerKind::Data && run.elapsed() - arrival > policy.deadline) {
         run.stats().deadlineMisses++;
         run.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
                            title + ": item " + std::to_string(seq) + " took " + formatFloat(run.elapsed() - arrival) +

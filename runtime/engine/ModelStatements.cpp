@@ -68,7 +68,7 @@ void RunEffects::train(const Stmt& s, const TaskDecl* task) {
     if (!stream) throw EvalError("no stream '" + s.target + "' in this run", s.line);
     // In a handler of S's own items: the items up to the one that fired it; elsewhere: all so far.
     const HandlerInfo& handler = run_.plan().handlers.at(static_cast<std::size_t>(handler_));
-    const bool ownItems = !inTask_ && handler.kind == "data" && handler.stream == s.target && seq_ >= 0;
+    const bool ownItems = !inTask_ && handler.kind == planformat::HandlerKind::Data && handler.stream == s.target && seq_ >= 0;
     const int64_t last = ownItems ? seq_ : std::numeric_limits<int64_t>::max();
 
     TrainingRequest r;

@@ -68,9 +68,8 @@ PlanModel PlanModel::fromPlan(const json& plan) {
         const std::string at = "plan.handlers[" + std::to_string(i) + "]";
         HandlerInfo info;
         info.id = static_cast<int>(number(h, "id", at));
-        info.kind = text(h, "kind", at);
-        if (planformat::HandlerKind k; !planformat::parseHandlerKind(info.kind, k))
-            fail(at + ".kind", "unknown handler kind \"" + info.kind + "\"");
+        const std::string kind = text(h, "kind", at);
+        if (!planformat::parseHandlerKind(kind, info.kind)) fail(at + ".kind", "unknown handler kind \"" + kind + "\"");
         info.flow = text(h, "flow", at);
         info.stream = optionalText(h, "stream");
         info.type = optionalText(h, "type");

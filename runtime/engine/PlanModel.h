@@ -45,7 +45,7 @@ struct NodeInfo {
 
 struct HandlerInfo {
     int id = -1;
-    std::string kind;  // start, data, end (planformat::HandlerKind's spellings; checked on reading)
+    planformat::HandlerKind kind = planformat::HandlerKind::Data;  // read once, through the vocabulary
     std::string flow, stream, type, site, at;
     int64_t every = 1;
     ClauseMap policy;

@@ -176,7 +176,7 @@ void Run::startStreams() {
                                                                use != modelUses.end() ? use->second : StreamModelUse{}));
     }
     for (const HandlerInfo& h : plan_.handlers) {
-        if (!selected(h.flow) || h.kind == "start") continue;
+        if (!selected(h.flow) || h.kind == planformat::HandlerKind::Start) continue;
         const Stmt* st = findHandler(program_.flows().at(h.flow).body, h.at);
         streams_.at(h.stream)->addHandler(h, *st);
     }
@@ -195,7 +195,7 @@ void Run::startStreams() {
 void Run::runStartHandlers() {
     std::set<std::string> flows(options_.flows.begin(), options_.flows.end());
     for (const HandlerInfo& h : plan_.handlers)
-        if (h.kind == "start" && (flows.empty() || flows.count(h.flow))) runStartHandler(*this, h, program_.flows().at(h.flow));
+        if (h.kind == planformat::HandlerKind::Start && (flows.empty() || flows.count(h.flow))) runStartHandler(*this, h, program_.flows().at(h.flow));
     emits_->startHandlersDone();
 }
 
@@ -250,8 +250,8 @@ std::string Run::summary(double seconds, bool failed) const {
                (c->malformed.load() ? ", " + std::to_string(c->malformed.load()) + " malformed" : "") + "\n";
     for (const auto& [id, h] : stats_.handlers()) {
         const HandlerInfo& info = plan_.handlers[static_cast<std::size_t>(id)];
-        std::string title = info.kind == "start" ? "flow " + info.flow + " start"
-                            : info.kind == "end" ? "on end of " + info.stream
+        std::string title = info.kind == planformat::HandlerKind::Start ? "flow " + info.flow + " start"
+                            : info.kind == planformat::HandlerKind::End ? "on end of " + info.stream
                                                  : "on new data of type " + info.type + " in " + info.stream;
         out += "  " + title + ": " + std::to_string(h->firings.load()) + " firings" +
                (h->failed.load() ? ", " + std::to_string(h->failed.load()) + " failed" : "") + "\n";

@@ -55,7 +55,7 @@ void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement
     h.urgent = h.bound.policy->deadline > 0 || h.bound.policy->priority != 0;
     if (handler.every > 1) h.every.emplace(handler.every, site_);
     if (containsTrain(statement.body)) h.strand = std::make_unique<FiringQueue::Strand>();
-    (handler.kind == "end" ? end_ : data_).push_back(std::move(h));
+    (handler.kind == planformat::HandlerKind::End ? end_ : data_).push_back(std::move(h));
 }
 
 void StreamRuntime::open() {
@@ -72,7 +72,7 @@ void StreamRuntime::startSource() {
 }
 
 void StreamRuntime::startDispatch() {
-    firings_.start();
+    firings_.start(run_.options().replay != nullptr);
     dispatcher_ = std::thread([this] { dispatch(); });
 }
 
