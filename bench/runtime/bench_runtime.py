@@ -22,14 +22,15 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import chain  # noqa: E402
 import deadcode  # noqa: E402
 import movement  # noqa: E402
 import overload  # noqa: E402
 import throughput  # noqa: E402
 import watch_latency  # noqa: E402
 
-FULL = {"tasks": 200_000, "files": 2_000, "rate": 1_000, "overload_seconds": 10, "calibration": 400, "frames": 400}
-SMOKE = {"tasks": 2_000, "files": 100, "rate": 1_000, "overload_seconds": 1.5, "calibration": 40, "frames": 4}
+FULL = {"tasks": 200_000, "files": 2_000, "rate": 1_000, "overload_seconds": 10, "calibration": 400, "frames": 400, "chain_items": 50_000}
+SMOKE = {"tasks": 2_000, "files": 100, "rate": 1_000, "overload_seconds": 1.5, "calibration": 40, "frames": 4, "chain_items": 200}
 
 
 def say(line=""):
@@ -52,7 +53,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--xdmlc", default=default, help="the xdmlc to measure (default: build/xdmlc)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that the benchmark runs, judge nothing")
-    ap.add_argument("--only", default="12345", help="the figures to run, e.g. 13 (default: all)")
+    ap.add_argument("--only", default="123456", help="the figures to run, e.g. 13 (default: all)")
     ap.add_argument("--tasks", type=int, help="items and no-op tasks of figure 1")
     ap.add_argument("--files", type=int, help="files of figure 2")
     ap.add_argument("--overload-seconds", type=float, help="how long figure 3 offers its load")
@@ -91,6 +92,9 @@ def main():
         if "5" in args.only:
             say(f"\n[5] dead code: an unused heavy value per frame, {size['frames']:,} frames of 512x512")
             rows += deadcode.measure(xdmlc, scratch, size["frames"], say)
+        if "6" in args.only:
+            say(f"\n[6] a fused chain of five tasks per item, {size['chain_items']:,} items")
+            rows += chain.measure(xdmlc, scratch, size["chain_items"], say)
     finally:
         if args.keep:
             say(f"\nkept {scratch}")

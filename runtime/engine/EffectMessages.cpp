@@ -4,6 +4,7 @@
 
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/TaskMessages.h"
+#include "runtime/interp/Conform.h"
 #include "runtime/interp/Program.h"
 
 namespace xdml::runtime {
@@ -135,6 +136,7 @@ void ChannelSink::train(const Stmt& s, const TaskDecl* task) {
 Pending ChannelSink::startTask(TaskCall call) {
     MessageWriter w = message(Kind::Call);
     w.text(call.task->name);
+    w.pod(call.node);
     w.pod<uint64_t>(call.args.size());
     for (const DatumPtr& arg : call.args) writeDatum(w, messageOf(arg));
     w.text(call.site);
@@ -143,7 +145,19 @@ Pending ChannelSink::startTask(TaskCall call) {
     Answer a(channel_(w.take()));
     DatumPtr result = datumOf(readDatum(*a));
     a->end();
+    // The type of the `let` it is bound to is this side's to apply (the coordinator's task
+    // call applies it when the caller is its own).
+    if (call.as && call.as->kind != TypeDesc::Kind::Unknown) {
+        auto conformed = Datum::make(conformTo(result->value, *call.as, program_), result->site, result->seq);
+        conformed->entity = result->entity;
+        conformed->label = result->label;
+        result = conformed;
+    }
     return PendingDatum::ready(std::move(result));
+}
+
+ChainResult ChannelSink::startChain(ChainCall chain) {
+    throw PlanError("plan code: a fused chain (node " + std::to_string(chain.node) + ") inside a task's body or another chain");
 }
 
 Value ChannelSink::askModel(const ModelQuery& q) {
@@ -259,6 +273,7 @@ std::string applyEffect(EffectSink& sink, const Program& program, const std::str
             const std::string name = r.text();
             call.task = program.task(name);
             if (!call.task) r.fail("a call of '" + name + "', which is not among the tasks");
+            call.node = r.pod<int64_t>();
             call.args.resize(r.count(7 * 8));
             for (DatumPtr& arg : call.args) arg = datumOf(readDatum(r));
             call.site = r.text();

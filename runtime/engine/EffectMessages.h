@@ -33,6 +33,7 @@ public:
     void fileUsed(const FileUse& file) override;
     void train(const Stmt& s, const TaskDecl* task) override;
     Pending startTask(TaskCall call) override;
+    ChainResult startChain(ChainCall chain) override;
     Value askModel(const ModelQuery& q) override;
     int64_t count(const std::string& catalog) override;
     double now() override;

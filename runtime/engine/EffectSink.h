@@ -15,7 +15,6 @@
 
 namespace xdml::runtime {
 
-struct NodeInfo;
 struct Stmt;
 struct TaskDecl;
 struct TypeDesc;
@@ -23,13 +22,32 @@ struct TypeDesc;
 /// A task call as a firing makes it.
 struct TaskCall {
     const TaskDecl* task = nullptr;
-    const NodeInfo* node = nullptr;  // its node in the plan; null for a call inside a task
+    int64_t node = -1;               // its node in the plan; -1 for a call inside a task
     std::vector<DatumPtr> args;      // by parameter
     std::string site;                // where the calling expression runs (a call inside a task runs there)
     int64_t seq = -1;
     int line = 0;
     bool needNow = false;            // the caller waits at once: run it on this thread if the site has room
     const TypeDesc* as = nullptr;    // the declared type of the `let` it is bound to
+    double madeAt = -1;              // when the call was made (run seconds) if earlier than now
+};
+
+/// A fused task chain's statements (`{"op": "fused"}`, docs/plan.md) started as one request:
+/// they run back to back on one worker of the chain's site, their calls in place.
+struct ChainCall {
+    int64_t node = -1;  // the plan's fused node
+    std::string site;
+    int64_t seq = -1;
+    int line = 0;
+    /// The locals the statements read, by name, and the names they bind, in order.
+    std::vector<std::pair<std::string, DatumPtr>> inputs;
+    std::vector<std::string> outputs;
+};
+
+/// A started chain: the value of each of its outputs, and its end.
+struct ChainResult {
+    std::vector<Pending> outputs;
+    Pending done;
 };
 
 /// A file the flow read or wrote, to be recorded as an entity of the firing's activity.
@@ -64,8 +82,11 @@ public:
     virtual void fileUsed(const FileUse& file) = 0;
     /// `train M on S` (the statement `s`, in the body of `task` or of the firing's handler).
     virtual void train(const Stmt& s, const TaskDecl* task) = 0;
-    /// Starts a task call; inside a task the call runs at once, on the caller's thread.
+    /// Starts a task call; inside a task or a chain the call runs at once, on the caller's thread.
     virtual Pending startTask(TaskCall call) = 0;
+    /// Starts a fused chain (a handler's firing only: a chain never starts inside a task or a
+    /// chain).
+    virtual ChainResult startChain(ChainCall chain) = 0;
     virtual Value askModel(const ModelQuery& q) = 0;
     virtual int64_t count(const std::string& catalog) = 0;
     virtual double now() = 0;  // seconds since the run started

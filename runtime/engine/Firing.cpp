@@ -28,6 +28,14 @@ void localsIn(const Expr& e, std::vector<std::string>& out, bool all = false) {
 
 Pending ready(DatumPtr d) { return PendingDatum::ready(std::move(d)); }
 
+/// The names a fused chain's statements bind, in order: its values.
+std::vector<std::string> chainOutputs(const Stmt& fused) {
+    std::vector<std::string> names;
+    for (const Stmt& s : fused.body)
+        if (s.op == Stmt::Op::Let) names.push_back(s.name);
+    return names;
+}
+
 bool truth(const DatumPtr& d, const char* what, int line) {
     if (!d->value.is(K::Bool)) throw EvalError(std::string("the condition of ") + what + " must be a bool, got " + describe(d->value), line);
     return d->value.asBool();
@@ -67,6 +75,15 @@ DatumPtr Firing::runTask(const TaskDecl& task, int) {
     return Datum::make(Value::none(), site_, seq_);
 }
 
+std::vector<DatumPtr> Firing::runChain(const Stmt& fused) {
+    inChain_ = true;
+    for (const Stmt& s : fused.body) statement(s);
+    settle();
+    std::vector<DatumPtr> values;
+    for (const std::string& name : chainOutputs(fused)) values.push_back(local(name));
+    return values;
+}
+
 void Firing::settle() {
     std::exception_ptr first;
     for (Pending& p : started_) {
@@ -81,7 +98,7 @@ void Firing::settle() {
 }
 
 void Firing::block(const std::vector<Stmt>& stmts) {
-    const std::size_t scopeSize = locals_.size(), chainScope = chainLocals_.size();
+    const std::size_t scopeSize = locals_.size();
     for (const Stmt& s : stmts) {
         if (returned_) break;
         // An emit or record of a task's result starts the task and applies its effect later,
@@ -96,7 +113,6 @@ void Firing::block(const std::vector<Stmt>& stmts) {
         statement(s);
     }
     applyDeferred();
-    chainLocals_.resize(chainScope);  // a loop's body does not pile up its chain names
     locals_.resize(scopeSize);  // tasks still under way are held by started_
 }
 
@@ -114,7 +130,7 @@ void Firing::applyDeferred() {
 }
 
 std::string Firing::siteOf(const std::string& at) const {
-    if (inTask_ || at.empty()) return site_;
+    if (inTask_ || inChain_ || at.empty()) return site_;
     const NodeInfo* n = context_.plan.nodeAt(handler_, at);
     return n && !n->site.empty() ? n->site : site_;
 }
@@ -132,7 +148,6 @@ void Firing::statement(const Stmt& s) {
         case Op::Let: {
             if (isTaskCall(*s.value) && !inTask_) {
                 locals_.emplace_back(s.name, startTask(*s.value, false, &s.type));
-                if (s.value->chain >= 0) chainLocals_.emplace_back(s.name, s.value->chain);
                 break;
             }
             DatumPtr d = value(*s.value);
@@ -201,8 +216,12 @@ void Firing::statement(const Stmt& s) {
             returned_ = s.value ? value(*s.value) : Datum::make(Value::none(), site_, seq_);
             break;
         case Op::Call: value(*s.value); break;
-        case Op::Fused:  // a fused task chain's statements (docs/plan.md): its calls start below
-            for (const Stmt& inner : s.body) statement(inner);
+        case Op::Fused:  // a fused task chain's statements (docs/plan.md)
+            if (inTask_ || inChain_) {
+                for (const Stmt& inner : s.body) statement(inner);
+            } else {
+                startChain(s);
+            }
             break;
         case Op::OnNewData:
         case Op::OnEnd: break;  // handlers are started by the run, not executed in place
@@ -265,34 +284,49 @@ Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     const BoundArguments bound = bindArguments(call, c.task->params);
     c.args.resize(c.task->params.size());
     for (std::size_t slot : bound.order) c.args[slot] = value(*bound.byParam[slot]);
-    c.node = inTask_ ? nullptr : context_.plan.nodeAt(handler_, call.at);
+    const NodeInfo* node = inTask_ ? nullptr : context_.plan.nodeAt(handler_, call.at);
+    c.node = node ? node->id : -1;
     c.site = evalSite_;
     c.seq = seq_;
     for (const DatumPtr& a : c.args)
         if (a->seq >= 0) c.seq = a->seq;
     c.line = call.line;
-    // A call of a fused task chain that takes the value of the call before it in the chain
-    // cannot overlap that call: it runs on this thread when its site has a free worker, as a
-    // call whose value is needed now does, so the chain goes through without a hand-off per
-    // call (docs/plan.md, "The code is the optimized program"). Independent branches of a
-    // fused node still start apart and overlap.
-    c.needNow = needNow || followsChainCall(call);
+    c.needNow = needNow;
     c.as = as;
-    // Inside a task the call runs at once, on this worker; a handler's call runs at its site,
-    // and the firing waits for it when it ends.
+    // Inside a task or a chain the call runs at once, on this worker; a handler's call runs at
+    // its site, and the firing waits for it when it ends.
     Pending result = sink_.startTask(std::move(c));
     if (!inTask_) started_.push_back(result);
     return result;
 }
 
-bool Firing::followsChainCall(const Expr& call) const {
-    if (call.chain < 0) return false;
-    std::vector<std::string> names;
-    localsIn(call, names, true);
-    for (const std::string& name : names)
-        for (const auto& [bound, chain] : chainLocals_)
-            if (bound == name && chain == call.chain) return true;
-    return false;
+void Firing::startChain(const Stmt& fused) {
+    // The chain reads the locals its statements name that none of them binds before.
+    ChainCall c;
+    c.node = fused.node;
+    c.site = fused.target.empty() ? site_ : fused.target;
+    c.seq = seq_;
+    c.line = fused.line;
+    c.outputs = chainOutputs(fused);
+    std::vector<std::string> boundSoFar;
+    for (const Stmt& s : fused.body) {
+        std::vector<std::string> reads;
+        if (s.value) localsIn(*s.value, reads, true);
+        for (const std::string& name : reads) {
+            const auto named = [&](const auto& v) { return v.first == name; };
+            if (std::find(boundSoFar.begin(), boundSoFar.end(), name) != boundSoFar.end() ||
+                std::find_if(c.inputs.begin(), c.inputs.end(), named) != c.inputs.end())
+                continue;
+            DatumPtr d = local(name);
+            if (d->seq >= 0) c.seq = d->seq;
+            c.inputs.emplace_back(name, std::move(d));
+        }
+        if (s.op == Stmt::Op::Let) boundSoFar.push_back(s.name);
+    }
+    ChainResult started = sink_.startChain(std::move(c));
+    const std::vector<std::string> outputs = chainOutputs(fused);
+    for (std::size_t i = 0; i < outputs.size(); ++i) locals_.emplace_back(outputs[i], started.outputs.at(i));
+    started_.push_back(started.done);
 }
 
 std::optional<Value> Firing::global(const Expr&, const Scope&) { return std::nullopt; }

@@ -2,7 +2,9 @@
 // statement interpreter of LANGUAGE.md §4. Statements run in program order on the handler's
 // thread, except that a `let` bound to a task call only submits the task: independent calls
 // run at the same time, and a statement that reads the value waits for it. Effects (emit,
-// record, log) therefore keep program order, and a firing ends when all its tasks have.
+// record, log) therefore keep program order, and a firing ends when all its tasks have. A
+// fused chain's statements (docs/plan.md) start as one request that runs them on a worker of
+// the chain's site (runChain); the names they bind are its values.
 //
 // Every expression is evaluated at the site the plan placed its node (found by its source
 // position); the values it reads are moved there first. A firing reads only the program and
@@ -52,6 +54,9 @@ public:
     void runHandler(const std::vector<Stmt>& body);
     /// Runs a task's body with its parameters bound; the value of its `return`.
     DatumPtr runTask(const TaskDecl& task, int line);
+    /// Runs a fused chain's statements (the locals they read bound), every one at the firing's
+    /// site and every task call in place; the values of the names they bind, in order.
+    std::vector<DatumPtr> runChain(const Stmt& fused);
 
     std::optional<Value> call(const Expr& call, const Scope& scope, Evaluator& evaluator) override;
     std::optional<Value> global(const Expr& name, const Scope& scope) override;
@@ -69,9 +74,9 @@ private:
     /// `needNow`: the caller waits at once (run it here if the site has room); `as`: the
     /// declared type of the `let` it is bound to.
     Pending startTask(const Expr& call, bool needNow = false, const TypeDesc* as = nullptr);
+    /// Starts a fused chain as one request (a handler's firing).
+    void startChain(const Stmt& fused);
     DatumPtr local(const std::string& name);
-    /// Whether a call of a fused task chain reads a value an earlier call of its chain made.
-    bool followsChainCall(const Expr& call) const;
     std::string siteOf(const std::string& at) const;
     /// Waits for every task this firing started (so a firing ends after its tasks).
     void settle();
@@ -86,9 +91,9 @@ private:
     std::string evalSite_;   // the site of the expression being evaluated
     int64_t seq_;
     bool inTask_ = false;
+    bool inChain_ = false;  // running a fused chain's statements on a worker
     const TaskDecl* task_ = nullptr;  // in a task: which (its policy governs a train in it)
     std::vector<std::pair<std::string, Pending>> locals_;
-    std::vector<std::pair<std::string, int64_t>> chainLocals_;  // names bound to a fused chain's calls
     std::vector<Pending> started_;
     std::vector<std::pair<const Stmt*, Pending>> deferred_;  // effects waiting for their task
     std::optional<DatumPtr> returned_;

@@ -17,7 +17,7 @@ void RunEffects::emit(const std::string& stream, const DatumPtr& value, const st
     // A site's worker (in a task) or a stream feeding its own cycle must never wait for
     // room: the threads that would make room could be the ones waiting.
     const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
-    target->emit(d, activity_, inTask_ || (!from.empty() && run_.feedsBack(from, stream)));
+    target->emit(d, activity_, body_ != Body::Handler || (!from.empty() && run_.feedsBack(from, stream)));
     run_.stats().emits++;
 }
 
@@ -74,8 +74,22 @@ void RunEffects::fileUsed(const FileUse& f) {
 }
 
 Pending RunEffects::startTask(TaskCall call) {
-    if (inTask_) call.node = nullptr;  // a call inside a task runs inside it, on its worker
-    return startTaskCall(run_, std::move(call), handler_, inTask_);
+    switch (body_) {
+    case Body::Handler: break;
+    case Body::Task: call.node = -1; break;  // a call inside a task runs inside it, on its worker
+    case Body::Chain:
+        // The chain's queueing counts to its first call, as if that call had been queued.
+        call.madeAt = chainStarted_;
+        chainStarted_ = -1;
+        break;
+    }
+    return startTaskCall(run_, std::move(call), handler_, body_ != Body::Handler);
+}
+
+ChainResult RunEffects::startChain(ChainCall chain) {
+    if (body_ != Body::Handler)
+        throw PlanError("plan code: a fused chain (node " + std::to_string(chain.node) + ") inside a task's body or another chain");
+    return startChainCall(run_, std::move(chain), handler_);
 }
 
 std::string RunEffects::resolve(const std::string& path, bool forWriting) {

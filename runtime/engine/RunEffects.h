@@ -12,11 +12,17 @@ namespace xdml::runtime {
 
 class RunEffects : public EffectSink {
 public:
-    /// `handler`: the plan's handler the work belongs to; `site`: where its body runs by
-    /// default; `inTask`: the effects of a task's body (emits never wait, calls run in place).
-    RunEffects(Run& run, int handler, std::string site, int64_t seq, int64_t activity, bool inTask)
-        : run_(run), handler_(handler), site_(std::move(site)), seq_(seq), activity_(activity), inTask_(inTask) {}
+    /// Whose effects: a handler's firing, a task's body, or a fused chain's statements (on a
+    /// worker, both: emits never wait and task calls run in place; a chain's calls keep their
+    /// plan node and its policy).
+    enum class Body : uint8_t { Handler, Task, Chain };
+    /// `handler`: the plan's handler the work belongs to; `site`: where its body runs by default.
+    RunEffects(Run& run, int handler, std::string site, int64_t seq, int64_t activity, Body body)
+        : run_(run), handler_(handler), site_(std::move(site)), seq_(seq), activity_(activity),
+          inTask_(body == Body::Task), body_(body) {}
     void setActivity(int64_t activity) { activity_ = activity; }
+    /// A chain: when it was started, which its first call counts from (start_within, deadline).
+    void setChainStarted(double at) { chainStarted_ = at; }
 
     DatumPtr moveTo(const DatumPtr& d, const std::string& site) override { return run_.moveTo(d, site); }
     void emit(const std::string& stream, const DatumPtr& d, const std::string& site, bool persist) override;
@@ -25,6 +31,7 @@ public:
     void fileUsed(const FileUse& file) override;
     void train(const Stmt& s, const TaskDecl* task) override;  // ModelStatements.cpp
     Pending startTask(TaskCall call) override;
+    ChainResult startChain(ChainCall chain) override;
     Value askModel(const ModelQuery& q) override;  // ModelStatements.cpp
     int64_t count(const std::string& catalog) override { return run_.catalog(catalog).count(); }
     double now() override { return run_.elapsed(); }
@@ -37,14 +44,16 @@ private:
     std::string site_;
     int64_t seq_;
     int64_t activity_;
-    bool inTask_;
+    bool inTask_;  // a task's body (its train statements follow its policy)
+    Body body_;
+    double chainStarted_ = -1;
 };
 
 /// One execution of a handler's body, on the coordinator.
 class CoordinatorFiring {
 public:
     CoordinatorFiring(Run& run, int handler, std::string site, int64_t seq, int64_t activity)
-        : effects_(run, handler, site, seq, activity, false), firing_(run.firingContext(), effects_, handler, std::move(site), seq) {}
+        : effects_(run, handler, site, seq, activity, RunEffects::Body::Handler), firing_(run.firingContext(), effects_, handler, std::move(site), seq) {}
     void bind(const std::string& name, DatumPtr d) { firing_.bind(name, std::move(d)); }
     /// Throws EvalError, TaskFailure or DataError on a failure.
     void runHandler(const std::vector<Stmt>& body) { firing_.runHandler(body); }

@@ -59,6 +59,7 @@ nlohmann::json RunStats::toJson(double seconds) const {
         {"dropped_items", droppedItems.load()},
         {"relocations", relocations.load()},
         {"expressions_evaluated", expressionsEvaluated.load()},
+        {"requests", requests.load()},
         {"items", items},
         {"malformed_items", malformed},
         {"handler_firings", firings},

@@ -28,6 +28,9 @@ public:
     std::atomic<uint64_t> tasksRun{0}, tasksFailed{0}, retries{0}, deadlineMisses{0}, startMisses{0};
     std::atomic<uint64_t> records{0}, emits{0}, logs{0}, droppedItems{0}, relocations{0};
     std::atomic<uint64_t> expressionsEvaluated{0};  // by handlers' and tasks' bodies
+    /// Requests submitted to sites' executors: a handler's task calls and fused chains (the
+    /// calls inside a task or a chain run in place, and are not requests).
+    std::atomic<uint64_t> requests{0};
 
     StreamCounters& stream(const std::string& name);
     HandlerCounters& handler(int id);

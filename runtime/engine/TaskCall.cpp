@@ -32,9 +32,11 @@ RequestPolicy requestPolicy(const EffectivePolicy& p, uint64_t memory) {
 
 class CallClient : public TaskClient {
 public:
-    CallClient(Run& run, TaskCall call, const EffectivePolicy& policy, int handler, const std::string& site, double submitted)
-        : run_(run), call_(std::move(call)), policy_(policy), effects_(run, handler, site, call_.seq, -1, true),
-          submitted_(submitted), result_(std::make_shared<PendingDatum>()) {}
+    CallClient(Run& run, TaskCall call, const NodeInfo* node, const EffectivePolicy& policy, int handler,
+               const std::string& site, double submitted)
+        : run_(run), call_(std::move(call)), node_(node), policy_(policy),
+          effects_(run, handler, site, call_.seq, -1, RunEffects::Body::Task), submitted_(submitted),
+          result_(std::make_shared<PendingDatum>()) {}
     Pending result() const { return result_; }
 
     void begin(TaskRequest& r) override {
@@ -94,7 +96,7 @@ private:
                     result->sources.clear();
                     store->generated(run_.entityOf(result, "value"), activity_);
                 }
-                if (call_.node && call_.node->persist) result = run_.persist(result, task.name);
+                if (node_ && node_->persist) result = run_.persist(result, task.name);
                 if (store) store->endActivity(activity_, "ok");
                 run_.stats().tasksRun++;
                 const double finished = run_.elapsed();
@@ -155,6 +157,7 @@ private:
 
     Run& run_;
     TaskCall call_;
+    const NodeInfo* node_;
     const EffectivePolicy& policy_;
     RunEffects effects_;
     double submitted_, started_ = 0;
@@ -163,28 +166,109 @@ private:
     int64_t activity_ = -1;
 };
 
+/// The coordinator's half of a fused chain: the locals it reads moved to its site, and the
+/// values it binds handed to the firing. It has no activity of its own (each of its calls has
+/// one) and is never retried (each call retries by its policy).
+class ChainClient : public TaskClient {
+public:
+    ChainClient(Run& run, ChainCall chain, int handler, double submitted)
+        : run_(run), chain_(std::move(chain)), effects_(run, handler, chain_.site, chain_.seq, -1, RunEffects::Body::Chain),
+          submitted_(submitted), done_(std::make_shared<PendingDatum>()) {
+        for (std::size_t i = 0; i < chain_.outputs.size(); ++i) outputs_.push_back(std::make_shared<PendingDatum>());
+    }
+    ChainResult result() const { return {outputs_, done_}; }
+
+    void begin(TaskRequest& r) override {
+        effects_.setChainStarted(submitted_);
+        r.names.clear();
+        r.args.clear();
+        for (const auto& [name, value] : chain_.inputs) {
+            r.names.push_back(name);
+            r.args.push_back(messageOf(run_.moveTo(value, r.site)));
+        }
+    }
+
+    EffectSink& effects() override { return effects_; }
+
+    bool end(TaskOutcome outcome) override {
+        try {
+            if (!outcome.ok) rethrow(outcome.failure);
+            if (outcome.bound.size() != outputs_.size())
+                throw PlanError("fused chain " + std::to_string(chain_.node) + " gave " + std::to_string(outcome.bound.size()) +
+                                " values for its " + std::to_string(outputs_.size()) + " names");
+            for (std::size_t i = 0; i < outputs_.size(); ++i) outputs_[i]->set(datumOf(std::move(outcome.bound[i])));
+            done_->set(Datum::make(Value::none(), chain_.site, chain_.seq));
+        } catch (...) {
+            for (Pending& p : outputs_) p->fail(std::current_exception());
+            done_->fail(std::current_exception());
+        }
+        return false;
+    }
+
+private:
+    Run& run_;
+    ChainCall chain_;
+    RunEffects effects_;
+    double submitted_;
+    std::vector<Pending> outputs_;
+    Pending done_;
+};
+
 }  // namespace
 
 Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested) {
-    const NodeInfo* node = call.node;
+    const NodeInfo* node = call.node >= 0 ? run.plan().node(call.node) : nullptr;
+    if (call.node >= 0 && !node) throw PlanError("plan code: a call of '" + call.task->name + "' at node " +
+                                                 std::to_string(call.node) + ", which is not in the plan");
     const EffectivePolicy& policy = run.policy(node ? node->policy : noClauses());
-    std::string site = node ? run.metaController().chooseSite(*node, policy, call.task->name) : call.site;
+    // A nested call runs where its caller runs: the meta-controller places only what queues.
+    std::string site = node && !nested ? run.metaController().chooseSite(*node, policy, call.task->name) : call.site;
     TaskRequest r;
-    r.node = node ? node->id : -1;
+    r.node = call.node;
     r.task = call.task->name;
     r.handler = handler;
     r.seq = call.seq;
     r.line = call.line;
-    r.submitted = run.elapsed();
+    r.submitted = call.madeAt >= 0 ? call.madeAt : run.elapsed();
     r.policy = requestPolicy(policy, node ? node->bytes : 0);
     const auto how = nested ? SiteExecutor::Dispatch::HereNow
                    : call.needNow ? SiteExecutor::Dispatch::HereIfFree
                                   : SiteExecutor::Dispatch::Queue;
-    auto client = std::make_shared<CallClient>(run, std::move(call), policy, handler, site, r.submitted);
+    auto client = std::make_shared<CallClient>(run, std::move(call), node, policy, handler, site, r.submitted);
     Pending result = client->result();
     SiteExecutor& executor = run.site(site);
     r.site = std::move(site);
+    if (!nested) run.stats().requests++;
     executor.submit(std::move(r), std::move(client), how);
+    return result;
+}
+
+}  // namespace xdml::runtime
+
+namespace xdml::runtime {
+
+ChainResult startChainCall(Run& run, ChainCall chain, int handler) {
+    const NodeInfo* node = run.plan().node(chain.node);
+    if (!node) throw PlanError("plan code: fused chain " + std::to_string(chain.node) + ", which is not among the plan's nodes");
+    const EffectivePolicy& policy = run.policy(node->policy);
+    std::string site = run.metaController().chooseSite(*node, policy, node->label);
+    TaskRequest r;
+    r.node = chain.node;
+    r.chain = true;
+    r.handler = handler;
+    r.seq = chain.seq;
+    r.line = chain.line;
+    r.submitted = run.elapsed();
+    // It queues as its calls would; each call retries by itself, inside it.
+    r.policy = requestPolicy(policy, node->bytes);
+    r.policy.retry = 0;
+    chain.site = site;
+    auto client = std::make_shared<ChainClient>(run, std::move(chain), handler, r.submitted);
+    ChainResult result = client->result();
+    SiteExecutor& executor = run.site(site);
+    r.site = std::move(site);
+    run.stats().requests++;
+    executor.submit(std::move(r), std::move(client), SiteExecutor::Dispatch::Queue);
     return result;
 }
 

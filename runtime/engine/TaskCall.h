@@ -15,4 +15,8 @@ class Run;
 /// runs at once on the caller's thread (the task's worker) and is ready when this returns.
 Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested);
 
+/// Starts a fused chain for `handler`'s firing: one request to a worker of the chain's site
+/// (the meta-controller may move it), which runs its statements and their calls in place.
+ChainResult startChainCall(Run& run, ChainCall chain, int handler);
+
 }  // namespace xdml::runtime

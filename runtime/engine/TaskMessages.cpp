@@ -137,6 +137,7 @@ std::string encodeRequest(const TaskRequest& q) {
     MessageWriter w;
     header(w, kRequestTag);
     w.pod(q.node);
+    w.flag(q.chain);
     w.text(q.task);
     w.text(q.site);
     w.pod<int32_t>(q.handler);
@@ -156,6 +157,8 @@ std::string encodeRequest(const TaskRequest& q) {
     w.text(p.limitKey);
     w.pod<uint64_t>(q.args.size());
     for (const DatumMessage& a : q.args) writeDatum(w, a);
+    w.pod<uint64_t>(q.names.size());
+    for (const std::string& n : q.names) w.text(n);
     return w.take();
 }
 
@@ -164,6 +167,7 @@ TaskRequest decodeRequest(const std::string& bytes) {
     expectHeader(r, kRequestTag);
     TaskRequest q;
     q.node = r.pod<int64_t>();
+    q.chain = r.flag();
     q.task = r.text();
     q.site = r.text();
     q.handler = r.pod<int32_t>();
@@ -184,8 +188,16 @@ TaskRequest decodeRequest(const std::string& bytes) {
     // A datum is at least its value's length, three strings' lengths and three numbers.
     q.args.resize(r.count(7 * 8));
     for (DatumMessage& a : q.args) a = readDatum(r);
+    q.names.resize(r.count(8));
+    for (std::string& n : q.names) n = r.text();
     r.end();
-    if (q.task.empty()) r.fail("a request without a task name");
+    if (q.chain) {
+        if (q.node < 0) r.fail("a chain request without its fused node");
+        if (q.names.size() != q.args.size()) r.fail("a chain request with " + std::to_string(q.args.size()) +
+                                                    " values for " + std::to_string(q.names.size()) + " names");
+    } else if (q.task.empty()) {
+        r.fail("a request without a task name");
+    }
     return q;
 }
 
@@ -193,8 +205,13 @@ std::string encodeOutcome(const TaskOutcome& o) {
     MessageWriter w;
     header(w, kOutcomeTag);
     w.flag(o.ok);
-    if (o.ok) writeDatum(w, o.result);
-    else writeFailure(w, o.failure);
+    if (o.ok) {
+        writeDatum(w, o.result);
+        w.pod<uint64_t>(o.bound.size());
+        for (const DatumMessage& b : o.bound) writeDatum(w, b);
+    } else {
+        writeFailure(w, o.failure);
+    }
     return w.take();
 }
 
@@ -203,8 +220,13 @@ TaskOutcome decodeOutcome(const std::string& bytes) {
     expectHeader(r, kOutcomeTag);
     TaskOutcome o;
     o.ok = r.flag();
-    if (o.ok) o.result = readDatum(r);
-    else o.failure = readFailure(r);
+    if (o.ok) {
+        o.result = readDatum(r);
+        o.bound.resize(r.count(7 * 8));
+        for (DatumMessage& b : o.bound) b = readDatum(r);
+    } else {
+        o.failure = readFailure(r);
+    }
     r.end();
     return o;
 }

@@ -57,6 +57,10 @@ struct RequestPolicy {
 
 struct TaskRequest {
     int64_t node = -1;       // the call's node in the plan; -1: a call made inside a task
+    /// A fused chain (docs/plan.md): the statements of handler `handler`'s fused node `node`
+    /// run back to back, their task calls in place; `task` is empty and `args` are the locals
+    /// they read, bound to `names`.
+    bool chain = false;
     std::string task;        // the task's name in the plan's code
     std::string site;        // where it runs
     int handler = -1;        // the plan's handler the call belongs to
@@ -68,11 +72,13 @@ struct TaskRequest {
     RequestPolicy policy;
     /// Filled when the call is dispatched (TaskClient::begin): the arguments, at `site`.
     std::vector<DatumMessage> args;
+    std::vector<std::string> names;  // chain: the name of each argument
 };
 
 struct TaskOutcome {
     bool ok = false;
     DatumMessage result;     // ok: the task's value (conformed to its declared result type)
+    std::vector<DatumMessage> bound;  // ok, a chain: the values of the names it binds, in order
     FailureMessage failure;  // !ok
     static TaskOutcome failed(std::exception_ptr error);
 };

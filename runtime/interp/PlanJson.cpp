@@ -135,10 +135,6 @@ Expr readExpr(const json& j, const std::string& where) {
     if (auto line = j.find("line"); line != j.end() && line->is_number_integer()) e.line = line->get<int>();
     if (auto at = j.find("at"); at != j.end() && at->is_string()) e.at = at->get<std::string>();
     if (auto type = j.find("type"); type != j.end()) e.type = readType(*type, where + ".type");
-    if (auto chain = j.find("chain"); chain != j.end()) {
-        if (!chain->is_number_integer() || chain->get<int64_t>() < 0) fail(where + ".chain", "expected a node id");
-        e.chain = chain->get<int64_t>();
-    }
 
     switch (op) {
     case ExprOp::Int: case ExprOp::Float: case ExprOp::Bool: case ExprOp::None: case ExprOp::Quantity:

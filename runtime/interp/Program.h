@@ -64,7 +64,6 @@ struct Expr {
     int line = 0;
     std::string at;                 // "file:offset": joins the plan's nodes (their "at")
     bool kernel = false;            // in a kernel or fused node of the plan: the JIT may compile it
-    int64_t chain = -1;             // Call: the fused task chain (plan node) it runs in; -1 none
     TypeDesc type;
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)

@@ -66,6 +66,7 @@ public:
     void fileUsed(const FileUse& f) override { told.push_back("file " + f.path + (f.written ? " written" : " read")); }
     void train(const Stmt&, const TaskDecl*) override { told.push_back("train"); }
     Pending startTask(TaskCall) override { throw TaskFailure("task 'x' failed: no", 12); }
+    ChainResult startChain(ChainCall) override { throw EvalError("no chains here"); }
     Value askModel(const ModelQuery& q) override { return Value::string(q.model + " says yes"); }
     int64_t count(const std::string&) override { throw EvalError("no catalog 'c' in this run"); }
     double now() override { return 1.25; }
@@ -106,6 +107,38 @@ TEST_CASE("a task request and its outcome cross as bytes unchanged") {
     const TaskOutcome okBack = decodeOutcome(encodeOutcome(ok));
     CHECK(okBack.ok);
     CHECK(okBack.result.value.asString() == "seven");
+}
+
+TEST_CASE("a fused chain's request and its values cross as bytes unchanged") {
+    TaskRequest r = sampleRequest();
+    r.chain = true;
+    r.task.clear();
+    r.names = {"frame", "label"};
+    const TaskRequest back = decodeRequest(encodeRequest(r));
+    CHECK(back.chain);
+    CHECK(back.node == 17);
+    CHECK(back.task.empty());
+    CHECK(back.names == r.names);
+    REQUIRE(back.args.size() == 2);
+    CHECK(back.args[1].value.asString() == "seven");
+
+    TaskOutcome ok;
+    ok.ok = true;
+    ok.result.value = Value::none();
+    ok.bound = {r.args[0], r.args[1]};
+    const TaskOutcome okBack = decodeOutcome(encodeOutcome(ok));
+    REQUIRE(okBack.bound.size() == 2);
+    CHECK(encodeValue(okBack.bound[0].value) == encodeValue(r.args[0].value));
+    CHECK(okBack.bound[0].entity == 99);
+    CHECK(okBack.bound[1].sources == std::vector<int64_t>{3, 5, 8});
+
+    // A chain request must name its values and its fused node.
+    TaskRequest unnamed = r;
+    unnamed.names.pop_back();
+    CHECK_THROWS_WITH(decodeRequest(encodeRequest(unnamed)), Catch::Contains("2 values for 1 names"));
+    TaskRequest nodeless = r;
+    nodeless.node = -1;
+    CHECK_THROWS_WITH(decodeRequest(encodeRequest(nodeless)), Catch::Contains("without its fused node"));
 }
 
 TEST_CASE("a failure crosses with its kind, line and message") {
