@@ -7,6 +7,7 @@
 //                       [--skip-examples] [--skip-generated]
 #include "MovementFlowGenerator.h"
 
+#include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
@@ -64,15 +65,15 @@ Stats exampleStats(const std::string& path, int optLevel) {
             else std::fprintf(stderr, "bench_movement: cannot read %s\n", path.c_str());
             return;
         }
-        ir::FlowIR flow = ir::lowerToIR(*program, diags);
-        passes::PipelineOptions options;
-        options.optLevel = optLevel;
-        bool wellFormed = passes::runPipeline(flow, diags, options);
-        if (!wellFormed || diags.hasErrors()) {
+        driver::CompileOptions options;
+        options.pipeline.optLevel = optLevel;
+        options.plan = false;
+        const driver::CompiledFlow compiled = driver::compileToPlan(*program, options, diags);
+        if (!compiled.ok() || diags.hasErrors()) {
             printDiagnostics(path.c_str(), diags);
             return;
         }
-        out.s = plan::movementStats(flow);
+        out.s = plan::movementStats(compiled.ir);
         out.ok = true;
     });
     return out;

@@ -2,10 +2,8 @@
 // failure names the mutant that caused it instead of only the test case.
 #include "Harness.h"
 
+#include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -159,11 +157,11 @@ Outcome compileHere(const Mutant& m, double limitSeconds) {
         // What checks clean goes on through lowering and every pass, as `xdmlc check` does;
         // a malformed IR (an internal error) is a failure like a crash.
         if (program && !diags.hasErrors()) {
-            ir::FlowIR flow = ir::lowerToIR(*program, diags);
-            passes::PipelineOptions options;
-            options.verifyEach = true;
-            if (!passes::runPipeline(flow, diags, options)) out.failure = "the IR failed verification";
-            else (void)plan::planJson(flow).dump();
+            driver::CompileOptions options;
+            options.pipeline.verifyEach = true;
+            const driver::CompiledFlow compiled = driver::compileToPlan(*program, options, diags);
+            if (compiled.status == driver::CompiledFlow::Status::Malformed) out.failure = "the IR failed verification";
+            else if (compiled.ok()) (void)compiled.plan.dump();
         }
         // Render the first diagnostics (carets under odd bytes included). Not all: 10,000
         // errors on one 40 KB line would render to 800 MB, which measures only the allocator.
