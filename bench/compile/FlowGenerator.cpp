@@ -118,6 +118,29 @@ std::string generateHandlers(std::size_t handlers) {
     return out + "}\n";
 }
 
+std::string generatePlacement(std::size_t tasks) {
+    // The hub comes first: the home site, where the catalog's records are written.
+    std::string out = "site hub { cores: 64, memory: 64GiB, storage: 1PB }\n"
+                      "site edge { cores: 8, memory: 8GiB, storage: 1TB }\n"
+                      "link edge <-> hub { bandwidth: 10Gbps, latency: 2ms }\n"
+                      "type Frame = tensor<f32>[64, 64];\n"
+                      "type Row = { id: int, v: float };\n"
+                      "fn frame(i: int) -> Frame = noise(Frame, i);\n"
+                      "stream frames: Frame from generate(frame, 10) at edge;\n"
+                      "catalog rows: Row at \"rows.db\";\n"
+                      "task part(f: Frame, k: float) -> float { return sum(f) * k; }\n"
+                      "task merge(a: float, b: float) -> float { return a + b; }\n"
+                      "flow wide {\n    on new data of type Frame in frames as f {\n"
+                      "        let b0 = part(f, 0.0);\n";
+    for (std::size_t i = 1; i < tasks; ++i) {
+        const std::string k = std::to_string(i), previous = std::to_string(i - 1);
+        out += "        let a" + k + " = part(f, " + k + ".0);\n        let b" + k + " = merge(b" + previous + ", a" + k +
+               ");\n";
+    }
+    out += "        record { id: seq(f), v: b" + std::to_string(tasks == 0 ? 0 : tasks - 1) + " } in rows;\n    }\n}\n";
+    return out;
+}
+
 std::string generateFlow(std::size_t lines) {
     std::string out = kHeader;
     std::size_t have = countLines(out), unitLines = countLines(kUnit);

@@ -18,6 +18,11 @@ std::string generateChain(std::size_t calls);
 /// One flow with `handlers` handlers of the same stream, each two task calls and a log.
 std::string generateHandlers(std::size_t handlers);
 
+/// Placement with work to do: a stream at `edge`, a catalog at `hub` (two linked sites), and
+/// one handler fanning each frame out to `tasks` free tasks (`part`) whose results a ladder of
+/// free `merge` tasks folds into one record: about 2·`tasks` free nodes between two fixed ones.
+std::string generatePlacement(std::size_t tasks);
+
 /// The number of lines in `text`.
 std::size_t countLines(const std::string& text);
 

@@ -1,13 +1,18 @@
 // bench_compile.cpp — how fast the front end parses and checks large flows (~1k, ~10k and
 // ~100k lines, generated in memory), best of 3 runs, against the goal that a 10,000-line
 // flow checks in under 0.5 s; then all of `xdmlc check` (lowering and passes too) on a chain
-// of 10,000 dependent task calls and on a flow of 10,000 handlers, against the goal that the
+// of 10,000 dependent task calls, on a flow of 10,000 handlers and on a handler that fans out
+// to 10,000 free tasks between two sites (place-tasks' minimum cut), against the goal that the
 // chain checks in under 0.5 s. Usage: bench_compile [--runs N] [--lines N ...] [--chain N]
-// [--handlers N] [--dump FILE]
+// [--handlers N] [--placement N] [--dump FILE]
 #include "FlowGenerator.h"
 
 #include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "passes/PlaceTasks.h"
+#include "passes/PlacementProblem.h"
 #include "parse/Parser.h"
 #include "sema/Sema.h"
 
@@ -30,13 +35,14 @@ double since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 
 struct Timing {
     double parse = 1e300, check = 1e300, passes = 1e300, total = 1e300;
+    double placement = 1e300;  // place-tasks and the placement lower bound alone
     double coldTotal = 0;  // the first run, with ANTLR's prediction caches still empty
     std::size_t errors = 0, warnings = 0;
 };
 
 /// Parses and checks `text` `runs` times, keeping the best time of each stage; with
 /// `passes`, also lowers it and runs the pass pipeline, as `xdmlc check` does.
-Timing measure(const std::string& text, int runs, bool passes = false) {
+Timing measure(const std::string& text, int runs, bool passes = false, bool placement = false) {
     Timing t;
     for (int run = 0; run < runs; ++run) {
         xdml::driver::runWithLargeStack([&] {
@@ -58,6 +64,17 @@ Timing measure(const std::string& text, int runs, bool passes = false) {
                 xdml::driver::compileToPlan(*program, options, diags);
                 lowered = since(passesStart);
                 t.passes = std::min(t.passes, lowered);
+            }
+            if (placement && !diags.hasErrors()) {
+                // The IR place-tasks sees in the pipeline: lowered, constants folded, dead nodes gone.
+                xdml::ir::FlowIR flow = xdml::ir::lowerToIR(*program, diags);
+                for (const xdml::passes::Pass& pass : xdml::passes::allPasses())
+                    if (pass.run == xdml::passes::placeTasks) break;
+                    else pass.run(flow, diags);
+                auto placeStart = Clock::now();
+                flow.minMovedBytesPerItem = xdml::passes::movementLowerBound(xdml::passes::formulatePlacement(flow, 0));
+                xdml::passes::placeTasks(flow, diags);
+                t.placement = std::min(t.placement, since(placeStart));
             }
             t.parse = std::min(t.parse, parse);
             t.check = std::min(t.check, check);
@@ -82,15 +99,16 @@ int main(int argc, char** argv) {
     int runs = 3;
     std::vector<std::size_t> sizes;
     const char* dump = nullptr;
-    std::size_t chain = 10000, handlers = 10000;  // 0: not measured
+    std::size_t chain = 10000, handlers = 10000, placement = 10000;  // 0: not measured
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--lines") && i + 1 < argc) sizes.push_back(std::strtoul(argv[++i], nullptr, 10));
         else if (!std::strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i];
         else if (!std::strcmp(argv[i], "--chain") && i + 1 < argc) chain = std::strtoul(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--handlers") && i + 1 < argc) handlers = std::strtoul(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--placement") && i + 1 < argc) placement = std::strtoul(argv[++i], nullptr, 10);
         else {
-            std::fprintf(stderr, "usage: %s [--runs N] [--lines N]... [--chain N] [--handlers N] [--dump FILE]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--runs N] [--lines N]... [--chain N] [--handlers N] [--placement N] [--dump FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -135,19 +153,25 @@ int main(int argc, char** argv) {
     std::vector<Scaling> scaling;
     if (chain) scaling.push_back({"chain", chain, xdml::bench::generateChain(chain)});
     if (handlers) scaling.push_back({"handlers", handlers, xdml::bench::generateHandlers(handlers)});
+    if (placement) scaling.push_back({"placement", placement, xdml::bench::generatePlacement(placement)});
     if (!scaling.empty())
         std::printf("\n%-24s %10s %10s %10s %12s %10s %12s\n", "flow", "parse (s)", "check (s)", "passes (s)",
                     "total (s)", "cold (s)", "peak RSS");
     for (const Scaling& s : scaling) {
         if (dump) std::ofstream(std::string(dump) + "." + s.what + std::to_string(s.size) + ".xdml") << s.text;
-        Timing t = measure(s.text, runs, true);
+        const bool placement = !std::strcmp(s.what, "placement");
+        Timing t = measure(s.text, runs, true, placement);
         struct rusage usage {};
         getrusage(RUSAGE_SELF, &usage);
-        const std::string name = std::to_string(s.size) + (std::strcmp(s.what, "chain") ? " handlers" : "-call chain");
+        const std::string name = std::to_string(s.size) + (!std::strcmp(s.what, "chain")       ? "-call chain"
+                                                           : !std::strcmp(s.what, "handlers") ? " handlers"
+                                                                                              : "-task fan-out, 2 sites");
         std::printf("%-24s %10.4f %10.4f %10.4f %12.4f %10.4f %9ld MB\n", name.c_str(), t.parse, t.check, t.passes,
                     t.total, t.coldTotal, usage.ru_maxrss / 1024);
         std::fflush(stdout);
         failed |= t.errors > 0;
+        if (placement)
+            std::printf("  of which place-tasks with the placement lower bound: %.4f s (best of %d)\n", t.placement, runs);
         if (!std::strcmp(s.what, "chain") && s.size == 10000)
             std::printf("goal: a 10,000-call chain checks (parse + check + lowering + passes) in under 0.5 s -> %.3f s: %s\n",
                         t.total, t.total < 0.5 ? "MET" : "NOT MET");

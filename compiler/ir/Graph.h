@@ -5,6 +5,7 @@
 
 #include "diag/SourceManager.h"
 #include "ir/NodeKinds.h"
+#include "sema/ConstValue.h"
 
 #include <boost/graph/adjacency_list.hpp>
 
@@ -67,7 +68,7 @@ struct Node {
     std::vector<SourceRange> fusedFrom;  // Fused, Kernel: where the merged members came from
     const ast::Expr* expr = nullptr;   // Eval, Call, Task, Infer, Log, Region: the source expression
     const ast::Decl* decl = nullptr;   // the fn, task, stream, catalog, model or type
-    std::string constant;        // Const: the value
+    sema::ConstValue constant;   // Const: the value fold-constants computed
     std::string fromSite, toSite;  // Transfer
     bool removed = false;        // removed by a pass: no edges, skipped everywhere
     NodeId fusedInto = kNoNode;  // removed by fuse-chains: the fused or kernel node it is part of

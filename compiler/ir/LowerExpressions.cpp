@@ -3,6 +3,7 @@
 #include "ir/Lowering.h"
 
 #include "ast/AstPrinter.h"
+#include "ast/Children.h"
 #include "ir/Lower.h"
 #include "sema/Types.h"
 
@@ -63,18 +64,7 @@ bool Lowering::hasEffects(const Expr* e) {
     if (e->kind == ExprKind::Call && e->callee->binding == Binding::Builtin &&
         stdlib::hasSideEffects(e->callee->text))
         return true;
-    if (e->callee && hasEffects(e->callee.get())) return true;
-    for (const auto& op : e->operands)
-        if (hasEffects(op.get())) return true;
-    for (const Arg& a : e->args)
-        if (hasEffects(a.value.get())) return true;
-    for (const FieldInit& f : e->fields)
-        if (hasEffects(f.value.get())) return true;
-    for (const StringPart& part : e->parts)
-        if (hasEffects(part.expr.get())) return true;
-    for (const SliceItem& sl : e->slices)
-        if (hasEffects(sl.lo.get()) || hasEffects(sl.hi.get())) return true;
-    return false;
+    return ast::anyChild(*e, [&](const Expr* child) { return hasEffects(child); });
 }
 
 /// Connects the values an expression reads (names, nested calls, catalogs) to `into`.

@@ -64,7 +64,7 @@ void printNode(std::ostream& out, const FlowIR& ir, NodeId id, const char* inden
     if (n.type) out << " : " << sema::toString(n.type);
     out << " @" << n.site;
     if (n.kind == NodeKind::Transfer) out << " (" << n.fromSite << " -> " << n.toSite << ")";
-    if (n.kind == NodeKind::Const) out << " = " << n.constant;
+    if (n.kind == NodeKind::Const) out << " = " << sema::constantText(n.constant);
     out << " [" << formatBytes(static_cast<double>(n.bytes)) << rateText(n.rate) << (n.persist ? ", persist" : "")
         << (n.region != kNoNode ? ", in n" + std::to_string(n.region) : "") << "]";
     out << policyText(n.policy);

@@ -47,7 +47,7 @@ std::vector<std::string> verifyIR(const FlowIR& ir, bool placed) {
         }
         if ((n.kind == NodeKind::Fused || n.kind == NodeKind::Kernel) && n.members.empty()) bad(id, "fused nothing");
         if (n.kind == NodeKind::Trigger && boost::in_degree(id, ir.graph) == 0) bad(id, "a trigger with no stream");
-        if (n.kind == NodeKind::Const && n.constant.empty()) bad(id, "a const without a value");
+        if (n.kind == NodeKind::Const && !n.constant.known()) bad(id, "a const without a value");
         for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
             NodeId to = boost::target(*e, ir.graph);
             const Node& t = ir.node(to);

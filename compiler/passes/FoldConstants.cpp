@@ -4,32 +4,9 @@
 #include "ast/Ast.h"
 #include "sema/Sema.h"
 
-#include <charconv>
-#include <sstream>
+#include <utility>
 
 namespace xdml::passes {
-
-namespace {
-/// The shortest text that reads back as exactly `x`.
-std::string shortest(double x) {
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-    return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
-
-std::string show(const sema::ConstValue& v) {
-    std::ostringstream out;
-    switch (v.kind) {
-    case sema::ConstValue::Kind::Int: out << v.i; break;
-    case sema::ConstValue::Kind::Float: out << shortest(v.f); break;
-    case sema::ConstValue::Kind::Bool: out << (v.b ? "true" : "false"); break;
-    case sema::ConstValue::Kind::String: out << '"' << v.s << '"'; break;
-    case sema::ConstValue::Kind::Quantity: out << shortest(v.f) << (v.quantity == ast::QuantityKind::Duration ? " s" : v.quantity == ast::QuantityKind::Bytes ? " B" : " B/s"); break;
-    case sema::ConstValue::Kind::Unknown: break;
-    }
-    return out.str();
-}
-}  // namespace
 
 bool foldConstants(ir::FlowIR& ir, Diagnostics&) {
     bool changed = false;
@@ -39,7 +16,7 @@ bool foldConstants(ir::FlowIR& ir, Diagnostics&) {
         sema::ConstValue v = sema::evaluateConstant(*ir.program, n.expr);
         if (!v.known()) continue;
         n.kind = ir::NodeKind::Const;
-        n.constant = show(v);
+        n.constant = std::move(v);  // the plan writes it as a literal (plan/PassDecisions)
         changed = true;
     }
     return changed;

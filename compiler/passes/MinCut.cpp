@@ -1,21 +1,23 @@
-// MinCut.cpp — see MinCut.h.
+// MinCut.cpp — see MinCut.h; the reductions are in CutReduction.cpp.
 #include "passes/MinCut.h"
+
+#include "passes/CutReduction.h"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/push_relabel_max_flow.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <deque>
 
 namespace xdml::passes {
 
+namespace cut {
 namespace {
 using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
 // Integer capacities: push-relabel with doubles can end with rounding residue that Boost's own
-// flow check (an assert in debug builds) rejects; scaled integers make the cut exact.
-using Capacity = int64_t;
+// flow check (an assert in debug builds) rejects; scaled integers make the cut exact, and let
+// the reductions compare costs without rounding.
 using FlowGraph = boost::adjacency_list<
     boost::vecS, boost::vecS, boost::directedS, boost::no_property,
     boost::property<boost::edge_capacity_t, Capacity,
@@ -34,25 +36,16 @@ void addArc(FlowGraph& g, std::size_t a, std::size_t b, Capacity capAB, Capacity
 }
 }  // namespace
 
-double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,
-              const std::vector<double>& costOnSource, std::vector<bool>& sourceSide) {
-    double total = 1;
-    for (const CutEdge& e : edges) total += e.weight;
-    for (std::size_t v = 0; v < n; ++v) total += costOnSink[v] + costOnSource[v];
-    // Bytes per item are fractional under `every N`: scale by up to 2^20, keeping the sum of
-    // all capacities below 2^60 so no flow can overflow.
-    const double scale = std::min(double(1 << 20), std::ldexp(1.0, 60) / total);
-    auto capacity = [&](double w) { return std::max<Capacity>(1, std::llround(w * scale)); };
-    sourceSide.assign(n, true);
-    const std::size_t s = n, t = n + 1;
+Capacity maxFlowCut(const ScaledNetwork& network, std::vector<bool>& sourceSide) {
+    const std::size_t n = network.n, s = n, t = n + 1;
     FlowGraph g(n + 2);
-    for (const CutEdge& e : edges)
-        if (e.a != e.b && e.weight > 0) addArc(g, e.a, e.b, capacity(e.weight), 0);
+    for (const Arc& arc : network.arcs)
+        if (arc.a != arc.b && arc.capacity > 0) addArc(g, arc.a, arc.b, arc.capacity, 0);
     for (std::size_t v = 0; v < n; ++v) {
-        if (costOnSink[v] > 0) addArc(g, s, v, capacity(costOnSink[v]), 0);
-        if (costOnSource[v] > 0) addArc(g, v, t, capacity(costOnSource[v]), 0);
+        if (network.onSink[v] > 0) addArc(g, s, v, network.onSink[v], 0);
+        if (network.onSource[v] > 0) addArc(g, v, t, network.onSource[v], 0);
     }
-    const double flow = static_cast<double>(boost::push_relabel_max_flow(g, s, t)) / scale;
+    const Capacity flow = boost::push_relabel_max_flow(g, s, t);
     // The source side: what the source still reaches through unsaturated arcs.
     auto residual = boost::get(boost::edge_residual_capacity, g);
     std::vector<bool> seen(n + 2, false);
@@ -69,8 +62,50 @@ double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vecto
             }
         }
     }
-    for (std::size_t v = 0; v < n; ++v) sourceSide[v] = seen[v];
+    sourceSide.assign(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(n));
     return flow;
+}
+
+}  // namespace cut
+
+namespace {
+
+/// The network in integers. Bytes per item are fractional under `every N`: scale by up to
+/// 2^20, keeping the sum of all capacities below 2^60 so no flow can overflow.
+cut::ScaledNetwork scaled(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,
+                          const std::vector<double>& costOnSource, double& scale) {
+    double total = 1;
+    for (const CutEdge& e : edges) total += e.weight;
+    for (std::size_t v = 0; v < n; ++v) total += costOnSink[v] + costOnSource[v];
+    scale = std::min(double(1 << 20), std::ldexp(1.0, 60) / total);
+    auto capacity = [&](double w) { return w > 0 ? std::max<cut::Capacity>(1, std::llround(w * scale)) : 0; };
+    cut::ScaledNetwork network;
+    network.n = n;
+    for (const CutEdge& e : edges)
+        if (e.a != e.b && e.weight > 0) network.arcs.push_back({e.a, e.b, capacity(e.weight)});
+    for (std::size_t v = 0; v < n; ++v) {
+        network.onSink.push_back(capacity(costOnSink[v]));
+        network.onSource.push_back(capacity(costOnSource[v]));
+    }
+    return network;
+}
+
+}  // namespace
+
+double minCut(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,
+              const std::vector<double>& costOnSource, std::vector<bool>& sourceSide, std::size_t* coreNodes) {
+    double scale = 1;
+    const cut::ScaledNetwork network = scaled(n, edges, costOnSink, costOnSource, scale);
+    std::size_t core = 0;
+    const double cost = static_cast<double>(cut::reduceThenCut(network, sourceSide, core)) / scale;
+    if (coreNodes) *coreNodes = core;
+    return cost;
+}
+
+double minCutByMaxFlow(std::size_t n, const std::vector<CutEdge>& edges, const std::vector<double>& costOnSink,
+                       const std::vector<double>& costOnSource, std::vector<bool>& sourceSide) {
+    double scale = 1;
+    return static_cast<double>(cut::maxFlowCut(scaled(n, edges, costOnSink, costOnSource, scale), sourceSide)) / scale;
 }
 
 }  // namespace xdml::passes

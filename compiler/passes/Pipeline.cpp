@@ -5,8 +5,9 @@
 // - fuse-chains after placement, and before transfers, so that transfers carry fused results.
 // - insert-transfers (required) after every placement decision: it makes moves explicit.
 // - check-deadlines (required) last: it times the transfers.
-// Each pass's header gives its complexity: all are linear or n·log n in the IR but place-tasks'
-// minimum cuts, as is the placement lower bound taken before the passes (one cut per site).
+// Each pass's header gives its complexity: all are linear or n·log n in the IR (times the number
+// of sites for place-tasks and the placement lower bound, one cut per site), but for the max flow
+// their minimum cuts run on the core that the cuts' linear-time reductions cannot take apart.
 #include "passes/Pass.h"
 
 #include "ir/Printer.h"

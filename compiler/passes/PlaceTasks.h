@@ -9,8 +9,13 @@
 //           least (bytes moved if at edge: 16 KiB, hpc: 16 KiB)
 // Requires: a lowered IR, no Transfer nodes but explicit ones. Guarantees: every node at an
 // allowed site.
-// Complexity: O(1) with one site; else at most 8 rounds of S(S-1)/2 minimum cuts, each a
-// push-relabel max flow over V + 2 nodes and E arcs (O(V²·√E) at worst; near-linear on IR graphs).
+// Complexity: O(1) with one site. Else O(S·V + E) to state the problem, then at most 8 rounds in
+// which each node and its edges take part in the S-1 swap moves of its site: O(S·(V + E))
+// expected per round (O(V + E) with two sites), as each minimum cut first eliminates, in linear
+// time, the nodes whose costs fix their site and the nodes with at most two neighbours (chains,
+// trees, fan-out/fan-in ladders reduce completely); what remains, an irreducible core of K
+// nodes, goes to push-relabel max flow (O(K²·√E) at worst). The costs in the reasons take
+// O(S·(V + E)).
 #pragma once
 
 #include "diag/Diagnostics.h"

@@ -61,12 +61,6 @@ double movedBytes(const PlacementProblem& problem, const std::vector<int>& label
     return total;
 }
 
-double placementCost(const PlacementProblem& problem, const std::vector<int>& labels, double infeasible) {
-    double total = 0;
-    for (const CutEdge& e : problem.edges) total += problem.crossing(labels[e.a], labels[e.b], e.weight, infeasible);
-    return total;
-}
-
 double movementLowerBound(const PlacementProblem& problem) {
     const std::size_t n = problem.nodes.size();
     if (problem.siteCount < 2 || n == 0) return 0;

@@ -33,13 +33,11 @@ PlacementProblem formulatePlacement(const ir::FlowIR& ir, double rateFloor);
 
 /// Bytes moved per item by a labelling (ignoring links).
 double movedBytes(const PlacementProblem& problem, const std::vector<int>& labels);
-/// The cost place-tasks minimizes: bytes moved, plus `infeasible` for every data edge between
-/// sites no link joins.
-double placementCost(const PlacementProblem& problem, const std::vector<int>& labels, double infeasible);
 
 /// A lower bound on the bytes per item any placement satisfying the policies must move:
 /// exact for two linked sites (one minimum cut); for more, half the sum of the isolating cuts.
-/// Links are relaxed (any two sites count as joined), which keeps it a bound.
+/// Links are relaxed (any two sites count as joined), which keeps it a bound. O(S·(V + E)) plus
+/// max flow on each cut's irreducible core (see minCut).
 double movementLowerBound(const PlacementProblem& problem);
 
 }  // namespace xdml::passes

@@ -2,6 +2,7 @@
 #include "plan/PassDecisions.h"
 
 #include "ast/Ast.h"
+#include "ast/Children.h"
 #include "sema/Types.h"
 
 namespace xdml::plan {
@@ -11,28 +12,7 @@ namespace {
 /// Calls every sub-expression of `e` (not `e` itself) with `f`, until `f` answers true.
 template <class F>
 bool anySubExpression(const ast::Expr* e, F&& f) {
-    if (!e) return false;
-    auto visit = [&](const ast::Expr* x) { return x && (f(x) || anySubExpression(x, f)); };
-    if (visit(e->callee.get())) return true;
-    for (const auto& op : e->operands)
-        if (visit(op.get())) return true;
-    for (const ast::Arg& a : e->args)
-        if (visit(a.value.get())) return true;
-    for (const ast::FieldInit& fi : e->fields)
-        if (visit(fi.value.get())) return true;
-    for (const ast::StringPart& p : e->parts)
-        if (visit(p.expr.get())) return true;
-    for (const ast::SliceItem& s : e->slices)
-        if (visit(s.lo.get()) || visit(s.hi.get())) return true;
-    return false;
-}
-
-bool hasTask(const ir::Node& n) {
-    if (n.kind == ir::NodeKind::Task) return true;
-    if (n.kind != ir::NodeKind::Fused) return false;
-    for (const std::string& m : n.members)
-        if (m.rfind("task ", 0) == 0) return true;
-    return false;
+    return e && ast::anyChild(*e, [&](const ast::Expr* x) { return f(x) || anySubExpression(x, f); });
 }
 
 /// A literal the plan's code can hold for a value of type `t`: the runtime reads the literal
@@ -55,11 +35,22 @@ bool literalFits(const sema::ConstValue& v, const sema::Type* t) {
 
 }  // namespace
 
-PassDecisions::PassDecisions(const ir::FlowIR& ir) : ir_(ir) {
-    for (ir::NodeId id = 0; id < ir.nodeCount(); ++id)
-        if (const ast::Expr* e = ir.node(id).expr; e && ir.node(id).kind != ir::NodeKind::Region &&
-                                                   ir.node(id).kind != ir::NodeKind::Log)
+PassDecisions::PassDecisions(const ir::FlowIR& ir) : ir_(ir), runsTask_(ir.nodeCount(), false) {
+    for (ir::NodeId id = 0; id < ir.nodeCount(); ++id) {
+        const ir::Node& n = ir.node(id);
+        if (const ast::Expr* e = n.expr; e && n.kind != ir::NodeKind::Region && n.kind != ir::NodeKind::Log)
             byExpr_.emplace(e, id);
+        // Lowered as a task call: its kind says so until fuse-chains merges into it, its
+        // declaration always. A merged node names the node it went into.
+        if (n.kind != ir::NodeKind::Task && !(n.decl && n.decl->kind == ast::DeclKind::Task)) continue;
+        runsTask_[id] = true;
+        if (n.removed && n.fusedInto != ir::kNoNode) runsTask_[n.fusedInto] = true;
+    }
+}
+
+bool PassDecisions::hasTask(ir::NodeId id) const {
+    const ir::NodeKind kind = ir_.node(id).kind;
+    return kind == ir::NodeKind::Task || (kind == ir::NodeKind::Fused && runsTask_[id]);
 }
 
 const ir::Node* PassDecisions::nodeOf(const ast::Expr* e) const {
@@ -86,23 +77,22 @@ bool PassDecisions::unused(const ast::Expr* e) const {
 
 sema::ConstValue PassDecisions::folded(const ast::Expr* e) const {
     const ir::Node* n = nodeOf(e);
-    if (!n || n->kind != ir::NodeKind::Const || !ir_.program) return {};
-    sema::ConstValue v = sema::evaluateConstant(*ir_.program, e);
-    return literalFits(v, e->type) ? v : sema::ConstValue{};
+    if (!n || n->kind != ir::NodeKind::Const) return {};
+    return literalFits(n->constant, e->type) ? n->constant : sema::ConstValue{};
 }
 
 ir::NodeId PassDecisions::taskChain(const ast::Expr* e) const {
     auto it = byExpr_.find(e);
     if (it == byExpr_.end()) return ir::kNoNode;
     ir::NodeId s = survivor(it->second);
-    return s != ir::kNoNode && ir_.node(s).kind == ir::NodeKind::Fused && hasTask(ir_.node(s)) ? s : ir::kNoNode;
+    return s != ir::kNoNode && ir_.node(s).kind == ir::NodeKind::Fused && hasTask(s) ? s : ir::kNoNode;
 }
 
 bool PassDecisions::callsOutside(const ast::Expr* e, ir::NodeId chain) const {
     auto outside = [&](const ast::Expr* x) {
-        const ir::Node* n = nodeOf(x);
-        return n && (n->kind == ir::NodeKind::Task || n->kind == ir::NodeKind::Infer || hasTask(*n)) &&
-               taskChain(x) != chain;
+        auto it = byExpr_.find(x);
+        if (it == byExpr_.end()) return false;
+        return (ir_.node(it->second).kind == ir::NodeKind::Infer || hasTask(it->second)) && taskChain(x) != chain;
     };
     return outside(e) || anySubExpression(e, outside);
 }

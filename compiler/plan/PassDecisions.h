@@ -35,9 +35,12 @@ public:
 private:
     const ir::Node* nodeOf(const ast::Expr* e) const;
     ir::NodeId survivor(ir::NodeId id) const;
+    /// A task node, or a fused node with a task among what it merged.
+    bool hasTask(ir::NodeId id) const;
 
     const ir::FlowIR& ir_;
     std::unordered_map<const ast::Expr*, ir::NodeId> byExpr_;
+    std::vector<bool> runsTask_;  // node -> it was lowered as a task call, or one merged into it
 };
 
 }  // namespace xdml::plan

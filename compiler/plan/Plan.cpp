@@ -68,7 +68,7 @@ json nodeJson(const ir::FlowIR& ir, ir::NodeId id) {
     }
     if (!n.members.empty()) j["fused"] = n.members;
     if (n.region != ir::kNoNode) j["region"] = n.region;
-    if (n.kind == ir::NodeKind::Const) j["value"] = n.constant;
+    if (n.kind == ir::NodeKind::Const) j["value"] = sema::constantText(n.constant);
     if (n.kind == ir::NodeKind::Transfer) j["transfer"] = {{"from", n.fromSite}, {"to", n.toSite}};
     if (n.expr) j["expr"] = ast::printExpr(*n.expr);
     return j;

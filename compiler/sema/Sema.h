@@ -5,6 +5,7 @@
 
 #include "ast/Ast.h"
 #include "diag/Diagnostics.h"
+#include "sema/ConstValue.h"
 #include "sema/Types.h"
 #include "stdlib/StdLib.h"
 
@@ -15,18 +16,6 @@
 #include <vector>
 
 namespace xdml::sema {
-
-/// A compile-time value: a const, a policy clause, a tensor dimension.
-struct ConstValue {
-    enum class Kind { Unknown, Int, Float, Bool, String, Quantity } kind = Kind::Unknown;
-    int64_t i = 0;
-    double f = 0;  // Float; Quantity: in base units
-    bool b = false;
-    std::string s;
-    ast::QuantityKind quantity = ast::QuantityKind::Duration;
-    bool known() const { return kind != Kind::Unknown; }
-    double number() const { return kind == Kind::Int ? static_cast<double>(i) : f; }
-};
 
 struct SiteInfo {
     int64_t cores = 0;

@@ -90,7 +90,10 @@ ir::FlowIR randomIR(std::mt19937& random, std::size_t nodes) {
         n.site = pick(8) == 0 ? "b" : "a";
         n.pure = pick(3) != 0;
         if (n.kind == NodeKind::Kernel) n.members = {"op" + std::to_string(i)};
-        if (n.kind == NodeKind::Const) n.constant = "1";
+        if (n.kind == NodeKind::Const) {
+            n.constant.kind = sema::ConstValue::Kind::Int;
+            n.constant.i = 1;
+        }
         if (pick(6) == 0) n.policy["deadline"] = ir::Clause{pick(2) ? "1s" : "2s", {}, "inline policy", nullptr};
         if (pick(6) == 0) n.policy["retries"] = ir::Clause{"2", {}, "inline policy", nullptr};
         ids.push_back(ir.add(std::move(n)));
