@@ -127,34 +127,36 @@ JitValue Lowerer::logicalNot(const JitValue& v) {
     return JitValue::of(ElemType::Bool, b_.ir.CreateNot(v.scalar));
 }
 
-JitValue Lowerer::math(const std::string& name, const JitValue& x) {
-    auto apply = [this, name](llvm::Value* v, ElemType e) -> llvm::Value* {
+JitValue Lowerer::math(planformat::MathBuiltin fn, const JitValue& x) {
+    using planformat::MathBuiltin;
+    auto apply = [this, fn](llvm::Value* v, ElemType e) -> llvm::Value* {
         b_.countOperation();
         const bool f32 = e == ElemType::F32;
-        if (name == "abs") return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
-        if (name == "sqrt") return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, v);
-        return b_.callLibm(name == "exp" ? (f32 ? "expf" : "exp") : (f32 ? "logf" : "log"), v);
+        switch (fn) {
+        case MathBuiltin::Abs: return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
+        case MathBuiltin::Sqrt: return b_.ir.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, v);
+        case MathBuiltin::Exp: return b_.callLibm(f32 ? "expf" : "exp", v);
+        case MathBuiltin::Log: return b_.callLibm(f32 ? "logf" : "log", v);
+        }
+        throw Unsupported(std::string("the built-in '") + spelling(fn) + "'");
     };
     auto absInt = [this](llvm::Value* v) {  // wraps: abs of INT64_MIN is itself
         llvm::Value* zero = llvm::Constant::getNullValue(v->getType());
         return b_.ir.CreateSelect(b_.ir.CreateICmpSLT(v, zero), b_.ir.CreateSub(zero, v), v);
     };
-    if (x.kind == Kind::Tensor) {
-        const ElemType e = x.elem;
-        if (e == ElemType::Bool) throw Unsupported("math on a bool tensor");
-        if (name == "abs" && !isFloat(e))
-            return JitValue::of(mapped(x.tensor, e, [this, e, absInt](llvm::Value* v) {
-                return convertElem(b_, absInt(convertElem(b_, v, e, ElemType::I64)), ElemType::I64, e);
-            }));
-        const ElemType out = isFloat(e) ? e : ElemType::F64;
-        return JitValue::of(mapped(x.tensor, out, [this, e, out, apply](llvm::Value* v) { return apply(convertElem(b_, v, e, out), out); }));
-    }
-    if (!x.isNumber()) throw Unsupported("'" + name + "' of this operand");
-    if (x.elem == ElemType::I64) {
-        if (name == "abs") return JitValue::of(ElemType::I64, absInt(x.scalar));
-        return JitValue::of(ElemType::F64, apply(convertElem(b_, x.scalar, ElemType::I64, ElemType::F64), ElemType::F64));
-    }
-    return JitValue::of(x.elem, apply(x.scalar, x.elem));
+    if (x.kind == Kind::Tensor && x.elem == ElemType::Bool) throw Unsupported("math on a bool tensor");
+    if (x.kind != Kind::Tensor && !x.isNumber()) throw Unsupported(std::string("'") + spelling(fn) + "' of this operand");
+    // The types of planformat/OperatorTypes.h, the interpreter's and the checker's: only abs
+    // computes in i64, everything else in a float type.
+    const planformat::MathTypes types = planformat::mathOperand(fn, x.elem);
+    const ElemType from = x.elem;
+    auto one = [this, types, from, apply, absInt](llvm::Value* v) {
+        llvm::Value* c = convertElem(b_, v, from, types.compute);
+        c = types.compute == ElemType::I64 ? absInt(c) : apply(c, types.compute);
+        return convertElem(b_, c, types.compute, types.result);
+    };
+    if (x.kind == Kind::Tensor) return JitValue::of(mapped(x.tensor, types.result, one));
+    return JitValue::of(types.result, one(x.scalar));
 }
 
 JitValue Lowerer::clamp(const JitValue& x, const JitValue& lo, const JitValue& hi) {
@@ -211,9 +213,9 @@ JitValue Lowerer::builtin(const std::string& name, const std::vector<JitValue>& 
         llvm::Value* r = b_.whenTakenValue(b_.elemType(type), [&] { return emitReduction(b_, name, g); });
         return JitValue::of(type, r);
     }
-    if (name == "abs" || name == "sqrt" || name == "exp" || name == "log") {
+    if (planformat::MathBuiltin fn; planformat::parseMathBuiltin(name, fn)) {
         if (args.size() != 1) throw Unsupported("'" + name + "' with " + std::to_string(args.size()) + " arguments");
-        return math(name, args[0]);
+        return math(fn, args[0]);
     }
     if (name == "clamp") {
         if (args.size() != 3) throw Unsupported("'clamp' with " + std::to_string(args.size()) + " arguments");

@@ -75,7 +75,7 @@ private:
 
     JitValue tensorBinary(runtime::BinaryOperator op, const JitValue& a, const JitValue& b);
     JitValue scalarBinary(runtime::BinaryOperator op, const JitValue& a, const JitValue& b);
-    JitValue math(const std::string& name, const JitValue& x);
+    JitValue math(planformat::MathBuiltin fn, const JitValue& x);
     JitValue clamp(const JitValue& x, const JitValue& lo, const JitValue& hi);
     JitValue pick(const std::string& name, const JitValue& a, const JitValue& b);
     /// A generator applying `f` to each element of `g`, giving elements of `elem`.

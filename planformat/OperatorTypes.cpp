@@ -48,4 +48,27 @@ ElemType scalarJoin(ElemType a, ElemType b) {
     return ElemType::F32;
 }
 
+namespace {
+enum class MathResult { SameType, Floating };
+
+MathResult resultRule(MathBuiltin fn) {
+    switch (fn) {
+#define XDML_MATH_RULE(name, text, rule, doc) \
+    case MathBuiltin::name: return MathResult::rule;
+        XDML_MATH_BUILTINS(XDML_MATH_RULE)
+#undef XDML_MATH_RULE
+    }
+    return MathResult::Floating;
+}
+}  // namespace
+
+MathTypes mathOperand(MathBuiltin fn, ElemType arg) {
+    if (arg == ElemType::Bool) return {fn, arg, arg, false};
+    if (isFloatElem(arg)) return {fn, arg, arg, true};
+    if (resultRule(fn) == MathResult::SameType) return {fn, ElemType::I64, arg, true};
+    return {fn, ElemType::F64, ElemType::F64, true};
+}
+
+bool takesQuantity(MathBuiltin fn) { return resultRule(fn) == MathResult::SameType; }
+
 }  // namespace xdml::planformat

@@ -12,6 +12,10 @@
 //   either way the result has the tensor's element type;
 // - comparisons give bool elements; `and` and `or` are defined on bool elements only;
 // - two numeric scalars: int with int gives int, else float if either is, else f32.
+// The math built-ins (abs, sqrt, exp, log: XDML_MATH_BUILTINS) follow one rule on a tensor's
+// elements and on a scalar alike: abs keeps the type, computing integers in i64 (so it wraps
+// at the least value); sqrt, exp and log keep a float type and give f64 for an integer one;
+// none is defined on bool.
 #pragma once
 
 #include "planformat/PlanVocabulary.h"
@@ -43,5 +47,19 @@ ElementwiseTypes tensorScalarOperands(BinaryOperator op, ElemType tensor, ElemTy
 /// What two numeric scalars (i64 for int, f64 for float, f32) compute in: int with int is
 /// int, else float if either is, else f32. Comparisons then give bool, arithmetic this type.
 ElemType scalarJoin(ElemType a, ElemType b);
+
+struct MathTypes {
+    MathBuiltin fn;
+    ElemType compute;  // the argument is converted to it and the function runs in it
+    ElemType result;   // then converted to this
+    bool defined;      // false for bool
+};
+
+/// `fn(x)` for x a tensor of element type `arg`, or a numeric scalar given as the element
+/// type it is (i64 for an int, f64 for a float, f32 for an f32).
+MathTypes mathOperand(MathBuiltin fn, ElemType arg);
+
+/// abs of a quantity is a quantity of the same kind; sqrt, exp and log take no quantities.
+bool takesQuantity(MathBuiltin fn);
 
 }  // namespace xdml::planformat

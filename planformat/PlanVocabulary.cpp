@@ -32,6 +32,9 @@ XDML_VOCABULARY(ElemType, parseElemType, XDML_ELEM_TYPES)
 XDML_VOCABULARY(BinaryOperator, parseBinaryOperator, XDML_BINARY_OPERATORS)
 XDML_VOCABULARY(UnaryOperator, parseUnaryOperator, XDML_UNARY_OPERATORS)
 XDML_VOCABULARY(QuantityKind, parseQuantityKind, XDML_QUANTITY_KINDS)
+XDML_VOCABULARY(TypeKind, parseTypeKind, XDML_PLAN_TYPE_KINDS)
+XDML_VOCABULARY(DeclKind, parseDeclKind, XDML_PLAN_DECL_KINDS)
+XDML_VOCABULARY(MathBuiltin, parseMathBuiltin, XDML_MATH_BUILTINS)
 
 #undef XDML_VOCABULARY
 #undef XDML_PARSE_CASE
@@ -45,6 +48,27 @@ std::size_t elemSize(ElemType e) {
 #undef XDML_SIZE_CASE
     }
     return 8;
+}
+
+// A quantity kind and its type kind share an enumerator: XDML_PLAN_TYPE_KINDS includes the list.
+bool quantityOf(TypeKind t, QuantityKind& out) {
+    switch (t) {
+#define XDML_QUANTITY_CASE(name, ...) \
+    case TypeKind::name: out = QuantityKind::name; return true;
+        XDML_QUANTITY_KINDS(XDML_QUANTITY_CASE)
+#undef XDML_QUANTITY_CASE
+    default: return false;
+    }
+}
+
+TypeKind typeOf(QuantityKind q) {
+    switch (q) {
+#define XDML_QUANTITY_CASE(name, ...) \
+    case QuantityKind::name: return TypeKind::name;
+        XDML_QUANTITY_KINDS(XDML_QUANTITY_CASE)
+#undef XDML_QUANTITY_CASE
+    }
+    return TypeKind::Error;
 }
 
 bool isFloatElem(ElemType e) { return e == ElemType::F32 || e == ElemType::F64; }

@@ -2,9 +2,9 @@
 // writes these spellings into a plan and the runtime and the JIT read them back through the
 // same lists (docs/plan.md), so neither side spells a name of its own.
 //
-// Each list is an X-macro: X(Enumerator, "spelling in the plan", "what it is") (element types
-// also give their size in bytes). Adding an entry here adds it to the enum, to spelling() and
-// to the parse function; a plan reader then fails to compile until it handles the new case.
+// Each list is an X-macro: X(Enumerator, "spelling", "what it is"); element types add their
+// size in bytes, math built-ins their result rule. Adding an entry adds it to the enum, to
+// spelling() and to the parse function; a plan reader fails to compile until it handles it.
 #pragma once
 
 #include <cstddef>
@@ -85,6 +85,45 @@
     X(Data, "data", "on new data of type D in stream")                  \
     X(End, "end", "on end of stream")
 
+/// A type's "kind" in the plan's code section: {"kind": "tensor", "elem": "f32", "dims": [64]}.
+/// The quantity kinds are types of their own (a "duration" is a number of seconds).
+#define XDML_PLAN_TYPE_KINDS(X)                                                                   \
+    X(None, "none", "the type of none")                                                           \
+    X(Bool, "bool", "true or false")                                                              \
+    X(Int, "int", "a 64-bit integer")                                                             \
+    X(Float, "float", "an IEEE double")                                                           \
+    X(F32, "f32", "an IEEE single")                                                               \
+    X(String, "string", "text")                                                                   \
+    X(Path, "path", "a file's path")                                                              \
+    XDML_QUANTITY_KINDS(X)                                                                        \
+    X(Tensor, "tensor", "\"elem\", an element type, and \"dims\", a size or null for ? each")    \
+    X(Record, "record", "\"fields\", each a \"name\" and a \"type\"")                            \
+    X(List, "list", "list<T>: the \"element\" type")                                             \
+    X(Optional, "optional", "T?: the \"element\" type")                                          \
+    X(Named, "named", "a nominal type: its \"name\", declared in the code's \"types\"")          \
+    X(Stream, "stream", "a stream as a value (a handle): the \"element\" type")                  \
+    X(Catalog, "catalog", "a catalog as a value (a handle): the \"element\" type")               \
+    X(Model, "model", "a model as a value (a handle)")                                            \
+    X(Site, "site", "a site's name as a value")                                                   \
+    X(Function, "function", "a fn or task as a value: generate(f, 10)")                           \
+    X(Nothing, "nothing", "what a task without a result gives")                                   \
+    X(Error, "<error>", "a type the checker did not decide (a record in a policy clause)")
+
+/// What a "global" name "declares": its declaration's keyword (the AST's declaration kinds).
+#define XDML_PLAN_DECL_KINDS(X)                                         \
+    X(Import, "import", "import std.ml; import \"common.xdml\";")       \
+    X(Const, "const", "a value known at compile time")                  \
+    X(Site, "site", "a place that runs tasks")                          \
+    X(Link, "link", "a network link between two sites")                 \
+    X(TypeDecl, "type", "a nominal type, maybe a refinement or classified")  \
+    X(Fn, "fn", "a pure function")                                      \
+    X(Task, "task", "a scheduled activity with effects")                \
+    X(Stream, "stream", "a stream of items")                            \
+    X(Model, "model", "a trainable model")                              \
+    X(Catalog, "catalog", "a table of records")                         \
+    X(Policy, "policy", "named scheduling or training clauses")         \
+    X(Flow, "flow", "a dataflow program's entry")
+
 /// Tensor element types (LANGUAGE.md §2) in promotion order: a tensor meeting a tensor of a
 /// later type takes that type. X(Enumerator, "spelling", bytes per element, "what it is").
 #define XDML_ELEM_TYPES(X)                                 \
@@ -123,6 +162,16 @@
     X(Bytes, "bytes", "bytes")                          \
     X(Bandwidth, "bandwidth", "bytes per second")
 
+/// std.math's elementwise functions, on numbers and numeric tensors: X(Enumerator, "name",
+/// result, "what it is"). `result` is their type rule (OperatorTypes.h, mathOperand):
+/// SameType keeps the argument's type; Floating keeps a float's and gives f64 (float) for an
+/// integer's. Only abs takes a quantity (and keeps its kind).
+#define XDML_MATH_BUILTINS(X)                                                  \
+    X(Abs, "abs", SameType, "absolute value (of the least integer, itself)")   \
+    X(Sqrt, "sqrt", Floating, "square root")                                   \
+    X(Exp, "exp", Floating, "e to the power x")                                \
+    X(Log, "log", Floating, "natural logarithm")
+
 namespace xdml::planformat {
 
 #define XDML_ENUMERATOR(name, ...) name,
@@ -135,6 +184,9 @@ enum class ElemType { XDML_ELEM_TYPES(XDML_ENUMERATOR) };
 enum class BinaryOperator { XDML_BINARY_OPERATORS(XDML_ENUMERATOR) };
 enum class UnaryOperator { XDML_UNARY_OPERATORS(XDML_ENUMERATOR) };
 enum class QuantityKind { XDML_QUANTITY_KINDS(XDML_ENUMERATOR) };
+enum class TypeKind { XDML_PLAN_TYPE_KINDS(XDML_ENUMERATOR) };
+enum class DeclKind { XDML_PLAN_DECL_KINDS(XDML_ENUMERATOR) };
+enum class MathBuiltin { XDML_MATH_BUILTINS(XDML_ENUMERATOR) };
 #undef XDML_ENUMERATOR
 
 /// How each name is spelled in a plan (and in messages).
@@ -147,6 +199,9 @@ const char* spelling(ElemType v);
 const char* spelling(BinaryOperator v);
 const char* spelling(UnaryOperator v);
 const char* spelling(QuantityKind v);
+const char* spelling(TypeKind v);
+const char* spelling(DeclKind v);
+const char* spelling(MathBuiltin v);
 
 /// The entry a spelling names; false (and `out` untouched) for a name not in the list.
 bool parseExprOp(std::string_view name, ExprOp& out);
@@ -158,6 +213,14 @@ bool parseElemType(std::string_view name, ElemType& out);
 bool parseBinaryOperator(std::string_view name, BinaryOperator& out);
 bool parseUnaryOperator(std::string_view name, UnaryOperator& out);
 bool parseQuantityKind(std::string_view name, QuantityKind& out);
+bool parseTypeKind(std::string_view name, TypeKind& out);
+bool parseDeclKind(std::string_view name, DeclKind& out);
+bool parseMathBuiltin(std::string_view name, MathBuiltin& out);
+
+/// The quantity kind a type kind is (duration, bytes, bandwidth); false for the others.
+bool quantityOf(TypeKind t, QuantityKind& out);
+/// The type kind of a quantity kind's values.
+TypeKind typeOf(QuantityKind q);
 
 /// Bytes per element as a tensor stores it.
 std::size_t elemSize(ElemType e);

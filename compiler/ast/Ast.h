@@ -183,12 +183,11 @@ struct Stmt {
 
 // ---------------------------------------------------------------- declarations
 
-enum class DeclKind {
-#define X(kind, keyword) kind,
-    XDML_DECL_KINDS(X)
-#undef X
-};
-const char* keyword(DeclKind kind);
+// A declaration's kind is what the plan says a global name "declares"
+// (XDML_PLAN_DECL_KINDS in planformat/PlanVocabulary.h), spelled as its keyword.
+using DeclKind = planformat::DeclKind;
+/// The keyword that declares it: `fn`, `task`, `type`, ...
+inline const char* keyword(DeclKind kind) { return planformat::spelling(kind); }
 
 struct Param {
     Name name;

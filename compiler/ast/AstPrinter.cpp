@@ -6,15 +6,6 @@
 
 namespace xdml::ast {
 
-const char* keyword(DeclKind kind) {
-    switch (kind) {
-#define X(k, word) case DeclKind::k: return word;
-        XDML_DECL_KINDS(X)
-#undef X
-    }
-    return "?";
-}
-
 namespace {
 
 std::string quoted(const std::string& s) {

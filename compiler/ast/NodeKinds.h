@@ -44,16 +44,5 @@
     X(OnNewData, "on new data of type D in S as x every N { }")       \
     X(OnEnd, "on end of S { }")
 
-#define XDML_DECL_KINDS(X)                                            \
-    X(Import, "import")                                               \
-    X(Const, "const")                                                 \
-    X(Site, "site")                                                   \
-    X(Link, "link")                                                   \
-    X(TypeDecl, "type")                                               \
-    X(Fn, "fn")                                                       \
-    X(Task, "task")                                                   \
-    X(Stream, "stream")                                               \
-    X(Model, "model")                                                 \
-    X(Catalog, "catalog")                                             \
-    X(Policy, "policy")                                               \
-    X(Flow, "flow")
+// Declaration kinds cross into the plan (what a global name "declares"): they are listed with
+// the plan's vocabulary, XDML_PLAN_DECL_KINDS in planformat/PlanVocabulary.h.

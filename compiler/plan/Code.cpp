@@ -10,28 +10,66 @@ using namespace ast;
 using planformat::ExprOp;  // the plan's vocabulary: planformat/PlanVocabulary.h
 using planformat::StmtOp;
 
+namespace {
+
+/// The plan's kind of a checked type (XDML_PLAN_TYPE_KINDS).
+planformat::TypeKind planKind(sema::TypeKind kind) {
+    using sema::TypeKind;
+    using P = planformat::TypeKind;
+    switch (kind) {
+    case TypeKind::Error: return P::Error;
+    case TypeKind::Void: return P::Nothing;
+    case TypeKind::None: return P::None;
+    case TypeKind::Bool: return P::Bool;
+    case TypeKind::Int: return P::Int;
+    case TypeKind::Float: return P::Float;
+    case TypeKind::F32: return P::F32;
+    case TypeKind::String: return P::String;
+    case TypeKind::Path: return P::Path;
+    case TypeKind::Duration: return P::Duration;
+    case TypeKind::Bytes: return P::Bytes;
+    case TypeKind::Bandwidth: return P::Bandwidth;
+    case TypeKind::Tensor: return P::Tensor;
+    case TypeKind::Record: return P::Record;
+    case TypeKind::List: return P::List;
+    case TypeKind::Optional: return P::Optional;
+    case TypeKind::Stream: return P::Stream;
+    case TypeKind::Catalog: return P::Catalog;
+    case TypeKind::Model: return P::Model;
+    case TypeKind::Site: return P::Site;
+    case TypeKind::Function: return P::Function;
+    case TypeKind::Nominal: return P::Named;
+    }
+    return P::Error;
+}
+
+}  // namespace
+
 json typeJson(const sema::Type* t) {
     using sema::TypeKind;
     if (!t) return nullptr;
+    json j = {{"kind", spelling(planKind(t->kind))}};
     switch (t->kind) {
-    case TypeKind::Nominal: return {{"kind", "named"}, {"name", t->name}};
+    case TypeKind::Nominal: j["name"] = t->name; break;
     case TypeKind::Tensor: {
         json dims = json::array();
         for (int64_t d : t->dims) dims.push_back(d == sema::kUnknownDim ? json(nullptr) : json(d));
-        return {{"kind", "tensor"}, {"elem", sema::spelling(t->elem)}, {"dims", dims}};
+        j["elem"] = spelling(t->elem);
+        j["dims"] = dims;
+        break;
     }
     case TypeKind::Record: {
         json fields = json::array();
         for (const sema::Field& f : t->fields) fields.push_back({{"name", f.name}, {"type", typeJson(f.type)}});
-        return {{"kind", "record"}, {"fields", fields}};
+        j["fields"] = fields;
+        break;
     }
-    case TypeKind::List: return {{"kind", "list"}, {"element", typeJson(t->element)}};
-    case TypeKind::Optional: return {{"kind", "optional"}, {"element", typeJson(t->element)}};
-    case TypeKind::Stream: return {{"kind", "stream"}, {"element", typeJson(t->element)}};
-    case TypeKind::Catalog: return {{"kind", "catalog"}, {"element", typeJson(t->element)}};
-    case TypeKind::Function: return {{"kind", "function"}};
-    default: return {{"kind", sema::toString(t)}};
+    case TypeKind::List: case TypeKind::Optional: case TypeKind::Stream: case TypeKind::Catalog:
+        j["element"] = typeJson(t->element);
+        break;
+    default: break;  // the kind says it all
     }
+    return j;
 }
 
 std::string positionKey(const SourceLoc& loc) { return std::to_string(loc.file) + ":" + std::to_string(loc.offset); }
@@ -96,7 +134,7 @@ json CodeWriter::expr(const Expr* e) const {
         j["op"] = spelling(ExprOp::Name);
         j["name"] = e->text;
         j["binding"] = spelling(e->binding);
-        if (e->decl) j["declares"] = keyword(e->decl->kind);
+        if (e->decl) j["declares"] = spelling(e->decl->kind);
         break;
     case ExprKind::Unary:
         j["op"] = spelling(ExprOp::Unary);

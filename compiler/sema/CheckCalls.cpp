@@ -226,16 +226,10 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         arity(0, 0);
         return types.duration();
     }
-    if (name == "abs" || name == "sqrt" || name == "exp" || name == "log") {
+    if (planformat::MathBuiltin fn; planformat::parseMathBuiltin(name, fn)) {
         if (!arity(1, 1)) return ERR;
         const Type* t = argType(0);
-        const Type* s = structure(t);
-        if (s->kind == TypeKind::Tensor && s->elem != ElemType::Bool) {
-            if (name == "abs" || isFloatElem(s->elem)) return s;
-            return types.tensor(ElemType::F64, s->dims);
-        }
-        if (isNumeric(s)) return name == "abs" ? s : (s->kind == TypeKind::F32 ? s : types.float64());
-        if (name == "abs" && isQuantity(s)) return s;
+        if (const Type* result = mathResult(types, fn, t)) return result;
         return bad(0, "a number or a numeric tensor", t);
     }
     if (name == "clamp") {

@@ -29,6 +29,21 @@ ElemType scalarElem(const Type* scalar) {
 }
 }  // namespace
 
+const Type* mathResult(TypeContext& types, planformat::MathBuiltin fn, const Type* arg) {
+    const Type* s = structure(arg);
+    if (s->kind == TypeKind::Tensor) {
+        const planformat::MathTypes m = planformat::mathOperand(fn, s->elem);
+        if (!m.defined) return nullptr;
+        return m.result == s->elem ? s : types.tensor(m.result, s->dims);
+    }
+    if (isNumeric(s)) {
+        const ElemType r = planformat::mathOperand(fn, scalarElem(s)).result;
+        return r == scalarElem(s) ? s : elementScalar(types, r);
+    }
+    if (isQuantity(s) && planformat::takesQuantity(fn)) return s;
+    return nullptr;
+}
+
 const Type* binaryResult(TypeContext& types, BinaryOp op, const Type* l, const Type* r, std::string& problem) {
     const Type* ls = structure(l);
     const Type* rs = structure(r);

@@ -1,6 +1,7 @@
-// OperatorRules.h — the types XDML's operators give on checked types (LANGUAGE.md §2): numbers,
-// quantities, strings, optionals and tensors (whose element types follow the rule the runtime
-// and the JIT share, planformat/OperatorTypes.h), and the common type of two branches.
+// OperatorRules.h — the types XDML's operators and math built-ins give on checked types
+// (LANGUAGE.md §2): numbers, quantities, strings, optionals and tensors (whose element types
+// follow the rule the runtime and the JIT share, planformat/OperatorTypes.h), and the common
+// type of two branches.
 #pragma once
 
 #include "sema/Types.h"
@@ -15,6 +16,9 @@ const Type* binaryResult(TypeContext& types, planformat::BinaryOperator op, cons
                          std::string& problem);
 /// The common type of two branches of `?:` or two list items, or null.
 const Type* commonType(TypeContext& types, const Type* a, const Type* b);
+/// The type of `fn(arg)` for a math built-in (abs sqrt exp log: planformat/OperatorTypes.h's
+/// rule), or null when it is not defined for `arg`.
+const Type* mathResult(TypeContext& types, planformat::MathBuiltin fn, const Type* arg);
 /// The scalar type of one element of a tensor: f32 → f32, f64 → float, integers → int.
 const Type* elementScalar(TypeContext& types, ElemType e);
 

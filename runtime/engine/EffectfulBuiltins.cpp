@@ -52,7 +52,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
     }
     if (name == "now") return Value::quantity(QuantityKind::Duration, sink_.now());
     if (name == "count" && e.args.size() == 1 && e.args[0].op == Expr::Op::Name &&
-        e.args[0].binding == NameBinding::OtherGlobal && e.args[0].declares == "catalog")
+        e.args[0].binding == NameBinding::OtherGlobal && e.args[0].declares == DeclKind::Catalog)
         return Value::integer(sink_.count(e.args[0].name));
     if (name == "sh") {
         Value cmd = arg(0);
@@ -111,7 +111,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
 }
 
 std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {
-    const bool callsModel = e.binding == NameBinding::OtherGlobal && e.declares == "model";
+    const bool callsModel = e.binding == NameBinding::OtherGlobal && e.declares == DeclKind::Model;
     const bool mlBuiltin = e.binding == NameBinding::Builtin && (e.name == "probs" || e.name == "version" || e.name == "accuracy");
     if (!callsModel && !mlBuiltin) return std::nullopt;
     auto arg = [&](std::size_t i) -> const Expr& {
@@ -125,7 +125,7 @@ std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evalua
         q.input = ev.evaluate(arg(0), scope);
     } else {
         const Expr& model = arg(0);
-        if (model.op != Expr::Op::Name || model.declares != "model")
+        if (model.op != Expr::Op::Name || model.declares != DeclKind::Model)
             throw EvalError("'" + e.name + "' takes a model as its first argument", e.line);
         q.model = model.name;
         q.kind = e.name == "version" ? ModelQuery::Kind::Version

@@ -13,7 +13,7 @@ void collectEmits(const Program& program, const std::vector<Stmt>& body, std::se
                   std::set<std::string>& tasksSeen);
 
 void emitsInExpr(const Program& program, const Expr& e, std::set<std::string>& out, std::set<std::string>& tasksSeen) {
-    if (e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task" &&
+    if (e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == DeclKind::Task &&
         tasksSeen.insert(e.name).second)
         if (const TaskDecl* t = program.task(e.name)) collectEmits(program, t->body, out, tasksSeen);
     for (const Expr& a : e.args) emitsInExpr(program, a, out, tasksSeen);

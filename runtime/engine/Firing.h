@@ -25,7 +25,7 @@
 namespace xdml::runtime {
 
 inline bool isTaskCall(const Expr& e) {
-    return e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == "task";
+    return e.op == Expr::Op::Call && e.binding == NameBinding::OtherGlobal && e.declares == DeclKind::Task;
 }
 inline bool isLocalName(const Expr& e) { return e.op == Expr::Op::Name && e.binding == NameBinding::Local; }
 

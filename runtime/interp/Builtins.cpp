@@ -1,6 +1,7 @@
 // Builtins.cpp — see Builtins.h.
 #include "runtime/interp/Builtins.h"
 
+#include "planformat/OperatorTypes.h"
 #include "runtime/interp/Elementwise.h"
 #include "runtime/interp/EvalError.h"
 #include "runtime/interp/Operators.h"
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <map>
 
 namespace xdml::runtime {
 
@@ -109,26 +109,17 @@ Value pick(const std::string& name, const Value& a, const Value& b) {
     }
 }
 
-Value math(const std::string& name, MathFn fn, const Value& x) {
-    switch (x.kind()) {
-    case K::Tensor: return Value::tensor(tensorMath(fn, x.asTensor()));
-    case K::Int:
-        if (fn == MathFn::Abs) return Value::integer(x.asInt() < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(x.asInt())) : x.asInt());
-        return math(name, fn, Value::float64(x.number()));
-    case K::Float: {
-        const double v = x.asFloat();
-        return Value::float64(fn == MathFn::Abs ? std::fabs(v) : fn == MathFn::Sqrt ? std::sqrt(v)
-                              : fn == MathFn::Exp ? std::exp(v) : std::log(v));
-    }
-    case K::F32: {
-        const float v = x.asF32();
-        return Value::float32(fn == MathFn::Abs ? std::fabs(v) : fn == MathFn::Sqrt ? std::sqrt(v)
-                              : fn == MathFn::Exp ? std::exp(v) : std::log(v));
-    }
-    case K::Quantity:
-        if (fn == MathFn::Abs) return Value::quantity(x.asQuantity().kind, std::fabs(x.asQuantity().value));
-        [[fallthrough]];
-    default: badArgument(name, x);
+/// abs sqrt exp log of a number, a tensor, or (abs) a quantity; planformat::mathOperand's types.
+Value math(MathBuiltin fn, const Value& x) {
+    if (x.is(K::Tensor)) return Value::tensor(tensorMath(fn, x.asTensor()));
+    if (x.is(K::Quantity) && planformat::takesQuantity(fn))
+        return Value::quantity(x.asQuantity().kind, applyMath(fn, x.asQuantity().value));
+    if (!x.isNumber()) badArgument(spelling(fn), x);
+    // A scalar computes in its result type: int abs in i64, an int's sqrt in f64, f32 in f32.
+    switch (planformat::mathOperand(fn, elemTypeOf(x)).compute) {
+    case ElemType::I64: return Value::integer(applyMath(fn, x.asInt()));
+    case ElemType::F32: return Value::float32(applyMath(fn, x.asF32()));
+    default: return Value::float64(applyMath(fn, x.number()));
     }
 }
 
@@ -193,11 +184,9 @@ Value callBuiltin(const std::string& name, const Args& args) {
         if (args[0].is(K::String)) return Value::integer(codePoints(args[0].asString()));
         badArgument(name, args[0]);
     }
-    static const std::map<std::string, MathFn> mathFns = {
-        {"abs", MathFn::Abs}, {"sqrt", MathFn::Sqrt}, {"exp", MathFn::Exp}, {"log", MathFn::Log}};
-    if (auto fn = mathFns.find(name); fn != mathFns.end()) {
+    if (MathBuiltin fn; planformat::parseMathBuiltin(name, fn)) {
         arity(name, args, 1);
-        return math(name, fn->second, args[0]);
+        return math(fn, args[0]);
     }
     if (name == "clamp") {
         arity(name, args, 3);

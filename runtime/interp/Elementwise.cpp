@@ -141,31 +141,16 @@ Tensor tensorNot(const Tensor& t) {
     return tensorBinary(BinaryOperator::Eq, Value::tensor(t), Value::boolean(false));
 }
 
-Tensor tensorMath(MathFn fn, const Tensor& t) {
-    if (t.elem == ElemType::Bool) throw EvalError("math on a bool tensor");
-    if (fn == MathFn::Abs && !isFloatElem(t.elem)) {
-        Tensor wide = t.elem == ElemType::I64 ? t.clone() : convertTensor(t, ElemType::I64);
-        int64_t* d = wide.data<int64_t>();
-        for (std::size_t i = 0, n = wide.count(); i < n; ++i)
-            if (d[i] < 0) d[i] = wrap<int64_t>(0 - uint64_t(d[i]));
-        return convertTensor(wide, t.elem);
-    }
-    Tensor out = isFloatElem(t.elem) ? t.clone() : convertTensor(t, ElemType::F64);
+Tensor tensorMath(MathBuiltin fn, const Tensor& t) {
+    const planformat::MathTypes types = planformat::mathOperand(fn, t.elem);
+    if (!types.defined) throw EvalError("math on a bool tensor");
+    Tensor out = types.compute == t.elem ? t.clone() : convertTensor(t, types.compute);
     withElemType(out.elem, [&](auto v) {
         using T = decltype(v);
-        if constexpr (std::is_floating_point_v<T>) {
-            T* d = out.data<T>();
-            for (std::size_t i = 0, n = out.count(); i < n; ++i) {
-                switch (fn) {
-                case MathFn::Abs: d[i] = std::fabs(d[i]); break;
-                case MathFn::Sqrt: d[i] = std::sqrt(d[i]); break;
-                case MathFn::Exp: d[i] = std::exp(d[i]); break;
-                case MathFn::Log: d[i] = std::log(d[i]); break;
-                }
-            }
-        }
+        T* d = out.data<T>();
+        for (std::size_t i = 0, n = out.count(); i < n; ++i) d[i] = applyMath(fn, d[i]);
     });
-    return out;
+    return convertTensor(out, types.result);
 }
 
 Tensor tensorClamp(const Tensor& t, const Value& lo, const Value& hi) {

@@ -11,6 +11,9 @@
 #include "runtime/interp/Program.h"
 #include "runtime/values/Value.h"
 
+#include <cmath>
+#include <type_traits>
+
 namespace xdml::runtime {
 
 /// `a op b` where a or b (or both) is a tensor and the other a number or bool.
@@ -18,10 +21,30 @@ Tensor tensorBinary(BinaryOperator op, const Value& a, const Value& b);
 Tensor tensorNegate(const Tensor& t);
 Tensor tensorNot(const Tensor& t);
 
-enum class MathFn { Abs, Sqrt, Exp, Log };
-/// abs keeps the element type; sqrt, exp and log keep float element types and give f64 for
-/// integer ones.
-Tensor tensorMath(MathFn fn, const Tensor& t);
+/// A math built-in (abs sqrt exp log), as the plan names it (planformat/PlanVocabulary.h).
+using MathBuiltin = planformat::MathBuiltin;
+/// fn(t) elementwise, in the types planformat::mathOperand gives: abs keeps the element type;
+/// sqrt, exp and log keep float element types and give f64 for integer ones.
+Tensor tensorMath(MathBuiltin fn, const Tensor& t);
+
+/// fn(x) computed in T. An integer T is only ever abs's (mathOperand): the absolute value,
+/// wrapping at the least value as int `-` does.
+template <typename T>
+T applyMath(MathBuiltin fn, T x) {
+    if constexpr (std::is_floating_point_v<T>) {
+        switch (fn) {
+        case MathBuiltin::Abs: return std::fabs(x);
+        case MathBuiltin::Sqrt: return std::sqrt(x);
+        case MathBuiltin::Exp: return std::exp(x);
+        case MathBuiltin::Log: return std::log(x);
+        }
+        return x;
+    } else if constexpr (std::is_signed_v<T>) {
+        return x < 0 ? static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(x)) : x;
+    } else {
+        return x;  // unsigned and bool: abs is the identity
+    }
+}
 /// clamp(t, lo, hi) elementwise, lo and hi numbers, computed as `t op scalar` would be.
 Tensor tensorClamp(const Tensor& t, const Value& lo, const Value& hi);
 

@@ -138,7 +138,7 @@ Value Evaluator::name(const Expr& e, const Scope& scope) {
     }
     switch (e.binding) {
     case NameBinding::Metric: notPure("the training metric '" + e.name + "'");
-    case NameBinding::OtherGlobal: notPure("the " + e.declares + " '" + e.name + "'");
+    case NameBinding::OtherGlobal: notPure(std::string("the ") + spelling(*e.declares) + " '" + e.name + "'");
     default: break;
     }
     throw EvalError("'" + e.name + "' has no value here");
@@ -150,7 +150,7 @@ Value Evaluator::callExpr(const Expr& e, const Scope& scope) {
                                                     e.args[0].binding == NameBinding::OtherGlobal)))
         if (auto v = host_->call(e, scope, *this)) return *v;
     if (e.binding == NameBinding::Builtin) return builtin(e, scope);
-    if (e.binding != NameBinding::Fn) notPure("calling the " + (e.declares.empty() ? "name" : e.declares) + " '" + e.name + "'");
+    if (e.binding != NameBinding::Fn) notPure(std::string("calling the ") + (e.declares ? spelling(*e.declares) : "name") + " '" + e.name + "'");
     const FnDecl* fn = program_.fn(e.name);
     if (!fn) throw PlanError("plan code: a call of '" + e.name + "', which is not among the fns");
     const BoundArguments bound = bindArguments(e, fn->params);
@@ -178,7 +178,7 @@ Value Evaluator::builtin(const Expr& e, const Scope& scope) {
     }
     if (e.name == "count" && e.args.size() == 1 && e.args[0].op == Expr::Op::Name &&
         e.args[0].binding == NameBinding::OtherGlobal)
-        notPure("'count' of the " + e.args[0].declares + " '" + e.args[0].name + "'");
+        notPure(std::string("'count' of the ") + spelling(*e.args[0].declares) + " '" + e.args[0].name + "'");
     if (!isPureBuiltin(e.name)) callBuiltin(e.name, {});  // throws: it needs the runtime's context
     std::vector<Value> args;
     args.reserve(e.args.size());

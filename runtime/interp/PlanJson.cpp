@@ -32,19 +32,28 @@ const json& array(const json& j, const char* key, const std::string& where) {
 TypeDesc readType(const json& j, const std::string& where) {
     TypeDesc t;
     if (j.is_null()) return t;  // Unknown: a task without a result, say
-    const std::string kind = text(j, "kind", where);
+    const std::string kindName = text(j, "kind", where);
+    planformat::TypeKind kind;
+    if (!planformat::parseTypeKind(kindName, kind)) fail(where + ".kind", "unknown type kind \"" + kindName + "\"");
     using K = TypeDesc::Kind;
-    static const std::map<std::string, K> scalars = {{"none", K::None},  {"bool", K::Bool},     {"int", K::Int},
-                                                     {"float", K::Float}, {"f32", K::F32},     {"string", K::String},
-                                                     {"path", K::Path}};
-    if (auto s = scalars.find(kind); s != scalars.end()) {
-        t.kind = s->second;
-    } else if (parseQuantityKind(kind, t.quantity)) {
+    using P = planformat::TypeKind;
+    switch (kind) {
+    case P::None: t.kind = K::None; break;
+    case P::Bool: t.kind = K::Bool; break;
+    case P::Int: t.kind = K::Int; break;
+    case P::Float: t.kind = K::Float; break;
+    case P::F32: t.kind = K::F32; break;
+    case P::String: t.kind = K::String; break;
+    case P::Path: t.kind = K::Path; break;
+    case P::Duration: case P::Bytes: case P::Bandwidth:
         t.kind = K::Quantity;
-    } else if (kind == "named") {
+        planformat::quantityOf(kind, t.quantity);
+        break;
+    case P::Named:
         t.kind = K::Named;
         t.name = text(j, "name", where);
-    } else if (kind == "tensor") {
+        break;
+    case P::Tensor: {
         t.kind = K::Tensor;
         if (!parseElemType(text(j, "elem", where), t.elem)) fail(where + ".elem", "unknown element type");
         const json& dims = array(j, "dims", where);
@@ -53,24 +62,30 @@ TypeDesc readType(const json& j, const std::string& where) {
             else if (dims[i].is_number_integer() && dims[i].get<int64_t>() >= 0) t.dims.push_back(dims[i].get<int64_t>());
             else fail(where + ".dims[" + std::to_string(i) + "]", "expected a size or null");
         }
-    } else if (kind == "record") {
+        break;
+    }
+    case P::Record: {
         t.kind = K::Record;
         const json& fields = array(j, "fields", where);
         for (std::size_t i = 0; i < fields.size(); ++i) {
             const std::string at = where + ".fields[" + std::to_string(i) + "]";
             t.fields.push_back({text(fields[i], "name", at), readType(member(fields[i], "type", at), at + ".type")});
         }
-    } else if (kind == "list" || kind == "optional") {
-        t.kind = kind == "list" ? K::List : K::Optional;
+        break;
+    }
+    case P::List: case P::Optional:
+        t.kind = kind == P::List ? K::List : K::Optional;
         t.element = std::make_shared<TypeDesc>(readType(member(j, "element", where), where + ".element"));
-    } else {
-        t.kind = K::Other;  // streams, catalogs, models, functions: handles, not values
-        t.name = kind;
+        break;
+    case P::Stream: case P::Catalog: case P::Model: case P::Site: case P::Function: case P::Nothing: case P::Error:
+        t.kind = K::Other;  // handles, not values; or no value at all
+        t.name = kindName;
+        break;
     }
     return t;
 }
 
-NameBinding readBinding(const json& j, const std::string& where) {
+NameBinding readBinding(const json& j, const std::string& where, std::optional<DeclKind>& declares) {
     const std::string b = text(j, "binding", where);
     planformat::Binding binding;
     if (!planformat::parseBinding(b, binding)) fail(where + ".binding", "unknown binding \"" + b + "\"");
@@ -85,8 +100,12 @@ NameBinding readBinding(const json& j, const std::string& where) {
     }
     auto d = j.find("declares");
     if (d == j.end() || !d->is_string()) fail(where, "a global name without \"declares\"");
-    if (*d == "const") return NameBinding::Const;
-    if (*d == "fn") return NameBinding::Fn;
+    DeclKind kind;
+    if (!planformat::parseDeclKind(d->get<std::string>(), kind))
+        fail(where + ".declares", "unknown declaration kind \"" + d->get<std::string>() + "\"");
+    declares = kind;
+    if (kind == DeclKind::Const) return NameBinding::Const;
+    if (kind == DeclKind::Fn) return NameBinding::Fn;
     return NameBinding::OtherGlobal;
 }
 
@@ -156,8 +175,7 @@ Expr readExpr(const json& j, const std::string& where) {
     case ExprOp::Name:
         e.op = Expr::Op::Name;
         e.name = text(j, "name", where);
-        e.binding = readBinding(j, where);
-        if (e.binding == NameBinding::OtherGlobal) e.declares = j["declares"].get<std::string>();
+        e.binding = readBinding(j, where, e.declares);
         break;
     case ExprOp::Unary: {
         const std::string o = text(j, "operator", where);
@@ -182,8 +200,7 @@ Expr readExpr(const json& j, const std::string& where) {
         if (text(callee, "op", where + ".callee") != planformat::spelling(ExprOp::Name))
             fail(where + ".callee", "a call of something not a name");
         e.name = text(callee, "name", where + ".callee");
-        e.binding = readBinding(callee, where + ".callee");
-        if (e.binding == NameBinding::OtherGlobal) e.declares = callee["declares"].get<std::string>();
+        e.binding = readBinding(callee, where + ".callee", e.declares);
         readArgs(j, e, where, 0);
         for (const json& a : j["args"]) {
             auto name = a.find("argument");

@@ -49,6 +49,10 @@ using BinaryOperator = planformat::BinaryOperator;
 /// (`select: reservoir`, `optimizer: adam`); it evaluates to its spelling.
 enum class NameBinding { Local, Const, Fn, Builtin, Type, It, Metric, OtherGlobal, Word };
 
+/// What a global name declares (task, model, catalog, ...), as the plan spells it
+/// (planformat/PlanVocabulary.h); read once, when the plan is loaded.
+using DeclKind = planformat::DeclKind;
+
 struct Expr {
     enum class Op { Literal, String, Name, Negate, Not, Binary, Ternary, Call, Field, Index, List, Record };
     struct StringPart {
@@ -68,7 +72,7 @@ struct Expr {
     Value literal;                  // Literal
     std::string name;               // Name, Call (the callee), Field (the field)
     NameBinding binding = NameBinding::Local;  // Name, Call
-    std::string declares;           // OtherGlobal: what the global is (task, model, catalog, ...)
+    std::optional<DeclKind> declares;  // a global's (Const, Fn, OtherGlobal): what it is
     BinaryOperator binary = BinaryOperator::Add;
     std::vector<Expr> args;         // operands; Call: arguments; Index: the base, then bounds
     std::vector<std::string> names; // Call: argument names ("" positional); Record: field names

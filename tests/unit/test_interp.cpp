@@ -307,6 +307,15 @@ TEST_CASE("a malformed plan is a PlanError naming the place") {
     CHECK(error(R"({"types": {"T": {"is": {"kind": "tensor", "elem": "f16", "dims": []}}}, "consts": {}, "fns": {}})") ==
           "plan code: types.T.is.elem: unknown element type");
     CHECK(error(R"({"types": {}, "consts": {"C": 3}, "fns": {}})") == "plan code: consts.C: expected an object");
+    // Type kinds and what a global declares are read through the plan's vocabulary, once.
+    CHECK(error(R"({"types": {"T": {"is": {"kind": "tuple"}}}, "consts": {}, "fns": {}})") ==
+          "plan code: types.T.is.kind: unknown type kind \"tuple\"");
+    CHECK(error(R"({"types": {}, "consts": {}, "fns": {"f": {"params": [], "result": null, "body": {"op": "call", "args": [],
+                   "callee": {"op": "name", "name": "t", "binding": "global", "declares": "job"}}}}})") ==
+          "plan code: fns.f.body.callee.declares: unknown declaration kind \"job\"");
+    CHECK(error(R"({"types": {}, "consts": {}, "fns": {"f": {"params": [], "result": null,
+                   "body": {"op": "name", "name": "t", "binding": "global", "declares": 3}}}})") ==
+          "plan code: fns.f.body: a global name without \"declares\"");
     CHECK_THROWS_AS(Program::fromPlan(nlohmann::json::parse("{\"code\": 1}")), PlanError);
     // A type that names itself is an error, not an endless loop.
     Program p = Program::fromCode(nlohmann::json::parse(

@@ -44,6 +44,9 @@ TEST_CASE("every plan vocabulary entry round-trips name -> enum -> name", "[voca
     XDML_ROUND_TRIP(BinaryOperator, parseBinaryOperator, XDML_BINARY_OPERATORS)
     XDML_ROUND_TRIP(UnaryOperator, parseUnaryOperator, XDML_UNARY_OPERATORS)
     XDML_ROUND_TRIP(QuantityKind, parseQuantityKind, XDML_QUANTITY_KINDS)
+    XDML_ROUND_TRIP(TypeKind, parseTypeKind, XDML_PLAN_TYPE_KINDS)
+    XDML_ROUND_TRIP(DeclKind, parseDeclKind, XDML_PLAN_DECL_KINDS)
+    XDML_ROUND_TRIP(MathBuiltin, parseMathBuiltin, XDML_MATH_BUILTINS)
 #undef XDML_ROUND_TRIP
 }
 
@@ -56,6 +59,37 @@ TEST_CASE("plan spellings the runtime has always read stay as they are", "[vocab
     CHECK(std::string(spelling(Binding::Unresolved)) == "unresolved");
     CHECK(std::string(spelling(BinaryOperator::Ne)) == "!=");
     CHECK(std::string(spelling(UnaryOperator::Neg)) == "-");
+    CHECK(std::string(spelling(TypeKind::Named)) == "named");
+    CHECK(std::string(spelling(TypeKind::Nothing)) == "nothing");
+    CHECK(std::string(spelling(TypeKind::Error)) == "<error>");
+    CHECK(std::string(spelling(DeclKind::TypeDecl)) == "type");
+    // Spellings are exact: no case folding, no surrounding space.
+    TypeKind t{};
+    CHECK_FALSE(parseTypeKind("Tensor", t));
+    CHECK_FALSE(parseTypeKind("tensor ", t));
+    DeclKind d{};
+    CHECK_FALSE(parseDeclKind("Task", d));
+    MathBuiltin m{};
+    CHECK_FALSE(parseMathBuiltin("fabs", m));
+}
+
+TEST_CASE("type kinds: the quantity kinds are types of their own", "[vocabulary]") {
+    // Every quantity kind is a type kind of the same spelling, and back.
+#define XDML_CHECK_QUANTITY(name, text, ...)                      \
+    {                                                             \
+        INFO(text);                                               \
+        CHECK(typeOf(QuantityKind::name) == TypeKind::name);      \
+        QuantityKind q{};                                         \
+        CHECK(quantityOf(TypeKind::name, q));                     \
+        CHECK(q == QuantityKind::name);                           \
+        CHECK(std::string(spelling(TypeKind::name)) == text);     \
+    }
+    XDML_QUANTITY_KINDS(XDML_CHECK_QUANTITY)
+#undef XDML_CHECK_QUANTITY
+    QuantityKind q = QuantityKind::Bytes;
+    CHECK_FALSE(quantityOf(TypeKind::Float, q));
+    CHECK_FALSE(quantityOf(TypeKind::Tensor, q));
+    CHECK(q == QuantityKind::Bytes);
 }
 
 TEST_CASE("element types: sizes, kinds and promotion order", "[vocabulary]") {
@@ -127,4 +161,33 @@ TEST_CASE("operator result types: two numeric scalars", "[vocabulary]") {
     CHECK(scalarJoin(ElemType::F32, ElemType::F32) == ElemType::F32);
     CHECK(scalarJoin(ElemType::F32, ElemType::F64) == ElemType::F64);
     CHECK(scalarJoin(ElemType::F64, ElemType::I64) == ElemType::F64);
+}
+
+TEST_CASE("math built-ins: abs keeps the type, sqrt exp log give a float type", "[vocabulary]") {
+    const ElemType all[] = {
+#define XDML_ELEM_ENTRY(name, ...) ElemType::name,
+        XDML_ELEM_TYPES(XDML_ELEM_ENTRY)
+#undef XDML_ELEM_ENTRY
+    };
+    for (ElemType e : all) {
+        INFO(spelling(e));
+        for (MathBuiltin fn : {MathBuiltin::Abs, MathBuiltin::Sqrt, MathBuiltin::Exp, MathBuiltin::Log}) {
+            INFO(spelling(fn));
+            const MathTypes t = mathOperand(fn, e);
+            CHECK(t.fn == fn);
+            CHECK(t.defined == (e != ElemType::Bool));
+            if (!t.defined) continue;
+            if (fn == MathBuiltin::Abs) {
+                CHECK(t.result == e);
+                CHECK(t.compute == (isFloatElem(e) ? e : ElemType::I64));
+            } else {
+                CHECK(t.result == (isFloatElem(e) ? e : ElemType::F64));
+                CHECK(t.compute == t.result);
+            }
+        }
+    }
+    CHECK(takesQuantity(MathBuiltin::Abs));
+    CHECK_FALSE(takesQuantity(MathBuiltin::Sqrt));
+    CHECK_FALSE(takesQuantity(MathBuiltin::Exp));
+    CHECK_FALSE(takesQuantity(MathBuiltin::Log));
 }
