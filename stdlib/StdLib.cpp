@@ -18,9 +18,9 @@ const std::vector<Entry>& entries() {
         {"now", Module::Builtin, Role::Function, false, "now() -> duration (since the run started)"},
         // std.math: always in scope.
         {"abs", Module::Math, Role::Function, true, "abs(x) -> same type"},
-        {"sqrt", Module::Math, Role::Function, true, "sqrt(x) -> float or float tensor"},
-        {"exp", Module::Math, Role::Function, true, "exp(x) -> float or float tensor"},
-        {"log", Module::Math, Role::Function, true, "log(x) -> float or float tensor"},
+        {"sqrt", Module::Math, Role::Function, true, "sqrt(x) -> f32 for f32, else float; a tensor: f32 stays f32, others f64"},
+        {"exp", Module::Math, Role::Function, true, "exp(x) -> f32 for f32, else float; a tensor: f32 stays f32, others f64"},
+        {"log", Module::Math, Role::Function, true, "log(x) -> f32 for f32, else float; a tensor: f32 stays f32, others f64"},
         {"clamp", Module::Math, Role::Function, true, "clamp(x, lo, hi) -> same type as x"},
         {"zeros", Module::Math, Role::Function, true, "zeros(T) -> T"},
         {"noise", Module::Math, Role::Function, true, "noise(T, seed: int) -> T (standard normal, Philox)"},
