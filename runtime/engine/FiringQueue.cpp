@@ -83,8 +83,8 @@ bool FiringQueue::admit(Firing& firing, Strand* strand) {
         if (lot_->closed) return true;
         ticket = lot_->nextTicket++;
         lot_->parked.emplace(ticket, ParkingLot::Parked{std::move(firing), strand, std::chrono::steady_clock::now()});
+        ++parkedCount_;
     }
-    ++parkedCount_;
     std::weak_ptr<ParkingLot> weakLot = lot_;
     const bool ready = gate([this, weakLot, ticket] {
         const std::shared_ptr<ParkingLot> lot = weakLot.lock();
