@@ -55,14 +55,32 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::current(Model& m) {
     return m.current;
 }
 
-void ModelRegistry::publish(Model& m, std::shared_ptr<const Version> v) {
+std::vector<std::function<void()>> ModelRegistry::publish(Model& m, std::shared_ptr<const Version> v) {
     m.current = v;
+    std::vector<std::function<void()>> wakes;
     if (context_.keepVersions) {
-        const auto n = static_cast<std::size_t>(v->number);
+        const int64_t number = v->number;
+        const auto n = static_cast<std::size_t>(number);
         if (m.history.size() <= n) m.history.resize(n + 1);
         m.history[n] = std::move(v);
         m.versionMade.notify_all();
+        // Versions come in order, but a wake for an older one is due too.
+        const auto upTo = m.whenMade.upper_bound(number);
+        for (auto it = m.whenMade.begin(); it != upTo; ++it) wakes.push_back(std::move(it->second));
+        m.whenMade.erase(m.whenMade.begin(), upTo);
     }
+    return wakes;
+}
+
+bool ModelRegistry::whenVersionMade(const std::string& name, int64_t version, std::function<void()> made) {
+    auto it = models_.find(name);
+    if (!context_.keepVersions || version < 0 || it == models_.end() || !it->second->unavailable.empty()) return true;
+    Model& m = *it->second;
+    std::lock_guard lock(m.mutex);
+    const auto n = static_cast<std::size_t>(version);
+    if (n < m.history.size() && m.history[n]) return true;
+    m.whenMade.emplace(version, std::move(made));
+    return false;
 }
 
 std::shared_ptr<const ModelRegistry::Version> ModelRegistry::pinned(Model& m, int64_t number) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,7 @@ public:
     ModelRegistry(const runtime::Program& program, runtime::ModelContext context);
 
     runtime::Inference infer(const std::string& model, const runtime::Value& x, int64_t version = -1) override;
+    bool whenVersionMade(const std::string& model, int64_t version, std::function<void()> made) override;
     int64_t version(const std::string& model) override;
     int64_t versionEntity(const std::string& model) override { return current(this->model(model))->entity; }
     int64_t inputSize(const std::string& model) override { return this->model(model).spec.inputSize; }
@@ -51,6 +53,7 @@ private:
         std::shared_ptr<const Version> current;
         std::vector<std::shared_ptr<const Version>> history;  // every version, by number (keepVersions)
         std::condition_variable versionMade;                  // a replay waits for a version
+        std::multimap<int64_t, std::function<void()>> whenMade;  // version -> parked firings' wakes
         std::mutex mutex;     // guards current, history and figures
         std::mutex training;  // one training at a time
         Figures figures;
@@ -59,10 +62,13 @@ private:
     Model& model(const std::string& name);
     std::shared_ptr<const Version> current(Model& m);
     /// Version `number` (kept when context.keepVersions), waiting up to a minute for it to be
-    /// trained; the current version, reported, when it does not come.
+    /// trained; the current version, reported, when it does not come. A replay's firing is
+    /// parked until its version is there (whenVersionMade), so this wait is rare: a firing
+    /// whose own training may make the version, or one parked too long.
     std::shared_ptr<const Version> pinned(Model& m, int64_t number);
-    /// Makes `v` current (and keeps it in the history of a replay). Under m.mutex.
-    void publish(Model& m, std::shared_ptr<const Version> v);
+    /// Makes `v` current (and keeps it in the history of a replay). Under m.mutex. Returns the
+    /// wakes of the firings parked for it, to call once m.mutex is let go.
+    std::vector<std::function<void()>> publish(Model& m, std::shared_ptr<const Version> v);
     /// Saves `net` as version `number` and records it (entity, models row).
     std::shared_ptr<const Version> keep(Model& m, std::shared_ptr<const Network> net, int64_t number,
                                         const Version* parent, int64_t activity, const nlohmann::json& metrics,

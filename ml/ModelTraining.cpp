@@ -130,9 +130,10 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
             store->decision(d);
             store->endActivity(activity, "ok");
         }
+        std::vector<std::function<void()>> wakes;
         {
             std::lock_guard lock(m.mutex);
-            publish(m, next);
+            wakes = publish(m, next);
             Figures& f = m.figures;
             f.trainings++;
             f.items += static_cast<int64_t>(o.trainEntities.size());
@@ -144,6 +145,7 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
             f.last["version"] = number;
             f.last["stop"] = o.stopReason;
         }
+        for (const std::function<void()>& wake : wakes) wake();  // firings parked for this version
         result.version = number;
         result.trained = static_cast<int64_t>(o.trainEntities.size());
         result.stopReason = o.stopReason;

@@ -6,28 +6,30 @@ namespace xdml::runtime {
 namespace {
 constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler threads
 constexpr std::size_t kBatch = 8;          // firings per batch, at most
-constexpr int kHandlerThreads = 8;
-// A replay's firing may wait for a model version the recorded run had used, whose training
-// needs items that later firings of the same stream emit: with a few threads, and firings
-// batched behind a waiting one, those could never run. A replay favours finishing over speed.
-constexpr int kReplayHandlerThreads = 64;
+// An idle handler thread looks for overdue parked firings this often.
+constexpr std::chrono::seconds kSweepEvery{1};
 }  // namespace
 
 FiringQueue::FiringQueue() : work_(kFiringBatches) {}
 
-void FiringQueue::start(bool replay) {
-    replay_ = replay;
-    for (int i = 0; i < (replay ? kReplayHandlerThreads : kHandlerThreads); ++i)
+void FiringQueue::start(int threads) {
+    for (int i = 0; i < (threads > 0 ? threads : kDefaultThreads); ++i)
         threads_.emplace_back([this] {
-            while (auto batch = work_.pop())
-                for (Job& job : *batch) {
-                    job();
-                    finished(1);
-                }
+            for (;;) {
+                auto batch = work_.tryPop(kSweepEvery);
+                if (!batch && work_.closed()) return;
+                if (batch)
+                    for (Firing& firing : *batch)
+                        if (admit(firing, nullptr)) {
+                            firing.run();
+                            finished(1);
+                        }
+                releaseOverdue();
+            }
         });
 }
 
-void FiringQueue::submit(Job job, Strand* strand, bool urgent) {
+void FiringQueue::submit(Firing firing, Strand* strand, bool urgent) {
     ++inflight_;
     if (strand) {
         // One drain job at a time runs the strand's firings in order; it counts as a firing
@@ -35,39 +37,114 @@ void FiringQueue::submit(Job job, Strand* strand, bool urgent) {
         bool start = false;
         {
             std::lock_guard lock(strand->mutex);
-            strand->jobs.push_back(std::move(job));
+            strand->jobs.push_back(std::move(firing));
             start = !strand->running;
             strand->running = true;
         }
         if (!start) return;
         ++inflight_;
-        batch_.push_back([this, strand] {
-            for (;;) {
-                Job next;
-                {
-                    std::lock_guard lock(strand->mutex);
-                    if (strand->jobs.empty()) {
-                        strand->running = false;
-                        break;
-                    }
-                    next = std::move(strand->jobs.front());
-                    strand->jobs.pop_front();
-                }
-                next();
-                finished(1);
-            }
-        });
+        batch_.push_back(drainOf(strand));
         flush();
         return;
     }
-    batch_.push_back(std::move(job));
-    if (batch_.size() >= kBatch || urgent || replay_) flush();
+    batch_.push_back(std::move(firing));
+    if (batch_.size() >= kBatch || urgent) flush();
+}
+
+FiringQueue::Firing FiringQueue::drainOf(Strand* strand) {
+    return {[this, strand] {
+                for (;;) {
+                    Firing next;
+                    {
+                        std::lock_guard lock(strand->mutex);
+                        if (strand->jobs.empty()) {
+                            strand->running = false;
+                            return;
+                        }
+                        next = std::move(strand->jobs.front());
+                        strand->jobs.pop_front();
+                    }
+                    // Parked: the strand stays `running` and waits with its head, in order.
+                    if (!admit(next, strand)) return;
+                    next.run();
+                    finished(1);
+                }
+            },
+            nullptr};
+}
+
+bool FiringQueue::admit(Firing& firing, Strand* strand) {
+    if (!firing.gate) return true;
+    const Gate gate = firing.gate;
+    uint64_t ticket = 0;
+    {
+        // Parked before the gate is asked: a wake may come on another thread before it answers.
+        std::lock_guard lock(lot_->mutex);
+        if (lot_->closed) return true;
+        ticket = lot_->nextTicket++;
+        lot_->parked.emplace(ticket, ParkingLot::Parked{std::move(firing), strand, std::chrono::steady_clock::now()});
+        ++parkedCount_;
+    }
+    std::weak_ptr<ParkingLot> weakLot = lot_;
+    const bool ready = gate([this, weakLot, ticket] {
+        const std::shared_ptr<ParkingLot> lot = weakLot.lock();
+        if (!lot) return;
+        std::lock_guard lock(lot->mutex);
+        auto it = lot->parked.find(ticket);
+        if (lot->closed || it == lot->parked.end()) return;  // the queue is gone, or it ran overdue
+        ParkingLot::Parked parked = std::move(it->second);
+        lot->parked.erase(it);
+        --parkedCount_;
+        requeue(std::move(parked));
+    });
+    if (!ready) return false;
+    // It may start: take it back, unless the sweep has queued it meanwhile.
+    std::lock_guard lock(lot_->mutex);
+    auto it = lot_->parked.find(ticket);
+    if (it == lot_->parked.end()) return false;
+    firing = std::move(it->second.firing);
+    lot_->parked.erase(it);
+    --parkedCount_;
+    return true;
+}
+
+void FiringQueue::requeue(ParkingLot::Parked parked) {
+    std::vector<Firing> batch;
+    if (parked.strand) {
+        {
+            std::lock_guard lock(parked.strand->mutex);
+            parked.strand->jobs.push_front(std::move(parked.firing));
+        }
+        ++inflight_;  // the new drain; the strand's firing is still counted
+        batch.push_back(drainOf(parked.strand));
+    } else {
+        batch.push_back(std::move(parked.firing));
+    }
+    // Past the capacity: the waker (a training's thread) must never wait for this stream.
+    if (!work_.pushPastCapacity(std::move(batch))) finished(1);
+}
+
+void FiringQueue::releaseOverdue() {
+    if (parkedCount_.load() == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(lot_->mutex);
+    for (auto it = lot_->parked.begin(); it != lot_->parked.end();) {
+        if (now - it->second.since < kLongestPark) {
+            ++it;
+            continue;
+        }
+        ParkingLot::Parked parked = std::move(it->second);
+        it = lot_->parked.erase(it);
+        --parkedCount_;
+        parked.firing.gate = nullptr;
+        requeue(std::move(parked));
+    }
 }
 
 void FiringQueue::flush() {
     if (batch_.empty()) return;
     const int n = static_cast<int>(batch_.size());
-    std::vector<Job> batch;
+    std::vector<Firing> batch;
     batch.swap(batch_);
     if (!work_.push(std::move(batch))) finished(n);
 }
@@ -85,6 +162,10 @@ void FiringQueue::waitIdle() {
 }
 
 void FiringQueue::close() {
+    {
+        std::lock_guard lock(lot_->mutex);
+        lot_->closed = true;
+    }
     work_.close();
     for (std::thread& t : threads_)
         if (t.joinable()) t.join();

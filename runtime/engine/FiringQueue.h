@@ -1,16 +1,20 @@
 // FiringQueue.h — a stream's hand-off of firings to its handler threads: firings go in small
 // batches through a bounded queue (one wake-up per batch when items come fast, a batch of one
 // when they trickle in; a full queue holds the dispatcher back, and so the source), strands
-// keep the firings of a training handler in item order, and the firings under way are counted
-// so the stream can tell when it is idle.
+// keep the firings of a training handler in item order, a firing that may not start yet (a
+// replay's, waiting for a model version) is parked without a thread until it may, and the
+// firings under way (parked ones too) are counted so the stream can tell when it is idle.
 #pragma once
 
 #include "runtime/streams/BoundedQueue.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,38 +25,75 @@ namespace xdml::runtime {
 class FiringQueue {
 public:
     using Job = std::function<void()>;
+    /// Whether a firing may start now. When not, it has arranged for `wake` to be called (on
+    /// any thread, at most once) when it may; it is asked again then. Empty: always.
+    using Gate = std::function<bool(std::function<void()> wake)>;
+    struct Firing {
+        Job run;
+        Gate gate;
+    };
     /// Firings that run one at a time, in the order they were handed over.
     struct Strand {
         std::mutex mutex;
-        std::deque<Job> jobs;
-        bool running = false;
+        std::deque<Firing> jobs;
+        bool running = false;  // a drain is under way, or its head is parked
     };
+
+    static constexpr int kDefaultThreads = 8;
+    /// How long a firing stays parked at most: then it runs anyway (and what it waited for
+    /// answers as it can: a replay reports the version that did not come).
+    static constexpr std::chrono::seconds kLongestPark{60};
 
     FiringQueue();
     ~FiringQueue() { close(); }
 
-    /// Starts the handler threads. `replay`: many of them, and no batches, so that a firing
-    /// that waits for a model version never holds back the firings its training needs.
-    void start(bool replay = false);
+    /// Starts `threads` handler threads (0: kDefaultThreads).
+    void start(int threads = 0);
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
     /// nullptr; `urgent`: it never waits in a batch behind others (a deadline or priority).
-    void submit(Job job, Strand* strand, bool urgent);
+    void submit(Firing firing, Strand* strand, bool urgent);
     /// Hands over the batch being gathered.
     void flush();
     /// Waits until no firing is under way.
     void waitIdle();
-    /// Firings handed over and not finished yet (a strand's drain counts as one more).
+    /// Firings handed over and not finished yet, parked ones included (a strand's drain
+    /// counts as one more).
     int underWay() const { return inflight_.load(); }
+    /// Firings parked now.
+    int parked() const { return parkedCount_.load(); }
     /// Lets the handler threads finish what they hold, and joins them.
     void close();
 
 private:
+    /// What the parked firings share with the wakes they gave out, which may come after the
+    /// queue is gone (a model version made late): a closed lot wakes nothing.
+    struct ParkingLot {
+        struct Parked {
+            Firing firing;
+            Strand* strand = nullptr;
+            std::chrono::steady_clock::time_point since;
+        };
+        std::mutex mutex;
+        bool closed = false;
+        uint64_t nextTicket = 0;
+        std::map<uint64_t, Parked> parked;
+    };
+
+    /// Whether `firing` may run now; if not, it is parked (moved from) and false returned.
+    bool admit(Firing& firing, Strand* strand);
+    /// Hands a parked firing back to the threads (its strand's front, for a strand's). Under
+    /// the lot's mutex.
+    void requeue(ParkingLot::Parked parked);
+    /// Runs the firings parked longer than kLongestPark, their gates set aside.
+    void releaseOverdue();
+    Firing drainOf(Strand* strand);
     void finished(int firings);
 
-    std::vector<Job> batch_;  // the dispatcher's, not yet handed over
-    bool replay_ = false;
-    BoundedQueue<std::vector<Job>> work_;
+    std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
+    BoundedQueue<std::vector<Firing>> work_;
     std::vector<std::thread> threads_;
+    std::shared_ptr<ParkingLot> lot_ = std::make_shared<ParkingLot>();
+    std::atomic<int> parkedCount_{0};
     std::mutex idleMutex_;
     std::condition_variable idle_;
     std::atomic<int> inflight_{0};

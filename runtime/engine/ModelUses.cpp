@@ -22,6 +22,26 @@ void scanBody(const std::vector<Stmt>& body, std::map<std::string, StreamModelUs
     }
 }
 
+void trainedIn(const Expr& e, const Program& program, std::set<std::string>& tasksSeen, std::set<std::string>& out);
+
+void trainedIn(const std::vector<Stmt>& body, const Program& program, std::set<std::string>& tasksSeen,
+               std::set<std::string>& out) {
+    for (const Stmt& s : body) {
+        if (s.op == Stmt::Op::Train) out.insert(s.name);
+        if (s.value) trainedIn(*s.value, program, tasksSeen, out);
+        if (s.bound) trainedIn(*s.bound, program, tasksSeen, out);
+        trainedIn(s.body, program, tasksSeen, out);
+        trainedIn(s.elseBody, program, tasksSeen, out);
+    }
+}
+
+void trainedIn(const Expr& e, const Program& program, std::set<std::string>& tasksSeen, std::set<std::string>& out) {
+    if (e.op == Expr::Op::Call)
+        if (auto task = program.tasks().find(e.name); task != program.tasks().end() && tasksSeen.insert(e.name).second)
+            trainedIn(task->second.body, program, tasksSeen, out);
+    for (const Expr& a : e.args) trainedIn(a, program, tasksSeen, out);
+}
+
 }  // namespace
 
 std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program, const std::set<std::string>& flows) {
@@ -36,6 +56,12 @@ bool containsTrain(const std::vector<Stmt>& body) {
     for (const Stmt& s : body)
         if (s.op == Stmt::Op::Train || containsTrain(s.body) || containsTrain(s.elseBody)) return true;
     return false;
+}
+
+std::set<std::string> modelsTrainedBy(const std::vector<Stmt>& body, const Program& program) {
+    std::set<std::string> out, tasksSeen;
+    trainedIn(body, program, tasksSeen, out);
+    return out;
 }
 
 }  // namespace xdml::runtime

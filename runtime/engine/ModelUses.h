@@ -20,5 +20,7 @@ struct StreamModelUse {
 std::map<std::string, StreamModelUse> modelUsesOfStreams(const Program& program, const std::set<std::string>& flows = {});
 /// Whether a body (a handler's) has a `train` statement, at any depth.
 bool containsTrain(const std::vector<Stmt>& body);
+/// The models a body (a handler's) trains, at any depth and in the tasks it calls.
+std::set<std::string> modelsTrainedBy(const std::vector<Stmt>& body, const Program& program);
 
 }  // namespace xdml::runtime

@@ -96,6 +96,13 @@ public:
     /// when it is not -1 (a replay answers with the version the recorded run used; it waits
     /// for that version to be trained). Throws ModelError.
     virtual Inference infer(const std::string& model, const Value& x, int64_t version = -1) = 0;
+    /// In a replay, whether version `version` of `model` has been trained; when not, `made` is
+    /// called once it is (on the thread that made it; it must not block), and never otherwise.
+    /// A firing that needs it is parked meanwhile instead of waiting in infer(). Models that
+    /// keep no versions (and unknown models: infer() says why) have them all.
+    virtual bool whenVersionMade(const std::string& /*model*/, int64_t /*version*/, std::function<void()> /*made*/) {
+        return true;
+    }
     virtual int64_t version(const std::string& model) = 0;
     /// The provenance entity of the current version's weights (-1: none recorded).
     virtual int64_t versionEntity(const std::string& model) = 0;

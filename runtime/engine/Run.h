@@ -79,6 +79,9 @@ struct RunOptions {
     /// "loopback" (the same pool, every request, outcome and effect encoded to bytes and
     /// decoded before use: a test of the executor seam, docs/runtime.md).
     std::string executor = "local";
+    /// Handler threads per stream; 0: the default (FiringQueue::kDefaultThreads). A test
+    /// setting: a replay must finish with one (its firings waiting for a model version park).
+    int handlerThreads = 0;
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One

@@ -22,6 +22,7 @@ StreamRuntime::StreamRuntime(Run& run, EmitGraph& emits, const StreamDecl& decl,
       input_(kInputCapacity),
       types_(run.program(), run.compiled(), [&run]() -> Models& { return run.models(); }, run.provenance(), decl.name),
       replay_(run.options().replay.get(), decl.name, !decl.source && !emits.feedsBack(decl.name, decl.name)),
+      versions_(run.options().replay.get(), run.program(), run.hasModels() ? &run.models() : nullptr),
       counters_(run.stats().stream(decl.name)),
       modelUse_(std::move(modelUse)) {
     if (decl.source)
@@ -55,6 +56,7 @@ void StreamRuntime::addHandler(const HandlerInfo& handler, const Stmt& statement
     h.urgent = h.bound.policy->deadline > 0 || h.bound.policy->priority != 0;
     if (handler.every > 1) h.every.emplace(handler.every, site_);
     if (containsTrain(statement.body)) h.strand = std::make_unique<FiringQueue::Strand>();
+    versions_.addHandler(handler.id, statement.body);
     (handler.kind == planformat::HandlerKind::End ? end_ : data_).push_back(std::move(h));
 }
 
@@ -72,7 +74,7 @@ void StreamRuntime::startSource() {
 }
 
 void StreamRuntime::startDispatch() {
-    firings_.start(run_.options().replay != nullptr);
+    firings_.start(run_.options().handlerThreads);
     dispatcher_ = std::thread([this] { dispatch(); });
 }
 
@@ -225,9 +227,12 @@ void StreamRuntime::fire(Handler& h, DatumPtr binding, int64_t seq, double arriv
     // The job reads only what addHandler fixed; the dispatcher alone touches the group.
     const BoundHandler* bound = &h.bound;
     Run* run = &run_;
-    firings_.submit([run, bound, binding = std::move(binding), seq, arrival, items = std::move(items)] {
+    FiringQueue::Firing firing;
+    firing.run = [run, bound, binding = std::move(binding), seq, arrival, items = std::move(items)] {
         fireHandler(*run, *bound, binding, seq, arrival, items);
-    }, h.strand.get(), h.urgent);
+    };
+    firing.gate = versions_.gateOf(bound->info.id, seq);
+    firings_.submit(std::move(firing), h.strand.get(), h.urgent);
 }
 
 }  // namespace xdml::runtime

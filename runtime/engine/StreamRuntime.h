@@ -2,7 +2,8 @@
 // (StreamSource.h) or from emits, in the recorded order in a replay (ReplayOrder.h); the
 // dispatcher numbers them (`seq`), records each as an entity, tests its run-time type once per
 // handler type (ItemTypes.h), groups `every N` (EveryN.h) and hands firings to the stream's
-// handler threads (FiringQueue.h, HandlerFiring.h); at the end come the last short groups, then
+// handler threads (FiringQueue.h, HandlerFiring.h), parked in a replay until the model versions
+// they used are trained (ReplayVersionGate.h); at the end come the last short groups, then
 // `on end of` handlers, once every firing has finished.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "runtime/engine/ItemTypes.h"
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/ReplayOrder.h"
+#include "runtime/engine/ReplayVersionGate.h"
 #include "runtime/engine/Run.h"
 #include "runtime/engine/StreamSource.h"
 #include "runtime/streams/BoundedQueue.h"
@@ -102,6 +104,7 @@ private:
     std::unique_ptr<StreamSource> source_;  // none for an emit-fed stream
     ItemTypes types_;
     ReplayOrder replay_;
+    ReplayVersionGate versions_;  // a replay's firings wait, parked, for their model versions
     std::thread dispatcher_;
     int64_t nextSeq_ = 0;
     std::set<std::string> typeFailures_;  // types whose test failed, reported once

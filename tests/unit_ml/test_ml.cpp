@@ -281,3 +281,41 @@ TEST_CASE("the registry keeps versions, saves each, and names an unusable model"
     CHECK(inference.version == 1);
     CHECK_THROWS_AS(models.infer("deep", Value::integer(3)), ModelError);
 }
+
+TEST_CASE("a replay's registry wakes the firings parked for a version once it is trained", "[ml]") {
+    const runtime::Program program = programOf(kModels);
+    test::TempDir dir;
+    runtime::ModelContext context;
+    context.workdir = dir.path();
+    context.keepVersions = true;
+    ml::ModelRegistry models(program, context);
+    int wokeFor1 = 0, wokeFor2 = 0;
+    CHECK(models.whenVersionMade("deep", 0, [] { FAIL("version 0 is there"); }));
+    CHECK_FALSE(models.whenVersionMade("deep", 2, [&] { ++wokeFor2; }));
+    CHECK_FALSE(models.whenVersionMade("deep", 1, [&] { ++wokeFor1; }));
+    // An unusable or unknown model parks nothing: its use fails with the reason.
+    CHECK(models.whenVersionMade("file", 3, [] {}));
+    CHECK(models.whenVersionMade("nope", 3, [] {}));
+
+    runtime::TrainingRequest request;
+    request.model = "deep";
+    request.stream = "s";
+    const ml::LabeledRows data = separable(8, 6, 7);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        runtime::Tensor t = runtime::Tensor::zeros(runtime::ElemType::F32, {6});
+        std::copy_n(data.rows.begin() + static_cast<std::ptrdiff_t>(i * 6), 6, t.data<float>());
+        request.items.push_back({Value::tensor(t), Value::integer(data.labels[i]), data.entities[i], data.seqs[i]});
+    }
+    REQUIRE(models.train(request).version == 1);
+    CHECK(wokeFor1 == 1);
+    CHECK(wokeFor2 == 0);
+    CHECK(models.whenVersionMade("deep", 1, [] { FAIL("version 1 is there"); }));
+    REQUIRE(models.train(request).version == 2);
+    CHECK(wokeFor1 == 1);
+    CHECK(wokeFor2 == 1);
+
+    // A run that keeps no versions answers with the current one: nothing waits.
+    context.keepVersions = false;
+    ml::ModelRegistry current(program, context);
+    CHECK(current.whenVersionMade("deep", 5, [] {}));
+}

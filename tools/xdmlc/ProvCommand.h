@@ -19,6 +19,7 @@ struct ProvArguments {
     int limit = 50;
     int64_t runA = 0, runB = 0;
     bool keep = false, quiet = false, noJit = false;
+    int handlerThreads = 0;  // replay: per stream, 0 the default (a hidden test setting)
 };
 
 class ProvCommands {

@@ -93,6 +93,7 @@ int ProvCommands::runReplay() {
     options.progress = false;
     options.planJson = planText;
     options.replay = log;
+    options.handlerThreads = args_.handlerThreads;
     // The replay ran the recorded plan, so it records the recorded script's hash.
     options.scriptHash = row.value("script_hash", "");
     RunArguments runArgs;

@@ -1,0 +1,243 @@
+// test_firing_queue.cpp — a stream's firing queue: a firing that may not start yet (a replay's,
+// waiting for a model version) is parked without holding a handler thread, strands keep their
+// order around a parked firing, and a replay's gate asks for the versions the recorded run used.
+#include "runtime/engine/FiringQueue.h"
+#include "runtime/engine/ReplayVersionGate.h"
+
+#include "TestSupport.h"
+#include "ir/Lower.h"
+#include "passes/Pass.h"
+#include "plan/Plan.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+#include <map>
+#include <mutex>
+
+using namespace xdml;
+using namespace xdml::runtime;
+
+namespace {
+
+/// A model version that is "trained" by a firing: the gate of a firing that needs it parks
+/// the firing until then, as Models::whenVersionMade does.
+class Version {
+public:
+    FiringQueue::Gate gate() {
+        return [this](std::function<void()> wake) {
+            std::lock_guard lock(mutex_);
+            if (made_) return true;
+            wakes_.push_back(std::move(wake));
+            return false;
+        };
+    }
+    void make() {
+        std::vector<std::function<void()>> wakes;
+        {
+            std::lock_guard lock(mutex_);
+            made_ = true;
+            wakes.swap(wakes_);
+        }
+        for (auto& wake : wakes) wake();
+    }
+
+private:
+    std::mutex mutex_;
+    bool made_ = false;
+    std::vector<std::function<void()>> wakes_;
+};
+
+/// What ran, in order.
+class Trace {
+public:
+    FiringQueue::Job firing(const std::string& name, std::function<void()> then = {}) {
+        return [this, name, then] {
+            {
+                std::lock_guard lock(mutex_);
+                order_.push_back(name);
+            }
+            if (then) then();
+        };
+    }
+    std::vector<std::string> order() {
+        std::lock_guard lock(mutex_);
+        return order_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::string> order_;
+};
+
+/// Whether the queue gets idle within `limit` (polled: a test that fails must not hang, and a
+/// parked firing would be released only after FiringQueue::kLongestPark).
+bool idleWithin(FiringQueue& queue, std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (queue.underWay() != 0) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+Program programOf(const std::string& text) {
+    auto c = test::compileText(text);
+    REQUIRE(c->errors().empty());
+    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
+    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions()));
+    return Program::fromPlan(nlohmann::json::parse(plan::planJson(flow).dump()));
+}
+
+/// A replay log that knows which model version answered which firing.
+class VersionLog final : public ReplayLog {
+public:
+    std::map<std::tuple<std::string, int, int64_t>, int64_t> versions;
+    int64_t originalRun() const override { return 1; }
+    const std::vector<std::string>* sourceItems(const std::string&) const override { return nullptr; }
+    int64_t recordedItems(const std::string&) const override { return -1; }
+    bool endFired(int) const override { return true; }
+    bool wrote(const std::string&) const override { return false; }
+    const std::vector<std::string>* itemOrder(const std::string&) const override { return nullptr; }
+    bool fired(int, const std::string&, int64_t) const override { return false; }
+    int64_t modelVersion(const std::string& model, int handler, int64_t seq) const override {
+        auto it = versions.find({model, handler, seq});
+        return it == versions.end() ? -1 : it->second;
+    }
+    std::vector<prov::DecisionRecord> itemDecisions(const std::string&, int64_t) const override { return {}; }
+};
+
+/// Models that have made versions up to `made`, and say which version a gate asked for.
+class CountedModels final : public Models {
+public:
+    int64_t made = 0;
+    std::vector<std::pair<std::string, int64_t>> asked;
+    bool whenVersionMade(const std::string& model, int64_t version, std::function<void()>) override {
+        asked.emplace_back(model, version);
+        return version <= made;
+    }
+    Inference infer(const std::string&, const Value&, int64_t) override { return {}; }
+    int64_t version(const std::string&) override { return made; }
+    int64_t versionEntity(const std::string&) override { return -1; }
+    int64_t inputSize(const std::string&) override { return 1; }
+    double accuracy(const std::string&, const std::vector<LabeledItem>&,
+                    const std::function<void(const std::string&)>&) override {
+        return 0;
+    }
+    TrainingResult train(const TrainingRequest&) override { return {}; }
+    std::string statsJson() override { return "{}"; }
+};
+
+}  // namespace
+
+TEST_CASE("a firing waiting for a model version is parked: one handler thread runs the firing that makes it",
+          "[engine][replay]") {
+    FiringQueue queue;
+    queue.start(1);
+    Version v1;
+    Trace trace;
+    // The classifying firing comes first and needs v1; the training firing queued behind it
+    // makes v1. Waiting on the only thread would never end.
+    queue.submit({trace.firing("classify"), v1.gate()}, nullptr, false);
+    queue.submit({trace.firing("train", [&] { v1.make(); }), nullptr}, nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(trace.order() == std::vector<std::string>{"train", "classify"});
+    CHECK(queue.parked() == 0);
+    CHECK(queue.underWay() == 0);
+}
+
+TEST_CASE("a parked firing counts as under way until it has run", "[engine][replay]") {
+    FiringQueue queue;
+    queue.start(1);
+    Version v1;
+    Trace trace;
+    queue.submit({trace.firing("classify"), v1.gate()}, nullptr, true);
+    for (int i = 0; i < 200 && queue.parked() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(queue.parked() == 1);
+    CHECK(queue.underWay() == 1);
+    v1.make();  // from another thread than the handler's, as a training elsewhere does
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(trace.order() == std::vector<std::string>{"classify"});
+}
+
+TEST_CASE("a strand waits with its parked firing and keeps its order", "[engine][replay]") {
+    FiringQueue queue;
+    queue.start(1);
+    Version v1;
+    Trace trace;
+    FiringQueue::Strand strand;
+    queue.submit({trace.firing("s0"), v1.gate()}, &strand, false);
+    queue.submit({trace.firing("s1"), nullptr}, &strand, false);
+    queue.submit({trace.firing("other", [&] { v1.make(); }), nullptr}, nullptr, true);
+    queue.submit({trace.firing("s2"), nullptr}, &strand, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    const std::vector<std::string> order = trace.order();
+    REQUIRE(order.size() == 4);
+    CHECK(order[0] == "other");
+    CHECK(std::vector<std::string>(order.begin() + 1, order.end()) == std::vector<std::string>{"s0", "s1", "s2"});
+}
+
+TEST_CASE("a wake that comes after its queue is gone does nothing", "[engine][replay]") {
+    std::function<void()> late;
+    {
+        FiringQueue queue;
+        queue.start(1);
+        queue.submit({[] {}, [&](std::function<void()> wake) {
+                          late = std::move(wake);
+                          return false;
+                      }},
+                     nullptr, true);
+        for (int i = 0; i < 200 && queue.parked() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        REQUIRE(queue.parked() == 1);
+    }
+    REQUIRE(late);
+    late();
+}
+
+TEST_CASE("a replay's gate asks for the versions the recorded firing used", "[engine][replay]") {
+    const Program program = programOf(R"(import std.ml;
+type Frame = tensor<f32>[4];
+type Lab = { x: Frame, y: int };
+model m { input: Frame, classes: 2, arch: linear }
+fn frame(i: int) -> Frame = noise(Frame, i);
+stream frames: Frame from generate(frame, 4);
+stream lab: Lab;
+task learn(n: int) -> int { train m on lab; return n; }
+flow f {
+    on new data of type Frame in frames as x { log "{m(x)}"; }
+    on new data of type Lab in lab as l { train m on lab; log "{m(l.x)}"; }
+    on new data of type Lab in lab as l { log "{learn(1)} {m(l.x)}"; }
+}
+)");
+    const std::vector<Stmt>& handlers = program.flows().at("f").body;
+    REQUIRE(handlers.size() == 3);
+    VersionLog log;
+    log.versions[{"m", 0, 3}] = 2;
+    log.versions[{"m", 1, 5}] = 4;
+    log.versions[{"m", 2, 6}] = 4;
+    CountedModels models;
+    models.made = 2;
+    ReplayVersionGate gate(&log, program, &models);
+    for (int h = 0; h < 3; ++h) gate.addHandler(h, handlers[static_cast<std::size_t>(h)].body);
+
+    CHECK_FALSE(gate.gateOf(0, 2));   // no model answered it
+    CHECK_FALSE(gate.gateOf(0, -1));  // an `on end of` firing
+    const FiringQueue::Gate classify = gate.gateOf(0, 3);
+    REQUIRE(classify);
+    CHECK(classify([] {}));
+    CHECK(models.asked.back() == std::pair<std::string, int64_t>{"m", 2});
+    // A firing that trains (itself, or in a task it calls) may use the version it makes: it
+    // waits for the one before.
+    for (int h : {1, 2}) {
+        const FiringQueue::Gate trains = gate.gateOf(h, h == 1 ? 5 : 6);
+        REQUIRE(trains);
+        CHECK_FALSE(trains([] {}));
+        CHECK(models.asked.back() == std::pair<std::string, int64_t>{"m", 3});
+    }
+
+    ReplayVersionGate outsideReplay(nullptr, program, &models);
+    CHECK_FALSE(outsideReplay.gateOf(0, 3));
+}
