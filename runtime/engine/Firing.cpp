@@ -323,8 +323,8 @@ void Firing::startChain(const Stmt& fused) {
         }
         if (s.op == Stmt::Op::Let) boundSoFar.push_back(s.name);
     }
+    const std::vector<std::string> outputs = c.outputs;
     ChainResult started = sink_.startChain(std::move(c));
-    const std::vector<std::string> outputs = chainOutputs(fused);
     for (std::size_t i = 0; i < outputs.size(); ++i) locals_.emplace_back(outputs[i], started.outputs.at(i));
     started_.push_back(started.done);
 }
