@@ -4,7 +4,6 @@
 
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/TaskMessages.h"
-#include "runtime/interp/Conform.h"
 #include "runtime/interp/Program.h"
 
 namespace xdml::runtime {
@@ -147,13 +146,7 @@ Pending ChannelSink::startTask(TaskCall call) {
     a->end();
     // The type of the `let` it is bound to is this side's to apply (the coordinator's task
     // call applies it when the caller is its own).
-    if (call.as && call.as->kind != TypeDesc::Kind::Unknown) {
-        auto conformed = Datum::make(conformTo(result->value, *call.as, program_), result->site, result->seq);
-        conformed->entity = result->entity;
-        conformed->label = result->label;
-        result = conformed;
-    }
-    return PendingDatum::ready(std::move(result));
+    return PendingDatum::ready(asDeclared(std::move(result), call.as, program_));
 }
 
 ChainResult ChannelSink::startChain(ChainCall chain) {

@@ -2,7 +2,6 @@
 #include "runtime/engine/TaskCall.h"
 
 #include "runtime/engine/RunEffects.h"
-#include "runtime/interp/Conform.h"
 #include "runtime/values/Text.h"
 
 #include <chrono>
@@ -141,16 +140,11 @@ private:
 
     /// The value, as the `let` it is bound to declares it (`let x: T = task(...)`).
     void deliver(DatumPtr value) {
-        if (call_.as && call_.as->kind != TypeDesc::Kind::Unknown) {
-            try {
-                auto conformed = Datum::make(conformTo(value->value, *call_.as, run_.program()), value->site, value->seq);
-                conformed->entity = value->entity;  // this thread made it: no other holder yet
-                conformed->label = value->label;
-                value = conformed;
-            } catch (...) {
-                result_->fail(std::current_exception());
-                return;
-            }
+        try {
+            value = asDeclared(std::move(value), call_.as, run_.program());
+        } catch (...) {
+            result_->fail(std::current_exception());
+            return;
         }
         result_->set(std::move(value));
     }

@@ -5,6 +5,7 @@
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/Models.h"
 #include "runtime/engine/TaskFailure.h"
+#include "runtime/interp/Conform.h"
 #include "runtime/interp/EvalError.h"
 #include "runtime/interp/Program.h"
 
@@ -46,6 +47,14 @@ DatumPtr datumOf(DatumMessage m) {
     d->entity = m.entity;
     d->sources = std::move(m.sources);
     return d;
+}
+
+DatumPtr asDeclared(DatumPtr result, const TypeDesc* declared, const Program& program) {
+    if (!declared || declared->kind == TypeDesc::Kind::Unknown) return result;
+    auto conformed = Datum::make(conformTo(result->value, *declared, program), result->site, result->seq);
+    conformed->entity = result->entity;  // the caller's thread made it: no other holder yet
+    conformed->label = result->label;
+    return conformed;
 }
 
 FailureMessage failureOf(std::exception_ptr error) {

@@ -28,6 +28,12 @@ struct DatumMessage {
 };
 DatumMessage messageOf(const DatumPtr& d);  // reads entity and sources under the datum's lock
 DatumPtr datumOf(DatumMessage m);
+class Program;
+struct TypeDesc;
+/// A task's result as the `let` it is bound to declares it (`let x: T = task(...)`), keeping
+/// its entity and label; itself when the `let` declares no type. Whichever side holds the
+/// caller applies it (the coordinator's task call, or a worker's channel for a chain's call).
+DatumPtr asDeclared(DatumPtr result, const TypeDesc* declared, const Program& program);
 
 /// An error as data: its kind, so that the receiving side throws the same error again.
 struct FailureMessage {
