@@ -11,12 +11,12 @@
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/Npy.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
 #include <fstream>
-#include <sstream>
 
 namespace xdml::runtime {
 
@@ -66,34 +66,10 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         std::error_code ec;
         const auto p = pathArg(0);
         const auto bytes = std::filesystem::file_size(p, ec);
-        if (ec) throw DataError(p.string(), "cannot read its size: " + ec.message());
+        if (ec) throw DataError(printableName(p.string()), "cannot read its size: " + ec.message());
         return Value::quantity(QuantityKind::Bytes, static_cast<double>(bytes));
     }
-    if (name == "read") {
-        const auto p = pathArg(0);
-        if (e.args.size() < 2 || e.args[1].binding != NameBinding::Type) throw EvalError("'read' takes a path and a type name");
-        TypeDesc named;
-        named.kind = TypeDesc::Kind::Named;
-        named.name = e.args[1].name;
-        const TypeDesc& t = context_.program.structure(named);
-        Value v;
-        if (t.kind == TypeDesc::Kind::Tensor) {
-            v = conformItem(readNpyFile(p), t, p.string());
-        } else if (t.kind == TypeDesc::Kind::String || t.kind == TypeDesc::Kind::Path) {
-            std::ifstream in(p, std::ios::binary);
-            if (!in) throw DataError(p.string(), "cannot open it");
-            std::ostringstream text;
-            text << in.rdbuf();
-            v = Value::string(text.str());
-        } else {
-            throw DataError(p.string(), "'read' cannot decode a file into " + e.args[1].name);
-        }
-        if (context_.recordsFiles) {
-            std::error_code ec;
-            sink_.fileUsed({p.string(), std::filesystem::file_size(p, ec), prov::contentHashOfFile(p), evalSite_, false});
-        }
-        return v;
-    }
+    if (name == "read") return read(e, pathArg(0));
     if (name == "write") {
         const auto p = pathArg(0);
         Value v = arg(1);
@@ -108,6 +84,32 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         return Value::none();
     }
     return std::nullopt;
+}
+
+Value Firing::read(const Expr& e, const std::filesystem::path& p) {
+    if (e.args.size() < 2 || e.args[1].binding != NameBinding::Type) throw EvalError("'read' takes a path and a type name");
+    TypeDesc named;
+    named.kind = TypeDesc::Kind::Named;
+    named.name = e.args[1].name;
+    const TypeDesc& t = context_.program.structure(named);
+    const bool tensor = t.kind == TypeDesc::Kind::Tensor;
+    const std::string shown = printableName(p.string());
+    if (!tensor && t.kind != TypeDesc::Kind::String && t.kind != TypeDesc::Kind::Path)
+        throw EvalError(shown + ": 'read' cannot decode a file into " + e.args[1].name, e.line);
+    Value v;
+    std::vector<std::byte> bytes;
+    try {
+        // The one reader of data files: a directory, a FIFO or a file larger than the type are
+        // refused with their path, before anything is read.
+        bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
+        v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)
+                   : Value::string(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    } catch (const DataError& error) {
+        throw EvalError(error.what(), e.line);  // at the statement's line, even at flow level
+    }
+    if (context_.recordsFiles)
+        sink_.fileUsed({p.string(), bytes.size(), prov::contentHash(bytes.data(), bytes.size()), evalSite_, false});
+    return v;
 }
 
 std::optional<Value> Firing::modelCall(const Expr& e, const Scope& scope, Evaluator& ev) {

@@ -83,6 +83,8 @@ private:
     /// A model called (`m(x)`) or a std.ml built-in (probs, version, accuracy); nullopt for
     /// any other call.
     std::optional<Value> modelCall(const Expr& e, const Scope& scope, Evaluator& ev);
+    /// `read(path, Type)`: the file at `p` as a tensor (.npy) or a string, recorded as used.
+    Value read(const Expr& e, const std::filesystem::path& p);
 
     const FiringContext& context_;
     EffectSink& sink_;

@@ -4,6 +4,7 @@
 
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/engine/TaskCall.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/Kinds.h"
 
@@ -62,7 +63,7 @@ void RunEffects::fileUsed(const FileUse& f) {
     const std::string invalid = f.written ? "" : run_.invalidatedInput(f.hash);
     if (!invalid.empty()) {
         rec.valid = false;
-        run_.report("warning: " + f.path + ": " + invalid + "; what is made from it is recorded invalid too",
+        run_.report("warning: " + printableName(f.path) + ": " + invalid + "; what is made from it is recorded invalid too",
                     "invalid-input:" + f.path);
     }
     const int64_t e = store->entity(rec);

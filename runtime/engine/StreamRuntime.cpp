@@ -2,6 +2,7 @@
 #include "runtime/engine/StreamRuntime.h"
 
 #include "runtime/interp/Evaluate.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/Kinds.h"
 
@@ -159,7 +160,7 @@ void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item) {
     if (in.origin != "emit") rec.path = in.origin;
     if (!invalid.empty()) {
         rec.valid = false;
-        run_.report("warning: stream " + decl_.name + " item " + std::to_string(item->seq) + " (" + in.origin +
+        run_.report("warning: stream " + decl_.name + " item " + std::to_string(item->seq) + " (" + printableName(in.origin) +
                         "): " + invalid + "; what is made from it is recorded invalid too",
                     "invalid-input:" + decl_.name);
     }

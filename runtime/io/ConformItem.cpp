@@ -2,6 +2,10 @@
 #include "runtime/io/ConformItem.h"
 
 #include "runtime/io/DataError.h"
+#include "runtime/io/Npy.h"
+
+#include <algorithm>
+#include <limits>
 
 namespace xdml::runtime {
 
@@ -66,6 +70,17 @@ Value conformItem(Tensor t, const TypeDesc& declared, const std::string& where) 
         throw DataError(where,
                         "expected " + describeItemType(declared) + ", got " + tensorText(t.elem, t.dims));
     return Value::tensor(std::move(t));
+}
+
+ByteLimit npyFileLimit(const TypeDesc& declared) {
+    if (declared.kind != TypeDesc::Kind::Tensor) return {};
+    std::size_t count = 1;
+    for (int64_t d : declared.dims) {
+        if (d < 0 || (d > 0 && count > std::numeric_limits<std::size_t>::max() / static_cast<std::size_t>(d))) return {};
+        count *= static_cast<std::size_t>(d);
+    }
+    const std::size_t widest = std::max({elemSize(ElemType::F64), elemSize(ElemType::I64), elemSize(declared.elem)});
+    return {maxNpyBytes(count, widest), "an .npy file of " + describeItemType(declared)};
 }
 
 }  // namespace xdml::runtime

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runtime/interp/Program.h"
+#include "runtime/io/DataFile.h"
 #include "runtime/values/Value.h"
 
 #include <string>
@@ -17,5 +18,11 @@ std::string describeItemType(const TypeDesc& t);
 /// The tensor as a value of `declared`, or DataError naming `where`, the expected type and the
 /// tensor's own ("expected tensor<f32>[2, 3], got tensor<f32>[2, 4]").
 Value conformItem(Tensor t, const TypeDesc& declared, const std::string& where);
+
+/// The most bytes an .npy file holding an item of `declared` may take, so a file far larger than
+/// any item is refused before it is read: its elements at the widest element type (an f64 file
+/// on an f32 stream still reaches conformItem, which says so), plus the header. No limit for a
+/// type with a `?` dimension or one that is not a tensor.
+ByteLimit npyFileLimit(const TypeDesc& declared);
 
 }  // namespace xdml::runtime

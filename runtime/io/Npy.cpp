@@ -4,14 +4,13 @@
 #include "runtime/io/Npy.h"
 
 #include "runtime/io/DataError.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/RawElements.h"
 
 #include <bit>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -301,21 +300,16 @@ std::string encodeNpy(const Tensor& t) {
     return out;
 }
 
-Tensor readNpyFile(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw DataError(file.string(), std::string("cannot open: ") + std::strerror(errno));
-    std::vector<std::byte> bytes;
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size > 0) {
-        bytes.resize(static_cast<std::size_t>(size));
-        in.read(reinterpret_cast<char*>(bytes.data()), size);
-        // A file that shrank while we read it is as truncated as one that was short.
-        bytes.resize(static_cast<std::size_t>(in.gcount()));
-    }
-    if (in.bad()) throw DataError(file.string(), std::string("cannot read: ") + std::strerror(errno));
-    return decodeNpy(bytes.data(), bytes.size(), file.string());
+std::size_t maxNpyBytes(std::size_t count, std::size_t elemBytes) {
+    constexpr std::size_t kLongestHeader = kMagicLen + 2 + 2 + 0xffff;
+    constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+    if (elemBytes && count > (kMax - kLongestHeader) / elemBytes) return kMax;
+    return kLongestHeader + count * elemBytes;
+}
+
+Tensor readNpyFile(const std::filesystem::path& file, const ByteLimit& limit) {
+    const std::vector<std::byte> bytes = readDataFile(file, limit);
+    return decodeNpy(bytes.data(), bytes.size(), printableName(file.string()));
 }
 
 }  // namespace xdml::runtime

@@ -2,6 +2,7 @@
 // and messages, and how `write(path, tensor)` hands them back to Python.
 #pragma once
 
+#include "runtime/io/DataFile.h"
 #include "runtime/values/Tensor.h"
 
 #include <cstddef>
@@ -23,7 +24,12 @@ Tensor decodeNpy(const std::byte* data, std::size_t n, const std::string& where)
 /// 2.0 when the header needs more than 64 KiB), so files round-trip and hash the same.
 std::string encodeNpy(const Tensor& t);
 
-/// Reads and decodes an .npy file; DataError names the path.
-Tensor readNpyFile(const std::filesystem::path& file);
+/// The most bytes an .npy file of `count` elements of `elemBytes` each can take: the elements
+/// and the longest header numpy writes for a supported type (version 1.0's 64 KiB).
+std::size_t maxNpyBytes(std::size_t count, std::size_t elemBytes);
+
+/// Reads (readDataFile: regular files only, at most `limit`) and decodes an .npy file;
+/// DataError names the path.
+Tensor readNpyFile(const std::filesystem::path& file, const ByteLimit& limit = {});
 
 }  // namespace xdml::runtime

@@ -1,6 +1,8 @@
 // FilesSource.cpp — files(glob): a finite stream of the files that exist when it starts.
 // Matching uses glob(3), so patterns mean what they mean in a shell (no braces, no `**`);
 // the result is sorted by the bytes of the path, not the locale, so runs are reproducible.
+// Each file is read when its turn comes (readFileItem), so one replaced by a folder or a FIFO
+// since the listing is a per-file message, and the stream goes on.
 #include "runtime/io/DataError.h"
 #include "runtime/streams/ItemDecoding.h"
 #include "runtime/streams/Source.h"
@@ -43,8 +45,10 @@ std::vector<std::filesystem::path> listMatches(const std::string& pattern,
     std::sort(names.begin(), names.end());  // std::string compares bytes
     std::vector<std::filesystem::path> files;
     for (const std::string& n : names) {
+        // A matching folder is no item (`data/*` skips subfolders); anything else that matches —
+        // a link to a folder, a FIFO, a socket — is, and its reader says why it cannot be read.
         std::error_code ec;
-        if (std::filesystem::is_regular_file(n, ec)) files.emplace_back(n);  // a matching folder is no item
+        if (!std::filesystem::is_directory(std::filesystem::symlink_status(n, ec))) files.emplace_back(n);
     }
     return files;
 }

@@ -4,6 +4,7 @@
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/Npy.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/RawElements.h"
 
 namespace xdml::runtime {
@@ -21,11 +22,11 @@ SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemT
         return item;
     }
     if (itemType.kind != K::Tensor) {
-        item.error = item.origin + ": cannot decode a file into " + describeItemType(itemType);
+        item.error = printableName(item.origin) + ": cannot decode a file into " + describeItemType(itemType);
         return item;
     }
     try {
-        item.value = conformItem(readNpyFile(file), itemType, item.origin);
+        item.value = conformItem(readNpyFile(file, npyFileLimit(itemType)), itemType, printableName(item.origin));
     } catch (const DataError& e) {
         item.error = e.what();
     }
@@ -42,23 +43,24 @@ SourceItem decodeMessageItem(const std::byte* data, std::size_t n, const TypeDes
         item.value = Value::string(std::string(reinterpret_cast<const char*>(data), n));
         return item;
     }
+    const std::string shown = printableName(item.origin);
     if (itemType.kind != K::Tensor) {
-        item.error = item.origin + ": cannot decode a message into " + describeItemType(itemType);
+        item.error = shown + ": cannot decode a message into " + describeItemType(itemType);
         return item;
     }
     try {
         Tensor t;
         if (isNpy(data, n)) {
-            t = decodeNpy(data, n, item.origin);
+            t = decodeNpy(data, n, shown);
         } else {
             try {
-                t = decodeRaw(data, n, itemType, item.origin);
+                t = decodeRaw(data, n, itemType, shown);
             } catch (const DataError& e) {
-                throw DataError(item.origin,
+                throw DataError(shown,
                                 "neither .npy (no \\x93NUMPY magic) nor raw elements: " + e.problem());
             }
         }
-        item.value = conformItem(std::move(t), itemType, item.origin);
+        item.value = conformItem(std::move(t), itemType, shown);
     } catch (const DataError& e) {
         item.error = e.what();
     }

@@ -8,6 +8,7 @@
 #include "query/ReplayTarget.h"
 #include "query/RunDiff.h"
 #include "runtime/engine/PlanModel.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/provenance/ContentHash.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -100,7 +101,7 @@ int ProvCommands::runReplay() {
     runArgs.file = options.scriptPath;
     runArgs.noJit = args_.noJit;
     if (!args_.json && !args_.quiet) {
-        std::cerr << "xdmlc: replaying run " << original << " in " << options.workdir.string() << "\n";
+        std::cerr << "xdmlc: replaying run " << original << " in " << runtime::printableName(options.workdir.string()) << "\n";
     }
     if (!note.empty() && !args_.json) std::cerr << "xdmlc: note: " << note << "\n";
     for (const std::string& n : log->notes())

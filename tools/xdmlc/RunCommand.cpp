@@ -10,6 +10,7 @@
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/Run.h"
 #include "runtime/interp/EvalError.h"
+#include "runtime/io/PrintableName.h"
 
 #include <atomic>
 #include <csignal>
@@ -45,7 +46,7 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
     bool ok = false;
     if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
         if (args.passes.anyPassFlag()) {
-            std::cerr << "xdmlc: error: " << args.file << " is a plan, compiled already: --disable-pass, --print-after "
+            std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << " is a plan, compiled already: --disable-pass, --print-after "
                       << "and --verify-each apply only to a .xdml file\n";
             code = 2;
             return nullptr;
@@ -53,7 +54,7 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
         std::string text = readFile(args.file, ok);
         nlohmann::json plan = nlohmann::json::parse(text, nullptr, false);
         if (!ok || plan.is_discarded()) {
-            std::cerr << "xdmlc: error: " << args.file << " is not a plan (JSON written by xdmlc build --emit=plan)\n";
+            std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << " is not a plan (JSON written by xdmlc build --emit=plan)\n";
             code = 1;
             return nullptr;
         }
@@ -76,7 +77,7 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
             if (!args.flow.empty()) {
                 auto it = program->globals.find(args.flow);
                 if (it == program->globals.end() || it->second->kind != ast::DeclKind::Flow) {
-                    std::cerr << "xdmlc: error: no flow named '" << args.flow << "' in " << args.file << "\n";
+                    std::cerr << "xdmlc: error: no flow named '" << args.flow << "' in " << runtime::printableName(args.file) << "\n";
                     code = 2;
                     return;
                 }
@@ -186,11 +187,11 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         return status;
     } catch (const runtime::PlanError& e) {
         activeRun.store(nullptr);
-        std::cerr << "xdmlc: error: " << args.file << ": " << e.what() << "\n";
+        std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << ": " << e.what() << "\n";
         return 1;
     } catch (const std::exception& e) {
         activeRun.store(nullptr);
-        std::cerr << "xdmlc: error: " << args.file << ": " << e.what() << "\n";
+        std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << ": " << e.what() << "\n";
         return 1;
     }
 }
