@@ -10,10 +10,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <future>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 using namespace xdml::runtime;
@@ -38,7 +39,29 @@ pid_t waitForGroup(const fs::path& file) {
     return 0;
 }
 
-bool groupIsGone(pid_t pgid) { return kill(-pgid, 0) == -1 && errno == ESRCH; }
+/// Whether no live process is left in group `pgid`. Killed processes whose parent is gone
+/// stay zombies until init reaps them, so /proc is read and zombies do not count; a killed
+/// process may take a moment to die, so this waits up to 2 s.
+bool groupIsGone(pid_t pgid) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        bool alive = false;
+        for (const auto& entry : fs::directory_iterator("/proc")) {
+            const std::string name = entry.path().filename();
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            std::ifstream in(entry.path() / "stat");
+            std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            const auto paren = stat.rfind(')');
+            if (paren == std::string::npos) continue;
+            std::istringstream fields(stat.substr(paren + 2));  // state, ppid, pgrp, ...
+            char state = 0;
+            long ppid = 0, group = 0;
+            if (fields >> state >> ppid >> group && group == pgid && state != 'Z') alive = true;
+        }
+        if (!alive) return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
 
 }  // namespace
 
