@@ -80,7 +80,8 @@ void freeLocals(const Expr& e, std::vector<runtime::Param>& out) {
 bool compilable(const Expr& e, const runtime::Program& program) {
     if (e.op == Expr::Op::String || e.op == Expr::Op::List) return false;
     if (e.op == Expr::Op::Call && e.binding != runtime::NameBinding::Fn &&
-        !(e.binding == runtime::NameBinding::Builtin && runtime::isPureBuiltin(e.name) && e.name != "len" && e.name != "shape"))
+        !(e.binding == runtime::NameBinding::Builtin && runtime::isPureBuiltin(e.name) && e.name != "len" && e.name != "shape" &&
+          e.name != "shell_quote"))
         return false;
     if (e.op == Expr::Op::Name && e.binding == runtime::NameBinding::Local) {
         int next = 0;

@@ -30,7 +30,8 @@ const std::vector<Entry>& entries() {
         {"exists", Module::Io, Role::Function, false, "exists(p: path) -> bool"},
         {"size", Module::Io, Role::Function, false, "size(p: path) -> bytes"},
         // std.exec
-        {"sh", Module::Exec, Role::Function, false, "sh(cmd: string) -> string"},
+        {"sh", Module::Exec, Role::Function, false, "sh(cmd: string) -> string (runs /bin/sh -c cmd)"},
+        {"shell_quote", Module::Exec, Role::Function, true, "shell_quote(s: string) -> string (one word for sh)"},
         // std.ml
         {"probs", Module::Ml, Role::Function, false, "probs(m: model, x) -> tensor<f32>[K]"},
         {"accuracy", Module::Ml, Role::Function, false, "accuracy(m: model, s: stream) -> float"},

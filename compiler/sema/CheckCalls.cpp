@@ -298,7 +298,7 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         if (assignable(p, types.path()) != Mismatch::None) bad(0, "a path or a string", p);
         return name == "exists" ? types.boolean() : types.bytes();
     }
-    if (name == "sh") {
+    if (name == "sh" || name == "shell_quote") {
         if (!arity(1, 1)) return ERR;
         const Type* c = argType(0);
         if (structure(c)->kind != TypeKind::String) bad(0, "a string", c);

@@ -7,6 +7,7 @@
 #include "runtime/engine/Models.h"
 #include "runtime/engine/TaskFailure.h"
 #include "runtime/exec/Shell.h"
+#include "runtime/exec/ShellQuote.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
@@ -57,6 +58,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
     if (name == "sh") {
         Value cmd = arg(0);
         if (!cmd.is(K::String)) throw EvalError("'sh' takes a string, got " + describe(cmd));
+        requireNoNul(cmd.asString(), "sh");
         ShellResult r = runShell(cmd.asString(), context_.workdir);
         if (r.status != 0) throw TaskFailure(shellFailure(r, cmd.asString()), e.line);
         return Value::string(r.out);

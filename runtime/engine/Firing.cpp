@@ -125,6 +125,9 @@ void Firing::applyDeferred() {
         } catch (const EvalError& e) {
             if (e.line() || !s->line) throw;
             throw EvalError(e.message(), s->line);
+        } catch (...) {
+            if (!failedLine_) failedLine_ = s->line;
+            throw;
         }
     }
 }
@@ -229,6 +232,9 @@ void Firing::statement(const Stmt& s) {
     } catch (const EvalError& e) {
         if (e.line() || !s.line) throw;
         throw EvalError(e.message(), s.line);
+    } catch (...) {
+        if (!failedLine_) failedLine_ = s.line;  // unwinding: the innermost statement comes first
+        throw;
     }
 }
 

@@ -57,6 +57,9 @@ public:
     /// Runs a fused chain's statements (the locals they read bound), every one at the firing's
     /// site and every task call in place; the values of the names they bind, in order.
     std::vector<DatumPtr> runChain(const Stmt& fused);
+    /// The line of the innermost statement a failure came out of (0: none failed yet), for
+    /// the report of an error that carries no line of its own (a DataError, a system error).
+    int failedLine() const { return failedLine_; }
 
     std::optional<Value> call(const Expr& call, const Scope& scope, Evaluator& evaluator) override;
     std::optional<Value> global(const Expr& name, const Scope& scope) override;
@@ -99,6 +102,7 @@ private:
     std::vector<Pending> started_;
     std::vector<std::pair<const Stmt*, Pending>> deferred_;  // effects waiting for their task
     std::optional<DatumPtr> returned_;
+    int failedLine_ = 0;
     Evaluator evaluator_;
 };
 

@@ -84,16 +84,19 @@ void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
     prov::Store* store = run.provenance();
     int64_t activity = -1;
     if (store) activity = store->startActivity({"handler", "flow " + h.flow + " starts", h.site, run.policy(h.policy).json, h.id, 0});
+    // Outside the try: an error without a line of its own is reported at its statement's.
+    std::optional<CoordinatorFiring> firing;
     try {
-        CoordinatorFiring firing(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
-        firing.runHandler(flow.body);
+        firing.emplace(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
+        firing->runHandler(flow.body);
         if (store) store->endActivity(activity, "ok");
     } catch (const std::exception& e) {
         run.stats().handler(h.id).failed++;
-        const FailureText failure = failureText(e, 0);
+        const FailureText failure = failureText(e, firing ? firing->failedLine() : 0);
         run.report(run.plan().file + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " + failure.message);
         if (store) store->endActivity(activity, "failed", failure.message);
     }
+    firing.reset();  // ended before the run may count this handler finished
     run.stats().handler(h.id).firings++;
 }
 

@@ -57,6 +57,8 @@ public:
     void bind(const std::string& name, DatumPtr d) { firing_.bind(name, std::move(d)); }
     /// Throws EvalError, TaskFailure or DataError on a failure.
     void runHandler(const std::vector<Stmt>& body) { firing_.runHandler(body); }
+    /// Firing::failedLine.
+    int failedLine() const { return firing_.failedLine(); }
 
 private:
     RunEffects effects_;

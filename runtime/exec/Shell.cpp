@@ -1,6 +1,8 @@
 // Shell.cpp — see Shell.h.
 #include "runtime/exec/Shell.h"
 
+#include "runtime/exec/CommandGroups.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -99,15 +101,21 @@ bool readInto(int fd, std::string& into, bool& truncated) {
 }
 
 /// Reaps the child: true with its status once it has exited, false while it runs (only when
-/// not `blocking`). ECHILD means someone else reaped it (SIGCHLD set to SIG_IGN reaps
-/// automatically): the status is lost, and guessing success would hide failures.
+/// not `blocking`). It waits without reaping first (WNOWAIT) so that the group leaves the
+/// tracked ones while its id is still taken. ECHILD means someone else reaped it (SIGCHLD set
+/// to SIG_IGN reaps automatically): the status is lost, and guessing success would hide failures.
 bool reap(pid_t pid, bool blocking, int& status) {
-    for (;;) {
-        pid_t done = waitpid(pid, &status, blocking ? 0 : WNOHANG);
-        if (done == pid) return true;
-        if (done == 0) return false;
-        if (errno != EINTR) systemFailure(errno, "sh: lost the exit status of the command (is SIGCHLD ignored?)");
+    siginfo_t info{};
+    while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | (blocking ? 0 : WNOHANG)) != 0) {
+        if (errno == EINTR) continue;
+        untrackCommandGroup(pid);
+        systemFailure(errno, "sh: lost the exit status of the command (is SIGCHLD ignored?)");
     }
+    if (info.si_pid == 0) return false;
+    untrackCommandGroup(pid);
+    while (waitpid(pid, &status, 0) != pid)
+        if (errno != EINTR) systemFailure(errno, "sh: lost the exit status of the command (is SIGCHLD ignored?)");
+    return true;
 }
 
 /// The tail of stderr for a message: trailing space trimmed, at most ~2 KB, from a line start.
@@ -174,6 +182,7 @@ ShellResult runShell(const std::string& command, const std::filesystem::path& wo
     if (rc != 0)
         systemFailure(rc, "sh: cannot start `" + shortCommand(command) + "`" +
                               (workingDir.empty() ? "" : " in " + workingDir.string()));
+    trackCommandGroup(pid);
     out.write.close();
     err.write.close();
 

@@ -32,8 +32,9 @@ struct ShellResult {
 /// it. stdin is /dev/null; stdout and stderr are read together (poll), so a command that writes
 /// a lot to either never deadlocks. The command gets its own process group, with default signal
 /// dispositions and no blocked signals; when `timeout` (0: none) expires the group is killed.
-/// Being its own group, it does not get the terminal's Ctrl-C: a run that is interrupted must
-/// end its commands itself (with a timeout, for now).
+/// Being its own group, it does not get the terminal's Ctrl-C: until the shell is reaped the
+/// group is tracked (CommandGroups.h), and a run stopped at once ends it with
+/// endRunningCommands.
 /// Every process this starts is reaped and every descriptor closed (the pipes are O_CLOEXEC,
 /// so commands started at the same time from other threads do not inherit them).
 /// Throws std::system_error only when the command cannot be started (no pipes, no /bin/sh, a

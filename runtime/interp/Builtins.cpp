@@ -4,6 +4,7 @@
 #include "planformat/OperatorTypes.h"
 #include "runtime/interp/Elementwise.h"
 #include "runtime/interp/EvalError.h"
+#include "runtime/exec/ShellQuote.h"
 #include "runtime/interp/Operators.h"
 #include "runtime/numerics/Philox.h"
 #include "runtime/numerics/Reductions.h"
@@ -159,7 +160,7 @@ void notPure(const std::string& what) {
 
 bool isPureBuiltin(const std::string& name) {
     static const char* names[] = {"sum", "mean", "max", "min", "count", "argmax", "shape", "len",
-                                  "abs", "sqrt", "exp", "log", "clamp", "zeros", "noise"};
+                                  "abs", "sqrt", "exp", "log", "clamp", "zeros", "noise", "shell_quote"};
     return std::find_if(std::begin(names), std::end(names), [&](const char* n) { return name == n; }) != std::end(names);
 }
 
@@ -187,6 +188,11 @@ Value callBuiltin(const std::string& name, const Args& args) {
     if (MathBuiltin fn; planformat::parseMathBuiltin(name, fn)) {
         arity(name, args, 1);
         return math(fn, args[0]);
+    }
+    if (name == "shell_quote") {
+        arity(name, args, 1);
+        if (!args[0].is(K::String)) badArgument(name, args[0]);
+        return Value::string(shellQuote(args[0].asString()));
     }
     if (name == "clamp") {
         arity(name, args, 3);

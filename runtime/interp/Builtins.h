@@ -1,7 +1,7 @@
 // Builtins.h — the pure built-ins of LANGUAGE.md §6 on evaluated arguments: sum mean max min
 // count argmax (of a tensor or a list; max and min also of two scalars), shape len abs sqrt
-// exp log clamp, and zeros and noise once their type argument is resolved. Float reductions
-// go through runtime/numerics/Reductions.h, so the interpreter and the JIT agree to the bit.
+// exp log clamp shell_quote, and zeros and noise once their type argument is resolved. Float
+// reductions go through runtime/numerics/Reductions.h, so the interpreter and the JIT agree to the bit.
 //
 // `seq` and the built-ins with effects or run-time state (now, read, write, exists, size, sh,
 // probs, accuracy, version, count of a catalog, calling a model) need the runtime's context,

@@ -16,8 +16,13 @@
 // A payload is an .npy file's bytes or the raw little-endian elements of the declared shape;
 // anything else, or a message with the wrong number of parts, becomes an item with `error` set
 // naming the message number.
+// A message part larger than the item type allows (MessageBounds.h) is refused by libzmq
+// while its header is read, before it is in memory: ZeroMQ drops it and disconnects the peer
+// that sent it (a PUSH peer reconnects by itself), and the stream goes on. libzmq reports this
+// only as a disconnection, the same as a peer leaving, so it is not counted as a malformed item.
 #include "runtime/io/DataError.h"
 #include "runtime/streams/ItemDecoding.h"
+#include "runtime/streams/MessageBounds.h"
 #include "runtime/streams/Source.h"
 
 #include <zmq.h>
@@ -92,7 +97,9 @@ public:
             throw DataError(where, std::string("cannot make a ZeroMQ context: ") + zmq_strerror(zmq_errno()));
         socket_ = zmq_socket(context_, endpoint_.subscribe ? ZMQ_SUB : ZMQ_PULL);
         int linger = 0;  // never keep the process alive for undelivered messages on close
+        const int64_t largest = largestMessage(itemType_);
         bool ok = socket_ && zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof linger) == 0 &&
+                  zmq_setsockopt(socket_, ZMQ_MAXMSGSIZE, &largest, sizeof largest) == 0 &&
                   (!endpoint_.subscribe || zmq_setsockopt(socket_, ZMQ_SUBSCRIBE, endpoint_.topic.data(),
                                                           endpoint_.topic.size()) == 0);
         if (ok)

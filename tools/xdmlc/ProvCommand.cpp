@@ -1,6 +1,8 @@
 // ProvCommand.cpp — see ProvCommand.h. docs/provenance.md shows each command in a session.
 #include "tools/xdmlc/ProvCommand.h"
 
+#include "tools/xdmlc/NumberChecks.h"
+
 #include "query/Invalidate.h"
 #include "query/Lineage.h"
 #include "query/Decisions.h"
@@ -96,9 +98,10 @@ ProvCommands::ProvCommands(CLI::App& app) {
         "  xdmlc prov invalidate 'frames[12]' --reason 'detector glitch'\n"
         "  xdmlc prov export --format prov-json -o run.json\n"
         "  xdmlc prov export --format ro-crate crate/");
-    auto common = [this](CLI::App* sub, bool run = true) {
+    const CLI::Validator runNumber = wholeNumberAtLeast(1, "a run number", "`xdmlc prov runs` lists them");
+    auto common = [this, &runNumber](CLI::App* sub, bool run = true) {
         sub->add_option("--workdir", args_.workdir, "The work directory (holds provenance.db; default: the current directory)");
-        if (run) sub->add_option("--run", args_.run, "The run to ask about (default: the latest)")->check(CLI::PositiveNumber);
+        if (run) sub->add_option("--run", args_.run, "The run to ask about (default: the latest)")->check(runNumber);
         sub->add_flag("--json", args_.json, "Print the answer as JSON, for scripts");
     };
     runs_ = prov_->add_subcommand("runs", "List the runs: status, flow, script hash, start, duration, counts");
@@ -109,7 +112,7 @@ ProvCommands::ProvCommands(CLI::App& app) {
         sub->add_option("entity", args_.subject, "The entity")->required();
         common(sub);
         sub->add_flag("--dot", args_.dot, "Print the graph for Graphviz (| dot -Tsvg > lineage.svg)");
-        sub->add_option("--depth", args_.depth, "Follow at most this many steps (default: all)")->check(CLI::NonNegativeNumber);
+        sub->add_option("--depth", args_.depth, "Follow at most this many steps (default: all)")->check(wholeNumberAtLeast(0, "a number of steps"));
     }
     why_ = prov_->add_subcommand("why", "The decisions behind ENTITY or activity:ID: trigger, inferred type and model version, placement, training stop");
     why_->add_option("subject", args_.subject, "The entity, or activity:ID")->required();
@@ -126,8 +129,8 @@ ProvCommands::ProvCommands(CLI::App& app) {
         ->check(CLI::Range(0, 1000000000).description("a count from 0 (all) to 1000000000"));
     common(decisions_);
     diff_ = prov_->add_subcommand("diff", "What differs between two runs: script, inputs, decisions, outputs by hash (exit 1 when they differ)");
-    diff_->add_option("run1", args_.runA, "The first run")->required()->check(CLI::PositiveNumber);
-    diff_->add_option("run2", args_.runB, "The second run")->required()->check(CLI::PositiveNumber);
+    diff_->add_option("run1", args_.runA, "The first run")->required()->check(runNumber);
+    diff_->add_option("run2", args_.runB, "The second run")->required()->check(runNumber);
     common(diff_, false);
     invalidate_ = prov_->add_subcommand("invalidate", "Mark ENTITY and everything made from it invalid (later runs and queries show it)");
     invalidate_->add_option("entity", args_.subject, "The entity")->required();
@@ -142,13 +145,13 @@ ProvCommands::ProvCommands(CLI::App& app) {
 
     replay_ = app.add_subcommand("replay", "Run a recorded run again from its log and compare every output hash (exit 0 when identical)");
     replay_->add_option("--workdir", args_.workdir, "The work directory (holds provenance.db; default: the current directory)");
-    replay_->add_option("--run", args_.run, "The run to replay (default: the latest)")->check(CLI::PositiveNumber);
+    replay_->add_option("--run", args_.run, "The run to replay (default: the latest)")->check(runNumber);
     replay_->add_flag("--json", args_.json, "Print the comparison as JSON");
     replay_->add_flag("--quiet", args_.quiet, "No log lines of the replayed flow");
     replay_->add_flag("--no-jit", args_.noJit, "Interpret everything");
     // Hidden, for tests: a replay finishes with any number, its waiting firings parked.
     replay_->add_option("--handler-threads", args_.handlerThreads, "Handler threads per stream (default 8)")
-        ->check(CLI::PositiveNumber)
+        ->check(wholeNumberAtLeast(1, "a number of threads"))
         ->group("");
     replay_->footer(
         "The replay runs the recorded plan with the recorded seed in <workdir>/replays/run<ID>-<N>/, reads the\n"

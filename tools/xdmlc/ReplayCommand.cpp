@@ -57,6 +57,22 @@ json firstDivergence(const json& diff, const std::string& category) {
     return best;
 }
 
+/// Why a replay of an original that did not run to its end differs from it, or "" when it did:
+/// said first, before any comparison, since it explains every divergence that follows.
+std::string unfinishedOriginal(const json& row, int64_t original) {
+    const std::string status = row.value("status", "");
+    const std::string run = "run " + std::to_string(original);
+    const std::string why = row.contains("status_note") ? " (" + row["status_note"].get<std::string>() + ")" : "";
+    if (status == "incomplete")
+        return run + " is incomplete: it ended without finishing" + why +
+               ", so its records stop where it stopped, while the replay runs its recorded inputs to the end; "
+               "outputs it never made are expected to differ";
+    if (status == "stopped")
+        return run + " was stopped before its end (Ctrl-C or SIGTERM): the replay runs its recorded inputs to the "
+                     "end, so outputs it never made are expected to differ";
+    return "";
+}
+
 }  // namespace
 
 int ProvCommands::runReplay() {
@@ -114,6 +130,9 @@ int ProvCommands::runReplay() {
     const bool identical = same["inputs"].get<bool>() && same["outputs"].get<bool>();
     json report = {{"original", original}, {"replay", replayed}, {"folder", options.workdir.string()},
                    {"identical", identical}, {"status", status}, {"diff", diff}};
+    const std::string unfinished = unfinishedOriginal(row, original);
+    report["original_status"] = row.value("status", "");
+    if (!unfinished.empty()) report["original_unfinished"] = unfinished;
     if (!note.empty()) report["note"] = note;
     if (!log->notes().empty()) report["notes"] = log->notes();
     // The first divergence (an input when one changed), and the first output that diverged
@@ -131,6 +150,7 @@ int ProvCommands::runReplay() {
         std::cout << report.dump(2) << "\n";
         return identical ? 0 : 1;
     }
+    if (!unfinished.empty()) std::cout << "note: " << unfinished << "\n";
     if (identical) {
         std::cout << "replay of run " << original << " (recorded as run " << replayed
                   << ") reproduced it: every input and output hash is identical (" << diff["same_groups"].get<int>()

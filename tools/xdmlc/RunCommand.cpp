@@ -9,6 +9,7 @@
 #include "jit/Kernels.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/Run.h"
+#include "runtime/exec/CommandGroups.h"
 #include "runtime/interp/EvalError.h"
 #include "runtime/io/PrintableName.h"
 
@@ -27,9 +28,18 @@ namespace {
 
 std::atomic<runtime::Run*> activeRun{nullptr};
 std::atomic<int> interrupts{0};
+/// How long shell commands get to exit after SIGTERM when a run is stopped at once.
+constexpr std::chrono::milliseconds kCommandGrace{2000};
 
 void onSignal(int) {
-    if (interrupts.fetch_add(1) > 0) _exit(130);  // a second Ctrl-C: stop now
+    // A first Ctrl-C stops the run; a second one exits now, after ending the shell commands
+    // under way (their own process groups do not get the terminal's signal); a third one
+    // cuts their grace period short.
+    const int earlier = interrupts.fetch_add(1);
+    if (earlier > 0) {
+        runtime::endRunningCommands(earlier == 1 ? kCommandGrace : std::chrono::milliseconds{0});
+        _exit(130);
+    }
     if (runtime::Run* run = activeRun.load()) run->stop();
 }
 

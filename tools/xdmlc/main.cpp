@@ -42,8 +42,11 @@ std::string plural(std::size_t n, const char* word) {
 }
 
 /// Compiles one file and, when it checked without errors, runs `onSuccess` (which may report
-/// more); prints every diagnostic; returns the exit code.
-int compileAndReport(const std::string& path, const Common& common, bool check,
+/// more); prints every diagnostic and one summary line; returns the exit code. The summary:
+/// "F: 1 error, 2 warnings" on standard error when the file failed (or "F: 2 warnings" when it
+/// passed and `sayOk` is false: build's standard output is its artifact); "F: ok" or
+/// "F: ok, 2 warnings" on standard output when it passed and `sayOk` (check).
+int compileAndReport(const std::string& path, const Common& common, bool check, bool sayOk,
                      const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess) {
     SourceManager sources;
     Diagnostics diags(sources);
@@ -68,16 +71,14 @@ int compileAndReport(const std::string& path, const Common& common, bool check,
         return kMisuse;
     }
     diags.render(std::cerr, useColor(common), common.maxErrors);
-    if (diags.errorCount() || diags.warningCount()) {
-        std::string summary = path + ": ";
-        if (diags.errorCount()) summary += plural(diags.errorCount(), "error");
-        if (diags.errorCount() && diags.warningCount()) summary += ", ";
-        if (diags.warningCount()) summary += plural(diags.warningCount(), "warning");
-        std::cerr << summary << "\n";
-    }
-    if (code != kOk) return code;
-    if (diags.hasErrors() || (common.werror && diags.warningCount() > 0)) return kInputErrors;
-    return kOk;
+    if (code == kOk && (diags.hasErrors() || (common.werror && diags.warningCount() > 0))) code = kInputErrors;
+    std::string counts;
+    if (diags.errorCount()) counts += plural(diags.errorCount(), "error");
+    if (diags.errorCount() && diags.warningCount()) counts += ", ";
+    if (diags.warningCount()) counts += plural(diags.warningCount(), "warning");
+    if (code == kOk && sayOk) std::cout << path << ": ok" << (counts.empty() ? "" : ", " + counts) << "\n";
+    else if (!counts.empty()) std::cerr << path << ": " << counts << "\n";
+    return code;
 }
 
 }  // namespace
@@ -101,11 +102,11 @@ int main(int argc, char** argv) {
         "                                           the dataflow graph, one cluster per site\n"
         "  xdmlc build F --emit=ir -O2 --print-after place-tasks --verify-each\n"
         "                                           watch the passes work\n"
-        "  xdmlc run examples/hits.xdml --stats-json stats.json\n"
-        "                                           run a flow; results in hits.run/\n"
-        "  xdmlc prov lineage 'stills#3' --workdir hits.run\n"
+        "  xdmlc run examples/hitfinder.xdml --stats-json stats.json\n"
+        "                                           run a flow; results in hitfinder.run/\n"
+        "  xdmlc prov lineage 'hits#3' --workdir hitfinder.run\n"
         "                                           what a result was made from (xdmlc prov --help)\n"
-        "  xdmlc replay --workdir hits.run          run the latest run again from its log; compare\n"
+        "  xdmlc replay --workdir hitfinder.run     run the latest run again from its log; compare\n"
         "  xdmlc repl examples/ssx.xdml             an interactive session with ssx's declarations\n"
         "\n"
         "Exit status: 0 no errors, 1 errors in the input (or a task of a run failed), 2 misuse of the command.\n"
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
         if (badPasses(checkPasses)) return kMisuse;
         int worst = kOk;
         for (const std::string& file : checkFiles) {
-            int code = compileAndReport(file, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
+            int code = compileAndReport(file, common, true, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
                 // Lowering and the passes too: some policies are provably unsatisfiable only
                 // once the flow is placed (a deadline below a link's transfer time).
                 driver::CompileOptions options;
@@ -208,7 +209,6 @@ int main(int argc, char** argv) {
                 auto status = driver::compileToPlan(program, options, diags).status;
                 if (status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
                 if (status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
-                std::cout << file << ": ok\n";
                 return static_cast<int>(kOk);
             });
             worst = std::max(worst, code);
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     }
     if (*build) {
         if (badPasses(buildPasses)) return kMisuse;
-        return compileAndReport(buildFile, common, true, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
+        return compileAndReport(buildFile, common, true, false, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
             if (emit != "ast" && !flowName.empty()) {
                 auto it = program.globals.find(flowName);
                 if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
