@@ -3,12 +3,12 @@
 
 #include "planformat/PlanVocabulary.h"
 #include "query/Rows.h"
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
 #include <cmath>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -19,6 +19,15 @@ namespace {
 
 using nlohmann::json;
 using runtime::quoted;
+
+/// A file of the crate, through the tool's one writer; a failure names the file and the reason.
+void writeFile(const fs::path& path, const std::string& text) {
+    try {
+        runtime::writeFileAtomically(path, text);
+    } catch (const runtime::WriteError& e) {
+        throw QueryError(e.path() + ": cannot write it: " + e.reason());
+    }
+}
 
 std::string isoTime(double seconds) {
     std::string t = formatTime(seconds);  // "YYYY-MM-DD hh:mm:ss.mmm"
@@ -328,9 +337,7 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
                          {"xxh64", runRow["script_hash"]}});
     } else if (const std::string plan = db.runPlan(run); !plan.empty()) {
         // The script is gone; the plan it was compiled to is what ran.
-        std::ofstream out(dir / "plan.json");
-        out << plan << "\n";
-        if (!out) throw QueryError((dir / "plan.json").string() + ": cannot write it");
+        writeFile(dir / "plan.json", plan + "\n");
         graph.push_back({{"@id", "plan.json"},
                          {"@type", json::array({"File", "SoftwareSourceCode", "ComputationalWorkflow"})},
                          {"name", "the compiled plan of " + (scriptPath.empty() ? std::string("the flow") : scriptPath)},
@@ -394,11 +401,7 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
         }
 
     const json prov = provJson(db, run);
-    {
-        std::ofstream out(dir / "provenance.json");
-        out << prov.dump(1) << "\n";
-        if (!out) throw QueryError((dir / "provenance.json").string() + ": cannot write it");
-    }
+    writeFile(dir / "provenance.json", prov.dump(1) + "\n");
     graph.push_back({{"@id", "provenance.json"}, {"@type", "File"}, {"name", "W3C PROV-JSON of the run"},
                      {"encodingFormat", "application/json"}, {"about", {{"@id", "#run-" + std::to_string(run)}}}});
     parts.push_back({{"@id", "provenance.json"}});
@@ -441,9 +444,7 @@ json writeRoCrate(ProvDb& db, int64_t run, const fs::path& dir) {
                             {{"@id", "https://w3id.org/workflowhub/workflow-ro-crate/1.0"}, {"@type", "CreativeWork"}, {"name", "Workflow RO-Crate"}, {"version", "1.0"}}});
     for (json& node : graph) all.push_back(std::move(node));
     json crate = {{"@context", "https://w3id.org/ro/crate/1.1/context"}, {"@graph", std::move(all)}};
-    std::ofstream out(dir / "ro-crate-metadata.json");
-    out << crate.dump(2) << "\n";
-    if (!out) throw QueryError((dir / "ro-crate-metadata.json").string() + ": cannot write it");
+    writeFile(dir / "ro-crate-metadata.json", crate.dump(2) + "\n");
     return {{"dir", dir.string()}, {"files", copied.size() + 2}, {"inputs", inputs.size()},
             {"outputs", outputs.size()}, {"model_versions", versions.size()}};
 }

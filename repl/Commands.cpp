@@ -12,11 +12,9 @@
 #include "query/Decisions.h"
 #include "query/ProvDb.h"
 #include "query/Render.h"
+#include "runtime/io/AtomicWrite.h"
 #include "tooling/Completion.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -120,10 +118,10 @@ bool Session::command(const std::string& input, std::ostream& out, std::ostream&
     if (name == ":load") return needs(!argument.empty(), "a file") && load(argument, out, err);
     if (name == ":save") {
         if (!needs(!argument.empty(), "a file")) return false;
-        std::ofstream file(argument);
-        file << textFor(argument) << (entries_.empty() ? "" : "\n");
-        if (!file) {
-            err << "error: cannot write '" << argument << "': " << std::strerror(errno) << "\n";
+        try {
+            runtime::writeFileAtomically(argument, textFor(argument) + (entries_.empty() ? "" : "\n"));
+        } catch (const runtime::WriteError& e) {
+            err << "error: cannot write '" << e.path() << "': " << e.reason() << "\n";
             return false;
         }
         out << "wrote " << entries_.size() << (entries_.size() == 1 ? " declaration to " : " declarations to ") << argument << "\n";
@@ -211,7 +209,12 @@ bool Session::run(const std::string& flow, std::ostream& out, std::ostream& err)
     std::filesystem::create_directories(options_.workdir, ec);
     const std::filesystem::path script = std::filesystem::absolute(options_.workdir) / "session.xdml";
     const std::string scriptText = textFor(script) + "\n";
-    std::ofstream(script) << scriptText;
+    try {
+        runtime::writeFileAtomically(script, scriptText);
+    } catch (const runtime::WriteError& e) {
+        err << "error: cannot write the session's script '" << e.path() << "': " << e.reason() << "\n";
+        return false;
+    }
     runtime::RunOptions run;
     run.workdir = std::filesystem::absolute(options_.workdir);
     run.scriptPath = script.string();

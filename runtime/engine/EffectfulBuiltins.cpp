@@ -9,6 +9,7 @@
 #include "runtime/exec/Shell.h"
 #include "runtime/exec/ShellQuote.h"
 #include "runtime/interp/Conform.h"
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/Npy.h"
@@ -78,9 +79,11 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         std::string bytes = v.is(K::Tensor) ? encodeNpy(v.asTensor()) : v.is(K::String) ? v.asString() : toText(v);
         std::error_code ec;
         if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-        std::ofstream out(p, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out) throw DataError(p.string(), "cannot write it");
+        try {
+            writeFileAtomically(p, bytes);
+        } catch (const WriteError& e) {
+            throw WriteError(e.path(), "cannot write it: " + e.reason());
+        }
         sink_.fileUsed({p.string(), bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
                         evalSite_, true});
         return Value::none();

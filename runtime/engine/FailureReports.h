@@ -1,6 +1,6 @@
 // FailureReports.h — what a run tells its user as it goes: log lines, and warnings and failures
 // (each kind shown three times, the rest counted for the summary), and the one reading of a
-// failure's source line and message.
+// failure's source line, message and kind.
 #pragma once
 
 #include "runtime/engine/TaskFailure.h"
@@ -15,9 +15,12 @@ namespace xdml::runtime {
 
 /// A failure as a report shows it: the source line it names (an EvalError's or a TaskFailure's
 /// own line when it has one, else `fallbackLine`) and its message without a line prefix.
+/// `kind` groups repeats: the line and the message with every number as '#', so the same
+/// failure on item 7 and item 8 (or on out/f_7.npy and out/f_8.npy) is counted as one.
 struct FailureText {
     int line = 0;
     std::string message;
+    std::string kind;
 };
 FailureText failureText(const std::exception& error, int fallbackLine);
 
@@ -31,10 +34,12 @@ public:
     /// A `log` line of the flow.
     void log(const std::string& line);
     /// A warning or failure. Reports of one `kind` (say, one failing call's message) are shown
-    /// three times; the summary counts the rest.
+    /// three times, the third followed by a note that more are counted; the summary counts the rest.
     void report(const std::string& line, const std::string& kind = "");
-    /// The summary's lines about reports not shown: "  N more like: <first>".
+    /// The summary's lines about reports not shown: "  … N more like this: <first>".
     std::string notShown() const;
+    /// The same lines on standard error, for a run without a summary (--quiet).
+    void reportNotShown() const;
 
 private:
     std::function<void(const std::string&)> out_;

@@ -61,7 +61,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         const FailureText failure = failureText(e, statement->line);
         run.report(run.plan().file + ":" + std::to_string(failure.line) + ": " + title +
                        (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + failure.message,
-                   std::to_string(failure.line) + ":" + failure.message);
+                   failure.kind);
         if (store && activity > 0) {
             try {
                 store->endActivity(activity, "failed", failure.message);

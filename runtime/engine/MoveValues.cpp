@@ -4,6 +4,7 @@
 // back; entities are recorded when an activity first uses a value.
 #include "runtime/engine/Run.h"
 
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/ContentHash.h"
@@ -84,10 +85,10 @@ DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
 DatumPtr Run::persist(const DatumPtr& d, const std::string& what) {
     const std::string raw = encodeValue(d->value);
     const fs::path file = options_.workdir / "sites" / d->site / "values" / (what + "-" + std::to_string(++fileCounter_) + ".xv");
-    {
-        std::ofstream f(file, std::ios::binary);
-        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-        if (!f) throw DataError(file.string(), "cannot write the output of " + what);
+    try {
+        writeFileAtomically(file, raw, Durability::Scratch);
+    } catch (const WriteError& e) {
+        throw WriteError(e.path(), "cannot write the output of " + what + ": " + e.reason());
     }
     std::string back(raw.size(), '\0');
     {

@@ -235,10 +235,20 @@ int Run::execute() {
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
-    const bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0;
+    bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0;
     const nlohmann::json counters = stats_.toJson(seconds);
-    if (store_) store_->endRun(stopRequested_.load() ? "stopped" : failed ? "failed" : "complete", counters.dump());
+    // A run end the store cannot commit (a full disk) is reported like any failure: the
+    // summary and --stats-json still say what the run did.
+    if (store_) {
+        try {
+            store_->endRun(stopRequested_.load() ? "stopped" : failed ? "failed" : "complete", counters.dump());
+        } catch (const std::exception& e) {
+            report(std::string("error: provenance: ") + e.what(), "provenance-end");
+            failed = true;
+        }
+    }
     if (!options_.quiet) options_.out(summary(seconds, failed));
+    else reports_.reportNotShown();
     return failed ? 1 : 0;
 }
 

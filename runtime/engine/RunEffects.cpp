@@ -48,7 +48,10 @@ void RunEffects::log(const std::string& line) {
 }
 
 void RunEffects::fileUsed(const FileUse& f) {
-    if (f.written) run_.stats().writtenFileBytes += f.bytes;
+    if (f.written) {  // write(): the file is the payload, so it counts in both
+        run_.stats().writtenBytes += f.bytes;
+        run_.stats().writtenFileBytes += f.bytes;
+    }
     prov::Store* store = run_.provenance();
     if (!store) return;
     const std::filesystem::path p(f.path);

@@ -1,6 +1,7 @@
 // Transport.cpp — see Transport.h.
 #include "runtime/engine/Transport.h"
 
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/io/DataError.h"
 
 #include <fstream>
@@ -13,10 +14,10 @@ std::string FolderTransport::carry(const std::string& raw, const std::string& fr
     const uint64_t n = ++counter_;
     const fs::path out = workdir_ / "sites" / from / "outbox" / (std::to_string(n) + ".xv");
     const fs::path in = workdir_ / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
-    {
-        std::ofstream f(out, std::ios::binary);
-        f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-        if (!f) throw DataError(out.string(), "cannot write a value moving to site " + to);
+    try {
+        writeFileAtomically(out, raw, Durability::Scratch);
+    } catch (const WriteError& e) {
+        throw WriteError(e.path(), "cannot write a value moving to site " + to + ": " + e.reason());
     }
     std::error_code ec;
     fs::copy_file(out, in, fs::copy_options::overwrite_existing, ec);

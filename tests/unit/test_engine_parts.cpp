@@ -1,12 +1,16 @@
 // test_engine_parts.cpp — the run's parts that need no run: the meta-controller deciding from
 // SiteStatus messages alone, `every N` grouping, a replay's recorded emit order, and how a
-// failure is read and reported.
+// failure is read and reported (repeats counted, not shown).
 #include "runtime/engine/EveryN.h"
 #include "runtime/engine/FailureReports.h"
 #include "runtime/engine/MetaController.h"
 #include "runtime/engine/ReplayOrder.h"
 #include "runtime/engine/Run.h"
 #include "runtime/interp/EvalError.h"
+#include "runtime/io/DataError.h"
+
+#include <iostream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -135,5 +139,30 @@ TEST_CASE("a failure's line is its own when it has one, else the statement's", "
 
     FailureReports reports([](const std::string&) {}, true, false);
     for (int i = 0; i < 5; ++i) reports.report("f.xdml:3: boom " + std::to_string(i), "3:boom");
-    CHECK(reports.notShown() == "  2 more like: f.xdml:3: boom 0\n");
+    CHECK(reports.notShown() == "  … 2 more like this: f.xdml:3: boom 0\n");
+}
+
+TEST_CASE("a failure repeated per item is shown three times with its reason, then counted", "[engine]") {
+    // The same write failing for every item: the path differs by the item's number only.
+    auto kindFor = [](int item, int line) {
+        return failureText(DataError("/w/out/f_" + std::to_string(item) + ".npy", "cannot write it: No space left on device"), line).kind;
+    };
+    CHECK(kindFor(7, 8) == kindFor(30000, 8));
+    CHECK(kindFor(7, 8) != kindFor(7, 9));  // another statement's failure is its own kind
+    CHECK(failureText(std::runtime_error("disk full"), 3).kind != failureText(std::runtime_error("bad shape"), 3).kind);
+
+    std::ostringstream shown;
+    std::streambuf* standardError = std::cerr.rdbuf(shown.rdbuf());
+    FailureReports reports([](const std::string&) {}, false, false);
+    for (int i = 0; i < 30000; ++i)
+        reports.report("f.xdml:8: /w/out/f_" + std::to_string(i) + ".npy: cannot write it: No space left on device", kindFor(i, 8));
+    reports.reportNotShown();
+    std::cerr.rdbuf(standardError);
+    const std::string text = shown.str();
+    CHECK(text ==
+          "xdmlc: f.xdml:8: /w/out/f_0.npy: cannot write it: No space left on device\n"
+          "xdmlc: f.xdml:8: /w/out/f_1.npy: cannot write it: No space left on device\n"
+          "xdmlc: f.xdml:8: /w/out/f_2.npy: cannot write it: No space left on device\n"
+          "xdmlc: … more like this are counted, not shown\n"
+          "  … 29997 more like this: f.xdml:8: /w/out/f_0.npy: cannot write it: No space left on device\n");
 }

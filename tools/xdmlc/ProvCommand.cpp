@@ -13,9 +13,10 @@
 #include "query/ReplayTarget.h"
 #include "query/RunDiff.h"
 #include "query/Why.h"
+#include "runtime/io/AtomicWrite.h"
 
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <iostream>
 
 namespace xdml::tools {
@@ -140,7 +141,7 @@ ProvCommands::ProvCommands(CLI::App& app) {
     export_->add_option("--format", args_.format, "prov-json, prov-n or ro-crate")
         ->required()->check(CLI::IsMember({"prov-json", "prov-n", "ro-crate"}));
     export_->add_option("dir", args_.output, "ro-crate: the folder to write (new or empty)");
-    export_->add_option("-o,--output", args_.output, "prov-json, prov-n: write to this file (default: standard output)");
+    export_->add_option("-o,--output", args_.output, "prov-json, prov-n: write to this file (default, and `-o -`: standard output)");
     common(export_);
 
     replay_ = app.add_subcommand("replay", "Run a recorded run again from its log and compare every output hash (exit 0 when identical)");
@@ -205,6 +206,7 @@ int ProvCommands::runProv() {
     if (export_->parsed()) {
         if (args_.format == "ro-crate") {
             if (args_.output.empty()) throw query::QueryError("export --format ro-crate needs the folder to write (DIR)");
+            if (args_.output == "-") throw query::QueryError("export --format ro-crate writes a folder, not standard output");
             json summary = query::writeRoCrate(*db, run, args_.output);
             if (args_.json) std::cout << summary.dump(2) << "\n";
             else
@@ -214,15 +216,14 @@ int ProvCommands::runProv() {
             return 0;
         }
         json doc = query::provJson(*db, run);
-        std::ofstream file;
-        if (!args_.output.empty()) {
-            file.open(args_.output);
-            if (!file) throw query::QueryError(args_.output + ": cannot write it");
+        std::ostringstream text;
+        if (args_.format == "prov-json") text << doc.dump(1) << "\n";
+        else query::writeProvN(doc, text);
+        try {
+            runtime::writeOutput(args_.output.empty() ? "-" : args_.output, text.str());
+        } catch (const runtime::WriteError& e) {
+            throw query::QueryError(e.path() + ": cannot write it: " + e.reason());
         }
-        std::ostream& out = args_.output.empty() ? std::cout : file;
-        if (args_.format == "prov-json") out << doc.dump(1) << "\n";
-        else query::writeProvN(doc, out);
-        if (!out) throw query::QueryError((args_.output.empty() ? "standard output" : args_.output) + ": cannot write it");
         return 0;
     }
     const query::Subject subject = db->resolve(args_.subject, run, why_->parsed());

@@ -11,6 +11,7 @@
 #include "runtime/engine/Run.h"
 #include "runtime/exec/CommandGroups.h"
 #include "runtime/interp/EvalError.h"
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/io/PrintableName.h"
 
 #include <atomic>
@@ -181,16 +182,16 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         activeRun.store(nullptr);
         if (recordedRun) *recordedRun = run.recordedRun();
         if (!args.statsJson.empty()) {
-            std::ofstream out(args.statsJson);
             nlohmann::json stats = run.stats().toJson(run.elapsed());
             stats["planned_moved_bytes_per_item"] = run.plan().plannedMovedPerItem;
             stats["planned_written_bytes_per_item"] = run.plan().plannedWrittenPerItem;
             stats["opt_level"] = run.plan().optLevel;
             stats["jit"] = jitStats(kernels);
             stats["models"] = run.hasModels() ? nlohmann::json::parse(run.models().statsJson()) : nlohmann::json::object();
-            out << stats.dump(2) << "\n";
-            if (!out) {
-                std::cerr << "xdmlc: error: cannot write '" << args.statsJson << "'\n";
+            try {
+                runtime::writeFileAtomically(args.statsJson, stats.dump(2) + "\n");
+            } catch (const runtime::WriteError& e) {
+                std::cerr << "xdmlc: error: cannot write '" << e.path() << "': " << e.reason() << "\n";
                 return 2;
             }
         }

@@ -3,6 +3,7 @@
 #include "driver/Frontend.h"
 #include "ir/Printer.h"
 #include "jit/Kernels.h"
+#include "runtime/io/AtomicWrite.h"
 #include "driver/CompileToPlan.h"
 #include "tools/xdmlc/LspCommand.h"
 #include "tools/xdmlc/PassFlags.h"
@@ -12,7 +13,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <malloc.h>
 #include <sstream>
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"ast", "ir", "dot", "plan", "llvm", "llvm-opt"}));
     buildPasses.addTo(*build, "Optimization level: -O0 (required passes only) or -O2 (all; the default)");
     build->add_option("--flow", flowName, "Compile only this flow");
-    build->add_option("-o,--output", output, "Write to this file instead of standard output");
+    build->add_option("-o,--output", output, "Write to this file instead of standard output (`-o -`: standard output)");
     addCommon(build);
 
     tools::RunArguments runArgs;
@@ -241,14 +241,10 @@ int main(int argc, char** argv) {
                 else if (emit == "plan") text << compiled.plan.dump(2) << "\n";
                 else text << jit::Kernels::emitLlvm(runtime::Program::fromPlan(compiled.plan), emit == "llvm-opt");
             }
-            if (output.empty()) {
-                std::cout << text.str();
-                return static_cast<int>(kOk);
-            }
-            std::ofstream file(output);
-            file << text.str();
-            if (!file) {
-                std::cerr << "xdmlc: error: cannot write '" << output << "'\n";
+            try {
+                runtime::writeOutput(output.empty() ? "-" : output, text.str());
+            } catch (const runtime::WriteError& e) {
+                std::cerr << "xdmlc: error: cannot write '" << e.path() << "': " << e.reason() << "\n";
                 return static_cast<int>(kMisuse);
             }
             return static_cast<int>(kOk);
