@@ -107,7 +107,15 @@ ProvDb::ProvDb(fs::path file, std::unique_ptr<sqlite::Connection> db, int schema
     runsHaveWorkdir_ = db_->queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") > 0;
 }
 
-ProvDb::~ProvDb() = default;
+ProvDb::~ProvDb() {
+    // A writer (invalidate) leaves the file self-contained, as a run does (checkpointLog).
+    if (!lock_) return;
+    try {
+        prov::checkpointLog(*db_);
+    } catch (const std::exception&) {
+        // The commits are in the log, which the next writer copies; a destructor cannot report.
+    }
+}
 
 int64_t ProvDb::runOrLatest(int64_t run) {
     if (run == 0) {

@@ -85,6 +85,11 @@ Store::~Store() {
         std::fprintf(stderr, "xdml: %s\n", e.what());
     }
     queue_.reset();  // commits the rest; reports a loss nobody collected on stderr
+    try {
+        checkpointLog(*control_);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xdml: %s\n", e.what());
+    }
 }
 
 int64_t Store::beginRun(const RunInfo& info) {
