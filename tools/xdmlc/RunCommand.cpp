@@ -26,9 +26,11 @@ namespace {
 
 std::atomic<runtime::Run*> activeRun{nullptr};
 std::atomic<int> interrupts{0};
+std::atomic<int> firstSignal{0};
 
-void onSignal(int) {
+void onSignal(int sig) {
     if (interrupts.fetch_add(1) > 0) _exit(130);  // a second Ctrl-C: stop now
+    firstSignal.store(sig);
     if (runtime::Run* run = activeRun.load()) run->stop();
 }
 
@@ -168,6 +170,9 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         std::signal(SIGTERM, onSignal);
         int status = run.execute();
         activeRun.store(nullptr);
+        // Ctrl-C is how an endless stream is ended (0); SIGTERM comes from a job manager, which
+        // learns from 128 + SIGTERM that the run stopped early, though in order.
+        if (status == 0 && firstSignal.load() == SIGTERM) status = 128 + SIGTERM;
         if (recordedRun) *recordedRun = run.recordedRun();
         if (!args.statsJson.empty()) {
             std::ofstream out(args.statsJson);
