@@ -107,7 +107,15 @@ ProvDb::ProvDb(fs::path file, std::unique_ptr<sqlite::Connection> db, int schema
     runsHaveWorkdir_ = db_->queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") > 0;
 }
 
-ProvDb::~ProvDb() = default;
+ProvDb::~ProvDb() {
+    // A writer (invalidate) leaves the file self-contained, as a run does (checkpointLog).
+    if (!lock_) return;
+    try {
+        prov::checkpointLog(*db_);
+    } catch (const std::exception&) {
+        // The commits are in the log, which the next writer copies; a destructor cannot report.
+    }
+}
 
 int64_t ProvDb::runOrLatest(int64_t run) {
     if (run == 0) {
@@ -241,7 +249,8 @@ Subject ProvDb::resolve(const std::string& text, int64_t run, bool activities) {
         const std::string catalog = text.substr(0, hash), nth = text.substr(hash + 1);
         if (nth.size() > 18 || std::stoll(nth) < 1) fail("records are counted from 1");
         auto s = db_->prepare(
-            "SELECT id FROM entities WHERE run = ?1 AND kind = 'record' AND label = ?2 ORDER BY id LIMIT 1 OFFSET ?3");
+            // By row (seq): a record recovered after a kill has a later id than the rows after it.
+            "SELECT id FROM entities WHERE run = ?1 AND kind = 'record' AND label = ?2 ORDER BY seq, id LIMIT 1 OFFSET ?3");
         s.bindInt(1, run);
         s.bindText(2, catalog);
         s.bindInt(3, std::max<int64_t>(0, std::stoll(nth) - 1));

@@ -2,6 +2,7 @@
 #include "runtime/catalog/CatalogStore.h"
 
 #include "runtime/catalog/ColumnCodec.h"
+#include "runtime/catalog/RowLineage.h"
 
 #include <nlohmann/json.hpp>
 
@@ -87,7 +88,7 @@ std::unique_ptr<CatalogStore> CatalogStore::open(std::filesystem::path dbFile, s
                                                  TypeDesc recordType, const TypeResolver& structure) {
     const std::string where = dbFile.string() + ": catalog " + table + ": ";
     if (table.empty()) throw CatalogError(where + "a catalog needs a name");
-    if (table == kSidecarTable || table == kShapesTable)
+    if (table == kSidecarTable || table == kShapesTable || table == catalog::kLineageTable)
         throw CatalogError(where + "the name is reserved for the catalog's own tables");
     TypeDesc type;
     try {
@@ -131,6 +132,7 @@ void CatalogStore::createOrCheckTable() {
         db_->exec(std::string("CREATE TABLE IF NOT EXISTS ") + kShapesTable +
                   " (catalog TEXT NOT NULL, \"column\" TEXT NOT NULL, \"row\" INTEGER NOT NULL, dims TEXT NOT NULL,"
                   " PRIMARY KEY (catalog, \"column\", \"row\"))");
+    catalog::createLineageTable(*db_);
 
     std::vector<std::pair<std::string, std::string>> existing = tableColumns(*db_, table_);
     if (existing.empty()) {
@@ -150,6 +152,7 @@ void CatalogStore::createOrCheckTable() {
             clearShapes.bindText(1, table_);
             clearShapes.step();
         }
+        catalog::clearLineage(*db_, table_);
     } else {
         // Compare what the table has with what is declared: XDML types where the sidecar knows
         // them, else SQL declared types (a table made by another tool).
@@ -192,10 +195,11 @@ void CatalogStore::createOrCheckTable() {
     insert_.emplace(db_->prepare("INSERT INTO " + quoted + " (" + columns + ") VALUES (" + params + ")"));
     if (!shapedColumns_.empty())
         insertShape_.emplace(db_->prepare(std::string("INSERT INTO ") + kShapesTable + " VALUES (?, ?, ?, ?)"));
+    insertOrigin_.emplace(catalog::prepareLineageInsert(*db_));
     count_.emplace(db_->prepare("SELECT count(*) FROM " + quoted));
 }
 
-void CatalogStore::record(const Value& rec) {
+int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin) {
     if (!rec.is(Value::Kind::Record)) fail(" takes records of type " + typeText(type_) + ", not " + describe(rec));
     // Check and encode before taking the lock: other threads keep writing meanwhile.
     std::vector<Cell> cells;
@@ -227,7 +231,9 @@ void CatalogStore::record(const Value& rec) {
         insertShape_->step();
         insertShape_->reset();
     }
+    if (origin) catalog::addOrigin(*insertOrigin_, table_, row, *origin);
     tx.commit();
+    return row;
 }
 
 int64_t CatalogStore::count() const {

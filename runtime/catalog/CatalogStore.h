@@ -9,7 +9,9 @@
 // - a tensor field with a `?` dimension also records each row's shape in
 //   `xdml_shapes(catalog, column, row, dims)` (`row` is the rowid, `dims` JSON like [3, 64]).
 //   The catalog table has no INTEGER PRIMARY KEY, so a VACUUM could renumber rowids and break
-//   that link: do not VACUUM catalogs that hold run-time-shaped tensors.
+//   that link: do not VACUUM catalogs that hold run-time-shaped tensors;
+// - the sidecar `xdml_lineage` (RowLineage.h) gives each row recorded by a run with provenance
+//   its run, activity and source entity, again by rowid.
 //
 // Several catalogs may share a file (each its own table) and several stores may be open on the
 // same file: each store has its own connection (WAL, synchronous=NORMAL, a busy timeout).
@@ -18,6 +20,7 @@
 
 #include "runtime/catalog/CatalogError.h"
 #include "runtime/catalog/ColumnTypes.h"
+#include "runtime/provenance/Records.h"
 #include "runtime/sqlite/Sqlite.h"
 
 #include <cstdint>
@@ -49,8 +52,9 @@ public:
     /// Appends one record, in its own transaction: durable when this returns (against a crash
     /// of the process; WAL with synchronous=NORMAL may lose the last commits on power loss).
     /// Fields are taken by name; numbers widen to the declared type. A record that does not fit
-    /// the declared type is a CatalogError naming the field, and writes nothing.
-    void record(const Value& rec);
+    /// the declared type is a CatalogError naming the field, and writes nothing. With `origin`,
+    /// the row's lineage is committed in the same transaction. Returns the row's rowid.
+    int64_t record(const Value& rec, const prov::RecordOrigin* origin = nullptr);
     /// The number of rows, including those written by other connections.
     int64_t count() const;
     /// Every row, in insertion order, as record values decoded with the sidecar's types.
@@ -75,7 +79,7 @@ private:
     mutable std::mutex mutex_;  // guards the connection and its statements
     std::unique_ptr<sqlite::Connection> db_;
     // Declared after db_, so they are finalised before it closes.
-    std::optional<sqlite::Statement> insert_, insertShape_;
+    std::optional<sqlite::Statement> insert_, insertShape_, insertOrigin_;
     mutable std::optional<sqlite::Statement> count_;
 };
 

@@ -5,6 +5,7 @@
 #include "runtime/engine/LoopbackExecutor.h"
 #include "runtime/engine/RunEffects.h"
 #include "runtime/engine/ModelUses.h"
+#include "runtime/engine/RecordRecovery.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/interp/Evaluate.h"
@@ -127,6 +128,13 @@ void Run::openStores() {
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
         else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
+    std::map<std::string, fs::path> catalogFiles;
+    Evaluator ev(program_, nullptr, compiled());
+    for (const auto& [name, c] : program_.catalogs()) {
+        Value path = ev.evaluate(c.path, Scope());
+        if (!path.is(Value::Kind::String)) throw DataError("catalog " + name, "its path is not a string");
+        catalogFiles.emplace(name, resolve(path.asString()));
+    }
     if (options_.provenance) {
         store_ = prov::Store::open(options_.provenanceFile.empty() ? options_.workdir / "provenance.db"
                                                                    : options_.provenanceFile);
@@ -141,13 +149,12 @@ void Run::openStores() {
         info.seed = options_.seed;
         info.planJson = options_.planJson;
         info.workdir = fs::absolute(options_.inputBase()).lexically_normal().string();
+        // Before the new run begins: the store is between runs while it writes for old ones.
+        for (const std::string& note : recoverRecordEntities(*store_, catalogFiles)) report("note: " + note);
         recordedRun_ = store_->beginRun(info);
     }
-    Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
-        Value path = ev.evaluate(c.path, Scope());
-        if (!path.is(Value::Kind::String)) throw DataError("catalog " + name, "its path is not a string");
-        auto& catalog = catalogs_.emplace(name, CatalogStore::open(resolve(path.asString()), name, program_.structure(c.type),
+        auto& catalog = catalogs_.emplace(name, CatalogStore::open(catalogFiles.at(name), name, program_.structure(c.type),
                                                    [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); })).first->second;
         // What a flow reads of a catalog depends on what earlier runs left in it: said once, so
         // a replay (which starts with the catalog empty) can tell its user.

@@ -8,6 +8,8 @@
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/Kinds.h"
 
+#include <optional>
+
 namespace xdml::runtime {
 
 void RunEffects::emit(const std::string& stream, const DatumPtr& value, const std::string& site, bool persist) {
@@ -24,22 +26,29 @@ void RunEffects::emit(const std::string& stream, const DatumPtr& value, const st
 
 void RunEffects::record(const std::string& catalog, const DatumPtr& value, const std::string& site) {
     DatumPtr d = run_.moveTo(value, site);
-    run_.catalog(catalog).record(d->value);
     const uint64_t bytes = payloadBytes(d->value);
+    prov::Store* store = run_.provenance();
+    // The row is committed with its origin before its entity is captured: a run killed in
+    // between leaves a row without its entity (which the next run writes from the origin,
+    // RecordRecovery.h), never an entity without its row.
+    std::optional<prov::RecordOrigin> origin;
+    if (store)
+        origin = prov::RecordOrigin{store->absolutePath(), store->runId(), activity_, run_.entityOf(d), site,
+                                    contentHashOf(d->value), static_cast<int64_t>(bytes), 0};
+    const int64_t row = run_.catalog(catalog).record(d->value, origin ? &*origin : nullptr);
     run_.stats().records++;
     run_.stats().writtenBytes += bytes;
-    if (prov::Store* store = run_.provenance()) {
-        const int64_t from = run_.entityOf(d);
-        prov::EntityRecord rec;
-        rec.kind = "record";
-        rec.label = catalog;
-        rec.site = site;
-        rec.bytes = static_cast<int64_t>(bytes);
-        rec.hash = contentHashOf(d->value);
-        const int64_t e = store->entity(rec);
-        store->derivedFrom(e, from, activity_);
-        if (activity_ > 0) store->generated(e, activity_);
-    }
+    if (!store) return;
+    prov::EntityRecord rec;
+    rec.kind = "record";
+    rec.label = catalog;
+    rec.site = site;
+    rec.bytes = origin->bytes;
+    rec.hash = origin->hash;
+    rec.seq = row;
+    const int64_t e = store->entity(rec);
+    store->derivedFrom(e, origin->from, activity_);
+    if (activity_ > 0) store->generated(e, activity_);
 }
 
 void RunEffects::log(const std::string& line) {

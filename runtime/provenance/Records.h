@@ -65,6 +65,20 @@ struct ModelVersionRecord {
     std::string snapshot{};     // where the weights were saved
 };
 
+/// Where a catalog row came from, kept with the row in the catalog's own database (its
+/// `xdml_lineage` table, written in the row's transaction): enough to write the row's record
+/// entity when the run that made it died before its store committed that entity.
+struct RecordOrigin {
+    std::string provenance{};  // the provenance database (absolute path) the ids below belong to
+    int64_t run = 0;
+    int64_t activity = -1;  // the activity that recorded the row
+    int64_t from = -1;      // the entity the row was made from
+    std::string site{};
+    std::string hash{};  // contentHash of the recorded value
+    int64_t bytes = 0;
+    int64_t row = 0;  // the catalog row's rowid, which is its record entity's seq
+};
+
 /// The `subject` of a decision about an entity or an activity: "entity:12", "activity:3".
 inline std::string subjectOfEntity(int64_t id) {
     return "entity:" + std::to_string(id);

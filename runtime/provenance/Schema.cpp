@@ -187,6 +187,13 @@ void configureConnection(sqlite::Connection& db) {
     db.exec("PRAGMA synchronous=NORMAL");
 }
 
+bool checkpointLog(sqlite::Connection& db) {
+    // TRUNCATE also waits for readers, so the log is empty when it succeeds; its result row
+    // says whether a reader kept it from finishing (busy = 1).
+    sqlite::Statement s = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    return s.step() && s.columnInt(0) == 0;
+}
+
 void createSchema(sqlite::Connection& db) {
     if (db.queryText("PRAGMA journal_mode=WAL") != "wal")
         throw ProvenanceError(db.file() +

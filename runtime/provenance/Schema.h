@@ -35,6 +35,15 @@ int checkSchema(sqlite::Connection& db);
 /// The connection must hold the store's writer lock.
 void createSchema(sqlite::Connection& db);
 
+/// Copies the write-ahead log into the database file and empties it, so the file alone (a
+/// copy without its -wal) holds every commit. Called by every writer when it is done: a run's
+/// store, a replay's (the same store) and `xdmlc prov invalidate`. SQLite does this on its
+/// own only when the last connection to the file closes, and a reader still open at that
+/// moment (replay's query of the original run) leaves the log behind. Needs no transaction
+/// open on `db`; waits up to the busy timeout for readers, and returns false when one still
+/// held the log (then SQLite's own checkpoints, or the next writer's, finish the copy).
+bool checkpointLog(sqlite::Connection& db);
+
 /// The pragmas every store connection runs with: synchronous=NORMAL (see docs/provenance.md).
 void configureConnection(sqlite::Connection& db);
 

@@ -4,6 +4,7 @@
 
 #include "runtime/provenance/AbandonedRuns.h"
 #include "runtime/provenance/Clock.h"
+#include "runtime/provenance/RecoveredRecords.h"
 #include "runtime/provenance/Schema.h"
 
 #include <cerrno>
@@ -71,6 +72,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dbFile, CaptureSettings setti
 Store::Store(fs::path file, std::unique_ptr<WriterLock> lock, std::unique_ptr<sqlite::Connection> control,
              NextIds ids, std::unique_ptr<CaptureQueue> queue)
     : file_(std::move(file)),
+      absolutePath_(fs::absolute(file_).lexically_normal().string()),
       lock_(std::move(lock)),
       control_(std::move(control)),
       next_(ids),
@@ -83,6 +85,11 @@ Store::~Store() {
         std::fprintf(stderr, "xdml: %s\n", e.what());
     }
     queue_.reset();  // commits the rest; reports a loss nobody collected on stderr
+    try {
+        checkpointLog(*control_);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xdml: %s\n", e.what());
+    }
 }
 
 int64_t Store::beginRun(const RunInfo& info) {
@@ -243,6 +250,23 @@ std::map<std::string, int64_t> Store::invalidInputHashes() {
         " GROUP BY hash");
     while (s.step()) out.emplace(s.columnText(0), s.columnInt(1));
     return out;
+}
+
+std::vector<int64_t> Store::incompleteRuns() {
+    std::vector<int64_t> out;
+    sqlite::Statement s = control_->prepare("SELECT id FROM runs WHERE status = ?1 ORDER BY id");
+    s.bindText(1, run_status::incomplete);
+    while (s.step()) out.push_back(s.columnInt(0));
+    return out;
+}
+
+int Store::recoverRecords(const std::string& catalog, const std::vector<RecordOrigin>& origins) {
+    if (int64_t open = runId(); open != 0)
+        throw ProvenanceError(file_.string() + ": records recovered while run " + std::to_string(open) + " is open");
+    // No run is open, so nothing is being captured: the ids from next_ are free to use here.
+    const int written = writeRecoveredRecords(*control_, next_.entity, catalog, origins);
+    next_.entity += written;
+    return written;
 }
 
 void Store::flush() {

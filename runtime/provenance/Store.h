@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace xdml::runtime::prov {
 
@@ -70,6 +71,13 @@ public:
     /// with one entity that has it: a run recognises the same bad data when it comes again.
     std::map<std::string, int64_t> invalidInputHashes();
 
+    /// The runs that ended 'incomplete' (killed, or lost groups): only their catalog rows can
+    /// lack record entities.
+    std::vector<int64_t> incompleteRuns();
+    /// Writes the record entities of `catalog`'s rows that their (ended) runs did not commit,
+    /// from the rows' origins (RecoveredRecords.h), and returns how many. Only between runs.
+    int recoverRecords(const std::string& catalog, const std::vector<RecordOrigin>& origins);
+
     /// Waits until everything captured so far is committed; throws a ProvenanceError when a
     /// group failed (disk full, say) since the last flush.
     void flush();
@@ -77,6 +85,8 @@ public:
     int64_t runId() const { return run_.load(std::memory_order_acquire); }
     CaptureCounters counters() const { return queue_->counters(); }
     const std::filesystem::path& file() const { return file_; }
+    /// The database's absolute path, which names it in catalog rows' origins.
+    const std::string& absolutePath() const { return absolutePath_; }
 
 private:
     // The next id of each table, seeded from MAX(id)+1 at open. Read and advanced only inside
@@ -92,6 +102,7 @@ private:
     void writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson);
 
     std::filesystem::path file_;
+    std::string absolutePath_;
     std::unique_ptr<WriterLock> lock_;
     std::unique_ptr<sqlite::Connection> control_;  // the caller's connection: open, runs, flush
     NextIds next_;

@@ -254,7 +254,7 @@ TEST_CASE("two catalogs share one file, each its own table", "[catalog]") {
     CHECK(timings->rows()[0].asRecord().find("took")->asQuantity().value == 0.5);
     RawDb raw(file);
     CHECK(raw.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-          std::vector<std::string>{"stills", "timings", "xdml_columns"});
+          std::vector<std::string>{"stills", "timings", "xdml_columns", "xdml_lineage"});
 }
 
 TEST_CASE("record() from several threads and two connections to the same catalog", "[catalog]") {

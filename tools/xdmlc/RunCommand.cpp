@@ -29,10 +29,11 @@ namespace {
 
 std::atomic<runtime::Run*> activeRun{nullptr};
 std::atomic<int> interrupts{0};
+std::atomic<int> firstSignal{0};
 /// How long shell commands get to exit after SIGTERM when a run is stopped at once.
 constexpr std::chrono::milliseconds kCommandGrace{2000};
 
-void onSignal(int) {
+void onSignal(int sig) {
     // A first Ctrl-C stops the run; a second one exits now, after ending the shell commands
     // under way (their own process groups do not get the terminal's signal); a third one
     // cuts their grace period short.
@@ -41,6 +42,7 @@ void onSignal(int) {
         runtime::endRunningCommands(earlier == 1 ? kCommandGrace : std::chrono::milliseconds{0});
         _exit(130);
     }
+    firstSignal.store(sig);
     if (runtime::Run* run = activeRun.load()) run->stop();
 }
 
@@ -180,6 +182,9 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         std::signal(SIGTERM, onSignal);
         int status = run.execute();
         activeRun.store(nullptr);
+        // Ctrl-C is how an endless stream is ended (0); SIGTERM comes from a job manager, which
+        // learns from 128 + SIGTERM that the run stopped early, though in order.
+        if (status == 0 && firstSignal.load() == SIGTERM) status = 128 + SIGTERM;
         if (recordedRun) *recordedRun = run.recordedRun();
         if (!args.statsJson.empty()) {
             nlohmann::json stats = run.stats().toJson(run.elapsed());
