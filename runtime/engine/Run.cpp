@@ -235,7 +235,7 @@ int Run::execute() {
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
-    const bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0;
+    const bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0;
     const nlohmann::json counters = stats_.toJson(seconds);
     if (store_) store_->endRun(stopRequested_.load() ? "stopped" : failed ? "failed" : "complete", counters.dump());
     if (!options_.quiet) options_.out(summary(seconds, failed));
@@ -263,6 +263,8 @@ std::string Run::summary(double seconds, bool failed) const {
     if (stats_.deadlineMisses.load() || stats_.startMisses.load())
         out += "  warning: " + std::to_string(stats_.deadlineMisses.load()) + " deadline misses, " +
                std::to_string(stats_.startMisses.load()) + " late starts\n";
+    if (stats_.lostItems.load())
+        out += "  error: " + std::to_string(stats_.lostItems.load()) + " emitted items lost (their stream had ended)\n";
     out += reports_.notShown();
     if (store_) out += "  provenance: " + store_->file().string() + "\n";
     return out;
