@@ -61,6 +61,18 @@ EmitGraph::EmitGraph(const Program& program, const PlanModel& plan, const std::s
     for (const auto& [name, from] : producers_)
         for (const std::string& other : reachableFrom(name))
             if (reachableFrom(other).count(name)) cycles_[name].insert(other);
+    // Reachability is transitive, so each stream's set is its whole cycle, shared by its members.
+    std::map<std::set<std::string>, CycleWork*> counterOf;
+    for (const auto& [name, cycle] : cycles_) {
+        CycleWork*& counter = counterOf[cycle];
+        if (!counter) counter = cycleCounters_.emplace_back(std::make_unique<CycleWork>()).get();
+        cycleWork_[name] = counter;
+    }
+}
+
+CycleWork* EmitGraph::cycleWork(const std::string& stream) const {
+    auto it = cycleWork_.find(stream);
+    return it == cycleWork_.end() ? nullptr : it->second;
 }
 
 std::set<std::string> EmitGraph::streams() const {
@@ -119,12 +131,11 @@ void EmitGraph::closeFeds(const std::map<std::string, std::unique_ptr<StreamRunt
             for (const std::string& p : producersOf(member))
                 if (!p.empty() && !cycle.count(p) && !done(p)) ready = false;
         if (ready && inCycle) {
-            // Its own firings may still feed it: it ends when the whole cycle is quiet and no
-            // emit happened while we looked.
-            const uint64_t before = emitsStarted_.load();
+            // Its own firings may still feed it: it ends once nothing of the cycle is under
+            // way, which is final now that nothing outside feeds it (CycleWork.h).
             for (const std::string& member : cycle)
-                if (!streams.count(member) || streams.at(member)->hasSource() || !streams.at(member)->quiet()) ready = false;
-            if (emitsStarted_.load() != before) ready = false;
+                if (!streams.count(member) || streams.at(member)->hasSource()) ready = false;
+            ready = ready && cycleWork(name)->quiet();
         }
         if (ready)
             for (const std::string& member : cycle)

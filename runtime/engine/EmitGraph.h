@@ -1,9 +1,10 @@
 // EmitGraph.h — the streams' ends: which streams feed which through emits (the handlers of a
 // stream and the tasks they call), the cycles that makes, and when each stream ends: a source
 // stream when its source does, an emit-fed one once all that feeds it has ended (a cycle when
-// it is quiet as a whole).
+// it is quiet as a whole: CycleWork.h).
 #pragma once
 
+#include "runtime/engine/CycleWork.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/interp/Program.h"
 
@@ -34,8 +35,9 @@ public:
     /// Whether `to`'s handlers (through other streams) feed `from` back: an emit from `from`'s
     /// handlers into `to` must then not block.
     bool feedsBack(const std::string& from, const std::string& to) const;
-    /// Counted before every emit's push, so that a cycle is seen quiet only when none happened.
-    void emitStarting() { emitsStarted_++; }
+    /// The work counter shared by the streams of `stream`'s cycle of emits, or nullptr when it
+    /// is in none: its items and firings hold counts on it (CycleWork.h).
+    CycleWork* cycleWork(const std::string& stream) const;
 
     /// The flow-level statements have run: emit-fed streams may end from now on.
     void startHandlersDone();
@@ -53,7 +55,8 @@ private:
 
     std::map<std::string, std::set<std::string>> producers_;  // stream -> streams feeding it ("": the flow's start)
     std::map<std::string, std::set<std::string>> cycles_;     // stream -> the others of its cycle (and itself)
-    std::atomic<uint64_t> emitsStarted_{0};
+    std::map<std::string, CycleWork*> cycleWork_;            // stream -> its cycle's counter
+    std::vector<std::unique_ptr<CycleWork>> cycleCounters_;  // one per cycle
     std::mutex doneMutex_;
     std::condition_variable doneChanged_;
     bool startDone_ = false;

@@ -242,7 +242,7 @@ int Run::execute() {
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
-    bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0;
+    bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0;
     const nlohmann::json counters = stats_.toJson(seconds);
     // A run end the store cannot commit (a full disk) is reported like any failure: the
     // summary and --stats-json still say what the run did.
@@ -280,6 +280,8 @@ std::string Run::summary(double seconds, bool failed) const {
     if (stats_.deadlineMisses.load() || stats_.startMisses.load())
         out += "  warning: " + std::to_string(stats_.deadlineMisses.load()) + " deadline misses, " +
                std::to_string(stats_.startMisses.load()) + " late starts\n";
+    if (stats_.lostItems.load())
+        out += "  error: " + std::to_string(stats_.lostItems.load()) + " emitted items lost (their stream had ended)\n";
     out += reports_.notShown();
     if (store_) out += "  provenance: " + store_->file().string() + "\n";
     return out;

@@ -57,6 +57,7 @@ nlohmann::json RunStats::toJson(double seconds) const {
         {"emits", emits.load()},
         {"logs", logs.load()},
         {"dropped_items", droppedItems.load()},
+        {"lost_items", lostItems.load()},
         {"relocations", relocations.load()},
         {"expressions_evaluated", expressionsEvaluated.load()},
         {"requests", requests.load()},

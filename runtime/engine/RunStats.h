@@ -27,6 +27,9 @@ public:
     std::atomic<uint64_t> movedBytes{0}, writtenBytes{0}, writtenFileBytes{0}, transfers{0};
     std::atomic<uint64_t> tasksRun{0}, tasksFailed{0}, retries{0}, deadlineMisses{0}, startMisses{0};
     std::atomic<uint64_t> records{0}, emits{0}, logs{0}, droppedItems{0}, relocations{0};
+    /// Emitted items that found their stream ended: an `on end of` handler or a last `every N`
+    /// group emitting back into its own cycle (anything else is a bug); the run then fails.
+    std::atomic<uint64_t> lostItems{0};
     std::atomic<uint64_t> expressionsEvaluated{0};  // by handlers' and tasks' bodies
     /// Requests submitted to sites' executors: a handler's task calls and fused chains (the
     /// calls inside a task or a chain run in place, and are not requests).

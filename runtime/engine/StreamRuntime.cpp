@@ -25,6 +25,7 @@ StreamRuntime::StreamRuntime(Run& run, EmitGraph& emits, const StreamDecl& decl,
       replay_(run.options().replay.get(), decl.name, !decl.source && !emits.feedsBack(decl.name, decl.name)),
       versions_(run.options().replay.get(), run.program(), run.hasModels() ? &run.models() : nullptr),
       counters_(run.stats().stream(decl.name)),
+      cycleWork_(emits.cycleWork(decl.name)),
       modelUse_(std::move(modelUse)) {
     if (decl.source)
         source_ = std::make_unique<StreamSource>(decl, site_, run.program(), run.compiled(), run.options().inputBase(),
@@ -89,11 +90,18 @@ void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock)
     in.activity = activity;
     in.origin = "emit";
     in.arrival = run_.elapsed();
-    emits_.emitStarting();
+    // Counted as work of the cycle before it is in the queue, so the cycle is never seen quiet
+    // while it is on its way (CycleWork.h).
+    if (cycleWork_) in.work = cycleWork_->hold();
     const bool pushed = mustNotBlock ? input_.pushPastCapacity(std::move(in)) : input_.push(std::move(in));
+    // A stream is closed only once what feeds it has ended (or its cycle is quiet), so while
+    // the stream's own handlers run no emit can find it closed. Only an `on end of` handler or
+    // the last `every N` group of a cycle can emit after the end: never silently.
     if (!pushed) {
-        run_.stats().droppedItems++;
-        run_.report("stream " + decl_.name + ": an item emitted after the stream ended was dropped",
+        run_.stats().lostItems++;
+        run_.report("error: stream " + decl_.name + " had ended when an item was emitted into it; the item is lost" +
+                        (cycleWork_ ? " (an `on end of` handler or a last `every N` group emitting back into its cycle)"
+                                    : " (internal error: please report it)"),
                     "late-emit:" + decl_.name);
     }
 }
@@ -229,8 +237,12 @@ void StreamRuntime::fire(Handler& h, DatumPtr binding, int64_t seq, double arriv
     const BoundHandler* bound = &h.bound;
     Run* run = &run_;
     FiringQueue::Firing firing;
-    firing.run = [run, bound, binding = std::move(binding), seq, arrival, items = std::move(items)] {
+    // The firing counts as work of the cycle until it has finished (and so emitted all it will).
+    CycleWork::Hold work = cycleWork_ ? cycleWork_->hold() : CycleWork::Hold();
+    firing.run = [run, bound, binding = std::move(binding), seq, arrival, items = std::move(items),
+                  work = std::move(work)]() mutable {
         fireHandler(*run, *bound, binding, seq, arrival, items);
+        work.release();
     };
     firing.gate = versions_.gateOf(bound->info.id, seq);
     firings_.submit(std::move(firing), h.strand.get(), h.urgent);

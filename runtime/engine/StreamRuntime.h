@@ -47,8 +47,6 @@ public:
     /// unless `mustNotBlock` (an emit from a task's worker, or within a cycle of streams, where
     /// waiting could deadlock).
     void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false);
-    /// Nothing queued and no firing under way.
-    bool quiet() const { return input_.size() == 0 && firings_.underWay() == 0; }
     /// No more emits will come: the stream ends once what it holds is handled.
     void closeInput();
     /// Stops the source (endless sources end so).
@@ -110,6 +108,7 @@ private:
     std::set<std::string> typeFailures_;  // types whose test failed, reported once
     std::atomic<bool> done_{false};
     StreamCounters& counters_;
+    CycleWork* cycleWork_;  // its cycle of emits' work counter, or nullptr outside any cycle
 
     // Models: the items kept for `train` and `accuracy`, and the rehearsal buffer.
     StreamModelUse modelUse_;

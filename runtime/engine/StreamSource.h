@@ -3,6 +3,7 @@
 // backpressure reaches the source); in a replay, the recorded run's items instead.
 #pragma once
 
+#include "runtime/engine/CycleWork.h"
 #include "runtime/engine/Datum.h"
 #include "runtime/engine/Replay.h"
 #include "runtime/interp/CompiledCode.h"
@@ -27,6 +28,8 @@ struct IncomingItem {
     uint64_t bytes = 0;
     int64_t activity = -1;  // the activity that emitted it
     double arrival = 0;     // the run's clock when it came
+    /// Counts it as work of its stream's cycle of emits until it has been dispatched.
+    CycleWork::Hold work;
 };
 
 /// What the reading thread asks of its run.
