@@ -6,6 +6,7 @@
 #include "XdmlLexer.h"
 #include "XdmlParser.h"
 #include "parse/AstBuilder.h"
+#include "parse/LiteralRuns.h"
 #include "parse/SyntaxErrors.h"
 
 #include <antlr4-runtime.h>
@@ -57,7 +58,7 @@ class TokenizedFile {
 public:
     TokenizedFile(const SourceManager& sources, FileId file, Diagnostics& diags)
         : text_(validText(sources, file, diags)), input_(text_.data(), text_.size()), lexer_(&input_),
-          tokens_(&lexer_), builder_(sources, file, diags, tokens_, text_) {
+          runs_(lexer_), tokens_(&runs_), builder_(sources, file, diags, tokens_, runs_, text_) {
         lexer_.removeErrorListeners();
         lexer_.addErrorListener(&silent_);
         tokens_.fill();
@@ -153,6 +154,7 @@ private:
     antlr4::ANTLRInputStream input_;
     XdmlLexer lexer_;
     SilentLexerErrors silent_;
+    LiteralRuns runs_;
     antlr4::CommonTokenStream tokens_;
     AstBuilder builder_;
     bool tooDeep_ = false;
