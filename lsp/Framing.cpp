@@ -156,6 +156,14 @@ std::optional<Incoming> MessageReader::next() {
     }
     HeaderBlock headers = readHeaders(std::string_view(buffer_).substr(0, headerEnd));
     std::size_t bodyStart = headerEnd + kHeaderEnd.size();
+    bool tailOfBadBody = std::exchange(afterBadBody_, false);
+    if (!headers.length && tailOfBadBody &&
+        findLengthHeader(std::string_view(buffer_).substr(0, headerEnd), 1) != std::string::npos) {
+        // The rest of a body whose Content-Length was too small, already reported: skip to
+        // the header after it without another error.
+        resyncing_ = true;
+        return next();
+    }
     // The body's length is unknown (or refused): what follows is resynchronized, not read.
     if (!headers.length) return framingError(headers.errorCode, headers.problem, bodyStart);
     std::size_t length = *headers.length;
@@ -170,9 +178,12 @@ std::optional<Incoming> MessageReader::next() {
     if (message.is_discarded()) {
         // A Content-Length a few bytes too large takes the start of the next message into this
         // body: resume at a `Content-Length` inside it. One too small leaves the body's tail
-        // before the next header: resynchronizing skips it.
+        // before the next header.
+        // Its length was valid, so what follows is read as headers (see `afterBadBody_`).
         std::string problem = "parse error: the body is not valid JSON: '" + excerpt(body) + "'";
-        return framingError(kParseError, problem, std::min(findLengthHeader(buffer_, bodyStart), bodyStart + length));
+        buffer_.erase(0, std::min(findLengthHeader(buffer_, bodyStart), bodyStart + length));
+        afterBadBody_ = true;
+        return failure(kParseError, problem);
     }
     buffer_.erase(0, bodyStart + length);
     if (!message.is_object()) return failure(kInvalidRequest, "invalid request: a message must be a JSON object");

@@ -56,10 +56,14 @@ public:
 
 private:
     std::string buffer_;
-    /// After any framing error the bytes that follow cannot be trusted (a body of unknown
+    /// After a framing error the bytes that follow cannot be trusted (a body of unknown
     /// length, the tail of a body whose length was too small): skip to the next header block
     /// that parses.
     bool resyncing_ = false;
+    /// The last body was not JSON: if the next headers are bad but hold a `Content-Length`
+    /// later on, they are that body's tail (its length was too small): skip to the header.
+    /// Other bad headers after it are reported, as anywhere.
+    bool afterBadBody_ = false;
     std::size_t skippedBytes_ = 0;
     std::string skippedStart_;
     std::vector<std::string> skipped_;
