@@ -6,6 +6,10 @@ lexer grammar XdmlLexer;
 
 channels { DOC }
 
+// Made by compiler/parse/LiteralRuns, never by the lexer: a list literal's run of plain
+// literals (`1, 2.5, -3, ...`) folded into one token.
+tokens { LITERAL_RUN }
+
 // Reserved words: never identifiers.
 IMPORT: 'import'; CONST: 'const'; SITE: 'site'; LINK: 'link'; TYPE: 'type'; FN: 'fn';
 TASK: 'task'; STREAM: 'stream'; MODEL: 'model'; CATALOG: 'catalog'; POLICY: 'policy';

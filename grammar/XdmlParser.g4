@@ -96,6 +96,7 @@ arg: (ident COLON)? expr;
 slice: lo=expr? COLON hi=expr? | expr;
 primary
     : INT | FLOAT | QUANTITY | BAD_NUMBER | TRUE | FALSE | NONE
+    | LITERAL_RUN  // whole elements of a list literal, only there (compiler/parse/LiteralRuns.h)
     | stringLit
     | ident
     | LPAREN expr RPAREN

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <poll.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ int serve(int inFd, int outFd, const std::string& version) {
             else server.reportUnreadable(in->errorCode, in->error);
             if (server.exitRequested()) break;
         }
+        for (const std::string& note : reader.takeSkipped()) std::fprintf(stderr, "xdmlc lsp: %s\n", note.c_str());
         if (server.exitRequested()) break;
         if (!readableNow(inFd)) server.flush();  // the input is quiet: compile the latest text
         ssize_t n = ::read(inFd, chunk.data(), chunk.size());

@@ -110,6 +110,15 @@ std::string generateChain(std::size_t calls) {
     return out;
 }
 
+std::string generateListLiteral(std::size_t bytes) {
+    std::string out = "fn table() -> list<float> = [";
+    for (std::size_t i = 0; out.size() < bytes; ++i) {
+        const std::string n = std::to_string(i);
+        out += (i ? ", " : "") + (i % 3 == 0 ? n : i % 3 == 1 ? n + ".5" : "-" + n);
+    }
+    return out + "];\n";
+}
+
 std::string generateHandlers(std::size_t handlers) {
     std::string out = std::string(kScalingHead) + "flow many {\n";
     for (std::size_t i = 0; i < handlers; ++i)

@@ -23,6 +23,10 @@ std::string generateHandlers(std::size_t handlers);
 /// free `merge` tasks folds into one record: about 2·`tasks` free nodes between two fixed ones.
 std::string generatePlacement(std::size_t tasks);
 
+/// A fn returning one list literal of about `bytes` bytes: integers, floats and negative
+/// numbers in turn (data pasted into a flow; memory must stay proportional to it).
+std::string generateListLiteral(std::size_t bytes);
+
 /// The number of lines in `text`.
 std::size_t countLines(const std::string& text);
 

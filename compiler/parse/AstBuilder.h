@@ -4,6 +4,7 @@
 
 #include "ast/Ast.h"
 #include "diag/Diagnostics.h"
+#include "parse/LiteralRuns.h"
 
 #include "XdmlParser.h"
 
@@ -47,8 +48,8 @@ class AstBuilder {
 public:
     /// `text`: what ANTLR read (the file, malformed UTF-8 bytes replaced one for one).
     AstBuilder(const SourceManager& sources, FileId file, Diagnostics& diags,
-               antlr4::CommonTokenStream& tokens, std::string_view text)
-        : sources_(sources), file_(file), diags_(diags), tokens_(tokens),
+               antlr4::CommonTokenStream& tokens, const LiteralRuns& runs, std::string_view text)
+        : sources_(sources), file_(file), diags_(diags), tokens_(tokens), runs_(runs),
           offsets_(text), text_(text) {}
 
     SourceRange range(const antlr4::Token* t) const {
@@ -133,6 +134,10 @@ private:
     ast::ExprPtr postfixExpr(P::PostfixExprContext* ctx);
     int64_t integer(const antlr4::Token* t);
     ast::ExprPtr primary(P::PrimaryContext* ctx);
+    /// A one-token literal (number, quantity, true, false, none); nullptr for other tokens.
+    ast::ExprPtr literal(const antlr4::Token* t);
+    /// The elements of a LITERAL_RUN, as the literals (and negations) they would parse to.
+    void appendRun(const antlr4::Token& run, std::vector<ast::ExprPtr>& elements);
     ast::ExprPtr quantity(const antlr4::Token* t);
     /// Decodes a string literal: escapes, `{{`/`}}`, and interpolations.
     ast::ExprPtr stringLiteral(P::StringLitContext* ctx);
@@ -142,6 +147,7 @@ private:
     FileId file_;
     Diagnostics& diags_;
     antlr4::CommonTokenStream& tokens_;
+    const LiteralRuns& runs_;
     OffsetMap offsets_;
     std::string_view text_;  // what ANTLR read
 };

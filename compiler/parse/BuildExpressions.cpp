@@ -241,15 +241,16 @@ int64_t AstBuilder::integer(const antlr4::Token* t) {
     return value;
 }
 
-ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
-    SourceRange r = range(ctx);
-    if (auto* t = ctx->INT()) {
+ExprPtr AstBuilder::literal(const antlr4::Token* t) {
+    SourceRange r = range(t);
+    switch (t->getType()) {
+    case P::INT: {
         ExprPtr e = makeExpr(ExprKind::IntLit, r);
         e->text = t->getText();
-        e->intValue = integer(t->getSymbol());
+        e->intValue = integer(t);
         return e;
     }
-    if (auto* t = ctx->FLOAT()) {
+    case P::FLOAT: {
         ExprPtr e = makeExpr(ExprKind::FloatLit, r);
         e->text = t->getText();
         e->floatValue = std::strtod(withoutUnderscores(e->text).c_str(), nullptr);
@@ -257,19 +258,55 @@ ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
             diags_.error(r, "number '" + e->text + "' is too large for a float");
         return e;
     }
-    if (auto* t = ctx->QUANTITY()) return quantity(t->getSymbol());
+    case P::QUANTITY: return quantity(t);
+    case P::TRUE: case P::FALSE: {
+        ExprPtr e = makeExpr(ExprKind::BoolLit, r);
+        e->boolValue = t->getType() == P::TRUE;
+        return e;
+    }
+    case P::NONE: return makeExpr(ExprKind::NoneLit, r);
+    default: return nullptr;
+    }
+}
+
+void AstBuilder::appendRun(const antlr4::Token& run, std::vector<ExprPtr>& elements) {
+    auto source = std::make_pair(run.getTokenSource(), run.getInputStream());
+    for (const RunItem& item : runs_.items(run)) {
+        // A stand-in for the element's token: the same type and span, so the same node.
+        antlr4::CommonToken token(source, item.type, antlr4::Token::DEFAULT_CHANNEL, item.start, item.stop);
+        ExprPtr e = literal(&token);
+        if (item.minusStart != RunItem::kUnsigned) {
+            uint32_t minus = offsets_.byteOffset(item.minusStart);
+            ExprPtr neg = makeExpr(ExprKind::Unary, {sources_.locAt(file_, minus), e->range.endOffset});
+            neg->unaryOp = UnaryOp::Neg;
+            neg->operands.push_back(std::move(e));
+            e = std::move(neg);
+        }
+        elements.push_back(std::move(e));
+    }
+}
+
+/// The LITERAL_RUN a list element consists of, if it is one (down its one-child levels).
+static const antlr4::Token* wholeRun(antlr4::ParserRuleContext* ctx) {
+    while (ctx && ctx->children.size() == 1) {
+        if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(ctx->children[0]))
+            return t->getSymbol()->getType() == P::LITERAL_RUN ? t->getSymbol() : nullptr;
+        ctx = dynamic_cast<antlr4::ParserRuleContext*>(ctx->children[0]);
+    }
+    return nullptr;
+}
+
+ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
+    SourceRange r = range(ctx);
+    if (ctx->children.size() == 1)
+        if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(ctx->children[0]))
+            if (ExprPtr e = literal(t->getSymbol())) return e;
     if (auto* t = ctx->BAD_NUMBER()) {
         diags_.error(r, "malformed number '" + t->getText() +
                         "': a unit must be one of ns us ms s min h d, B KB MB GB TB PB KiB MiB "
                         "GiB TiB PiB, Kbps Mbps Gbps Tbps KB/s MB/s GB/s, with nothing after it");
         return makeExpr(ExprKind::Invalid, r);
     }
-    if (ctx->TRUE() || ctx->FALSE()) {
-        ExprPtr e = makeExpr(ExprKind::BoolLit, r);
-        e->boolValue = ctx->TRUE() != nullptr;
-        return e;
-    }
-    if (ctx->NONE()) return makeExpr(ExprKind::NoneLit, r);
     if (ctx->stringLit()) return stringLiteral(ctx->stringLit());
     if (ctx->ident()) {
         ExprPtr e = makeExpr(ExprKind::Ident, r);
@@ -282,7 +319,10 @@ ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
     }
     if (ctx->LBRACK()) {
         ExprPtr e = makeExpr(ExprKind::List, r);
-        for (auto* item : ctx->expr()) e->operands.push_back(expr(item));
+        for (auto* item : ctx->expr()) {
+            if (const antlr4::Token* run = wholeRun(item)) appendRun(*run, e->operands);
+            else e->operands.push_back(expr(item));
+        }
         return e;
     }
     if (ctx->LBRACE()) {

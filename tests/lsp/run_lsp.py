@@ -406,7 +406,84 @@ def case_same_as_check(xdmlc, tmp, args):
     print(f"{len(files)} files: diagnostics equal `xdmlc check`")
 
 
+def case_hostile(xdmlc, tmp, args):
+    """A body nested 150,000 deep and bad Content-Length values: each costs one error, and the
+    request after it is answered (the reader resynchronizes and says so on stderr)."""
+    c = Client(xdmlc)
+    c.initialize()
+    deep = b'{"jsonrpc":"2.0","id":5,"method":"textDocument/hover","params":' + b"[" * 150000 + b"]" * 150000 + b"}"
+    c.send_raw(b"Content-Length: %d\r\n\r\n" % len(deep) + deep)
+    e = c.wait_for(lambda m: m.get("id", 0) is None and "error" in m, "the error for a body nested too deep")
+    check(e["error"]["code"] == -32700 and "deeper than 512" in e["error"]["message"], f"deep nesting: {e}")
+    r = c.request("workspace/unknownThing", {})
+    check(r.get("error", {}).get("code") == -32601, f"the request after deep nesting: {r}")
+    for n, bad in enumerate([b"abc", b"-5", b"12345678901234567890", b""]):
+        lost = json.dumps({"jsonrpc": "2.0", "id": 100 + n, "method": "workspace/unknownThing"}).encode()
+        good = json.dumps({"jsonrpc": "2.0", "id": 200 + n, "method": "workspace/unknownThing"}).encode()
+        c.send_raw(b"Content-Length: " + bad + b"\r\n\r\n" + lost + b"Content-Length: %d\r\n\r\n" % len(good) + good)
+        e = c.wait_for(lambda m: m.get("id", 0) is None and "error" in m, f"the error for Content-Length '{bad}'")
+        check(e["error"]["code"] in (-32700, -32600), f"Content-Length '{bad}': {e}")
+        r = c.wait_for(lambda m: m.get("id") == 200 + n, f"the response after Content-Length '{bad}'")
+        check(r.get("error", {}).get("code") == -32601, f"after Content-Length '{bad}': {r}")
+    # Sent in separate writes: the good request arrives after the reader started skipping.
+    c.send_raw(b"Content-Length: x\r\n\r\n{\"id\": 1")
+    c.send_raw(b"50}")
+    r = c.request("workspace/unknownThing", {})
+    check(r.get("error", {}).get("code") == -32601, f"after a bad length in pieces: {r}")
+    check(c.finish() == 0, "exit code")
+    stderr = c.proc.stderr.read().decode("utf-8", "replace")
+    check(stderr.count("bytes after a framing error") >= 5, f"skipped bytes not reported on stderr: {stderr!r}")
+    check(not any(m.get("id") in range(100, 104) for m in c.seen), f"a skipped request was answered: {c.seen}")
+    print("deep nesting and 5 bad Content-Length values: each answered with one error, the next request served")
+
+
+def big_list_source(size):
+    """A fn returning a list literal of about `size` bytes: integers, floats, negatives."""
+    parts, total, i = [], 0, 0
+    while total < size:
+        item = (str(i), f"{i}.5", f"-{i}")[i % 3]
+        parts.append(item)
+        total += len(item) + 2
+        i += 1
+    return "fn table() -> list<float> = [" + ", ".join(parts) + "];\n", len(parts)
+
+
+def case_large_input(xdmlc, tmp, args):
+    """A 2 MB list literal: `xdmlc check` and the language server keep memory proportional to
+    the input (peak RSS under a generous bound: the aim is 200 MB)."""
+    import resource
+    import time
+    bound_mb = 400
+    text, count = big_list_source(2_000_000)
+    path = os.path.join(tmp, "big.xdml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    start = time.monotonic()
+    p = subprocess.run([xdmlc, "check", path], capture_output=True, text=True, timeout=TIMEOUT * 5)
+    seconds = time.monotonic() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    check(p.returncode == 0, f"check of a {len(text)}-byte list: exit {p.returncode}: {p.stdout[-500:]}{p.stderr[-500:]}")
+    print(f"xdmlc check, {len(text)} bytes ({count} elements): peak RSS {rss_mb:.0f} MB, {seconds:.1f} s")
+    check(rss_mb <= bound_mb, f"xdmlc check peaked at {rss_mb:.0f} MB (bound {bound_mb} MB)")
+
+    c = Client(xdmlc)
+    c.initialize()
+    start = time.monotonic()
+    uri = c.open(path, text)
+    diags = c.diagnostics(uri)
+    check(not any(d["severity"] == 1 for d in diags), f"errors in the big list: {diags[:3]}")
+    r = c.at("textDocument/hover", uri, 0, len(text) - 10)
+    check("result" in r, f"hover in the big list: {r}")
+    seconds = time.monotonic() - start
+    with open(f"/proc/{c.proc.pid}/status") as f:
+        hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    print(f"xdmlc lsp, the same file opened: peak RSS {hwm:.0f} MB, {seconds:.1f} s to diagnostics and a hover")
+    check(hwm <= bound_mb, f"the language server peaked at {hwm:.0f} MB (bound {bound_mb} MB)")
+    check(c.finish() == 0, "exit code")
+
+
 CASES = {"protocol": case_protocol, "diagnostics": case_diagnostics, "features": case_features,
+         "hostile": case_hostile, "large_input": case_large_input,
          "examples": case_same_as_check, "errors": case_same_as_check}
 
 
