@@ -8,16 +8,16 @@ import signal
 import subprocess
 import time
 
-from faultlib import SKIP, check, stop
+from faultlib import SKIP, Failure, check, stop
 from run_runtime import npy_bytes, query, wait_for
 
 CASES = {}
 
-# The handler does real work per item (a 256x256 tensor made and summed), so the files land far
+# The handler does real work per item (a 64x64 tensor made and summed), so the files land far
 # faster than it takes them and the source cannot keep reading events.
 FLOW = """
 type Frame = tensor<f32>[4];
-type Big = tensor<f32>[256, 256];
+type Big = tensor<f32>[64, 64];
 stream landed: Frame from watch("incoming", "*.npy");
 catalog seen: { id: int, total: float } at "seen.db";
 flow main {
@@ -100,7 +100,8 @@ def case_watch_flood(xdmlc, tmp):
     finally:
         with open(QUEUE_LIMIT, "w") as f:
             f.write(saved)
-    check(proc.poll() is None, "the run ended before any file landed: " + "".join(proc.communicate()))
+    if proc.poll() is not None:
+        raise Failure("the run ended before any file landed: " + "".join(proc.communicate()))
     try:
         incoming = os.path.join(work, "incoming")
         began = time.time()
