@@ -243,12 +243,16 @@ int Run::execute() {
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
     bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0;
+    // A source that may have lost items (a watch that could not go on) leaves the run short of
+    // its input, whatever else went well: never a success.
+    const bool missed = !stats_.missed().empty();
     const nlohmann::json counters = stats_.toJson(seconds);
     // A run end the store cannot commit (a full disk) is reported like any failure: the
     // summary and --stats-json still say what the run did.
     if (store_) {
         try {
-            store_->endRun(stopRequested_.load() ? "stopped" : failed ? "failed" : "complete", counters.dump());
+            store_->endRun(missed ? "incomplete" : stopRequested_.load() ? "stopped" : failed ? "failed" : "complete",
+                           counters.dump());
         } catch (const std::exception& e) {
             report(std::string("error: provenance: ") + e.what(), "provenance-end");
             failed = true;
@@ -256,15 +260,22 @@ int Run::execute() {
     }
     if (!options_.quiet) options_.out(summary(seconds, failed));
     else reports_.reportNotShown();
-    return failed ? 1 : 0;
+    return failed || missed ? 1 : 0;
 }
 
 std::string Run::summary(double seconds, bool failed) const {
-    std::string out = "\n" + std::string(failed ? "run finished with failures" : stopRequested_.load() ? "run stopped" : "run complete") +
+    const auto missed = stats_.missed();
+    std::string out = "\n" + std::string(failed ? "run finished with failures" : !missed.empty() ? "run incomplete: it may have missed items"
+                                        : stopRequested_.load() ? "run stopped" : "run complete") +
                       " in " + formatFloat(std::round(seconds * 1000) / 1000) + " s\n";
     for (const auto& [name, c] : stats_.streams())
         out += "  stream " + name + ": " + std::to_string(c->items.load()) + " items" +
-               (c->malformed.load() ? ", " + std::to_string(c->malformed.load()) + " malformed" : "") + "\n";
+               (c->malformed.load() ? ", " + std::to_string(c->malformed.load()) + " malformed" : "") +
+               (c->gaps.load() ? ", lost track of its source " + (c->gaps.load() == 1 ? std::string("once") : std::to_string(c->gaps.load()) + " times") +
+                                     " (" + std::to_string(c->recovered.load()) + " items found again by rescans)"
+                               : "") +
+               "\n";
+    for (const auto& [name, why] : missed) out += "  may have missed items: stream " + name + ": " + why + "\n";
     for (const auto& [id, h] : stats_.handlers()) {
         const HandlerInfo& info = plan_.handlers[static_cast<std::size_t>(id)];
         std::string title = info.kind == planformat::HandlerKind::Start ? "flow " + info.flow + " start"

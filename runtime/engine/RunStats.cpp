@@ -31,12 +31,27 @@ std::map<int, const HandlerCounters*> RunStats::handlers() const {
     return out;
 }
 
+void RunStats::mayHaveMissed(const std::string& stream, const std::string& why) {
+    std::lock_guard lock(mutex_);
+    missed_.emplace(stream, why);
+}
+
+std::map<std::string, std::string> RunStats::missed() const {
+    std::lock_guard lock(mutex_);
+    return missed_;
+}
+
 nlohmann::json RunStats::toJson(double seconds) const {
     nlohmann::json items = nlohmann::json::object(), malformed = nlohmann::json::object(),
-                   firings = nlohmann::json::object(), failedFirings = nlohmann::json::object();
+                   firings = nlohmann::json::object(), failedFirings = nlohmann::json::object(),
+                   gaps = nlohmann::json::object(), recovered = nlohmann::json::object();
     for (const auto& [name, c] : streams()) {
         items[name] = c->items.load();
         malformed[name] = c->malformed.load();
+        if (c->gaps.load() || c->recovered.load()) {  // only sources that can lose track (watch)
+            gaps[name] = c->gaps.load();
+            recovered[name] = c->recovered.load();
+        }
     }
     for (const auto& [id, c] : handlers()) {
         firings[std::to_string(id)] = c->firings.load();
@@ -63,6 +78,9 @@ nlohmann::json RunStats::toJson(double seconds) const {
         {"requests", requests.load()},
         {"items", items},
         {"malformed_items", malformed},
+        {"source_gaps", gaps},
+        {"recovered_items", recovered},
+        {"may_have_missed", missed()},
         {"handler_firings", firings},
         {"handler_failures", failedFirings},
     };

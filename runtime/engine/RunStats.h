@@ -15,6 +15,9 @@ namespace xdml::runtime {
 
 struct StreamCounters {
     std::atomic<uint64_t> items{0}, malformed{0}, queued{0};
+    /// Times the source lost track of its input (a watch's lost events, its folder gone), and
+    /// items it found again by looking (a watch's rescans).
+    std::atomic<uint64_t> gaps{0}, recovered{0};
     std::atomic<bool> ended{false};
 };
 
@@ -42,11 +45,16 @@ public:
     /// Streams and handlers by name and id, for the progress display.
     std::map<std::string, const StreamCounters*> streams() const;
     std::map<int, const HandlerCounters*> handlers() const;
+    /// A stream whose source may have lost items for good, and why: the run cannot succeed.
+    void mayHaveMissed(const std::string& stream, const std::string& why);
+    /// Each such stream and the first reason it gave.
+    std::map<std::string, std::string> missed() const;
 
 private:
     mutable std::mutex mutex_;  // guards the maps, not the counters
     std::map<std::string, std::unique_ptr<StreamCounters>> streams_;
     std::map<int, std::unique_ptr<HandlerCounters>> handlers_;
+    std::map<std::string, std::string> missed_;
 };
 
 }  // namespace xdml::runtime

@@ -72,7 +72,16 @@ void StreamRuntime::startSource() {
     hooks.stopping = [this] { return run_.stopping(); };
     hooks.clock = [this] { return run_.elapsed(); };
     hooks.report = [this](const std::string& line) { run_.report(line); };
+    hooks.notice = [this](const SourceItem& news) { sourceNotice(news); };
     source_->start(input_, std::move(hooks));
+}
+
+void StreamRuntime::sourceNotice(const SourceItem& news) {
+    if (news.gap) counters_.gaps++;
+    if (news.mayHaveMissed) run_.stats().mayHaveMissed(decl_.name, news.notice);
+    run_.report((news.mayHaveMissed ? "error: stream " : "warning: stream ") + decl_.name + " (" + news.origin +
+                    "): " + news.notice,
+                news.mayHaveMissed ? "" : "source-notice:" + decl_.name);  // the stream's end is always shown
 }
 
 void StreamRuntime::startDispatch() {
@@ -182,6 +191,7 @@ void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item) {
 
 void StreamRuntime::accept(IncomingItem in) {
     prov::Store* store = run_.provenance();
+    if (in.recovered) counters_.recovered++;
     if (!in.datum) {
         counters_.malformed++;
         run_.report("stream " + decl_.name + ": skipped a malformed item: " + in.error, "malformed:" + decl_.name);

@@ -86,6 +86,8 @@ private:
     };
 
     void dispatch();
+    /// News of the source itself: reported, counted, and a possible loss kept for the run's end.
+    void sourceNotice(const SourceItem& news);
     void accept(IncomingItem in);
     /// Records the item as an entity (and a decision when its content was invalidated).
     void recordItem(const IncomingItem& in, const DatumPtr& item);

@@ -61,11 +61,16 @@ void StreamSource::read(BoundedQueue<IncomingItem>& input) {
     } else {
         SourceItem item;
         while (!hooks_.stopping() && source_->next(item)) {
+            if (!item.notice.empty()) {
+                hooks_.notice(item);
+                continue;
+            }
             IncomingItem in;
             if (item.error.empty()) in.datum = Datum::make(std::move(item.value), site_);
             in.origin = std::move(item.origin);
             in.error = std::move(item.error);
             in.bytes = item.bytes;
+            in.recovered = item.recovered;
             in.arrival = hooks_.clock();
             if (!input.push(std::move(in))) break;
         }

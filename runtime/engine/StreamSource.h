@@ -26,6 +26,7 @@ struct IncomingItem {
     DatumPtr datum;  // null for a malformed item
     std::string origin, error;
     uint64_t bytes = 0;
+    bool recovered = false;  // found by a rescan after the source lost events (SourceItem::recovered)
     int64_t activity = -1;  // the activity that emitted it
     double arrival = 0;     // the run's clock when it came
     /// Counts it as work of its stream's cycle of emits until it has been dispatched.
@@ -37,6 +38,7 @@ struct SourceHooks {
     std::function<bool()> stopping;                    // the run is asked to stop
     std::function<double()> clock;                     // seconds since the run started
     std::function<void(const std::string&)> report;    // a failure of the source as a whole
+    std::function<void(const SourceItem&)> notice;     // news of the source itself (SourceItem::notice)
 };
 
 class StreamSource {

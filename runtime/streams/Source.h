@@ -23,6 +23,15 @@ struct SourceItem {
     uint64_t bytes = 0;
     /// Non-empty for a malformed item (value is none): the whole message, starting with the origin.
     std::string error;
+    /// Found by a rescan after the source lost track of its events, not by an event of its own.
+    bool recovered = false;
+    /// Non-empty: not an item but news of the source itself (it lost events and rescanned, its
+    /// folder went away or came back), for the run's report; never counted as an item.
+    std::string notice;
+    /// With a notice: the source lost track of its input for a while (the run counts these).
+    bool gap = false;
+    /// With a notice: items may be lost for good, so the run cannot report success.
+    bool mayHaveMissed = false;
 };
 
 /// One stream's source. next() is called from one thread at a time; stop() from any thread.
@@ -31,7 +40,8 @@ class Source {
 public:
     virtual ~Source() = default;
     /// Blocks until the next item (true), the end of a finite source (false), or stop() (false).
-    /// Never throws for bad data: a malformed item comes back with `error` set.
+    /// Never throws for bad data: a malformed item comes back with `error` set, news of the
+    /// source itself with `notice` set.
     virtual bool next(SourceItem& out) = 0;
     /// Makes a blocked next() return false soon (within ~50 ms); thread-safe; idempotent.
     virtual void stop() = 0;
