@@ -1,8 +1,9 @@
 // HandlerFiring.cpp — see HandlerFiring.h.
 #include "runtime/engine/HandlerFiring.h"
 
-#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/Run.h"
+#include "runtime/engine/RunEffects.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
@@ -59,7 +60,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         counters.failed++;
         run.stats().droppedItems += info->kind == planformat::HandlerKind::End ? 0 : 1;
         const FailureText failure = failureText(e, statement->line);
-        run.report(run.plan().file + ":" + std::to_string(failure.line) + ": " + title +
+        run.report(printableName(run.plan().file) + ":" + std::to_string(failure.line) + ": " + title +
                        (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + failure.message,
                    failure.kind);
         if (store && activity > 0) {
@@ -93,7 +94,7 @@ void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
     } catch (const std::exception& e) {
         run.stats().handler(h.id).failed++;
         const FailureText failure = failureText(e, firing ? firing->failedLine() : 0);
-        run.report(run.plan().file + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " + failure.message);
+        run.report(printableName(run.plan().file) + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " + failure.message);
         if (store) store->endActivity(activity, "failed", failure.message);
     }
     firing.reset();  // ended before the run may count this handler finished

@@ -5,6 +5,7 @@
 #include "runtime/engine/RunEffects.h"
 
 #include "runtime/engine/StreamRuntime.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/values/Text.h"
 
 #include <limits>
@@ -144,7 +145,7 @@ void RunEffects::train(const Stmt& s, const TaskDecl* task) {
     try {
         r.buffer = stream->rehearsal(s.name, static_cast<std::size_t>(models.inputSize(s.name)));
         r.mix = stream->rehearsalMix();
-        const std::string where = run_.plan().file + ":" + std::to_string(s.line) + ": train " + s.name + " on " + s.target + ": ";
+        const std::string where = printableName(run_.plan().file) + ":" + std::to_string(s.line) + ": train " + s.name + " on " + s.target + ": ";
         r.stopping = [this] { return run_.stopping(); };
         r.reportItem = [this, where](const std::string& problem) { run_.report(where + problem, "train-item:" + where); };
         models.train(r);
@@ -179,7 +180,7 @@ Value RunEffects::askModel(const ModelQuery& q) {
     }
     StreamRuntime* stream = run_.stream(q.stream);
     if (!stream) throw EvalError("'accuracy' takes a model and a stream", q.line);
-    const std::string where = run_.plan().file + ":" + std::to_string(q.line) + ": accuracy(" + q.model + ", " +
+    const std::string where = printableName(run_.plan().file) + ":" + std::to_string(q.line) + ": accuracy(" + q.model + ", " +
                               q.stream + "): stream " + q.stream + " ";
     std::vector<LabeledItem> items;
     for (const DatumPtr& d : stream->delivered()) items.push_back(labeled(d));

@@ -3,13 +3,14 @@
 
 #include "runtime/engine/HandlerFiring.h"
 #include "runtime/engine/LoopbackExecutor.h"
-#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/ModelUses.h"
-#include "runtime/engine/RecordRecovery.h"
 #include "runtime/engine/Progress.h"
+#include "runtime/engine/RecordRecovery.h"
+#include "runtime/engine/RunEffects.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/interp/Evaluate.h"
 #include "runtime/io/DataError.h"
+#include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
@@ -211,7 +212,7 @@ int Run::execute() {
     // Kernels compile in the background while the flow starts interpreted (RunOptions::compile).
     if (options_.compile)
         compiled_ = options_.compile(program_, [this](int line, const std::string& message) {
-            report(plan_.file + ":" + std::to_string(line) + ": " + message, "jit");
+            report(printableName(plan_.file) + ":" + std::to_string(line) + ": " + message, "jit");
         });
     openStores();
     policies_.emplace(program_, compiled());

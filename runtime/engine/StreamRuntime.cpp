@@ -79,7 +79,7 @@ void StreamRuntime::startSource() {
 void StreamRuntime::sourceNotice(const SourceItem& news) {
     if (news.gap) counters_.gaps++;
     if (news.mayHaveMissed) run_.stats().mayHaveMissed(decl_.name, news.notice);
-    run_.report((news.mayHaveMissed ? "error: stream " : "warning: stream ") + decl_.name + " (" + news.origin +
+    run_.report((news.mayHaveMissed ? "error: stream " : "warning: stream ") + decl_.name + " (" + printableName(news.origin) +
                     "): " + news.notice,
                 news.mayHaveMissed ? "" : "source-notice:" + decl_.name);  // the stream's end is always shown
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/io/DataError.h"
+#include "runtime/io/PrintableName.h"
 
 #include <filesystem>
 #include <string>
@@ -12,9 +13,10 @@ namespace xdml::runtime {
 
 /// A file that could not be written: `path()` and the reason (strerror); what() is both.
 /// A DataError, so a run reports it where it reports any file it could not use.
+/// The message shows the path with control characters escaped; `path()` keeps it as it is.
 class WriteError : public DataError {
 public:
-    WriteError(const std::string& path, const std::string& reason) : DataError(path, reason), path_(path) {}
+    WriteError(const std::string& path, const std::string& reason) : DataError(printableName(path), reason), path_(path) {}
     const std::string& path() const { return path_; }
     const std::string& reason() const { return problem(); }
 
