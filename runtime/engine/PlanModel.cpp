@@ -38,6 +38,7 @@ std::string optionalText(const json& j, const char* key) {
 PlanModel PlanModel::fromPlan(const json& plan) {
     PlanModel p;
     if (!plan.is_object()) fail("plan", "expected an object");
+    checkNesting(plan, "plan");
     if (auto v = plan.find("xdml_plan"); v == plan.end() || *v != 1) fail("plan.xdml_plan", "expected version 1");
     p.optLevel = static_cast<int>(number(plan, "opt_level", "plan"));
     p.file = text(plan, "file", "plan");

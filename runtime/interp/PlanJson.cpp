@@ -1,6 +1,9 @@
 // PlanJson.cpp — see PlanJson.h.
 #include "runtime/interp/PlanJson.h"
 
+#include <utility>
+#include <vector>
+
 namespace xdml::runtime::plan_json {
 
 using nlohmann::json;
@@ -8,6 +11,19 @@ using planformat::ExprOp;  // the plan's vocabulary: planformat/PlanVocabulary.h
 
 void fail(const std::string& where, const std::string& what) {
     throw PlanError("plan code: " + where + ": " + what);
+}
+
+void checkNesting(const json& j, const std::string& where) {
+    std::vector<std::pair<const json*, int>> pending{{&j, 1}};
+    while (!pending.empty()) {
+        auto [value, depth] = pending.back();
+        pending.pop_back();
+        if (!value->is_structured()) continue;
+        if (depth > kMaxNesting)
+            fail(where, "nested deeper than " + std::to_string(kMaxNesting) +
+                            " levels (a long chain of operators in the flow? split it with let)");
+        for (const json& child : *value) pending.push_back({&child, depth + 1});
+    }
 }
 
 const json& member(const json& j, const char* key, const std::string& where) {

@@ -73,6 +73,7 @@ Program Program::fromPlan(const json& plan) {
 }
 
 Program Program::fromCode(const json& code) {
+    checkNesting(code, "code");
     Program p;
     for (const auto& [name, j] : section(code, "types").items()) {
         const std::string at = "types." + name;

@@ -7,7 +7,9 @@ and fails, naming each one, when
   - a case of a Python driver (its CASES: runtime, prov, models, repl, lsp, faults, cli) is not the case
     argument of any registered test that runs that driver;
   - a folder of tests/golden is not given to run_golden.py by any registered test;
-  - a Catch2 executable's test cases outnumber the tests CTest knows under its prefix.
+  - a Catch2 executable's test cases outnumber the tests CTest knows under its prefix;
+  - a fuzz target (tests/fuzz/fuzz_<name>.cpp) has no `fuzz.<name>` test replaying its corpus
+    folder, tests/fuzz/corpus/<name>/, or a corpus folder is replayed by no test.
 
     check_registration.py --ctest CTEST --build BUILD_DIR
 """
@@ -52,6 +54,26 @@ def case_argument(command, script):
     return None
 
 
+def unreplayed_fuzz_targets(tests):
+    """Fuzz targets without the CTest replay of their corpus, and corpora nobody replays."""
+    fuzz = os.path.join(TESTS, "fuzz")
+    corpus = os.path.join(fuzz, "corpus")
+    replayed = {t["name"]: {os.path.normpath(a) for a in t.get("command", [])} for t in tests}
+    every_argument = set().union(*replayed.values()) if replayed else set()
+    missing = []
+    for source in sorted(os.listdir(fuzz)):
+        if not (source.startswith("fuzz_") and source.endswith(".cpp")):
+            continue
+        name = source[len("fuzz_"):-len(".cpp")]
+        folder = os.path.normpath(os.path.join(corpus, name))
+        if folder not in replayed.get("fuzz." + name, set()):
+            missing.append(f"fuzz/{source}: no test fuzz.{name} replays tests/fuzz/corpus/{name}")
+    for folder in sorted(os.listdir(corpus)):
+        if os.path.normpath(os.path.join(corpus, folder)) not in every_argument:
+            missing.append(f"fuzz/corpus/{folder}: replayed by no registered test")
+    return missing
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ctest", required=True)
@@ -92,13 +114,15 @@ def main():
             unknown = sorted({c.strip() for c in cases} - {n[len(prefix):] for n in known})
             missing.append(f"{exe}: {len(cases) - len(known)} Catch2 cases not in CTest, e.g. {unknown[:3]}")
 
+    missing += unreplayed_fuzz_targets(tests)
+
     if missing:
         print("cases that are not registered in CTest (tests/CMakeLists.txt):")
         for m in missing:
             print("  " + m)
         return 1
     print(f"every case of {len(DRIVERS)} drivers, {len(os.listdir(golden)) - 1} golden folders and "
-          f"{len(CATCH)} Catch2 executables is registered ({len(tests)} tests)")
+          f"{len(CATCH)} Catch2 executables, and every fuzz target's corpus, is registered ({len(tests)} tests)")
     return 0
 
 

@@ -1,0 +1,51 @@
+// test_plan_nesting.cpp — a plan nested too deep for the reader is refused, not a crash: the
+// reader recurses per level, and a 5,000-deep expression overflowed the stack (found by
+// tests/fuzz/fuzz_plan.cpp, and by `xdmlc run` on a fn of a 9,999-operand sum).
+#include "runtime/engine/PlanModel.h"
+#include "runtime/interp/PlanJson.h"
+#include "runtime/interp/Program.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+
+using namespace xdml::runtime;
+using nlohmann::json;
+
+namespace {
+
+/// A checked flow's plan (a fn `fact` and a flow calling it), from the fuzz corpus.
+json recursionPlan() {
+    std::ifstream in(std::string(XDML_SOURCE_DIR) + "/tests/fuzz/corpus/plan/seed-calls-recursion_allowed");
+    return json::parse(in);
+}
+
+/// `-(-(-(... 1)))`, `depth` negations deep, built without recursion.
+json negations(int depth) {
+    json e = {{"at", "0:1"}, {"line", 1}, {"op", "int"}, {"type", {{"kind", "int"}}}, {"value", 1}};
+    for (int i = 0; i < depth; ++i) {
+        json outer = {{"at", "0:1"}, {"line", 1}, {"op", "unary"}, {"operator", "-"}, {"type", {{"kind", "int"}}}};
+        outer["args"] = json::array();
+        outer["args"].push_back(std::move(e));
+        e = std::move(outer);
+    }
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("a plan nested deeper than the reader allows is a PlanError, read without recursion") {
+    json plan = recursionPlan();
+    plan["code"]["fns"]["fact"]["body"] = negations(100000);
+    CHECK_THROWS_WITH(Program::fromPlan(plan), Catch::Contains("nested deeper than 2048 levels"));
+    CHECK_THROWS_WITH(PlanModel::fromPlan(plan), Catch::Contains("nested deeper than 2048 levels"));
+}
+
+TEST_CASE("a plan nested just within the bound is read") {
+    json plan = recursionPlan();
+    // Two JSON levels per negation (the expression and its "args"), plus the code's own levels.
+    plan["code"]["fns"]["fact"]["body"] = negations(plan_json::kMaxNesting / 2 - 8);
+    Program program = Program::fromPlan(plan);
+    CHECK(program.fn("fact")->body.op == Expr::Op::Negate);
+}
