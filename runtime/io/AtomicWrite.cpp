@@ -62,13 +62,56 @@ mode_t modeFor(const fs::path& path) {
     return 0666 & ~processUmask();
 }
 
+/// What a path names when written: the file a chain of symlinks ends at (a link is followed,
+/// never replaced by a regular file), and its kind. `exists` false when nothing is there yet.
+struct Target {
+    fs::path path;
+    bool exists = false;
+    mode_t kind = S_IFREG;
+};
+
+Target resolveTarget(const fs::path& path) {
+    Target t{path};
+    for (int hops = 0; hops < 40; ++hops) {
+        struct stat st {};
+        if (::lstat(t.path.c_str(), &st) != 0) return t;  // not there (yet): a new file
+        t.exists = true;
+        t.kind = st.st_mode & S_IFMT;
+        if (!S_ISLNK(st.st_mode)) return t;
+        const fs::path link = fs::read_symlink(t.path);
+        t.path = link.is_absolute() ? link : t.path.parent_path() / link;
+        t.exists = false;
+    }
+    throw WriteError(path.string(), reason(ELOOP));
+}
+
+/// A device, FIFO or socket is written through, as a shell's `>` would: replacing it with a
+/// regular file would break it (as root, /dev/null itself). A FIFO without a reader is an error
+/// (ENXIO), not a hang.
+void writeThrough(const fs::path& path, const fs::path& shown, std::string_view bytes) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) throw WriteError(shown.string(), reason(errno));
+    const int flags = ::fcntl(fd, F_GETFL);
+    bool ok = flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 && writeAll(fd, bytes);
+    int error = errno;
+    if (::close(fd) != 0 && ok) {
+        ok = false;
+        error = errno;
+    }
+    if (!ok) throw WriteError(shown.string(), reason(error));
+}
+
 }  // namespace
 
-void writeFileAtomically(const fs::path& path, std::string_view bytes, Durability durability) {
+void writeFileAtomically(const fs::path& requested, std::string_view bytes, Durability durability) {
+    const Target target = resolveTarget(requested);
+    if (target.exists && target.kind == S_IFDIR) throw WriteError(requested.string(), reason(EISDIR));
+    if (target.exists && target.kind != S_IFREG) return writeThrough(target.path, requested, bytes);
+    const fs::path& path = target.path;
     const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::string temporary = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
     const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
-    if (fd < 0) throw WriteError(path.string(), reason(errno));
+    if (fd < 0) throw WriteError(requested.string(), reason(errno));
     bool ok = ::fchmod(fd, modeFor(path)) == 0 && writeAll(fd, bytes) &&
               (durability == Durability::Scratch || ::fsync(fd) == 0);
     int error = errno;
@@ -82,9 +125,9 @@ void writeFileAtomically(const fs::path& path, std::string_view bytes, Durabilit
     }
     if (!ok) {
         ::unlink(temporary.c_str());
-        throw WriteError(path.string(), reason(error));
+        throw WriteError(requested.string(), reason(error));
     }
-    if (durability == Durability::Synced) syncFolder(folder, path);
+    if (durability == Durability::Synced) syncFolder(folder, requested);
 }
 
 void writeOutput(const std::string& target, std::string_view bytes) {

@@ -37,6 +37,8 @@ enum class Durability {
 /// Writes `bytes` to `path`: a temporary file in the same folder (so the rename cannot cross
 /// disks), every write and the close checked, then renamed over `path`. On any failure the
 /// temporary file is removed, an existing `path` is left as it was, and WriteError is thrown.
+/// A symlink is followed (the file it names is replaced, the link stays); a device, FIFO or
+/// socket is written through in place, as a shell's `>` would; a folder is an error.
 void writeFileAtomically(const std::filesystem::path& path, std::string_view bytes,
                          Durability durability = Durability::Synced);
 

@@ -45,10 +45,11 @@ std::vector<std::filesystem::path> listMatches(const std::string& pattern,
     std::sort(names.begin(), names.end());  // std::string compares bytes
     std::vector<std::filesystem::path> files;
     for (const std::string& n : names) {
-        // A matching folder is no item (`data/*` skips subfolders); anything else that matches —
-        // a link to a folder, a FIFO, a socket — is, and its reader says why it cannot be read.
+        // A matching folder, or a link to one (`data/latest -> run42/`), is no item: `data/*`
+        // skips subfolders. Anything else that matches — a FIFO, a socket, a dangling link — is,
+        // and its reader says why it cannot be read.
         std::error_code ec;
-        if (!std::filesystem::is_directory(std::filesystem::symlink_status(n, ec))) files.emplace_back(n);
+        if (!std::filesystem::is_directory(std::filesystem::status(n, ec))) files.emplace_back(n);
     }
     return files;
 }

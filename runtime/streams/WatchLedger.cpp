@@ -48,8 +48,10 @@ RescanDecision WatchLedger::takeRescan(std::vector<ListedFile> listing, int64_t 
     for (ListedFile& f : listing) {
         auto it = entries_.find(f.name);
         if (it != entries_.end() && it->second.stamp == f.stamp) continue;  // delivered, or there at the start
-        if (nowNs - f.stamp.modifiedNs < settleNs_) {
-            ++out.unsettled;  // perhaps half-written: its close event, or the next rescan, delivers it
+        // Perhaps half-written: its close event, or the next rescan, delivers it. A time ahead of
+        // this clock (a skewed file server) says nothing about that, and would hold it forever.
+        if (f.stamp.modifiedNs <= nowNs && nowNs - f.stamp.modifiedNs < settleNs_) {
+            ++out.unsettled;
             continue;
         }
         entries_[f.name] = Entry{f.stamp, true};

@@ -99,3 +99,35 @@ TEST_CASE("a file in a folder that cannot hold it is an error with the reason", 
     CHECK(fs::is_directory(dir / "taken"));
     CHECK(entriesIn(dir.path()) == 2);
 }
+
+TEST_CASE("a symlink is followed: the file it names is replaced and the link stays", "[io]") {
+    test::TempDir dir("xdml_atomic_link");
+    const fs::path real = dir / "real.json", link = dir / "out.json";
+    std::ofstream(real) << "old";
+    fs::create_symlink("real.json", link);
+    writeFileAtomically(link, "new");
+    CHECK(fs::is_symlink(link));
+    CHECK(contentOf(real) == "new");
+    // A dangling link names the file to make.
+    const fs::path dangling = dir / "later.json";
+    fs::create_symlink("made.json", dangling);
+    writeFileAtomically(dangling, "made");
+    CHECK(fs::is_symlink(dangling));
+    CHECK(contentOf(dir / "made.json") == "made");
+}
+
+TEST_CASE("a device or FIFO is written through, never replaced; a folder is an error", "[io]") {
+    test::TempDir dir("xdml_atomic_special");
+    writeFileAtomically("/dev/null", "nothing");
+    struct stat st {};
+    REQUIRE(::stat("/dev/null", &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));
+
+    const fs::path fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    // No reader: an error at once (ENXIO), not a write that waits forever.
+    CHECK_THROWS_WITH(writeFileAtomically(fifo, "x"), Catch::Contains("pipe") && Catch::Contains("No such device"));
+    CHECK(fs::is_fifo(fifo));
+
+    CHECK_THROWS_WITH(writeFileAtomically(dir.path(), "x"), Catch::Contains("Is a directory"));
+}

@@ -166,3 +166,11 @@ TEST_CASE("watch() ends with a may-have-missed notice when its path is no longer
     runtime::SourceItem after;
     CHECK_FALSE(source->next(after));  // ended by itself, not by stop()
 }
+
+TEST_CASE("a file stamped ahead of this clock (a skewed file server) is delivered, not held forever",
+          "[streams][watch]") {
+    WatchLedger ledger(kSecond);
+    auto found = ledger.takeRescan({file("ahead.npy", 4, -3600)}, kNow);
+    CHECK(found.deliver == std::vector<std::string>{"ahead.npy"});
+    CHECK(found.unsettled == 0);
+}

@@ -194,7 +194,7 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
             stats["jit"] = jitStats(kernels);
             stats["models"] = run.hasModels() ? nlohmann::json::parse(run.models().statsJson()) : nlohmann::json::object();
             try {
-                runtime::writeFileAtomically(args.statsJson, stats.dump(2) + "\n");
+                runtime::writeOutput(args.statsJson, stats.dump(2) + "\n");
             } catch (const runtime::WriteError& e) {
                 std::cerr << "xdmlc: error: cannot write '" << e.path() << "': " << e.reason() << "\n";
                 return 2;
