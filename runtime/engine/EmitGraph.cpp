@@ -154,6 +154,11 @@ void EmitGraph::waitForEnds(const std::map<std::string, std::unique_ptr<StreamRu
         if (stopRequested.load() && !stopped) {
             stopped = true;
             for (const auto& [name, s] : streams) s->stopSource();
+            // A cycle of emits has no source to stop and may never go quiet (a stream that
+            // feeds itself): the stop closes it. The items in its queues are still handled;
+            // what those firings emit is counted, not handled (RunStats::unhandledAfterStop).
+            for (const auto& [name, s] : streams)
+                if (!s->hasSource() && cycles_.count(name)) s->closeInput();
         }
         std::unique_lock lock(doneMutex_);
         doneChanged_.wait_for(lock, std::chrono::milliseconds(50));

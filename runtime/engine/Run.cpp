@@ -294,6 +294,9 @@ std::string Run::summary(double seconds, bool failed) const {
                std::to_string(stats_.startMisses.load()) + " late starts\n";
     if (stats_.lostItems.load())
         out += "  error: " + std::to_string(stats_.lostItems.load()) + " emitted items lost (their stream had ended)\n";
+    if (stats_.unhandledAfterStop.load())
+        out += "  " + std::to_string(stats_.unhandledAfterStop.load()) +
+               " items emitted into a cycle after the stop were not handled\n";
     out += reports_.notShown();
     if (store_) out += "  provenance: " + store_->file().string() + "\n";
     return out;

@@ -73,6 +73,7 @@ nlohmann::json RunStats::toJson(double seconds) const {
         {"logs", logs.load()},
         {"dropped_items", droppedItems.load()},
         {"lost_items", lostItems.load()},
+        {"unhandled_after_stop", unhandledAfterStop.load()},
         {"relocations", relocations.load()},
         {"expressions_evaluated", expressionsEvaluated.load()},
         {"requests", requests.load()},

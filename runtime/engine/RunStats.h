@@ -33,6 +33,9 @@ public:
     /// Emitted items that found their stream ended: an `on end of` handler or a last `every N`
     /// group emitting back into its own cycle (anything else is a bug); the run then fails.
     std::atomic<uint64_t> lostItems{0};
+    /// Items a cycle of emits made after the run was stopped: a stop closes the cycle (else a
+    /// stream that feeds itself would never end), and what its last firings emit is not handled.
+    std::atomic<uint64_t> unhandledAfterStop{0};
     std::atomic<uint64_t> expressionsEvaluated{0};  // by handlers' and tasks' bodies
     /// Requests submitted to sites' executors: a handler's task calls and fused chains (the
     /// calls inside a task or a chain run in place, and are not requests).

@@ -106,7 +106,11 @@ void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock)
     // A stream is closed only once what feeds it has ended (or its cycle is quiet), so while
     // the stream's own handlers run no emit can find it closed. Only an `on end of` handler or
     // the last `every N` group of a cycle can emit after the end: never silently.
-    if (!pushed) {
+    if (!pushed && cycleWork_ && run_.stopping()) {
+        // The stop closed the cycle (EmitGraph::waitForEnds): what it makes now is not work
+        // under way, and the run is recorded as stopped, not as having lost it.
+        run_.stats().unhandledAfterStop++;
+    } else if (!pushed) {
         run_.stats().lostItems++;
         run_.report("error: stream " + decl_.name + " had ended when an item was emitted into it; the item is lost" +
                         (cycleWork_ ? " (an `on end of` handler or a last `every N` group emitting back into its cycle)"

@@ -8,10 +8,12 @@ dispatcher is preempted in every window there is), and each run must do all N st
 item and end its stream once."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 
+import run_runtime as rt
 from faultlib import Failure, check, stop
 
 CASES = {}
@@ -82,3 +84,47 @@ def case_self_feeding_chain(xdmlc, tmp):
 
 
 CASES["self_feeding_chain"] = case_self_feeding_chain
+
+ENDLESS = """
+fn one(i: int) -> int = i;
+stream seed: int from generate(one, 1);
+stream chain: int;
+flow forever {
+    on new data of type int in seed as x { emit 1 to chain; }
+    on new data of type int in chain as x { emit x + 1 to chain; }
+}
+"""
+
+
+def case_stop_endless_cycle(xdmlc, tmp):
+    """An endless self-feeding chain has no source to stop and never goes quiet: one Ctrl-C
+    must still end the run in order (status 0, recorded `stopped`, its summary printed), the
+    chain's last emits counted as not handled, never as lost."""
+    flow = os.path.join(tmp, "forever.xdml")
+    with open(flow, "w") as f:
+        f.write(ENDLESS)
+    work, stats = os.path.join(tmp, "w"), os.path.join(tmp, "s.json")
+    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", work, "--stats-json", stats],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        check(proc.poll() is None, f"the endless chain ended by itself: {proc.returncode}")
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            raise Failure("one Ctrl-C did not end a run whose stream feeds itself within 20 s")
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    check(proc.returncode == 0, f"exit {proc.returncode} after one Ctrl-C: {err[-2000:]}")
+    s = json.load(open(stats))
+    check(s["items"]["chain"] > 0, f"the chain ran: {s['items']}")
+    check(s["lost_items"] == 0, f"{s['lost_items']} items counted lost after a stop: {err[-1000:]}")
+    check(s["unhandled_after_stop"] >= 1, f"the chain's last emit is counted: {s['unhandled_after_stop']}")
+    check("not handled" in out, "the summary says what the stop left: " + out[-1000:])
+    runs = rt.query(os.path.join(work, "provenance.db"), "SELECT status FROM runs")
+    check(runs == [("stopped",)], f"the run is recorded stopped: {runs}")
+
+
+CASES["stop_endless_cycle"] = case_stop_endless_cycle

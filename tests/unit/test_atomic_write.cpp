@@ -116,7 +116,7 @@ TEST_CASE("a symlink is followed: the file it names is replaced and the link sta
     CHECK(contentOf(dir / "made.json") == "made");
 }
 
-TEST_CASE("a device or FIFO is written through, never replaced; a folder is an error", "[io]") {
+TEST_CASE("a device or FIFO is written through, never replaced, and a folder is an error", "[io]") {
     test::TempDir dir("xdml_atomic_special");
     writeFileAtomically("/dev/null", "nothing");
     struct stat st {};
