@@ -16,7 +16,6 @@ Run it with Debian's python3 (python3-zmq). It exits 1 when a run fails, a figur
 measured or a frame is lost; a timing goal not met does not fail it (timings need a quiet
 machine). --smoke (ctest's bench.overload.smoke) runs it with tiny sizes."""
 import argparse
-import heapq
 import os
 import resource
 import shutil
@@ -128,32 +127,14 @@ def push_sockets(workdir):
     return context, sockets
 
 
-def feed(sockets, rates, seconds):
-    """Frames at fixed rates for `seconds`. A frame the socket does not take (the run's queues
-    are full) is held back and offered again 1 ms later: never dropped. Returns the frames sent
-    and the times a frame was held back, per stream."""
-    import zmq
-    sent, held = {n: 0 for n in rates}, {n: 0 for n in rates}
+def frame_writer():
+    """The n-th frame of FRAME_BYTES: its number in the first f32, the rest zero (one buffer)."""
     payload = bytearray(FRAME_BYTES)
-    start = time.perf_counter()
-    due = [(0.0, name) for name in rates]
-    heapq.heapify(due)
-    while due:
-        at, name = heapq.heappop(due)
-        if at >= seconds:
-            continue
-        left = start + at - time.perf_counter()
-        if left > 0:
-            time.sleep(left)
-        struct.pack_into("<f", payload, 0, sent[name])
-        try:
-            sockets[name].send(payload, zmq.NOBLOCK)
-            sent[name] += 1
-            heapq.heappush(due, (at + 1.0 / rates[name], name))
-        except zmq.Again:
-            held[name] += 1
-            heapq.heappush(due, (time.perf_counter() - start + 0.001, name))
-    return sent, held
+
+    def frame(name, n):
+        struct.pack_into("<f", payload, 0, n)
+        return payload
+    return frame
 
 
 def handled(db, title):
@@ -229,7 +210,7 @@ def overload(xdmlc, scratch, factor, capacity, seconds):
         say(f"{factor:g}x: offered urgent {rates['urgent']:,.1f}/s + bulk {rates['bulk']:,.1f}/s for {seconds:g} s; "
             f"RSS at the start {mib(baseline)}")
         fed_from = time.time()
-        sent, held = feed(sockets, rates, seconds)
+        sent, held = harness.feed(sockets, rates, seconds, frame_writer(), hold=True)
         fed_until = time.time()
         for title, stream in ((URGENT_TITLE, "urgent"), (BULK_TITLE, "bulk")):
             harness.wait_for(lambda: handled(db, title) >= sent[stream], 300, f"the {stream} firings to finish", run)

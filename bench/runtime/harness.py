@@ -1,5 +1,6 @@
 """harness.py — running `xdmlc run` for the runtime benchmark: a flow copied into a scratch
 folder with its sizes set, the run's counters (--stats-json) and its provenance database."""
+import heapq
 import json
 import os
 import re
@@ -139,3 +140,33 @@ def percentile(values, p):
     ordered = sorted(values)
     rank = max(1, -(-len(ordered) * p // 100))
     return ordered[int(rank) - 1]
+
+
+def feed(sockets, rates, seconds, frame, hold):
+    """Frames on ZeroMQ sockets at fixed rates (frames/s per socket name) for `seconds`;
+    `frame(name, n)` gives the n-th frame's bytes. A frame a socket does not take (the run's
+    queues are full) is shed (`hold` false: the rate stays fixed) or held back and offered again
+    1 ms later (`hold` true: never dropped, the source is slowed). Returns the frames sent and
+    the frames shed or held back, per socket."""
+    import zmq
+    sent, refused = {n: 0 for n in rates}, {n: 0 for n in rates}
+    start = time.perf_counter()
+    due = [(0.0, name) for name in rates]
+    heapq.heapify(due)
+    while due:
+        at, name = heapq.heappop(due)
+        if at >= seconds:
+            continue
+        left = start + at - time.perf_counter()
+        if left > 0:
+            time.sleep(left)
+        try:
+            sockets[name].send(frame(name, sent[name]), zmq.NOBLOCK)
+            sent[name] += 1
+        except zmq.Again:
+            refused[name] += 1
+            if hold:
+                heapq.heappush(due, (time.perf_counter() - start + 0.001, name))
+                continue
+        heapq.heappush(due, (at + 1.0 / rates[name], name))
+    return sent, refused

@@ -14,7 +14,6 @@ The share of urgent firings that missed their deadline comes from provenance: th
 activities of `urgent_in`, and the `deadline_miss` decisions whose subject is one of them (the
 runtime judges a firing from its item's arrival to its end). Misses of the task calls themselves
 (from the call to the end) are counted beside it."""
-import heapq
 import os
 import resource
 import struct
@@ -64,29 +63,6 @@ def push_sockets(workdir):
         s.bind(f"ipc://{workdir}/{name}.sock")  # overload.xdml connects to these
         sockets[name] = s
     return context, sockets
-
-
-def feed(sockets, rates, seconds):
-    """Frames on both sockets at fixed rates for `seconds`; returns the counts sent and shed."""
-    import zmq
-    sent, shed = {n: 0 for n in rates}, {n: 0 for n in rates}
-    start = time.perf_counter()
-    due = [(0.0, name) for name in rates]
-    heapq.heapify(due)
-    while due:
-        at, name = heapq.heappop(due)
-        if at >= seconds:
-            continue
-        left = start + at - time.perf_counter()
-        if left > 0:
-            time.sleep(left)
-        try:
-            sockets[name].send(struct.pack("<4f", sent[name], 0, 0, 0), zmq.NOBLOCK)
-            sent[name] += 1
-        except zmq.Again:
-            shed[name] += 1
-        heapq.heappush(due, (at + 1.0 / rates[name], name))
-    return sent, shed
 
 
 def firings(db, title):
@@ -163,7 +139,7 @@ def measure(xdmlc, scratch, seconds, calibration, say):
             harness.wait_for(lambda: s.poll(0, zmq.POLLOUT), 30, f"the run to connect to {name}.sock", run)
         say(f"  offered: urgent {rates['urgent']:,.1f}/s ({URGENT_SHARE:.0%} of capacity) + bulk "
             f"{rates['bulk']:,.1f}/s ({BULK_SHARE:.0%}) = {URGENT_SHARE + BULK_SHARE:.0%} of capacity, for {seconds} s")
-        sent, shed = feed(sockets, rates, seconds)
+        sent, shed = harness.feed(sockets, rates, seconds, lambda name, n: struct.pack("<4f", n, 0, 0, 0), hold=False)
         bulk_done = firings(db, BULK_TITLE)
         harness.wait_for(lambda: firings(db, URGENT_TITLE) >= sent["urgent"], 60, "the urgent firings to finish", run)
         stats = run.stop()
