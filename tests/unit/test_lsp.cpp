@@ -1,5 +1,6 @@
 // test_lsp.cpp — the language server: framing, positions, edits, and the server in-process.
 #include "lsp/Documents.h"
+#include "FramingTestSupport.h"
 #include "lsp/Framing.h"
 #include "lsp/Server.h"
 #include "lsp/TextPositions.h"
@@ -21,14 +22,6 @@ struct StringMaker<Position> {
 }  // namespace Catch
 
 namespace {
-
-std::string framed(const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body; }
-
-std::vector<Incoming> readAll(MessageReader& reader) {
-    std::vector<Incoming> out;
-    while (auto in = reader.next()) out.push_back(std::move(*in));
-    return out;
-}
 
 /// The server driven in-process, recording what it sends.
 struct TestClient {

@@ -1,5 +1,6 @@
 // test_lsp_framing.cpp — the language server's reader on hostile input: bad Content-Length
 // values followed by good requests (resynchronization) and bodies nested too deep.
+#include "FramingTestSupport.h"
 #include "lsp/Framing.h"
 
 #include <catch2/catch.hpp>
@@ -7,14 +8,6 @@
 using namespace xdml::lsp;
 
 namespace {
-
-std::string framed(const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body; }
-
-std::vector<Incoming> readAll(MessageReader& reader) {
-    std::vector<Incoming> out;
-    while (auto in = reader.next()) out.push_back(std::move(*in));
-    return out;
-}
 
 const std::string kRequest = R"({"jsonrpc":"2.0","id":7,"method":"textDocument/hover","params":{"text":"Content-Length: 3"}})";
 
