@@ -4,12 +4,21 @@
 // and let go only after what it started holds counts of its own. New work in the cycle comes
 // only from work of the cycle (or from outside, which has ended before anyone asks), so once
 // the count is zero it stays zero: deciding that the cycle is quiet has no race to lose.
+// A quiet cycle is not yet ended: its last `every N` groups and `on end of` handlers still
+// fire, in rounds (EmitGraph::closeFeds), and what they emit back is handled before it ends.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
 namespace xdml::runtime {
+
+/// A round of a cycle's end, asked of each of its streams once the cycle is quiet.
+enum class CycleEndStep : uint8_t {
+    None,         // not a step: an item
+    LastGroups,   // fire the last, shorter `every N` groups
+    EndHandlers,  // fire the `on end of` handlers (once; every firing of the cycle has finished)
+};
 
 class CycleWork {
 public:
@@ -52,8 +61,14 @@ public:
     /// Nothing under way: with nothing outside the cycle feeding it any more, final.
     bool quiet() const { return underWay() == 0; }
 
+    /// A stream fired a handler for the current round of the cycle's end.
+    void firedInEndRound() { endRoundFirings_.fetch_add(1, std::memory_order_acq_rel); }
+    /// The firings of the round just finished (read once the cycle is quiet again), from zero again.
+    int64_t takeEndRoundFirings() { return endRoundFirings_.exchange(0, std::memory_order_acq_rel); }
+
 private:
     std::atomic<int64_t> underWay_{0};
+    std::atomic<int64_t> endRoundFirings_{0};
 };
 
 }  // namespace xdml::runtime

@@ -135,12 +135,32 @@ void EmitGraph::closeFeds(const std::map<std::string, std::unique_ptr<StreamRunt
             // way, which is final now that nothing outside feeds it (CycleWork.h).
             for (const std::string& member : cycle)
                 if (!streams.count(member) || streams.at(member)->hasSource()) ready = false;
-            ready = ready && cycleWork(name)->quiet();
+            ready = ready && cycleWork(name)->quiet() && endRoundsDone(cycle, streams);
         }
         if (ready)
             for (const std::string& member : cycle)
                 if (streams.count(member)) streams.at(member)->closeInput();
     }
+}
+
+bool EmitGraph::endRoundsDone(const std::set<std::string>& cycle,
+                               const std::map<std::string, std::unique_ptr<StreamRuntime>>& streams) {
+    // What the end of a stream fires (its last groups, its `on end of` handlers) may emit back
+    // into the cycle, so it fires while the cycle is still open, in rounds: last groups until a
+    // round fires none, then the end handlers once, then last groups again for what they fed
+    // in. Each round holds the cycle's count until its firings do, so "quiet" again means the
+    // round and all it caused have finished.
+    CycleWork* work = cycleWork(*cycle.begin());
+    CycleEnd& end = cycleEnds_[work];
+    const bool roundFired = work->takeEndRoundFirings() > 0;
+    CycleEndStep next = CycleEndStep::None;
+    if (!end.roundsStarted || roundFired) next = CycleEndStep::LastGroups;
+    else if (!end.endHandlersFired) next = CycleEndStep::EndHandlers;
+    if (next == CycleEndStep::None) return true;
+    end.roundsStarted = true;
+    if (next == CycleEndStep::EndHandlers) end.endHandlersFired = true;
+    for (const std::string& member : cycle) streams.at(member)->endStep(next);
+    return false;
 }
 
 void EmitGraph::waitForEnds(const std::map<std::string, std::unique_ptr<StreamRuntime>>& streams,

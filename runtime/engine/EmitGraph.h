@@ -1,7 +1,7 @@
 // EmitGraph.h — the streams' ends: which streams feed which through emits (the handlers of a
 // stream and the tasks they call), the cycles that makes, and when each stream ends: a source
 // stream when its source does, an emit-fed one once all that feeds it has ended (a cycle when
-// it is quiet as a whole: CycleWork.h).
+// it is quiet as a whole, CycleWork.h, and has fired its streams' ends while still open).
 #pragma once
 
 #include "runtime/engine/CycleWork.h"
@@ -52,11 +52,21 @@ private:
     std::set<std::string> reachableFrom(const std::string& stream) const;
     const std::set<std::string>& producersOf(const std::string& stream) const;
     void closeFeds(const std::map<std::string, std::unique_ptr<StreamRuntime>>& streams);
+    /// Whether the quiet `cycle` has fired its last groups and end handlers and handled what
+    /// they emitted; if not, asks its streams for the next round.
+    bool endRoundsDone(const std::set<std::string>& cycle,
+                       const std::map<std::string, std::unique_ptr<StreamRuntime>>& streams);
+
+    struct CycleEnd {
+        bool roundsStarted = false;
+        bool endHandlersFired = false;
+    };
 
     std::map<std::string, std::set<std::string>> producers_;  // stream -> streams feeding it ("": the flow's start)
     std::map<std::string, std::set<std::string>> cycles_;     // stream -> the others of its cycle (and itself)
     std::map<std::string, CycleWork*> cycleWork_;            // stream -> its cycle's counter
     std::vector<std::unique_ptr<CycleWork>> cycleCounters_;  // one per cycle
+    std::map<CycleWork*, CycleEnd> cycleEnds_;               // the rounds of each quiet cycle's end
     std::mutex doneMutex_;
     std::condition_variable doneChanged_;
     bool startDone_ = false;

@@ -103,20 +103,27 @@ void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock)
     // while it is on its way (CycleWork.h).
     if (cycleWork_) in.work = cycleWork_->hold();
     const bool pushed = mustNotBlock ? input_.pushPastCapacity(std::move(in)) : input_.push(std::move(in));
-    // A stream is closed only once what feeds it has ended (or its cycle is quiet), so while
-    // the stream's own handlers run no emit can find it closed. Only an `on end of` handler or
-    // the last `every N` group of a cycle can emit after the end: never silently.
+    // A stream is closed only once what feeds it has ended (a cycle once it is quiet and its
+    // last groups and end handlers have fired and what they emitted is handled), so no emit
+    // can find it closed: if one does, never silently.
     if (!pushed && cycleWork_ && run_.stopping()) {
         // The stop closed the cycle (EmitGraph::waitForEnds): what it makes now is not work
         // under way, and the run is recorded as stopped, not as having lost it.
         run_.stats().unhandledAfterStop++;
     } else if (!pushed) {
         run_.stats().lostItems++;
-        run_.report("error: stream " + decl_.name + " had ended when an item was emitted into it; the item is lost" +
-                        (cycleWork_ ? " (an `on end of` handler or a last `every N` group emitting back into its cycle)"
-                                    : " (internal error: please report it)"),
+        run_.report("error: stream " + decl_.name +
+                        " had ended when an item was emitted into it; the item is lost (internal error: please report it)",
                     "late-emit:" + decl_.name);
     }
+}
+
+void StreamRuntime::endStep(CycleEndStep step) {
+    IncomingItem in;
+    in.endStep = step;
+    // Held until the step's firings hold counts of their own: the cycle stays open meanwhile.
+    if (cycleWork_) in.work = cycleWork_->hold();
+    input_.pushPastCapacity(std::move(in));
 }
 
 void StreamRuntime::closeInput() {
@@ -142,28 +149,56 @@ void StreamRuntime::dispatch() {
         }
     };
     while (auto in = input_.pop()) {
+        if (in->endStep != CycleEndStep::None) {
+            // The cycle is quiet, so every firing of it has finished: the step fires what the
+            // end would, and its hold (in `in`) goes only after the firings hold their own.
+            firings_.flush();
+            const int fired = in->endStep == CycleEndStep::LastGroups ? fireLastGroups() : fireEndHandlers();
+            for (int i = 0; i < fired; i++) cycleWork_->firedInEndRound();
+            firings_.flush();
+            continue;
+        }
         replay_.arrive(std::move(*in), deliver);
         if (input_.size() == 0) firings_.flush();
     }
     replay_.releaseHeld(deliver);
     firings_.flush();
     // The stream is exhausted: the last, shorter groups fire, then `on end of` handlers once
-    // every firing has finished (an endless source stopped by the user has no end).
-    for (Handler& h : data_)
-        if (h.every)
-            if (std::optional<ItemGroup> group = h.every->rest())
-                fire(h, group->list, group->seq, run_.elapsed(), std::move(group->items));
+    // every firing has finished (an endless source stopped by the user has no end). In a cycle
+    // that ended quiet its rounds have fired both already.
+    fireLastGroups();
     firings_.flush();
     firings_.waitIdle();
     const bool endless = source_ && source_->endless();
-    if (!(endless && source_->stopped()) && !(run_.stopping() && endless))
-        for (Handler& h : end_)
-            if (replay_.endFires(h.bound.info.id)) fire(h, nullptr, -1, run_.elapsed(), {});
+    if (!(endless && source_->stopped()) && !(run_.stopping() && endless)) fireEndHandlers();
     firings_.flush();
     firings_.waitIdle();
     counters_.ended.store(true);
     done_.store(true);
     emits_.streamDone();
+}
+
+int StreamRuntime::fireLastGroups() {
+    int fired = 0;
+    for (Handler& h : data_)
+        if (h.every)
+            if (std::optional<ItemGroup> group = h.every->rest()) {
+                fire(h, group->list, group->seq, run_.elapsed(), std::move(group->items));
+                fired++;
+            }
+    return fired;
+}
+
+int StreamRuntime::fireEndHandlers() {
+    if (endHandlersFired_) return 0;
+    endHandlersFired_ = true;
+    int fired = 0;
+    for (Handler& h : end_)
+        if (replay_.endFires(h.bound.info.id)) {
+            fire(h, nullptr, -1, run_.elapsed(), {});
+            fired++;
+        }
+    return fired;
 }
 
 void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item) {

@@ -4,7 +4,8 @@
 // handler type (ItemTypes.h), groups `every N` (EveryN.h) and hands firings to the stream's
 // handler threads (FiringQueue.h, HandlerFiring.h), parked in a replay until the model versions
 // they used are trained (ReplayVersionGate.h); at the end come the last short groups, then
-// `on end of` handlers, once every firing has finished.
+// `on end of` handlers, once every firing has finished (for a stream in a cycle of emits, in
+// rounds its EmitGraph asks for while the cycle is still open, so what they emit is handled).
 #pragma once
 
 #include "runtime/engine/EmitGraph.h"
@@ -49,6 +50,9 @@ public:
     void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false);
     /// No more emits will come: the stream ends once what it holds is handled.
     void closeInput();
+    /// Its cycle of emits is quiet: fire what its end would (`step`) while the cycle is still
+    /// open, after the items queued before it; the firings count in the cycle's end round.
+    void endStep(CycleEndStep step);
     /// Stops the source (endless sources end so).
     void stopSource();
     void join();
@@ -86,6 +90,10 @@ private:
     };
 
     void dispatch();
+    /// Fires the last, shorter `every N` groups; returns how many fired.
+    int fireLastGroups();
+    /// Fires the `on end of` handlers unless they have fired; returns how many fired.
+    int fireEndHandlers();
     /// News of the source itself: reported, counted, and a possible loss kept for the run's end.
     void sourceNotice(const SourceItem& news);
     void accept(IncomingItem in);
@@ -109,6 +117,7 @@ private:
     int64_t nextSeq_ = 0;
     std::set<std::string> typeFailures_;  // types whose test failed, reported once
     std::atomic<bool> done_{false};
+    bool endHandlersFired_ = false;  // by its cycle's end round: not again at the stream's end
     StreamCounters& counters_;
     CycleWork* cycleWork_;  // its cycle of emits' work counter, or nullptr outside any cycle
 

@@ -31,6 +31,8 @@ struct IncomingItem {
     double arrival = 0;     // the run's clock when it came
     /// Counts it as work of its stream's cycle of emits until it has been dispatched.
     CycleWork::Hold work;
+    /// Not an item but a round of its cycle's end (StreamRuntime::endStep).
+    CycleEndStep endStep = CycleEndStep::None;
 };
 
 /// What the reading thread asks of its run.

@@ -128,3 +128,88 @@ def case_stop_endless_cycle(xdmlc, tmp):
 
 
 CASES["stop_endless_cycle"] = case_stop_endless_cycle
+
+# What a cycle's end fires emits back into the cycle: its `on end of` handlers and its last,
+# shorter `every N` groups. Each flow's counts are exact; the items emitted at the end must be
+# handled (never "lost", exit 0) and each end handler must fire once.
+END_FLOWS = {
+    # `on end of` feeds its own stream: the item is handled after the end handler.
+    "end_handler": ("""
+fn one(i: int) -> int = i;
+stream seed: int from generate(one, 1);
+stream chain: int;
+flow endback {
+    on new data of type int in seed as x { emit 1 to chain; }
+    on new data of type int in chain as x { log "item {x}"; if x < 5 { emit x + 1 to chain; } }
+    on end of chain { log "chain ended"; emit 100 to chain; }
+}
+""", {"chain": 6, "seed": 1}, ["chain ended", "item 100"]),
+    # The last group (items 9, 10) emits 102, whose own last group fires in the next round.
+    "last_group": ("""
+fn one(i: int) -> int = i;
+stream seed: int from generate(one, 1);
+stream chain: int;
+flow everyback {
+    on new data of type int in seed as x { emit 1 to chain; }
+    on new data of type int in chain as x { if x < 10 { emit x + 1 to chain; } }
+    on new data of type int in chain as g every 4 {
+        log "group of {len(g)} from {g[0]}";
+        if len(g) < 4 and g[0] < 100 { emit 100 + len(g) to chain; }
+    }
+    on end of chain { log "chain ended"; }
+}
+""", {"chain": 11, "seed": 1}, ["group of 2 from 9", "group of 1 from 102", "chain ended"]),
+    # Two streams feeding each other, each end handler feeding the other, a last group in
+    # between, and a stream after the cycle that must wait for all of it.
+    "two_streams": ("""
+fn one(i: int) -> int = i;
+stream seed: int from generate(one, 1);
+stream ping: int;
+stream pong: int;
+stream after: int;
+flow twocycle {
+    on new data of type int in seed as x { emit 1 to ping; }
+    on new data of type int in ping as x { log "ping {x}"; if x < 6 { emit x + 1 to pong; } }
+    on new data of type int in pong as x every 2 { emit len(x) * 10 to ping; }
+    on end of ping { log "ping ended"; emit 1000 to pong; }
+    on end of pong { log "pong ended"; emit 2000 to ping; emit 7 to after; }
+    on new data of type int in after as x { log "after {x}"; }
+    on end of after { log "after ended"; }
+}
+""", {"ping": 4, "pong": 2, "after": 1, "seed": 1}, ["ping 2000", "ping ended", "pong ended", "after 7", "after ended"]),
+}
+END_RUNS = 10  # of each flow, beside a CPU burner
+
+
+def case_cycle_end_emits_back(xdmlc, tmp):
+    burner = subprocess.Popen([sys.executable, "-c", BURNER])
+    try:
+        for name, (source, items, lines) in END_FLOWS.items():
+            flow = os.path.join(tmp, name + ".xdml")
+            with open(flow, "w") as f:
+                f.write(source)
+            for k in range(END_RUNS):
+                run = f"{name} run {k + 1}"
+                work, stats = os.path.join(tmp, f"{name}-{k}"), os.path.join(tmp, f"{name}-{k}.json")
+                try:
+                    p = subprocess.run([xdmlc, "run", flow, "--workdir", work, "--stats-json", stats],
+                                       capture_output=True, text=True, timeout=60)
+                except subprocess.TimeoutExpired:
+                    raise Failure(f"{run}: did not end within 60 s (hung?)")
+                check(p.returncode == 0, f"{run}: exit {p.returncode}: {p.stderr[-2000:]}")
+                s = json.load(open(stats))
+                check(s["items"] == items, f"{run}: items {s['items']}, expected {items}")
+                check(s["lost_items"] == 0, f"{run}: {s['lost_items']} lost: {p.stderr[-1000:]}")
+                check("ended when an item was emitted" not in p.stderr, f"{run}: {p.stderr[-500:]}")
+                for line in lines:
+                    check(p.stdout.count(line + "\n") == 1, f"{run}: '{line}' logged {p.stdout.count(line)} times: {p.stdout}")
+            # The end rounds replay: the same firings in the same order of effects.
+            r = subprocess.run([xdmlc, "replay", "--workdir", os.path.join(tmp, f"{name}-0"), "--quiet"],
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0, f"{name}: replay exit {r.returncode}: {r.stdout[-1000:]} {r.stderr[-1000:]}")
+    finally:
+        stop(burner)
+    print(f"{len(END_FLOWS)} flows whose cycle's end emits back into it, {END_RUNS} runs each: every item handled")
+
+
+CASES["cycle_end_emits_back"] = case_cycle_end_emits_back
