@@ -3,6 +3,7 @@
 #include "sema/CheckExpressions.h"
 
 #include "ast/AstPrinter.h"
+#include "planformat/PlanLimits.h"
 #include "sema/OperatorRules.h"
 
 #include <algorithm>
@@ -97,6 +98,24 @@ bool ExprChecker::checkAssignable(Expr* e, const Type* expected, const std::stri
 
 const Type* ExprChecker::check(Expr* e) {
     if (!e) return ctx_.types().error();
+    // Only a long chain of binary operators nests this deep (the parser bounds brackets):
+    // reported once per expression, whose levels past the bound are left unchecked.
+    if (depth_ >= planformat::kMaxExprDepth) {
+        if (!reportedTooDeep_)
+            ctx_.diags.error(e->range, "an expression nested more than " + std::to_string(planformat::kMaxExprDepth) +
+                                           " levels deep (a chain of that many operators?): the plan cannot hold it; "
+                                           "split it with let");
+        reportedTooDeep_ = true;
+        return e->type = ctx_.types().error();
+    }
+    depth_++;
+    const Type* t = checkKind(e);
+    if (--depth_ == 0) reportedTooDeep_ = false;
+    e->type = t;
+    return t;
+}
+
+const Type* ExprChecker::checkKind(Expr* e) {
     TypeContext& types = ctx_.types();
     const Type* t = types.error();
     switch (e->kind) {
@@ -121,7 +140,6 @@ const Type* ExprChecker::check(Expr* e) {
     case ExprKind::Record: t = checkRecord(e); break;
     case ExprKind::Invalid: t = types.error(); break;
     }
-    e->type = t;
     return t;
 }
 

@@ -47,6 +47,7 @@ public:
                         const std::string& context);
 
 private:
+    const Type* checkKind(ast::Expr* e);
     const Type* checkIdent(ast::Expr* e, bool asCallee);
     const Type* checkBinary(ast::Expr* e);
     const Type* checkUnary(ast::Expr* e);
@@ -76,6 +77,8 @@ private:
         std::vector<std::string> lets;
     };
     std::vector<Scope> scopes_;
+    int depth_ = 0;  // of the expression being checked, for planformat::kMaxExprDepth
+    bool reportedTooDeep_ = false;
 };
 
 }  // namespace xdml::sema

@@ -4,17 +4,15 @@
 // the JSON library.
 #pragma once
 
+#include "planformat/PlanLimits.h"
 #include "runtime/interp/Program.h"
 
 namespace xdml::runtime::plan_json {
 
 [[noreturn]] void fail(const std::string& where, const std::string& what);
 
-/// How deep a plan's JSON may nest. The reader (and the interpreter after it) recurses once per
-/// level of an expression, a type or a block, so a deeper plan would overflow the stack: it is
-/// refused before reading. A flow's nesting, which the parser bounds at 256, takes about two
-/// levels each; a chain of binary operators takes two per operand.
-constexpr int kMaxNesting = 2048;
+/// How deep a plan's JSON may nest (the compiler bounds expressions to stay within it).
+constexpr int kMaxNesting = planformat::kMaxPlanNesting;
 /// Fails naming `where` when `j` nests deeper than kMaxNesting (measured without recursion).
 void checkNesting(const nlohmann::json& j, const std::string& where);
 const nlohmann::json& member(const nlohmann::json& j, const char* key, const std::string& where);

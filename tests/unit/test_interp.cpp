@@ -5,6 +5,7 @@
 #include "passes/Pass.h"
 #include "plan/Code.h"
 #include "plan/Plan.h"
+#include "planformat/PlanLimits.h"
 #include "runtime/interp/Evaluate.h"
 #include "runtime/interp/Program.h"
 #include "runtime/numerics/Philox.h"
@@ -345,4 +346,26 @@ TEST_CASE("a whole plan, after the pass pipeline, loads and runs") {
     Program p = Program::fromPlan(plan::planJson(flow));
     Evaluator ev(p);
     CHECK(ev.call("hit_score", {ev.call("detector", {integer(3)})}).asFloat() > 0.5);
+}
+
+TEST_CASE("the deepest expression the compiler accepts, in the deepest blocks, loads in the runtime") {
+    // planformat::kMaxExprDepth is what keeps a checked flow within the readers' nesting bound:
+    // a chain at that depth inside a record, inside 250 nested ifs (the parser allows 256).
+    const int depth = planformat::kMaxExprDepth;
+    auto chainOf = [](int operands) {
+        std::string chain = "v";
+        for (int i = 1; i < operands; ++i) chain += " + v";
+        return chain;
+    };
+    const std::string chain = chainOf(depth);
+    std::string body = "let r = { a: " + chainOf(depth - 1) + " }; log \"{r.a}\";";  // the record is a level
+    for (int i = 0; i < 250; ++i) body = "if v > 0 { " + body + " }";
+    const std::string text = "fn one(i: int) -> int = i;\nstream s: int from generate(one, 2);\n"
+                             "flow c { on new data of type int in s as v { " + body + " } }\n"
+                             "fn f(v: int) -> int = " + chain + ";\n";
+    Program p = programOf(text);
+    Evaluator ev(p);
+    CHECK(ev.call("f", {integer(2)}).asInt() == 2 * depth);
+    auto deeper = test::compileText("fn f(v: int) -> int = " + chain + " + v;\n");
+    CHECK_FALSE(deeper->errors().empty());
 }
