@@ -355,6 +355,28 @@ def case_dataflow(xdmlc, tmp):
     check(starts[1] < ends[0], f"tasks ran one after another: starts {starts}, ends {ends}")
 
 
+def case_deploy_pool(xdmlc, tmp):
+    """A deployment profile's `local` binding caps its site's worker pool: bound to one thread,
+    the independent calls that overlap in case_dataflow run one after another, whether the
+    flow is compiled with the profile or a plan compiled without it is run with it."""
+    flow = os.path.join(tmp, "dataflow.xdml")
+    open(flow, "w").write(DATAFLOW)
+    deploy = os.path.join(tmp, "one.deploy.toml")
+    open(deploy, "w").write('[profiles.one.sites.local]\nplacement = "local"\nthreads_per_rank = 1\n')
+    plan = os.path.join(tmp, "plan.json")
+    r = subprocess.run([xdmlc, "build", flow, "--emit=plan", "-o", plan], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"build: exit {r.returncode}: {r.stderr}")
+    for what, target in (("flow", flow), ("plan", plan)):
+        work = os.path.join(tmp, "w-" + what)
+        r = run(xdmlc, [target, "--workdir", work, "--deploy", deploy])
+        check(r.returncode == 0, f"{what}: exit {r.returncode}: {r.stdout}{r.stderr}")
+        spans = sorted(query(os.path.join(work, "provenance.db"),
+                             "SELECT started, ended FROM activities WHERE kind = 'task'"))
+        check(len(spans) == 5, f"{what}: {len(spans)} task activities")
+        for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
+            check(s1 >= e0, f"{what}: two tasks overlapped on a one-thread site: {spans}")
+
+
 CYCLES = """
 fn gen(i: int) -> int = i;
 stream src: int from generate(gen, 20);
