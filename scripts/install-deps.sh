@@ -21,6 +21,8 @@ packages=(
   python3-prov
   # the REPL's line editing; its terminal test (tmux); the vim files' test
   libreadline-dev tmux vim
+  # distributed runs: xdmlc's MPI plugins are built against both MPIs (docs/distributed.md)
+  openmpi-bin libopenmpi-dev mpich libmpich-dev
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already
