@@ -102,7 +102,7 @@ fn id(i: int) -> int = i;
 stream items: int from generate(id, 400);
 catalog naps: { n: int } at "naps.db";
 site far { cores: 2 }
-task nap(i: int) -> int @ { locality: far } { let t = sh("sleep 0.05"); return i; }
+task nap(i: int) -> int @ { locality: far } { return len(sh("sleep 0.05")) + i; }
 flow main {
     on new data of type int in items as i { record { n: nap(i) } in naps; }
 }
