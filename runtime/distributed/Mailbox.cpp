@@ -25,7 +25,7 @@ std::string framed(uint64_t id, Frame frame, const std::string& payload) {
 double silenceFromEnvironment() {
     const char* text = std::getenv("XDML_MPI_SILENCE");
     const double s = text ? std::atof(text) : 0;
-    return s > 0 ? s : 6;
+    return s > 0 ? s : 5;
 }
 
 }  // namespace
@@ -165,11 +165,8 @@ void Mailbox::check(int rc, const std::string& doing) {
 }
 
 void Mailbox::die(const std::string& problem) {
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& [id, promise] : waiting_) promise.set_value({false, "the distributed run failed: " + problem});
-        waiting_.clear();
-    }
+    // The calls waiting for replies are not woken: their errors would only bury this message,
+    // and the job ends now.
     fatal_(problem);
     std::_Exit(1);
 }

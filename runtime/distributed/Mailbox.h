@@ -4,7 +4,7 @@
 // replies to the calls waiting for them, and hands requests to handler threads (a request's
 // handler may wait on other messages, so it never runs on the communication thread). It also
 // sends a heartbeat every half second and watches the other side's: a rank not heard from for
-// XDML_MPI_SILENCE seconds (6 by default), an MPI error or a malformed message ends the whole
+// XDML_MPI_SILENCE seconds (5 by default), an MPI error or a malformed message ends the whole
 // job with a message saying which (docs/distributed.md, "When a rank fails").
 #pragma once
 
@@ -88,7 +88,7 @@ private:
     const int rank_, size_;
     const std::string host_;
     std::size_t chunkBytes_ = kDefaultChunkBytes;
-    double silenceSeconds_ = 6;
+    double silenceSeconds_ = 5;
     Fatal fatal_;
 
     std::mutex mutex_;

@@ -2,7 +2,7 @@
 """The distributed run (docs/distributed.md): the example flows under `mpirun.openmpi -n 4` and
 `mpiexec.mpich -n 4` give the catalogs, logs and provenance content of the local executor (the
 comparison of tests/runtime/run_loopback.py, up to times, ranks and hosts); a worker rank
-killed with SIGKILL ends the run non-zero within 10 s; MPICH's singletons under
+killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 10 s; MPICH's singletons under
 `srun --mpi=pmix` (simulated by the environment) are refused.
 
 `run_distributed.py --xdmlc X CASE`."""
@@ -128,7 +128,9 @@ def rank_pids(root, variable):
     return found
 
 
-def killed_worker(mpi, variable):
+def killed_worker(mpi, variable, sig=signal.SIGKILL):
+    """SIGKILL: the launcher notices the death. SIGSTOP: nobody but the heartbeats notice a
+    rank that hangs; rank 0 must end the job when it has not been heard from for 5 s."""
     def case(xdmlc, tmp):
         cmd, env = launcher(mpi)
         flow = os.path.join(tmp, "slow.xdml")
@@ -144,15 +146,17 @@ def killed_worker(mpi, variable):
             pids = rank_pids(tmp, variable)
             check(3 in pids, f"rank 3 not found among {pids}")
             killed = time.time()
-            os.kill(pids[3], signal.SIGKILL)
+            os.kill(pids[3], sig)
             try:
                 out, err = p.communicate(timeout=10)
             except subprocess.TimeoutExpired:
                 raise rt.Failure(f"{mpi}: the run still goes on 10 s after rank 3 was killed")
             took = time.time() - killed
             check(p.returncode != 0, f"{mpi}: exit 0 after a rank was killed: {out[-1000:]}{err[-1000:]}")
-            print(f"  {mpi}: rank 3 killed, the run ended with exit {p.returncode} in {took:.1f} s:\n    "
-                  + "\n    ".join(err.strip().splitlines()[:6]), flush=True)
+            if sig == signal.SIGSTOP:
+                check("rank 3 has not been heard from for 5 s" in err, f"{mpi}: no message names the silent rank: {out[-2000:]}{err[-2000:]}")
+            print(f"  {mpi}: rank 3 sent {signal.Signals(sig).name}, the run ended with exit {p.returncode} in {took:.1f} s:\n    "
+                  + "\n    ".join((out + err).strip().splitlines()[-8:]), flush=True)
         finally:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
@@ -181,6 +185,8 @@ def case_singletons(xdmlc, tmp):
 
 CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": examples_under("mpich"),
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
+         "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
+         "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
          "singletons": case_singletons}
 
 if __name__ == "__main__":
