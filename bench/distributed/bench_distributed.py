@@ -30,12 +30,11 @@ site far { cores: 2 }
 link home <-> far { bandwidth: 10Gbps, latency: 1ms }
 catalog got: { n: int } at "got.db";
 type Big = tensor<f32>[ELEMS];
-fn id(i: int) -> int = i;
 fn big(i: int) -> Big = zeros(Big) + i;
-stream items: int from generate(id, N) at home;
+stream items: Big from generate(big, N) at home;
 task take(t: Big) -> int @ { locality: far } { return 1; }
 flow moving {
-    on new data of type int in items as i { record { n: take(big(i)) } in got; }
+    on new data of type Big in items as b { record { n: take(b) } in got; }
 }
 """
 
