@@ -270,7 +270,7 @@ void Mailbox::deliver(int source, Tag tag, std::string message) {
             backlog_.emplace_back(source, tag, std::move(message));
             return;
         }
-        PostHandler& handler = it->second;
+        PostHandler handler = it->second;  // a copy: it may be replaced meanwhile
         lock.unlock();
         handler(source, message.substr(9));
         return;

@@ -43,7 +43,8 @@ void stopAll(dist::Mailbox& mailbox) {
     for (int r = 1; r < mailbox.size(); ++r) mailbox.post(r, dist::Tag::Stop, "");
 }
 
-int coordinate(dist::Mailbox& mailbox, const RunArguments& args) {
+/// `calls` outlives the mailbox's thread: a controller's last status may still arrive.
+int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr<dist::CoordinatorCalls>& calls) {
     std::vector<std::string> hosts = gatherHosts(mailbox);
     int code = 0;
     nlohmann::json plan = planOf(args, code);
@@ -66,7 +67,6 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args) {
     dist::PlanMessage message{plan, options.workdir, options.provenance, layout.toJson()};
     const std::string bytes = message.encode();
     for (int r = 1; r < mailbox.size(); ++r) mailbox.post(r, dist::Tag::Plan, bytes);
-    std::unique_ptr<dist::CoordinatorCalls> calls;
     options.remoteSite = [&](const runtime::SiteInfo& site, const runtime::TaskWorker& worker) -> std::unique_ptr<runtime::SiteExecutor> {
         const dist::SiteRanks* ranks = layout.site(site.name);
         if (!ranks) return nullptr;
@@ -118,10 +118,11 @@ int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
     }
     int code = 0;
     {
+        std::unique_ptr<dist::CoordinatorCalls> calls;  // destroyed after the mailbox
         dist::Mailbox mailbox(*api, rank, size, host);
         mailbox.start();
         if (rank == 0) {
-            code = coordinate(mailbox, args);
+            code = coordinate(mailbox, args, calls);
         } else {
             // The launcher forwards Ctrl-C and SIGTERM to every rank; rank 0 stops the run in
             // order and then tells the others.
