@@ -55,7 +55,7 @@ TEST_CASE("without a profile, ranks 1..N-1 are shared among the sites in plan or
     CHECK(round.toJson() == four.toJson());
 }
 
-TEST_CASE("a profile gives each mpi-bound site its ranks and threads; too few ranks is an error") {
+TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too few ranks is an error") {
     xdml::deploy::Profile p;
     p.name = "cluster";
     p.sites["hpc"] = xdml::deploy::SiteBinding{"hpc", xdml::deploy::Placement::Mpi, 3, 4, 12, 0, std::nullopt, {}};
