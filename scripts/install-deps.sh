@@ -23,6 +23,8 @@ packages=(
   libreadline-dev tmux vim
   # deployment files (TOML): the reader in deploy/
   libtomlplusplus-dev
+  # distributed runs: xdmlc's MPI plugins are built against both MPIs (docs/distributed.md)
+  openmpi-bin libopenmpi-dev mpich libmpich-dev
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already

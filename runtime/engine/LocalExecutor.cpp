@@ -24,11 +24,7 @@ void LocalExecutor::runCall(TaskRequest& request, TaskClient& client) {
     }
 }
 
-void LocalExecutor::submit(TaskRequest request, std::shared_ptr<TaskClient> client, Dispatch how) {
-    if (how == Dispatch::HereNow) {
-        runCall(request, *client);
-        return;
-    }
+Job queuedJob(const TaskRequest& request) {
     const RequestPolicy& p = request.policy;
     Job job;
     job.priority = p.priority;
@@ -37,6 +33,15 @@ void LocalExecutor::submit(TaskRequest request, std::shared_ptr<TaskClient> clie
     job.maxConcurrent = p.maxConcurrent;
     job.memoryCap = p.memoryCap;
     job.memory = p.memory;
+    return job;
+}
+
+void LocalExecutor::submit(TaskRequest request, std::shared_ptr<TaskClient> client, Dispatch how) {
+    if (how == Dispatch::HereNow) {
+        runCall(request, *client);
+        return;
+    }
+    Job job = queuedJob(request);
     job.run = [this, request = std::move(request), client = std::move(client)]() mutable { runCall(request, *client); };
     // A value needed now is worth running on this thread when the site has room; one that can
     // wait goes to the site's workers, so that the firing goes on and calls overlap.

@@ -9,6 +9,10 @@
 
 namespace xdml::runtime {
 
+/// The pool job of a queued call: its priority, deadline and limits from the request's
+/// policy (`run` left to the caller). A site controller on another rank queues by it too.
+Job queuedJob(const TaskRequest& request);
+
 class LocalExecutor : public SiteExecutor {
 public:
     /// `worker` outlives the executor.

@@ -125,6 +125,11 @@ void Run::openStores() {
     if (options_.executor != "local" && options_.executor != "loopback")
         throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
     for (const SiteInfo& s : plan_.sites) {
+        if (options_.remoteSite)
+            if (auto remote = options_.remoteSite(s, *worker_)) {
+                sites_.emplace(s.name, std::move(remote));
+                continue;
+            }
         const deploy::SiteBinding* binding = options_.profile ? options_.profile->binding(s.name) : nullptr;
         const int workers = workersFor(boundCores(s.cores, binding), hardware);
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));

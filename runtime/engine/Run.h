@@ -41,6 +41,10 @@
 #include <string>
 #include <vector>
 
+namespace xdml::deploy {
+struct Profile;
+}
+
 namespace xdml::runtime {
 
 class StreamRuntime;
@@ -80,6 +84,9 @@ struct RunOptions {
     /// "loopback" (the same pool, every request, outcome and effect encoded to bytes and
     /// decoded before use: a test of the executor seam, docs/runtime.md).
     std::string executor = "local";
+    /// The executor of a site that runs elsewhere (a distributed run's MPI-placed sites,
+    /// docs/distributed.md); null, or its answer null: the site runs on this machine's pool.
+    std::function<std::unique_ptr<SiteExecutor>(const SiteInfo& site, const TaskWorker& worker)> remoteSite;
     /// Handler threads per stream; 0: the default (FiringQueue::kDefaultThreads). A test
     /// setting: a replay must finish with one (its firings waiting for a model version park).
     int handlerThreads = 0;

@@ -8,7 +8,8 @@
 //
 // Implementations: LocalExecutor (this machine's worker pool), LoopbackExecutor (the same pool,
 // every request, outcome and effect encoded to bytes and decoded before use: a test that the
-// seam carries everything).
+// seam carries everything), distributed::MpiExecutor (a site on other MPI ranks, the same
+// bytes as MPI messages: docs/distributed.md).
 #pragma once
 
 #include "runtime/engine/TaskMessages.h"

@@ -60,6 +60,8 @@ public:
             rec.policyJson = policy_.json;
             rec.handler = r.handler;
             rec.line = call_.line;
+            rec.rank = r.rank;
+            rec.host = r.host;
             activity_ = store->startActivity(rec);
             for (std::size_t i = 0; i < call_.args.size(); ++i)
                 store->used(activity_, run_.entityOf(call_.args[i]), task.params[i].name);

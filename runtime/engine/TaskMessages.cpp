@@ -155,6 +155,8 @@ std::string encodeRequest(const TaskRequest& q) {
     w.pod(q.activity);
     w.pod<int32_t>(q.attempt);
     w.pod(q.submitted);
+    w.pod<int32_t>(q.rank);
+    w.text(q.host);
     const RequestPolicy& p = q.policy;
     w.pod<int32_t>(p.priority);
     w.pod(p.deadline);
@@ -185,6 +187,8 @@ TaskRequest decodeRequest(const std::string& bytes) {
     q.activity = r.pod<int64_t>();
     q.attempt = r.pod<int32_t>();
     q.submitted = r.pod<double>();
+    q.rank = r.pod<int32_t>();
+    q.host = r.text();
     RequestPolicy& p = q.policy;
     p.priority = r.pod<int32_t>();
     p.deadline = r.pod<double>();

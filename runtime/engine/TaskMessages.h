@@ -76,6 +76,10 @@ struct TaskRequest {
     int attempt = 0;
     double submitted = 0;    // coordinator seconds since the run started
     RequestPolicy policy;
+    /// Where the attempt runs: the MPI rank and its host (a local run: rank 0, "" for this
+    /// host), recorded on its activity.
+    int rank = 0;
+    std::string host;
     /// Filled when the call is dispatched (TaskClient::begin): the arguments, at `site`.
     std::vector<DatumMessage> args;
     std::vector<std::string> names;  // chain: the name of each argument

@@ -2,6 +2,7 @@
 // strings without copying, stepped table by table inside one BEGIN IMMEDIATE ... COMMIT.
 #include "runtime/provenance/GroupWriter.h"
 
+#include "runtime/provenance/AbandonedRuns.h"
 #include "runtime/provenance/Digest.h"
 #include "runtime/provenance/Schema.h"
 
@@ -75,6 +76,9 @@ void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
         s.bindInt(p + 11, a.line);
     else
         s.bindNull(p + 11);
+    s.bindInt(p + 12, a.rank);
+    static const std::string thisHost = hostName();
+    s.bindText(p + 13, a.host.empty() ? thisHost : a.host);
 }
 
 void bindUsed(sqlite::Statement& s, int p, const UsedRow& u) {
@@ -136,8 +140,8 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
           13),
       activities_(db_,
                   "INSERT INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
-                  "status, error, line)",
-                  12),
+                  "status, error, line, rank, host)",
+                  14),
       // A link recorded twice is one fact: OR IGNORE keeps the group from failing on it.
       used_(db_, "INSERT OR IGNORE INTO used (activity, entity, role)", 3),
       generated_(db_, "INSERT OR IGNORE INTO generated (entity, activity)", 2),

@@ -42,6 +42,8 @@ struct ActivityRecord {
     std::string policyJson{};  // the policy it ran under, as in the plan
     int handler = -1;          // the plan's handler index, for handler activities
     int line = 0;              // its source line in the script (0: none)
+    int rank = 0;              // the MPI rank it ran on (0: the coordinator, or a local run)
+    std::string host{};        // the host it ran on; empty: this process's host
 };
 
 /// A choice the runtime made, and why: the record behind "why did this happen?" (Kinds.h).

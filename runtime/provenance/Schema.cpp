@@ -55,7 +55,9 @@ CREATE TABLE activities (
     ended   REAL,
     status  TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'dropped')),
     error   TEXT,
-    line    INTEGER
+    line    INTEGER,
+    rank    INTEGER NOT NULL DEFAULT 0,
+    host    TEXT
 );
 CREATE TABLE used (
     activity INTEGER NOT NULL REFERENCES activities(id),
@@ -212,6 +214,11 @@ void createSchema(sqlite::Connection& db) {
         // Schema 1 lacks it; so does a schema-2 file from before the column was added.
         if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") == 0)
             db.exec("ALTER TABLE runs ADD COLUMN workdir TEXT");
+        // Schema 3 records where each activity ran (the MPI rank and its host).
+        if (db.queryInt("SELECT count(*) FROM pragma_table_info('activities') WHERE name = 'rank'") == 0) {
+            db.exec("ALTER TABLE activities ADD COLUMN rank INTEGER NOT NULL DEFAULT 0");
+            db.exec("ALTER TABLE activities ADD COLUMN host TEXT");
+        }
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);

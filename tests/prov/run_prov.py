@@ -431,12 +431,16 @@ def case_bad_input(xdmlc, tmp):
     c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
                     "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir;"
+                    "ALTER TABLE activities DROP COLUMN rank; ALTER TABLE activities DROP COLUMN host;"
                     "PRAGMA user_version = 1;")
     c.close()
     check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
     check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
-    xdmlc_run(xdmlc, flow, old)  # upgrades to 2; run 1 has no digests
-    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 2, "no upgrade to schema 2")
+    xdmlc_run(xdmlc, flow, old)  # upgrades to 3; run 1 has no digests
+    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 3, "no upgrade to schema 3")
+    # Schema 3's activities say where they ran: the old ones on rank 0 of no recorded host.
+    placed = query(os.path.join(old, "provenance.db"), "SELECT run, rank, host IS NULL, count(*) FROM activities GROUP BY run, rank, host IS NULL")
+    check([(r, rank, none) for r, rank, none, _ in placed] == [(1, 0, 1), (2, 0, 0)], f"activities' ranks and hosts after the upgrade: {placed}")
     indexes = {r[0] for r in query(os.path.join(old, "provenance.db"), "SELECT name FROM sqlite_master WHERE type = 'index'")}
     check({"entities_by_group", "decisions_by_kind", "entities_invalid_by_hash"} <= indexes and "entities_by_run" not in indexes,
           f"indexes after the upgrade: {sorted(indexes)}")

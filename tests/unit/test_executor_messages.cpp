@@ -25,6 +25,8 @@ TaskRequest sampleRequest() {
     r.activity = 1234;
     r.attempt = 1;
     r.submitted = 2.5;
+    r.rank = 3;
+    r.host = "node7";
     r.policy.priority = 10;
     r.policy.deadline = 0.05;
     r.policy.retry = 2;
@@ -88,6 +90,8 @@ TEST_CASE("a task request and its outcome cross as bytes unchanged") {
     CHECK(back.activity == 1234);
     CHECK(back.attempt == 1);
     CHECK(back.submitted == 2.5);
+    CHECK(back.rank == 3);
+    CHECK(back.host == "node7");
     CHECK(back.policy.priority == 10);
     CHECK(back.policy.deadline == 0.05);
     CHECK(back.policy.retry == 2);

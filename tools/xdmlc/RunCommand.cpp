@@ -3,6 +3,9 @@
 #include "tools/xdmlc/RunCommand.h"
 
 #include "tools/xdmlc/ModelsPlugin.h"
+#include "tools/xdmlc/MpiRun.h"
+
+#include "runtime/distributed/Launcher.h"
 
 #include "driver/CompileToPlan.h"
 #include "driver/Frontend.h"
@@ -66,8 +69,26 @@ std::optional<deploy::Profile> profileForPlan(const RunArguments& args, const nl
     return bound ? std::optional(bound->profile) : std::nullopt;
 }
 
-/// The plan of `file`: compiled, or read when it is a plan already. Empty on errors (reported).
-/// With --deploy, `profile` is the chosen profile, the flow checked against it.
+/// What the JIT did, for --stats-json: each kernel, compiled or why not, and its compile time.
+nlohmann::json jitStats(jit::Kernels* kernels) {
+    nlohmann::json out = {{"enabled", kernels != nullptr}, {"kernels", nlohmann::json::array()}};
+    if (!kernels) return out;
+    kernels->wait();
+    for (const jit::KernelStatus& k : kernels->status()) {
+        nlohmann::json j = {{"what", k.what}, {"line", k.line}, {"compiled", k.compiled}};
+        if (k.compiled) {
+            j["compile_ms"] = k.compileMs;
+            j["cached"] = k.cached;
+        } else {
+            j["reason"] = k.reason;
+        }
+        out["kernels"].push_back(std::move(j));
+    }
+    return out;
+}
+
+}  // namespace
+
 nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy::Profile>& profile) {
     bool ok = false;
     if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
@@ -140,33 +161,7 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
     return plan;
 }
 
-/// What the JIT did, for --stats-json: each kernel, compiled or why not, and its compile time.
-nlohmann::json jitStats(jit::Kernels* kernels) {
-    nlohmann::json out = {{"enabled", kernels != nullptr}, {"kernels", nlohmann::json::array()}};
-    if (!kernels) return out;
-    kernels->wait();
-    for (const jit::KernelStatus& k : kernels->status()) {
-        nlohmann::json j = {{"what", k.what}, {"line", k.line}, {"compiled", k.compiled}};
-        if (k.compiled) {
-            j["compile_ms"] = k.compileMs;
-            j["cached"] = k.cached;
-        } else {
-            j["reason"] = k.reason;
-        }
-        out["kernels"].push_back(std::move(j));
-    }
-    return out;
-}
-
-}  // namespace
-
-int runCommand(const RunArguments& args) {
-    int code = 0;
-    std::optional<deploy::Profile> profile;
-    nlohmann::json plan = planOf(args, code, profile);
-    if (code != 0 || plan.is_null()) return code ? code : 1;
-
-
+runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json& plan) {
     runtime::RunOptions options;
     std::filesystem::path script(args.file);
     options.workdir = args.workdir.empty() ? std::filesystem::current_path() / (script.stem().string() + ".run")
@@ -182,6 +177,22 @@ int runCommand(const RunArguments& args) {
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
     options.planJson = plan.dump();
+    return options;
+}
+
+int runCommand(const RunArguments& args) {
+    // Under an MPI launcher with more than one task, this process is one rank of a distributed run.
+    const runtime::distributed::LaunchInfo launch = runtime::distributed::detectLaunch([](const char* name) { return std::getenv(name); });
+    if (!launch.error.empty()) {
+        std::cerr << "xdmlc: error: " << launch.error << "\n";
+        return 2;
+    }
+    if (launch.distributed()) return runDistributed(args, launch);
+    int code = 0;
+    std::optional<deploy::Profile> profile;
+    nlohmann::json plan = planOf(args, code, profile);
+    if (code != 0 || plan.is_null()) return code ? code : 1;
+    runtime::RunOptions options = runOptionsOf(args, plan);
     options.profile = std::move(profile);
     return executePlan(plan, std::move(options), args);
 }

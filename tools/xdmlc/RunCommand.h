@@ -26,6 +26,13 @@ struct RunArguments {
 /// 2 misuse, 3 internal error.
 int runCommand(const RunArguments& args);
 
+/// The plan of args.file: compiled, or read when it is a plan already. Null on errors
+/// (reported on stderr), with `code` the exit status. With --deploy, `profile` is the chosen
+/// profile, the flow checked against it.
+nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy::Profile>& profile);
+/// The run's options from the command line.
+runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json& plan);
+
 /// Runs `plan` with `options`, which this completes with the JIT (unless args.noJit), the
 /// models runtime and Ctrl-C handling; writes args.statsJson when set. `recordedRun` receives
 /// the run's id in the provenance database. The exit status as runCommand's.

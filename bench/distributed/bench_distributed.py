@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""bench_distributed.py — the distributed run's figures (docs/distributed.md), under OpenMPI on
+loopback, printed as a table:
+  1. no-op task throughput (bench/runtime/noop.xdml) against ranks: 1 (the local executor),
+     2, 4, 8, with and without provenance: tasks_run / seconds from --stats-json;
+  2. the call round trip of those no-op tasks (activity start to end: rank 0 begins the call,
+     sends it to its rank, gets the outcome), p50 and p99, from the provenance database;
+  3. value transfer between sites, 1 KB to 256 MB: a tensor made at rank 0's home site passed
+     to a task at another site (moved, counted, sent in 4 MiB chunks); bytes / the calls'
+     round trip, local executor against 2 ranks.
+--smoke: tiny sizes, to check that it works. Run it with Debian's python3."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "runtime"))
+import harness  # noqa: E402
+
+OPENMPI = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+           "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
+TRANSFER = """
+const N: int = 4;
+site home { cores: 2 }
+site far { cores: 2 }
+link home <-> far { bandwidth: 10Gbps, latency: 1ms }
+catalog got: { n: int } at "got.db";
+type Big = tensor<f32>[ELEMS];
+fn big(i: int) -> Big = zeros(Big) + i;
+stream items: Big from generate(big, N) at home;
+task take(t: Big) -> int @ { locality: far } { return 1; }
+flow moving {
+    on new data of type Big in items as b { record { n: take(b) } in got; }
+}
+"""
+
+
+def run(xdmlc, flow, work, ranks, provenance=True):
+    stats = work + ".stats.json"
+    cmd = harness.run_args(xdmlc, flow, work, stats, () if provenance else ("--no-provenance",))
+    if ranks > 1:
+        cmd = ["mpirun.openmpi", "-n", str(ranks), *cmd]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=dict(os.environ, **OPENMPI))
+    if r.returncode != 0:
+        raise harness.BenchError(f"{ranks} ranks: exit {r.returncode}: {harness.last_error(r.stderr + r.stdout)}")
+    return harness.read_stats(stats)
+
+
+def round_trips(work):
+    rows = harness.query(os.path.join(work, "provenance.db"), "SELECT ended - started FROM activities WHERE kind = 'task'")
+    return sorted(r[0] for r in rows if r[0] is not None)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xdmlc", required=True)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--tasks", type=int)
+    args = ap.parse_args()
+    n = args.tasks or (300 if args.smoke else 20_000)
+    sizes = [1 << 10, 1 << 20] if args.smoke else [1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20]
+    scratch = tempfile.mkdtemp(prefix="xdml-bench-distributed-")
+    failed = False
+    try:
+        print(f"[1, 2] no-op tasks, {n:,} items", flush=True)
+        flow = harness.flow_copy("noop.xdml", scratch, consts={"N": n})
+        for ranks in (1, 2, 4, 8):
+            for provenance in (False, True):
+                work = os.path.join(scratch, f"noop-{ranks}-{int(provenance)}")
+                try:
+                    s = run(args.xdmlc, flow, work, ranks, provenance)
+                    line = f"  {ranks} rank{'s' if ranks > 1 else ' '} {'with' if provenance else 'without'} provenance: {s['tasks_run'] / s['seconds']:>9,.0f} tasks/s"
+                    if provenance:
+                        t = round_trips(work)
+                        line += f"   call round trip p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms"
+                    print(line, flush=True)
+                except harness.BenchError as e:
+                    failed = True
+                    print(f"  {ranks} ranks: {e}", flush=True)
+        print("[3] value transfer between sites (4 calls each)", flush=True)
+        for size in sizes:
+            path = os.path.join(scratch, f"transfer-{size}.xdml")
+            open(path, "w").write(TRANSFER.replace("ELEMS", str(size // 4)))
+            rates = []
+            for ranks in (1, 2):
+                work = os.path.join(scratch, f"transfer-{size}-{ranks}")
+                try:
+                    s = run(args.xdmlc, path, work, ranks)
+                    t = round_trips(work)
+                    rates.append(f"{size * len(t) / sum(t) / 1e6:9.1f} MB/s ({s['moved_bytes'] if 'moved_bytes' in s else '?'} bytes moved)")
+                except harness.BenchError as e:
+                    failed = True
+                    rates.append(str(e))
+            label = f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
+            print(f"  {label:>7}: local {rates[0]}   2 ranks {rates[1]}", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

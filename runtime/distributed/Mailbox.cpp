@@ -1,0 +1,320 @@
+// Mailbox.cpp — see Mailbox.h. A message's body: u64 call id (0: posted), u8 frame
+// (0 posted, 1 request, 2 reply ok, 3 reply with the handler's error), then its payload.
+#include "runtime/distributed/Mailbox.h"
+
+#include "runtime/engine/MessageCodec.h"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace xdml::runtime::distributed {
+
+namespace {
+
+enum Frame : uint8_t { Posted = 0, Request = 1, ReplyOk = 2, ReplyError = 3 };
+
+std::string framed(uint64_t id, Frame frame, const std::string& payload) {
+    MessageWriter w;
+    w.pod<uint64_t>(id);
+    w.pod<uint8_t>(frame);
+    std::string out = w.take();
+    out += payload;
+    return out;
+}
+
+double silenceFromEnvironment() {
+    const char* text = std::getenv("XDML_MPI_SILENCE");
+    const double s = text ? std::atof(text) : 0;
+    return s > 0 ? s : 5;
+}
+
+}  // namespace
+
+const char* tagName(Tag tag) {
+    switch (tag) {
+    case Tag::Reply: return "reply";
+    case Tag::Hello: return "hello";
+    case Tag::Plan: return "plan";
+    case Tag::Submit: return "submit";
+    case Tag::Attempt: return "attempt";
+    case Tag::Run: return "run";
+    case Tag::Effect: return "effect";
+    case Tag::Status: return "status";
+    case Tag::Stop: return "stop";
+    case Tag::Heartbeat: return "heartbeat";
+    }
+    return "unknown";
+}
+
+Mailbox::Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host)
+    : api_(api), rank_(rank), size_(size), host_(std::move(host)), silenceSeconds_(silenceFromEnvironment()) {
+    if (const char* chunk = std::getenv("XDML_MPI_CHUNK_BYTES"); chunk && std::atol(chunk) > 0)
+        chunkBytes_ = static_cast<std::size_t>(std::atol(chunk));
+    fatal_ = [this](const std::string& problem) {
+        std::cerr << "xdmlc: error: rank " << rank_ << " (" << host_ << "): " << problem
+                  << "; ending the distributed run" << std::endl;
+        api_.abort(1);
+        std::_Exit(1);
+    };
+}
+
+Mailbox::~Mailbox() { stop(); }
+
+void Mailbox::onRequest(Tag tag, RequestHandler handler) {
+    std::vector<std::tuple<int, Tag, std::string>> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        requestHandlers_[tag] = std::move(handler);
+        for (auto it = backlog_.begin(); it != backlog_.end();)
+            if (std::get<1>(*it) == tag) {
+                waiting.push_back(std::move(*it));
+                it = backlog_.erase(it);
+            } else {
+                ++it;
+            }
+    }
+    for (auto& [source, t, message] : waiting) deliver(source, t, std::move(message));
+}
+
+void Mailbox::onPost(Tag tag, PostHandler handler) {
+    std::vector<std::tuple<int, Tag, std::string>> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        postHandlers_[tag] = std::move(handler);
+        for (auto it = backlog_.begin(); it != backlog_.end();)
+            if (std::get<1>(*it) == tag) {
+                waiting.push_back(std::move(*it));
+                it = backlog_.erase(it);
+            } else {
+                ++it;
+            }
+    }
+    for (auto& [source, t, message] : waiting) deliver(source, t, std::move(message));
+}
+
+void Mailbox::start() {
+    heard_.assign(static_cast<std::size_t>(size_), std::chrono::steady_clock::now());
+    lastBeat_ = std::chrono::steady_clock::time_point{};
+    running_ = true;
+    thread_ = std::thread([this] { loop(); });
+}
+
+void Mailbox::post(int dest, Tag tag, std::string payload) {
+    {
+        std::lock_guard lock(mutex_);
+        outbox_.push_back({dest, tag, framed(0, Posted, payload)});
+    }
+    wake_.notify_all();
+}
+
+std::string Mailbox::call(int dest, Tag tag, std::string payload) {
+    std::future<std::pair<bool, std::string>> reply;
+    {
+        std::lock_guard lock(mutex_);
+        const uint64_t id = nextCall_++;
+        reply = waiting_[id].get_future();
+        outbox_.push_back({dest, tag, framed(id, Request, payload)});
+    }
+    wake_.notify_all();
+    auto [ok, bytes] = reply.get();
+    if (!ok) throw RemoteError(bytes);
+    return std::move(bytes);
+}
+
+void Mailbox::spawn(std::function<void()> work) {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::lock_guard lock(handlersMutex_);
+    handlers_.emplace_back(std::thread([work = std::move(work), done] {
+                               work();
+                               done->store(true);
+                           }),
+                           done);
+}
+
+void Mailbox::reapHandlers() {
+    std::lock_guard lock(handlersMutex_);
+    for (auto it = handlers_.begin(); it != handlers_.end();)
+        if (it->second->load()) {
+            it->first.join();
+            it = handlers_.erase(it);
+        } else {
+            ++it;
+        }
+}
+
+void Mailbox::stop() {
+    if (!running_.exchange(false)) return;
+    {
+        std::lock_guard lock(mutex_);
+        stopRequested_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    std::lock_guard lock(handlersMutex_);
+    for (auto& [t, done] : handlers_) t.join();
+    handlers_.clear();
+}
+
+// ------------------------------------------------------------ the communication thread
+
+void Mailbox::check(int rc, const std::string& doing) {
+    if (rc == 0) return;
+    char text[512] = {};
+    api_.errorText(rc, text, sizeof text);
+    die("MPI failed while " + doing + ": " + text + " (a rank has died, or the network failed)");
+}
+
+void Mailbox::die(const std::string& problem) {
+    // The calls waiting for replies are not woken: their errors would only bury this message,
+    // and the job ends now.
+    fatal_(problem);
+    std::_Exit(1);
+}
+
+void Mailbox::loop() {
+    auto idleFor = std::chrono::microseconds(0);
+    for (;;) {
+        bool busy = false;
+        try {
+            busy = sendSome() | receiveSome();
+        } catch (const std::exception& e) {
+            die(e.what());
+        }
+        const auto now = std::chrono::steady_clock::now();
+        heartbeats(now);
+        reapHandlers();
+        std::unique_lock lock(mutex_);
+        if (stopRequested_ && outbox_.empty() && sending_.empty()) return;
+        if (busy || !outbox_.empty()) {
+            idleFor = std::chrono::microseconds(0);
+            continue;
+        }
+        // Idle: poll less often the longer nothing happens (up to 0.5 ms), waking at once
+        // for anything posted.
+        idleFor = std::min(std::chrono::microseconds(500), idleFor + std::chrono::microseconds(20));
+        wake_.wait_for(lock, idleFor);
+    }
+}
+
+bool Mailbox::sendSome() {
+    std::deque<Outgoing> fresh;
+    {
+        std::lock_guard lock(mutex_);
+        fresh.swap(outbox_);
+    }
+    for (Outgoing& o : fresh)
+        for (std::string& chunk : splitIntoChunks(o.bytes, nextMessage_++, chunkBytes_)) {
+            Sending& s = sending_.emplace_back();
+            s.chunk = std::move(chunk);
+            check(api_.isend(o.dest, static_cast<int>(o.tag), s.chunk.data(), s.chunk.size(), &s.handle),
+                  std::string("sending a ") + tagName(o.tag) + " message to rank " + std::to_string(o.dest));
+        }
+    bool progressed = !fresh.empty();
+    for (auto it = sending_.begin(); it != sending_.end();) {
+        int done = 0;
+        check(api_.testSend(it->handle, &done), "completing a send");
+        if (done) {
+            it = sending_.erase(it);
+            progressed = true;
+        } else {
+            ++it;
+        }
+    }
+    return progressed;
+}
+
+bool Mailbox::receiveSome() {
+    bool any = false;
+    for (int i = 0; i < 64; ++i) {
+        int found = 0, source = -1, tag = -1;
+        std::size_t size = 0;
+        check(api_.probe(&found, &source, &tag, &size), "waiting for messages");
+        if (!found) break;
+        std::string chunk(size, '\0');
+        check(api_.receive(source, tag, chunk.data(), size), "receiving from rank " + std::to_string(source));
+        any = true;
+        if (source >= 0 && source < size_) heard_[static_cast<std::size_t>(source)] = std::chrono::steady_clock::now();
+        if (tag < kFirstTag || tag > kLastTag)
+            throw MessageError("a message from rank " + std::to_string(source) + " with the unknown tag " + std::to_string(tag));
+        if (auto whole = joiner_.add(source, tag, chunk)) dispatch(source, static_cast<Tag>(tag), std::move(*whole));
+    }
+    return any;
+}
+
+void Mailbox::dispatch(int source, Tag tag, std::string message) {
+    if (tag == Tag::Heartbeat) return;
+    if (tag == Tag::Reply) {
+        MessageReader r(message, "a reply from rank " + std::to_string(source));
+        const auto id = r.pod<uint64_t>();
+        const auto frame = r.pod<uint8_t>();
+        if (frame != ReplyOk && frame != ReplyError) r.fail("frame " + std::to_string(frame) + " in a reply");
+        std::lock_guard lock(mutex_);
+        auto it = waiting_.find(id);
+        if (it == waiting_.end()) r.fail("the answer to call " + std::to_string(id) + ", which nobody waits for");
+        it->second.set_value({frame == ReplyOk, message.substr(9)});
+        waiting_.erase(it);
+        return;
+    }
+    deliver(source, tag, std::move(message));
+}
+
+void Mailbox::deliver(int source, Tag tag, std::string message) {
+    MessageReader r(message, std::string("a ") + tagName(tag) + " message from rank " + std::to_string(source));
+    const auto id = r.pod<uint64_t>();
+    const auto frame = r.pod<uint8_t>();
+    if (frame != (id ? Request : Posted)) r.fail("frame " + std::to_string(frame) + " for call " + std::to_string(id));
+    std::unique_lock lock(mutex_);
+    if (frame == Posted) {
+        auto it = postHandlers_.find(tag);
+        if (it == postHandlers_.end()) {
+            backlog_.emplace_back(source, tag, std::move(message));
+            return;
+        }
+        PostHandler handler = it->second;  // a copy: it may be replaced meanwhile
+        lock.unlock();
+        handler(source, message.substr(9));
+        return;
+    }
+    auto it = requestHandlers_.find(tag);
+    if (it == requestHandlers_.end()) {
+        backlog_.emplace_back(source, tag, std::move(message));
+        return;
+    }
+    RequestHandler handler = it->second;
+    lock.unlock();
+    spawn([this, handler, source, id, payload = message.substr(9)]() mutable {
+        std::string reply;
+        Frame frame = ReplyOk;
+        try {
+            reply = handler(source, std::move(payload));
+        } catch (const std::exception& e) {
+            reply = e.what();
+            frame = ReplyError;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            outbox_.push_back({source, Tag::Reply, framed(id, frame, reply)});
+        }
+        wake_.notify_all();
+    });
+}
+
+void Mailbox::heartbeats(std::chrono::steady_clock::time_point now) {
+    if (now - lastBeat_ >= std::chrono::milliseconds(500)) {
+        lastBeat_ = now;
+        std::lock_guard lock(mutex_);
+        if (rank_ == 0)
+            for (int r = 1; r < size_; ++r) outbox_.push_back({r, Tag::Heartbeat, framed(0, Posted, "")});
+        else
+            outbox_.push_back({0, Tag::Heartbeat, framed(0, Posted, "")});
+    }
+    const auto silence = std::chrono::duration<double>(silenceSeconds_);
+    for (int r = 0; r < size_; ++r) {
+        if (r == rank_ || (rank_ != 0 && r != 0)) continue;
+        if (now - heard_[static_cast<std::size_t>(r)] > silence)
+            die("rank " + std::to_string(r) + " has not been heard from for " + std::to_string(static_cast<int>(silenceSeconds_)) +
+                " s: it died or hangs");
+    }
+}
+
+}  // namespace xdml::runtime::distributed

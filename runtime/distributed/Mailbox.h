@@ -1,0 +1,117 @@
+// Mailbox.h — one rank's end of the distributed run's messages. One communication thread owns
+// every MPI call (MpiApi.h, initialised with MPI_THREAD_SERIALIZED): it sends what the rank's
+// threads post (split into chunks, Chunks.h), receives from any rank, joins chunks, answers
+// replies to the calls waiting for them, and hands requests to handler threads (a request's
+// handler may wait on other messages, so it never runs on the communication thread). It also
+// sends a heartbeat every half second and watches the other side's: a rank not heard from for
+// XDML_MPI_SILENCE seconds (5 by default), an MPI error or a malformed message ends the whole
+// job with a message saying which (docs/distributed.md, "When a rank fails").
+#pragma once
+
+#include "runtime/distributed/Chunks.h"
+#include "runtime/distributed/MpiApi.h"
+#include "runtime/distributed/Wire.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <list>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace xdml::runtime::distributed {
+
+/// A request's handler failed on the rank that served it: its message.
+class RemoteError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Mailbox {
+public:
+    /// Answers a request (its reply's bytes); runs on a handler thread; may throw.
+    using RequestHandler = std::function<std::string(int source, std::string payload)>;
+    /// Takes a posted message; runs on the communication thread: must not wait.
+    using PostHandler = std::function<void(int source, std::string payload)>;
+    /// Ends the job after a fatal problem (default: print it and MPI_Abort).
+    using Fatal = std::function<void(const std::string& problem)>;
+
+    Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host);
+    ~Mailbox();
+    int rank() const { return rank_; }
+    int size() const { return size_; }
+    const std::string& host() const { return host_; }
+
+    /// Handlers may be added at any time; messages that arrived before theirs wait for it.
+    void onRequest(Tag tag, RequestHandler handler);
+    void onPost(Tag tag, PostHandler handler);
+    void onFatal(Fatal fatal) { fatal_ = std::move(fatal); }
+    /// Starts the communication thread. Heartbeats go between rank 0 and each other rank.
+    void start();
+
+    void post(int dest, Tag tag, std::string payload);
+    /// Sends a request and waits for its reply. Throws RemoteError when the handler failed.
+    std::string call(int dest, Tag tag, std::string payload);
+    /// Runs `work` on a handler thread of this mailbox (joined by stop()).
+    void spawn(std::function<void()> work);
+    /// Sends everything posted, waits for the sends to complete, stops the thread and the
+    /// handler threads. MPI is still initialised afterwards (finalize is the caller's).
+    void stop();
+
+private:
+    struct Outgoing {
+        int dest;
+        Tag tag;
+        std::string bytes;
+    };
+    struct Sending {
+        std::string chunk;
+        void* handle = nullptr;
+    };
+    void loop();
+    bool sendSome();
+    bool receiveSome();
+    void dispatch(int source, Tag tag, std::string message);
+    void deliver(int source, Tag tag, std::string message);
+    void heartbeats(std::chrono::steady_clock::time_point now);
+    void check(int rc, const std::string& doing);
+    [[noreturn]] void die(const std::string& problem);
+    void reapHandlers();
+
+    const XdmlMpiApi& api_;
+    const int rank_, size_;
+    const std::string host_;
+    std::size_t chunkBytes_ = kDefaultChunkBytes;
+    double silenceSeconds_ = 5;
+    Fatal fatal_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Outgoing> outbox_;
+    std::map<uint64_t, std::promise<std::pair<bool, std::string>>> waiting_;
+    std::map<Tag, RequestHandler> requestHandlers_;
+    std::map<Tag, PostHandler> postHandlers_;
+    std::vector<std::tuple<int, Tag, std::string>> backlog_;  // messages without a handler yet
+    uint64_t nextCall_ = 1;
+    bool stopRequested_ = false;
+
+    // The communication thread's own.
+    std::deque<Sending> sending_;
+    ChunkJoiner joiner_;
+    uint64_t nextMessage_ = 0;
+    std::vector<std::chrono::steady_clock::time_point> heard_;
+    std::chrono::steady_clock::time_point lastBeat_;
+
+    std::mutex handlersMutex_;
+    std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> handlers_;
+    std::atomic<bool> running_{false};
+    std::thread thread_;
+};
+
+}  // namespace xdml::runtime::distributed

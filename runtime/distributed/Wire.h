@@ -1,0 +1,27 @@
+// Wire.h — the kinds of message of a distributed run (each an MPI tag), listed once, and the
+// framing every message body carries: a call id (0 for a posted message) and, in a reply,
+// whether the request's handler succeeded. docs/distributed.md, "What crosses the wire".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace xdml::runtime::distributed {
+
+enum class Tag : int {
+    Reply = 1,    // the answer to a request: ok flag, then the handler's bytes or its error
+    Hello,        // each rank → 0 when it starts: its host name (rank 0 waits for all)
+    Plan,         // 0 → all: the plan, the options that matter and the rank layout (JSON)
+    Submit,       // 0 → a site's controller: a call id, how, and the TaskRequest
+    Attempt,      // controller → 0 (request): take call N on rank R of host H; replies "retry?"
+    Run,          // 0 → a site rank (request): the begun TaskRequest; replies the TaskOutcome
+    Effect,       // site rank → 0 (request): an effect of call N's body; replies its answer
+    Status,       // controller → 0: the site's SiteStatus
+    Stop,         // 0 → all: the run is over (or never started): finish and leave
+    Heartbeat,    // between rank 0 and each other rank, every half second
+};
+inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Heartbeat);
+
+const char* tagName(Tag tag);
+
+}  // namespace xdml::runtime::distributed

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""The distributed run (docs/distributed.md): the example flows under `mpirun.openmpi -n 4` and
+`mpiexec.mpich -n 4` give the catalogs, logs and provenance content of the local executor (the
+comparison of tests/runtime/run_loopback.py, up to times, ranks and hosts); a worker rank
+killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 10 s; MPICH's singletons under
+`srun --mpi=pmix` (simulated by the environment) are refused.
+
+`run_distributed.py --xdmlc X CASE`."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "runtime"))
+import run_loopback as lb  # noqa: E402
+import run_runtime as rt  # noqa: E402
+from run_runtime import EXAMPLES, check  # noqa: E402
+
+SHARED_EXAMPLES = os.path.join(rt.ROOT, "..", "shared", "examples")
+OPENMPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+               "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_btl_tcp_if_include": "lo",
+               "OMPI_MCA_oob_tcp_if_include": "lo", "OMPI_MCA_btl": "self,tcp"}
+LAUNCHERS = {"openmpi": (["mpirun.openmpi", "-n", "4"], OPENMPI_ENV),
+             "mpich": (["mpiexec.mpich", "-n", "4"], {"HYDRA_LAUNCHER": "fork"})}
+MODE = ("-O2", "--no-jit")
+# The layout lines a distributed run prints first (the local run has none).
+LAYOUT = re.compile(r"^distributed run: ")
+
+
+def launcher(name):
+    cmd, env = LAUNCHERS[name]
+    if not shutil.which(cmd[0]):
+        raise rt.Failure(f"{cmd[0]} is not installed (scripts/install-deps.sh installs it)")
+    return cmd, dict(os.environ, **env)
+
+
+def outputs(xdmlc, flow, work, prefix=(), env=None):
+    """What a run leaves, as run_loopback compares it; `prefix` launches it (mpirun ...)."""
+    paired = lb.SEQ_PAIRED.get(os.path.basename(flow), set())
+    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, *MODE], capture_output=True, text=True,
+                       timeout=300, env=env)
+    log = [line for line in r.stdout.split("\nrun ")[0].replace(work, "WORK").splitlines() if not LAYOUT.match(line)]
+    for racing in lb.RACING_LOGS:
+        log = [racing.sub(r"\1N", line) for line in log]
+    errors = r.stderr.replace(work, "WORK").splitlines()
+    return {"exit": r.returncode, "log": sorted(log), "errors": sorted(errors),
+            "catalogs": lb.catalog_columns(work, lb.MODEL_ANSWERS.get(os.path.basename(flow), set())),
+            "provenance": lb.digests(work, paired)}, r
+
+
+def same_as_local(xdmlc, tmp, flow, name, mpi):
+    """The one comparison: the flow run locally and under `mpi`'s launcher with 4 ranks."""
+    cmd, env = launcher(mpi)
+    tag = os.path.basename(os.path.dirname(flow)) + "-" + os.path.basename(flow)
+    local, _ = outputs(xdmlc, flow, os.path.join(tmp, tag + "-local"))
+    check(local["exit"] == 0, f"{tag}: the local run's exit {local['exit']}: {local['errors']}")
+    work = os.path.join(tmp, tag + "-" + mpi)
+    dist, r = outputs(xdmlc, flow, work, cmd, env)
+    check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"{tag}: no rank layout printed: {r.stdout[:2000]}{r.stderr[:2000]}")
+    for what in ("exit", "log", "errors", "catalogs", "provenance"):
+        if dist[what] != local[what]:
+            a, b = local[what], dist[what]
+            if isinstance(a, dict):
+                a = {k: v for k, v in a.items() if b.get(k) != v}
+                b = {k: v for k, v in b.items() if local[what].get(k) != v}
+            raise rt.Failure(f"{tag}: the {mpi} run's {what} differ from the local run's:\n"
+                             f"  local: {str(a)[:1500]}\n  {mpi}: {str(b)[:1500]}")
+    # The tasks ran on other ranks, and say so.
+    ranks = rt.query(os.path.join(work, "provenance.db"), "SELECT DISTINCT rank FROM activities WHERE kind = 'task'")
+    tasks = rt.query(os.path.join(work, "provenance.db"), "SELECT count(*) FROM activities WHERE kind = 'task'")[0][0]
+    check(not tasks or any(r[0] > 0 for r in ranks), f"{tag}: {tasks} tasks, all on rank 0: {ranks}")
+    print(f"  {tag} under {mpi}: same as local ({tasks} tasks on ranks {sorted(r[0] for r in ranks)})", flush=True)
+
+
+def example_flows():
+    names = [os.path.join(EXAMPLES, n) for n in sorted(os.listdir(EXAMPLES)) if n.endswith(".xdml") and n not in lb.ENDLESS]
+    if os.path.isdir(SHARED_EXAMPLES):
+        mine = {os.path.basename(n): open(n).read() for n in names}
+        for n in sorted(os.listdir(SHARED_EXAMPLES)):
+            path = os.path.join(SHARED_EXAMPLES, n)
+            if n.endswith(".xdml") and n not in lb.ENDLESS and mine.get(n) != open(path).read():
+                names.append(path)
+    check(len(names) >= 5, f"examples found: {names}")
+    return names
+
+
+def examples_under(mpi):
+    def case(xdmlc, tmp):
+        for flow in example_flows():
+            same_as_local(xdmlc, tmp, flow, os.path.basename(flow), mpi)
+    case.__doc__ = f"Every example flow under {mpi} with 4 ranks gives what the local executor gives."
+    return case
+
+
+SLOW = """
+import std.exec;
+fn id(i: int) -> int = i;
+stream items: int from generate(id, 400);
+catalog naps: { n: int } at "naps.db";
+site far { cores: 2 }
+task nap(i: int) -> int @ { locality: far } { return len(sh("sleep 0.05")) + i; }
+flow main {
+    on new data of type int in items as i { record { n: nap(i) } in naps; }
+}
+"""
+
+
+def rank_pids(root, variable):
+    """The pids of the processes under `root` whose environment has `variable`, by its value."""
+    found = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if b"xdmlc" not in cmdline.split(b"\0")[0]:
+            continue
+        for entry in environ:
+            if entry.startswith(variable.encode() + b"=") and f"XDML_TEST_JOB={root}".encode() in environ:
+                found[int(entry.split(b"=", 1)[1])] = int(pid)
+    return found
+
+
+def killed_worker(mpi, variable, sig=signal.SIGKILL):
+    """SIGKILL: the launcher notices the death. SIGSTOP: nobody but the heartbeats notice a
+    rank that hangs; rank 0 must end the job when it has not been heard from for 5 s."""
+    def case(xdmlc, tmp):
+        cmd, env = launcher(mpi)
+        flow = os.path.join(tmp, "slow.xdml")
+        open(flow, "w").write(SLOW)
+        work = os.path.join(tmp, "w")
+        env["XDML_TEST_JOB"] = tmp
+        p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            db = os.path.join(work, "naps.db")
+            rt.wait_for(lambda: os.path.exists(db) and rt.query(db, "SELECT count(*) FROM naps")[0][0] >= 5, 60,
+                        "the first records")
+            pids = rank_pids(tmp, variable)
+            check(3 in pids, f"rank 3 not found among {pids}")
+            killed = time.time()
+            os.kill(pids[3], sig)
+            try:
+                out, err = p.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                raise rt.Failure(f"{mpi}: the run still goes on 10 s after rank 3 was killed")
+            took = time.time() - killed
+            check(p.returncode != 0, f"{mpi}: exit 0 after a rank was killed: {out[-1000:]}{err[-1000:]}")
+            if sig == signal.SIGSTOP:
+                check("rank 3 has not been heard from for 5 s" in err, f"{mpi}: no message names the silent rank: {out[-2000:]}{err[-2000:]}")
+            print(f"  {mpi}: rank 3 sent {signal.Signals(sig).name}, the run ended with exit {p.returncode} in {took:.1f} s:\n    "
+                  + "\n    ".join((out + err).strip().splitlines()[-8:]), flush=True)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    case.__doc__ = f"Under {mpi}, a worker rank killed with SIGKILL ends the run non-zero within 10 s."
+    return case
+
+
+def case_singletons(xdmlc, tmp):
+    """MPICH under srun --mpi=pmix starts singletons: the environment says 4 tasks, MPI says 1."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMI_", "PMIX_", "SLURM_"))}
+    env.update({"SLURM_STEP_NUM_TASKS": "4", "SLURM_STEP_ID": "0", "SLURM_MPI_TYPE": "pmix", "PMIX_RANK": "0",
+                 "XDML_MPI": "mpich"})
+    flow = os.path.join(EXAMPLES, "relay.xdml")
+    r = subprocess.run([xdmlc, "run", flow, "--workdir", os.path.join(tmp, "w")], capture_output=True, text=True,
+                       timeout=60, env=env)
+    check(r.returncode == 2, f"exit {r.returncode}, expected 2: {r.stdout}{r.stderr}")
+    check("singletons" in r.stderr and "4 tasks" in r.stderr and "--mpi=pmi2" in r.stderr,
+          "the refusal says why and what to do: " + r.stderr)
+    check(not os.path.exists(os.path.join(tmp, "w")), "a refused run left a work directory")
+    env["XDML_MPI"] = "lam"
+    r = subprocess.run([xdmlc, "run", flow, "--workdir", os.path.join(tmp, "w")], capture_output=True, text=True,
+                       timeout=60, env=env)
+    check(r.returncode == 2 and "XDML_MPI is 'lam'" in r.stderr, f"a wrong XDML_MPI: {r.returncode} {r.stderr}")
+
+
+CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": examples_under("mpich"),
+         "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
+         "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
+         "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
+         "singletons": case_singletons}
+
+if __name__ == "__main__":
+    sys.exit(rt.main(CASES, prefix="xdml-distributed"))

@@ -1,0 +1,158 @@
+// test_distributed.cpp — the distributed run's parts that need no MPI: the rank layout, the
+// chunking of messages (and its refusal of malformed chunks), the launcher's detection from
+// the environment, and the messages rank 0 and the site controllers exchange.
+#include "runtime/distributed/Chunks.h"
+#include "runtime/distributed/Launcher.h"
+#include "runtime/distributed/MpiExecutor.h"
+#include "runtime/distributed/RankLayout.h"
+#include "runtime/engine/MessageCodec.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace xdml::runtime;
+using namespace xdml::runtime::distributed;
+
+namespace {
+
+std::vector<SiteInfo> sites(std::vector<std::pair<std::string, int64_t>> named) {
+    std::vector<SiteInfo> out;
+    for (auto& [name, cores] : named) out.push_back(SiteInfo{name, cores, 0, 0, 0});
+    return out;
+}
+
+std::function<const char*(const char*)> environment(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const char* name) -> const char* {
+        auto it = vars.find(name);
+        return it == vars.end() ? nullptr : it->second.c_str();
+    };
+}
+
+}  // namespace
+
+TEST_CASE("without a profile, ranks 1..N-1 are shared among the sites in plan order") {
+    const RankLayout four = layoutRanks(sites({{"edge", 2}, {"hpc", 0}}), 4, nullptr, 8);
+    REQUIRE(four.sites.size() == 2);
+    CHECK(four.sites[0].site == "edge");
+    CHECK(four.sites[0].ranks == std::vector<int>{1, 2});
+    CHECK(four.sites[0].workRanks() == std::vector<int>{2});
+    CHECK(four.sites[0].threadsPerRank == 2);
+    CHECK(four.sites[1].ranks == std::vector<int>{3});
+    CHECK(four.sites[1].workRanks() == std::vector<int>{3});  // one rank: the controller works
+    CHECK(four.sites[1].threadsPerRank == 8);
+    CHECK(four.localSites.empty());
+    CHECK(four.siteOf(2)->site == "edge");
+    CHECK(four.siteOf(0) == nullptr);
+
+    const RankLayout two = layoutRanks(sites({{"a", 1}, {"b", 1}, {"c", 1}}), 2, nullptr, 8);
+    REQUIRE(two.sites.size() == 1);
+    CHECK(two.sites[0].ranks == std::vector<int>{1});
+    CHECK(two.localSites == std::vector<std::string>{"b", "c"});
+    CHECK_THAT(two.describe(), Catch::Contains("site b: on rank 0's local worker pool"));
+
+    const RankLayout round = RankLayout::fromJson(four.toJson());
+    CHECK(round.toJson() == four.toJson());
+}
+
+TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too few ranks is an error") {
+    xdml::deploy::Profile p;
+    p.name = "cluster";
+    p.sites["hpc"] = xdml::deploy::SiteBinding{"hpc", xdml::deploy::Placement::Mpi, 3, 4, 12, 0, std::nullopt, {}};
+    p.sites["edge"] = xdml::deploy::SiteBinding{"edge", xdml::deploy::Placement::Local, 1, 0, 2, 0, std::nullopt, {}};
+    const RankLayout l = layoutRanks(sites({{"edge", 2}, {"hpc", 64}}), 6, &p, 2);
+    REQUIRE(l.sites.size() == 1);
+    CHECK(l.sites[0].ranks == std::vector<int>{1, 2, 3});
+    CHECK(l.sites[0].threadsPerRank == 4);
+    CHECK(l.sites[0].slots() == 8);
+    CHECK(l.localSites == std::vector<std::string>{"edge"});
+    CHECK(l.idleRanks == std::vector<int>{4, 5});
+    CHECK_THROWS_WITH(layoutRanks(sites({{"edge", 2}, {"hpc", 64}}), 3, &p, 2),
+                      Catch::Contains("binds site hpc to 3 ranks, but the job has only 2 ranks left"));
+}
+
+TEST_CASE("a message crosses in chunks and is joined again, whatever its size") {
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{9}, std::size_t{10}, std::size_t{11}, std::size_t{95}}) {
+        std::string message(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) message[i] = static_cast<char>(i * 7);
+        const auto chunks = splitIntoChunks(message, 42, 10);
+        CHECK(chunks.size() == std::max<std::size_t>(1, (size + 9) / 10));
+        ChunkJoiner joiner;
+        std::optional<std::string> whole;
+        for (std::size_t i = 0; i < chunks.size(); ++i) {
+            CHECK(chunks[i].size() <= kChunkHeaderBytes + 10);
+            whole = joiner.add(1, 5, chunks[i]);
+            CHECK(whole.has_value() == (i + 1 == chunks.size()));
+        }
+        CHECK(*whole == message);
+        CHECK(joiner.partial() == 0);
+    }
+}
+
+TEST_CASE("chunks of messages from different ranks and tags interleave") {
+    const auto a = splitIntoChunks(std::string(25, 'a'), 1, 10);
+    const auto b = splitIntoChunks(std::string(15, 'b'), 1, 10);
+    ChunkJoiner joiner;
+    CHECK_FALSE(joiner.add(1, 3, a[0]));
+    CHECK_FALSE(joiner.add(2, 3, b[0]));
+    CHECK_FALSE(joiner.add(1, 3, a[1]));
+    CHECK(*joiner.add(2, 3, b[1]) == std::string(15, 'b'));
+    CHECK(*joiner.add(1, 3, a[2]) == std::string(25, 'a'));
+}
+
+TEST_CASE("malformed chunks are refused with a clear error") {
+    ChunkJoiner joiner;
+    CHECK_THROWS_WITH(joiner.add(1, 2, "short"), Catch::Contains("shorter than a chunk's header"));
+    std::string wrongMark = splitIntoChunks("hello", 1, 10)[0];
+    wrongMark[0] = 'Z';
+    CHECK_THROWS_WITH(joiner.add(1, 2, wrongMark), Catch::Contains("a wrong mark"));
+    const auto three = splitIntoChunks(std::string(25, 'x'), 9, 10);
+    CHECK_THROWS_WITH(joiner.add(1, 2, three[1]), Catch::Contains("before its first"));
+    CHECK_FALSE(joiner.add(1, 2, three[0]));
+    CHECK_THROWS_WITH(joiner.add(1, 2, three[2]), Catch::Contains("chunk 1/3 of message 9 was due"));
+    CHECK_THROWS_AS(decodeSubmit("\x01\x02"), MessageError);
+    CHECK_THROWS_AS(decodeStatus(std::string(3, '\xff')), MessageError);
+}
+
+TEST_CASE("submit and status messages cross unchanged") {
+    TaskRequest r;
+    r.task = "nap";
+    r.site = "far";
+    r.policy.priority = 4;
+    const Submitted s = decodeSubmit(encodeSubmit(77, SubmitHow::Now, r));
+    CHECK(s.id == 77);
+    CHECK(s.how == SubmitHow::Now);
+    CHECK(s.request.task == "nap");
+    CHECK(s.request.policy.priority == 4);
+    const SiteStatus st = decodeStatus(encodeStatus(SiteStatus{"far", 6, 2, 9, 0.25, 1.5}));
+    CHECK(st.site == "far");
+    CHECK(st.capacity == 6);
+    CHECK(st.running == 2);
+    CHECK(st.queued == 9);
+    CHECK(st.meanJobSeconds == 0.25);
+    CHECK(st.estimatedWait == 1.5);
+}
+
+TEST_CASE("the launcher and its MPI are read from the environment") {
+    CHECK_FALSE(detectLaunch(environment({})).distributed());
+    CHECK_FALSE(detectLaunch(environment({{"OMPI_COMM_WORLD_SIZE", "1"}})).distributed());
+    const LaunchInfo ompi = detectLaunch(environment({{"OMPI_COMM_WORLD_SIZE", "4"}}));
+    CHECK(ompi.distributed());
+    CHECK(ompi.tasks == 4);
+    CHECK(ompi.mpi == "openmpi");
+    const LaunchInfo hydra = detectLaunch(environment({{"PMI_SIZE", "3"}, {"PMI_RANK", "0"}}));
+    CHECK(hydra.mpi == "mpich");
+    CHECK(hydra.tasks == 3);
+    const LaunchInfo pmi2 = detectLaunch(environment({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_MPI_TYPE", "pmi2"}, {"PMI_SIZE", "2"}}));
+    CHECK(pmi2.mpi == "mpich");
+    CHECK(pmi2.launcher == "srun --mpi=pmi2");
+    const LaunchInfo pmix = detectLaunch(environment({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_MPI_TYPE", "pmix"}, {"PMIX_RANK", "0"}}));
+    CHECK(pmix.mpi == "openmpi");
+    const LaunchInfo chosen = detectLaunch(environment({{"SLURM_STEP_NUM_TASKS", "4"}, {"SLURM_MPI_TYPE", "pmix"}, {"XDML_MPI", "mpich"}}));
+    CHECK(chosen.mpi == "mpich");
+    CHECK_THAT(singletonProblem(chosen, 1), Catch::Contains("singletons"));
+    CHECK(singletonProblem(chosen, 4).empty());
+    CHECK_THAT(detectLaunch(environment({{"XDML_MPI", "lam"}})).error, Catch::Contains("openmpi or mpich"));
+    CHECK_THAT(detectLaunch(environment({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_MPI_TYPE", "none"}})).error,
+               Catch::Contains("XDML_MPI"));
+}
