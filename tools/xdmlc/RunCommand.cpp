@@ -134,6 +134,22 @@ nlohmann::json jitStats(jit::Kernels* kernels) {
     return out;
 }
 
+/// --resume [--run ID] (ResumeStart.h); 0, or the exit status of a misuse.
+int applyResumeFlags(const RunArguments& args, runtime::RunOptions& options) {
+    options.version = XDML_VERSION;
+    if (args.resumeRun > 0 && !args.resume) {
+        std::cerr << "xdmlc: error: --run " << args.resumeRun << " names the run to resume: it needs --resume\n";
+        return 2;
+    }
+    if (args.resume && args.noProvenance) {
+        std::cerr << "xdmlc: error: --resume needs provenance (the run to resume is found there): drop --no-provenance\n";
+        return 2;
+    }
+    options.resume = args.resume;
+    options.resumeRun = args.resumeRun;
+    return 0;
+}
+
 }  // namespace
 
 int runCommand(const RunArguments& args) {
@@ -157,6 +173,7 @@ int runCommand(const RunArguments& args) {
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
     options.planJson = plan.dump();
+    if (const int misuse = applyResumeFlags(args, options)) return misuse;
     return executePlan(plan, std::move(options), args);
 }
 
