@@ -81,7 +81,14 @@ int main(int argc, char** argv) {
         const int removed = catalog::removeRowsNotKept(dir / "rows.db", "rows", "/prov.db", {1}, keep);
         const double remove = since(t);
         t = std::chrono::steady_clock::now();
-        ResumeSetup setup{dir, 2, 1, std::move(previous), true, "bench", "flows"};
+        ResumeSetup setup;
+        setup.workdir = dir;
+        setup.run = 2;
+        setup.resumed = 1;
+        setup.previous = std::move(previous);
+        setup.itemsReusable = true;
+        setup.version = "bench";
+        setup.flowsHash = "flows";
         setup.report = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
         setup.stopping = [] { return false; };
         ResumeLedger ledger(std::move(setup));

@@ -176,7 +176,9 @@ void Run::openLedger(const std::string& flow, const std::map<std::string, fs::pa
     if (options_.resume) resumed = prepareResume(*store_, options_, flow, code, catalogFiles);
     const int64_t run = beginRun();
     if (options_.replay) return;  // a replay redoes a run on purpose: it keeps nothing to resume
-    ResumeSetup setup{options_.workdir, run};
+    ResumeSetup setup;
+    setup.workdir = options_.workdir;
+    setup.run = run;
     if (resumed) {
         for (const std::string& note : resumed->notes) report(note);
         setup.resumed = resumed->run;

@@ -6,6 +6,7 @@
 #include "runtime/engine/CallKey.h"
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/Run.h"
+#include "runtime/provenance/ContentHash.h"
 
 #include <catch2/catch.hpp>
 
@@ -150,7 +151,7 @@ TEST_CASE("a kept outcome is reused while it and the files its body read hash th
     const auto input = dir / "input.txt";
     writeFile(input, "abc");
     ResumeLogContents previous;
-    previous.tasks.emplace("good", entryOf("good", Value::integer(42), {{input.string(), contentHashOfFile(input)}}));
+    previous.tasks.emplace("good", entryOf("good", Value::integer(42), {{input.string(), prov::contentHashOfFile(input)}}));
     TaskEntry bad = entryOf("bad", Value::integer(1));
     bad.outputHash = "0000000000000000";  // the value no longer hashes as kept
     previous.tasks.emplace("bad", bad);
