@@ -42,11 +42,14 @@ void RootItem::rowRecorded(const std::string& catalog, int64_t row) {
 
 ResumeLedger::ResumeLedger(ResumeSetup setup)
     : setup_(std::move(setup)), log_(resumeLogPath(setup_.workdir, setup_.run), setup_.resumed, setup_.flowsHash) {
-    if (setup_.itemsReusable)
-        for (HandledItem& item : setup_.previous.items) {
-            std::string key = itemKey(item.stream, item.origin, item.hash);
-            handled_[key].push_back(std::move(item));
-        }
+    // Carried into this run's log at once: a resume of this run, if it is killed in turn, then
+    // reuses what the runs before it did, whether or not this one came to it.
+    if (!setup_.itemsReusable) setup_.previous.items.clear();
+    log_.carry(setup_.previous.tasks, setup_.previous.items);
+    for (HandledItem& item : setup_.previous.items) {
+        std::string key = itemKey(item.stream, item.origin, item.hash);
+        handled_[key].push_back(std::move(item));
+    }
     setup_.previous.items.clear();
     if (setup_.previous.corrupt > 0)
         setup_.report("warning: resume: " + std::to_string(setup_.previous.corrupt) + " records of run " +
@@ -92,8 +95,7 @@ std::optional<TaskOutcome> ResumeLedger::reuse(const std::string& key, const std
         return std::nullopt;
     }
     if (!readsUnchanged(entry.reads)) return std::nullopt;
-    keep(entry);
-    return outcome;
+    return outcome;  // its record was carried into this run's log when the ledger was made
 }
 
 void ResumeLedger::keep(const TaskEntry& entry) {
@@ -101,19 +103,10 @@ void ResumeLedger::keep(const TaskEntry& entry) {
 }
 
 bool ResumeLedger::handledBefore(const std::string& stream, const std::string& origin, const std::string& hash) {
-    HandledItem item;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = handled_.find(itemKey(stream, origin, hash));
-        if (it == handled_.end() || it->second.empty()) return false;
-        item = std::move(it->second.back());
-        it->second.pop_back();
-    }
-    try {
-        log_.item(item);
-    } catch (const ResumeError& e) {
-        failedWrite("item of " + stream, e);
-    }
+    std::lock_guard lock(mutex_);
+    auto it = handled_.find(itemKey(stream, origin, hash));
+    if (it == handled_.end() || it->second.empty()) return false;
+    it->second.pop_back();  // its record was carried into this run's log when the ledger was made
     return true;
 }
 

@@ -77,15 +77,15 @@ public:
     /// The call's key (CallKey.h), or "" when the task has no code in the plan.
     std::string keyOf(const std::string& task, const std::vector<DatumPtr>& args) const;
     /// The resumed run's outcome for `key`, when it can be reused (a corrupt entry is reported,
-    /// and the call runs again); it is kept for this run too. `what` names the call for reports.
+    /// and the call runs again). `what` names the call for reports. Everything the resumed run
+    /// kept is carried into this run's log when the ledger is made (a ResumeError if it cannot).
     std::optional<TaskOutcome> reuse(const std::string& key, const std::string& what);
     /// Keeps a completed call's outcome. Throws ResumeError when it cannot be written.
     void keep(const TaskEntry& entry);
     int64_t resumedRun() const { return setup_.resumed; }
 
     // ---- source items
-    /// Whether the resumed run handled this item fully (then it is marked handled in this
-    /// run's log too, so a resume of this run skips it as well).
+    /// Whether the resumed run handled this item fully (each delivery once).
     bool handledBefore(const std::string& stream, const std::string& origin, const std::string& hash);
     std::shared_ptr<RootItem> root(const std::string& stream, const std::string& origin, const std::string& hash);
 

@@ -25,6 +25,44 @@ uint64_t checksum(char kind, const char* payload, std::size_t n) {
     return h.digest();
 }
 
+std::string framed(char kind, const std::string& payload) {
+    if (payload.size() > UINT32_MAX) throw ResumeError("a resume log record of " + std::to_string(payload.size()) + " bytes is too large");
+    std::string record(kFrame + payload.size() + sizeof(uint64_t), '\0');
+    const auto n = static_cast<uint32_t>(payload.size());
+    std::memcpy(record.data(), &n, sizeof n);
+    record[sizeof n] = kind;
+    std::memcpy(record.data() + kFrame, payload.data(), payload.size());
+    const uint64_t sum = checksum(kind, payload.data(), payload.size());
+    std::memcpy(record.data() + kFrame + payload.size(), &sum, sizeof sum);
+    return record;
+}
+
+std::string taskPayload(const TaskEntry& e) {
+    MessageWriter w;
+    w.text(e.key);
+    w.text(e.outputHash);
+    w.text(e.outcome);
+    w.pod<uint64_t>(e.reads.size());
+    for (const auto& [path, hash] : e.reads) {
+        w.text(path);
+        w.text(hash);
+    }
+    return w.take();
+}
+
+std::string itemPayload(const HandledItem& item) {
+    MessageWriter w;
+    w.text(item.stream);
+    w.text(item.origin);
+    w.text(item.hash);
+    w.pod<uint64_t>(item.rows.size());
+    for (const auto& [catalog, row] : item.rows) {
+        w.text(catalog);
+        w.pod<int64_t>(row);
+    }
+    return w.take();
+}
+
 void readRecord(char kind, const std::string& payload, ResumeLogContents& out) {
     MessageReader r(payload, "resume log record");
     if (kind == kHeader) {
@@ -120,50 +158,37 @@ ResumeLogWriter::~ResumeLogWriter() {
 }
 
 void ResumeLogWriter::task(const TaskEntry& e) {
-    MessageWriter w;
-    w.text(e.key);
-    w.text(e.outputHash);
-    w.text(e.outcome);
-    w.pod<uint64_t>(e.reads.size());
-    for (const auto& [path, hash] : e.reads) {
-        w.text(path);
-        w.text(hash);
-    }
-    append(kTask, w.take());
+    append(kTask, taskPayload(e));
 }
 
 void ResumeLogWriter::item(const HandledItem& item) {
-    MessageWriter w;
-    w.text(item.stream);
-    w.text(item.origin);
-    w.text(item.hash);
-    w.pod<uint64_t>(item.rows.size());
-    for (const auto& [catalog, row] : item.rows) {
-        w.text(catalog);
-        w.pod<int64_t>(row);
-    }
-    append(kItem, w.take());
+    append(kItem, itemPayload(item));
+}
+
+void ResumeLogWriter::carry(const std::map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items) {
+    std::string bytes;
+    for (const auto& [key, e] : tasks) bytes += framed(kTask, taskPayload(e));
+    for (const HandledItem& item : items) bytes += framed(kItem, itemPayload(item));
+    writeAll(bytes);
 }
 
 void ResumeLogWriter::append(char kind, const std::string& payload) {
-    if (payload.size() > UINT32_MAX) throw ResumeError("a resume log record of " + std::to_string(payload.size()) + " bytes is too large");
-    std::string record(kFrame + payload.size() + sizeof(uint64_t), '\0');
-    const auto n = static_cast<uint32_t>(payload.size());
-    std::memcpy(record.data(), &n, sizeof n);
-    record[sizeof n] = kind;
-    std::memcpy(record.data() + kFrame, payload.data(), payload.size());
-    const uint64_t sum = checksum(kind, payload.data(), payload.size());
-    std::memcpy(record.data() + kFrame + payload.size(), &sum, sizeof sum);
+    writeAll(framed(kind, payload));
+}
+
+void ResumeLogWriter::writeAll(const std::string& bytes) {
     std::lock_guard lock(mutex_);
     if (broken_) throw ResumeError("the resume log " + file_.string() + " could not be written before: nothing more is kept");
-    // One write per record, so a kill leaves at most the last one torn; a short write (a full
-    // disk part-way) is an error like any other.
+    // One write per record (or batch), so a kill leaves at most the last one torn; a short write
+    // (a full disk part-way) is an error like any other, and nothing is appended after it.
     std::size_t done = 0;
-    while (done < record.size()) {
-        const ssize_t w = ::write(fd_, record.data() + done, record.size() - done);
+    while (done < bytes.size()) {
+        const ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) broken_ = true;
-        if (w <= 0) throw ResumeError("cannot write the resume log " + file_.string() + ": " + std::strerror(w < 0 ? errno : ENOSPC));
+        if (w <= 0) {
+            broken_ = true;
+            throw ResumeError("cannot write the resume log " + file_.string() + ": " + std::strerror(w < 0 ? errno : ENOSPC));
+        }
         done += static_cast<std::size_t>(w);
     }
 }

@@ -68,10 +68,14 @@ public:
     /// Each appends one record at once (thread-safe); a ResumeError when it is not all written.
     void task(const TaskEntry& entry);
     void item(const HandledItem& item);
+    /// Everything a resumed run's log kept, in one write: a resume of this run (killed in turn)
+    /// then finds it too, whether or not this run came to use it.
+    void carry(const std::map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items);
     const std::filesystem::path& file() const { return file_; }
 
 private:
     void append(char kind, const std::string& payload);
+    void writeAll(const std::string& bytes);
 
     std::filesystem::path file_;
     int fd_ = -1;
