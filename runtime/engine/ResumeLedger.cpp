@@ -51,6 +51,9 @@ ResumeLedger::ResumeLedger(ResumeSetup setup)
         handled_[key].push_back(std::move(item));
     }
     setup_.previous.items.clear();
+    if (setup_.previous.tornTail)
+        setup_.report("warning: resume: run " + std::to_string(setup_.resumed) +
+                      "'s resume log ends in a record cut short or corrupt (killed as it wrote it?): what follows it is done again");
     if (setup_.previous.corrupt > 0)
         setup_.report("warning: resume: " + std::to_string(setup_.previous.corrupt) + " records of run " +
                       std::to_string(setup_.resumed) + "'s resume log are corrupt and were skipped: their work is done again");

@@ -68,6 +68,7 @@ void readRecord(char kind, const std::string& payload, ResumeLogContents& out) {
     if (kind == kHeader) {
         out.resumed = r.pod<int64_t>();
         out.flowsHash = r.text();
+        out.header = true;
     } else if (kind == kTask) {
         TaskEntry e;
         e.key = r.text();

@@ -43,6 +43,7 @@ struct HandledItem {
 
 /// What a run's log holds.
 struct ResumeLogContents {
+    bool header = false;  // its header was read (else the records below cannot be trusted to match the code)
     int64_t resumed = 0;  // the run it resumed itself, 0: none
     std::string flowsHash;  // the code it ran (flowCodeHash, CallKey.h)
     std::map<std::string, TaskEntry> tasks;

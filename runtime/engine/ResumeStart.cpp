@@ -63,8 +63,11 @@ ResumeStart prepareResume(prov::Store& store, const RunOptions& options, const s
         throw ResumeError("--resume: run " + std::to_string(start.run) + " kept no resume log (" + log.string() +
                           " is missing): it ran without provenance or before resume existed");
     start.previous = readResumeLog(log);
-    start.itemsReusable = start.previous.flowsHash == code.flows;
-    if (!start.itemsReusable)
+    start.itemsReusable = start.previous.header && start.previous.flowsHash == code.flows;
+    if (!start.previous.header)
+        start.notes.push_back("warning: resume: the header of run " + std::to_string(start.run) +
+                              "'s resume log is corrupt: every item is handled again");
+    else if (!start.itemsReusable)
         start.notes.push_back("note: resume: the script's code changed since run " + std::to_string(start.run) +
                               ": every item is handled again, and only task calls whose code and inputs are unchanged are reused");
     // The rows of the items skipped stay; every other row of those runs goes, as its work is redone.
