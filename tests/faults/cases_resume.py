@@ -90,8 +90,9 @@ def check_counted(s, what):
 
 
 def case_resume_after_kill(xdmlc, tmp):
-    """kill -9 at random points (once, then twice in a row), then --resume: the catalog equals an
-    uninterrupted run's, and the resume ran only what the killed runs had not finished."""
+    """kill -9 at random points (once, then twice in a row; local and loopback executors), then
+    --resume: the catalog equals an uninterrupted run's, and the resume ran only what the killed
+    runs had not finished."""
     seed = int(os.environ.get("XDML_FAULT_SEED", time.time()))
     rng = random.Random(seed)
     print(f"seed {seed} (XDML_FAULT_SEED reproduces it)")
@@ -101,11 +102,13 @@ def case_resume_after_kill(xdmlc, tmp):
         round_tmp = os.path.join(tmp, f"round{round_}")
         os.makedirs(round_tmp)
         flow, work = setup(round_tmp, "w")
-        killed_run(xdmlc, flow, work, rng.uniform(0.3, 1.5))
+        # Resume is decided at the coordinator's side of a call: the same through the executor seam.
+        executor = ["--executor", "loopback"] if round_ >= 2 else []
+        killed_run(xdmlc, flow, work, rng.uniform(0.3, 1.5), *executor)
         if round_ % 2 == 1:  # a resume killed in turn: the next resumes the resume
-            killed_run(xdmlc, flow, work, rng.uniform(0.2, 0.8), "--resume")
+            killed_run(xdmlc, flow, work, rng.uniform(0.2, 0.8), "--resume", *executor)
         before = len(rows(work)) if os.path.exists(os.path.join(work, "rows.db")) else 0
-        r, s = run_flow(xdmlc, flow, work, "--resume")
+        r, s = run_flow(xdmlc, flow, work, "--resume", *executor)
         check(r.returncode == 0, f"round {round_}: the resume exited {r.returncode}: {r.stdout}{r.stderr}")
         got = rows(work)
         check(got == expected, f"round {round_}: the catalog after kill and resume differs from an uninterrupted run's: "
