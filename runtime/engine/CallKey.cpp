@@ -66,7 +66,9 @@ TaskCode codeOf(const Json& code, const std::string& task) {
     std::string text;
     for (const auto& [section, name] : seen) {
         const Json* decl = code.contains(section) && code[section].contains(name) ? &code[section][name] : nullptr;
-        text += section + "." + name + "=" + (decl ? withoutPositions(*decl).dump() : "builtin") + "\n";
+        // The task itself by its content only; what it names, by name and content (a call names it).
+        const bool itself = section == "tasks" && name == task;
+        text += (itself ? std::string("task") : section + "." + name) + "=" + (decl ? withoutPositions(*decl).dump() : "builtin") + "\n";
     }
     out.hash = prov::contentHash(text.data(), text.size());
     return out;

@@ -44,8 +44,14 @@ ResumeLedger::ResumeLedger(ResumeSetup setup)
     : setup_(std::move(setup)), log_(resumeLogPath(setup_.workdir, setup_.run), setup_.resumed, setup_.flowsHash) {
     // Carried into this run's log at once: a resume of this run, if it is killed in turn, then
     // reuses what the runs before it did, whether or not this one came to it.
-    if (!setup_.itemsReusable) setup_.previous.items.clear();
-    log_.carry(setup_.previous.tasks, setup_.previous.items);
+    if (!setup_.itemsReusable) {
+        setup_.previous.items.clear();
+        log_.carry(setup_.previous.tasks, {});
+    } else if (setup_.previous.header) {
+        log_.carryAll(resumeLogPath(setup_.workdir, setup_.resumed), setup_.previous);  // as they are: no encoding again
+    } else {
+        log_.carry(setup_.previous.tasks, setup_.previous.items);
+    }
     for (HandledItem& item : setup_.previous.items) {
         std::string key = itemKey(item.stream, item.origin, item.hash);
         handled_[key].push_back(std::move(item));

@@ -130,13 +130,16 @@ ResumeLogContents readResumeLog(const std::filesystem::path& file) {
         at += kFrame + n + sizeof sum;
         if (sum != checksum(kind, payload, n)) {
             out.corrupt++;
+            out.readEnd = at;
             continue;
         }
         try {
             readRecord(kind, std::string(payload, n), out);
+            if (kind == kHeader && out.headerEnd == 0) out.headerEnd = at;
         } catch (const MessageError&) {
             out.corrupt++;
         }
+        out.readEnd = at;
     }
     return out;
 }
@@ -166,7 +169,17 @@ void ResumeLogWriter::item(const HandledItem& item) {
     append(kItem, itemPayload(item));
 }
 
-void ResumeLogWriter::carry(const std::map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items) {
+void ResumeLogWriter::carryAll(const std::filesystem::path& previous, const ResumeLogContents& contents) {
+    if (contents.readEnd <= contents.headerEnd) return;
+    std::ifstream in(previous, std::ios::binary);
+    std::string bytes(contents.readEnd - contents.headerEnd, '\0');
+    in.seekg(static_cast<std::streamoff>(contents.headerEnd));
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+        throw ResumeError("cannot read the resume log " + previous.string() + " again to carry it: " + std::strerror(errno));
+    writeAll(bytes);
+}
+
+void ResumeLogWriter::carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items) {
     std::string bytes;
     for (const auto& [key, e] : tasks) bytes += framed(kTask, taskPayload(e));
     for (const HandledItem& item : items) bytes += framed(kItem, itemPayload(item));

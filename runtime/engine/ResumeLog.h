@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -46,8 +47,9 @@ struct ResumeLogContents {
     bool header = false;  // its header was read (else the records below cannot be trusted to match the code)
     int64_t resumed = 0;  // the run it resumed itself, 0: none
     std::string flowsHash;  // the code it ran (flowCodeHash, CallKey.h)
-    std::map<std::string, TaskEntry> tasks;
+    std::unordered_map<std::string, TaskEntry> tasks;
     std::vector<HandledItem> items;
+    std::size_t headerEnd = 0, readEnd = 0;  // byte offsets: after the header, after the last whole record
     int corrupt = 0;         // records whose checksum or layout was wrong (skipped)
     bool tornTail = false;   // the last record was cut short (the run was killed as it wrote)
 };
@@ -71,7 +73,10 @@ public:
     void item(const HandledItem& item);
     /// Everything a resumed run's log kept, in one write: a resume of this run (killed in turn)
     /// then finds it too, whether or not this run came to use it.
-    void carry(const std::map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items);
+    void carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items);
+    /// The same, when all of it is carried: the records of `previous` (its log's file) as they
+    /// are, copied byte for byte between `contents`' header and its last whole record.
+    void carryAll(const std::filesystem::path& previous, const ResumeLogContents& contents);
     const std::filesystem::path& file() const { return file_; }
 
 private:
