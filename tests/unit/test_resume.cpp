@@ -146,7 +146,7 @@ TEST_CASE("the resume log reads back what was written, past a torn tail and corr
     CHECK(readResumeLog(dir / "none.log").tasks.empty());  // no log: nothing kept
 }
 
-TEST_CASE("a kept outcome is reused while it and the files its body read hash the same; file times do not count", "[resume]") {
+TEST_CASE("a kept outcome is reused while it and the files its body read hash the same, never by file times", "[resume]") {
     TempDir dir("xdml_resume");
     const auto input = dir / "input.txt";
     writeFile(input, "abc");
