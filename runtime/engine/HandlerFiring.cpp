@@ -16,7 +16,7 @@ std::string handlerTitle(const HandlerInfo& h) {
     return t;
 }
 
-void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
+bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
                  const std::vector<int64_t>& items) {
     const HandlerInfo* info = &handler.info;
     const Stmt* statement = handler.statement;
@@ -25,6 +25,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
     counters.running++;
     prov::Store* store = run.provenance();
     int64_t activity = -1;
+    bool ok = true;
     try {
         if (store) {
             prov::ActivityRecord rec;
@@ -57,6 +58,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
         firing.runHandler(statement->body);
         if (store && activity > 0) store->endActivity(activity, "ok");
     } catch (const std::exception& e) {
+        ok = false;
         counters.failed++;
         run.stats().droppedItems += info->kind == planformat::HandlerKind::End ? 0 : 1;
         const FailureText failure = failureText(e, statement->line);
@@ -79,6 +81,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
     }
     counters.firings++;
     counters.running--;
+    return ok;
 }
 
 void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {

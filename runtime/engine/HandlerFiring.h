@@ -32,8 +32,8 @@ std::string handlerTitle(const HandlerInfo& handler);
 
 /// Fires `handler` on `binding` (an item, a group's list, or nullptr for an end handler):
 /// item `seq`, which arrived at `arrival` on the run's clock, made of the entities `items`.
-/// Never throws: a failure is reported and counted.
-void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
+/// Never throws: a failure is reported and counted. Returns whether it ended without failure.
+bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
                  const std::vector<int64_t>& items);
 
 /// Runs the flow-level statements of handler `handler` (a `start` handler) to their end.

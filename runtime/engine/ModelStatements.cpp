@@ -64,6 +64,7 @@ LabeledItem labeled(const DatumPtr& d) {
 }  // namespace
 
 void RunEffects::train(const Stmt& s, const TaskDecl* task) {
+    if (trace_) trace_->effect();
     Models& models = run_.models();
     StreamRuntime* stream = run_.stream(s.target);
     if (!stream) throw EvalError("no stream '" + s.target + "' in this run", s.line);
@@ -156,6 +157,7 @@ void RunEffects::train(const Stmt& s, const TaskDecl* task) {
 }
 
 Value RunEffects::askModel(const ModelQuery& q) {
+    if (trace_) trace_->effect();  // the answer depends on the model's state, not only on the call
     Models& models = run_.models();
     auto infer = [&]() {
         // A replay answers with the version the recorded run used for this firing (which

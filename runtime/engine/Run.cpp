@@ -6,6 +6,8 @@
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
 #include "runtime/engine/RecordRecovery.h"
+#include "runtime/engine/ResumeLedger.h"
+#include "runtime/engine/ResumeStart.h"
 #include "runtime/engine/RunEffects.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/interp/Evaluate.h"
@@ -158,7 +160,9 @@ void Run::openStores() {
         info.workdir = fs::absolute(options_.inputBase()).lexically_normal().string();
         // Before the new run begins: the store is between runs while it writes for old ones.
         for (const std::string& note : recoverRecordEntities(*store_, catalogFiles)) report("note: " + note);
-        recordedRun_ = store_->beginRun(info);
+        openLedger(info.flow, catalogFiles, [&] { return recordedRun_ = store_->beginRun(info); });
+    } else if (options_.resume) {
+        throw ResumeError("--resume needs provenance: the run to resume is found there (drop --no-provenance)");
     }
     for (const auto& [name, c] : program_.catalogs()) {
         auto& catalog = catalogs_.emplace(name, CatalogStore::open(catalogFiles.at(name), name, program_.structure(c.type),
@@ -169,6 +173,33 @@ void Run::openStores() {
             store_->decision({"catalog_state", "catalog:" + name, std::to_string(held) + " records",
                               "catalog " + name + " held " + std::to_string(held) + " records when the run started", "{}", -1});
     }
+}
+
+void Run::openLedger(const std::string& flow, const std::map<std::string, fs::path>& catalogFiles,
+                     const std::function<int64_t()>& beginRun) {
+    const RunCode code = runCodeOf(options_.planJson);
+    std::optional<ResumeStart> resumed;
+    if (options_.resume) resumed = prepareResume(*store_, options_, flow, code, catalogFiles);
+    const int64_t run = beginRun();
+    if (options_.replay) return;  // a replay redoes a run on purpose: it keeps nothing to resume
+    ResumeSetup setup;
+    setup.workdir = options_.workdir;
+    setup.run = run;
+    if (resumed) {
+        for (const std::string& note : resumed->notes) report(note);
+        setup.resumed = resumed->run;
+        setup.previous = std::move(resumed->previous);
+        setup.itemsReusable = resumed->itemsReusable;
+        recordDecision(std::string(prov::decision_kind::reuse), "run:" + std::to_string(setup.resumed), "resumed",
+                       "this run resumes run " + std::to_string(setup.resumed) + " (xdmlc run --resume)");
+    }
+    setup.version = options_.version;
+    setup.flowsHash = code.flows;
+    setup.codeHashes = code.tasks;
+    setup.report = [this](const std::string& line) { report(line, line.rfind("error", 0) == 0 ? "" : "resume"); };
+    setup.stopping = [this] { return stopping(); };
+    setup.writeFailures = &stats_.resumeLogFailures;
+    resume_ = std::make_unique<ResumeLedger>(std::move(setup));
 }
 
 void Run::startStreams() {
@@ -249,7 +280,8 @@ int Run::execute() {
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
-    bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0;
+    bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0 ||
+                  stats_.resumeLogFailures.load() > 0;
     // A source that may have lost items (a watch that could not go on) leaves the run short of
     // its input, whatever else went well: never a success.
     const bool missed = !stats_.missed().empty();
@@ -293,6 +325,9 @@ std::string Run::summary(double seconds, bool failed) const {
     }
     out += "  tasks: " + std::to_string(stats_.tasksRun.load()) + " run, " + std::to_string(stats_.tasksFailed.load()) +
            " failed, " + std::to_string(stats_.retries.load()) + " retries\n";
+    if (stats_.reusedTasks.load() || stats_.resumedItems.load() || options_.resume)
+        out += "  resume: " + std::to_string(stats_.reusedTasks.load()) + " task calls reused, " +
+               std::to_string(stats_.resumedItems.load()) + " items handled before, skipped\n";
     out += "  data: " + std::to_string(stats_.movedBytes.load()) + " bytes moved between sites, " +
            std::to_string(stats_.writtenBytes.load()) + " bytes written\n";
     if (stats_.deadlineMisses.load() || stats_.startMisses.load())

@@ -47,6 +47,7 @@ struct Profile;
 
 namespace xdml::runtime {
 
+class ResumeLedger;
 class StreamRuntime;
 class TaskWorker;
 struct FiringContext;
@@ -94,6 +95,11 @@ struct RunOptions {
     /// none: every site local, with the plan's cores. A `local` binding's cores cap its site's
     /// worker pool; the MPI executor lays out its ranks from the `mpi` bindings.
     std::optional<deploy::Profile> profile;
+    /// `xdmlc run --resume [--run ID]` (ResumeStart.h): reuse the work of run `resumeRun` (0:
+    /// the latest) of the work directory. `version`: xdmlc's, part of every task call's key.
+    bool resume = false;
+    int64_t resumeRun = 0;
+    std::string version;
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One
@@ -125,6 +131,8 @@ public:
     prov::Store* provenance() { return store_.get(); }
     /// This run's id in the provenance database (0: none recorded).
     int64_t recordedRun() const { return recordedRun_; }
+    /// The run's side of resume (ResumeLedger.h); nullptr without provenance, or in a replay.
+    ResumeLedger* resume() { return resume_.get(); }
     SiteExecutor& site(const std::string& name);
     /// What every firing reads: the program, the plan, the JIT's code, the work directory.
     const FiringContext& firingContext() const;
@@ -164,6 +172,9 @@ public:
 
 private:
     void openStores();
+    /// Before beginRun: prepares a resume when asked (ResumeStart.h); after it: this run's ledger.
+    void openLedger(const std::string& flow, const std::map<std::string, std::filesystem::path>& catalogFiles,
+                    const std::function<int64_t()>& beginRun);
     void startStreams();
     void runStartHandlers();
     std::string summary(double seconds, bool failed) const;
@@ -176,6 +187,7 @@ private:
     RunStats stats_;
     std::unique_ptr<prov::Store> store_;
     std::unique_ptr<Models> models_;  // after store_: destroyed before it
+    std::unique_ptr<ResumeLedger> resume_;  // before streams_: what they hold of it lets go first
     std::optional<PolicyTable> policies_;
     std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
     std::unique_ptr<Transport> transport_;

@@ -2,6 +2,7 @@
 // coordinator's half of a task call: TaskCall.cpp).
 #include "runtime/engine/RunEffects.h"
 
+#include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/engine/TaskCall.h"
 #include "runtime/io/PrintableName.h"
@@ -20,7 +21,10 @@ void RunEffects::emit(const std::string& stream, const DatumPtr& value, const st
     // A site's worker (in a task) or a stream feeding its own cycle must never wait for
     // room: the threads that would make room could be the ones waiting.
     const std::string& from = run_.plan().handlers.at(static_cast<std::size_t>(handler_)).stream;
-    target->emit(d, activity_, body_ != Body::Handler || (!from.empty() && run_.feedsBack(from, stream)));
+    if (trace_) trace_->effect();
+    // The emitted item works for the source items this firing works for (ResumeLedger.h).
+    ItemRoots roots = run_.resume() ? run_.resume()->rootsOf(handler_, seq_) : ItemRoots{};
+    target->emit(d, activity_, body_ != Body::Handler || (!from.empty() && run_.feedsBack(from, stream)), std::move(roots));
     run_.stats().emits++;
 }
 
@@ -36,6 +40,8 @@ void RunEffects::record(const std::string& catalog, const DatumPtr& value, const
         origin = prov::RecordOrigin{store->absolutePath(), store->runId(), activity_, run_.entityOf(d), site,
                                     contentHashOf(d->value), static_cast<int64_t>(bytes), 0};
     const int64_t row = run_.catalog(catalog).record(d->value, origin ? &*origin : nullptr);
+    if (trace_) trace_->effect();
+    if (ResumeLedger* ledger = run_.resume()) ledger->rowRecorded(handler_, seq_, catalog, row);
     run_.stats().records++;
     run_.stats().writtenBytes += bytes;
     if (!store) return;
@@ -57,6 +63,10 @@ void RunEffects::log(const std::string& line) {
 }
 
 void RunEffects::fileUsed(const FileUse& f) {
+    if (trace_) {
+        if (f.written) trace_->effect();
+        else trace_->read(f.path, f.hash);
+    }
     if (f.written) {  // write(): the file is the payload, so it counts in both
         run_.stats().writtenBytes += f.bytes;
         run_.stats().writtenFileBytes += f.bytes;
@@ -96,7 +106,7 @@ Pending RunEffects::startTask(TaskCall call) {
         chainStarted_ = -1;
         break;
     }
-    return startTaskCall(run_, std::move(call), handler_, body_ != Body::Handler);
+    return startTaskCall(run_, std::move(call), handler_, body_ != Body::Handler, trace_);
 }
 
 ChainResult RunEffects::startChain(ChainCall chain) {

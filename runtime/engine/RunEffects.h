@@ -4,6 +4,7 @@
 // handler's firing is CoordinatorFiring: a Firing with its RunEffects.
 #pragma once
 
+#include "runtime/engine/CallTrace.h"
 #include "runtime/engine/EffectSink.h"
 #include "runtime/engine/Firing.h"
 #include "runtime/engine/Run.h"
@@ -21,6 +22,8 @@ public:
         : run_(run), handler_(handler), site_(std::move(site)), seq_(seq), activity_(activity),
           inTask_(body == Body::Task), body_(body) {}
     void setActivity(int64_t activity) { activity_ = activity; }
+    /// A task call's trace (CallTrace.h): its body's effects and reads are noted in it.
+    void setTrace(std::shared_ptr<CallTrace> trace) { trace_ = std::move(trace); }
     /// A chain: when it was started, which its first call counts from (start_within, deadline).
     void setChainStarted(double at) { chainStarted_ = at; }
 
@@ -33,8 +36,15 @@ public:
     Pending startTask(TaskCall call) override;
     ChainResult startChain(ChainCall chain) override;
     Value askModel(const ModelQuery& q) override;  // ModelStatements.cpp
-    int64_t count(const std::string& catalog) override { return run_.catalog(catalog).count(); }
-    double now() override { return run_.elapsed(); }
+    // What a catalog holds and the clock are not the call's inputs: a body that asks is not reusable.
+    int64_t count(const std::string& catalog) override {
+        if (trace_) trace_->effect();
+        return run_.catalog(catalog).count();
+    }
+    double now() override {
+        if (trace_) trace_->effect();
+        return run_.elapsed();
+    }
     bool stopping() override { return run_.stopping(); }
     std::string resolve(const std::string& path, bool forWriting) override;
 
@@ -47,6 +57,7 @@ private:
     bool inTask_;  // a task's body (its train statements follow its policy)
     Body body_;
     double chainStarted_ = -1;
+    std::shared_ptr<CallTrace> trace_;  // a task call's, or none
 };
 
 /// One execution of a handler's body, on the coordinator.

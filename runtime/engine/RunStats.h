@@ -40,6 +40,10 @@ public:
     /// Requests submitted to sites' executors: a handler's task calls and fused chains (the
     /// calls inside a task or a chain run in place, and are not requests).
     std::atomic<uint64_t> requests{0};
+    /// Resume (ResumeLedger.h): task calls whose kept outcome was reused instead of run, source
+    /// items skipped as fully handled by the resumed run, and writes of the resume log that
+    /// failed (the run then fails: a resume would redo that work).
+    std::atomic<uint64_t> reusedTasks{0}, resumedItems{0}, resumeLogFailures{0};
 
     StreamCounters& stream(const std::string& name);
     HandlerCounters& handler(int id);

@@ -1,6 +1,7 @@
 // StreamRuntime.cpp — see StreamRuntime.h.
 #include "runtime/engine/StreamRuntime.h"
 
+#include "runtime/engine/ResumeLedger.h"
 #include "runtime/interp/Evaluate.h"
 #include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
@@ -89,8 +90,9 @@ void StreamRuntime::startDispatch() {
     dispatcher_ = std::thread([this] { dispatch(); });
 }
 
-void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock) {
+void StreamRuntime::emit(const DatumPtr& d, int64_t activity, bool mustNotBlock, ItemRoots roots) {
     IncomingItem in;
+    in.roots = std::move(roots);
     in.datum = Datum::make(d->value, site_);
     {
         std::lock_guard lock(d->mutex);
@@ -183,7 +185,7 @@ int StreamRuntime::fireLastGroups() {
     for (Handler& h : data_)
         if (h.every)
             if (std::optional<ItemGroup> group = h.every->rest()) {
-                fire(h, group->list, group->seq, run_.elapsed(), std::move(group->items));
+                fire(h, group->list, group->seq, run_.elapsed(), std::move(group->items), std::move(h.groupRoots));
                 fired++;
             }
     return fired;
@@ -201,7 +203,7 @@ int StreamRuntime::fireEndHandlers() {
     return fired;
 }
 
-void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item) {
+void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item, const std::string& hash) {
     prov::Store* store = run_.provenance();
     prov::EntityRecord rec;
     rec.kind = "item";
@@ -209,7 +211,7 @@ void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item) {
     rec.stream = decl_.name;
     rec.seq = item->seq;
     rec.site = site_;
-    rec.hash = contentHashOf(item->value);
+    rec.hash = hash;
     rec.bytes = static_cast<int64_t>(payloadBytes(item->value));
     // Content invalidated before (`xdmlc prov invalidate`) is recognised when it comes again.
     const std::string invalid = in.origin != "emit" ? run_.invalidatedInput(rec.hash) : "";
@@ -248,7 +250,10 @@ void StreamRuntime::accept(IncomingItem in) {
     DatumPtr item = in.datum;
     item->seq = seq;
     item->label = decl_.name;
-    if (store) recordItem(in, item);
+    const std::string hash = store ? contentHashOf(item->value) : "";
+    if (store) recordItem(in, item, hash);
+    ItemRoots roots = std::move(in.roots);
+    if (handledBefore(in, item, hash, roots)) return;
     counters_.items++;
     if (keepsItems_) keep(item);
     ItemDecisions decided;
@@ -270,27 +275,48 @@ void StreamRuntime::accept(IncomingItem in) {
                 run_.report("stream " + decl_.name + " item " + std::to_string(seq) + ": deciding whether it is a " +
                             h.bound.info.type + " failed (reported once): " + e.what());
             h.bound.counters->failed++;
+            for (const auto& r : roots) r->fail();
             continue;
         }
         if (!yes) continue;
         if (!h.every) {
-            fire(h, item, seq, in.arrival, {item->entity});
-        } else if (std::optional<ItemGroup> group = h.every->add(item)) {
-            fire(h, group->list, group->seq, in.arrival, std::move(group->items));
+            fire(h, item, seq, in.arrival, {item->entity}, roots);
+            continue;
         }
+        h.groupRoots.insert(h.groupRoots.end(), roots.begin(), roots.end());
+        if (std::optional<ItemGroup> group = h.every->add(item))
+            fire(h, group->list, group->seq, in.arrival, std::move(group->items), std::move(h.groupRoots));
     }
 }
 
-void StreamRuntime::fire(Handler& h, DatumPtr binding, int64_t seq, double arrival, std::vector<int64_t> items) {
+bool StreamRuntime::handledBefore(const IncomingItem& in, const DatumPtr& item, const std::string& hash, ItemRoots& roots) {
+    ResumeLedger* ledger = run_.resume();
+    if (!ledger || in.origin == "emit") return false;  // an emitted item is its firing's work
+    if (ledger->handledBefore(decl_.name, in.origin, hash)) {
+        run_.stats().resumedItems++;
+        run_.recordDecision(std::string(prov::decision_kind::reuse), prov::subjectOfEntity(item->entity), "skipped",
+                            "stream " + decl_.name + " item " + std::to_string(item->seq) + " (" + printableName(in.origin) +
+                                ") was fully handled by run " + std::to_string(ledger->resumedRun()));
+        return true;
+    }
+    roots = {ledger->root(decl_.name, in.origin, hash)};
+    return false;
+}
+
+void StreamRuntime::fire(Handler& h, DatumPtr binding, int64_t seq, double arrival, std::vector<int64_t> items, ItemRoots roots) {
     // The job reads only what addHandler fixed; the dispatcher alone touches the group.
     const BoundHandler* bound = &h.bound;
     Run* run = &run_;
+    h.groupRoots.clear();
+    // Registered before it is queued, so its tasks' records and emits find the items it works for.
+    if (ResumeLedger* ledger = run_.resume()) ledger->firingStarted(bound->info.id, seq, std::move(roots));
     FiringQueue::Firing firing;
     // The firing counts as work of the cycle until it has finished (and so emitted all it will).
     CycleWork::Hold work = cycleWork_ ? cycleWork_->hold() : CycleWork::Hold();
     firing.run = [run, bound, binding = std::move(binding), seq, arrival, items = std::move(items),
                   work = std::move(work)]() mutable {
-        fireHandler(*run, *bound, binding, seq, arrival, items);
+        const bool ok = fireHandler(*run, *bound, binding, seq, arrival, items);
+        if (ResumeLedger* ledger = run->resume()) ledger->firingEnded(bound->info.id, seq, ok);
         work.release();
     };
     firing.gate = versions_.gateOf(bound->info.id, seq);

@@ -47,7 +47,8 @@ public:
     /// An item sent by `emit` (from a firing's thread). It blocks while the stream is full,
     /// unless `mustNotBlock` (an emit from a task's worker, or within a cycle of streams, where
     /// waiting could deadlock).
-    void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false);
+    /// `roots`: the source items the emitting firing works for (ResumeLedger.h).
+    void emit(const DatumPtr& d, int64_t activity, bool mustNotBlock = false, ItemRoots roots = {});
     /// No more emits will come: the stream ends once what it holds is handled.
     void closeInput();
     /// Its cycle of emits is quiet: fire what its end would (`step`) while the cycle is still
@@ -87,6 +88,7 @@ private:
         // A handler that trains runs its firings one at a time, in item order: each training
         // then sees the items up to its own, after the trainings before it.
         std::unique_ptr<FiringQueue::Strand> strand;
+        ItemRoots groupRoots;  // `every N`: the source items of the group so far
     };
 
     void dispatch();
@@ -98,8 +100,11 @@ private:
     void sourceNotice(const SourceItem& news);
     void accept(IncomingItem in);
     /// Records the item as an entity (and a decision when its content was invalidated).
-    void recordItem(const IncomingItem& in, const DatumPtr& item);
-    void fire(Handler& h, DatumPtr binding, int64_t seq, double arrival, std::vector<int64_t> items);
+    void recordItem(const IncomingItem& in, const DatumPtr& item, const std::string& hash);
+    /// Resume: whether the resumed run handled this source item fully (then it is skipped), and
+    /// else the source items it works for in `roots`.
+    bool handledBefore(const IncomingItem& in, const DatumPtr& item, const std::string& hash, ItemRoots& roots);
+    void fire(Handler& h, DatumPtr binding, int64_t seq, double arrival, std::vector<int64_t> items, ItemRoots roots = {});
     void keep(const DatumPtr& item);
 
     Run& run_;

@@ -3,6 +3,7 @@
 // backpressure reaches the source); in a replay, the recorded run's items instead.
 #pragma once
 
+#include "runtime/engine/ItemRoots.h"
 #include "runtime/engine/CycleWork.h"
 #include "runtime/engine/Datum.h"
 #include "runtime/engine/Replay.h"
@@ -33,6 +34,8 @@ struct IncomingItem {
     CycleWork::Hold work;
     /// Not an item but a round of its cycle's end (StreamRuntime::endStep).
     CycleEndStep endStep = CycleEndStep::None;
+    /// The source items it works for (an emitted item's: its firing's; ResumeLedger.h).
+    ItemRoots roots;
 };
 
 /// What the reading thread asks of its run.

@@ -1,7 +1,9 @@
 // TaskCall.cpp — see TaskCall.h.
 #include "runtime/engine/TaskCall.h"
 
+#include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/RunEffects.h"
+#include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
 #include <chrono>
@@ -31,12 +33,42 @@ RequestPolicy requestPolicy(const EffectivePolicy& p, uint64_t memory) {
 
 class CallClient : public TaskClient {
 public:
+    /// `key`: the call's resume key (CallKey.h), "" when its outcome is not kept.
     CallClient(Run& run, TaskCall call, const NodeInfo* node, const EffectivePolicy& policy, int handler,
-               const std::string& site, double submitted)
+               const std::string& site, double submitted, std::string key, std::shared_ptr<CallTrace> caller)
         : run_(run), call_(std::move(call)), node_(node), policy_(policy),
           effects_(run, handler, site, call_.seq, -1, RunEffects::Body::Task), submitted_(submitted),
-          result_(std::make_shared<PendingDatum>()) {}
+          result_(std::make_shared<PendingDatum>()), key_(std::move(key)), trace_(std::make_shared<CallTrace>(std::move(caller))) {
+        effects_.setTrace(trace_);
+    }
     Pending result() const { return result_; }
+
+    /// The resumed run's outcome of this call, instead of running it (ResumeLedger::reuse).
+    void reuse(TaskOutcome kept) {
+        const TaskDecl& task = *call_.task;
+        try {
+            DatumPtr result = datumOf(std::move(kept.result));
+            result->seq = call_.seq;
+            result->label = task.name;
+            {
+                std::lock_guard lock(result->mutex);
+                result->entity = -1;  // the resumed run's ids mean nothing here
+                result->sources.clear();
+            }
+            if (node_ && node_->persist) result = run_.persist(result, task.name);
+            run_.stats().reusedTasks++;
+            // Said once, on the value: which call it stands for and whose outcome it is.
+            if (run_.provenance())
+                run_.recordDecision(std::string(prov::decision_kind::reuse), prov::subjectOfEntity(run_.entityOf(result, "value")),
+                                    "reused", "task '" + task.name + "' (line " + std::to_string(call_.line) +
+                                                  "): its call key matched a completed call of run " +
+                                                  std::to_string(run_.resume()->resumedRun()) + ", whose output still hashes the same",
+                                    nlohmann::json{{"key", key_}, {"run", run_.resume()->resumedRun()}}.dump());
+            deliver(std::move(result));
+        } catch (...) {
+            result_->fail(std::current_exception());
+        }
+    }
 
     void begin(TaskRequest& r) override {
         const TaskDecl& task = *call_.task;
@@ -89,6 +121,7 @@ private:
         prov::Store* store = run_.provenance();
         if (o.ok) {
             try {
+                keep(o);  // before the value is handed on: a kept outcome is part of the call's completion
                 DatumPtr result = datumOf(std::move(o.result));
                 result->seq = call_.seq;
                 result->label = task.name;
@@ -140,6 +173,14 @@ private:
         return false;
     }
 
+    /// Keeps the outcome for a resume, unless the body had effects its outcome does not hold.
+    /// A failure to write it fails the call (ResumeError), never silently.
+    void keep(const TaskOutcome& o) {
+        ResumeLedger* ledger = run_.resume();
+        if (!ledger || key_.empty() || trace_->hadEffects()) return;
+        ledger->keep(TaskEntry{key_, contentHashOf(o.result.value), encodeOutcome(o), trace_->reads()});
+    }
+
     /// The value, as the `let` it is bound to declares it (`let x: T = task(...)`).
     void deliver(DatumPtr value) {
         try {
@@ -160,6 +201,8 @@ private:
     Pending result_;
     int attempt_ = 0;
     int64_t activity_ = -1;
+    std::string key_;
+    std::shared_ptr<CallTrace> trace_;
 };
 
 /// The coordinator's half of a fused chain: the locals it reads moved to its site, and the
@@ -212,11 +255,24 @@ private:
 
 }  // namespace
 
-Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested) {
+Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested, std::shared_ptr<CallTrace> caller) {
     const NodeInfo* node = call.node >= 0 ? run.plan().node(call.node) : nullptr;
     if (call.node >= 0 && !node) throw PlanError("plan code: a call of '" + call.task->name + "' at node " +
                                                  std::to_string(call.node) + ", which is not in the plan");
     const EffectivePolicy& policy = run.policy(node ? node->policy : noClauses());
+    std::string key = run.resume() ? run.resume()->keyOf(call.task->name, call.args) : "";
+    if (!key.empty()) {
+        // Resume, at the coordinator's side: whatever executor runs the site, a kept outcome is
+        // not sent to it.
+        const std::string what = "task '" + call.task->name + "' (line " + std::to_string(call.line) + ")";
+        if (std::optional<TaskOutcome> kept = run.resume()->reuse(key, what)) {
+            const double submitted = call.madeAt >= 0 ? call.madeAt : run.elapsed();
+            const std::string site = call.site;
+            auto client = std::make_shared<CallClient>(run, std::move(call), node, policy, handler, site, submitted, key, caller);
+            client->reuse(std::move(*kept));
+            return client->result();
+        }
+    }
     // A nested call runs where its caller runs: the meta-controller places only what queues.
     std::string site = node && !nested ? run.metaController().chooseSite(*node, policy, call.task->name) : call.site;
     TaskRequest r;
@@ -230,7 +286,8 @@ Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested) {
     const auto how = nested ? SiteExecutor::Dispatch::HereNow
                    : call.needNow ? SiteExecutor::Dispatch::HereIfFree
                                   : SiteExecutor::Dispatch::Queue;
-    auto client = std::make_shared<CallClient>(run, std::move(call), node, policy, handler, site, r.submitted);
+    auto client = std::make_shared<CallClient>(run, std::move(call), node, policy, handler, site, r.submitted, std::move(key),
+                                               std::move(caller));
     Pending result = client->result();
     SiteExecutor& executor = run.site(site);
     r.site = std::move(site);

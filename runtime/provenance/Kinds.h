@@ -40,6 +40,7 @@ inline constexpr std::string_view failure = "failure";              // what was 
 inline constexpr std::string_view backpressure = "backpressure";    // a stream slowed or dropped items
 inline constexpr std::string_view invalidation = "invalidation";    // data marked invalid, and why
 inline constexpr std::string_view catalog_state = "catalog_state";  // a catalog held records when a run started
+inline constexpr std::string_view reuse = "reuse";                  // resume: a call's outcome or an item's handling reused
 }  // namespace decision_kind
 
 namespace run_status {

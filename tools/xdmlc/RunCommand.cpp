@@ -161,6 +161,21 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
     return plan;
 }
 
+/// --resume [--run ID] (ResumeStart.h): 0, or the exit status of a misuse.
+int checkResumeFlags(const RunArguments& args) {
+    if (args.resumeRun > 0 && !args.resume) {
+        std::cerr << "xdmlc: error: --run " << args.resumeRun << " names the run to resume: it needs --resume\n";
+        return 2;
+    }
+    if (args.resume && args.noProvenance) {
+        std::cerr << "xdmlc: error: --resume needs provenance (the run to resume is found there): drop --no-provenance\n";
+        return 2;
+    }
+    return 0;
+}
+
+}  // namespace
+
 runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json& plan) {
     runtime::RunOptions options;
     std::filesystem::path script(args.file);
@@ -177,10 +192,14 @@ runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json&
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
     options.planJson = plan.dump();
+    options.version = XDML_VERSION;
+    options.resume = args.resume;
+    options.resumeRun = args.resumeRun;
     return options;
 }
 
 int runCommand(const RunArguments& args) {
+    if (const int misuse = checkResumeFlags(args)) return misuse;
     // Under an MPI launcher with more than one task, this process is one rank of a distributed run.
     const runtime::distributed::LaunchInfo launch = runtime::distributed::detectLaunch([](const char* name) { return std::getenv(name); });
     if (!launch.error.empty()) {

@@ -20,6 +20,8 @@ struct RunArguments {
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
     std::string commandLine;
+    bool resume = false;     // --resume: reuse the work of an earlier run (docs/distributed.md)
+    int64_t resumeRun = 0;   // --run ID: which run (0: the latest)
 };
 
 /// Runs the flow; the exit status: 0 ok, 1 errors in the input or a task failed for good,

@@ -178,6 +178,11 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
     runArgs.deploy.addTo(*run);
+    run->add_flag("--resume", runArgs.resume,
+                  "Reuse the work of an earlier run in the work directory (the latest, or --run ID): kept task "
+                  "outcomes and fully handled source items");
+    run->add_option("--run", runArgs.resumeRun, "With --resume: the run to resume (its id in provenance.db)")
+        ->check(CLI::PositiveNumber);
 
     tools::ReplArguments replArgs;
     CLI::App* repl = app.add_subcommand("repl", "An interactive session: declarations, expressions, :run, :prov (:help inside)");

@@ -1,0 +1,92 @@
+// ResumeLog.h — the durable part of resume: one append-only file per run,
+// <workdir>/resume/run-<id>.log, holding what a later `xdmlc run --resume` may reuse: each
+// task call's outcome under its key (CallKey.h), and each source item once it was fully handled,
+// with the catalog rows its firings wrote. A record is one write(2) of a length, a kind, the
+// payload and its XXH64, made synchronously as the call or item completes: it survives kill -9
+// of the run (the page cache keeps it), and a write that fails is an error, never silent.
+// Reading tolerates a torn last record and counts, and skips, a record whose checksum is wrong.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xdml::runtime {
+
+/// The resume log cannot be written or read as a whole: its message names the file.
+class ResumeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A file a task's body read, with its content hash then.
+using FileRead = std::pair<std::string, std::string>;
+/// A catalog row: the catalog's name and the row's id.
+using CatalogRow = std::pair<std::string, int64_t>;
+
+/// A task call's outcome, kept under its key.
+struct TaskEntry {
+    std::string key, outputHash, outcome;  // outcome: encodeOutcome's bytes
+    std::vector<FileRead> reads;
+};
+
+/// A source item whose every firing (and every firing of what they emitted) ended well.
+struct HandledItem {
+    std::string stream, origin, hash;
+    std::vector<CatalogRow> rows;  // the rows those firings recorded
+};
+
+/// What a run's log holds.
+struct ResumeLogContents {
+    bool header = false;  // its header was read (else the records below cannot be trusted to match the code)
+    int64_t resumed = 0;  // the run it resumed itself, 0: none
+    std::string flowsHash;  // the code it ran (flowCodeHash, CallKey.h)
+    std::unordered_map<std::string, TaskEntry> tasks;
+    std::vector<HandledItem> items;
+    std::size_t headerEnd = 0, readEnd = 0;  // byte offsets: after the header, after the last whole record
+    int corrupt = 0;         // records whose checksum or layout was wrong (skipped)
+    bool tornTail = false;   // the last record was cut short (the run was killed as it wrote)
+};
+
+/// <workdir>/resume/run-<id>.log
+std::filesystem::path resumeLogPath(const std::filesystem::path& workdir, int64_t run);
+
+/// Reads a run's log. A missing file is an empty log; one that cannot be read is a ResumeError.
+ResumeLogContents readResumeLog(const std::filesystem::path& file);
+
+class ResumeLogWriter {
+public:
+    /// Creates the file (and its folder) and writes its header; a ResumeError when it cannot.
+    ResumeLogWriter(std::filesystem::path file, int64_t resumed, const std::string& flowsHash);
+    ~ResumeLogWriter();
+    ResumeLogWriter(const ResumeLogWriter&) = delete;
+    ResumeLogWriter& operator=(const ResumeLogWriter&) = delete;
+
+    /// Each appends one record at once (thread-safe); a ResumeError when it is not all written.
+    void task(const TaskEntry& entry);
+    void item(const HandledItem& item);
+    /// Everything a resumed run's log kept, in one write: a resume of this run (killed in turn)
+    /// then finds it too, whether or not this run came to use it.
+    void carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items);
+    /// The same, when all of it is carried: the records of `previous` (its log's file) as they
+    /// are, copied byte for byte between `contents`' header and its last whole record.
+    void carryAll(const std::filesystem::path& previous, const ResumeLogContents& contents);
+    const std::filesystem::path& file() const { return file_; }
+
+private:
+    void append(char kind, const std::string& payload);
+    void writeAll(const std::string& bytes);
+
+    std::filesystem::path file_;
+    int fd_ = -1;
+    bool broken_ = false;  // a write failed part-way: nothing after it could be read back
+    std::mutex mutex_;
+};
+
+}  // namespace xdml::runtime
