@@ -55,11 +55,22 @@ TEST_CASE("without a profile, ranks 1..N-1 are shared among the sites in plan or
     CHECK(round.toJson() == four.toJson());
 }
 
+xdml::deploy::SiteBinding binding(const std::string& site, xdml::deploy::Placement placement, int ranks, int threads,
+                                  int cores) {
+    xdml::deploy::SiteBinding b;
+    b.site = site;
+    b.placement = placement;
+    b.ranks = ranks;
+    b.threadsPerRank = threads;
+    b.cores = cores;
+    return b;
+}
+
 TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too few ranks is an error") {
     xdml::deploy::Profile p;
     p.name = "cluster";
-    p.sites["hpc"] = xdml::deploy::SiteBinding{"hpc", xdml::deploy::Placement::Mpi, 3, 4, 12, 0, std::nullopt, {}};
-    p.sites["edge"] = xdml::deploy::SiteBinding{"edge", xdml::deploy::Placement::Local, 1, 0, 2, 0, std::nullopt, {}};
+    p.sites["hpc"] = binding("hpc", xdml::deploy::Placement::Mpi, 3, 4, 12);
+    p.sites["edge"] = binding("edge", xdml::deploy::Placement::Local, 1, 0, 2);
     const RankLayout l = layoutRanks(sites({{"edge", 2}, {"hpc", 64}}), 6, &p, 2);
     REQUIRE(l.sites.size() == 1);
     CHECK(l.sites[0].ranks == std::vector<int>{1, 2, 3});

@@ -87,6 +87,19 @@ nlohmann::json jitStats(jit::Kernels* kernels) {
     return out;
 }
 
+/// --resume [--run ID] (ResumeStart.h): 0, or the exit status of a misuse.
+int checkResumeFlags(const RunArguments& args) {
+    if (args.resumeRun > 0 && !args.resume) {
+        std::cerr << "xdmlc: error: --run " << args.resumeRun << " names the run to resume: it needs --resume\n";
+        return 2;
+    }
+    if (args.resume && args.noProvenance) {
+        std::cerr << "xdmlc: error: --resume needs provenance (the run to resume is found there): drop --no-provenance\n";
+        return 2;
+    }
+    return 0;
+}
+
 }  // namespace
 
 nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy::Profile>& profile) {
@@ -160,21 +173,6 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
     diags.render(std::cerr, color, 100);
     return plan;
 }
-
-/// --resume [--run ID] (ResumeStart.h): 0, or the exit status of a misuse.
-int checkResumeFlags(const RunArguments& args) {
-    if (args.resumeRun > 0 && !args.resume) {
-        std::cerr << "xdmlc: error: --run " << args.resumeRun << " names the run to resume: it needs --resume\n";
-        return 2;
-    }
-    if (args.resume && args.noProvenance) {
-        std::cerr << "xdmlc: error: --resume needs provenance (the run to resume is found there): drop --no-provenance\n";
-        return 2;
-    }
-    return 0;
-}
-
-}  // namespace
 
 runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json& plan) {
     runtime::RunOptions options;
