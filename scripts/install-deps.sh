@@ -21,6 +21,9 @@ packages=(
   python3-prov
   # the REPL's line editing; its terminal test (tmux); the vim files' test
   libreadline-dev tmux vim
+  # distributed runs and their tests: a real Slurm on loopback (with its own munged), PMIx,
+  # and both MPI flavours (tests/distributed)
+  slurmctld slurmd slurm-client munge libpmix-dev openmpi-bin libopenmpi-dev mpich libmpich-dev
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already
