@@ -31,6 +31,7 @@ public:
 };
 
 enum class Placement { Local, Mpi };
+const char* placementName(Placement placement);  // "local", "mpi"
 
 /// What a Slurm-bound site asks of the batch system (one heterogeneous-job component).
 struct SlurmRequest {
@@ -52,7 +53,8 @@ struct SiteBinding {
     Placement placement = Placement::Local;
     int ranks = 1;           // mpi: the site's ranks (its controller and its workers)
     int threadsPerRank = 0;  // 0: as many as the site's declared cores allow
-    int cores = 0;           // what the binding grants: ranks × threads, or Slurm's cpus
+    int cores = 0;           // what the binding grants: ranks × threads, or Slurm's cpus; 0: not bounded
+                             // by the binding (the site's declared cores)
     int gpus = 0;
     std::optional<SlurmRequest> slurm;
     FilePlace at;
@@ -61,12 +63,17 @@ struct SiteBinding {
 struct Profile {
     std::string name;
     std::map<std::string, SiteBinding> sites;  // by site name
+    std::string mpi;        // the MPI the job runs with, for submission: "openmpi", "mpich"; "": not said
+    bool hetjob = true;     // false: the cluster disables heterogeneous steps (submit falls back)
     FilePlace at;
+    /// The binding of `site`, or nullptr when the profile leaves it local with the machine's pool.
+    const SiteBinding* binding(const std::string& site) const;
 };
 
 struct Deployment {
     std::filesystem::path file;
-    std::string defaultProfile;                 // the profile used when none is named
+    std::string defaultProfile;                 // the profile used when none is named; "" when
+                                                // the file has several and names no default
     std::map<std::string, Profile> profiles;    // by name
     /// The profile `name` (the default when empty); throws DeployError naming the choices.
     const Profile& profile(const std::string& name) const;
