@@ -8,6 +8,8 @@ Nothing here skips: a missing Slurm, munge or MPI package fails the case with it
 import contextlib
 import os
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +23,8 @@ from run_runtime import check  # noqa: E402
 from slurm_cluster import ClusterUnavailable, SlurmCluster  # noqa: E402
 
 CASES = {}
+TWO_SITES = os.path.join(HERE, "two_sites.xdml")
+TWO_SITES_DEPLOY = os.path.join(HERE, "two_sites.toml")
 JOB_SECONDS = 90
 # OpenMPI as root, oversubscribed, on loopback only (the issue's measured facts).
 OMPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -116,6 +120,157 @@ def case_mpi_hetjob(xdmlc, tmp):
 
 
 CASES["mpi_hetjob"] = case_mpi_hetjob
+
+
+def query(db, sql):
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def submit(xdmlc, cluster, work, profile, flow=TWO_SITES, env=None):
+    """`xdmlc submit`; returns the job id it prints."""
+    r = subprocess.run([xdmlc, "submit", flow, "--deploy", TWO_SITES_DEPLOY, "--profile", profile,
+                        "--workdir", work], capture_output=True, text=True, timeout=120,
+                       env=dict(cluster.env, **(env or {})))
+    check(r.returncode == 0, f"xdmlc submit --profile {profile} exited {r.returncode}: {r.stderr}")
+    job = r.stdout.strip()
+    check(job.isdigit(), f"xdmlc submit printed '{r.stdout}', not a job id")
+    for name in ("plan.json", "deploy.toml", "job.sbatch"):
+        check(os.path.isfile(os.path.join(work, name)), f"submit wrote no {name} into the work directory")
+    return job
+
+
+def job_field(cluster, job, field):
+    """A field of `scontrol show job` (kept for MinJobAge after the job ends)."""
+    for word in cluster.job_state(job).split():
+        if word.startswith(field + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+def job_output(work, job):
+    path = os.path.join(work, f"slurm-{job}.out")
+    return open(path, errors="replace").read() if os.path.exists(path) else "(no slurm-%s.out)" % job
+
+
+def local_rows(xdmlc, tmp):
+    """The catalog of two_sites.xdml run by `xdmlc run` alone: what every submitted run must give."""
+    work = os.path.join(tmp, "alone")
+    r = subprocess.run([xdmlc, "run", TWO_SITES, "--workdir", work, "--quiet"], capture_output=True,
+                       text=True, timeout=120)
+    check(r.returncode == 0, f"xdmlc run two_sites.xdml exited {r.returncode}: {r.stderr}")
+    return query(os.path.join(work, "sums.db"), "SELECT n, total FROM sums ORDER BY n")
+
+
+def submitted_run(xdmlc, tmp, profile, env=None):
+    """Submits two_sites.xdml with `profile` to the test Slurm; checks the job completed and its
+    catalog has the rows a local run has."""
+    expected = local_rows(xdmlc, tmp)
+    check(len(expected) == 40, f"the local run recorded {len(expected)} rows, not 40")
+    work = os.path.join(tmp, f"submitted-{profile}")
+    with test_slurm() as cluster:
+        job = submit(xdmlc, cluster, work, profile, env=env)
+        wait_done(cluster, job)
+        state, code = job_field(cluster, job, "JobState"), job_field(cluster, job, "ExitCode")
+        check((state, code) == ("COMPLETED", "0:0"),
+              f"job {job} ended {state}, exit {code}:\n{job_output(work, job)}")
+    rows = query(os.path.join(work, "sums.db"), "SELECT n, total FROM sums ORDER BY n")
+    check(rows == expected, f"the submitted run's catalog differs from a local run's: {rows[:5]} vs {expected[:5]}")
+    check(query(os.path.join(work, "provenance.db"), "SELECT status FROM runs") == [("finished",)],
+          "the submitted run is recorded as finished")
+    print(f"{profile}: job {job} completed; {len(rows)} catalog rows as a local run's")
+
+
+def case_submit_local(xdmlc, tmp):
+    submitted_run(xdmlc, tmp, "local")
+
+
+# CASES["submit_local"]: registered once `xdmlc run` takes --deploy (branch h-deploy)
+
+
+def submit_mpi(xdmlc, tmp, flavour):
+    """The same flow with hpc on MPI ranks of a second hetjob component (profiles openmpi and
+    mpich of two_sites.toml). To register once the MPI executor runs a plan under srun."""
+    submitted_run(xdmlc, tmp, flavour, env=OMPI_ENV)
+
+
+def case_submit_usr1(xdmlc, tmp):
+    """Slurm's warning before the wall time (--signal=B:USR1, here sent by scancel to the batch
+    shell as Slurm would) reaches the run through the script's trap and srun: it stops cleanly,
+    is recorded 'stopped', keeps what it recorded, and the job fails with 128 + SIGUSR1."""
+    flow = os.path.join(tmp, "long.xdml")
+    with open(TWO_SITES) as f:
+        open(flow, "w").write(f.read().replace("generate(frame, 40)", "generate(frame, 100000000)"))
+    work = os.path.join(tmp, "w")
+    with test_slurm() as cluster:
+        job = submit(xdmlc, cluster, work, "local", flow=flow)
+        prov = os.path.join(work, "provenance.db")
+        deadline = time.monotonic() + JOB_SECONDS
+        while time.monotonic() < deadline and not (
+                os.path.exists(os.path.join(work, "sums.db")) and os.path.exists(prov)
+                and query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] == 1):
+            time.sleep(0.2)
+        time.sleep(1.0)  # some rows recorded
+        r = subprocess.run(["scancel", "--batch", "--signal=USR1", job], env=cluster.env,
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0, f"scancel --signal=USR1 failed: {r.stderr}")
+        wait_done(cluster, job)
+        code = job_field(cluster, job, "ExitCode")
+        check(code == f"{128 + signal.SIGUSR1}:0",
+              f"job {job} ended with exit {code}, not {128 + signal.SIGUSR1}:0\n{job_output(work, job)}")
+    check(query(prov, "SELECT status FROM runs") == [("stopped",)], "the run is recorded as stopped")
+    rows = query(os.path.join(work, "sums.db"), "SELECT count(*) FROM sums")[0][0]
+    check(0 < rows < 100000000, f"{rows} rows: the run was stopped while recording")
+    print(f"USR1: job {job} stopped cleanly after {rows} rows, exit {code}")
+
+
+# CASES["submit_usr1"]: registered once `xdmlc run` takes --deploy (branch h-deploy)
+
+
+def fake_sbatch(folder, body):
+    """An `sbatch` on a PATH of its own: a shell script recording its arguments, then `body`."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "sbatch")
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$@\" > {folder}/args\n{body}\n")
+    os.chmod(path, 0o755)
+    return folder
+
+
+def case_submit_sbatch(xdmlc, tmp):
+    """What submit does around sbatch, with stand-ins for it (no Slurm needed): the job id it
+    prints, the files it writes, and clear errors with no sbatch on PATH and when sbatch fails."""
+    def submit_with(path_dir, work, *extra):
+        return subprocess.run([xdmlc, "submit", TWO_SITES, "--deploy", TWO_SITES_DEPLOY, "--workdir", work, *extra],
+                              capture_output=True, text=True, timeout=120, env=dict(os.environ, PATH=path_dir))
+    ok = fake_sbatch(os.path.join(tmp, "ok"), "echo '4711;cluster'")
+    work = os.path.join(tmp, "w")
+    r = submit_with(ok, work, "--after", "42")
+    check(r.returncode == 0 and r.stdout == "4711\n", f"submit exited {r.returncode}, printed {r.stdout!r}: {r.stderr}")
+    check(open(os.path.join(ok, "args")).read().split() == ["--parsable", os.path.join(work, "job.sbatch")],
+          "sbatch was not given --parsable and the script")
+    script = open(os.path.join(work, "job.sbatch")).read()
+    check("#SBATCH --dependency=afterok:42\n" in script, "--after 42 is not in the script")
+    with open(TWO_SITES_DEPLOY) as f:
+        check(open(os.path.join(work, "deploy.toml")).read() == f.read(), "deploy.toml is not a copy of the deployment file")
+    plan = subprocess.run([xdmlc, "build", TWO_SITES, "--emit=plan"], capture_output=True, text=True, timeout=120).stdout
+    check(open(os.path.join(work, "plan.json")).read() == plan, "plan.json differs from `xdmlc build --emit=plan`'s")
+
+    r = submit_with(os.path.join(tmp, "empty"), os.path.join(tmp, "w2"))
+    check(r.returncode == 2 and "sbatch is not on PATH" in r.stderr and "slurm-client" in r.stderr,
+          f"with no sbatch: exit {r.returncode}, {r.stderr!r}")
+    check(not os.path.exists(os.path.join(tmp, "w2")), "with no sbatch, submit still wrote the work directory")
+
+    refusing = fake_sbatch(os.path.join(tmp, "refusing"), "echo 'sbatch: error: invalid partition specified: nope' >&2; exit 1")
+    r = submit_with(refusing, os.path.join(tmp, "w3"))
+    check(r.returncode == 1 and "sbatch did not take the job" in r.stderr and "invalid partition specified" in r.stderr
+          and r.stdout == "", f"with sbatch failing: exit {r.returncode}, out {r.stdout!r}, err {r.stderr!r}")
+
+
+CASES["submit_sbatch"] = case_submit_sbatch
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-slurm"))

@@ -126,7 +126,7 @@ TEST_CASE("one allocation cannot hold two partitions", "[submit]") {
     CHECK_THAT(e, Catch::Contains("d.toml:10:1: error: site 'b' asks for partition 'gpu' and site 'a'"));
 }
 
-TEST_CASE("the MPI plugin: named by the sites, else the MPI's own; MPICH under pmix refused", "[submit]") {
+TEST_CASE("the MPI plugin: named by the sites, else the MPI's own, and MPICH under pmix refused", "[submit]") {
     CHECK_THAT(scriptOf(profileOf({mpiSite("a", 2, {})}, "mpich"), {"a"}), Catch::Contains("srun -K --mpi=pmi2 --het-group=0,1 "));
     SlurmRequest pmix;
     pmix.mpiPlugin = "pmix_v4";
