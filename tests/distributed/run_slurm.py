@@ -179,8 +179,8 @@ def submitted_run(xdmlc, tmp, profile, env=None):
               f"job {job} ended {state}, exit {code}:\n{job_output(work, job)}")
     rows = query(os.path.join(work, "sums.db"), "SELECT n, total FROM sums ORDER BY n")
     check(rows == expected, f"the submitted run's catalog differs from a local run's: {rows[:5]} vs {expected[:5]}")
-    check(query(os.path.join(work, "provenance.db"), "SELECT status FROM runs") == [("finished",)],
-          "the submitted run is recorded as finished")
+    check(query(os.path.join(work, "provenance.db"), "SELECT status FROM runs") == [("complete",)],
+          "the submitted run is recorded as complete")
     print(f"{profile}: job {job} completed; {len(rows)} catalog rows as a local run's")
 
 
