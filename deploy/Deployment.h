@@ -56,6 +56,7 @@ struct SiteBinding {
     int cores = 0;           // what the binding grants: ranks × threads, or Slurm's cpus; 0: not bounded
                              // by the binding (the site's declared cores)
     int gpus = 0;
+    bool gpusBound = false;  // `gpus` or Slurm's gpus_per_node given; else the site's declared gpus
     std::optional<SlurmRequest> slurm;
     FilePlace at;
 };

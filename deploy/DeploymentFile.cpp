@@ -168,6 +168,7 @@ private:
         if (threads) b.threadsPerRank = integer(*threads, "threads_per_rank", 1, 4096);
         const toml::node* gpus = t.get("gpus");
         if (gpus) b.gpus = integer(*gpus, "gpus", 0, 4096);
+        b.gpusBound = gpus != nullptr;
         if (const toml::table* s = table(t, "slurm", where)) {
             b.slurm = readSlurm(p, where.substr(0, where.size() - 1) + ".slurm]", *s);
             reconcile(b, *s, ranks, threads, gpus);
@@ -194,7 +195,10 @@ private:
         if (gpus && slurm.get("gpus_per_node") && b.gpus > slurmGpus)
             fail(gpus->source(), "'gpus' = " + std::to_string(b.gpus) + " exceeds what slurm grants (" + std::to_string(slurmGpus) +
                                      ": gpus_per_node × nodes)");
-        if (!gpus) b.gpus = static_cast<int>(std::min<int64_t>(slurmGpus, 4096));
+        if (!gpus && slurm.get("gpus_per_node")) {
+            b.gpus = static_cast<int>(std::min<int64_t>(slurmGpus, 4096));
+            b.gpusBound = true;
+        }
     }
 
     SlurmRequest readSlurm(const Profile& p, const std::string& where, const toml::table& t) const {
@@ -259,7 +263,7 @@ Deployment parseDeployment(const std::string& text, const std::string& file) {
         root = toml::parse(text, file);
     } catch (const toml::parse_error& e) {
         const auto& r = e.source();
-        throw DeployError({file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)},
+        throw DeployError({file, std::max(1, static_cast<int>(r.begin.line)), std::max(1, static_cast<int>(r.begin.column))},
                           "TOML: " + std::string(e.description()));
     }
     return Reader(file).read(root);

@@ -21,6 +21,8 @@ packages=(
   python3-prov
   # the REPL's line editing; its terminal test (tmux); the vim files' test
   libreadline-dev tmux vim
+  # deployment files (TOML): the reader in deploy/
+  libtomlplusplus-dev
   # distributed runs and their tests: a real Slurm on loopback (with its own munged), PMIx,
   # and both MPI flavours (tests/distributed)
   slurmctld slurmd slurm-client munge libpmix-dev openmpi-bin libopenmpi-dev mpich libmpich-dev

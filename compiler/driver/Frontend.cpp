@@ -85,6 +85,7 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
         }
     }
     auto program = std::make_unique<sema::CheckedProgram>();
+    program->grants = options.grants;
     ImportLoader(sources, diags, *program, options).load(file);
     // Checking a tree with syntax errors would report guesses about what the user meant.
     if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);

@@ -7,6 +7,7 @@
 #include "sema/Sema.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct FrontendOptions {
     /// (the language server), so a flow checks against what the user sees. Returns false to
     /// read the file from disk.
     std::function<bool(const std::string& path, std::string& text)> openText;
+    /// A deployment profile's grants (sema::SiteGrant): the sites' capacities the policies are
+    /// checked against, and the bound sites the flow must declare.
+    std::map<std::string, sema::SiteGrant> grants;
 };
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its

@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+namespace xdml::sema {
+struct SiteGrant;
+}
+
 namespace xdml::ast {
 struct Decl;
 struct Expr;
@@ -91,6 +95,7 @@ struct Site {
     double memory = 0;
     double storage = 0;
     bool implicit = false;  // the `local` site of a file without sites
+    const sema::SiteGrant* grant = nullptr;  // its deployment binding, when compiled with one
 };
 
 struct Link {

@@ -38,12 +38,17 @@ std::vector<const Decl*> Lowering::declsOf(DeclKind kind) const {
 void Lowering::declareSites() {
     for (const Decl* d : declsOf(DeclKind::Site)) {
         const sema::SiteInfo& info = p_.sites.at(d);
-        ir_.sites.push_back({d->name.text, info.cores, info.gpus, info.memory, info.storage, false});
+        ir_.sites.push_back({d->name.text, info.cores, info.gpus, info.memory, info.storage, false, info.grant});
     }
     if (ir_.sites.empty()) {
         // cores 0: all of the machine the flow runs on (the plan must not depend on where it
-        // was compiled).
+        // was compiled), unless a deployment binds `local` to fewer.
         Site local{"local", 0, 0, 0, 0, true};
+        if (auto g = p_.grants.find("local"); g != p_.grants.end()) {
+            local.grant = &g->second;
+            local.cores = std::max<int64_t>(g->second.cores, 0);
+            local.gpus = std::max<int64_t>(g->second.gpus, 0);
+        }
         ir_.sites.push_back(local);
     }
     ir_.homeSite = ir_.sites.front().name;

@@ -66,7 +66,9 @@ void PolicyPlacement::place(Node& n, const ResolvedPolicy& policy, const std::st
             if ((std::string(key) == "gpus" ? s.gpus : s.cores) >= want) ok.push_back(s.name);
         allowed = intersect(allowed, ok);
         if (allowed.empty()) {
-            reportOnce(at->range, "no site has the " + std::to_string(want) + " " + key + " that this 'limit' asks for");
+            if (reportOnce(at->range, "no site has the " + std::to_string(want) + " " + key + " that this 'limit' asks for"))
+                for (const Site& s : sites_)  // the bindings that took a site below the limit
+                    sema::noteGrant(diags_, s.grant, s.name, key, std::string(key) == "gpus" ? s.gpus : s.cores);
             return;
         }
     }
@@ -105,8 +107,10 @@ void PolicyPlacement::place(Node& n, const ResolvedPolicy& policy, const std::st
         int64_t have = s ? (std::string(key) == "gpus" ? s->gpus : s->cores) : 0;
         if (!at || want <= have) continue;
         if (reportOnce(at->range, "the merged policy asks for " + std::to_string(want) + " " + key + " at site '" +
-                                      n.site + "', which has " + std::to_string(have)))
+                                      n.site + "', which has " + std::to_string(have))) {
             diags_.note(loc->second.where, "the site comes from 'locality' here (" + loc->second.origin + ")");
+            sema::noteGrant(diags_, s ? s->grant : nullptr, n.site, key, have);
+        }
         break;
     }
 }

@@ -65,9 +65,35 @@ void checkSignatures(SemaContext& ctx) {
         }
 }
 
+/// A deployment's grant lowers a site's capacity to what the binding gives it.
+void applyGrant(SemaContext& ctx, const std::string& site, SiteInfo& info) {
+    auto it = ctx.program.grants.find(site);
+    if (it == ctx.program.grants.end()) return;
+    const SiteGrant& grant = it->second;
+    info.grant = &grant;
+    if (grant.cores > 0 && grant.cores < info.cores) info.cores = grant.cores;
+    if (grant.gpus >= 0 && grant.gpus < info.gpus) info.gpus = grant.gpus;
+}
+
+/// A binding must name a site the flow declares (or `local`, the implicit site of a flow
+/// without sites): reported at the binding, naming the declared sites.
+void checkGrantedSites(SemaContext& ctx, const std::vector<std::string>& declared) {
+    for (const auto& [site, grant] : ctx.program.grants) {
+        if (std::find(declared.begin(), declared.end(), site) != declared.end()) continue;
+        if (site == "local" && ctx.program.implicitLocalSite) continue;
+        std::string names;
+        for (const std::string& d : declared) names += (names.empty() ? "'" : ", '") + d + "'";
+        if (names.empty()) names = "none (its one site is the implicit 'local')";
+        ctx.diags.error(grant.at, grant.by + " binds site '" + site + "', which the flow does not declare" +
+                                      didYouMean(site, declared) + "; its sites: " + names);
+    }
+}
+
 void checkSites(SemaContext& ctx) {
     TypeContext& types = ctx.types();
+    std::vector<std::string> declared;
     for (const Decl* d : declsOf(ctx, DeclKind::Site)) {
+        declared.push_back(d->name.text);
         auto props = knownProperties(ctx, d->properties, {"cores", "gpus", "memory", "storage"}, "site '" + d->name.text + "'");
         SiteInfo info;
         if (auto* p = props["cores"]) info.cores = constantProperty(ctx, p, types.integer()).i;
@@ -82,8 +108,10 @@ void checkSites(SemaContext& ctx) {
                     ctx.diags.error(p->value->range, std::string("'") + key + "' must be " +
                                                          (std::string(key) == "cores" ? "at least 1" : "0 or more"));
             }
+        applyGrant(ctx, d->name.text, info);
         ctx.program.sites[d] = info;
     }
+    checkGrantedSites(ctx, declared);
     std::set<std::pair<std::string, std::string>> links;
     for (const Decl* d : declsOf(ctx, DeclKind::Link)) {
         for (const Name* end : {&d->name, &d->to}) {
@@ -276,6 +304,13 @@ void checkCatalogs(SemaContext& ctx) {
 }
 
 }  // namespace
+
+void noteGrant(Diagnostics& diags, const SiteGrant* grant, const std::string& site, const std::string& key, int64_t have) {
+    if (!grant) return;
+    int64_t granted = key == "gpus" ? grant->gpus : grant->cores;
+    if (granted < 0 || (key != "gpus" && granted == 0) || granted != have) return;  // not what bounded it
+    diags.note(grant->at, grant->by + " binds site '" + site + "' to " + std::to_string(granted) + " " + key + " here");
+}
 
 void checkDeclarations(SemaContext& ctx) {
     checkTypeDecls(ctx);

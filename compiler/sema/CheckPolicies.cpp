@@ -145,6 +145,7 @@ std::string sourceText(SemaContext& ctx, const Expr* e) {
 }
 
 /// Reports limits that the policy's locality site cannot satisfy.
+/// (A site's capacity is its deployment grant when checked with one: noteGrant says so.)
 void checkSatisfiable(SemaContext& ctx, const PolicyClauses& clauses, const std::string& owner) {
     auto loc = clauses.clauses.find("locality");
     if (loc == clauses.clauses.end() || !loc->second->value) return;
@@ -165,9 +166,11 @@ void checkSatisfiable(SemaContext& ctx, const PolicyClauses& clauses, const std:
         if (!e) continue;
         ConstValue v = ctx.evaluate(e);
         int64_t have = std::string(key) == "gpus" ? info.gpus : info.cores;
-        if (v.kind == ConstValue::Kind::Int && v.i > have)
+        if (v.kind == ConstValue::Kind::Int && v.i > have) {
             ctx.diags.error(e->range, owner + " asks for " + std::to_string(v.i) + " " + key + " at site '" + siteName +
                                           "', which has " + std::to_string(have));
+            noteGrant(ctx.diags, info.grant, siteName, key, have);
+        }
     }
     if (const Expr* e = limitValue(clauses, "memory")) {
         ConstValue v = ctx.evaluate(e);

@@ -17,11 +17,22 @@
 
 namespace xdml::sema {
 
+/// What a deployment profile grants a site (`xdmlc check|run --deploy`, docs/distributed.md):
+/// every policy check, sema's and placement's, measures against the lesser of what the site
+/// declares and what it is granted, so a binding can only reveal a shortfall, never hide one.
+struct SiteGrant {
+    int64_t cores = 0;   // 0: the binding does not bound cores
+    int64_t gpus = -1;   // -1: the binding does not bound gpus
+    SourceRange at;      // the binding, in the deployment file (its text loaded as a source)
+    std::string by;      // who grants it, for notes: "profile 'laptop'"
+};
+
 struct SiteInfo {
     int64_t cores = 0;
     int64_t gpus = 0;
     double memory = 0;   // bytes
     double storage = 0;  // bytes
+    const SiteGrant* grant = nullptr;  // the deployment's binding of the site, when checked with one
 };
 
 struct ModelInfo {
@@ -57,7 +68,13 @@ struct CheckedProgram {
     std::map<const ast::Decl*, PolicyClauses> policies;
     /// A file without `site` declarations runs on one implicit site, `local`.
     bool implicitLocalSite = true;
+    /// A deployment profile's grants, by site name (set before checking; empty without --deploy).
+    std::map<std::string, SiteGrant> grants;
 };
+
+/// After an error that `site` has only `have` of `key` ("cores" or "gpus"): a note at the
+/// deployment binding, when that binding is what granted only `have`.
+void noteGrant(Diagnostics& diags, const SiteGrant* grant, const std::string& site, const std::string& key, int64_t have);
 
 /// The clauses a policy may have (LANGUAGE.md §4), in the spec's order.
 const std::vector<std::string>& policyClauseNames();

@@ -125,7 +125,8 @@ void Run::openStores() {
     if (options_.executor != "local" && options_.executor != "loopback")
         throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
     for (const SiteInfo& s : plan_.sites) {
-        const int workers = workersFor(s.cores, hardware);
+        const deploy::SiteBinding* binding = options_.profile ? options_.profile->binding(s.name) : nullptr;
+        const int workers = workersFor(boundCores(s.cores, binding), hardware);
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
         else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }

@@ -11,6 +11,7 @@
 // so a site's workers cannot all be blocked waiting for one another.
 #pragma once
 
+#include "deploy/Deployment.h"
 #include "runtime/catalog/CatalogStore.h"
 #include "runtime/engine/Datum.h"
 #include "runtime/engine/EmitGraph.h"
@@ -82,6 +83,10 @@ struct RunOptions {
     /// Handler threads per stream; 0: the default (FiringQueue::kDefaultThreads). A test
     /// setting: a replay must finish with one (its firings waiting for a model version park).
     int handlerThreads = 0;
+    /// The deployment profile the run was started with (`xdmlc run --deploy`, docs/distributed.md);
+    /// none: every site local, with the plan's cores. A `local` binding's cores cap its site's
+    /// worker pool; the MPI executor lays out its ranks from the `mpi` bindings.
+    std::optional<deploy::Profile> profile;
 };
 
 /// A value's provenance hash: a tensor's raw elements, anything else its serialized bytes. One

@@ -11,6 +11,11 @@ int workersFor(int64_t cores, unsigned hardware) {
     return static_cast<int>(cores <= 0 ? machine : std::min(cores, machine));
 }
 
+int64_t boundCores(int64_t cores, const deploy::SiteBinding* binding) {
+    if (!binding || binding->placement != deploy::Placement::Local || binding->cores <= 0) return cores;
+    return cores <= 0 ? binding->cores : std::min<int64_t>(cores, binding->cores);
+}
+
 WorkerPool::WorkerPool(std::string site, int workers) : site_(std::move(site)), capacity_(std::max(1, workers)) {
     for (int i = 0; i < capacity_; ++i) workers_.emplace_back([this] { work(); });
 }

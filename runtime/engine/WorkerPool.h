@@ -4,6 +4,7 @@
 // LoopbackExecutor) run their task calls on it.
 #pragma once
 
+#include "deploy/Deployment.h"
 #include "runtime/engine/SiteExecutor.h"
 
 #include <atomic>
@@ -87,5 +88,8 @@ private:
 
 /// Workers for a site of `cores` (0: the whole machine) on a machine of `hardware` threads.
 int workersFor(int64_t cores, unsigned hardware);
+/// A site's cores (0: the whole machine) under its deployment binding: a `local` binding that
+/// grants cores caps them; other bindings, or none, leave them.
+int64_t boundCores(int64_t cores, const deploy::SiteBinding* binding);
 
 }  // namespace xdml::runtime

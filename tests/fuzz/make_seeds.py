@@ -180,6 +180,45 @@ def plan_seeds(xdmlc):
     write("plan", "nested-past-bound", '{"xdml_plan":1,"code":{"models":' + "[" * 2100 + "]" * 2100 + "}}")
 
 
+# ------------------------------------------------------------------------ deployment files
+def deploy_seeds():
+    with open(os.path.join(ROOT, "examples", "ssx.deploy.toml"), encoding="utf-8") as f:
+        write("deploy", "example-ssx", f.read())
+    write("deploy", "one-local-site", '[profiles.laptop.sites.beamline]\nplacement = "local"\nthreads_per_rank = 2\n')
+    write("deploy", "slurm-everything", """default = "cluster"
+[profiles.cluster]
+mpi = "mpich"
+hetjob = false
+[profiles.cluster.sites.hpc]
+placement = "mpi"
+ranks = 4
+threads_per_rank = 2
+gpus = 2
+[profiles.cluster.sites.hpc.slurm]
+partition = "gpu"
+account = "aps"
+nodes = 2
+tasks = 4
+cpus_per_task = 2
+gpus_per_node = 1
+memory = "64G"
+time = 01:30:00
+mpi = "pmi2"
+setup = ["module load mpich", "export X=1"]
+""")
+    write("deploy", "inline-tables", 'profiles = { a = { sites = { x = { placement = "mpi", ranks = 2, slurm = { time = "2-00:00:00" } } } } }\n')
+    write("deploy", "syntax-error", "[profiles.a\nranks = = 1\n")
+    write("deploy", "unknown-key", "[profiles.a.sites.x]\nthread_per_rank = 2\n")
+    write("deploy", "wrong-types", '[profiles.a.sites.x]\nranks = "4"\ngpus = 1.5\n[profiles.a.sites.x.slurm]\nsetup = [1, 2]\n')
+    write("deploy", "bad-formats", '[profiles.a.sites.x.slurm]\nmemory = "64GB"\ntime = "1:99"\n')
+    write("deploy", "empty", "")
+    write("deploy", "default-names-nothing", 'default = "b"\n[profiles.a]\n')
+    write("deploy", "no-default-two-profiles", "[profiles.a]\n[profiles.b]\n")
+    write("deploy", "deep-arrays", "x = " + "[" * 300 + "]" * 300 + "\n")
+    write("deploy", "huge-integer", "[profiles.a.sites.x]\nranks = 9223372036854775807\n")
+    write("deploy", "not-utf8", b"[profiles.a.sites.x]\nplacement = \"\xff\xfe\"\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--xdmlc")
@@ -187,6 +226,7 @@ def main():
     npy_seeds()
     value_codec_seeds()
     lsp_seeds()
+    deploy_seeds()
     if args.xdmlc:
         plan_seeds(args.xdmlc)
 

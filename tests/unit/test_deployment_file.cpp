@@ -1,8 +1,10 @@
 // test_deployment_file.cpp — the deployment file reader (deploy/DeploymentFile.cpp): every key
-// read into the data model, defaults, and each kind of problem refused at its file:line:column.
+// read into the data model, defaults, each kind of problem refused at its file:line:column, and
+// the cap a local binding puts on its site's worker pool.
 #include "TempDir.h"
 #include "deploy/Deployment.h"
 #include "deploy/DeploymentFormats.h"
+#include "runtime/engine/WorkerPool.h"
 
 #include <catch2/catch.hpp>
 
@@ -69,6 +71,7 @@ TEST_CASE("deployment: a cluster profile reads into the data model", "[deploy]")
     CHECK(hpc->threadsPerRank == 8);
     CHECK(hpc->cores == 32);
     CHECK(hpc->gpus == 2);
+    CHECK(hpc->gpusBound);
     CHECK(hpc->at.str() == "d.toml:11:1");
     REQUIRE(hpc->slurm);
     const SlurmRequest& s = *hpc->slurm;
@@ -94,6 +97,7 @@ TEST_CASE("deployment: defaults of a local binding and of a file with one profil
     CHECK(edge.threadsPerRank == 0);
     CHECK(edge.cores == 0);
     CHECK(edge.gpus == 0);
+    CHECK_FALSE(edge.gpusBound);
     CHECK_FALSE(edge.slurm);
     CHECK(d.profile("").hetjob);
     CHECK(d.profile("").mpi.empty());
@@ -116,6 +120,7 @@ time = 02:15:00
     CHECK(hpc.ranks == 6);
     CHECK(hpc.cores == 24);
     CHECK(hpc.gpus == 6);
+    CHECK(hpc.gpusBound);
     CHECK(hpc.slurm->wallTime == "02:15:00");
 }
 
@@ -214,4 +219,18 @@ TEST_CASE("deployment: reading a file", "[deploy]") {
     CHECK(d.file == dir / "d.toml");
     CHECK(d.profile("cluster").binding("hpc")->at.file == (dir / "d.toml").string());
     CHECK_THAT(errorOf("[profiles.a.sites.x]\nx = \"\xff\"\n"), Catch::StartsWith("d.toml:2:"));
+}
+
+TEST_CASE("deployment: a local binding's cores cap its site's worker pool", "[deploy]") {
+    using xdml::runtime::boundCores;
+    Deployment d = parse(cluster);
+    const SiteBinding* beamline = d.profile("laptop").binding("beamline");  // local, 2 threads
+    CHECK(boundCores(8, beamline) == 2);
+    CHECK(boundCores(0, beamline) == 2);   // the whole machine, capped
+    CHECK(boundCores(1, beamline) == 1);   // never more than the plan's
+    CHECK(boundCores(8, nullptr) == 8);
+    CHECK(boundCores(64, d.profile("cluster").binding("hpc")) == 64);  // mpi: the MPI executor's ranks
+    const SiteBinding& unbounded = parse("[profiles.a.sites.x]\n").profile("a").sites.at("x");
+    CHECK(boundCores(8, &unbounded) == 8);
+    CHECK(xdml::runtime::workersFor(boundCores(0, beamline), 16) == 2);
 }

@@ -54,8 +54,21 @@ std::string readFile(const std::string& path, bool& ok) {
     return s.str();
 }
 
+/// The profile of --deploy for a plan read from a file: read, and its sites found in the plan.
+/// Errors are reported (code 1).
+std::optional<deploy::Profile> profileForPlan(const RunArguments& args, const nlohmann::json& plan, int& code) {
+    if (!args.deploy.given()) return std::nullopt;
+    SourceManager sources;
+    Diagnostics diags(sources);
+    auto bound = bindProfile(args.deploy, sources, diags);
+    if (!bound || !checkPlanSites(*bound, plan, diags)) code = 1;
+    diags.render(std::cerr, false, 100);
+    return bound ? std::optional(bound->profile) : std::nullopt;
+}
+
 /// The plan of `file`: compiled, or read when it is a plan already. Empty on errors (reported).
-nlohmann::json planOf(const RunArguments& args, int& code) {
+/// With --deploy, `profile` is the chosen profile, the flow checked against it.
+nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy::Profile>& profile) {
     bool ok = false;
     if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
         if (args.passes.anyPassFlag()) {
@@ -71,14 +84,25 @@ nlohmann::json planOf(const RunArguments& args, int& code) {
             code = 1;
             return nullptr;
         }
-        return plan;
+        profile = profileForPlan(args, plan, code);
+        return code ? nullptr : plan;
     }
     SourceManager sources;
     Diagnostics diags(sources);
     nlohmann::json plan;
     driver::runWithLargeStack([&] {
         try {
-            auto program = driver::compile(args.file, sources, diags, driver::FrontendOptions{});
+            driver::FrontendOptions frontend;
+            if (args.deploy.given()) {
+                auto bound = bindProfile(args.deploy, sources, diags);
+                if (!bound) {
+                    code = 1;
+                    return;
+                }
+                frontend.grants = bound->grants;
+                profile = bound->profile;
+            }
+            auto program = driver::compile(args.file, sources, diags, frontend);
             if (!program) {
                 code = 2;  // diags say why it cannot be read
                 return;
@@ -138,7 +162,8 @@ nlohmann::json jitStats(jit::Kernels* kernels) {
 
 int runCommand(const RunArguments& args) {
     int code = 0;
-    nlohmann::json plan = planOf(args, code);
+    std::optional<deploy::Profile> profile;
+    nlohmann::json plan = planOf(args, code, profile);
     if (code != 0 || plan.is_null()) return code ? code : 1;
 
 
@@ -157,6 +182,7 @@ int runCommand(const RunArguments& args) {
     options.provenance = !args.noProvenance;
     options.progress = isatty(STDERR_FILENO);
     options.planJson = plan.dump();
+    options.profile = std::move(profile);
     return executePlan(plan, std::move(options), args);
 }
 

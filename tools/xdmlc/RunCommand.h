@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/engine/Run.h"
+#include "tools/xdmlc/DeployFlags.h"
 #include "tools/xdmlc/PassFlags.h"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@ namespace xdml::tools {
 struct RunArguments {
     std::string file, flow, workdir, statsJson, color = "auto";
     PassFlags passes;  // how a .xdml file is compiled
+    DeployFlags deploy;  // --deploy, --profile: the profile checked and run with
     std::string executor = "local";  // "loopback": task calls cross the executor seam as bytes
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;

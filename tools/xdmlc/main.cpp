@@ -5,6 +5,7 @@
 #include "jit/Kernels.h"
 #include "runtime/io/AtomicWrite.h"
 #include "driver/CompileToPlan.h"
+#include "tools/xdmlc/DeployFlags.h"
 #include "tools/xdmlc/LspCommand.h"
 #include "tools/xdmlc/PassFlags.h"
 #include "tools/xdmlc/ProvCommand.h"
@@ -47,8 +48,10 @@ std::string plural(std::size_t n, const char* word) {
 /// "F: 1 error, 2 warnings" on standard error when the file failed (or "F: 2 warnings" when it
 /// passed and `sayOk` is false: build's standard output is its artifact); "F: ok" or
 /// "F: ok, 2 warnings" on standard output when it passed and `sayOk` (check).
+/// With `deploy` given, the flow is checked against its profile (tools/xdmlc/DeployFlags.h).
 int compileAndReport(const std::string& path, const Common& common, bool check, bool sayOk,
-                     const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess) {
+                     const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess,
+                     const tools::DeployFlags* deploy = nullptr) {
     SourceManager sources;
     Diagnostics diags(sources);
     std::unique_ptr<sema::CheckedProgram> program;
@@ -57,6 +60,14 @@ int compileAndReport(const std::string& path, const Common& common, bool check, 
         try {
             driver::FrontendOptions options;
             options.check = check;
+            if (deploy && deploy->given()) {
+                auto bound = tools::bindProfile(*deploy, sources, diags);
+                if (!bound) {
+                    code = kInputErrors;
+                    return;
+                }
+                options.grants = bound->grants;
+            }
             program = driver::compile(path, sources, diags, options);
             if (program && !diags.hasErrors() && !(common.werror && diags.warningCount() > 0))
                 code = onSuccess(*program, diags);
@@ -117,6 +128,8 @@ int main(int argc, char** argv) {
         "Examples:\n"
         "  xdmlc check examples/ssx.xdml            check a flow; errors point at the source\n"
         "  xdmlc check a.xdml b.xdml                check several files\n"
+        "  xdmlc check examples/ssx.xdml --deploy examples/ssx.deploy.toml --profile cluster\n"
+        "                                           check it against a deployment profile\n"
         "  xdmlc build examples/ssx.xdml --emit=ast print the syntax tree\n"
         "  xdmlc build examples/pipeline4.xdml --emit=plan -O2 -o plan.json\n"
         "                                           the optimized plan, as JSON\n"
@@ -147,6 +160,8 @@ int main(int argc, char** argv) {
     check->add_option("files", checkFiles, "The .xdml files to check")->required()->check(CLI::ExistingFile);
     tools::PassFlags checkPasses;
     checkPasses.addTo(*check, "Optimization level of the placement check: -O0 (required passes only) or -O2 (all; the default)");
+    tools::DeployFlags checkDeploy;
+    checkDeploy.addTo(*check);
     addCommon(check);
 
     std::string buildFile, emit = "plan", output, flowName;
@@ -184,6 +199,7 @@ int main(int argc, char** argv) {
     run->add_option("--color", runArgs.color, "Color diagnostics: auto, always or never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
+    runArgs.deploy.addTo(*run);
 
     tools::SubmitArguments submitArgs;
     CLI::App* submit = app.add_subcommand("submit", "Submit a flow to Slurm as one job, its sites placed by a deployment profile");
@@ -265,7 +281,7 @@ int main(int argc, char** argv) {
                 if (status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
                 if (status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
                 return static_cast<int>(kOk);
-            });
+            }, &checkDeploy);
             worst = std::max(worst, code);
         }
         return worst;
