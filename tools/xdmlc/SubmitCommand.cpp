@@ -88,9 +88,9 @@ int submitCommand(const SubmitArguments& args, const nlohmann::json& plan) {
     const SubmitFiles files(workdir);
     std::string script;
     try {
-        const deploy::Deployment deployment = deploy::readDeployment(args.deployFile);
+        const deploy::Deployment deployment = deploy::readDeployment(args.deploy.file);
         deploy::SbatchJob job;
-        job.profile = &deployment.profile(args.profile);
+        job.profile = &deployment.profile(args.deploy.profile);
         job.siteOrder = siteOrder(plan);
         job.jobName = fs::path(args.file).stem().string();
         job.xdmlc = thisXdmlc();
@@ -119,7 +119,7 @@ int submitCommand(const SubmitArguments& args, const nlohmann::json& plan) {
         fs::create_directories(workdir, ec);
         if (ec) throw runtime::WriteError(workdir.string(), ec.message());
         runtime::writeOutput(files.plan.string(), plan.dump(2) + "\n");
-        runtime::writeOutput(files.deployment.string(), readWhole(args.deployFile));
+        runtime::writeOutput(files.deployment.string(), readWhole(args.deploy.file));
         runtime::writeOutput(files.script.string(), script);
     } catch (const runtime::WriteError& e) {
         std::cerr << "xdmlc: error: cannot write '" << e.path() << "': " << e.reason() << "\n";

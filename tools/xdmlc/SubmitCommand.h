@@ -3,6 +3,7 @@
 // the batch script (deploy/SbatchScript.h) into the work directory, then hands the script to sbatch.
 #pragma once
 
+#include "tools/xdmlc/DeployFlags.h"
 #include "tools/xdmlc/PassFlags.h"
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,8 @@
 namespace xdml::tools {
 
 struct SubmitArguments {
-    std::string file, flow, deployFile, profile, workdir, after;
+    std::string file, flow, workdir, after;
+    DeployFlags deploy;  // required here: the file and the profile the job is made from
     PassFlags passes;  // how the flow is compiled, as by `xdmlc build`
     bool dryRun = false, resume = false;
 };

@@ -204,9 +204,8 @@ int main(int argc, char** argv) {
     tools::SubmitArguments submitArgs;
     CLI::App* submit = app.add_subcommand("submit", "Submit a flow to Slurm as one job, its sites placed by a deployment profile");
     submit->add_option("file", submitArgs.file, "The .xdml file")->required()->check(CLI::ExistingFile);
-    submit->add_option("--deploy", submitArgs.deployFile, "The deployment file (TOML): where each site runs, per profile")
-        ->required()->check(CLI::ExistingFile);
-    submit->add_option("--profile", submitArgs.profile, "The profile to submit with (default: the file's default)");
+    submitArgs.deploy.addTo(*submit);
+    submit->get_option("--deploy")->required();
     submit->add_option("--flow", submitArgs.flow, "Submit only this flow");
     submit->add_option("--workdir", submitArgs.workdir,
                        "Where the plan, the deployment's copy, the script job.sbatch and the run go (default: <script name>.run/)");
@@ -265,7 +264,7 @@ int main(int argc, char** argv) {
             driver::CompiledFlow compiled;
             if (int code = compileFlow(program, submitArgs.flow, submitArgs.passes, true, diags, compiled)) return code;
             return tools::submitCommand(submitArgs, compiled.plan);
-        });
+        }, &submitArgs.deploy);
     }
     if (*check) {
         if (badPasses(checkPasses)) return kMisuse;
