@@ -23,8 +23,9 @@ packages=(
   libreadline-dev tmux vim
   # deployment files (TOML): the reader in deploy/
   libtomlplusplus-dev
-  # distributed runs: xdmlc's MPI plugins are built against both MPIs (docs/distributed.md)
-  openmpi-bin libopenmpi-dev mpich libmpich-dev
+  # distributed runs and their tests: a real Slurm on loopback (with its own munged), PMIx,
+  # and both MPI flavours (tests/distributed)
+  slurmctld slurmd slurm-client munge libpmix-dev openmpi-bin libopenmpi-dev mpich libmpich-dev
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already

@@ -107,22 +107,28 @@ CASES["kill_catalog_lineage"] = case_kill_catalog_lineage
 
 def case_sigterm(xdmlc, tmp):
     """SIGTERM stops the run in order: it exits 143, is recorded 'stopped', and every record
-    made before the stop is in the catalog with its entity."""
+    made before the stop is in the catalog with its entity. SIGUSR1 (Slurm's warning before
+    the wall time, passed on by `xdmlc submit`'s script) does the same and exits 138."""
+    for sig in (signal.SIGTERM, signal.SIGUSR1):
+        stopped_by(xdmlc, tmp, sig)
+
+
+def stopped_by(xdmlc, tmp, sig):
     flow = write_flow(tmp, "rec.xdml", RECORDING.format(count=1_000_000))
-    work = os.path.join(tmp, "w")
+    work = os.path.join(tmp, f"w-{sig.name}")
     proc = start(xdmlc, flow, work)
     try:
         time.sleep(1.0)
-        os.kill(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, sig)
         out, err = proc.communicate(timeout=60)
     finally:
         stop(proc)
-    check(proc.returncode == 128 + signal.SIGTERM, f"a run stopped by SIGTERM exited {proc.returncode}: {err}")
+    check(proc.returncode == 128 + sig, f"a run stopped by {sig.name} exited {proc.returncode}: {err}")
     prov = os.path.join(work, "provenance.db")
-    check(query(prov, "SELECT status FROM runs") == [("stopped",)], "the run is recorded as stopped")
+    check(query(prov, "SELECT status FROM runs") == [("stopped",)], f"{sig.name}: the run is recorded as stopped")
     rows, entities = check_every_row_has_entity(work)
-    check(len(rows) > 0 and len(rows) < 1_000_000, f"{len(rows)} rows: the run was stopped while recording")
-    check(len(rows) == len(entities), f"{len(rows)} rows, {len(entities)} record entities")
+    check(len(rows) > 0 and len(rows) < 1_000_000, f"{sig.name}: {len(rows)} rows: the run was stopped while recording")
+    check(len(rows) == len(entities), f"{sig.name}: {len(rows)} rows, {len(entities)} record entities")
 
 
 CASES["sigterm"] = case_sigterm

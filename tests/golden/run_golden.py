@@ -4,7 +4,8 @@
 Each case is a `.xdml` file. Its `// RUN:` lines name the commands, LLVM-style:
     // RUN: build --emit=ast
 (default: `check`); with several, each output is headed by its command line. The driver runs `xdmlc <command> <file>` from the case's folder and
-compares standard output, standard error and the exit status with `<case>.expected` beside it.
+compares standard output, standard error and the exit status with `<case>.expected` beside it
+(the xdmlc binary's own path, which `submit` writes into scripts, reads `<xdmlc>`).
 Inline `// expect: LINE[:COL] error|warning: ...` lines (the shared examples' form) are checked
 as well: a diagnostic of that kind must be reported at that place, and the exit status must
 then be 1.
@@ -43,6 +44,9 @@ def run_case(xdmlc, path, update, timeout):
             actual += "$ xdmlc " + " ".join(command) + "\n"
         actual += out + proc.stderr.decode("utf-8", "replace") + f"exit: {proc.returncode}\n"
         returncode = max(returncode, proc.returncode) if proc.returncode >= 0 else proc.returncode
+    # Output naming the xdmlc binary (`submit`'s scripts) reads the same from any build folder.
+    for spelling in {os.path.realpath(xdmlc), os.path.abspath(xdmlc)}:
+        actual = actual.replace(spelling, "<xdmlc>")
     problems = []
     if returncode < 0 or returncode > 2:
         problems.append(f"crashed or failed internally (exit {returncode})")

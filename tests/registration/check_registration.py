@@ -4,7 +4,7 @@
 A test that is not registered does not exist, and a case dropped from tests/CMakeLists.txt fails
 nobody. This test reads what CTest would run (`ctest --show-only=json-v1` in the build folder)
 and fails, naming each one, when
-  - a case of a Python driver (its CASES: runtime, prov, models, repl, lsp, faults, cli, distributed) is not the case
+  - a case of a Python driver (its CASES: runtime, prov, models, repl, lsp, faults, cli, distributed, slurm) is not the case
     argument of any registered test that runs that driver;
   - a folder of tests/golden is not given to run_golden.py by any registered test;
   - a Catch2 executable's test cases outnumber the tests CTest knows under its prefix;
@@ -23,7 +23,8 @@ import sys
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Each Python driver: its file, relative to tests/.
 DRIVERS = ["runtime/run_runtime.py", "prov/run_prov.py", "models/run_models.py", "repl/run_repl.py",
-           "lsp/run_lsp.py", "faults/run_faults.py", "cli/run_cli.py", "distributed/run_distributed.py"]
+           "lsp/run_lsp.py", "faults/run_faults.py", "cli/run_cli.py", "distributed/run_distributed.py",
+           "distributed/run_slurm.py"]
 # Each Catch2 executable and the CTest prefix catch_discover_tests gives its cases.
 CATCH = {"xdml_unit_tests": "unit.", "xdml_ml_tests": "unit.", "xdml_robustness_tests": "robustness."}
 

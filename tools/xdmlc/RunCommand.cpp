@@ -234,11 +234,12 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         activeRun.store(&run);
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
+        std::signal(SIGUSR1, onSignal);  // Slurm's warning before the wall time (xdmlc submit)
         int status = run.execute();
         activeRun.store(nullptr);
-        // Ctrl-C is how an endless stream is ended (0); SIGTERM comes from a job manager, which
-        // learns from 128 + SIGTERM that the run stopped early, though in order.
-        if (status == 0 && firstSignal.load() == SIGTERM) status = 128 + SIGTERM;
+        // Ctrl-C is how an endless stream is ended (0); SIGTERM and SIGUSR1 come from a job
+        // manager, which learns from 128 + N that the run stopped early, though in order.
+        if (status == 0 && (firstSignal.load() == SIGTERM || firstSignal.load() == SIGUSR1)) status = 128 + firstSignal.load();
         if (recordedRun) *recordedRun = run.recordedRun();
         if (!args.statsJson.empty()) {
             nlohmann::json stats = run.stats().toJson(run.elapsed());

@@ -11,6 +11,7 @@
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
+#include "tools/xdmlc/SubmitCommand.h"
 
 #include <CLI/CLI.hpp>
 
@@ -90,6 +91,27 @@ int compileAndReport(const std::string& path, const Common& common, bool check, 
     if (code == kOk && sayOk) std::cout << path << ": ok" << (counts.empty() ? "" : ", " + counts) << "\n";
     else if (!counts.empty()) std::cerr << path << ": " << counts << "\n";
     return code;
+}
+
+/// The flow compiled through the passes, as `xdmlc build` does for every --emit but ast (the
+/// JSON plan too when `plan`); kOk, or the exit code of the failure.
+int compileFlow(const sema::CheckedProgram& program, const std::string& flow, const tools::PassFlags& passes, bool plan,
+                Diagnostics& diags, driver::CompiledFlow& compiled) {
+    if (!flow.empty()) {
+        auto it = program.globals.find(flow);
+        if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
+            std::cerr << "xdmlc: error: no flow named '" << flow << "'\n";
+            return kMisuse;
+        }
+    }
+    driver::CompileOptions options;
+    options.flow = flow;
+    options.pipeline = passes.pipeline();
+    options.plan = plan;
+    compiled = driver::compileToPlan(program, options, diags);
+    if (compiled.status == driver::CompiledFlow::Status::Malformed) return kInternal;
+    if (compiled.status == driver::CompiledFlow::Status::InputErrors) return kInputErrors;
+    return kOk;
 }
 
 }  // namespace
@@ -184,6 +206,30 @@ int main(int argc, char** argv) {
     run->add_option("--run", runArgs.resumeRun, "With --resume: the run to resume (its id in provenance.db)")
         ->check(CLI::PositiveNumber);
 
+    tools::SubmitArguments submitArgs;
+    CLI::App* submit = app.add_subcommand("submit", "Submit a flow to Slurm as one job, its sites placed by a deployment profile");
+    submit->add_option("file", submitArgs.file, "The .xdml file")->required()->check(CLI::ExistingFile);
+    submitArgs.deploy.addTo(*submit);
+    submit->get_option("--deploy")->required();
+    submit->add_option("--flow", submitArgs.flow, "Submit only this flow");
+    submit->add_option("--workdir", submitArgs.workdir,
+                       "Where the plan, the deployment's copy, the script job.sbatch and the run go (default: <script name>.run/)");
+    submit->add_option("--after", submitArgs.after, "Start only once this job has ended well (sbatch --dependency=afterok)")
+        ->check(CLI::Validator(
+            [](std::string& id) {
+                return !id.empty() && id.find_first_not_of("0123456789") == std::string::npos
+                           ? std::string()
+                           : "a Slurm job id is digits, as `xdmlc submit` prints it: '" + id + "'";
+            },
+            "JOBID"));
+    submit->add_flag("--dry-run", submitArgs.dryRun, "Print the batch script; write and submit nothing");
+    submit->add_flag("--resume", submitArgs.resume, "The run reuses the finished work of earlier runs in the work directory");
+    submitArgs.passes.addTo(*submit, "Optimization level: -O0 (a naive pipeline) or -O2 (the default)");
+    addCommon(submit);
+    submit->footer("Example:\n"
+                   "  xdmlc submit examples/relay.xdml --deploy cluster.toml --profile polaris --dry-run\n"
+                   "Prints the job id (for --after). Slurm's SIGUSR1 120 s before the wall time stops the run cleanly.");
+
     tools::ReplArguments replArgs;
     CLI::App* repl = app.add_subcommand("repl", "An interactive session: declarations, expressions, :run, :prov (:help inside)");
     repl->add_option("files", replArgs.files, "Load these .xdml files first")->check(CLI::ExistingFile);
@@ -217,6 +263,14 @@ int main(int argc, char** argv) {
         for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
         return tools::runCommand(runArgs);
     }
+    if (*submit) {
+        if (badPasses(submitArgs.passes)) return kMisuse;
+        return compileAndReport(submitArgs.file, common, true, false, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
+            driver::CompiledFlow compiled;
+            if (int code = compileFlow(program, submitArgs.flow, submitArgs.passes, true, diags, compiled)) return code;
+            return tools::submitCommand(submitArgs, compiled.plan);
+        }, &submitArgs.deploy);
+    }
     if (*check) {
         if (badPasses(checkPasses)) return kMisuse;
         int worst = kOk;
@@ -239,24 +293,12 @@ int main(int argc, char** argv) {
     if (*build) {
         if (badPasses(buildPasses)) return kMisuse;
         return compileAndReport(buildFile, common, true, false, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
-            if (emit != "ast" && !flowName.empty()) {
-                auto it = program.globals.find(flowName);
-                if (it == program.globals.end() || it->second->kind != ast::DeclKind::Flow) {
-                    std::cerr << "xdmlc: error: no flow named '" << flowName << "'\n";
-                    return static_cast<int>(kMisuse);
-                }
-            }
             std::ostringstream text;
             if (emit == "ast") {
                 for (const auto& module : program.modules) ast::printModule(text, *module);
             } else {
-                driver::CompileOptions options;
-                options.flow = flowName;
-                options.pipeline = buildPasses.pipeline();
-                options.plan = emit != "ir" && emit != "dot";
-                driver::CompiledFlow compiled = driver::compileToPlan(program, options, diags);
-                if (compiled.status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
-                if (compiled.status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
+                driver::CompiledFlow compiled;
+                if (int code = compileFlow(program, flowName, buildPasses, emit != "ir" && emit != "dot", diags, compiled)) return code;
                 if (emit == "ir") ir::printIR(text, compiled.ir);
                 else if (emit == "dot") ir::printDot(text, compiled.ir);
                 else if (emit == "plan") text << compiled.plan.dump(2) << "\n";
