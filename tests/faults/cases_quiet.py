@@ -107,7 +107,12 @@ def case_stop_endless_cycle(xdmlc, tmp):
     proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", work, "--stats-json", stats],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(2)
+        # Until the chain has items (a sanitizer build on a loaded machine takes seconds to
+        # start), then a little longer.
+        db = os.path.join(work, "provenance.db")
+        rt.wait_for(lambda: proc.poll() is not None or os.path.exists(db) and
+                    rt.query(db, "SELECT count(*) FROM entities WHERE label = 'chain'")[0][0] > 0, 120, "the chain's first item")
+        time.sleep(1)
         check(proc.poll() is None, f"the endless chain ended by itself: {proc.returncode}")
         proc.send_signal(signal.SIGINT)
         try:
