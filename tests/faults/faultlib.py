@@ -41,3 +41,10 @@ def stop(proc, sig=signal.SIGKILL):
         proc.kill()
         proc.wait()
         raise Failure(f"pid {proc.pid} did not end within 30 s of signal {sig}")
+
+
+def sanitized(xdmlc):
+    """Whether `xdmlc` is built with AddressSanitizer (scripts/test.sh --sanitize): a case whose
+    load is its point runs smaller there, and says so."""
+    with open(xdmlc, "rb") as binary:
+        return b"__asan_init" in binary.read()
