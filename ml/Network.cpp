@@ -7,6 +7,7 @@
 #include "ml/Network.h"
 
 #include "runtime/engine/Models.h"
+#include "runtime/io/AtomicWrite.h"
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -54,10 +55,18 @@ std::string shapeText(at::IntArrayRef dims) {
 }
 
 void saveModule(const torch::jit::Module& module, const std::filesystem::path& file) {
+    // Serialized in memory, then written as every file of the tool is (runtime/io/AtomicWrite.h):
+    // a full disk leaves the old file whole and says why, never a truncated model.
+    std::ostringstream bytes;
     try {
-        module.save(file.string());
+        module.save(bytes);
     } catch (const std::exception& e) {
         throw ModelError(reason(e));
+    }
+    try {
+        runtime::writeFileAtomically(file, bytes.str());
+    } catch (const runtime::WriteError& e) {
+        throw ModelError(e.what());
     }
 }
 

@@ -19,7 +19,7 @@ prov::PastRun pastRun(prov::Store& store, const RunOptions& options, const std::
         if (options.resumeRun > 0)
             throw ResumeError("--resume --run " + std::to_string(options.resumeRun) + ": there is no run " +
                               std::to_string(options.resumeRun) + " in " + store.file().string());
-        throw ResumeError("--resume: no earlier run in " + options.workdir.string() + " to resume (run without --resume first)");
+        throw ResumeError("--resume: no earlier run in " + options.workdir.string() + " to resume");  // hasRunToResume said so
     }
     const std::string which = "run " + std::to_string(past->id);
     if (past->status == "running")
@@ -45,6 +45,10 @@ std::vector<int64_t> resumedChain(const std::filesystem::path& workdir, const Re
 }
 
 }  // namespace
+
+bool hasRunToResume(prov::Store& store, const RunOptions& options) {
+    return options.resumeRun > 0 || prov::findPastRun(store.file(), 0).has_value();
+}
 
 RunCode runCodeOf(const std::string& planJson) {
     const nlohmann::json plan = nlohmann::json::parse(planJson, nullptr, false);

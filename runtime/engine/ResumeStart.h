@@ -30,6 +30,11 @@ struct ResumeStart {
     std::vector<std::string> notes;  // for the user
 };
 
+/// Whether --resume has a run to resume: one named by --run (checked by prepareResume), or an
+/// earlier run in the work directory. Without one, a resume starts from the beginning, as
+/// Nextflow's -resume does: a job killed before its run began must resubmit as it was.
+bool hasRunToResume(prov::Store& store, const RunOptions& options);
+
 /// Between runs (before beginRun). Throws ResumeError, with a message for the user, when there
 /// is no run to resume, the run is another flow's or script's, or its log cannot be read.
 ResumeStart prepareResume(prov::Store& store, const RunOptions& options, const std::string& flow, const RunCode& code,

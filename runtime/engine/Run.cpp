@@ -179,7 +179,10 @@ void Run::openLedger(const std::string& flow, const std::map<std::string, fs::pa
                      const std::function<int64_t()>& beginRun) {
     const RunCode code = runCodeOf(options_.planJson);
     std::optional<ResumeStart> resumed;
-    if (options_.resume) resumed = prepareResume(*store_, options_, flow, code, catalogFiles);
+    if (options_.resume && !hasRunToResume(*store_, options_))
+        report("note: --resume: no earlier run in " + options_.workdir.string() + ": this run starts from the beginning");
+    else if (options_.resume)
+        resumed = prepareResume(*store_, options_, flow, code, catalogFiles);
     const int64_t run = beginRun();
     if (options_.replay) return;  // a replay redoes a run on purpose: it keeps nothing to resume
     ResumeSetup setup;
