@@ -200,13 +200,13 @@ def job_pids(root):
     return found
 
 
-def killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, *extra):
+def killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, rank_variable):
     """Starts `cmd xdmlc run flow` and kills it -9 once a random share of the rows is recorded:
-    `job` kills mpirun and every rank at once (a node lost), `mpirun` only mpirun's process
-    group (each rank has a group of its own: they lose their daemon and end), `rank0` only
-    rank 0 (the coordinator; mpirun ends the others). Returns the rows recorded when every
+    `job` kills the launcher and every rank at once (a node lost), `launcher` only the
+    launcher's process group (OpenMPI gives each rank a group of its own: they lose their daemon
+    and end), `rank0` only rank 0 (the coordinator; the launcher ends the others). Returns the rows recorded when every
     process of the run has ended."""
-    p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--quiet", "--no-jit", *extra], env=env,
+    p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--quiet", "--no-jit"], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     db, at = os.path.join(work, "rows.db"), rng.randint(3, resume.ITEMS * 2 // 3)
     try:
@@ -216,17 +216,17 @@ def killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, *extra):
             if how == "job":
                 for pid in job_pids(tmp) | {p.pid}:
                     os.kill(pid, signal.SIGKILL)
-            elif how == "mpirun":
+            elif how == "launcher":
                 os.killpg(p.pid, signal.SIGKILL)
             else:
-                ranks = rank_pids(tmp, "OMPI_COMM_WORLD_RANK")
+                ranks = rank_pids(tmp, rank_variable)
                 check(0 in ranks, f"rank 0 not found among {ranks}")
                 os.kill(ranks[0], signal.SIGKILL)
         except ProcessLookupError:
             pass  # ended just now: said below
         check(p.wait(timeout=30) != 0, f"the run ended by itself before the kill at {at} rows: {p.communicate()}")
         killed = time.time()
-        # Without mpirun nobody ends the ranks but themselves: none may outlive the run for long.
+        # Without the launcher nobody ends the ranks but themselves: none may outlive the run for long.
         rt.wait_for(lambda: not job_pids(tmp), 15, "every rank of the killed run to end")
         print(f"  kill -9 of {how} at {at} rows: every rank ended within {time.time() - killed:.1f} s", flush=True)
         return recorded()
@@ -238,29 +238,36 @@ def killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, *extra):
             os.kill(pid, signal.SIGKILL)
 
 
-def case_resume_openmpi(xdmlc, tmp):
-    """kill -9 of `mpirun.openmpi -n 4 xdmlc run` at a random point (the whole job, mpirun's
-    process group, or rank 0), then the same under mpirun with --resume: the catalog equals an uninterrupted run's, only the
-    unfinished work runs again (counted in --stats-json), and it runs on the sites' ranks."""
-    cmd, env = launcher("openmpi")
+def resume_under(mpi, rank_variable):
+    def case(xdmlc, tmp):
+        resumed_after_kill(xdmlc, tmp, mpi, rank_variable)
+    case.__doc__ = f"""kill -9 of `{LAUNCHERS[mpi][0][0]} -n 4 xdmlc run` at a random point (the whole job, the
+    launcher's process group, or rank 0), then the same under it with --resume: the catalog equals
+    an uninterrupted run's, only the unfinished work runs again (counted in --stats-json), and it
+    runs on the sites' ranks."""
+    return case
+
+
+def resumed_after_kill(xdmlc, tmp, mpi, rank_variable):
+    cmd, env = launcher(mpi)
     env["XDML_TEST_JOB"] = tmp
     seed = int(os.environ.get("XDML_FAULT_SEED", time.time()))
     rng = random.Random(seed)
     print(f"seed {seed} (XDML_FAULT_SEED reproduces it)")
     expected = resume.reference(xdmlc, tmp)
     skipped, rerun = 0, 0
-    for round_, how in enumerate(("job", "mpirun", "rank0")):
+    for round_, how in enumerate(("job", "launcher", "rank0")):
         round_tmp = os.path.join(tmp, f"round{round_}")
         os.makedirs(round_tmp)
         flow, work = resume.setup(round_tmp, "w")
         with open(flow) as f:  # slower calls: 4 ranks start and finish 60 items within a second otherwise
             slowed = f.read().replace('sh("sleep 0.02")', 'sh("sleep 0.1")')
         open(flow, "w").write(slowed)
-        at_kill = killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how)
+        at_kill = killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, rank_variable)
         stats = os.path.join(work, "stats.json")
         r = subprocess.run([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit", "--resume", "--stats-json", stats],
                            env=env, capture_output=True, text=True, timeout=300)
-        check(r.returncode == 0, f"round {round_}: the resume under mpirun exited {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+        check(r.returncode == 0, f"round {round_}: the resume under {mpi} exited {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
         check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"round {round_}: not a distributed run: {r.stdout[:1000]}")
         got = resume.rows(work)
         check(got == expected, f"round {round_}: the catalog after kill -9 ({how}) and resume differs from an uninterrupted "
@@ -287,7 +294,8 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
-         "singletons": case_singletons, "resume_openmpi": case_resume_openmpi}
+         "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
+         "resume_mpich": resume_under("mpich", "PMI_RANK")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))
