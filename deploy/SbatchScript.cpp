@@ -116,6 +116,10 @@ std::string sbatchScript(const SbatchJob& job) {
     const std::vector<std::string> setup = setupLines(components);
     for (const std::string& line : setup) out << line << "\n";
     if (!setup.empty()) out << "\n";
+    if (!profile.mpi.empty())
+        out << "# The profile's MPI: each rank loads this MPI's plugin whatever srun's --mpi is, and refuses\n"
+            << "# a plugin that does not fit it (MPICH under --mpi=pmix: singletons) instead of running N times.\n"
+            << "export XDML_MPI=" << profile.mpi << "\n\n";
     out << "# Slurm's SIGUSR1 (" << kStopSignalLeadSeconds << " s before the wall time) comes to this shell; srun passes it\n"
         << "# to every rank, and the run stops cleanly; `xdmlc submit --resume` goes on from there.\n"
         << "early=0\n"

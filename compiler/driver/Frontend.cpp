@@ -70,6 +70,13 @@ private:
     std::vector<std::string> stack_;
 };
 
+/// Binds the profile's grants (after every file is loaded) and checks the program; a tree with
+/// syntax errors is not checked: that would report guesses about what the user meant.
+void bindAndCheck(sema::CheckedProgram& program, Diagnostics& diags, const FrontendOptions& options) {
+    if (options.bindGrants && !options.bindGrants(program.grants)) return;
+    if (options.check && !diags.hasErrors()) sema::checkProgram(program, diags);
+}
+
 }  // namespace
 
 std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceManager& sources, Diagnostics& diags,
@@ -85,10 +92,8 @@ std::unique_ptr<sema::CheckedProgram> compile(const std::string& path, SourceMan
         }
     }
     auto program = std::make_unique<sema::CheckedProgram>();
-    program->grants = options.grants;
     ImportLoader(sources, diags, *program, options).load(file);
-    // Checking a tree with syntax errors would report guesses about what the user meant.
-    if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
+    bindAndCheck(*program, diags, options);
     return program;
 }
 
@@ -107,7 +112,7 @@ std::unique_ptr<sema::CheckedProgram> compileParts(const std::vector<SourcePart>
     }
     if (!main->decls.empty()) main->file = main->decls.front()->file;
     program->modules.insert(program->modules.begin(), std::move(main));
-    if (options.check && !diags.hasErrors()) sema::checkProgram(*program, diags);
+    bindAndCheck(*program, diags, options);
     return program;
 }
 

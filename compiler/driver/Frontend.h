@@ -20,9 +20,13 @@ struct FrontendOptions {
     /// (the language server), so a flow checks against what the user sees. Returns false to
     /// read the file from disk.
     std::function<bool(const std::string& path, std::string& text)> openText;
-    /// A deployment profile's grants (sema::SiteGrant): the sites' capacities the policies are
-    /// checked against, and the bound sites the flow must declare.
-    std::map<std::string, sema::SiteGrant> grants;
+    /// Fills a deployment profile's grants (sema::SiteGrant): the sites' capacities the policies
+    /// are checked against, and the bound sites the flow must declare. Called once the flow and
+    /// its imports are loaded, so a deployment file it loads into the SourceManager comes after
+    /// them and the flow's files keep the numbers they have without a profile (a plan's
+    /// "file:offset" keys are the same with --deploy). Returns false when it reported an error:
+    /// nothing is checked then.
+    std::function<bool(std::map<std::string, sema::SiteGrant>& grants)> bindGrants;
 };
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <fstream>
 #include <unistd.h>
 #include <vector>
 
@@ -15,10 +16,26 @@ std::string hostName() {
     return name;
 }
 
+namespace {
+
+/// A zombie (or a process being reaped) has exited: only its parent has not collected its
+/// status. The ranks of an mpirun killed with -9 become such orphans, and a container's init
+/// may never reap them.
+bool hasExited(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const std::size_t close = line.rfind(')');  // the name in parentheses may hold anything
+    return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
+}  // namespace
+
 bool processIsGone(int64_t pid) {
     // kill(0) and kill(-1) address process groups: such a pid was never a run's process.
     if (pid <= 0 || pid > INT_MAX) return true;
-    return kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
+    if (kill(static_cast<pid_t>(pid), 0) == -1) return errno == ESRCH;
+    return hasExited(static_cast<pid_t>(pid));
 }
 
 int markAbandonedRuns(sqlite::Connection& db) {

@@ -13,8 +13,9 @@ namespace xdml::runtime::prov {
 /// This machine's host name, as stored in runs.host.
 std::string hostName();
 
-/// True when no process `pid` exists on this machine (kill(pid, 0) fails with ESRCH). A
-/// process we may not signal exists; a zombie still exists until it is reaped.
+/// True when no process `pid` runs on this machine: kill(pid, 0) fails with ESRCH, or the
+/// process is a zombie (it has exited; its parent has not reaped it). A process we may not
+/// signal exists.
 bool processIsGone(int64_t pid);
 
 /// Marks 'incomplete' every 'running' run of this host whose process is gone, and returns how

@@ -6,7 +6,9 @@ killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 
 `srun --mpi=pmix` (simulated by the environment) are refused.
 
 `run_distributed.py --xdmlc X CASE`."""
+import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -16,6 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "runtime"))
+sys.path.insert(0, os.path.join(HERE, "..", "faults"))
+import cases_resume as resume  # noqa: E402
 import run_loopback as lb  # noqa: E402
 import run_runtime as rt  # noqa: E402
 from run_runtime import EXAMPLES, check  # noqa: E402
@@ -183,11 +187,115 @@ def case_singletons(xdmlc, tmp):
     check(r.returncode == 2 and "XDML_MPI is 'lam'" in r.stderr, f"a wrong XDML_MPI: {r.returncode} {r.stderr}")
 
 
+def job_pids(root):
+    """The pids of the xdmlc processes started for this case (XDML_TEST_JOB=root in their environment)."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if (b"xdmlc" in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[0]
+                    and f"XDML_TEST_JOB={root}".encode() in open(f"/proc/{pid}/environ", "rb").read().split(b"\0")):
+                found.add(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+def killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, rank_variable):
+    """Starts `cmd xdmlc run flow` and kills it -9 once a random share of the rows is recorded:
+    `job` kills the launcher and every rank at once (a node lost), `launcher` only the
+    launcher's process group (OpenMPI gives each rank a group of its own: they lose their daemon
+    and end), `rank0` only rank 0 (the coordinator; the launcher ends the others). Returns the rows recorded when every
+    process of the run has ended."""
+    p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--quiet", "--no-jit"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    db, at = os.path.join(work, "rows.db"), rng.randint(3, resume.ITEMS * 2 // 3)
+    try:
+        recorded = lambda: rt.query(db, "SELECT count(*) FROM rows")[0][0] if os.path.exists(db) else 0  # noqa: E731
+        rt.wait_for(lambda: p.poll() is not None or recorded() >= at, 120, f"{at} rows")
+        try:
+            if how == "job":
+                for pid in job_pids(tmp) | {p.pid}:
+                    os.kill(pid, signal.SIGKILL)
+            elif how == "launcher":
+                os.killpg(p.pid, signal.SIGKILL)
+            else:
+                ranks = rank_pids(tmp, rank_variable)
+                check(0 in ranks, f"rank 0 not found among {ranks}")
+                os.kill(ranks[0], signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # ended just now: said below
+        check(p.wait(timeout=30) != 0, f"the run ended by itself before the kill at {at} rows: {p.communicate()}")
+        killed = time.time()
+        # Without the launcher nobody ends the ranks but themselves: none may outlive the run for long.
+        rt.wait_for(lambda: not job_pids(tmp), 15, "every rank of the killed run to end")
+        print(f"  kill -9 of {how} at {at} rows: every rank ended within {time.time() - killed:.1f} s", flush=True)
+        return recorded()
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        for pid in job_pids(tmp):
+            os.kill(pid, signal.SIGKILL)
+
+
+def resume_under(mpi, rank_variable):
+    def case(xdmlc, tmp):
+        resumed_after_kill(xdmlc, tmp, mpi, rank_variable)
+    case.__doc__ = f"""kill -9 of `{LAUNCHERS[mpi][0][0]} -n 4 xdmlc run` at a random point (the whole job, the
+    launcher's process group, or rank 0), then the same under it with --resume: the catalog equals
+    an uninterrupted run's, only the unfinished work runs again (counted in --stats-json), and it
+    runs on the sites' ranks."""
+    return case
+
+
+def resumed_after_kill(xdmlc, tmp, mpi, rank_variable):
+    cmd, env = launcher(mpi)
+    env["XDML_TEST_JOB"] = tmp
+    seed = int(os.environ.get("XDML_FAULT_SEED", time.time()))
+    rng = random.Random(seed)
+    print(f"seed {seed} (XDML_FAULT_SEED reproduces it)")
+    expected = resume.reference(xdmlc, tmp)
+    skipped, rerun = 0, 0
+    for round_, how in enumerate(("job", "launcher", "rank0")):
+        round_tmp = os.path.join(tmp, f"round{round_}")
+        os.makedirs(round_tmp)
+        flow, work = resume.setup(round_tmp, "w")
+        with open(flow) as f:  # slower calls: 4 ranks start and finish 60 items within a second otherwise
+            slowed = f.read().replace('sh("sleep 0.02")', 'sh("sleep 0.1")')
+        open(flow, "w").write(slowed)
+        at_kill = killed_mpi_run(cmd, env, xdmlc, flow, work, tmp, rng, how, rank_variable)
+        stats = os.path.join(work, "stats.json")
+        r = subprocess.run([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit", "--resume", "--stats-json", stats],
+                           env=env, capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, f"round {round_}: the resume under {mpi} exited {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+        check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"round {round_}: not a distributed run: {r.stdout[:1000]}")
+        got = resume.rows(work)
+        check(got == expected, f"round {round_}: the catalog after kill -9 ({how}) and resume differs from an uninterrupted "
+              f"run's: {len(got)} rows, {len(expected)} expected; first differences "
+              f"{[g for g in got if g not in expected][:3]} / {[e for e in expected if e not in got][:3]}")
+        s = json.load(open(stats))
+        resume.check_counted(s, f"round {round_}")
+        check(s["resumed_items"] > 0 or s["reused_tasks"] > 0, f"round {round_}: the resume reused nothing after {at_kill} rows: {s}")
+        prov = os.path.join(work, "provenance.db")
+        ranks = rt.query(prov, "SELECT DISTINCT rank FROM activities WHERE kind = 'task' AND run = (SELECT max(id) FROM runs)")
+        check(s["tasks_run"] == 0 or all(r[0] > 0 for r in ranks), f"round {round_}: the resumed calls ran on ranks {ranks}")
+        decisions = dict(rt.query(prov, "SELECT choice, count(*) FROM decisions WHERE kind = 'reuse' AND run = "
+                                        "(SELECT max(id) FROM runs) GROUP BY choice"))
+        check(decisions.get("reused", 0) == s["reused_tasks"] and decisions.get("skipped", 0) == s["resumed_items"],
+              f"round {round_}: reuse decisions {decisions}, stats {s}")
+        print(f"round {round_} (kill -9 of {how}): {at_kill} rows at the kill; the resume skipped {s['resumed_items']} items, "
+              f"reused {s['reused_tasks']} calls, ran {s['tasks_run']} on ranks {sorted(r[0] for r in ranks)}", flush=True)
+        skipped += s["resumed_items"]
+        rerun += s["tasks_run"]
+    check(skipped > 0 and rerun > 0, f"the kills left nothing to skip ({skipped}) or nothing to do again ({rerun})")
+
+
 CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": examples_under("mpich"),
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
-         "singletons": case_singletons}
+         "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
+         "resume_mpich": resume_under("mpich", "PMI_RANK")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))

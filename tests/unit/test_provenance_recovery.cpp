@@ -69,6 +69,26 @@ TEST_CASE("opening marks the runs of dead processes on this host incomplete", "[
     CHECK(db.text("SELECT status FROM runs WHERE id = 3") == "running");
 }
 
+TEST_CASE("a zombie's run is abandoned: the process has exited, though nobody has reaped it", "[provenance]") {
+    // The ranks of a killed mpirun are orphans that a container's init may never reap.
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) _exit(0);
+    const std::string stat = "/proc/" + std::to_string(child) + "/stat";
+    auto zombie = [&] {
+        std::ifstream in(stat);
+        std::string line;
+        std::getline(in, line);
+        return line.find(") Z ") != std::string::npos;
+    };
+    for (int i = 0; i < 5000 && !zombie(); ++i) usleep(1000);
+    REQUIRE(zombie());
+    CHECK(kill(child, 0) == 0);  // kill() still finds it
+    CHECK(processIsGone(child));
+    CHECK_FALSE(processIsGone(getpid()));
+    waitpid(child, nullptr, 0);
+}
+
 TEST_CASE("a file that is not a provenance database is refused untouched", "[provenance]") {
     TempDir dir;
     {

@@ -105,6 +105,9 @@ TEST_CASE("a heterogeneous job: one #SBATCH block per component, one srun over a
                                   "--deploy /w/deploy.toml --profile cluster --workdir /w &\n"));
     CHECK_THAT(s, Catch::Contains("# component 1: ranks 1-4 (site hpc)"));
     CHECK_THAT(s, Catch::Contains("trap 'stopping=1; kill -USR1 \"$run\"' USR1"));
+    // the profile's MPI chooses the plugin each rank loads, not srun's --mpi (Launcher.h)
+    CHECK_THAT(s, Catch::Contains("module load openmpi\n\n# The profile's MPI"));
+    CHECK_THAT(s, Catch::Contains("\nexport XDML_MPI=openmpi\n\n# Slurm's SIGUSR1"));
 }
 
 TEST_CASE("without heterogeneous steps: one allocation for every rank", "[submit]") {
@@ -131,6 +134,8 @@ TEST_CASE("the MPI plugin: named by the sites, else the MPI's own, and MPICH und
     SlurmRequest pmix;
     pmix.mpiPlugin = "pmix_v4";
     CHECK_THAT(scriptOf(profileOf({mpiSite("a", 2, pmix)}, ""), {"a"}), Catch::Contains("--mpi=pmix_v4 "));
+    CHECK(scriptOf(profileOf({mpiSite("a", 2, pmix)}, ""), {"a"}).find("XDML_MPI") == std::string::npos);  // srun's plugin tells
+    CHECK_THAT(scriptOf(profileOf({mpiSite("a", 2, {})}, "mpich"), {"a"}), Catch::Contains("\nexport XDML_MPI=mpich\n"));
     CHECK_THAT(errorOf(profileOf({mpiSite("a", 2, pmix)}, "mpich"), {"a"}),
                Catch::Contains("MPICH under srun --mpi=pmix_v4 starts every rank alone (each rank 0 of 1)"));
     CHECK_THAT(errorOf(profileOf({mpiSite("a", 2, {})}, ""), {"a"}),

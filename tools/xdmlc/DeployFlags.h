@@ -32,8 +32,10 @@ struct BoundProfile {
 };
 
 /// Reads flags.file and chooses its profile (flags.profile, else the file's default). The
-/// file's text is loaded into `sources`, so an error or note at a binding shows its line. A
-/// problem in the file or an unknown profile is an error in `diags`: nullopt then.
+/// file's text is loaded into `sources`, so an error or note at a binding shows its line; the
+/// compiler calls it after loading the flow (driver::FrontendOptions::bindGrants), which keeps
+/// the flow's file numbers. A problem in the file or an unknown profile is an error in `diags`:
+/// nullopt then.
 std::optional<BoundProfile> bindProfile(const DeployFlags& flags, SourceManager& sources, Diagnostics& diags);
 
 /// For a plan compiled already (run plan.json): each bound site must be one of the plan's

@@ -127,15 +127,14 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
     driver::runWithLargeStack([&] {
         try {
             driver::FrontendOptions frontend;
-            if (args.deploy.given()) {
-                auto bound = bindProfile(args.deploy, sources, diags);
-                if (!bound) {
-                    code = 1;
-                    return;
-                }
-                frontend.grants = bound->grants;
-                profile = bound->profile;
-            }
+            if (args.deploy.given())
+                frontend.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
+                    auto bound = bindProfile(args.deploy, sources, diags);
+                    if (!bound) return false;
+                    grants = bound->grants;
+                    profile = bound->profile;
+                    return true;
+                };
             auto program = driver::compile(args.file, sources, diags, frontend);
             if (!program) {
                 code = 2;  // diags say why it cannot be read

@@ -60,14 +60,12 @@ int compileAndReport(const std::string& path, const Common& common, bool check, 
         try {
             driver::FrontendOptions options;
             options.check = check;
-            if (deploy && deploy->given()) {
-                auto bound = tools::bindProfile(*deploy, sources, diags);
-                if (!bound) {
-                    code = kInputErrors;
-                    return;
-                }
-                options.grants = bound->grants;
-            }
+            if (deploy && deploy->given())
+                options.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
+                    auto bound = tools::bindProfile(*deploy, sources, diags);
+                    if (bound) grants = bound->grants;
+                    return bound.has_value();
+                };
             program = driver::compile(path, sources, diags, options);
             if (program && !diags.hasErrors() && !(common.werror && diags.warningCount() > 0))
                 code = onSuccess(*program, diags);
