@@ -7,7 +7,11 @@ loopback, printed as a table:
      sends it to its rank, gets the outcome), p50 and p99, from the provenance database;
   3. value transfer between sites, 1 KB to 256 MB: a tensor made at rank 0's home site passed
      to a task at another site (moved, counted, sent in 4 MiB chunks); bytes / the calls'
-     round trip, local executor against 2 ranks.
+     round trip, local executor against 2 ranks. Both include the sites' folder copies
+     (Run::moveTo writes each moved value to its site's folder, as in a local run): "local" is
+     the folder copy alone, "2 ranks" the folder copy plus MPI;
+  3b. MPI's own rate for the same sizes (mpi_transfer.c, built with mpicc.openmpi): 4 MiB
+     chunks from rank 0 to rank 1 and a one-byte answer, no folder, no encoding.
 --smoke: tiny sizes, to check that it works. Run it with Debian's python3."""
 import argparse
 import os
@@ -50,6 +54,25 @@ def run(xdmlc, flow, work, ranks, provenance=True):
     return harness.read_stats(stats)
 
 
+def mpi_rates(scratch, sizes):
+    """MPI's own transfer rate per size (figure 3b), bytes/s."""
+    binary = os.path.join(scratch, "mpi_transfer")
+    subprocess.run(["mpicc.openmpi", "-O2", "-o", binary, os.path.join(HERE, "mpi_transfer.c")], check=True)
+    rates = {}
+    for size in sizes:
+        r = subprocess.run(["mpirun.openmpi", "-n", "2", binary, str(size), "4"], capture_output=True, text=True,
+                           timeout=600, env=dict(os.environ, **OPENMPI))
+        if r.returncode != 0:
+            raise harness.BenchError(f"mpi_transfer {size}: exit {r.returncode}: {harness.last_error(r.stderr + r.stdout)}")
+        got, seconds = r.stdout.split()
+        rates[int(got)] = size / float(seconds)
+    return rates
+
+
+def label_of(size):
+    return f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
+
+
 def round_trips(work):
     rows = harness.query(os.path.join(work, "provenance.db"), "SELECT ended - started FROM activities WHERE kind = 'task'")
     return sorted(r[0] for r in rows if r[0] is not None)
@@ -81,7 +104,7 @@ def main():
                 except harness.BenchError as e:
                     failed = True
                     print(f"  {ranks} ranks: {e}", flush=True)
-        print("[3] value transfer between sites (4 calls each)", flush=True)
+        print("[3] value transfer between sites (4 calls each; both figures include the sites' folder copies)", flush=True)
         for size in sizes:
             path = os.path.join(scratch, f"transfer-{size}.xdml")
             open(path, "w").write(TRANSFER.replace("ELEMS", str(size // 4)))
@@ -95,8 +118,14 @@ def main():
                 except harness.BenchError as e:
                     failed = True
                     rates.append(str(e))
-            label = f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
-            print(f"  {label:>7}: local {rates[0]}   2 ranks {rates[1]}", flush=True)
+            print(f"  {label_of(size):>7}: local (folder copy) {rates[0]}   2 ranks (folder copy + MPI) {rates[1]}", flush=True)
+        print("[3b] MPI's own transfer rate, 2 ranks, 4 MiB chunks (mpi_transfer.c: no folder, no encoding)", flush=True)
+        try:
+            for size, rate in mpi_rates(scratch, sizes).items():
+                print(f"  {label_of(size):>7}: {rate / 1e6:9.1f} MB/s", flush=True)
+        except (harness.BenchError, subprocess.CalledProcessError) as e:
+            failed = True
+            print(f"  {e}", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if failed else 0

@@ -2,10 +2,13 @@
 // (0 posted, 1 request, 2 reply ok, 3 reply with the handler's error), then its payload.
 #include "runtime/distributed/Mailbox.h"
 
+#include "runtime/distributed/MessageBatch.h"
+
 #include "runtime/engine/MessageCodec.h"
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
 namespace xdml::runtime::distributed {
 
@@ -42,12 +45,14 @@ const char* tagName(Tag tag) {
     case Tag::Status: return "status";
     case Tag::Stop: return "stop";
     case Tag::Heartbeat: return "heartbeat";
+    case Tag::Batch: return "batch";
     }
     return "unknown";
 }
 
 Mailbox::Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host)
     : api_(api), rank_(rank), size_(size), host_(std::move(host)), silenceSeconds_(silenceFromEnvironment()) {
+    if (const char* spin = std::getenv("XDML_MPI_SPIN_US"); spin && std::atof(spin) >= 0) spinSeconds_ = std::atof(spin) / 1e6;
     if (const char* chunk = std::getenv("XDML_MPI_CHUNK_BYTES"); chunk && std::atol(chunk) > 0)
         chunkBytes_ = static_cast<std::size_t>(std::atol(chunk));
     fatal_ = [this](const std::string& problem) {
@@ -121,26 +126,7 @@ std::string Mailbox::call(int dest, Tag tag, std::string payload) {
     return std::move(bytes);
 }
 
-void Mailbox::spawn(std::function<void()> work) {
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    std::lock_guard lock(handlersMutex_);
-    handlers_.emplace_back(std::thread([work = std::move(work), done] {
-                               work();
-                               done->store(true);
-                           }),
-                           done);
-}
-
-void Mailbox::reapHandlers() {
-    std::lock_guard lock(handlersMutex_);
-    for (auto it = handlers_.begin(); it != handlers_.end();)
-        if (it->second->load()) {
-            it->first.join();
-            it = handlers_.erase(it);
-        } else {
-            ++it;
-        }
-}
+void Mailbox::spawn(std::function<void()> work) { handlerThreads_.run(std::move(work)); }
 
 void Mailbox::stop() {
     if (!running_.exchange(false)) return;
@@ -150,9 +136,7 @@ void Mailbox::stop() {
     }
     wake_.notify_all();
     thread_.join();
-    std::lock_guard lock(handlersMutex_);
-    for (auto& [t, done] : handlers_) t.join();
-    handlers_.clear();
+    handlerThreads_.stop();
 }
 
 // ------------------------------------------------------------ the communication thread
@@ -173,6 +157,8 @@ void Mailbox::die(const std::string& problem) {
 
 void Mailbox::loop() {
     auto idleFor = std::chrono::microseconds(0);
+    auto lastBusy = std::chrono::steady_clock::now();
+    const auto spin = std::chrono::duration<double>(spinSeconds_);
     for (;;) {
         bool busy = false;
         try {
@@ -182,11 +168,18 @@ void Mailbox::loop() {
         }
         const auto now = std::chrono::steady_clock::now();
         heartbeats(now);
-        reapHandlers();
         std::unique_lock lock(mutex_);
         if (stopRequested_ && outbox_.empty() && sending_.empty()) return;
         if (busy || !outbox_.empty()) {
             idleFor = std::chrono::microseconds(0);
+            lastBusy = now;
+            continue;
+        }
+        // Just after a message the answer is usually a round trip away: keep polling (yielding
+        // the core) for spinSeconds_, so a reply is not left waiting for a sleep to end.
+        if (now - lastBusy < spin) {
+            lock.unlock();
+            std::this_thread::yield();
             continue;
         }
         // Idle: poll less often the longer nothing happens (up to 0.5 ms), waking at once
@@ -196,19 +189,44 @@ void Mailbox::loop() {
     }
 }
 
+void Mailbox::startSend(int dest, Tag tag, const std::string& bytes) {
+    for (std::string& chunk : splitIntoChunks(bytes, nextMessage_++, chunkBytes_)) {
+        Sending& s = sending_.emplace_back();
+        s.chunk = std::move(chunk);
+        check(api_.isend(dest, static_cast<int>(tag), s.chunk.data(), s.chunk.size(), &s.handle),
+              std::string("sending a ") + tagName(tag) + " message to rank " + std::to_string(dest));
+    }
+}
+
 bool Mailbox::sendSome() {
     std::deque<Outgoing> fresh;
     {
         std::lock_guard lock(mutex_);
         fresh.swap(outbox_);
     }
-    for (Outgoing& o : fresh)
-        for (std::string& chunk : splitIntoChunks(o.bytes, nextMessage_++, chunkBytes_)) {
-            Sending& s = sending_.emplace_back();
-            s.chunk = std::move(chunk);
-            check(api_.isend(o.dest, static_cast<int>(o.tag), s.chunk.data(), s.chunk.size(), &s.handle),
-                  std::string("sending a ") + tagName(o.tag) + " message to rank " + std::to_string(o.dest));
+    // Small messages for one rank that queued up together go as one MPI message, in their
+    // order; a large one first sends its rank's batch, so each rank's order is kept.
+    std::map<int, MessageBatch> batches;
+    const auto flush = [&](int dest) {
+        auto it = batches.find(dest);
+        if (it == batches.end()) return;
+        if (it->second.size() == 1)
+            startSend(dest, it->second.onlyTag(), it->second.onlyBytes());
+        else
+            startSend(dest, Tag::Batch, it->second.encode());
+        batches.erase(it);
+    };
+    for (Outgoing& o : fresh) {
+        if (o.bytes.size() > kBatchableBytes) {
+            flush(o.dest);
+            startSend(o.dest, o.tag, o.bytes);
+            continue;
         }
+        MessageBatch& batch = batches[o.dest];
+        batch.add(o.tag, std::move(o.bytes));
+        if (batch.bytes() >= kBatchBytes) flush(o.dest);
+    }
+    while (!batches.empty()) flush(batches.begin()->first);
     bool progressed = !fresh.empty();
     for (auto it = sending_.begin(); it != sending_.end();) {
         int done = 0;
@@ -243,6 +261,10 @@ bool Mailbox::receiveSome() {
 
 void Mailbox::dispatch(int source, Tag tag, std::string message) {
     if (tag == Tag::Heartbeat) return;
+    if (tag == Tag::Batch) {
+        for (auto& [inner, bytes] : MessageBatch::decode(message, source)) dispatch(source, inner, std::move(bytes));
+        return;
+    }
     if (tag == Tag::Reply) {
         MessageReader r(message, "a reply from rank " + std::to_string(source));
         const auto id = r.pod<uint64_t>();

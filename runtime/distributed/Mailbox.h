@@ -1,7 +1,8 @@
 // Mailbox.h — one rank's end of the distributed run's messages. One communication thread owns
 // every MPI call (MpiApi.h, initialised with MPI_THREAD_SERIALIZED): it sends what the rank's
-// threads post (split into chunks, Chunks.h), receives from any rank, joins chunks, answers
-// replies to the calls waiting for them, and hands requests to handler threads (a request's
+// threads post (small messages queued together for one rank go as one batch; large ones split
+// into chunks, Chunks.h), receives from any rank, joins chunks, answers replies to the calls
+// waiting for them, and hands requests to handler threads (HandlerThreads.h: a request's
 // handler may wait on other messages, so it never runs on the communication thread). It also
 // sends a heartbeat every half second and watches the other side's: a rank not heard from for
 // XDML_MPI_SILENCE seconds (5 by default), an MPI error or a malformed message ends the whole
@@ -9,6 +10,7 @@
 #pragma once
 
 #include "runtime/distributed/Chunks.h"
+#include "runtime/distributed/HandlerThreads.h"
 #include "runtime/distributed/MpiApi.h"
 #include "runtime/distributed/Wire.h"
 
@@ -18,7 +20,6 @@
 #include <deque>
 #include <functional>
 #include <future>
-#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -76,19 +77,20 @@ private:
     };
     void loop();
     bool sendSome();
+    void startSend(int dest, Tag tag, const std::string& bytes);
     bool receiveSome();
     void dispatch(int source, Tag tag, std::string message);
     void deliver(int source, Tag tag, std::string message);
     void heartbeats(std::chrono::steady_clock::time_point now);
     void check(int rc, const std::string& doing);
     [[noreturn]] void die(const std::string& problem);
-    void reapHandlers();
 
     const XdmlMpiApi& api_;
     const int rank_, size_;
     const std::string host_;
     std::size_t chunkBytes_ = kDefaultChunkBytes;
     double silenceSeconds_ = 5;
+    double spinSeconds_ = 500e-6;  // XDML_MPI_SPIN_US
     Fatal fatal_;
 
     std::mutex mutex_;
@@ -108,8 +110,7 @@ private:
     std::vector<std::chrono::steady_clock::time_point> heard_;
     std::chrono::steady_clock::time_point lastBeat_;
 
-    std::mutex handlersMutex_;
-    std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> handlers_;
+    HandlerThreads handlerThreads_;
     std::atomic<bool> running_{false};
     std::thread thread_;
 };

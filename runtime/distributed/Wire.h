@@ -19,8 +19,9 @@ enum class Tag : int {
     Status,       // controller → 0: the site's SiteStatus
     Stop,         // 0 → all: the run is over (or never started): finish and leave
     Heartbeat,    // between rank 0 and each other rank, every half second
+    Batch,        // several small messages to one rank that queued up together, in order
 };
-inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Heartbeat);
+inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Batch);
 
 const char* tagName(Tag tag);
 

@@ -2,14 +2,18 @@
 // chunking of messages (and its refusal of malformed chunks), the launcher's detection from
 // the environment, and the messages rank 0 and the site controllers exchange.
 #include "runtime/distributed/Chunks.h"
+#include "runtime/distributed/HandlerThreads.h"
 #include "runtime/distributed/Launcher.h"
+#include "runtime/distributed/MessageBatch.h"
 #include "runtime/distributed/MpiExecutor.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/MessageCodec.h"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <map>
+#include <mutex>
 
 using namespace xdml::runtime;
 using namespace xdml::runtime::distributed;
@@ -166,4 +170,54 @@ TEST_CASE("the launcher and its MPI are read from the environment") {
     CHECK_THAT(detectLaunch(environment({{"XDML_MPI", "lam"}})).error, Catch::Contains("openmpi or mpich"));
     CHECK_THAT(detectLaunch(environment({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_MPI_TYPE", "none"}})).error,
                Catch::Contains("XDML_MPI"));
+}
+
+TEST_CASE("a batch of messages comes apart in its order, and a malformed one is refused") {
+    MessageBatch batch;
+    batch.add(Tag::Submit, "first");
+    batch.add(Tag::Status, std::string(1000, 's'));
+    batch.add(Tag::Reply, "");
+    REQUIRE(batch.size() == 3);
+    const auto parts = MessageBatch::decode(batch.encode(), 1);
+    REQUIRE(parts.size() == 3);
+    CHECK(parts[0] == std::make_pair(Tag::Submit, std::string("first")));
+    CHECK(parts[1] == std::make_pair(Tag::Status, std::string(1000, 's')));
+    CHECK(parts[2] == std::make_pair(Tag::Reply, std::string()));
+
+    const std::string whole = batch.encode();
+    CHECK_THROWS_AS(MessageBatch::decode(whole.substr(0, whole.size() - 1), 1), MessageError);
+    CHECK_THROWS_AS(MessageBatch::decode(whole + "x", 1), MessageError);
+    MessageBatch nested;
+    nested.add(Tag::Batch, whole);
+    nested.add(Tag::Submit, "x");
+    CHECK_THROWS_AS(MessageBatch::decode(nested.encode(), 1), MessageError);
+    std::string unknownTag = whole;
+    unknownTag[4] = static_cast<char>(99);
+    CHECK_THROWS_AS(MessageBatch::decode(unknownTag, 1), MessageError);
+}
+
+TEST_CASE("handler threads are reused, and work that waits on other work does not starve") {
+    HandlerThreads threads;
+    std::atomic<int> done{0};
+    for (int i = 0; i < 200; ++i) {
+        threads.run([&] { ++done; });
+        while (done.load() <= i) std::this_thread::yield();
+    }
+    CHECK(threads.started() <= 2);  // one at a time: the idle thread takes the next piece
+
+    // Two pieces that each wait for the other: both need a thread at once.
+    std::mutex m;
+    std::condition_variable cv;
+    int arrived = 0;
+    auto meet = [&] {
+        std::unique_lock lock(m);
+        ++arrived;
+        cv.notify_all();
+        cv.wait(lock, [&] { return arrived >= 2; });
+    };
+    threads.run(meet);
+    threads.run(meet);
+    threads.stop();
+    CHECK(arrived == 2);
+    CHECK(done == 200);
 }
