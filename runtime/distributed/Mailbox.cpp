@@ -70,13 +70,7 @@ void Mailbox::onRequest(Tag tag, RequestHandler handler) {
     {
         std::lock_guard lock(mutex_);
         requestHandlers_[tag] = std::move(handler);
-        for (auto it = backlog_.begin(); it != backlog_.end();)
-            if (std::get<1>(*it) == tag) {
-                waiting.push_back(std::move(*it));
-                it = backlog_.erase(it);
-            } else {
-                ++it;
-            }
+        waiting = takeBacklog(tag);
     }
     for (auto& [source, t, message] : waiting) deliver(source, t, std::move(message));
 }
@@ -86,15 +80,21 @@ void Mailbox::onPost(Tag tag, PostHandler handler) {
     {
         std::lock_guard lock(mutex_);
         postHandlers_[tag] = std::move(handler);
-        for (auto it = backlog_.begin(); it != backlog_.end();)
-            if (std::get<1>(*it) == tag) {
-                waiting.push_back(std::move(*it));
-                it = backlog_.erase(it);
-            } else {
-                ++it;
-            }
+        waiting = takeBacklog(tag);
     }
     for (auto& [source, t, message] : waiting) deliver(source, t, std::move(message));
+}
+
+std::vector<std::tuple<int, Tag, std::string>> Mailbox::takeBacklog(Tag tag) {
+    std::vector<std::tuple<int, Tag, std::string>> taken;
+    for (auto it = backlog_.begin(); it != backlog_.end();)
+        if (std::get<1>(*it) == tag) {
+            taken.push_back(std::move(*it));
+            it = backlog_.erase(it);
+        } else {
+            ++it;
+        }
+    return taken;
 }
 
 void Mailbox::start() {

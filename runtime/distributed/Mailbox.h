@@ -81,6 +81,8 @@ private:
     bool receiveSome();
     void dispatch(int source, Tag tag, std::string message);
     void deliver(int source, Tag tag, std::string message);
+    /// The backlog's messages of `tag`, in arrival order, taken out of it (mutex_ held).
+    std::vector<std::tuple<int, Tag, std::string>> takeBacklog(Tag tag);
     void heartbeats(std::chrono::steady_clock::time_point now);
     void check(int rc, const std::string& doing);
     [[noreturn]] void die(const std::string& problem);
