@@ -65,14 +65,7 @@ def same_as_local(xdmlc, tmp, flow, name, mpi):
     work = os.path.join(tmp, tag + "-" + mpi)
     dist, r = outputs(xdmlc, flow, work, cmd, env)
     check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"{tag}: no rank layout printed: {r.stdout[:2000]}{r.stderr[:2000]}")
-    for what in ("exit", "log", "errors", "catalogs", "provenance"):
-        if dist[what] != local[what]:
-            a, b = local[what], dist[what]
-            if isinstance(a, dict):
-                a = {k: v for k, v in a.items() if b.get(k) != v}
-                b = {k: v for k, v in b.items() if local[what].get(k) != v}
-            raise rt.Failure(f"{tag}: the {mpi} run's {what} differ from the local run's:\n"
-                             f"  local: {str(a)[:1500]}\n  {mpi}: {str(b)[:1500]}")
+    lb.check_same(tag, "local", local, mpi, dist)
     # The tasks ran on other ranks, and say so.
     ranks = rt.query(os.path.join(work, "provenance.db"), "SELECT DISTINCT rank FROM activities WHERE kind = 'task'")
     tasks = rt.query(os.path.join(work, "provenance.db"), "SELECT count(*) FROM activities WHERE kind = 'task'")[0][0]

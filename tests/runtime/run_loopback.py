@@ -86,6 +86,19 @@ def outputs(xdmlc, flow, work, mode, executor, setup):
             "catalogs": catalog_columns(work, MODEL_ANSWERS.get(os.path.basename(flow), set())), "provenance": digests(work, paired)}
 
 
+def check_same(tag, name_a, a, name_b, b):
+    """Fails naming the first of exit, log, errors, catalogs and provenance where two runs'
+    outputs differ, showing only the differing entries of a dict."""
+    for what in ("exit", "log", "errors", "catalogs", "provenance"):
+        if a[what] != b[what]:
+            x, y = a[what], b[what]
+            if isinstance(x, dict):
+                x = {k: v for k, v in a[what].items() if b[what].get(k) != v}
+                y = {k: v for k, v in b[what].items() if a[what].get(k) != v}
+            raise rt.Failure(f"{tag}: the {name_b} run's {what} differ from the {name_a} run's:\n"
+                             f"  {name_a}: {str(x)[:1500]}\n  {name_b}: {str(y)[:1500]}")
+
+
 def same(xdmlc, tmp, name, flow, setup=None, expect_exit=0):
     for mode in MODES:
         tag = f"{name}{mode[0]}{mode[1]}"
@@ -93,14 +106,7 @@ def same(xdmlc, tmp, name, flow, setup=None, expect_exit=0):
         check(direct["exit"] == expect_exit, f"{tag}: direct run exit {direct['exit']}: {direct['errors']}")
         check(direct["catalogs"] or direct["log"], f"{tag}: the flow left nothing to compare")
         loop = outputs(xdmlc, flow, os.path.join(tmp, tag + "-loopback"), mode, "loopback", setup)
-        for what in ("exit", "log", "errors", "catalogs", "provenance"):
-            if loop[what] != direct[what]:
-                a, b = direct[what], loop[what]
-                if isinstance(a, dict):
-                    a = {k: v for k, v in a.items() if b.get(k) != v}
-                    b = {k: v for k, v in b.items() if direct[what].get(k) != v}
-                raise rt.Failure(f"{tag}: the loopback executor's {what} differ from the direct one's:\n"
-                                 f"  direct:   {str(a)[:1500]}\n  loopback: {str(b)[:1500]}")
+        check_same(tag, "direct", direct, "loopback", loop)
         print(f"  {tag}: same", flush=True)
 
 
