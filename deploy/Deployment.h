@@ -53,6 +53,7 @@ struct SiteBinding {
     Placement placement = Placement::Local;
     int ranks = 1;           // mpi: the site's ranks (its controller and its workers)
     int threadsPerRank = 0;  // 0: as many as the site's declared cores allow
+    int prefetch = 0;        // mpi: calls each rank may hold queued per thread (short tasks)
     int cores = 0;           // what the binding grants: ranks × threads, or Slurm's cpus; 0: not bounded
                              // by the binding (the site's declared cores)
     int gpus = 0;

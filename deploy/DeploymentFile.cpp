@@ -157,7 +157,7 @@ private:
         b.site = site;
         b.at = place(t.source());
         std::string where = "[profiles." + p.name + ".sites." + site + "]";
-        knownKeys(t, where, {"placement", "ranks", "threads_per_rank", "gpus", "slurm"});
+        knownKeys(t, where, {"placement", "ranks", "threads_per_rank", "prefetch", "gpus", "slurm"});
         if (const toml::node* n = t.get("placement"))
             b.placement = choice(*n, "placement", {"local", "mpi"}) == "mpi" ? Placement::Mpi : Placement::Local;
         const toml::node* ranks = t.get("ranks");
@@ -166,6 +166,11 @@ private:
             fail(ranks->source(), "'ranks' = " + std::to_string(b.ranks) + " needs placement = \"mpi\" (a local site runs in one process)");
         const toml::node* threads = t.get("threads_per_rank");
         if (threads) b.threadsPerRank = integer(*threads, "threads_per_rank", 1, 4096);
+        if (const toml::node* prefetch = t.get("prefetch")) {
+            b.prefetch = integer(*prefetch, "prefetch", 0, 1024);
+            if (b.placement != Placement::Mpi)
+                fail(prefetch->source(), "'prefetch' needs placement = \"mpi\" (calls are held ahead at a site's ranks)");
+        }
         const toml::node* gpus = t.get("gpus");
         if (gpus) b.gpus = integer(*gpus, "gpus", 0, 4096);
         b.gpusBound = gpus != nullptr;

@@ -39,8 +39,10 @@ const char* tagName(Tag tag) {
     case Tag::Hello: return "hello";
     case Tag::Plan: return "plan";
     case Tag::Submit: return "submit";
-    case Tag::Attempt: return "attempt";
-    case Tag::Run: return "run";
+    case Tag::Start: return "start";
+    case Tag::Go: return "go";
+    case Tag::Done: return "done";
+    case Tag::Ended: return "ended";
     case Tag::Effect: return "effect";
     case Tag::Status: return "status";
     case Tag::Stop: return "stop";

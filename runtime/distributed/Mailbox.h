@@ -59,6 +59,9 @@ public:
     void post(int dest, Tag tag, std::string payload);
     /// Sends a request and waits for its reply. Throws RemoteError when the handler failed.
     std::string call(int dest, Tag tag, std::string payload);
+    /// Ends the whole job over a problem found off the communication thread (a message about
+    /// a call nobody knows), as the communication thread ends it over its own.
+    [[noreturn]] void fail(const std::string& problem) { die(problem); }
     /// Runs `work` on a handler thread of this mailbox (joined by stop()).
     void spawn(std::function<void()> work);
     /// Sends everything posted, waits for the sends to complete, stops the thread and the

@@ -6,55 +6,37 @@
 
 namespace xdml::runtime::distributed {
 
-std::string encodeSubmit(uint64_t id, SubmitHow how, const TaskRequest& request) {
-    MessageWriter w;
-    w.pod<uint64_t>(id);
-    w.pod<uint8_t>(static_cast<uint8_t>(how));
-    w.text(encodeRequest(request));
-    return w.take();
-}
+namespace {
 
-Submitted decodeSubmit(const std::string& bytes) {
-    MessageReader r(bytes, "a submit message");
-    Submitted s;
-    s.id = r.pod<uint64_t>();
-    const auto how = r.pod<uint8_t>();
-    if (how > 1) r.fail("dispatch " + std::to_string(how));
-    s.how = static_cast<SubmitHow>(how);
-    s.request = decodeRequest(r.text());
-    r.end();
-    return s;
-}
+// Begins and ends at once: enough that a retry's backoff (up to a second) or a large value
+// being moved does not hold up the other calls' steps.
+constexpr int kStepThreads = 8;
 
-std::string encodeStatus(const SiteStatus& s) {
-    MessageWriter w;
-    w.text(s.site);
-    w.pod<int32_t>(s.capacity);
-    w.pod<int32_t>(s.running);
-    w.pod<uint64_t>(s.queued);
-    w.pod(s.meanJobSeconds);
-    w.pod(s.estimatedWait);
-    return w.take();
-}
-
-SiteStatus decodeStatus(const std::string& bytes) {
-    MessageReader r(bytes, "a site status");
-    SiteStatus s;
-    s.site = r.text();
-    s.capacity = r.pod<int32_t>();
-    s.running = r.pod<int32_t>();
-    s.queued = r.pod<uint64_t>();
-    s.meanJobSeconds = r.pod<double>();
-    s.estimatedWait = r.pod<double>();
-    r.end();
-    return s;
-}
+}  // namespace
 
 CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, const RankLayout& layout)
-    : mailbox_(mailbox), program_(program) {
+    : mailbox_(mailbox), program_(program), layout_(layout), steps_("rank 0", kStepThreads) {
     // Until a controller speaks, its site is idle with the slots the layout gives it.
     for (const SiteRanks& s : layout.sites) statuses_[s.site] = SiteStatus{s.site, s.slots(), 0, 0, 0, 0};
-    mailbox_.onRequest(Tag::Attempt, [this](int, std::string payload) { return attempt(std::move(payload)); });
+    // Post handlers run on the communication thread: decode there, work on steps_.
+    mailbox_.onPost(Tag::Start, [this](int, std::string payload) {
+        Job job;
+        job.run = [this, s = decodeStart(payload)] { begin(s); };
+        steps_.submit(std::move(job));
+    });
+    mailbox_.onPost(Tag::Done, [this](int, std::string payload) {
+        Job job;
+        job.run = [this, payload = std::move(payload)] {
+            Done d;
+            try {
+                d = decodeDone(payload);
+            } catch (const MessageError& e) {
+                mailbox_.fail(std::string("a done message that does not decode: ") + e.what());
+            }
+            end(d.id, std::move(d.outcome));
+        };
+        steps_.submit(std::move(job));
+    });
     mailbox_.onRequest(Tag::Effect, [this](int, std::string payload) { return effect(std::move(payload)); });
     mailbox_.onPost(Tag::Status, [this](int source, std::string payload) {
         SiteStatus s = decodeStatus(payload);
@@ -67,49 +49,70 @@ CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, con
     });
 }
 
-uint64_t CoordinatorCalls::add(TaskRequest request, std::shared_ptr<TaskClient> client) {
+uint64_t CoordinatorCalls::add(TaskRequest request, std::shared_ptr<TaskClient> client, int controller, bool now) {
     std::lock_guard lock(mutex_);
     const uint64_t id = next_++;
     underWay_[request.site]++;
-    calls_.emplace(id, Call{std::move(request), std::move(client)});
+    calls_.emplace(id, Call{std::move(request), std::move(client), controller, now, -1});
     return id;
 }
 
-std::shared_ptr<TaskClient> CoordinatorCalls::find(uint64_t id, TaskRequest* request) {
-    std::lock_guard lock(mutex_);
+CoordinatorCalls::Call& CoordinatorCalls::find(uint64_t id, const char* what) {
     auto it = calls_.find(id);
-    if (it == calls_.end()) throw MessageError("a message about call " + std::to_string(id) + ", which is not under way");
-    if (request) *request = it->second.request;
-    return it->second.client;
+    if (it == calls_.end())
+        throw MessageError(std::string("a ") + what + " message about call " + std::to_string(id) + ", which is not under way");
+    return it->second;
 }
 
-std::string CoordinatorCalls::attempt(std::string payload) {
-    MessageReader r(payload, "an attempt message");
-    const auto id = r.pod<uint64_t>();
-    const auto rank = r.pod<int32_t>();
-    std::string host = r.text();
-    r.end();
+void CoordinatorCalls::begin(Started s) {
     TaskRequest request;
-    std::shared_ptr<TaskClient> client = find(id, &request);
-    request.rank = rank;
-    request.host = std::move(host);
-    TaskOutcome outcome;
+    std::shared_ptr<TaskClient> client;
+    bool now = false;
+    try {
+        std::lock_guard lock(mutex_);
+        Call& call = find(s.id, "start");
+        const SiteRanks* site = layout_.siteOf(s.rank);
+        if (!site || site->site != call.request.site)
+            throw MessageError("a start message giving call " + std::to_string(s.id) + " of site '" + call.request.site +
+                               "' a slot on rank " + std::to_string(s.rank) + ", which is not one of that site's");
+        call.rank = s.rank;
+        request = call.request;
+        client = call.client;
+        now = call.now;
+    } catch (const MessageError& e) {
+        mailbox_.fail(e.what());
+    }
+    request.rank = s.rank;
+    request.host = layout_.hosts.at(static_cast<std::size_t>(s.rank));
     try {
         client->begin(request);
-        MessageWriter w;
-        w.pod<uint64_t>(id);
-        w.text(encodeRequest(request));
-        outcome = decodeOutcome(mailbox_.call(rank, Tag::Run, w.take()));
     } catch (...) {
-        outcome = TaskOutcome::failed(std::current_exception());
+        end(s.id, TaskOutcome::failed(std::current_exception()));
+        return;
+    }
+    mailbox_.post(s.rank, Tag::Go, encodeGo(s.id, now, request));
+}
+
+void CoordinatorCalls::end(uint64_t id, TaskOutcome outcome) {
+    std::shared_ptr<TaskClient> client;
+    int controller = 0;
+    try {
+        std::lock_guard lock(mutex_);
+        Call& call = find(id, "done");
+        client = call.client;
+        controller = call.controller;
+    } catch (const MessageError& e) {
+        mailbox_.fail(e.what());
     }
     const bool again = client->end(std::move(outcome));
     if (!again) {
         std::lock_guard lock(mutex_);
-        calls_.erase(id);
-        if (--underWay_[request.site] == 0) idle_.notify_all();
+        auto it = calls_.find(id);
+        const std::string site = it->second.request.site;
+        calls_.erase(it);
+        if (--underWay_[site] == 0) idle_.notify_all();
     }
-    return again ? "1" : "0";
+    mailbox_.post(controller, Tag::Ended, encodeEnded(Ended{id, again}));
 }
 
 std::string CoordinatorCalls::effect(std::string payload) {
@@ -117,7 +120,11 @@ std::string CoordinatorCalls::effect(std::string payload) {
     const auto id = r.pod<uint64_t>();
     std::string message = r.text();
     r.end();
-    std::shared_ptr<TaskClient> client = find(id, nullptr);
+    std::shared_ptr<TaskClient> client;
+    {
+        std::lock_guard lock(mutex_);
+        client = find(id, "effect").client;
+    }
     return applyEffect(client->effects(), program_, message);
 }
 
@@ -134,10 +141,10 @@ SiteStatus CoordinatorCalls::status(const std::string& site) const {
 void MpiExecutor::submit(TaskRequest request, std::shared_ptr<TaskClient> client, Dispatch how) {
     // A call made inside a task runs at once, outside the queue (as LocalExecutor runs it on
     // its caller's worker); any other call queues at the site's controller.
-    const SubmitHow submitHow = how == Dispatch::HereNow ? SubmitHow::Now : SubmitHow::Queue;
-    std::string bytes;
-    const uint64_t id = calls_.add(request, std::move(client));
-    calls_.mailbox().post(ranks_.ranks.front(), Tag::Submit, encodeSubmit(id, submitHow, request));
+    const bool now = how == Dispatch::HereNow;
+    const int controller = ranks_.ranks.front();
+    const uint64_t id = calls_.add(request, std::move(client), controller, now);
+    calls_.mailbox().post(controller, Tag::Submit, encodeSubmit(id, now ? SubmitHow::Now : SubmitHow::Queue, request));
 }
 
 }  // namespace xdml::runtime::distributed

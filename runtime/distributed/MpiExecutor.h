@@ -1,15 +1,21 @@
 // MpiExecutor.h — rank 0's executor for a site that runs on other ranks (docs/distributed.md).
 // The coordinator's half of each call (TaskClient) stays here; the site's controller rank
-// queues the call by its policy (SiteRank.h) and, when it takes it, asks rank 0 to attempt it
-// on one of the site's ranks: rank 0 begins the call (start_within, the activity, the
-// arguments moved to the site, counted as in a local run), sends the begun request to that
-// rank, applies the body's effects as they arrive, and ends the call with the outcome (retries
-// are the client's, as locally). The site's status is the last SiteStatus its controller sent.
+// queues the call by its policy (SiteRank.h) and, when it gives the call a slot on one of the
+// site's ranks, posts `start`. Rank 0 then begins the call (start_within, the activity, the
+// arguments moved to the site, counted as in a local run), posts the begun request to that
+// rank (`go`), applies the body's effects as they arrive, ends the call with the outcome
+// (`done`) and tells the controller (`ended`: the slot is free, or the call runs again on it,
+// a retry). Every message of a call is posted (CallMessages.h): no thread waits for a call's
+// length, and begins and ends run on a few threads of rank 0 that take them in turn, so
+// messages that arrive together are handled together. The site's status is the last
+// SiteStatus its controller sent.
 #pragma once
 
+#include "runtime/distributed/CallMessages.h"
 #include "runtime/distributed/Mailbox.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/SiteExecutor.h"
+#include "runtime/engine/WorkerPool.h"
 
 #include <condition_variable>
 #include <map>
@@ -23,12 +29,13 @@ class Program;
 namespace xdml::runtime::distributed {
 
 /// The calls under way at every MPI-placed site, by id: the messages that name a call
-/// (Attempt, Effect) find it here. One per run on rank 0.
+/// (start, done, effect) find it here. One per run on rank 0.
 class CoordinatorCalls {
 public:
-    /// Registers the handlers for Attempt, Effect and Status on `mailbox`.
+    /// Registers the handlers for start, done, effect and status on `mailbox`.
     CoordinatorCalls(Mailbox& mailbox, const Program& program, const RankLayout& layout);
-    uint64_t add(TaskRequest request, std::shared_ptr<TaskClient> client);
+    /// Registers a call of `site` (whose controller is `controller`) and returns its id.
+    uint64_t add(TaskRequest request, std::shared_ptr<TaskClient> client, int controller, bool now);
     /// Waits until no call of `site` is under way.
     void waitIdle(const std::string& site);
     SiteStatus status(const std::string& site) const;
@@ -38,19 +45,27 @@ private:
     struct Call {
         TaskRequest request;
         std::shared_ptr<TaskClient> client;
+        int controller = 0;
+        bool now = false;
+        int rank = -1;  // the slot's rank, once started
     };
-    std::string attempt(std::string payload);
+    void begin(Started s);
+    void end(uint64_t id, TaskOutcome outcome);
     std::string effect(std::string payload);
-    std::shared_ptr<TaskClient> find(uint64_t id, TaskRequest* request);
+    Call& find(uint64_t id, const char* what);
 
     Mailbox& mailbox_;
     const Program& program_;
+    const RankLayout layout_;  // a copy: late messages may arrive after the run's own is gone
     mutable std::mutex mutex_;
     std::condition_variable idle_;
     std::map<uint64_t, Call> calls_;
     std::map<std::string, int> underWay_;  // by site
     std::map<std::string, SiteStatus> statuses_;
     uint64_t next_ = 1;
+    // Begins and ends, off the communication thread (a begin moves values; an end may wait
+    // out a retry's backoff). Last: its threads stop before the calls they use go.
+    WorkerPool steps_;
 };
 
 class MpiExecutor : public SiteExecutor {
@@ -64,17 +79,5 @@ private:
     CoordinatorCalls& calls_;
     const SiteRanks ranks_;
 };
-
-/// How a Submit message says a call is to run.
-enum class SubmitHow : uint8_t { Queue = 0, Now = 1 };
-std::string encodeSubmit(uint64_t id, SubmitHow how, const TaskRequest& request);
-struct Submitted {
-    uint64_t id;
-    SubmitHow how;
-    TaskRequest request;
-};
-Submitted decodeSubmit(const std::string& bytes);
-std::string encodeStatus(const SiteStatus& s);
-SiteStatus decodeStatus(const std::string& bytes);
 
 }  // namespace xdml::runtime::distributed

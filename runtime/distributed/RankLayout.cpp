@@ -44,7 +44,8 @@ std::string RankLayout::describe() const {
     for (const SiteRanks& s : sites)
         out += "distributed run: site " + s.site + ": " + rankList(s.ranks) +
                (s.ranks.size() > 1 ? " (controller " + std::to_string(s.ranks[0]) + ")" : "") + ", " +
-               std::to_string(s.threadsPerRank) + " thread" + (s.threadsPerRank == 1 ? "" : "s") + " per rank\n";
+               std::to_string(s.threadsPerRank) + " thread" + (s.threadsPerRank == 1 ? "" : "s") + " per rank" +
+               (s.prefetch > 0 ? ", prefetch " + std::to_string(s.prefetch) : "") + "\n";
     for (const std::string& s : localSites) out += "distributed run: site " + s + ": on rank 0's local worker pool\n";
     if (!idleRanks.empty()) out += "distributed run: " + rankList(idleRanks) + " left idle\n";
     return out;
@@ -52,7 +53,7 @@ std::string RankLayout::describe() const {
 
 nlohmann::json RankLayout::toJson() const {
     nlohmann::json j = {{"world", worldSize}, {"local", localSites}, {"idle", idleRanks}, {"hosts", hosts}, {"sites", nlohmann::json::array()}};
-    for (const SiteRanks& s : sites) j["sites"].push_back({{"site", s.site}, {"ranks", s.ranks}, {"threads", s.threadsPerRank}});
+    for (const SiteRanks& s : sites) j["sites"].push_back({{"site", s.site}, {"ranks", s.ranks}, {"threads", s.threadsPerRank}, {"prefetch", s.prefetch}});
     return j;
 }
 
@@ -63,7 +64,8 @@ RankLayout RankLayout::fromJson(const nlohmann::json& j) {
     out.idleRanks = j.at("idle").get<std::vector<int>>();
     out.hosts = j.at("hosts").get<std::vector<std::string>>();
     for (const auto& s : j.at("sites"))
-        out.sites.push_back({s.at("site").get<std::string>(), s.at("ranks").get<std::vector<int>>(), s.at("threads").get<int>()});
+        out.sites.push_back({s.at("site").get<std::string>(), s.at("ranks").get<std::vector<int>>(), s.at("threads").get<int>(),
+                             s.value("prefetch", 0)});
     return out;
 }
 
@@ -83,7 +85,8 @@ RankLayout layoutRanks(const std::vector<SiteInfo>& sites, int worldSize, const 
                 throw std::runtime_error("profile '" + profile->name + "' binds site " + s.name + " to " + std::to_string(ranks) +
                                          " ranks, but the job has only " + std::to_string(worldSize - next) +
                                          " ranks left (of " + std::to_string(worldSize) + "; rank 0 is the coordinator)");
-            SiteRanks placed{s.name, {}, binding->second.threadsPerRank > 0 ? binding->second.threadsPerRank : workersFor(s.cores, hardware)};
+            SiteRanks placed{s.name, {}, binding->second.threadsPerRank > 0 ? binding->second.threadsPerRank : workersFor(s.cores, hardware),
+                             binding->second.prefetch};
             for (int i = 0; i < ranks; ++i) placed.ranks.push_back(next++);
             out.sites.push_back(std::move(placed));
         }

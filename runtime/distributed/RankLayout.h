@@ -17,6 +17,7 @@ struct SiteRanks {
     std::string site;
     std::vector<int> ranks;  // the first is the controller; the others its workers
     int threadsPerRank = 1;  // task calls one rank runs at once
+    int prefetch = 0;        // calls a rank may hold queued per thread, beyond those it runs
     /// The ranks that run the site's calls: its workers, or the controller alone.
     std::vector<int> workRanks() const;
     int slots() const { return static_cast<int>(workRanks().size()) * threadsPerRank; }

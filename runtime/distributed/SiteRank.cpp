@@ -1,7 +1,7 @@
 // SiteRank.cpp — see SiteRank.h.
 #include "runtime/distributed/SiteRank.h"
 
-#include "runtime/distributed/MpiExecutor.h"
+#include "runtime/distributed/CallMessages.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/EffectMessages.h"
 #include "runtime/engine/LocalExecutor.h"
@@ -9,7 +9,9 @@
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/TaskWorker.h"
 
+#include <future>
 #include <iostream>
+#include <map>
 
 namespace xdml::runtime::distributed {
 
@@ -29,11 +31,12 @@ PlanMessage PlanMessage::decode(const std::string& bytes) {
 
 namespace {
 
-/// The slots of a site's work ranks: a rank once per thread it runs calls on.
+/// The slots of a site's work ranks: a rank once per thread it runs calls on, and once more
+/// per call it may hold queued behind those (the binding's `prefetch`).
 class RankSlots {
 public:
     explicit RankSlots(const SiteRanks& site) {
-        for (int t = 0; t < site.threadsPerRank; ++t)
+        for (int t = 0; t < site.threadsPerRank * (1 + site.prefetch); ++t)
             for (int r : site.workRanks()) free_.push_back(r);
     }
     int take() {
@@ -60,9 +63,10 @@ private:
 /// A site's controller: its queue, and the status it sends.
 class SiteController {
 public:
-    SiteController(Mailbox& mailbox, const SiteRanks& site, const RankLayout& layout)
-        : mailbox_(mailbox), site_(site), layout_(layout), slots_(site), pool_(site.site, site.slots()) {
+    SiteController(Mailbox& mailbox, const SiteRanks& site)
+        : mailbox_(mailbox), site_(site), slots_(site), pool_(site.site, site.slots() * (1 + site.prefetch)) {
         mailbox_.onPost(Tag::Submit, [this](int, std::string payload) { submit(decodeSubmit(payload)); });
+        mailbox_.onPost(Tag::Ended, [this](int, std::string payload) { ended(decodeEnded(payload)); });
         reporter_ = std::thread([this] { report(); });
     }
     ~SiteController() {
@@ -91,15 +95,38 @@ private:
         pool_.submit(std::move(job));
     }
 
-    /// Asks rank 0 to attempt the call on `rank` until it wants no retry.
+    /// Gives call `id` the slot on `rank` until rank 0 says it has ended (a retry keeps it).
     void attempts(uint64_t id, int rank) {
         for (;;) {
-            MessageWriter w;
-            w.pod<uint64_t>(id);
-            w.pod<int32_t>(rank);
-            w.text(layout_.hosts.at(static_cast<std::size_t>(rank)));
-            if (mailbox_.call(0, Tag::Attempt, w.take()) != "1") return;
+            std::future<bool> again;
+            {
+                std::lock_guard lock(mutex_);
+                again = endings_[id].get_future();
+            }
+            mailbox_.post(0, Tag::Start, encodeStart(Started{id, rank}));
+            if (!again.get()) return;
         }
+    }
+
+    void ended(const Ended& e) {
+        std::lock_guard lock(mutex_);
+        auto it = endings_.find(e.id);
+        if (it == endings_.end())
+            throw MessageError("an ended message about call " + std::to_string(e.id) + ", which this controller did not start");
+        it->second.set_value(e.again);
+        endings_.erase(it);
+    }
+
+    /// The pool's status in the site's slots: calls held ahead at a rank (prefetch) count as
+    /// queued, not running.
+    SiteStatus siteStatus() const {
+        SiteStatus s = pool_.status();
+        const int slots = site_.slots();
+        s.queued += static_cast<std::size_t>(std::max(0, s.running - slots));
+        s.running = std::min(s.running, slots);
+        s.capacity = slots;
+        if (s.running < slots && s.queued == 0) s.estimatedWait = 0;
+        return s;
     }
 
     void report() {
@@ -107,7 +134,7 @@ private:
         std::unique_lock lock(mutex_);
         while (!stopping_) {
             lock.unlock();
-            const SiteStatus now = pool_.status();
+            const SiteStatus now = siteStatus();
             if (now.running != last.running || now.queued != last.queued || now.meanJobSeconds != last.meanJobSeconds) {
                 mailbox_.post(0, Tag::Status, encodeStatus(now));
                 last = now;
@@ -119,13 +146,60 @@ private:
 
     Mailbox& mailbox_;
     const SiteRanks& site_;
-    const RankLayout& layout_;
     RankSlots slots_;
     WorkerPool pool_;
     std::mutex mutex_;
     std::condition_variable stop_;
+    std::map<uint64_t, std::promise<bool>> endings_;  // the calls given a slot, by id
     bool stopping_ = false;
     std::thread reporter_;
+};
+
+/// The calls this rank runs: queued ones on its threads in turn (the controller sends at most
+/// its threads plus its prefetch), a call made inside a task at once on a thread of its own.
+class CallRunner {
+public:
+    CallRunner(Mailbox& mailbox, const TaskWorker& worker, const SiteRanks& site)
+        : mailbox_(mailbox), worker_(worker), threads_(site.site, site.threadsPerRank) {
+        mailbox_.onPost(Tag::Go, [this](int, std::string payload) { take(std::move(payload)); });
+    }
+
+private:
+    void take(std::string payload) {
+        // Only the flag is read here, on the communication thread; the request (its values)
+        // is decoded on the thread that runs it.
+        MessageReader r(payload, "a go message");
+        r.pod<uint64_t>();
+        const bool now = r.flag();
+        auto run = [this, payload = std::move(payload)] { runCall(payload); };
+        if (now) {
+            mailbox_.spawn(std::move(run));
+            return;
+        }
+        Job job;
+        job.run = std::move(run);
+        threads_.submit(std::move(job));
+    }
+
+    void runCall(const std::string& payload) {
+        Go go;
+        try {
+            go = decodeGo(payload);
+        } catch (const MessageError& e) {
+            mailbox_.fail(e.what());
+        }
+        ChannelSink sink(worker_.context().program, [this, id = go.id](const std::string& message) {
+            MessageWriter w;
+            w.pod<uint64_t>(id);
+            w.text(message);
+            return mailbox_.call(0, Tag::Effect, w.take());
+        });
+        mailbox_.post(0, Tag::Done, encodeDone(go.id, worker_.run(go.request, sink)));
+    }
+
+    Mailbox& mailbox_;
+    const TaskWorker& worker_;
+    WorkerPool threads_;  // last: its threads stop before the rest goes
 };
 
 /// Everything a serving rank holds once the plan is here.
@@ -137,22 +211,9 @@ struct ServedPlan {
     std::shared_ptr<const CompiledCode> compiled;
     std::atomic<uint64_t> evaluated{0};
     std::unique_ptr<TaskWorker> worker;
+    std::unique_ptr<CallRunner> runner;
     std::unique_ptr<SiteController> controller;
 };
-
-std::string runCall(Mailbox& mailbox, const TaskWorker& worker, const std::string& payload) {
-    MessageReader r(payload, "a run message");
-    const auto id = r.pod<uint64_t>();
-    const TaskRequest request = decodeRequest(r.text());
-    r.end();
-    ChannelSink sink(worker.context().program, [&](const std::string& message) {
-        MessageWriter w;
-        w.pod<uint64_t>(id);
-        w.text(message);
-        return mailbox.call(0, Tag::Effect, w.take());
-    });
-    return encodeOutcome(worker.run(request, sink));
-}
 
 }  // namespace
 
@@ -179,7 +240,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
     try {
         PlanMessage message = PlanMessage::decode(*planBytes);
         served.reset(new ServedPlan{message, Program::fromPlan(message.plan), PlanModel::fromPlan(message.plan),
-                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr});
+                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr});
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: rank " << mailbox.rank() << ": the plan from rank 0 cannot be used: " << e.what() << std::endl;
         return 1;
@@ -191,14 +252,14 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
         if (compile) s.compiled = compile(s.program);
         s.worker = std::make_unique<TaskWorker>(
             FiringContext{s.program, s.plan, s.compiled.get(), s.message.workdir, s.message.provenance, &s.evaluated});
-        const TaskWorker& worker = *s.worker;
-        mailbox.onRequest(Tag::Run, [&mailbox, &worker](int, std::string payload) { return runCall(mailbox, worker, payload); });
-        if (site->ranks.front() == mailbox.rank()) s.controller = std::make_unique<SiteController>(mailbox, *site, s.layout);
+        s.runner = std::make_unique<CallRunner>(mailbox, *s.worker, *site);
+        if (site->ranks.front() == mailbox.rank()) s.controller = std::make_unique<SiteController>(mailbox, *site);
         lock.lock();
     }
     changed.wait(lock, [&] { return stop; });
     lock.unlock();
     s.controller.reset();
+    s.runner.reset();
     return 0;
 }
 

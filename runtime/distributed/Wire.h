@@ -13,8 +13,10 @@ enum class Tag : int {
     Hello,        // each rank → 0 when it starts: its host name (rank 0 waits for all)
     Plan,         // 0 → all: the plan, the options that matter and the rank layout (JSON)
     Submit,       // 0 → a site's controller: a call id, how, and the TaskRequest
-    Attempt,      // controller → 0 (request): take call N on rank R of host H; replies "retry?"
-    Run,          // 0 → a site rank (request): the begun TaskRequest; replies the TaskOutcome
+    Start,        // controller → 0: take call N on rank R (CallMessages.h)
+    Go,           // 0 → a site rank: the begun TaskRequest of call N
+    Done,         // site rank → 0: call N's TaskOutcome
+    Ended,        // 0 → controller: call N has ended, or runs again on its slot (a retry)
     Effect,       // site rank → 0 (request): an effect of call N's body; replies its answer
     Status,       // controller → 0: the site's SiteStatus
     Stop,         // 0 → all: the run is over (or never started): finish and leave

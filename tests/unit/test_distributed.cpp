@@ -1,11 +1,11 @@
 // test_distributed.cpp — the distributed run's parts that need no MPI: the rank layout, the
 // chunking of messages (and its refusal of malformed chunks), the launcher's detection from
 // the environment, and the messages rank 0 and the site controllers exchange.
+#include "runtime/distributed/CallMessages.h"
 #include "runtime/distributed/Chunks.h"
 #include "runtime/distributed/HandlerThreads.h"
 #include "runtime/distributed/Launcher.h"
 #include "runtime/distributed/MessageBatch.h"
-#include "runtime/distributed/MpiExecutor.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/MessageCodec.h"
 
@@ -82,6 +82,11 @@ TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too fe
     CHECK(l.sites[0].slots() == 8);
     CHECK(l.localSites == std::vector<std::string>{"edge"});
     CHECK(l.idleRanks == std::vector<int>{4, 5});
+    CHECK(l.sites[0].prefetch == 0);
+    p.sites["hpc"].prefetch = 3;
+    const RankLayout held = RankLayout::fromJson(layoutRanks(sites({{"edge", 2}, {"hpc", 64}}), 6, &p, 2).toJson());
+    CHECK(held.sites[0].prefetch == 3);
+    CHECK_THAT(held.describe(), Catch::Contains("4 threads per rank, prefetch 3"));
     CHECK_THROWS_WITH(layoutRanks(sites({{"edge", 2}, {"hpc", 64}}), 3, &p, 2),
                       Catch::Contains("binds site hpc to 3 ranks, but the job has only 2 ranks left"));
 }
@@ -146,6 +151,38 @@ TEST_CASE("submit and status messages cross unchanged") {
     CHECK(st.queued == 9);
     CHECK(st.meanJobSeconds == 0.25);
     CHECK(st.estimatedWait == 1.5);
+}
+
+TEST_CASE("the messages of a call cross unchanged, and malformed ones are refused") {
+    const Started st = decodeStart(encodeStart(Started{12, 3}));
+    CHECK(st.id == 12);
+    CHECK(st.rank == 3);
+    TaskRequest r;
+    r.task = "nap";
+    r.site = "far";
+    r.attempt = 2;
+    r.args.push_back(DatumMessage{});
+    r.args.back().value = Value::integer(41);
+    const Go go = decodeGo(encodeGo(13, true, r));
+    CHECK(go.id == 13);
+    CHECK(go.now);
+    CHECK(go.request.attempt == 2);
+    REQUIRE(go.request.args.size() == 1);
+    CHECK(go.request.args[0].value.asInt() == 41);
+    TaskOutcome o;
+    o.ok = true;
+    o.result.value = Value::integer(42);
+    const Done d = decodeDone(encodeDone(14, o));
+    CHECK(d.id == 14);
+    CHECK(d.outcome.ok);
+    CHECK(d.outcome.result.value.asInt() == 42);
+    const Ended e = decodeEnded(encodeEnded(Ended{15, true}));
+    CHECK(e.id == 15);
+    CHECK(e.again);
+    CHECK_THROWS_WITH(decodeStart("\x01"), Catch::Contains("a start message"));
+    CHECK_THROWS_WITH(decodeEnded(std::string(8, '\0') + "\x07"), Catch::Contains("flag"));
+    CHECK_THROWS_AS(decodeGo(encodeGo(1, false, r).substr(0, 20)), MessageError);
+    CHECK_THROWS_AS(decodeDone(encodeDone(1, o) + "x"), MessageError);
 }
 
 TEST_CASE("the launcher and its MPI are read from the environment") {
