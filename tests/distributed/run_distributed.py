@@ -42,28 +42,40 @@ def launcher(name):
     return cmd, dict(os.environ, **env)
 
 
-def outputs(xdmlc, flow, work, prefix=(), env=None):
+def without_launcher_notes(lines):
+    """stderr without mpirun's own notes on a non-zero exit: blocks between dashed lines."""
+    kept, inside = [], False
+    for line in lines:
+        if re.fullmatch(r"-{20,}", line):
+            inside = not inside
+        elif not inside and line:
+            kept.append(line)
+    return kept
+
+
+def outputs(xdmlc, flow, work, prefix=(), env=None, extra=()):
     """What a run leaves, as run_loopback compares it; `prefix` launches it (mpirun ...)."""
     paired = lb.SEQ_PAIRED.get(os.path.basename(flow), set())
-    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, *MODE], capture_output=True, text=True,
+    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, *MODE, *extra], capture_output=True, text=True,
                        timeout=300, env=env)
     log = [line for line in r.stdout.split("\nrun ")[0].replace(work, "WORK").splitlines() if not LAYOUT.match(line)]
     for racing in lb.RACING_LOGS:
         log = [racing.sub(r"\1N", line) for line in log]
-    errors = r.stderr.replace(work, "WORK").splitlines()
+    errors = without_launcher_notes(r.stderr.replace(work, "WORK").splitlines())
     return {"exit": r.returncode, "log": sorted(log), "errors": sorted(errors),
             "catalogs": lb.catalog_columns(work, lb.MODEL_ANSWERS.get(os.path.basename(flow), set())),
             "provenance": lb.digests(work, paired)}, r
 
 
-def same_as_local(xdmlc, tmp, flow, name, mpi):
-    """The one comparison: the flow run locally and under `mpi`'s launcher with 4 ranks."""
+def same_as_local(xdmlc, tmp, flow, name, mpi, extra=(), exit_code=0):
+    """The one comparison: the flow run locally and under `mpi`'s launcher with 4 ranks
+    (`extra`: its arguments for the distributed run, a deployment profile)."""
     cmd, env = launcher(mpi)
     tag = os.path.basename(os.path.dirname(flow)) + "-" + os.path.basename(flow)
     local, _ = outputs(xdmlc, flow, os.path.join(tmp, tag + "-local"))
-    check(local["exit"] == 0, f"{tag}: the local run's exit {local['exit']}: {local['errors']}")
+    check(local["exit"] == exit_code, f"{tag}: the local run's exit {local['exit']}: {local['errors']}")
     work = os.path.join(tmp, tag + "-" + mpi)
-    dist, r = outputs(xdmlc, flow, work, cmd, env)
+    dist, r = outputs(xdmlc, flow, work, cmd, env, extra)
     check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"{tag}: no rank layout printed: {r.stdout[:2000]}{r.stderr[:2000]}")
     lb.check_same(tag, "local", local, mpi, dist)
     # The tasks ran on other ranks, and say so.
@@ -71,6 +83,7 @@ def same_as_local(xdmlc, tmp, flow, name, mpi):
     tasks = rt.query(os.path.join(work, "provenance.db"), "SELECT count(*) FROM activities WHERE kind = 'task'")[0][0]
     check(not tasks or any(r[0] > 0 for r in ranks), f"{tag}: {tasks} tasks, all on rank 0: {ranks}")
     print(f"  {tag} under {mpi}: same as local ({tasks} tasks on ranks {sorted(r[0] for r in ranks)})", flush=True)
+    return work
 
 
 def example_flows():
@@ -90,6 +103,42 @@ def examples_under(mpi):
         for flow in example_flows():
             same_as_local(xdmlc, tmp, flow, os.path.basename(flow), mpi)
     case.__doc__ = f"Every example flow under {mpi} with 4 ranks gives what the local executor gives."
+    return case
+
+
+CALLS = """
+fn id(i: int) -> int = i;
+site far { cores: 2 }
+stream items: int from generate(id, 60);
+catalog got: { n: int } at "got.db";
+policy tries { retry: 1, locality: far }
+policy urgent { priority: 5, locality: far }
+task inner(i: int) -> int @ { locality: far } { return i * 2; }
+task outer(i: int) -> int @ urgent { log "outer {i}"; return inner(i) + 1; }
+task flaky(i: int) -> int @ tries { return 100 / (i % 7); }
+flow main {
+    on new data of type int in items as i {
+        record { n: outer(i) } in got;
+        if i == 7 { log "flaky gave {flaky(i)}"; }
+    }
+}
+"""
+
+
+def prefetch_under(mpi):
+    def case(xdmlc, tmp):
+        flow = os.path.join(tmp, "calls.xdml")
+        open(flow, "w").write(CALLS)
+        deploy = os.path.join(tmp, "calls.deploy.toml")
+        open(deploy, "w").write('[profiles.p.sites.far]\nplacement = "mpi"\nranks = 3\nthreads_per_rank = 1\nprefetch = 2\n')
+        # One call fails both its attempts, so the run ends with failures (exit 1) either way.
+        work = same_as_local(xdmlc, tmp, flow, "calls.xdml", mpi, ("--deploy", deploy), exit_code=1)
+        ranks = {r[0] for r in rt.query(os.path.join(work, "provenance.db"), "SELECT rank FROM activities WHERE kind = 'task'")}
+        check(ranks == {2, 3}, f"the calls ran on ranks {sorted(ranks)}, not on both workers 2 and 3")
+        failed = rt.query(os.path.join(work, "provenance.db"), "SELECT count(*) FROM activities WHERE kind = 'task' AND status = 'failed'")
+        check(failed[0][0] == 2, f"{failed[0][0]} failed attempts of flaky, not its 2")
+    case.__doc__ = (f"Calls held ahead at their ranks (prefetch 2) under {mpi}: retries, nested calls, effects and "
+                    "priorities give what the local executor gives.")
     return case
 
 
@@ -287,6 +336,7 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
+         "prefetch_openmpi": prefetch_under("openmpi"), "prefetch_mpich": prefetch_under("mpich"),
          "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
          "resume_mpich": resume_under("mpich", "PMI_RANK")}
 
