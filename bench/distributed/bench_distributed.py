@@ -2,7 +2,9 @@
 """bench_distributed.py — the distributed run's figures (docs/distributed.md), under OpenMPI on
 loopback, printed as a table:
   1. no-op task throughput (bench/runtime/noop.xdml) against ranks: 1 (the local executor),
-     2, 4, 8, with and without provenance: tasks_run / seconds from --stats-json;
+     2, 4, 8, with and without provenance: tasks_run / seconds from --stats-json; then with
+     provenance and a deployment profile giving the site every rank but 0 and prefetch 4
+     (docs/distributed.md, "Prefetch");
   2. the call round trip of those no-op tasks (activity start to end: rank 0 begins the call,
      sends it to its rank, gets the outcome), p50 and p99, from the provenance database;
   3. value transfer between sites, 1 KB to 256 MB: a tensor made at rank 0's home site passed
@@ -42,10 +44,19 @@ flow moving {
 }
 """
 
+# Figure 1's profile with prefetch: noop.xdml declares no site, so its one site is "local".
+PREFETCH = """
+[profiles.bench.sites.local]
+placement = "mpi"
+ranks = {ranks}
+threads_per_rank = 2
+prefetch = 4
+"""
 
-def run(xdmlc, flow, work, ranks, provenance=True):
+
+def run(xdmlc, flow, work, ranks, provenance=True, extra=()):
     stats = work + ".stats.json"
-    cmd = harness.run_args(xdmlc, flow, work, stats, () if provenance else ("--no-provenance",))
+    cmd = harness.run_args(xdmlc, flow, work, stats, (*(() if provenance else ("--no-provenance",)), *extra))
     if ranks > 1:
         cmd = ["mpirun.openmpi", "-n", str(ranks), *cmd]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=dict(os.environ, **OPENMPI))
@@ -104,6 +115,19 @@ def main():
                 except harness.BenchError as e:
                     failed = True
                     print(f"  {ranks} ranks: {e}", flush=True)
+        for ranks in (2, 4, 8):
+            work = os.path.join(scratch, f"noop-{ranks}-prefetch")
+            deploy = work + ".deploy.toml"
+            open(deploy, "w").write(PREFETCH.format(ranks=ranks - 1))
+            try:
+                s = run(args.xdmlc, flow, work, ranks, True, ("--deploy", deploy))
+                t = round_trips(work)
+                print(f"  {ranks} ranks with provenance, prefetch 4: {s['tasks_run'] / s['seconds']:>9,.0f} tasks/s"
+                      f"   call round trip p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms",
+                      flush=True)
+            except harness.BenchError as e:
+                failed = True
+                print(f"  {ranks} ranks, prefetch 4: {e}", flush=True)
         print("[3] value transfer between sites (4 calls each; both figures include the sites' folder copies)", flush=True)
         for size in sizes:
             path = os.path.join(scratch, f"transfer-{size}.xdml")
