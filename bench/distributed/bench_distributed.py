@@ -14,6 +14,9 @@ loopback, printed as a table:
      the folder copy alone, "2 ranks" the folder copy plus MPI;
   3b. MPI's own rate for the same sizes (mpi_transfer.c, built with mpicc.openmpi): 4 MiB
      chunks from rank 0 to rank 1 and a one-byte answer, no folder, no encoding.
+  4. frame-to-result latency, p50 and p99: frames renamed into a watched folder at the
+     beamline (rank 0) at 200/s, each scored by a task at hpc (rank 1), the score recorded
+     (frame_latency.py), local against 2 ranks.
 --smoke: tiny sizes, to check that it works. Run it with Debian's python3."""
 import argparse
 import os
@@ -26,6 +29,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "runtime"))
 import harness  # noqa: E402
+import frame_latency  # noqa: E402
 
 OPENMPI = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
            "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
@@ -150,6 +154,12 @@ def main():
         except (harness.BenchError, subprocess.CalledProcessError) as e:
             failed = True
             print(f"  {e}", flush=True)
+        frames, rate = (40, 100) if args.smoke else (2_000, 200)
+        print(f"[4] frame-to-result latency: a QC handler at the beamline, its task at hpc, {frames:,} frames at {rate}/s", flush=True)
+        env = dict(os.environ, **OPENMPI)
+        for ranks in (1, 2):
+            if frame_latency.measure(args.xdmlc, scratch, frames, rate, ranks, ["mpirun.openmpi", "-n", "2"], env, print) is None:
+                failed = True
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if failed else 0

@@ -68,12 +68,13 @@ def last_error(text):
 class Background:
     """`xdmlc run` of an endless flow, started now, stopped by stop() with SIGINT."""
 
-    def __init__(self, xdmlc, flow, workdir, extra=()):
+    def __init__(self, xdmlc, flow, workdir, extra=(), launch=(), env=None):
+        """`launch`: the launcher's words before xdmlc (mpirun -n 2), with its environment."""
         self.workdir = workdir
         self.stats = workdir + ".stats.json"
         self.out = open(workdir + ".out", "w+")
-        self.proc = subprocess.Popen(run_args(xdmlc, flow, workdir, self.stats, extra), stdout=self.out,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen([*launch, *run_args(xdmlc, flow, workdir, self.stats, extra)], stdout=self.out,
+                                     stderr=subprocess.STDOUT, text=True, env=env)
 
     def check_alive(self):
         if self.proc.poll() is not None:
