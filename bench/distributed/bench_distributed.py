@@ -16,7 +16,9 @@ loopback, printed as a table:
      chunks from rank 0 to rank 1 and a one-byte answer, no folder, no encoding.
   4. frame-to-result latency, p50 and p99: frames renamed into a watched folder at the
      beamline (rank 0) at 200/s, each scored by a task at hpc (rank 1), the score recorded
-     (frame_latency.py), local against 2 ranks.
+     (frame_latency.py), local against 2 ranks;
+  5. time from `xdmlc submit` to the first task on the test Slurm, OpenMPI and MPICH, hpc on
+     two ranks of its own hetjob component (submit_latency.py).
 --smoke: tiny sizes, to check that it works. Run it with Debian's python3."""
 import argparse
 import os
@@ -30,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "runtime"))
 import harness  # noqa: E402
 import frame_latency  # noqa: E402
+import submit_latency  # noqa: E402
 
 OPENMPI = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
            "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
@@ -160,6 +163,10 @@ def main():
         for ranks in (1, 2):
             if frame_latency.measure(args.xdmlc, scratch, frames, rate, ranks, ["mpirun.openmpi", "-n", "2"], env, print) is None:
                 failed = True
+        jobs = 1 if args.smoke else 5
+        print(f"[5] submit to first task on the test Slurm ({jobs} job{'s' if jobs > 1 else ''} per MPI)", flush=True)
+        if not submit_latency.measure(args.xdmlc, scratch, jobs, OPENMPI, print):
+            failed = True
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if failed else 0
