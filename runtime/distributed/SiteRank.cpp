@@ -4,12 +4,14 @@
 #include "runtime/distributed/CallMessages.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/EffectMessages.h"
+#include "runtime/engine/JobQueue.h"
 #include "runtime/engine/LocalExecutor.h"
+#include "runtime/engine/WorkerPool.h"
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/TaskWorker.h"
 
-#include <future>
+#include <deque>
 #include <iostream>
 #include <map>
 
@@ -31,46 +33,21 @@ PlanMessage PlanMessage::decode(const std::string& bytes) {
 
 namespace {
 
-/// The slots of a site's work ranks: a rank once per thread it runs calls on, and once more
-/// per call it may hold queued behind those (the binding's `prefetch`).
-class RankSlots {
-public:
-    explicit RankSlots(const SiteRanks& site) {
-        for (int t = 0; t < site.threadsPerRank * (1 + site.prefetch); ++t)
-            for (int r : site.workRanks()) free_.push_back(r);
-    }
-    int take() {
-        std::unique_lock lock(mutex_);
-        available_.wait(lock, [&] { return !free_.empty(); });
-        const int rank = free_.front();
-        free_.erase(free_.begin());
-        return rank;
-    }
-    void give(int rank) {
-        {
-            std::lock_guard lock(mutex_);
-            free_.push_back(rank);
-        }
-        available_.notify_one();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<int> free_;
-};
-
-/// A site's controller: its queue, and the status it sends.
+/// A site's controller: its queue (JobQueue: priorities, deadlines, limits — the site's local
+/// decisions) run as its messages arrive, so that no thread waits for a call, and the status it
+/// sends. A slot is a work rank once per thread, and once more per call it may hold ahead
+/// (the binding's `prefetch`); it is given with `start` and free again at `ended`.
 class SiteController {
 public:
     SiteController(Mailbox& mailbox, const SiteRanks& site)
-        : mailbox_(mailbox), site_(site), slots_(site), pool_(site.site, site.slots() * (1 + site.prefetch)) {
+        : mailbox_(mailbox), site_(site), queue_(site.site, site.slots() * (1 + site.prefetch)) {
+        for (int t = 0; t < site.threadsPerRank * (1 + site.prefetch); ++t)
+            for (int r : site.workRanks()) free_.push_back(r);
         mailbox_.onPost(Tag::Submit, [this](int, std::string payload) { submit(decodeSubmit(payload)); });
         mailbox_.onPost(Tag::Ended, [this](int, std::string payload) { ended(decodeEnded(payload)); });
         reporter_ = std::thread([this] { report(); });
     }
     ~SiteController() {
-        pool_.shutdown();
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
@@ -80,47 +57,66 @@ public:
     }
 
 private:
+    struct Given {
+        Job job;
+        int rank = 0;
+        bool queued = true;  // false: a call inside a task, outside the queue and its slots
+        std::chrono::steady_clock::time_point since;
+    };
+
     void submit(Submitted s) {
+        std::lock_guard lock(mutex_);
         if (s.how == SubmitHow::Now) {
             // Outside the queue, as a local call inside a task runs on its caller's worker.
-            mailbox_.spawn([this, id = s.id] { attempts(id, site_.workRanks().front()); });
+            give(s.id, Given{Job{}, site_.workRanks().front(), false, std::chrono::steady_clock::now()});
             return;
         }
         Job job = queuedJob(s.request);
-        job.run = [this, id = s.id] {
-            const int rank = slots_.take();
-            attempts(id, rank);
-            slots_.give(rank);
-        };
-        pool_.submit(std::move(job));
+        job.call = s.id;
+        queue_.push(std::move(job));
+        dispatch();
     }
 
-    /// Gives call `id` the slot on `rank` until rank 0 says it has ended (a retry keeps it).
-    void attempts(uint64_t id, int rank) {
-        for (;;) {
-            std::future<bool> again;
-            {
-                std::lock_guard lock(mutex_);
-                again = endings_[id].get_future();
-            }
-            mailbox_.post(0, Tag::Start, encodeStart(Started{id, rank}));
-            if (!again.get()) return;
+    /// Gives free slots to the first jobs the queue lets start (mutex_ held).
+    void dispatch() {
+        while (!free_.empty()) {
+            std::optional<Job> job = queue_.startNext();
+            if (!job) return;
+            const int rank = free_.front();
+            free_.pop_front();
+            const uint64_t id = job->call;
+            give(id, Given{std::move(*job), rank, true, std::chrono::steady_clock::now()});
         }
+    }
+
+    void give(uint64_t id, Given given) {
+        const int rank = given.rank;
+        given_[id] = std::move(given);
+        mailbox_.post(0, Tag::Start, encodeStart(Started{id, rank}));
     }
 
     void ended(const Ended& e) {
         std::lock_guard lock(mutex_);
-        auto it = endings_.find(e.id);
-        if (it == endings_.end())
+        auto it = given_.find(e.id);
+        if (it == given_.end())
             throw MessageError("an ended message about call " + std::to_string(e.id) + ", which this controller did not start");
-        it->second.set_value(e.again);
-        endings_.erase(it);
+        if (e.again) {  // a retry keeps its slot
+            mailbox_.post(0, Tag::Start, encodeStart(Started{e.id, it->second.rank}));
+            return;
+        }
+        if (it->second.queued) {
+            const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.since).count();
+            queue_.finish(it->second.job, took);
+            free_.push_back(it->second.rank);
+        }
+        given_.erase(it);
+        dispatch();
     }
 
-    /// The pool's status in the site's slots: calls held ahead at a rank (prefetch) count as
-    /// queued, not running.
+    /// The queue's status in the site's slots: calls held ahead at a rank (prefetch) count as
+    /// queued, not running (mutex_ held).
     SiteStatus siteStatus() const {
-        SiteStatus s = pool_.status();
+        SiteStatus s = queue_.status();
         const int slots = site_.slots();
         s.queued += static_cast<std::size_t>(std::max(0, s.running - slots));
         s.running = std::min(s.running, slots);
@@ -133,24 +129,22 @@ private:
         SiteStatus last{};
         std::unique_lock lock(mutex_);
         while (!stopping_) {
-            lock.unlock();
             const SiteStatus now = siteStatus();
             if (now.running != last.running || now.queued != last.queued || now.meanJobSeconds != last.meanJobSeconds) {
                 mailbox_.post(0, Tag::Status, encodeStatus(now));
                 last = now;
             }
-            lock.lock();
             stop_.wait_for(lock, std::chrono::milliseconds(20));
         }
     }
 
     Mailbox& mailbox_;
     const SiteRanks& site_;
-    RankSlots slots_;
-    WorkerPool pool_;
     std::mutex mutex_;
+    JobQueue queue_;
+    std::deque<int> free_;               // the free slots, by rank
+    std::map<uint64_t, Given> given_;    // the calls given a slot, by id
     std::condition_variable stop_;
-    std::map<uint64_t, std::promise<bool>> endings_;  // the calls given a slot, by id
     bool stopping_ = false;
     std::thread reporter_;
 };

@@ -1,10 +1,12 @@
 // SiteRank.h — the life of a rank other than 0 in a distributed run: it says hello, waits for
 // the plan, builds the program and its kernels from it (so every rank runs the same code),
 // and serves its site until rank 0 says stop. Every rank of a site runs the task calls sent to
-// it (Run: the body on a thread of its own, its effects sent to rank 0 as EffectMessages);
-// the site's first rank is also its controller: the site's queue (WorkerPool: priorities,
-// deadlines, limits — the local decisions), one slot per thread of its work ranks, and the
-// SiteStatus it sends rank 0 whenever it changes (at most every 20 ms).
+// it (go: on its threads in turn, its effects sent to rank 0 as EffectMessages, its outcome
+// posted back as done);
+// the site's first rank is also its controller: the site's queue (JobQueue: priorities,
+// deadlines, limits — the local decisions, taken as messages arrive), one slot per thread of
+// its work ranks (plus its prefetch), and the SiteStatus it sends rank 0 whenever it changes
+// (at most every 20 ms).
 #pragma once
 
 #include "runtime/distributed/Mailbox.h"

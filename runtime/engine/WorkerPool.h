@@ -1,10 +1,11 @@
 // WorkerPool.h — one site's workers on this machine (sized by the site's `cores`, capped by
-// the machine), its queue ordered by policy (priority, then earliest deadline, then arrival),
-// its limits, and its SiteStatus. The executors of this machine (LocalExecutor,
-// LoopbackExecutor) run their task calls on it.
+// the machine), running its JobQueue (JobQueue.h: the order by policy, the limits, the
+// SiteStatus). The executors of this machine (LocalExecutor, LoopbackExecutor) run their task
+// calls on it.
 #pragma once
 
 #include "deploy/Deployment.h"
+#include "runtime/engine/JobQueue.h"
 #include "runtime/engine/SiteExecutor.h"
 
 #include <atomic>
@@ -21,17 +22,6 @@
 
 namespace xdml::runtime {
 
-
-/// A unit of work for a site: one task call.
-struct Job {
-    int priority = 0;  // higher first
-    double deadline = std::numeric_limits<double>::infinity();  // absolute (steady seconds): EDF
-    std::string limitKey;       // jobs sharing a `limit` clause
-    int maxConcurrent = 0;      // `limit: { tasks | cores }`; 0: none
-    uint64_t memory = 0;        // bytes the job holds while it runs (its values)
-    uint64_t memoryCap = 0;     // `limit: { memory }`; 0: none
-    std::function<void()> run;  // never throws (the caller catches and records)
-};
 
 class WorkerPool {
 public:
@@ -51,38 +41,15 @@ public:
     void shutdown();
 
 private:
-    struct Queued {
-        int priority;
-        double deadline;
-        uint64_t order;
-        mutable Job job;
-        bool operator<(const Queued& o) const {
-            if (priority != o.priority) return priority > o.priority;
-            if (deadline != o.deadline) return deadline < o.deadline;
-            return order < o.order;
-        }
-    };
-    struct LimitUse {
-        int running = 0;
-        uint64_t memory = 0;
-    };
-
     void work();
-    bool admissible(const Job& job) const;
-    /// Counts a job as running (under the lock), and as finished after `took` seconds.
-    void begin(const Job& job);
-    void finish(const Job& job, double took);
+    /// Runs a started job and counts it finished.
+    void runStarted(Job& job);
 
     std::string site_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::set<Queued> queue_;
-    std::map<std::string, LimitUse> limits_;
+    JobQueue queue_;
     std::vector<std::thread> workers_;
-    uint64_t order_ = 0;
-    int running_ = 0;
-    int capacity_ = 1;
-    double meanJobSeconds_ = 0;
     bool stopping_ = false;
 };
 

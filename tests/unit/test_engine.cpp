@@ -5,6 +5,7 @@
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "runtime/engine/PlanModel.h"
+#include "runtime/engine/JobQueue.h"
 #include "runtime/engine/WorkerPool.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/ValueCodec.h"
@@ -92,6 +93,40 @@ TEST_CASE("a limit caps the jobs of one policy running at once") {
     }
     site.shutdown();
     CHECK(most.load() == 2);
+}
+
+TEST_CASE("a job queue without threads: slots, policy order, limits and running at once") {
+    JobQueue q("hpc", 2);
+    auto named = [](int priority, uint64_t call, const std::string& limit = "", int most = 0) {
+        Job j = job(priority, 1e9, [] {});
+        j.call = call;
+        j.limitKey = limit;
+        j.maxConcurrent = most;
+        return j;
+    };
+    CHECK(q.startNow(named(0, 1)));  // a free slot, nothing waiting
+    q.push(named(1, 2, "heavy", 1));
+    q.push(named(1, 3, "heavy", 1));
+    q.push(named(9, 4));
+    CHECK_FALSE(q.startNow(named(0, 5)));  // others wait: it would jump the queue
+    auto first = q.startNext();
+    REQUIRE(first);
+    CHECK(first->call == 4);  // the highest priority
+    CHECK_FALSE(q.startNext());  // both slots taken
+    CHECK(q.status().running == 2);
+    CHECK(q.status().queued == 2);
+    q.finish(*first, 0.5);
+    auto second = q.startNext();
+    REQUIRE(second);
+    CHECK(second->call == 2);
+    q.finish(named(0, 1), 0.5);
+    CHECK_FALSE(q.startNext());  // call 3 shares call 2's limit of one
+    q.finish(*second, 0.5);
+    auto third = q.startNext();
+    REQUIRE(third);
+    CHECK(third->call == 3);
+    CHECK(q.empty());
+    CHECK(q.status().meanJobSeconds == Approx(0.5));
 }
 
 TEST_CASE("workers follow a site's cores, capped by the machine") {
