@@ -8,6 +8,10 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <climits>
 #include <cstdio>
 
@@ -70,7 +74,26 @@ int receive(int source, int tag, void* bytes, std::size_t size) {
     return MPI_Recv(bytes, static_cast<int>(size), MPI_BYTE, source, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 }
 
-void abortAll(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+/// Waits (up to a second) until the launcher has read what this rank wrote to `fd`, when it is
+/// a pipe to the launcher. MPI_Abort makes the launcher end the job at once, and MPICH's hydra
+/// then drops output it has not read yet: the message saying why the job ended was lost.
+void letLauncherRead(int fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+    for (int waited = 0; waited < 1000; ++waited) {
+        int unread = 0;
+        if (ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return;
+        usleep(1000);
+    }
+}
+
+void abortAll(int code) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    letLauncherRead(STDOUT_FILENO);
+    letLauncherRead(STDERR_FILENO);
+    MPI_Abort(MPI_COMM_WORLD, code);
+}
 int finalize() { return MPI_Finalize(); }
 
 void errorText(int code, char* out, int capacity) {

@@ -48,12 +48,15 @@ const char* tagName(Tag tag) {
     case Tag::Stop: return "stop";
     case Tag::Heartbeat: return "heartbeat";
     case Tag::Batch: return "batch";
+    case Tag::Counters: return "counters";
+    case Tag::Leave: return "leave";
     }
     return "unknown";
 }
 
 Mailbox::Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host)
-    : api_(api), rank_(rank), size_(size), host_(std::move(host)), silenceSeconds_(silenceFromEnvironment()) {
+    : api_(api), rank_(rank), size_(size), host_(std::move(host)), silenceSeconds_(silenceFromEnvironment()),
+      left_(static_cast<std::size_t>(size), 0) {
     if (const char* spin = std::getenv("XDML_MPI_SPIN_US"); spin && std::atof(spin) >= 0) spinSeconds_ = std::atof(spin) / 1e6;
     if (const char* chunk = std::getenv("XDML_MPI_CHUNK_BYTES"); chunk && std::atol(chunk) > 0)
         chunkBytes_ = static_cast<std::size_t>(std::atol(chunk));
@@ -132,6 +135,17 @@ void Mailbox::spawn(std::function<void()> work) { handlerThreads_.run(std::move(
 
 void Mailbox::stop() {
     if (!running_.exchange(false)) return;
+    if (rank_ != 0) {
+        // What its handlers still send goes before the Leave; nothing goes after it.
+        handlerThreads_.stop();
+        {
+            std::lock_guard lock(mutex_);
+            leaving_ = true;
+        }
+        call(0, Tag::Leave, "");
+        std::lock_guard lock(mutex_);
+        left_[0] = 1;
+    }
     {
         std::lock_guard lock(mutex_);
         stopRequested_ = true;
@@ -171,7 +185,7 @@ void Mailbox::loop() {
         const auto now = std::chrono::steady_clock::now();
         heartbeats(now);
         std::unique_lock lock(mutex_);
-        if (stopRequested_ && outbox_.empty() && sending_.empty()) return;
+        if (stopRequested_ && outbox_.empty() && sending_.empty() && everyoneLeft()) return;
         if (busy || !outbox_.empty()) {
             idleFor = std::chrono::microseconds(0);
             lastBusy = now;
@@ -204,7 +218,12 @@ bool Mailbox::sendSome() {
     std::deque<Outgoing> fresh;
     {
         std::lock_guard lock(mutex_);
-        fresh.swap(outbox_);
+        // A rank that has left may be finalizing MPI: nothing more may reach it, and a
+        // leaving rank sends nothing after its Leave.
+        for (Outgoing& o : outbox_)
+            if (left_[static_cast<std::size_t>(o.dest)] || (leaving_ && o.tag != Tag::Leave)) refuse(o);
+            else fresh.push_back(std::move(o));
+        outbox_.clear();
     }
     // Small messages for one rank that queued up together go as one MPI message, in their
     // order; a large one first sends its rank's batch, so each rank's order is kept.
@@ -279,7 +298,37 @@ void Mailbox::dispatch(int source, Tag tag, std::string message) {
         waiting_.erase(it);
         return;
     }
+    if (tag == Tag::Leave) {
+        leaving(source, message);
+        return;
+    }
     deliver(source, tag, std::move(message));
+}
+
+void Mailbox::leaving(int source, const std::string& message) {
+    MessageReader r(message, "a leave message from rank " + std::to_string(source));
+    const auto id = r.pod<uint64_t>();
+    if (r.pod<uint8_t>() != Request || rank_ != 0) r.fail("a leave that is not a request to rank 0");
+    // Sent at once, not queued: the answer is the last message the rank gets from here.
+    startSend(source, Tag::Reply, framed(id, ReplyOk, ""));
+    std::lock_guard lock(mutex_);
+    left_[static_cast<std::size_t>(source)] = 1;
+}
+
+void Mailbox::refuse(const Outgoing& o) {
+    MessageReader r(o.bytes, "a message to a rank that left");
+    const auto id = r.pod<uint64_t>();
+    auto it = r.pod<uint8_t>() == Request ? waiting_.find(id) : waiting_.end();
+    if (it == waiting_.end()) return;  // a post or a heartbeat: the rank no longer needs it
+    const std::string who = leaving_ ? "rank " + std::to_string(rank_) : "rank " + std::to_string(o.dest);
+    it->second.set_value({false, who + " has left the run"});
+    waiting_.erase(it);
+}
+
+bool Mailbox::everyoneLeft() const {
+    for (int r = 1; rank_ == 0 && r < size_; ++r)
+        if (!left_[static_cast<std::size_t>(r)]) return false;
+    return true;
 }
 
 void Mailbox::deliver(int source, Tag tag, std::string message) {
@@ -324,21 +373,23 @@ void Mailbox::deliver(int source, Tag tag, std::string message) {
 }
 
 void Mailbox::heartbeats(std::chrono::steady_clock::time_point now) {
-    if (now - lastBeat_ >= std::chrono::milliseconds(500)) {
-        lastBeat_ = now;
-        std::lock_guard lock(mutex_);
-        if (rank_ == 0)
-            for (int r = 1; r < size_; ++r) outbox_.push_back({r, Tag::Heartbeat, framed(0, Posted, "")});
-        else
-            outbox_.push_back({0, Tag::Heartbeat, framed(0, Posted, "")});
-    }
+    const bool beat = now - lastBeat_ >= std::chrono::milliseconds(500);
+    if (beat) lastBeat_ = now;
     const auto silence = std::chrono::duration<double>(silenceSeconds_);
-    for (int r = 0; r < size_; ++r) {
-        if (r == rank_ || (rank_ != 0 && r != 0)) continue;
-        if (now - heard_[static_cast<std::size_t>(r)] > silence)
-            die("rank " + std::to_string(r) + " has not been heard from for " + std::to_string(static_cast<int>(silenceSeconds_)) +
-                " s: it died or hangs");
+    int silent = -1;
+    {
+        std::lock_guard lock(mutex_);
+        // Between rank 0 and each other rank, until that rank has left (a leaving rank stops
+        // beating at once, and watches rank 0 until its Leave is answered).
+        for (int r = 0; r < size_; ++r) {
+            if (r == rank_ || (rank_ != 0 && r != 0) || left_[static_cast<std::size_t>(r)]) continue;
+            if (beat && !leaving_) outbox_.push_back({r, Tag::Heartbeat, framed(0, Posted, "")});
+            if (now - heard_[static_cast<std::size_t>(r)] > silence && silent < 0) silent = r;
+        }
     }
+    if (silent >= 0)
+        die("rank " + std::to_string(silent) + " has not been heard from for " + std::to_string(static_cast<int>(silenceSeconds_)) +
+            " s: it died or hangs");
 }
 
 }  // namespace xdml::runtime::distributed

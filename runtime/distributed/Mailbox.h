@@ -6,7 +6,9 @@
 // handler may wait on other messages, so it never runs on the communication thread). It also
 // sends a heartbeat every half second and watches the other side's: a rank not heard from for
 // XDML_MPI_SILENCE seconds (5 by default), an MPI error or a malformed message ends the whole
-// job with a message saying which (docs/distributed.md, "When a rank fails").
+// job with a message saying which (docs/distributed.md, "When a rank fails"). Ranks leave in
+// order (stop()): each other rank says Leave as its last message, and rank 0 ends only when all
+// have, so no rank finalizes MPI while another still sends to it.
 #pragma once
 
 #include "runtime/distributed/Chunks.h"
@@ -65,7 +67,9 @@ public:
     /// Runs `work` on a handler thread of this mailbox (joined by stop()).
     void spawn(std::function<void()> work);
     /// Sends everything posted, waits for the sends to complete, stops the thread and the
-    /// handler threads. MPI is still initialised afterwards (finalize is the caller's).
+    /// handler threads. A rank other than 0 first finishes its handlers and leaves (Tag::Leave);
+    /// rank 0 waits until every other rank has left, still watching their heartbeats, so it
+    /// must have told them to stop. MPI is still initialised afterwards (finalize is the caller's).
     void stop();
 
 private:
@@ -83,6 +87,11 @@ private:
     void startSend(int dest, Tag tag, const std::string& bytes);
     bool receiveSome();
     void dispatch(int source, Tag tag, std::string message);
+    /// Rank 0: `source` leaves; it is answered, and sent nothing more after the answer.
+    void leaving(int source, const std::string& message);
+    /// A message for a rank that has left: dropped, or, a request, failed (mutex_ held).
+    void refuse(const Outgoing& o);
+    bool everyoneLeft() const;  // mutex_ held
     void deliver(int source, Tag tag, std::string message);
     /// The backlog's messages of `tag`, in arrival order, taken out of it (mutex_ held).
     std::vector<std::tuple<int, Tag, std::string>> takeBacklog(Tag tag);
@@ -107,6 +116,8 @@ private:
     std::vector<std::tuple<int, Tag, std::string>> backlog_;  // messages without a handler yet
     uint64_t nextCall_ = 1;
     bool stopRequested_ = false;
+    bool leaving_ = false;  // a rank other than 0: no more heartbeats, its Leave is on its way
+    std::vector<char> left_;  // rank 0: the ranks that left; another rank: [0] once 0 answered
 
     // The communication thread's own.
     std::deque<Sending> sending_;

@@ -27,6 +27,8 @@ struct XdmlMpiApi {
     int (*probe)(int* found, int* source, int* tag, std::size_t* size);
     /// Receives the probed message (source and tag as probe gave them) into `bytes`.
     int (*receive)(int source, int tag, void* bytes, std::size_t size);
+    /// MPI_Abort, once the launcher has read what this rank wrote to stdout and stderr (the
+    /// message saying why), waiting a second at most.
     void (*abort)(int code);
     int (*finalize)();
     void (*errorText)(int code, char* out, int capacity);

@@ -2,6 +2,7 @@
 #include "runtime/distributed/SiteRank.h"
 
 #include "runtime/distributed/CallMessages.h"
+#include "runtime/distributed/RankCounters.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/engine/EffectMessages.h"
 #include "runtime/engine/JobQueue.h"
@@ -240,6 +241,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
         return 1;
     }
     ServedPlan& s = *served;
+    mailbox.onRequest(Tag::Counters, [&s](int, std::string) { return RankCounters{s.evaluated.load()}.encode(); });
     const SiteRanks* site = s.layout.siteOf(mailbox.rank());
     if (site) {
         lock.unlock();

@@ -22,8 +22,10 @@ enum class Tag : int {
     Stop,         // 0 → all: the run is over (or never started): finish and leave
     Heartbeat,    // between rank 0 and each other rank, every half second
     Batch,        // several small messages to one rank that queued up together, in order
+    Counters,     // 0 → a rank (request) once the sites are idle: replies its RankCounters
+    Leave,        // a rank → 0 (request), last: it sends nothing more; the reply is 0's last to it
 };
-inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Batch);
+inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Leave);
 
 const char* tagName(Tag tag);
 

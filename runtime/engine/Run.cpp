@@ -279,6 +279,7 @@ int Run::execute() {
     emits_->waitForEnds(streams_, stopRequested_);
     for (auto& [name, s] : streams_) s->join();
     for (auto& [name, s] : sites_) s->shutdown();
+    if (options_.addRemoteCounters) options_.addRemoteCounters(stats_);
     progress.stop();
     const double seconds = elapsed();
     uint64_t failedFirings = 0;

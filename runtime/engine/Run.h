@@ -88,6 +88,9 @@ struct RunOptions {
     /// The executor of a site that runs elsewhere (a distributed run's MPI-placed sites,
     /// docs/distributed.md); null, or its answer null: the site runs on this machine's pool.
     std::function<std::unique_ptr<SiteExecutor>(const SiteInfo& site, const TaskWorker& worker)> remoteSite;
+    /// Adds what was counted elsewhere (the other ranks' task bodies: expressions evaluated),
+    /// once every site is idle and before the counters are recorded; none: nothing elsewhere.
+    std::function<void(RunStats&)> addRemoteCounters;
     /// Handler threads per stream; 0: the default (FiringQueue::kDefaultThreads). A test
     /// setting: a replay must finish with one (its firings waiting for a model version park).
     int handlerThreads = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The distributed run (docs/distributed.md): the example flows under `mpirun.openmpi -n 4` and
-`mpiexec.mpich -n 4` give the catalogs, logs and provenance content of the local executor (the
+`mpiexec.mpich -n 4` give the catalogs, logs, provenance content and --stats-json work counts of the local executor (the
 comparison of tests/runtime/run_loopback.py, up to times, ranks and hosts); a worker rank
 killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 10 s; MPICH's singletons under
 `srun --mpi=pmix` (simulated by the environment) are refused.
@@ -33,6 +33,10 @@ LAUNCHERS = {"openmpi": (["mpirun.openmpi", "-n", "4"], OPENMPI_ENV),
 MODE = ("-O2", "--no-jit")
 # The layout lines a distributed run prints first (the local run has none).
 LAYOUT = re.compile(r"^distributed run: ")
+# The --stats-json counters of the work itself: the same wherever it ran (expressions_evaluated
+# counts the task bodies run on other ranks too; times, and what only rank 0 sees, are left out).
+WORK_COUNTERS = ("expressions_evaluated", "tasks_run", "tasks_failed", "requests", "records", "emits", "logs",
+                 "moved_bytes", "transfers")
 
 
 def launcher(name):
@@ -56,15 +60,17 @@ def without_launcher_notes(lines):
 def outputs(xdmlc, flow, work, prefix=(), env=None, extra=()):
     """What a run leaves, as run_loopback compares it; `prefix` launches it (mpirun ...)."""
     paired = lb.SEQ_PAIRED.get(os.path.basename(flow), set())
-    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, *MODE, *extra], capture_output=True, text=True,
-                       timeout=300, env=env)
+    stats = work + ".stats.json"
+    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, *MODE, "--stats-json", stats, *extra],
+                       capture_output=True, text=True, timeout=300, env=env)
     log = [line for line in r.stdout.split("\nrun ")[0].replace(work, "WORK").splitlines() if not LAYOUT.match(line)]
     for racing in lb.RACING_LOGS:
         log = [racing.sub(r"\1N", line) for line in log]
     errors = without_launcher_notes(r.stderr.replace(work, "WORK").splitlines())
+    counters = json.load(open(stats)) if os.path.exists(stats) else {}
     return {"exit": r.returncode, "log": sorted(log), "errors": sorted(errors),
             "catalogs": lb.catalog_columns(work, lb.MODEL_ANSWERS.get(os.path.basename(flow), set())),
-            "provenance": lb.digests(work, paired)}, r
+            "provenance": lb.digests(work, paired), "counters": {k: counters.get(k) for k in WORK_COUNTERS}}, r
 
 
 def same_as_local(xdmlc, tmp, flow, name, mpi, extra=(), exit_code=0):
@@ -78,11 +84,14 @@ def same_as_local(xdmlc, tmp, flow, name, mpi, extra=(), exit_code=0):
     dist, r = outputs(xdmlc, flow, work, cmd, env, extra)
     check(any(LAYOUT.match(line) for line in r.stdout.splitlines()), f"{tag}: no rank layout printed: {r.stdout[:2000]}{r.stderr[:2000]}")
     lb.check_same(tag, "local", local, mpi, dist)
+    differ = {k: (v, dist["counters"][k]) for k, v in local["counters"].items() if dist["counters"][k] != v}
+    check(not differ, f"{tag}: --stats-json counts differ (local, {mpi}): {differ}")
     # The tasks ran on other ranks, and say so.
     ranks = rt.query(os.path.join(work, "provenance.db"), "SELECT DISTINCT rank FROM activities WHERE kind = 'task'")
     tasks = rt.query(os.path.join(work, "provenance.db"), "SELECT count(*) FROM activities WHERE kind = 'task'")[0][0]
     check(not tasks or any(r[0] > 0 for r in ranks), f"{tag}: {tasks} tasks, all on rank 0: {ranks}")
-    print(f"  {tag} under {mpi}: same as local ({tasks} tasks on ranks {sorted(r[0] for r in ranks)})", flush=True)
+    print(f"  {tag} under {mpi}: same as local ({tasks} tasks on ranks {sorted(r[0] for r in ranks)}, "
+          f"{dist['counters']['expressions_evaluated']} expressions evaluated)", flush=True)
     return work
 
 

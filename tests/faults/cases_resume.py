@@ -8,11 +8,12 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import time
 
 from faultlib import Failure, check, small_tmpfs, stop
-from run_runtime import npy_bytes, query, run
+from run_runtime import npy_bytes, query, run, wait_for
 
 CASES = {}
 ITEMS = 60
@@ -58,6 +59,15 @@ def rows(work):
     return sorted(query(os.path.join(work, "rows.db"), "SELECT n, total, peak FROM rows"))
 
 
+def recorded(work):
+    """Rows in the catalog so far; 0 before the run has made it (a kill -9 can come after the
+    database file is created and before its table is)."""
+    try:
+        return query(os.path.join(work, "rows.db"), "SELECT count(*) FROM rows")[0][0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def reference(xdmlc, tmp, factor="2.0"):
     """The rows of an uninterrupted run (in a folder of its own)."""
     ref_tmp = os.path.join(tmp, "ref-" + factor)
@@ -70,11 +80,22 @@ def reference(xdmlc, tmp, factor="2.0"):
     return out
 
 
-def killed_run(xdmlc, flow, work, seconds, *extra):
+def killed_run(xdmlc, flow, work, rng, at_least, *extra):
+    """kill -9 of `xdmlc run` at a random point of its work: once the catalog holds a random
+    number of rows from `at_least` up (a point in the work, not in time: on a loaded machine a
+    fixed time can fall before the run has opened anything), a little later still (mid-call);
+    or, drawn as 0 rows, at a random moment of its start."""
     proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", work, "--quiet", "--no-jit", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(seconds)
-    stop(proc, signal.SIGKILL)
+    try:
+        at = rng.randint(at_least, ITEMS * 2 // 3)
+        if at == 0:
+            time.sleep(rng.uniform(0.0, 0.5))
+        else:
+            wait_for(lambda: proc.poll() is not None or recorded(work) >= at, 120, f"{at} rows")
+            time.sleep(rng.uniform(0.0, 0.1))
+    finally:
+        stop(proc, signal.SIGKILL)
 
 
 def handled(s):
@@ -104,10 +125,11 @@ def case_resume_after_kill(xdmlc, tmp):
         flow, work = setup(round_tmp, "w")
         # Resume is decided at the coordinator's side of a call: the same through the executor seam.
         executor = ["--executor", "loopback"] if round_ >= 2 else []
-        killed_run(xdmlc, flow, work, rng.uniform(0.3, 1.5), *executor)
+        # Round 0 kills after some rows at least, so the last check below always has a test.
+        killed_run(xdmlc, flow, work, rng, 3 if round_ == 0 else 0, *executor)
         if round_ % 2 == 1:  # a resume killed in turn: the next resumes the resume
-            killed_run(xdmlc, flow, work, rng.uniform(0.2, 0.8), "--resume", *executor)
-        before = len(rows(work)) if os.path.exists(os.path.join(work, "rows.db")) else 0
+            killed_run(xdmlc, flow, work, rng, 0, "--resume", *executor)
+        before = recorded(work)
         r, s = run_flow(xdmlc, flow, work, "--resume", *executor)
         check(r.returncode == 0, f"round {round_}: the resume exited {r.returncode}: {r.stdout}{r.stderr}")
         got = rows(work)

@@ -4,6 +4,7 @@
 #include "jit/Kernels.h"
 #include "runtime/distributed/Mailbox.h"
 #include "runtime/distributed/MpiExecutor.h"
+#include "runtime/distributed/RankCounters.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/distributed/SiteRank.h"
 #include "runtime/engine/TaskWorker.h"
@@ -39,20 +40,14 @@ std::vector<std::string> gatherHosts(dist::Mailbox& mailbox) {
     return hosts;
 }
 
-void stopAll(dist::Mailbox& mailbox) {
-    for (int r = 1; r < mailbox.size(); ++r) mailbox.post(r, dist::Tag::Stop, "");
-}
-
-/// `calls` outlives the mailbox's thread: a controller's last status may still arrive.
+/// `calls` outlives the mailbox's thread: a controller's last status may still arrive. The
+/// caller tells the other ranks to stop, whatever this returns.
 int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr<dist::CoordinatorCalls>& calls) {
     std::vector<std::string> hosts = gatherHosts(mailbox);
     int code = 0;
     std::optional<deploy::Profile> profile;
     nlohmann::json plan = planOf(args, code, profile);
-    if (code != 0 || plan.is_null()) {
-        stopAll(mailbox);
-        return code ? code : 1;
-    }
+    if (code != 0 || plan.is_null()) return code ? code : 1;
     runtime::RunOptions options = runOptionsOf(args, plan);
     options.profile = std::move(profile);
     dist::RankLayout layout;
@@ -62,7 +57,6 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
                                    std::thread::hardware_concurrency());
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: " << args.file << ": " << e.what() << "\n";
-        stopAll(mailbox);
         return 1;
     }
     layout.hosts = hosts;
@@ -76,9 +70,8 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
         if (!calls) calls = std::make_unique<dist::CoordinatorCalls>(mailbox, worker.context().program, layout);
         return std::make_unique<dist::MpiExecutor>(*calls, *ranks);
     };
-    code = executePlan(plan, std::move(options), args);
-    stopAll(mailbox);
-    return code;
+    options.addRemoteCounters = [&mailbox](runtime::RunStats& stats) { dist::gatherRankCounters(mailbox, stats); };
+    return executePlan(plan, std::move(options), args);
 }
 
 dist::CompileKernels kernelsFor(const RunArguments& args) {
@@ -125,7 +118,14 @@ int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
         dist::Mailbox mailbox(*api, rank, size, host);
         mailbox.start();
         if (rank == 0) {
-            code = coordinate(mailbox, args, calls);
+            try {
+                code = coordinate(mailbox, args, calls);
+            } catch (const std::exception& e) {
+                std::cerr << "xdmlc: error: " << e.what() << "\n";
+                code = 3;
+            }
+            // Rank 0's mailbox stops once every rank has left, which they do when told to.
+            for (int r = 1; r < size; ++r) mailbox.post(r, dist::Tag::Stop, "");
         } else {
             // The launcher forwards Ctrl-C and SIGTERM to every rank; rank 0 stops the run in
             // order and then tells the others.
