@@ -46,6 +46,8 @@ const char* tagName(Tag tag) {
     case Tag::Stop: return "stop";
     case Tag::Heartbeat: return "heartbeat";
     case Tag::Batch: return "batch";
+    case Tag::ModelCall: return "model call";
+    case Tag::ModelEffect: return "model effect";
     }
     return "unknown";
 }

@@ -138,6 +138,7 @@ struct ServedPlan {
     std::atomic<uint64_t> evaluated{0};
     std::unique_ptr<TaskWorker> worker;
     std::unique_ptr<SiteController> controller;
+    std::unique_ptr<ModelServer> models;  // at the site's first work rank
 };
 
 std::string runCall(Mailbox& mailbox, const TaskWorker& worker, const std::string& payload) {
@@ -156,7 +157,7 @@ std::string runCall(Mailbox& mailbox, const TaskWorker& worker, const std::strin
 
 }  // namespace
 
-int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
+int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels& makeModels) {
     std::mutex mutex;
     std::condition_variable changed;
     std::optional<std::string> planBytes;
@@ -179,7 +180,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
     try {
         PlanMessage message = PlanMessage::decode(*planBytes);
         served.reset(new ServedPlan{message, Program::fromPlan(message.plan), PlanModel::fromPlan(message.plan),
-                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr});
+                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr});
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: rank " << mailbox.rank() << ": the plan from rank 0 cannot be used: " << e.what() << std::endl;
         return 1;
@@ -194,11 +195,13 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
         const TaskWorker& worker = *s.worker;
         mailbox.onRequest(Tag::Run, [&mailbox, &worker](int, std::string payload) { return runCall(mailbox, worker, payload); });
         if (site->ranks.front() == mailbox.rank()) s.controller = std::make_unique<SiteController>(mailbox, *site, s.layout);
+        if (site->workRanks().front() == mailbox.rank()) s.models = std::make_unique<ModelServer>(mailbox, s.program, makeModels);
         lock.lock();
     }
     changed.wait(lock, [&] { return stop; });
     lock.unlock();
     s.controller.reset();
+    s.models.reset();
     return 0;
 }
 

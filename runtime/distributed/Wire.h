@@ -20,8 +20,10 @@ enum class Tag : int {
     Stop,         // 0 → all: the run is over (or never started): finish and leave
     Heartbeat,    // between rank 0 and each other rank, every half second
     Batch,        // several small messages to one rank that queued up together, in order
+    ModelCall,    // 0 → a model's rank (request): one call of its Models; posted: the run is stopping
+    ModelEffect,  // a model's rank → 0 (request): what its Models record, report or ask rank 0
 };
-inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Batch);
+inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::ModelEffect);
 
 const char* tagName(Tag tag);
 

@@ -2,9 +2,11 @@
 #include "tools/xdmlc/MpiRun.h"
 
 #include "jit/Kernels.h"
+#include "tools/xdmlc/ModelsPlugin.h"
 #include "runtime/distributed/Mailbox.h"
 #include "runtime/distributed/MpiExecutor.h"
 #include "runtime/distributed/RankLayout.h"
+#include "runtime/distributed/RemoteModels.h"
 #include "runtime/distributed/SiteRank.h"
 #include "runtime/engine/TaskWorker.h"
 
@@ -76,6 +78,10 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
         if (!calls) calls = std::make_unique<dist::CoordinatorCalls>(mailbox, worker.context().program, layout);
         return std::make_unique<dist::MpiExecutor>(*calls, *ranks);
     };
+    // Each model trains and infers at its site's rank (docs/distributed.md, "Models at their sites").
+    options.models = [&](const runtime::Program& program, const runtime::ModelContext& context) {
+        return dist::modelsAtSites(mailbox, layout, program, context, createModels);
+    };
     code = executePlan(plan, std::move(options), args);
     stopAll(mailbox);
     return code;
@@ -131,7 +137,7 @@ int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
             // order and then tells the others.
             std::signal(SIGINT, SIG_IGN);
             std::signal(SIGTERM, SIG_IGN);
-            code = dist::serveSite(mailbox, kernelsFor(args));
+            code = dist::serveSite(mailbox, kernelsFor(args), createModels);
         }
         mailbox.stop();
     }
