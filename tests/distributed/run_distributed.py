@@ -343,7 +343,53 @@ def model_errors_same(xdmlc, tmp, mpi):
     print(f"  model_errors under {mpi}: the same failures as local, the trainings on rank {far}", flush=True)
 
 
-def models_at_sites(mpi):
+# A training that would go on for ever: only the run's stop, crossing to the model's rank, ends it.
+ENDLESS_TRAINING = """import std.ml;
+site far { cores: 2 }
+type Vec = tensor<f32>[64];
+type Item = { x: Vec, y: int };
+fn item(i: int) -> Item = { x: noise(Vec, i), y: i % 2 };
+stream items: Item from generate(item, 2000);
+model slow { input: Vec, classes: 2, arch: mlp(hidden: [64]), at: far }
+flow f { on new data of type Item in items every 2000 { train slow on items @ { max_epochs: 1000000, batch: 1 }; } }
+"""
+
+
+def stop_reaches_training(xdmlc, tmp, mpi, variable):
+    """Ctrl-C at rank 0 ends a training at the model's rank after its current step, as locally."""
+    cmd, env = launcher(mpi)
+    flow = os.path.join(tmp, "endless_training.xdml")
+    with open(flow, "w") as f:
+        f.write(ENDLESS_TRAINING)
+    work = os.path.join(tmp, "endless_training")
+    env["XDML_TEST_JOB"] = tmp
+    p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        db = os.path.join(work, "provenance.db")
+        rt.wait_for(lambda: os.path.exists(db) and rt.query(db, "SELECT count(*) FROM activities WHERE kind = 'training'")[0][0] > 0,
+                    60, "the training to begin")
+        pids = rank_pids(tmp, variable)
+        check(0 in pids, f"rank 0 not found among {pids}")
+        os.kill(pids[0], signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            raise rt.Failure(f"{mpi}: the training still goes on 20 s after Ctrl-C at rank 0")
+        check(p.returncode == 0, f"{mpi}: exit {p.returncode} after Ctrl-C: {out[-1000:]}{err[-1000:]}")
+        far = site_work_ranks(out).get("far")
+        stops = rt.query(db, "SELECT a.rank, d.reason FROM decisions d JOIN activities a ON d.subject = 'activity:' || a.id "
+                             "WHERE d.kind = 'train_stop'")
+        check(len(stops) == 1 and stops[0][0] == far and stops[0][1].startswith("the run was stopped during epoch"),
+              f"{mpi}: the training at rank {far} did not end for the stop: {stops}")
+        print(f"  {mpi}: Ctrl-C at rank 0 ended the training at rank {far}: {stops[0][1]}", flush=True)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def models_at_sites(mpi, rank_variable):
     def case(xdmlc, tmp):
         cmd, env = launcher(mpi)
         for name in ("ssx.xdml", "pipeline4.xdml"):
@@ -377,9 +423,10 @@ def models_at_sites(mpi):
                           f"{stats[model]['trainings']} times and answered {stats[model]['inferences']} inferences on rank {want}",
                           flush=True)
         model_errors_same(xdmlc, tmp, mpi)
+        stop_reaches_training(xdmlc, tmp, mpi, rank_variable)
     case.__doc__ = f"""Under {mpi}, each model trains and infers at its site's first work rank: the training
     activities carry that rank, and the model's figures come from it; its failures there are
-    reported as a local run reports them."""
+    reported as a local run reports them; Ctrl-C at rank 0 ends a training there."""
     return case
 
 
@@ -388,8 +435,8 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
          "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
-         "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi"),
-         "models_mpich": models_at_sites("mpich")}
+         "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi", "OMPI_COMM_WORLD_RANK"),
+         "models_mpich": models_at_sites("mpich", "PMI_RANK")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))
