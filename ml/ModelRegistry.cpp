@@ -5,7 +5,7 @@
 #include "ml/Trainer.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/provenance/Kinds.h"
-#include "runtime/provenance/Store.h"
+#include "runtime/provenance/Capture.h"
 
 #include <algorithm>
 
@@ -17,6 +17,7 @@ ModelRegistry::ModelRegistry(const runtime::Program& program, runtime::ModelCont
     : context_(std::move(context)) {
     Network::configureThreads();
     for (const auto& [name, json] : program.models().items()) {
+        if (!context_.served.empty() && !context_.served.count(name)) continue;  // made at another rank
         auto m = std::make_unique<Model>();
         try {
             m->spec = ModelSpec::fromProgram(name, program);
@@ -128,7 +129,7 @@ std::shared_ptr<const ModelRegistry::Version> ModelRegistry::keep(Model& m, std:
                              v->file.string() + ": " + e.what());
         }
     }
-    if (runtime::prov::Store* store = context_.store) {
+    if (runtime::prov::Capture* store = context_.store) {
         std::error_code ec;
         runtime::prov::EntityRecord e;
         e.kind = runtime::prov::entity_kind::model_version;

@@ -8,7 +8,7 @@
 #include "ml/Trainer.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/provenance/Kinds.h"
-#include "runtime/provenance/Store.h"
+#include "runtime/provenance/Capture.h"
 #include "runtime/streams/RehearsalBuffer.h"
 
 namespace xdml::ml {
@@ -46,7 +46,7 @@ runtime::TrainingResult ModelRegistry::train(const runtime::TrainingRequest& req
         return result;
     }
     const int64_t number = parent->number + 1;
-    prov::Store* store = context_.store;
+    prov::Capture* store = context_.store;
 
     // The snapshot of the buffer this training draws from, once per content.
     nlohmann::json snapshot = nullptr;

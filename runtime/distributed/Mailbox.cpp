@@ -50,6 +50,8 @@ const char* tagName(Tag tag) {
     case Tag::Batch: return "batch";
     case Tag::Counters: return "counters";
     case Tag::Leave: return "leave";
+    case Tag::ModelCall: return "model call";
+    case Tag::ModelEffect: return "model effect";
     }
     return "unknown";
 }

@@ -208,11 +208,12 @@ struct ServedPlan {
     std::unique_ptr<TaskWorker> worker;
     std::unique_ptr<CallRunner> runner;
     std::unique_ptr<SiteController> controller;
+    std::unique_ptr<ModelServer> models;  // at the site's first work rank
 };
 
 }  // namespace
 
-int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
+int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels& makeModels) {
     std::mutex mutex;
     std::condition_variable changed;
     std::optional<std::string> planBytes;
@@ -235,7 +236,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
     try {
         PlanMessage message = PlanMessage::decode(*planBytes);
         served.reset(new ServedPlan{message, Program::fromPlan(message.plan), PlanModel::fromPlan(message.plan),
-                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr});
+                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr, nullptr});
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: rank " << mailbox.rank() << ": the plan from rank 0 cannot be used: " << e.what() << std::endl;
         return 1;
@@ -250,11 +251,13 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile) {
             FiringContext{s.program, s.plan, s.compiled.get(), s.message.workdir, s.message.provenance, &s.evaluated});
         s.runner = std::make_unique<CallRunner>(mailbox, *s.worker, *site);
         if (site->ranks.front() == mailbox.rank()) s.controller = std::make_unique<SiteController>(mailbox, *site);
+        if (site->workRanks().front() == mailbox.rank()) s.models = std::make_unique<ModelServer>(mailbox, s.program, makeModels);
         lock.lock();
     }
     changed.wait(lock, [&] { return stop; });
     lock.unlock();
     s.controller.reset();
+    s.models.reset();
     s.runner.reset();
     return 0;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "runtime/distributed/Mailbox.h"
+#include "runtime/distributed/ModelServer.h"
 #include "runtime/interp/CompiledCode.h"
 #include "runtime/interp/Program.h"
 
@@ -34,7 +35,8 @@ struct PlanMessage {
 using CompileKernels = std::function<std::shared_ptr<const CompiledCode>(const Program&)>;
 
 /// Serves this rank until rank 0 posts Stop; the exit status (0, or 1 when the plan cannot be
-/// used here: said on stderr). `mailbox` is started.
-int serveSite(Mailbox& mailbox, const CompileKernels& compile);
+/// used here: said on stderr). `mailbox` is started. The first work rank of a site also serves
+/// its models (ModelServer.h), made with `makeModels` when rank 0 opens them.
+int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels& makeModels = nullptr);
 
 }  // namespace xdml::runtime::distributed

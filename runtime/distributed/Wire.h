@@ -24,8 +24,10 @@ enum class Tag : int {
     Batch,        // several small messages to one rank that queued up together, in order
     Counters,     // 0 → a rank (request) once the sites are idle: replies its RankCounters
     Leave,        // a rank → 0 (request), last: it sends nothing more; the reply is 0's last to it
+    ModelCall,    // 0 → a model's rank (request): one call of its Models; posted: the run is stopping
+    ModelEffect,  // a model's rank → 0 (request): what its Models record, report or ask rank 0
 };
-inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::Leave);
+inline constexpr int kFirstTag = 1, kLastTag = static_cast<int>(Tag::ModelEffect);
 
 const char* tagName(Tag tag);
 

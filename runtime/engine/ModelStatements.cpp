@@ -144,7 +144,10 @@ void RunEffects::train(const Stmt& s, const TaskDecl* task) {
     for (const DatumPtr& d : stream->untrained(s.name, last, end)) r.items.push_back(labeled(run_.moveTo(d, r.site)));
     if (r.items.empty()) return;  // nothing new: no new version
     try {
-        r.buffer = stream->rehearsal(s.name, static_cast<std::size_t>(models.inputSize(s.name)));
+        // The buffer lives where the model trains: here, or (its settings sent) at its site's rank.
+        r.rehearse = stream->rehearsalConfig(s.name);
+        if (r.rehearse && models.inProcess(s.name))
+            r.buffer = stream->rehearsal(s.name, static_cast<std::size_t>(models.inputSize(s.name)));
         r.mix = stream->rehearsalMix();
         const std::string where = printableName(run_.plan().file) + ":" + std::to_string(s.line) + ": train " + s.name + " on " + s.target + ": ";
         r.stopping = [this] { return run_.stopping(); };

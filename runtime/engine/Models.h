@@ -3,21 +3,22 @@
 // it), handed to the run by RunOptions::models; the runtime itself never includes a Torch header.
 #pragma once
 
+#include "runtime/streams/RehearsalBuffer.h"
 #include "runtime/values/Value.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace xdml::runtime {
 
-class RehearsalBuffer;
 namespace prov {
-class Store;
+class Capture;
 }
 
 /// A model that cannot do what was asked: unknown, unavailable (a corrupt `load` file), or
@@ -58,7 +59,10 @@ struct TrainingRequest {
     std::string model, stream;
     std::vector<LabeledItem> items;
     TrainingPolicy policy;
-    RehearsalBuffer* buffer = nullptr;  // the stream's, when it has `rehearse`
+    RehearsalBuffer* buffer = nullptr;  // the stream's, when it has `rehearse` and the model is inProcess
+    /// The stream's `rehearse` settings (none without one): a model trained in another process
+    /// keeps its own buffer made from them there, which sees the same offers and draws.
+    std::optional<RehearsalConfig> rehearse;
     double mix = 0;
     int64_t handlerActivity = -1;  // the firing that trains
     int line = 0;                  // the train statement's line
@@ -78,13 +82,16 @@ struct TrainingResult {
 
 /// What the models of a run are made with: where versions are saved and recorded.
 struct ModelContext {
-    prov::Store* store = nullptr;  // null: no provenance
+    prov::Capture* store = nullptr;  // null: no provenance
     std::filesystem::path workdir;  // versions go to <workdir>/models/<model>/v<N>.pt
     std::filesystem::path inputDir;  // relative load("file.pt") paths are found here
     int64_t seed = 0;               // the run's seed: initialization, splits, shuffles, draws
     std::string homeSite;
     std::string file;               // the script, for messages
     bool keepVersions = false;      // keep every version for infer(model, x, version): a replay
+    /// The models made here; empty: every model of the program. A distributed run makes each
+    /// model at its site's rank (docs/distributed.md, "Models at their sites").
+    std::set<std::string> served;
     /// Warnings and failures that are not one call's error (a model that cannot load).
     std::function<void(const std::string&)> report;
 };
@@ -104,6 +111,9 @@ public:
         return true;
     }
     virtual int64_t version(const std::string& model) = 0;
+    /// Whether `model` trains in this process, on the stream's own rehearsal buffer
+    /// (TrainingRequest::buffer); when not, it is given the buffer's settings instead.
+    virtual bool inProcess(const std::string& /*model*/) { return true; }
     /// The provenance entity of the current version's weights (-1: none recorded).
     virtual int64_t versionEntity(const std::string& model) = 0;
     /// The values of one input item (the product of its shape). Throws ModelError.

@@ -54,11 +54,8 @@ std::vector<DatumPtr> StreamRuntime::delivered() {
     return {items_.begin(), items_.end()};
 }
 
-RehearsalBuffer* StreamRuntime::rehearsal(const std::string& model, std::size_t rowFloats) {
-    if (decl_.rehearse.empty()) return nullptr;
-    std::lock_guard lock(rehearsalMutex_);
-    std::unique_ptr<RehearsalBuffer>& buffer = rehearsal_[model];
-    if (buffer) return buffer.get();
+std::optional<RehearsalConfig> StreamRuntime::rehearsalConfig(const std::string& model) {
+    if (decl_.rehearse.empty()) return std::nullopt;
     Evaluator ev(run_.program());
     auto property = [&](const char* key) -> std::optional<Value> {
         auto it = decl_.rehearse.find(key);
@@ -77,6 +74,15 @@ RehearsalBuffer* StreamRuntime::rehearsal(const std::string& model, std::size_t 
     uint64_t seed = 1469598103934665603ull ^ static_cast<uint64_t>(run_.options().seed);
     for (unsigned char c : config.stream) seed = (seed ^ c) * 1099511628211ull;
     config.seed = seed;
+    return config;
+}
+
+RehearsalBuffer* StreamRuntime::rehearsal(const std::string& model, std::size_t rowFloats) {
+    if (decl_.rehearse.empty()) return nullptr;
+    std::lock_guard lock(rehearsalMutex_);
+    std::unique_ptr<RehearsalBuffer>& buffer = rehearsal_[model];
+    if (buffer) return buffer.get();
+    const RehearsalConfig config = *rehearsalConfig(model);
     try {
         buffer = std::make_unique<RehearsalBuffer>(config, rowFloats);
     } catch (const std::exception& e) {  // a capacity too large for this machine, say

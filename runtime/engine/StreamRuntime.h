@@ -77,6 +77,9 @@ public:
     /// The `rehearse` buffer of `model` on this stream (each model rehearses what it trained
     /// on), made on first use for rows of `rowFloats`; nullptr without `rehearse`.
     RehearsalBuffer* rehearsal(const std::string& model, std::size_t rowFloats);
+    /// The settings of that buffer (nullopt without `rehearse`), for a model that trains in
+    /// another process and keeps its buffer there.
+    std::optional<RehearsalConfig> rehearsalConfig(const std::string& model);
     /// The `mix` of `rehearse` (0 without one).
     double rehearsalMix() const { return mix_; }
 

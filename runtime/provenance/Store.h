@@ -13,6 +13,7 @@
 // and the next open marks the run 'incomplete'.
 #pragma once
 
+#include "runtime/provenance/Capture.h"
 #include "runtime/provenance/CaptureQueue.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/provenance/Kinds.h"
@@ -31,7 +32,7 @@
 
 namespace xdml::runtime::prov {
 
-class Store {
+class Store final : public Capture {
 public:
     /// Opens the database, creating the file and its schema when missing, and marks the runs
     /// of dead processes on this host 'incomplete'. Throws a ProvenanceError naming the file
@@ -54,18 +55,18 @@ public:
 
     // Capture: between beginRun and endRun (else a ProvenanceError). Each returns at once;
     // the record is committed by the writer within a group interval.
-    int64_t entity(EntityRecord record);
+    int64_t entity(EntityRecord record) override;
     /// Starts an activity now, status 'running'; committed before it ends, so a killed run
     /// still shows what was running.
-    int64_t startActivity(ActivityRecord record);
+    int64_t startActivity(ActivityRecord record) override;
     /// status: ok, failed or dropped.
-    void endActivity(int64_t activity, const std::string& status, const std::string& error = "");
-    void used(int64_t activity, int64_t entity, const std::string& role = "");
-    void generated(int64_t entity, int64_t activity);
+    void endActivity(int64_t activity, const std::string& status, const std::string& error = "") override;
+    void used(int64_t activity, int64_t entity, const std::string& role = "") override;
+    void generated(int64_t entity, int64_t activity) override;
     /// `entity` was derived from `from` by `activity` (-1: by no recorded activity).
-    void derivedFrom(int64_t entity, int64_t from, int64_t activity);
-    int64_t decision(DecisionRecord record);
-    int64_t modelVersion(ModelVersionRecord record);
+    void derivedFrom(int64_t entity, int64_t from, int64_t activity) override;
+    int64_t decision(DecisionRecord record) override;
+    int64_t modelVersion(ModelVersionRecord record) override;
 
     /// The content hashes of invalidated inputs (items and files marked `valid = 0`), each
     /// with one entity that has it: a run recognises the same bad data when it comes again.
@@ -82,7 +83,7 @@ public:
     /// group failed (disk full, say) since the last flush.
     void flush();
     /// The open run's id, 0 between runs.
-    int64_t runId() const { return run_.load(std::memory_order_acquire); }
+    int64_t runId() const override { return run_.load(std::memory_order_acquire); }
     CaptureCounters counters() const { return queue_->counters(); }
     const std::filesystem::path& file() const { return file_; }
     /// The database's absolute path, which names it in catalog rows' origins.

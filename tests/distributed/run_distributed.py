@@ -341,13 +341,161 @@ def resumed_after_kill(xdmlc, tmp, mpi, rank_variable):
     check(skipped > 0 and rerun > 0, f"the kills left nothing to skip ({skipped}) or nothing to do again ({rerun})")
 
 
+def site_work_ranks(stdout):
+    """Each MPI site's first work rank, from the layout the run prints (its controller when it
+    has one rank, else the rank after it)."""
+    out = {}
+    for m in re.finditer(r"^distributed run: site (\w+): ranks? ([\d,\- ]+?)(?: \(controller \d+\))?, ", stdout, re.M):
+        ranks = []
+        for part in m.group(2).replace(" ", ",").split(","):
+            if "-" in part:
+                a, b = part.split("-")
+                ranks += list(range(int(a), int(b) + 1))
+            elif part:
+                ranks.append(int(part))
+        out[m.group(1)] = ranks[1] if len(ranks) > 1 else ranks[0]
+    return out
+
+
+# A model's failures at its site's rank: bad labels (in training and in `accuracy`), an `until`
+# that fails (division by zero at epoch 2), a model that cannot be loaded.
+MODEL_ERRORS = """import std.ml;
+site far { cores: 2 }
+type Vec = tensor<f32>[4];
+type Item = { x: Vec, y: int };
+fn item(i: int) -> Item = { x: noise(Vec, i), y: i % 10 == 9 ? 7 : i % 2 };
+stream items: Item from generate(item, 100);
+model labels { input: Vec, classes: 2, arch: linear, at: far }
+model failing { input: Vec, classes: 2, arch: linear, at: far }
+model broken { input: Vec, classes: 2, arch: load("missing.pt"), at: far }
+flow f {
+    on new data of type Item in items every 50 { train labels on items; }
+    on new data of type Item in items every 50 { train failing on items @ { until: epoch / (epoch - 2) > 100, max_epochs: 5 }; }
+    on new data of type Item in items as d { log "class {broken(d.x)}"; }
+    on end of items { log "accuracy {accuracy(labels, items)}"; }
+}
+"""
+# Which items' failures are shown (the rest counted) depends on which firings came first.
+SHOWN_ITEM = re.compile(r"\(item \d+\)(: model broken)")
+
+
+def model_errors_same(xdmlc, tmp, mpi):
+    """The failures of models at another rank are reported as a local run reports them."""
+    cmd, env = launcher(mpi)
+    flow = os.path.join(tmp, "model_errors.xdml")
+    with open(flow, "w") as f:
+        f.write(MODEL_ERRORS)
+    runs = {}
+    for name, prefix, e in (("local", (), None), (mpi, cmd, env)):
+        out, r = outputs(xdmlc, flow, os.path.join(tmp, f"model_errors-{name}"), prefix, e)
+        far = site_work_ranks(r.stdout).get("far")
+        # The launcher's own words on a non-zero exit are not the run's.
+        out["errors"] = sorted(SHOWN_ITEM.sub(r"(item N)\1", line) for line in out["errors"] if line.startswith("xdmlc:"))
+        check(out["exit"] == 1 and any("integer division by zero" in line for line in out["errors"]),
+              f"model_errors under {name}: exit {out['exit']}: {out['errors']}")
+        runs[name] = out
+    lb.check_same("model_errors", "local", runs["local"], mpi, runs[mpi])
+    failed = rt.query(os.path.join(tmp, f"model_errors-{mpi}", "provenance.db"),
+                      "SELECT DISTINCT rank, status FROM activities WHERE kind = 'training' ORDER BY status")
+    check(far and failed == [(far, "failed"), (far, "ok")], f"the trainings at far's rank {far}, failed and not: {failed}")
+    print(f"  model_errors under {mpi}: the same failures as local, the trainings on rank {far}", flush=True)
+
+
+# A training that would go on for ever: only the run's stop, crossing to the model's rank, ends it.
+ENDLESS_TRAINING = """import std.ml;
+site far { cores: 2 }
+type Vec = tensor<f32>[64];
+type Item = { x: Vec, y: int };
+fn item(i: int) -> Item = { x: noise(Vec, i), y: i % 2 };
+stream items: Item from generate(item, 2000);
+model slow { input: Vec, classes: 2, arch: mlp(hidden: [64]), at: far }
+flow f { on new data of type Item in items every 2000 { train slow on items @ { max_epochs: 1000000, batch: 1 }; } }
+"""
+
+
+def stop_reaches_training(xdmlc, tmp, mpi, variable):
+    """Ctrl-C at rank 0 ends a training at the model's rank after its current step, as locally."""
+    cmd, env = launcher(mpi)
+    flow = os.path.join(tmp, "endless_training.xdml")
+    with open(flow, "w") as f:
+        f.write(ENDLESS_TRAINING)
+    work = os.path.join(tmp, "endless_training")
+    env["XDML_TEST_JOB"] = tmp
+    p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        db = os.path.join(work, "provenance.db")
+        rt.wait_for(lambda: os.path.exists(db) and rt.query(db, "SELECT count(*) FROM activities WHERE kind = 'training'")[0][0] > 0,
+                    60, "the training to begin")
+        pids = rank_pids(tmp, variable)
+        check(0 in pids, f"rank 0 not found among {pids}")
+        os.kill(pids[0], signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            raise rt.Failure(f"{mpi}: the training still goes on 20 s after Ctrl-C at rank 0")
+        check(p.returncode == 0, f"{mpi}: exit {p.returncode} after Ctrl-C: {out[-1000:]}{err[-1000:]}")
+        far = site_work_ranks(out).get("far")
+        stops = rt.query(db, "SELECT a.rank, d.reason FROM decisions d JOIN activities a ON d.subject = 'activity:' || a.id "
+                             "WHERE d.kind = 'train_stop'")
+        check(len(stops) == 1 and stops[0][0] == far and stops[0][1].startswith("the run was stopped during epoch"),
+              f"{mpi}: the training at rank {far} did not end for the stop: {stops}")
+        print(f"  {mpi}: Ctrl-C at rank 0 ended the training at rank {far}: {stops[0][1]}", flush=True)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def models_at_sites(mpi, rank_variable):
+    def case(xdmlc, tmp):
+        cmd, env = launcher(mpi)
+        for name in ("ssx.xdml", "pipeline4.xdml"):
+            flow = os.path.join(EXAMPLES, name)
+            sites = dict(re.findall(r"^model (\w+) \{[^}]*\bat: (\w+)", open(flow).read(), re.M))
+            check(sites, f"{name}: no model with a site")
+            for extra in ([], ["--no-provenance"]):
+                work = os.path.join(tmp, f"{name}-{mpi}{''.join(extra)}")
+                stats_file = os.path.join(tmp, f"{name}{''.join(extra)}.stats.json")
+                r = subprocess.run([*cmd, xdmlc, "run", flow, "--workdir", work, *MODE, "--stats-json", stats_file, *extra],
+                                   capture_output=True, text=True, timeout=300, env=env)
+                check(r.returncode == 0, f"{name} {extra}: exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+                ranks = site_work_ranks(r.stdout)
+                stats = json.load(open(stats_file))["models"]
+                for model, site in sites.items():
+                    want = ranks.get(site)
+                    check(want, f"{name}: site {site} of model {model} got no ranks: {r.stdout[:1000]}")
+                    # The figures come from the process that holds the model.
+                    check(stats[model].get("rank") == want, f"{name}: model {model} at rank {stats[model].get('rank')}, not {want}")
+                    check(stats[model]["trainings"] > 0, f"{name}: model {model} never trained: {stats[model]}")
+                    if not extra:
+                        trained = rt.query(os.path.join(work, "provenance.db"),
+                                           "SELECT DISTINCT rank, host IS NOT NULL FROM activities WHERE kind = 'training' AND name LIKE ?",
+                                           (f"train {model} on %",))
+                        check(trained == [(want, 1)], f"{name}: {model}'s trainings recorded on ranks {trained}, not {want}")
+                        versions = rt.query(os.path.join(work, "provenance.db"),
+                                            "SELECT count(*) FROM models WHERE model = ?", (model,))[0][0]
+                        check(versions == stats[model]["version"] + 1, f"{name}: {versions} versions of {model} recorded, "
+                                                                       f"{stats[model]['version']} trained")
+                    print(f"  {name} under {mpi}{' ' + ' '.join(extra) if extra else ''}: {model} at site {site} trained "
+                          f"{stats[model]['trainings']} times and answered {stats[model]['inferences']} inferences on rank {want}",
+                          flush=True)
+        model_errors_same(xdmlc, tmp, mpi)
+        stop_reaches_training(xdmlc, tmp, mpi, rank_variable)
+    case.__doc__ = f"""Under {mpi}, each model trains and infers at its site's first work rank: the training
+    activities carry that rank, and the model's figures come from it; its failures there are
+    reported as a local run reports them; Ctrl-C at rank 0 ends a training there."""
+    return case
+
+
 CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": examples_under("mpich"),
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
          "prefetch_openmpi": prefetch_under("openmpi"), "prefetch_mpich": prefetch_under("mpich"),
          "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
-         "resume_mpich": resume_under("mpich", "PMI_RANK")}
+         "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi", "OMPI_COMM_WORLD_RANK"),
+         "models_mpich": models_at_sites("mpich", "PMI_RANK")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))

@@ -2,10 +2,12 @@
 #include "tools/xdmlc/MpiRun.h"
 
 #include "jit/Kernels.h"
+#include "tools/xdmlc/ModelsPlugin.h"
 #include "runtime/distributed/Mailbox.h"
 #include "runtime/distributed/MpiExecutor.h"
 #include "runtime/distributed/RankCounters.h"
 #include "runtime/distributed/RankLayout.h"
+#include "runtime/distributed/RemoteModels.h"
 #include "runtime/distributed/SiteRank.h"
 #include "runtime/engine/TaskWorker.h"
 
@@ -71,6 +73,10 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
         return std::make_unique<dist::MpiExecutor>(*calls, *ranks);
     };
     options.addRemoteCounters = [&mailbox](runtime::RunStats& stats) { dist::gatherRankCounters(mailbox, stats); };
+    // Each model trains and infers at its site's rank (docs/distributed.md, "Models at their sites").
+    options.models = [&](const runtime::Program& program, const runtime::ModelContext& context) {
+        return dist::modelsAtSites(mailbox, layout, program, context, createModels);
+    };
     return executePlan(plan, std::move(options), args);
 }
 
@@ -131,7 +137,7 @@ int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
             // order and then tells the others.
             std::signal(SIGINT, SIG_IGN);
             std::signal(SIGTERM, SIG_IGN);
-            code = dist::serveSite(mailbox, kernelsFor(args));
+            code = dist::serveSite(mailbox, kernelsFor(args), createModels);
         }
         mailbox.stop();
     }

@@ -227,7 +227,7 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
             kernels = compiled.get();
             return std::shared_ptr<const runtime::CompiledCode>(std::move(compiled));
         };
-    options.models = createModels;
+    if (!options.models) options.models = createModels;  // a distributed run places them (MpiRun.cpp)
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);
