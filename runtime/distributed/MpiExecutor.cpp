@@ -98,7 +98,7 @@ std::string CoordinatorCalls::attempt(std::string payload) {
         client->begin(request);
         MessageWriter w;
         w.pod<uint64_t>(id);
-        w.text(encodeRequest(request));
+        writeRequestPart(w, request);  // in place: the arguments' values are not copied again
         outcome = decodeOutcome(mailbox_.call(rank, Tag::Run, w.take()));
     } catch (...) {
         outcome = TaskOutcome::failed(std::current_exception());

@@ -143,7 +143,7 @@ struct ServedPlan {
 std::string runCall(Mailbox& mailbox, const TaskWorker& worker, const std::string& payload) {
     MessageReader r(payload, "a run message");
     const auto id = r.pod<uint64_t>();
-    const TaskRequest request = decodeRequest(r.text());
+    const TaskRequest request = decodeRequest(r.textView());
     r.end();
     ChannelSink sink(worker.context().program, [&](const std::string& message) {
         MessageWriter w;

@@ -86,45 +86,78 @@ TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too fe
                       Catch::Contains("binds site hpc to 3 ranks, but the job has only 2 ranks left"));
 }
 
+namespace {
+
+/// A message's chunks as they cross: the first, then the others' bytes.
+std::vector<std::string> chunksOf(std::string_view head, std::string_view body, uint64_t id, std::size_t chunkBytes) {
+    ChunkedMessage m = splitIntoChunks(head, body, id, chunkBytes);
+    std::vector<std::string> out{m.first};
+    for (std::string_view part : m.rest) out.emplace_back(part);
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("a message crosses in chunks and is joined again, whatever its size") {
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{9}, std::size_t{10}, std::size_t{11}, std::size_t{95}}) {
-        std::string message(size, '\0');
-        for (std::size_t i = 0; i < size; ++i) message[i] = static_cast<char>(i * 7);
-        const auto chunks = splitIntoChunks(message, 42, 10);
-        CHECK(chunks.size() == std::max<std::size_t>(1, (size + 9) / 10));
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{54}, std::size_t{55}, std::size_t{56}, std::size_t{640}}) {
+        std::string body(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>(i * 7);
+        const std::string head = "framing++";  // 9 bytes, as a mailbox's call id and frame byte
+        const auto chunks = chunksOf(head, body, 42, 64);
+        CHECK(chunks.size() == std::max<std::size_t>(1, (head.size() + size + 63) / 64));
         ChunkJoiner joiner;
         std::optional<std::string> whole;
         for (std::size_t i = 0; i < chunks.size(); ++i) {
-            CHECK(chunks[i].size() <= kChunkHeaderBytes + 10);
+            CHECK(chunks[i].size() <= (i == 0 ? kChunkHeaderBytes : 0) + 64);
             whole = joiner.add(1, 5, chunks[i]);
             CHECK(whole.has_value() == (i + 1 == chunks.size()));
         }
-        CHECK(*whole == message);
+        CHECK(*whole == head + body);
         CHECK(joiner.partial() == 0);
     }
 }
 
+TEST_CASE("a chunk after the first is sent from the message and received straight into place") {
+    const std::string body(200, 'v');
+    ChunkedMessage m = splitIntoChunks("", body, 7, 64);
+    REQUIRE(m.rest.size() == 3);
+    CHECK(m.rest[0].data() == body.data() + 64);  // a view into the body: nothing copied
+    ChunkJoiner joiner;
+    CHECK(joiner.continuation(2, 6, 64) == nullptr);  // nothing open: it would start a message
+    CHECK_FALSE(joiner.start(2, 6, m.first));
+    for (std::size_t i = 0; i < m.rest.size(); ++i) {
+        char* place = joiner.continuation(2, 6, m.rest[i].size());
+        REQUIRE(place != nullptr);
+        std::copy(m.rest[i].begin(), m.rest[i].end(), place);
+        const auto whole = joiner.received(2, 6, m.rest[i].size());
+        CHECK(whole.has_value() == (i + 1 == m.rest.size()));
+        if (whole) CHECK(*whole == body);
+    }
+}
+
 TEST_CASE("chunks of messages from different ranks and tags interleave") {
-    const auto a = splitIntoChunks(std::string(25, 'a'), 1, 10);
-    const auto b = splitIntoChunks(std::string(15, 'b'), 1, 10);
+    const auto a = chunksOf("", std::string(150, 'a'), 1, 64);
+    const auto b = chunksOf("", std::string(100, 'b'), 1, 64);
     ChunkJoiner joiner;
     CHECK_FALSE(joiner.add(1, 3, a[0]));
     CHECK_FALSE(joiner.add(2, 3, b[0]));
     CHECK_FALSE(joiner.add(1, 3, a[1]));
-    CHECK(*joiner.add(2, 3, b[1]) == std::string(15, 'b'));
-    CHECK(*joiner.add(1, 3, a[2]) == std::string(25, 'a'));
+    CHECK(*joiner.add(2, 3, b[1]) == std::string(100, 'b'));
+    CHECK(*joiner.add(1, 3, a[2]) == std::string(150, 'a'));
 }
 
 TEST_CASE("malformed chunks are refused with a clear error") {
     ChunkJoiner joiner;
     CHECK_THROWS_WITH(joiner.add(1, 2, "short"), Catch::Contains("shorter than a chunk's header"));
-    std::string wrongMark = splitIntoChunks("hello", 1, 10)[0];
+    std::string wrongMark = chunksOf("", "hello", 1, 64)[0];
     wrongMark[0] = 'Z';
     CHECK_THROWS_WITH(joiner.add(1, 2, wrongMark), Catch::Contains("a wrong mark"));
-    const auto three = splitIntoChunks(std::string(25, 'x'), 9, 10);
-    CHECK_THROWS_WITH(joiner.add(1, 2, three[1]), Catch::Contains("before its first"));
+    std::string wrongCount = chunksOf("", std::string(150, 'x'), 9, 64)[0];
+    wrongCount[12] = 5;  // the chunk count: 5 chunks cannot hold 150 bytes starting with 64
+    CHECK_THROWS_WITH(joiner.add(1, 2, wrongCount), Catch::Contains("150 bytes in 5 chunks"));
+    const auto three = chunksOf("", std::string(150, 'x'), 9, 64);
     CHECK_FALSE(joiner.add(1, 2, three[0]));
-    CHECK_THROWS_WITH(joiner.add(1, 2, three[2]), Catch::Contains("chunk 1/3 of message 9 was due"));
+    CHECK_THROWS_WITH(joiner.add(1, 2, three[2]), Catch::Contains("22 bytes where chunk 1/3 of message 9 (64 bytes) was due"));
     CHECK_THROWS_AS(decodeSubmit("\x01\x02"), MessageError);
     CHECK_THROWS_AS(decodeStatus(std::string(3, '\xff')), MessageError);
 }
