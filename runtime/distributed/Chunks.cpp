@@ -18,23 +18,26 @@ std::string describe(int source, int tag) {
 }  // namespace
 
 ChunkedMessage splitIntoChunks(std::string_view head, std::string_view body, uint64_t id, std::size_t chunkBytes) {
-    chunkBytes = std::max({chunkBytes, kMinChunkBytes, head.size()});
+    chunkBytes = std::max(chunkBytes, kMinChunkBytes);
     const std::size_t total = head.size() + body.size();
-    const std::size_t count = std::max<std::size_t>(1, (total + chunkBytes - 1) / chunkBytes);
+    const bool whole = total <= kWholeMessageBytes;
+    const std::size_t count = whole ? 1 : 1 + (body.size() + chunkBytes - 1) / chunkBytes;
     if (count > UINT32_MAX) throw MessageError("a message of " + std::to_string(total) + " bytes has too many chunks");
     MessageWriter w;
     w.pod<uint32_t>(kChunkMark);
     w.pod<uint64_t>(id);
     w.pod<uint32_t>(static_cast<uint32_t>(count));
     w.pod<uint64_t>(total);
+    w.pod<uint64_t>(chunkBytes);
     ChunkedMessage out;
     out.first = w.take();
-    const std::size_t fromBody = std::min(chunkBytes, total) - head.size();
-    out.first.reserve(kChunkHeaderBytes + head.size() + fromBody);
     out.first.append(head);
-    out.first.append(body.substr(0, fromBody));
+    if (whole) {
+        out.first.append(body);
+        return out;
+    }
     out.rest.reserve(count - 1);
-    for (std::size_t at = fromBody; at < body.size(); at += chunkBytes) out.rest.push_back(body.substr(at, chunkBytes));
+    for (std::size_t at = 0; at < body.size(); at += chunkBytes) out.rest.push_back(body.substr(at, chunkBytes));
     return out;
 }
 
@@ -69,20 +72,22 @@ std::optional<std::string> ChunkJoiner::start(int source, int tag, std::string_v
     const auto id = r.pod<uint64_t>();
     const auto count = r.pod<uint32_t>();
     const auto total = r.pod<uint64_t>();
+    const auto chunkBytes = r.pod<uint64_t>();
     const std::size_t content = chunk.size() - kChunkHeaderBytes;
-    // Every chunk but the last is as long as the first: the count must fit the length.
-    const bool fits = count == 1 ? content == total
-                                 : content > 0 && content < total && (total + content - 1) / content == count;
+    // The rest of the message follows in chunks of chunkBytes (the last shorter).
+    const uint64_t rest = total >= content ? total - content : 0;
+    const bool fits = total >= content && (count == 1 ? rest == 0
+                                                      : chunkBytes > 0 && rest > 0 && (rest + chunkBytes - 1) / chunkBytes == count - 1);
     if (count == 0 || !fits)
         r.fail("message " + std::to_string(id) + " of " + std::to_string(total) + " bytes in " + std::to_string(count) +
-               " chunks, the first of " + std::to_string(content));
+               " chunks, the first of " + std::to_string(content) + ", the others of " + std::to_string(chunkBytes));
     if (count == 1) return std::string(chunk.substr(kChunkHeaderBytes));
     std::string bytes;
     bytes.reserve(total);
     prepareLargeBuffer(bytes.data(), total);
     bytes.resize(total);
     std::memcpy(bytes.data(), chunk.data() + kChunkHeaderBytes, content);
-    open_[{source, tag}] = Open{id, 1, count, content, content, std::move(bytes)};
+    open_[{source, tag}] = Open{id, 1, count, static_cast<std::size_t>(chunkBytes), content, std::move(bytes)};
     return std::nullopt;
 }
 

@@ -10,10 +10,10 @@
 namespace xdml::runtime {
 
 /// Below this a buffer is left to the ordinary page faults.
-inline constexpr std::size_t kLargeBufferBytes = std::size_t{2} << 20;
+inline constexpr std::size_t kLargeBufferBytes = std::size_t{256} << 10;
 
-/// Asks for huge pages over [p, p + n) and populates it for writing, when n is large; call it
-/// before the buffer is first written.
+/// Asks for huge pages over [p, p + n) (its whole 2 MiB pages) and populates it for writing,
+/// when n is large; call it before the buffer is first written.
 void prepareLargeBuffer(void* p, std::size_t n);
 
 }  // namespace xdml::runtime
