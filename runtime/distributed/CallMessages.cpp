@@ -20,7 +20,7 @@ Submitted decodeSubmit(const std::string& bytes) {
     const auto how = r.pod<uint8_t>();
     if (how > 1) r.fail("dispatch " + std::to_string(how));
     s.how = static_cast<SubmitHow>(how);
-    s.request = decodeRequest(r.text());
+    s.request = decodeRequest(r.textView());
     r.end();
     return s;
 }
@@ -45,7 +45,7 @@ std::string encodeGo(uint64_t id, bool now, const TaskRequest& request) {
     MessageWriter w;
     w.pod<uint64_t>(id);
     w.flag(now);
-    w.text(encodeRequest(request));
+    writeRequestPart(w, request);  // in place: the arguments' values are not copied again
     return w.take();
 }
 
@@ -54,7 +54,7 @@ Go decodeGo(const std::string& bytes) {
     Go g;
     g.id = r.pod<uint64_t>();
     g.now = r.flag();
-    g.request = decodeRequest(r.text());
+    g.request = decodeRequest(r.textView());
     r.end();
     return g;
 }
@@ -62,7 +62,7 @@ Go decodeGo(const std::string& bytes) {
 std::string encodeDone(uint64_t id, const TaskOutcome& outcome) {
     MessageWriter w;
     w.pod<uint64_t>(id);
-    w.text(encodeOutcome(outcome));
+    writeOutcomePart(w, outcome);  // in place: the result's value is not copied again
     return w.take();
 }
 
@@ -70,7 +70,7 @@ Done decodeDone(const std::string& bytes) {
     MessageReader r(bytes, "a done message");
     Done d;
     d.id = r.pod<uint64_t>();
-    d.outcome = decodeOutcome(r.text());
+    d.outcome = decodeOutcome(r.textView());
     r.end();
     return d;
 }

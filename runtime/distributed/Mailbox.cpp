@@ -6,6 +6,7 @@
 
 #include "runtime/engine/MessageCodec.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -15,14 +16,13 @@ namespace xdml::runtime::distributed {
 namespace {
 
 enum Frame : uint8_t { Posted = 0, Request = 1, ReplyOk = 2, ReplyError = 3 };
+constexpr std::size_t kFrameBytes = 8 + 1;  // the call id and the frame byte
 
-std::string framed(uint64_t id, Frame frame, const std::string& payload) {
+std::string frameOf(uint64_t id, Frame frame) {
     MessageWriter w;
     w.pod<uint64_t>(id);
     w.pod<uint8_t>(frame);
-    std::string out = w.take();
-    out += payload;
-    return out;
+    return w.take();
 }
 
 double silenceFromEnvironment() {
@@ -61,7 +61,7 @@ Mailbox::Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host)
       left_(static_cast<std::size_t>(size), 0) {
     if (const char* spin = std::getenv("XDML_MPI_SPIN_US"); spin && std::atof(spin) >= 0) spinSeconds_ = std::atof(spin) / 1e6;
     if (const char* chunk = std::getenv("XDML_MPI_CHUNK_BYTES"); chunk && std::atol(chunk) > 0)
-        chunkBytes_ = static_cast<std::size_t>(std::atol(chunk));
+        chunkBytes_ = std::max(kMinChunkBytes, static_cast<std::size_t>(std::atol(chunk)));
     fatal_ = [this](const std::string& problem) {
         std::cerr << "xdmlc: error: rank " << rank_ << " (" << host_ << "): " << problem
                   << "; ending the distributed run" << std::endl;
@@ -114,7 +114,7 @@ void Mailbox::start() {
 void Mailbox::post(int dest, Tag tag, std::string payload) {
     {
         std::lock_guard lock(mutex_);
-        outbox_.push_back({dest, tag, framed(0, Posted, payload)});
+        outbox_.push_back({dest, tag, frameOf(0, Posted), std::move(payload)});
     }
     wake_.notify_all();
 }
@@ -125,7 +125,7 @@ std::string Mailbox::call(int dest, Tag tag, std::string payload) {
         std::lock_guard lock(mutex_);
         const uint64_t id = nextCall_++;
         reply = waiting_[id].get_future();
-        outbox_.push_back({dest, tag, framed(id, Request, payload)});
+        outbox_.push_back({dest, tag, frameOf(id, Request), std::move(payload)});
     }
     wake_.notify_all();
     auto [ok, bytes] = reply.get();
@@ -194,8 +194,10 @@ void Mailbox::loop() {
             continue;
         }
         // Just after a message the answer is usually a round trip away: keep polling (yielding
-        // the core) for spinSeconds_, so a reply is not left waiting for a sleep to end.
-        if (now - lastBusy < spin) {
+        // the core) for spinSeconds_, so a reply is not left waiting for a sleep to end. While
+        // a large message is half sent or half received, MPI moves its bytes only when called:
+        // keep polling until it is through.
+        if (now - lastBusy < spin || !sending_.empty() || joiner_.partial() > 0) {
             lock.unlock();
             std::this_thread::yield();
             continue;
@@ -207,12 +209,17 @@ void Mailbox::loop() {
     }
 }
 
-void Mailbox::startSend(int dest, Tag tag, const std::string& bytes) {
-    for (std::string& chunk : splitIntoChunks(bytes, nextMessage_++, chunkBytes_)) {
-        Sending& s = sending_.emplace_back();
-        s.chunk = std::move(chunk);
-        check(api_.isend(dest, static_cast<int>(tag), s.chunk.data(), s.chunk.size(), &s.handle),
-              std::string("sending a ") + tagName(tag) + " message to rank " + std::to_string(dest));
+void Mailbox::startSend(int dest, Tag tag, std::string head, std::string body) {
+    auto kept = std::make_shared<const std::string>(std::move(body));
+    ChunkedMessage chunks = splitIntoChunks(head, *kept, nextMessage_++, chunkBytes_);
+    const auto doing = [&] { return std::string("sending a ") + tagName(tag) + " message to rank " + std::to_string(dest); };
+    Sending& first = sending_.emplace_back();
+    first.chunk = std::move(chunks.first);
+    check(api_.isend(dest, static_cast<int>(tag), first.chunk.data(), first.chunk.size(), &first.handle), doing());
+    for (std::string_view part : chunks.rest) {
+        Sending& s = sending_.emplace_back();  // a deque: the chunks already sent stay where they are
+        s.body = kept;
+        check(api_.isend(dest, static_cast<int>(tag), part.data(), part.size(), &s.handle), doing());
     }
 }
 
@@ -234,19 +241,19 @@ bool Mailbox::sendSome() {
         auto it = batches.find(dest);
         if (it == batches.end()) return;
         if (it->second.size() == 1)
-            startSend(dest, it->second.onlyTag(), it->second.onlyBytes());
+            startSend(dest, it->second.onlyTag(), "", it->second.onlyBytes());
         else
-            startSend(dest, Tag::Batch, it->second.encode());
+            startSend(dest, Tag::Batch, "", it->second.encode());
         batches.erase(it);
     };
     for (Outgoing& o : fresh) {
-        if (o.bytes.size() > kBatchableBytes) {
+        if (o.head.size() + o.body.size() > kBatchableBytes) {
             flush(o.dest);
-            startSend(o.dest, o.tag, o.bytes);
+            startSend(o.dest, o.tag, std::move(o.head), std::move(o.body));
             continue;
         }
         MessageBatch& batch = batches[o.dest];
-        batch.add(o.tag, std::move(o.bytes));
+        batch.add(o.tag, o.head + o.body);
         if (batch.bytes() >= kBatchBytes) flush(o.dest);
     }
     while (!batches.empty()) flush(batches.begin()->first);
@@ -271,13 +278,21 @@ bool Mailbox::receiveSome() {
         std::size_t size = 0;
         check(api_.probe(&found, &source, &tag, &size), "waiting for messages");
         if (!found) break;
-        std::string chunk(size, '\0');
-        check(api_.receive(source, tag, chunk.data(), size), "receiving from rank " + std::to_string(source));
+        const std::string doing = "receiving from rank " + std::to_string(source);
+        // A chunk that continues a message is received straight into it; others here first.
+        char* place = tag >= kFirstTag && tag <= kLastTag ? joiner_.continuation(source, tag, size) : nullptr;
+        const bool continues = place != nullptr;
+        if (!continues) {
+            received_.resize(size);
+            place = received_.data();
+        }
+        check(api_.receive(source, tag, place, size), doing);
         any = true;
         if (source >= 0 && source < size_) heard_[static_cast<std::size_t>(source)] = std::chrono::steady_clock::now();
         if (tag < kFirstTag || tag > kLastTag)
             throw MessageError("a message from rank " + std::to_string(source) + " with the unknown tag " + std::to_string(tag));
-        if (auto whole = joiner_.add(source, tag, chunk)) dispatch(source, static_cast<Tag>(tag), std::move(*whole));
+        std::optional<std::string> whole = continues ? joiner_.received(source, tag, size) : joiner_.start(source, tag, received_);
+        if (whole) dispatch(source, static_cast<Tag>(tag), std::move(*whole));
     }
     return any;
 }
@@ -296,7 +311,8 @@ void Mailbox::dispatch(int source, Tag tag, std::string message) {
         std::lock_guard lock(mutex_);
         auto it = waiting_.find(id);
         if (it == waiting_.end()) r.fail("the answer to call " + std::to_string(id) + ", which nobody waits for");
-        it->second.set_value({frame == ReplyOk, message.substr(9)});
+        message.erase(0, kFrameBytes);  // in place: a large outcome is not copied again
+        it->second.set_value({frame == ReplyOk, std::move(message)});
         waiting_.erase(it);
         return;
     }
@@ -312,13 +328,13 @@ void Mailbox::leaving(int source, const std::string& message) {
     const auto id = r.pod<uint64_t>();
     if (r.pod<uint8_t>() != Request || rank_ != 0) r.fail("a leave that is not a request to rank 0");
     // Sent at once, not queued: the answer is the last message the rank gets from here.
-    startSend(source, Tag::Reply, framed(id, ReplyOk, ""));
+    startSend(source, Tag::Reply, frameOf(id, ReplyOk), "");
     std::lock_guard lock(mutex_);
     left_[static_cast<std::size_t>(source)] = 1;
 }
 
 void Mailbox::refuse(const Outgoing& o) {
-    MessageReader r(o.bytes, "a message to a rank that left");
+    MessageReader r(o.head, "a message to a rank that left");
     const auto id = r.pod<uint64_t>();
     auto it = r.pod<uint8_t>() == Request ? waiting_.find(id) : waiting_.end();
     if (it == waiting_.end()) return;  // a post or a heartbeat: the rank no longer needs it
@@ -347,7 +363,8 @@ void Mailbox::deliver(int source, Tag tag, std::string message) {
         }
         PostHandler handler = it->second;  // a copy: it may be replaced meanwhile
         lock.unlock();
-        handler(source, message.substr(9));
+        message.erase(0, kFrameBytes);
+        handler(source, std::move(message));
         return;
     }
     auto it = requestHandlers_.find(tag);
@@ -357,7 +374,8 @@ void Mailbox::deliver(int source, Tag tag, std::string message) {
     }
     RequestHandler handler = it->second;
     lock.unlock();
-    spawn([this, handler, source, id, payload = message.substr(9)]() mutable {
+    message.erase(0, kFrameBytes);  // in place: a large request is not copied again
+    spawn([this, handler, source, id, payload = std::move(message)]() mutable {
         std::string reply;
         Frame frame = ReplyOk;
         try {
@@ -368,7 +386,7 @@ void Mailbox::deliver(int source, Tag tag, std::string message) {
         }
         {
             std::lock_guard lock(mutex_);
-            outbox_.push_back({source, Tag::Reply, framed(id, frame, reply)});
+            outbox_.push_back({source, Tag::Reply, frameOf(id, frame), std::move(reply)});
         }
         wake_.notify_all();
     });
@@ -385,7 +403,7 @@ void Mailbox::heartbeats(std::chrono::steady_clock::time_point now) {
         // beating at once, and watches rank 0 until its Leave is answered).
         for (int r = 0; r < size_; ++r) {
             if (r == rank_ || (rank_ != 0 && r != 0) || left_[static_cast<std::size_t>(r)]) continue;
-            if (beat && !leaving_) outbox_.push_back({r, Tag::Heartbeat, framed(0, Posted, "")});
+            if (beat && !leaving_) outbox_.push_back({r, Tag::Heartbeat, frameOf(0, Posted), ""});
             if (now - heard_[static_cast<std::size_t>(r)] > silence && silent < 0) silent = r;
         }
     }

@@ -23,6 +23,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -73,18 +74,21 @@ public:
     void stop();
 
 private:
+    /// A message is its frame (`head`: call id and frame byte) and its payload, kept apart so
+    /// that a large payload is sent from where its writer left it.
     struct Outgoing {
         int dest;
         Tag tag;
-        std::string bytes;
+        std::string head, body;
     };
     struct Sending {
-        std::string chunk;
+        std::string chunk;                        // the first chunk, with its header
+        std::shared_ptr<const std::string> body;  // or the body a later chunk is sent from
         void* handle = nullptr;
     };
     void loop();
     bool sendSome();
-    void startSend(int dest, Tag tag, const std::string& bytes);
+    void startSend(int dest, Tag tag, std::string head, std::string body);
     bool receiveSome();
     void dispatch(int source, Tag tag, std::string message);
     /// Rank 0: `source` leaves; it is answered, and sent nothing more after the answer.
@@ -122,6 +126,7 @@ private:
     // The communication thread's own.
     std::deque<Sending> sending_;
     ChunkJoiner joiner_;
+    std::string received_;  // a chunk that starts a message, received here first
     uint64_t nextMessage_ = 0;
     std::vector<std::chrono::steady_clock::time_point> heard_;
     std::chrono::steady_clock::time_point lastBeat_;

@@ -28,6 +28,7 @@ struct Datum {
     /// Its provenance entity, recorded on first use by an activity (most intermediate values
     /// of a handler never need one). Guarded by `mutex`.
     int64_t entity = -1;
+    std::string hash;  // its content hash once taken (an entity or a kept outcome), or ""; guarded by `mutex`
     std::map<std::string, DatumPtr> copies;  // site -> the copy there
     std::mutex mutex;
     std::mutex moveMutex;  // held while a copy to another site is made

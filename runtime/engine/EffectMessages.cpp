@@ -77,8 +77,10 @@ DatumPtr ChannelSink::moveTo(const DatumPtr& d, const std::string& site) {
     w.text(site);
     Answer a(channel_(w.take()));
     adoptEntity(d, a->pod<int64_t>());
-    DatumPtr copy = datumOf(readDatum(*a));
+    DatumMessage moved = readDatum(*a);
     a->end();
+    moved.value = d->value;  // a move never changes a value: the answer holds only the copy's identity
+    DatumPtr copy = datumOf(std::move(moved));
     std::lock_guard lock(d->mutex);
     return d->copies.emplace(site, copy).first->second;
 }
@@ -217,7 +219,9 @@ std::string applyEffect(EffectSink& sink, const Program& program, const std::str
             r.end();
             DatumPtr copy = sink.moveTo(d, site);
             answer.pod(d->entity);
-            writeDatum(answer, messageOf(copy));
+            DatumMessage identity = messageOf(copy);
+            identity.value = Value::none();  // the worker holds the value: it does not cross back
+            writeDatum(answer, identity);
             break;
         }
         case Kind::Emit:

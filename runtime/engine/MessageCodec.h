@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xdml::runtime {
@@ -29,11 +30,23 @@ public:
         out_.append(raw, sizeof(T));
     }
     void flag(bool b) { pod<uint8_t>(b ? 1 : 0); }
-    void text(const std::string& s) {
+    void text(std::string_view s) {
         pod<uint64_t>(s.size());
         out_ += s;
     }
-    void value(const Value& v) { text(encodeValue(v)); }
+    /// A length-prefixed part that `write` appends in place: a large value is written once,
+    /// not encoded apart and copied in.
+    template <typename Write>
+    void part(Write&& write) {
+        const std::size_t at = out_.size();
+        pod<uint64_t>(0);
+        write(*this);
+        const uint64_t n = out_.size() - at - sizeof(uint64_t);
+        std::memcpy(out_.data() + at, &n, sizeof n);
+    }
+    void value(const Value& v) {
+        part([&](MessageWriter& w) { encodeValueInto(w.out_, v); });
+    }
     void ids(const std::vector<int64_t>& ids) {
         pod<uint64_t>(ids.size());
         for (int64_t id : ids) pod(id);
@@ -46,8 +59,8 @@ private:
 
 class MessageReader {
 public:
-    /// `what`: the kind of message, for the error.
-    MessageReader(const std::string& bytes, std::string what) : bytes_(bytes), what_(std::move(what)) {}
+    /// `what`: the kind of message, for the error. `bytes` must outlive the reader.
+    MessageReader(std::string_view bytes, std::string what) : bytes_(bytes), what_(std::move(what)) {}
 
     template <typename T>
     T pod() {
@@ -62,15 +75,17 @@ public:
         if (b > 1) fail("a flag byte of " + std::to_string(b));
         return b == 1;
     }
-    std::string text() {
+    std::string text() { return std::string(textView()); }
+    /// The next length-prefixed part, in place (valid while the message's bytes are).
+    std::string_view textView() {
         const auto n = pod<uint64_t>();
         need(n, "a string of " + std::to_string(n) + " bytes");
-        std::string s = bytes_.substr(at_, n);
+        std::string_view s = bytes_.substr(at_, n);
         at_ += n;
         return s;
     }
     Value value() {
-        const std::string raw = text();
+        const std::string_view raw = textView();
         try {
             return decodeValue(reinterpret_cast<const std::byte*>(raw.data()), raw.size(), "");
         } catch (const DataError& e) {
@@ -102,7 +117,7 @@ private:
         if (bytes_.size() - at_ < n) fail("truncated: " + what + " needs " + std::to_string(n) + " bytes");
     }
 
-    const std::string& bytes_;
+    std::string_view bytes_;
     std::string what_;
     std::size_t at_ = 0;
 };

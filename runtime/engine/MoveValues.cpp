@@ -1,7 +1,8 @@
-// MoveValues.cpp — values between sites and into storage (see Run.h): a move is the serialized
-// value carried by the run's transport (Transport.h) and decoded at the receiver, once per
-// value and site, counted and recorded; -O0 persistence writes a task's output and reads it
-// back; entities are recorded when an activity first uses a value.
+// MoveValues.cpp — values between sites and into storage (see Run.h): a move is the value
+// carried by the transport between its two sites (Transport.h: the sites' folders, or the
+// executor's messages for a site on other ranks), once per value and site, counted and
+// recorded alike; -O0 persistence writes a task's output and reads it back; entities are
+// recorded when an activity first uses a value.
 #include "runtime/engine/Run.h"
 
 #include "runtime/io/AtomicWrite.h"
@@ -33,9 +34,10 @@ int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
     rec.label = d->label;
     rec.site = d->site;
     rec.seq = -1;
-    rec.hash = contentHashOf(d->value);
+    rec.hash = d->hash.empty() ? contentHashOf(d->value) : d->hash;
     rec.bytes = static_cast<int64_t>(payloadBytes(d->value));
     d->entity = store_->entity(rec);
+    d->hash = rec.hash;
     for (int64_t from : d->sources)
         if (from >= 0) store_->derivedFrom(d->entity, from, -1);
     return d->entity;
@@ -50,9 +52,8 @@ DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
         std::lock_guard lock(d->mutex);
         if (auto it = d->copies.find(to); it != d->copies.end()) return it->second;
     }
-    const std::string raw = encodeValue(d->value);
-    const std::string back = transport_->carry(raw, d->site, to);
-    auto copy = Datum::make(decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), "a value moved to site " + to), to, d->seq);
+    Transport& transport = transports_->between(d->site, to);
+    auto copy = Datum::make(transport.carry(d->value, d->site, to), to, d->seq);
     copy->label = d->label;
     copy->type = d->type;
     const uint64_t bytes = payloadBytes(d->value);
@@ -70,9 +71,16 @@ DatumPtr Run::moveTo(const DatumPtr& d, const std::string& to) {
         e.kind = "value";
         e.label = d->label;
         e.site = to;
-        e.hash = contentHashOf(copy->value);
+        // A copy's bytes are hashed again (the hash proves the copy); a value the executor's
+        // messages carry later is the original itself, whose hash entityOf just took.
+        if (!transport.copies()) {
+            std::lock_guard lock(d->mutex);
+            e.hash = d->hash;
+        }
+        if (e.hash.empty()) e.hash = contentHashOf(copy->value);
         e.bytes = static_cast<int64_t>(bytes);
         copy->entity = store_->entity(e);
+        copy->hash = e.hash;
         store_->generated(copy->entity, a);
         store_->derivedFrom(copy->entity, from, a);
         store_->endActivity(a, "ok");

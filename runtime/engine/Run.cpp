@@ -123,13 +123,14 @@ void Run::openStores() {
     }
     worker_ = std::make_unique<TaskWorker>(
         FiringContext{program_, plan_, compiled(), options_.workdir, options_.provenance, &stats_.expressionsEvaluated});
-    transport_ = std::make_unique<FolderTransport>(options_.workdir);
+    transports_ = std::make_unique<SiteTransports>(options_.workdir);
     if (options_.executor != "local" && options_.executor != "loopback")
         throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
     for (const SiteInfo& s : plan_.sites) {
         if (options_.remoteSite)
             if (auto remote = options_.remoteSite(s, *worker_)) {
                 sites_.emplace(s.name, std::move(remote));
+                transports_->runsElsewhere(s.name);
                 continue;
             }
         const deploy::SiteBinding* binding = options_.profile ? options_.profile->binding(s.name) : nullptr;

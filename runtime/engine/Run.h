@@ -143,8 +143,10 @@ public:
     StreamRuntime* stream(const std::string& name);
     CatalogStore& catalog(const std::string& name);
 
-    /// The value at `site`: itself, or a copy moved there (once per value and site): the
-    /// serialized value really copied between the sites' folders, counted and recorded.
+    /// The value at `site`: itself, or a copy moved there (once per value and site), counted
+    /// and recorded alike whichever transport carries it (Transport.h): the serialized value
+    /// really copied between the sites' folders, or the executor's messages for a site that
+    /// runs elsewhere.
     DatumPtr moveTo(const DatumPtr& d, const std::string& site);
     /// At -O0 a task output is written to its site's storage and read back.
     DatumPtr persist(const DatumPtr& d, const std::string& what);
@@ -193,7 +195,7 @@ private:
     std::unique_ptr<ResumeLedger> resume_;  // before streams_: what they hold of it lets go first
     std::optional<PolicyTable> policies_;
     std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
-    std::unique_ptr<Transport> transport_;
+    std::unique_ptr<SiteTransports> transports_;  // which transport carries each move
     std::map<std::string, std::unique_ptr<SiteExecutor>> sites_;
     std::optional<MetaController> meta_;
     std::map<std::string, std::unique_ptr<CatalogStore>> catalogs_;

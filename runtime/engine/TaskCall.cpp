@@ -121,8 +121,9 @@ private:
         prov::Store* store = run_.provenance();
         if (o.ok) {
             try {
-                keep(o);  // before the value is handed on: a kept outcome is part of the call's completion
+                std::string hash = keep(o);  // before the value is handed on: a kept outcome is part of the call's completion
                 DatumPtr result = datumOf(std::move(o.result));
+                result->hash = std::move(hash);  // its entity takes it: a large result is hashed once
                 result->seq = call_.seq;
                 result->label = task.name;
                 if (store) {
@@ -175,10 +176,13 @@ private:
 
     /// Keeps the outcome for a resume, unless the body had effects its outcome does not hold.
     /// A failure to write it fails the call (ResumeError), never silently.
-    void keep(const TaskOutcome& o) {
+    /// Returns the result's content hash when it took it ("" otherwise).
+    std::string keep(const TaskOutcome& o) {
         ResumeLedger* ledger = run_.resume();
-        if (!ledger || key_.empty() || trace_->hadEffects()) return;
-        ledger->keep(TaskEntry{key_, contentHashOf(o.result.value), encodeOutcome(o), trace_->reads()});
+        if (!ledger || key_.empty() || trace_->hadEffects()) return "";
+        std::string hash = contentHashOf(o.result.value);
+        ledger->keep(TaskEntry{key_, hash, encodeOutcome(o), trace_->reads()});
+        return hash;
     }
 
     /// The value, as the `let` it is bound to declares it (`let x: T = task(...)`).

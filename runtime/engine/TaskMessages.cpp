@@ -25,6 +25,8 @@ void expectHeader(MessageReader& r, uint8_t tag) {
     if (r.pod<uint8_t>() != kVersion) r.fail("an unknown version");
 }
 
+void writeRequest(MessageWriter& w, const TaskRequest& q);  // below, beside its reader
+
 }  // namespace
 
 DatumMessage messageOf(const DatumPtr& d) {
@@ -144,6 +146,17 @@ FailureMessage readFailure(MessageReader& r) {
 
 std::string encodeRequest(const TaskRequest& q) {
     MessageWriter w;
+    writeRequest(w, q);
+    return w.take();
+}
+
+void writeRequestPart(MessageWriter& w, const TaskRequest& q) {
+    w.part([&](MessageWriter& inner) { writeRequest(inner, q); });
+}
+
+namespace {
+
+void writeRequest(MessageWriter& w, const TaskRequest& q) {
     header(w, kRequestTag);
     w.pod(q.node);
     w.flag(q.chain);
@@ -170,10 +183,11 @@ std::string encodeRequest(const TaskRequest& q) {
     for (const DatumMessage& a : q.args) writeDatum(w, a);
     w.pod<uint64_t>(q.names.size());
     for (const std::string& n : q.names) w.text(n);
-    return w.take();
 }
 
-TaskRequest decodeRequest(const std::string& bytes) {
+}  // namespace
+
+TaskRequest decodeRequest(std::string_view bytes) {
     MessageReader r(bytes, "task request");
     expectHeader(r, kRequestTag);
     TaskRequest q;
@@ -214,8 +228,9 @@ TaskRequest decodeRequest(const std::string& bytes) {
     return q;
 }
 
-std::string encodeOutcome(const TaskOutcome& o) {
-    MessageWriter w;
+namespace {
+
+void writeOutcome(MessageWriter& w, const TaskOutcome& o) {
     header(w, kOutcomeTag);
     w.flag(o.ok);
     if (o.ok) {
@@ -225,10 +240,21 @@ std::string encodeOutcome(const TaskOutcome& o) {
     } else {
         writeFailure(w, o.failure);
     }
+}
+
+}  // namespace
+
+std::string encodeOutcome(const TaskOutcome& o) {
+    MessageWriter w;
+    writeOutcome(w, o);
     return w.take();
 }
 
-TaskOutcome decodeOutcome(const std::string& bytes) {
+void writeOutcomePart(MessageWriter& w, const TaskOutcome& o) {
+    w.part([&](MessageWriter& inner) { writeOutcome(inner, o); });
+}
+
+TaskOutcome decodeOutcome(std::string_view bytes) {
     MessageReader r(bytes, "task outcome");
     expectHeader(r, kOutcomeTag);
     TaskOutcome o;

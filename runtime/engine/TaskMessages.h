@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xdml::runtime {
@@ -95,13 +96,17 @@ struct TaskOutcome {
 
 std::string encodeRequest(const TaskRequest& r);
 /// Throws MessageError (MessageCodec.h) when `bytes` is not a well-formed request.
-TaskRequest decodeRequest(const std::string& bytes);
+TaskRequest decodeRequest(std::string_view bytes);
 std::string encodeOutcome(const TaskOutcome& o);
-TaskOutcome decodeOutcome(const std::string& bytes);
+TaskOutcome decodeOutcome(std::string_view bytes);
 
-// The parts, for the other messages (EffectMessages.h).
+// The parts, for the other messages (EffectMessages.h, the distributed run's `go` and `done`).
 class MessageWriter;
 class MessageReader;
+/// The request as a part of a larger message, written in place (what encodeRequest holds).
+void writeRequestPart(MessageWriter& w, const TaskRequest& r);
+/// The outcome as a part of a larger message, written in place (what encodeOutcome holds).
+void writeOutcomePart(MessageWriter& w, const TaskOutcome& o);
 void writeDatum(MessageWriter& w, const DatumMessage& d);
 DatumMessage readDatum(MessageReader& r);
 void writeFailure(MessageWriter& w, const FailureMessage& f);

@@ -3,6 +3,7 @@
 
 #include "runtime/io/AtomicWrite.h"
 #include "runtime/io/DataError.h"
+#include "runtime/io/ValueCodec.h"
 
 #include <fstream>
 
@@ -10,7 +11,8 @@ namespace xdml::runtime {
 
 namespace fs = std::filesystem;
 
-std::string FolderTransport::carry(const std::string& raw, const std::string& from, const std::string& to) {
+Value FolderTransport::carry(const Value& value, const std::string& from, const std::string& to) {
+    const std::string raw = encodeValue(value);
     const uint64_t n = ++counter_;
     const fs::path out = workdir_ / "sites" / from / "outbox" / (std::to_string(n) + ".xv");
     const fs::path in = workdir_ / "sites" / to / "inbox" / (std::to_string(n) + ".xv");
@@ -30,7 +32,7 @@ std::string FolderTransport::carry(const std::string& raw, const std::string& fr
         if (!f) throw DataError(in.string(), "cannot read back a value moved to site " + to);
     }
     fs::remove(in, ec);  // the value lives on in memory at `to`; the copy was the move
-    return back;
+    return decodeValue(reinterpret_cast<const std::byte*>(back.data()), back.size(), "a value moved to site " + to);
 }
 
 }  // namespace xdml::runtime

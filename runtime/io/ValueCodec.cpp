@@ -4,6 +4,7 @@
 #include "runtime/io/ValueCodec.h"
 
 #include "runtime/io/DataError.h"
+#include "runtime/values/PageAdvice.h"
 
 #include <cstring>
 
@@ -16,6 +17,7 @@ constexpr int kMaxDepth = 256;
 
 class Writer {
 public:
+    explicit Writer(std::string& out) : out_(out) {}
     void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
     template <typename T>
     void pod(T v) {
@@ -27,11 +29,20 @@ public:
         pod<uint64_t>(s.size());
         out_ += s;
     }
-    void bytes(const std::byte* p, std::size_t n) { out_.append(reinterpret_cast<const char*>(p), n); }
-    std::string take() { return std::move(out_); }
+    void bytes(const std::byte* p, std::size_t n) {
+        if (n >= kLargeBufferBytes && out_.capacity() - out_.size() < n) {
+            // Room for what a message writes after the value too (its site, label, ...): a
+            // string that outgrew this would copy the whole value into fresh pages.
+            constexpr std::size_t kAfter = std::size_t{64} << 10;
+            const std::size_t from = out_.size();
+            out_.reserve(from + n + kAfter);
+            prepareLargeBuffer(out_.data() + from, out_.capacity() - from);
+        }
+        out_.append(reinterpret_cast<const char*>(p), n);
+    }
 
 private:
-    std::string out_;
+    std::string& out_;
 };
 
 void write(Writer& w, const Value& v) {
@@ -165,9 +176,14 @@ Value read(Reader& r, int depth) {
 }  // namespace
 
 std::string encodeValue(const Value& v) {
-    Writer w;
+    std::string out;
+    encodeValueInto(out, v);
+    return out;
+}
+
+void encodeValueInto(std::string& out, const Value& v) {
+    Writer w(out);
     write(w, v);
-    return w.take();
 }
 
 Value decodeValue(const std::byte* data, std::size_t n, const std::string& where) {

@@ -12,6 +12,8 @@ namespace xdml::runtime {
 
 /// The serialized value.
 std::string encodeValue(const Value& v);
+/// The serialized value, appended to `out` (a message holding a large value is written once).
+void encodeValueInto(std::string& out, const Value& v);
 /// Reads a serialized value back. A truncated or corrupt buffer is a DataError naming `where`.
 Value decodeValue(const std::byte* data, std::size_t n, const std::string& where);
 

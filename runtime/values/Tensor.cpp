@@ -1,6 +1,8 @@
 // Tensor.cpp — see Tensor.h.
 #include "runtime/values/Tensor.h"
 
+#include "runtime/values/PageAdvice.h"
+
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -14,6 +16,7 @@ constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any
 TensorBuffer::TensorBuffer(std::size_t bytes)
     : data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)))),
       bytes_(bytes) {
+    prepareLargeBuffer(data_, bytes);
     std::memset(data_, 0, bytes ? bytes : 1);
 }
 

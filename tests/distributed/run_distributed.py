@@ -3,11 +3,16 @@
 `mpiexec.mpich -n 4` give the catalogs, logs, provenance content and --stats-json work counts of the local executor (the
 comparison of tests/runtime/run_loopback.py, up to times, ranks and hosts); a worker rank
 killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 10 s; MPICH's singletons under
-`srun --mpi=pmix` (simulated by the environment) are refused.
+`srun --mpi=pmix` (simulated by the environment) are refused; values moved to and from a site on
+other ranks cross in MPI messages only (nothing in the sites' outbox or inbox folders), counted
+and recorded as the local run counts and records them.
 
 `run_distributed.py --xdmlc X CASE`."""
+import ctypes
+import ctypes.util
 import json
 import os
+import struct
 import random
 import re
 import shutil
@@ -162,6 +167,111 @@ flow main {
     on new data of type int in items as i { record { n: nap(i) } in naps; }
 }
 """
+
+
+MOVES = """
+site home { cores: 2 }
+site far { cores: 2 }
+link home <-> far { bandwidth: 10Gbps, latency: 1ms }
+catalog got: { n: int, s: float } at "got.db";
+type Big = tensor<f32>[1500000];
+fn big(i: int) -> Big = zeros(Big) + i;
+stream items: Big from generate(big, 4) at home;
+task twice(t: Big) -> Big @ { locality: far } { return t + t; }
+task seen(t: Big) -> int @ { locality: far } { return 1; }
+flow moving {
+    on new data of type Big in items as b {
+        let c = twice(b);
+        transfer c to home;
+        record { n: seen(c), s: sum(c) } in got;
+    }
+}
+"""
+# home beside the coordinator, far on rank 1: every move crosses between rank 0 and far's rank.
+MOVES_DEPLOY = """
+[profiles.split.sites.home]
+placement = "local"
+[profiles.split.sites.far]
+placement = "mpi"
+ranks = 1
+"""
+IN_CREATE, IN_MOVED_TO, IN_CLOSE_WRITE, IN_NONBLOCK = 0x100, 0x80, 0x8, 0o4000
+
+
+class FolderWatch:
+    """What was written in some folders while a run went on (inotify: the moves' files are
+    removed at once, so looking afterwards would see nothing either way)."""
+
+    def __init__(self, folders):
+        self.libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        self.fd = self.libc.inotify_init1(IN_NONBLOCK)
+        check(self.fd >= 0, f"inotify_init1: errno {ctypes.get_errno()}")
+        self.folders = {}
+        for folder in folders:
+            os.makedirs(folder, exist_ok=True)
+            wd = self.libc.inotify_add_watch(self.fd, folder.encode(), IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
+            check(wd >= 0, f"inotify_add_watch {folder}: errno {ctypes.get_errno()}")
+            self.folders[wd] = os.path.join(*folder.split(os.sep)[-3:])  # sites/<site>/<box>
+
+    def written(self):
+        """The names written in each watched folder since the watch began."""
+        out = {}
+        try:
+            while True:
+                data = os.read(self.fd, 1 << 16)
+                at = 0
+                while at < len(data):
+                    wd, _mask, _cookie, size = struct.unpack_from("iIII", data, at)
+                    name = data[at + 16:at + 16 + size].rstrip(b"\0").decode()
+                    out.setdefault(self.folders[wd], set()).add(name)
+                    at += 16 + size
+        except BlockingIOError:
+            pass
+        os.close(self.fd)
+        return out
+
+
+def moved_run(xdmlc, tmp, name, prefix=(), env=None):
+    """The moves flow run in a fresh work directory with its site folders watched."""
+    flow, deploy = os.path.join(tmp, "moves.xdml"), os.path.join(tmp, "moves.deploy.toml")
+    open(flow, "w").write(MOVES)
+    open(deploy, "w").write(MOVES_DEPLOY)
+    work = os.path.join(tmp, name)
+    watch = FolderWatch([os.path.join(work, "sites", site, box) for site in ("home", "far") for box in ("outbox", "inbox")])
+    stats = os.path.join(work, "stats.json")
+    r = subprocess.run([*prefix, xdmlc, "run", flow, "--workdir", work, "--deploy", deploy, "--profile", "split",
+                        "--stats-json", stats, *MODE], capture_output=True, text=True, timeout=300, env=env)
+    written = watch.written()
+    check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    s = json.load(open(stats))
+    prov = os.path.join(work, "provenance.db")
+    transfers = rt.query(prov, "SELECT a.name, a.site, e.label, e.site, e.bytes, e.hash FROM activities a "
+                               "JOIN generated g ON g.activity = a.id JOIN entities e ON e.id = g.entity "
+                               "WHERE a.kind = 'transfer' ORDER BY a.name, e.label, e.hash")
+    return {"moved_bytes": s["moved_bytes"], "transfers": s["transfers"], "recorded": transfers,
+            "catalog": rt.catalog_rows(work)}, written, r
+
+
+def moves_under(mpi):
+    def case(xdmlc, tmp):
+        cmd, env = launcher(mpi)
+        cmd = [cmd[0], "-n", "2"]
+        local, local_written, _ = moved_run(xdmlc, tmp, "local")
+        # The control: a local run's moves are folder copies, and the watch sees them.
+        check(local["transfers"] > 0 and any(local_written.values()), f"the local run wrote no moves in the folders: {local_written}, {local}")
+        dist, dist_written, r = moved_run(xdmlc, tmp, mpi, cmd, env)
+        check(any(LAYOUT.match(line) and "far" in line for line in r.stdout.splitlines()), f"far is not on its own rank: {r.stdout[:1000]}")
+        check(not any(dist_written.values()), f"under {mpi} moves were written in the sites' folders: {dist_written}")
+        for key in ("moved_bytes", "transfers", "recorded", "catalog"):
+            check(dist[key] == local[key], f"under {mpi} {key} differs from the local run's:\n  local {local[key]}\n  {mpi} {dist[key]}")
+        print(f"  {mpi}: {dist['transfers']} moves, {dist['moved_bytes']:,} bytes, recorded as locally "
+              f"({len(dist['recorded'])} copies); nothing written in sites/*/outbox|inbox (the local run wrote "
+              f"{sum(len(v) for v in local_written.values())} files there)", flush=True)
+    case.__doc__ = f"""Under {mpi}, a site on rank 1: a stream item moved there as a task's argument, the
+    task's result moved back by `transfer` and that copy moved there again as an argument cross
+    in MPI messages only (nothing written in the sites' outbox or inbox), with the moved bytes,
+    transfers and transfer provenance of the local run."""
+    return case
 
 
 def rank_pids(root, variable):
@@ -495,7 +605,8 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "prefetch_openmpi": prefetch_under("openmpi"), "prefetch_mpich": prefetch_under("mpich"),
          "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
          "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi", "OMPI_COMM_WORLD_RANK"),
-         "models_mpich": models_at_sites("mpich", "PMI_RANK")}
+         "models_mpich": models_at_sites("mpich", "PMI_RANK"), "moves_openmpi": moves_under("openmpi"),
+         "moves_mpich": moves_under("mpich")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))

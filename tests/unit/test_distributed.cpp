@@ -91,45 +91,84 @@ TEST_CASE("a profile gives each mpi-bound site its ranks and threads, and too fe
                       Catch::Contains("binds site hpc to 3 ranks, but the job has only 2 ranks left"));
 }
 
+namespace {
+
+/// A message's chunks as they cross: the first, then the others' bytes.
+std::vector<std::string> chunksOf(std::string_view head, std::string_view body, uint64_t id, std::size_t chunkBytes) {
+    ChunkedMessage m = splitIntoChunks(head, body, id, chunkBytes);
+    std::vector<std::string> out{m.first};
+    for (std::string_view part : m.rest) out.emplace_back(part);
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("a message crosses in chunks and is joined again, whatever its size") {
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{9}, std::size_t{10}, std::size_t{11}, std::size_t{95}}) {
-        std::string message(size, '\0');
-        for (std::size_t i = 0; i < size; ++i) message[i] = static_cast<char>(i * 7);
-        const auto chunks = splitIntoChunks(message, 42, 10);
-        CHECK(chunks.size() == std::max<std::size_t>(1, (size + 9) / 10));
+    const std::string head = "framing++";  // 9 bytes, as a mailbox's call id and frame byte
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, kWholeMessageBytes - 9, kWholeMessageBytes - 8,
+                             kWholeMessageBytes + 640, kWholeMessageBytes + 641}) {
+        std::string body(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>(i * 7);
+        const auto chunks = chunksOf(head, body, 42, 64);
+        const bool whole = head.size() + size <= kWholeMessageBytes;
+        CHECK(chunks.size() == (whole ? 1 : 1 + (size + 63) / 64));
+        CHECK(chunks[0].size() == kChunkHeaderBytes + head.size() + (whole ? size : 0));
         ChunkJoiner joiner;
-        std::optional<std::string> whole;
+        std::optional<std::string> got;
         for (std::size_t i = 0; i < chunks.size(); ++i) {
-            CHECK(chunks[i].size() <= kChunkHeaderBytes + 10);
-            whole = joiner.add(1, 5, chunks[i]);
-            CHECK(whole.has_value() == (i + 1 == chunks.size()));
+            if (i > 0) CHECK(chunks[i].size() <= 64);
+            got = joiner.add(1, 5, chunks[i]);
+            CHECK(got.has_value() == (i + 1 == chunks.size()));
         }
-        CHECK(*whole == message);
+        CHECK(*got == head + body);
         CHECK(joiner.partial() == 0);
     }
 }
 
+TEST_CASE("a large message's body is sent from where it is and received straight into place") {
+    const std::string body(70000, 'v');
+    ChunkedMessage m = splitIntoChunks("hd", body, 7, 32768);
+    REQUIRE(m.rest.size() == 3);
+    CHECK(m.rest[0].data() == body.data());  // views into the body: nothing copied
+    CHECK(m.rest[2].size() == 70000 - 2 * 32768);
+    ChunkJoiner joiner;
+    CHECK(joiner.continuation(2, 6, 32768) == nullptr);  // nothing open: it would start a message
+    CHECK_FALSE(joiner.start(2, 6, m.first));
+    for (std::size_t i = 0; i < m.rest.size(); ++i) {
+        char* place = joiner.continuation(2, 6, m.rest[i].size());
+        REQUIRE(place != nullptr);
+        std::copy(m.rest[i].begin(), m.rest[i].end(), place);
+        const auto whole = joiner.received(2, 6, m.rest[i].size());
+        CHECK(whole.has_value() == (i + 1 == m.rest.size()));
+        if (whole) CHECK(*whole == "hd" + body);
+    }
+}
+
 TEST_CASE("chunks of messages from different ranks and tags interleave") {
-    const auto a = splitIntoChunks(std::string(25, 'a'), 1, 10);
-    const auto b = splitIntoChunks(std::string(15, 'b'), 1, 10);
+    const auto a = chunksOf("", std::string(150000, 'a'), 1, 65536);  // the first and 3 more
+    const auto b = chunksOf("", std::string(100000, 'b'), 1, 65536);  // the first and 2 more
     ChunkJoiner joiner;
     CHECK_FALSE(joiner.add(1, 3, a[0]));
     CHECK_FALSE(joiner.add(2, 3, b[0]));
     CHECK_FALSE(joiner.add(1, 3, a[1]));
-    CHECK(*joiner.add(2, 3, b[1]) == std::string(15, 'b'));
-    CHECK(*joiner.add(1, 3, a[2]) == std::string(25, 'a'));
+    CHECK_FALSE(joiner.add(2, 3, b[1]));
+    CHECK(*joiner.add(2, 3, b[2]) == std::string(100000, 'b'));
+    CHECK_FALSE(joiner.add(1, 3, a[2]));
+    CHECK(*joiner.add(1, 3, a[3]) == std::string(150000, 'a'));
 }
 
 TEST_CASE("malformed chunks are refused with a clear error") {
     ChunkJoiner joiner;
     CHECK_THROWS_WITH(joiner.add(1, 2, "short"), Catch::Contains("shorter than a chunk's header"));
-    std::string wrongMark = splitIntoChunks("hello", 1, 10)[0];
+    std::string wrongMark = chunksOf("", "hello", 1, 64)[0];
     wrongMark[0] = 'Z';
     CHECK_THROWS_WITH(joiner.add(1, 2, wrongMark), Catch::Contains("a wrong mark"));
-    const auto three = splitIntoChunks(std::string(25, 'x'), 9, 10);
-    CHECK_THROWS_WITH(joiner.add(1, 2, three[1]), Catch::Contains("before its first"));
-    CHECK_FALSE(joiner.add(1, 2, three[0]));
-    CHECK_THROWS_WITH(joiner.add(1, 2, three[2]), Catch::Contains("chunk 1/3 of message 9 was due"));
+    const auto four = chunksOf("", std::string(150000, 'x'), 9, 65536);
+    std::string wrongCount = four[0];
+    wrongCount[12] = 5;  // the chunk count: 150,000 bytes after the first need 3 chunks of 65,536, not 4
+    CHECK_THROWS_WITH(joiner.add(1, 2, wrongCount), Catch::Contains("150000 bytes in 5 chunks"));
+    CHECK_FALSE(joiner.add(1, 2, four[0]));
+    CHECK_THROWS_WITH(joiner.add(1, 2, four[3]), Catch::Contains("18928 bytes where chunk 1/4 of message 9 (65536 bytes) was due"));
     CHECK_THROWS_AS(decodeSubmit("\x01\x02"), MessageError);
     CHECK_THROWS_AS(decodeStatus(std::string(3, '\xff')), MessageError);
 }

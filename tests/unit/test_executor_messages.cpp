@@ -204,6 +204,7 @@ TEST_CASE("a body's effects cross a channel as bytes, answers and errors come ba
     worker.fileUsed({"/w/a.txt", 3, "abc", "edge", true});
     DatumPtr moved = worker.moveTo(d, "hpc");
     CHECK(moved->site == "hpc");
+    CHECK(moved->value.asInt() == 5);  // the worker's own value: the answer carries only the copy's identity
     CHECK(worker.moveTo(d, "hpc") == moved);  // once per value and site
     CHECK(worker.moveTo(d, "edge") == d);     // already there: nothing crosses
     CHECK(worker.askModel({ModelQuery::Kind::Classify, "m", Value::integer(1), "", 4}).asString() == "m says yes");
