@@ -95,6 +95,7 @@ TEST_CASE("deployment: defaults of a local binding and of a file with one profil
     CHECK(edge.placement == Placement::Local);
     CHECK(edge.ranks == 1);
     CHECK(edge.threadsPerRank == 0);
+    CHECK(edge.prefetch == 0);
     CHECK(edge.cores == 0);
     CHECK(edge.gpus == 0);
     CHECK_FALSE(edge.gpusBound);
@@ -140,10 +141,18 @@ TEST_CASE("deployment: TOML syntax errors name their place", "[deploy]") {
     CHECK_THAT(errorOf("[profiles.a]\n[profiles.a]\n"), Catch::StartsWith("d.toml:2:"));
 }
 
+TEST_CASE("deployment: prefetch is read for an mpi binding and refused for a local one", "[deploy]") {
+    const Deployment d = parse("[profiles.a.sites.x]\nplacement = \"mpi\"\nprefetch = 3\n");
+    CHECK(d.profile("").sites.at("x").prefetch == 3);
+    CHECK(errorOf("[profiles.a.sites.x]\nprefetch = 1\n") ==
+          "d.toml:2:12: error: 'prefetch' needs placement = \"mpi\" (calls are held ahead at a site's ranks)");
+    CHECK_THAT(errorOf("[profiles.a.sites.x]\nplacement = \"mpi\"\nprefetch = -1\n"), Catch::Contains("prefetch"));
+}
+
 TEST_CASE("deployment: unknown keys suggest the nearest known key", "[deploy]") {
     CHECK(errorOf("[profiles.a.sites.x]\nthread_per_rank = 2\n") ==
           "d.toml:2:1: error: unknown key 'thread_per_rank' in [profiles.a.sites.x] (did you mean 'threads_per_rank'?); "
-          "known: placement, ranks, threads_per_rank, gpus, slurm");
+          "known: placement, ranks, threads_per_rank, prefetch, gpus, slurm");
     CHECK_THAT(errorOf("[profiles.a.sites.x.slurm]\ncpus-per-task = 2\n"),
                Catch::StartsWith("d.toml:2:1: error: unknown key 'cpus-per-task' in [profiles.a.sites.x.slurm] (did you mean 'cpus_per_task'?)"));
     CHECK_THAT(errorOf("defualt = \"a\"\n[profiles.a]\n"), Catch::Contains("(did you mean 'default'?)"));
