@@ -35,11 +35,7 @@ WARMUP_TIMEOUT = 30
 
 def results(db, prefix):
     """{file name: its handler's end} of the frames whose handler has ended."""
-    rows = harness.query(db, "SELECT e.path, a.ended FROM activities a JOIN used u ON u.activity = a.id "
-                             "JOIN entities e ON e.id = u.entity "
-                             "WHERE a.kind = 'handler' AND a.ended IS NOT NULL AND e.stream = 'landed' AND e.path LIKE ?",
-                         (f"%/{prefix}%",))
-    return {os.path.basename(path): ended for path, ended in rows}
+    return watch_latency.handled_paths(db, prefix, "ended")
 
 
 def rank_zero(launcher_pid):

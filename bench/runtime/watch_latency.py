@@ -14,13 +14,14 @@ import harness
 WARMUP_TIMEOUT = 30
 
 
-def handled_paths(db, prefix):
-    """The paths of the items whose handler has started, of files whose name starts with `prefix`."""
-    rows = harness.query(db, "SELECT e.path, a.started FROM activities a JOIN used u ON u.activity = a.id "
+def handled_paths(db, prefix, moment="started"):
+    """{file name: its handler's start (or `moment` = "ended": its end)} of the items of files
+    whose name starts with `prefix`, for the handlers that have got that far."""
+    rows = harness.query(db, f"SELECT e.path, a.{moment} FROM activities a JOIN used u ON u.activity = a.id "
                              "JOIN entities e ON e.id = u.entity "
-                             "WHERE a.kind = 'handler' AND e.stream = 'landed' AND e.path LIKE ?",
+                             f"WHERE a.kind = 'handler' AND a.{moment} IS NOT NULL AND e.stream = 'landed' AND e.path LIKE ?",
                          (f"%/{prefix}%",))
-    return {os.path.basename(path): started for path, started in rows}
+    return {os.path.basename(path): at for path, at in rows}
 
 
 def drop(folder, name, payload):

@@ -352,31 +352,29 @@ TrainingResult decodeTrainingResult(const std::string& bytes) {
     return t;
 }
 
-std::string encodeNumber(int64_t n) {
+namespace {
+
+template <typename T>
+std::string encodeScalar(T v) {
     MessageWriter w;
-    w.pod(n);
+    w.pod(v);
     return w.take();
 }
 
-int64_t decodeNumber(const std::string& bytes) {
+template <typename T>
+T decodeScalar(const std::string& bytes) {
     MessageReader r(bytes, "a number");
-    const auto n = r.pod<int64_t>();
+    const auto v = r.pod<T>();
     r.end();
-    return n;
+    return v;
 }
 
-std::string encodeReal(double d) {
-    MessageWriter w;
-    w.pod(d);
-    return w.take();
-}
+}  // namespace
 
-double decodeReal(const std::string& bytes) {
-    MessageReader r(bytes, "a number");
-    const auto d = r.pod<double>();
-    r.end();
-    return d;
-}
+std::string encodeNumber(int64_t n) { return encodeScalar(n); }
+int64_t decodeNumber(const std::string& bytes) { return decodeScalar<int64_t>(bytes); }
+std::string encodeReal(double d) { return encodeScalar(d); }
+double decodeReal(const std::string& bytes) { return decodeScalar<double>(bytes); }
 
 std::string encodeNotes(const std::vector<ModelNote>& notes) {
     MessageWriter w;
