@@ -1,8 +1,8 @@
 // Transport.h — how a value gets from one site to another. Run::moveTo counts and records the
 // move and asks SiteTransports which transport carries it: the sites' folders on this machine
 // (FolderTransport), or, when either site runs on other ranks, the executor's own messages
-// (MessageTransport: the `run` request carries a call's arguments to the site's rank and its
-// outcome carries the result back, docs/distributed.md), so the move copies nothing itself.
+// (MessageTransport: the `go` message carries a call's arguments to the site's rank and its
+// `done` carries the result back, docs/distributed.md), so the move copies nothing itself.
 #pragma once
 
 #include "runtime/values/Value.h"
