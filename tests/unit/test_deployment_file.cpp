@@ -103,8 +103,8 @@ TEST_CASE("deployment: defaults of a local binding and of a file with one profil
     CHECK(d.profile("").hetjob);
     CHECK(d.profile("").mpi.empty());
 
-    const SiteBinding& laptop = parse(cluster).profile("laptop").sites.at("beamline");
-    CHECK(laptop.cores == 2);
+    const Deployment both = parse(cluster);  // kept: the binding is a reference into it
+    CHECK(both.profile("laptop").sites.at("beamline").cores == 2);
 }
 
 TEST_CASE("deployment: what Slurm grants fills the binding", "[deploy]") {
@@ -239,7 +239,7 @@ TEST_CASE("deployment: a local binding's cores cap its site's worker pool", "[de
     CHECK(boundCores(1, beamline) == 1);   // never more than the plan's
     CHECK(boundCores(8, nullptr) == 8);
     CHECK(boundCores(64, d.profile("cluster").binding("hpc")) == 64);  // mpi: the MPI executor's ranks
-    const SiteBinding& unbounded = parse("[profiles.a.sites.x]\n").profile("a").sites.at("x");
-    CHECK(boundCores(8, &unbounded) == 8);
+    const Deployment plain = parse("[profiles.a.sites.x]\n");  // kept: the binding is a reference into it
+    CHECK(boundCores(8, &plain.profile("a").sites.at("x")) == 8);
     CHECK(xdml::runtime::workersFor(boundCores(0, beamline), 16) == 2);
 }
