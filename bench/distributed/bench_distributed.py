@@ -39,7 +39,9 @@ import harness  # noqa: E402
 import frame_latency  # noqa: E402
 import submit_latency  # noqa: E402
 
-OPENMPI = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+# MPI runs under the sanitizer build: leak checks off (tests/runtime/run_runtime.py, without_leak_checks).
+LEAKS = {"ASAN_OPTIONS": os.environ["ASAN_OPTIONS"] + ":detect_leaks=0"} if os.environ.get("ASAN_OPTIONS") else {}
+OPENMPI = {**LEAKS, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
            "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
 TRANSFER = """
 const N: int = 4;
