@@ -27,6 +27,8 @@ CASES = {}
 TWO_SITES = os.path.join(HERE, "two_sites.xdml")
 TWO_SITES_DEPLOY = os.path.join(HERE, "two_sites.toml")
 JOB_SECONDS = 90
+# A two-rank hello world ends in 2-5 s; an attempt that has not ended in 45 s hung (run_hello).
+HELLO_SECONDS, HELLO_ATTEMPTS = 45, 3
 # OpenMPI as root, oversubscribed, on loopback only (the issue's measured facts).
 OMPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
             "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_btl_tcp_if_include": "lo",
@@ -67,10 +69,16 @@ def sbatch(cluster, script, env=None):
     return r.stdout.strip().split(";")[0], submitted
 
 
-def wait_done(cluster, job_id):
-    if not cluster.wait_job(job_id, JOB_SECONDS):
-        raise rt.Failure(f"job {job_id} still queued after {JOB_SECONDS} s:\n{cluster.job_state(job_id)}"
-                         f"\n{cluster.logs('slurmctld')}")
+def job_report(cluster, job_id, out=None):
+    """What a job that did not end left: its state, its output, and the daemons' logs."""
+    text = open(out, errors="replace").read() if out and os.path.exists(out) else "(no output file)"
+    return (f"{cluster.job_state(job_id)}\n--- job output ---\n{text}\n"
+            f"{cluster.logs('slurmctld', 'slurmd-n1', 'slurmd-n2')}")
+
+
+def wait_done(cluster, job_id, seconds=JOB_SECONDS, out=None):
+    if not cluster.wait_job(job_id, seconds):
+        raise rt.Failure(f"job {job_id} did not end within {seconds} s:\n{job_report(cluster, job_id, out)}")
 
 
 def hetjob_script(out, binary, plugin, record):
@@ -84,10 +92,23 @@ def hetjob_script(out, binary, plugin, record):
 
 def run_hello(cluster, tmp, name, binary, plugin):
     """Runs the hello world as a 2-component hetjob; returns (its output lines, the tasks'
-    launch variables by rank, seconds from sbatch to the first task)."""
-    out, record = os.path.join(tmp, f"{name}.out"), os.path.join(tmp, name)
-    job, submitted = sbatch(cluster, hetjob_script(out, binary, plugin, record), OMPI_ENV)
-    wait_done(cluster, job)
+    launch variables by rank, seconds from sbatch to the first task).
+
+    PMIx's start-up fence hangs now and then in the Debian versions, outside any code of ours
+    (openpmix/openpmix#2967, "occasional hang in pmix_init"; seen once in CI, never in 100 runs
+    here). A hung attempt is cancelled, reported with its logs, and tried again; the case fails
+    when every attempt hangs, or at once on any other failure."""
+    for attempt in range(1, HELLO_ATTEMPTS + 1):
+        out, record = os.path.join(tmp, f"{name}-{attempt}.out"), os.path.join(tmp, f"{name}-{attempt}")
+        job, submitted = sbatch(cluster, hetjob_script(out, binary, plugin, record), OMPI_ENV)
+        if cluster.wait_job(job, HELLO_SECONDS):
+            break
+        report = job_report(cluster, job, out)
+        cluster.cancel(job)
+        if attempt == HELLO_ATTEMPTS:
+            raise rt.Failure(f"{name}: all {HELLO_ATTEMPTS} attempts hung; the last:\n{report}")
+        print(f"{name}: attempt {attempt} did not end within {HELLO_SECONDS} s; cancelled, trying "
+              f"again. What it left:\n{report}")
     text = open(out).read() if os.path.exists(out) else ""
     starts = [float(open(f"{record}.start.{r}").read()) for r in (0, 1)
               if os.path.exists(f"{record}.start.{r}")]

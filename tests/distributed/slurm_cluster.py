@@ -259,20 +259,21 @@ class SlurmCluster:
         return r.stdout + r.stderr
 
     # -- stopping --------------------------------------------------------------------------
-    def _cancel_jobs(self):
-        """scancel every job, and wait (bounded) until the queue is empty, so steps end cleanly."""
+    def cancel(self, job_id=None):
+        """scancel one job (every job when None), and wait (bounded) until it has left the
+        queue, so its steps end cleanly."""
+        which = [str(job_id)] if job_id is not None else ["--partition=debug"]
         try:
-            subprocess.run(["scancel", "--partition=debug"], env=self.env, capture_output=True,
-                           timeout=10)
+            subprocess.run(["scancel", *which], env=self.env, capture_output=True, timeout=10)
             deadline = time.monotonic() + STOP_SECONDS
             while time.monotonic() < deadline:
-                r = subprocess.run(["squeue", "-h"], env=self.env, capture_output=True, text=True,
-                                   timeout=10)
+                r = subprocess.run(["squeue", "-h", *(["-j", str(job_id)] if job_id is not None else [])],
+                                   env=self.env, capture_output=True, text=True, timeout=10)
                 if r.returncode != 0 or not r.stdout.strip():
                     return
                 time.sleep(0.2)
         except (OSError, subprocess.SubprocessError):
-            pass  # the daemons are stopped by PID next whatever happened here
+            pass  # the daemons are stopped by PID at the end whatever happened here
 
     def _install_signal_handlers(self):
         def on_signal(signum, _frame):
@@ -285,7 +286,7 @@ class SlurmCluster:
         """Cancels what still runs, stops every daemon by its PID (reverse start order), then the
         job step daemons left behind, then removes the temp dir."""
         if self.dir and self.procs:
-            self._cancel_jobs()
+            self.cancel()
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
