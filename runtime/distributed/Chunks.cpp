@@ -2,7 +2,7 @@
 #include "runtime/distributed/Chunks.h"
 
 #include "runtime/engine/MessageCodec.h"
-#include "runtime/values/PageAdvice.h"
+#include "runtime/values/LargeBuffers.h"
 
 #include <algorithm>
 #include <cstring>
@@ -82,10 +82,7 @@ std::optional<std::string> ChunkJoiner::start(int source, int tag, std::string_v
         r.fail("message " + std::to_string(id) + " of " + std::to_string(total) + " bytes in " + std::to_string(count) +
                " chunks, the first of " + std::to_string(content) + ", the others of " + std::to_string(chunkBytes));
     if (count == 1) return std::string(chunk.substr(kChunkHeaderBytes));
-    std::string bytes;
-    bytes.reserve(total);
-    prepareLargeBuffer(bytes.data(), total);
-    bytes.resize(total);
+    std::string bytes = takeLargeBuffer(total);
     std::memcpy(bytes.data(), chunk.data() + kChunkHeaderBytes, content);
     open_[{source, tag}] = Open{id, 1, count, static_cast<std::size_t>(chunkBytes), content, std::move(bytes)};
     return std::nullopt;

@@ -5,6 +5,7 @@
 #include "runtime/distributed/MessageBatch.h"
 
 #include "runtime/engine/MessageCodec.h"
+#include "runtime/values/LargeBuffers.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -210,7 +211,11 @@ void Mailbox::loop() {
 }
 
 void Mailbox::startSend(int dest, Tag tag, std::string head, std::string body) {
-    auto kept = std::make_shared<const std::string>(std::move(body));
+    // The body's memory goes back to the spares once its last chunk is sent.
+    std::shared_ptr<const std::string> kept(new std::string(std::move(body)), [](const std::string* sent) {
+        giveBackLargeBuffer(std::move(*const_cast<std::string*>(sent)));
+        delete sent;
+    });
     ChunkedMessage chunks = splitIntoChunks(head, *kept, nextMessage_++, chunkBytes_);
     const auto doing = [&] { return std::string("sending a ") + tagName(tag) + " message to rank " + std::to_string(dest); };
     Sending& first = sending_.emplace_back();

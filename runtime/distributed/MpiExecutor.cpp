@@ -3,6 +3,7 @@
 
 #include "runtime/engine/EffectMessages.h"
 #include "runtime/engine/MessageCodec.h"
+#include "runtime/values/LargeBuffers.h"
 
 namespace xdml::runtime::distributed {
 
@@ -26,13 +27,14 @@ CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, con
     });
     mailbox_.onPost(Tag::Done, [this](int, std::string payload) {
         Job job;
-        job.run = [this, payload = std::move(payload)] {
+        job.run = [this, payload = std::move(payload)]() mutable {
             Done d;
             try {
                 d = decodeDone(payload);
             } catch (const MessageError& e) {
                 mailbox_.fail(std::string("a done message that does not decode: ") + e.what());
             }
+            giveBackLargeBuffer(std::move(payload));  // decoded: its values have buffers of their own
             end(d.id, std::move(d.outcome));
         };
         steps_.submit(std::move(job));

@@ -11,6 +11,7 @@
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/TaskWorker.h"
+#include "runtime/values/LargeBuffers.h"
 
 #include <deque>
 #include <iostream>
@@ -166,7 +167,7 @@ private:
         MessageReader r(payload, "a go message");
         r.pod<uint64_t>();
         const bool now = r.flag();
-        auto run = [this, payload = std::move(payload)] { runCall(payload); };
+        auto run = [this, payload = std::move(payload)]() mutable { runCall(std::move(payload)); };
         if (now) {
             mailbox_.spawn(std::move(run));
             return;
@@ -176,13 +177,14 @@ private:
         threads_.submit(std::move(job));
     }
 
-    void runCall(const std::string& payload) {
+    void runCall(std::string&& payload) {
         Go go;
         try {
             go = decodeGo(payload);
         } catch (const MessageError& e) {
             mailbox_.fail(e.what());
         }
+        giveBackLargeBuffer(std::move(payload));  // decoded: its values have buffers of their own
         ChannelSink sink(worker_.context().program, [this, id = go.id](const std::string& message) {
             MessageWriter w;
             w.pod<uint64_t>(id);

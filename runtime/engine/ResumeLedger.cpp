@@ -81,7 +81,12 @@ std::string ResumeLedger::keyOf(const std::string& task, const std::vector<Datum
     std::vector<std::string> hashes;
     hashes.reserve(args.size());
     for (const DatumPtr& a : args) {
-        hashes.push_back(contentHashOf(a->value));
+        std::string hash;
+        {
+            std::lock_guard lock(a->mutex);
+            hash = a->hash;  // taken when the item was recorded: a large value is not hashed again
+        }
+        hashes.push_back(hash.empty() ? contentHashOf(a->value) : std::move(hash));
         if (code->second.readsSeq) hashes.push_back("seq " + std::to_string(a->seq));
     }
     return callKey(setup_.version, code->second.hash, hashes);

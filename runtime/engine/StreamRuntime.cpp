@@ -223,6 +223,10 @@ void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item, con
                     "invalid-input:" + decl_.name);
     }
     item->entity = store->entity(rec);
+    {
+        std::lock_guard lock(item->mutex);
+        item->hash = hash;  // moves and uses of the item take it from here: a large value is hashed once
+    }
     if (!invalid.empty())
         store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(item->entity), "invalid",
                          invalid, "{}", -1});

@@ -4,7 +4,7 @@
 #include "runtime/io/ValueCodec.h"
 
 #include "runtime/io/DataError.h"
-#include "runtime/values/PageAdvice.h"
+#include "runtime/values/LargeBuffers.h"
 
 #include <cstring>
 
@@ -35,8 +35,10 @@ public:
             // string that outgrew this would copy the whole value into fresh pages.
             constexpr std::size_t kAfter = std::size_t{64} << 10;
             const std::size_t from = out_.size();
-            out_.reserve(from + n + kAfter);
-            prepareLargeBuffer(out_.data() + from, out_.capacity() - from);
+            std::string larger = takeLargeBuffer(from + n + kAfter);
+            std::memcpy(larger.data(), out_.data(), from);
+            larger.resize(from);
+            out_.swap(larger);
         }
         out_.append(reinterpret_cast<const char*>(p), n);
     }
