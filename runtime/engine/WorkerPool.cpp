@@ -6,6 +6,11 @@
 
 namespace xdml::runtime {
 
+namespace {
+/// The pool whose worker this thread is, if any.
+thread_local const WorkerPool* workerOf = nullptr;
+}  // namespace
+
 int workersFor(int64_t cores, unsigned hardware) {
     const int64_t machine = std::max<unsigned>(1, hardware);
     return static_cast<int>(cores <= 0 ? machine : std::min(cores, machine));
@@ -46,16 +51,27 @@ void WorkerPool::runStarted(Job& job) {
     const auto start = std::chrono::steady_clock::now();
     job.run();
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bool wakeAll = false;
     {
         std::lock_guard lock(mutex_);
         queue_.finish(job, took);
-        // A freed slot or limit may let a queued job go; stopping workers wait for the last one.
-        if (queue_.empty() && !stopping_) return;
+        // Stopping workers wait for the last job. Otherwise the slot (and limits) freed here
+        // let at most one queued job go: a worker takes it itself as it loops; a job run inline
+        // wakes one worker. Waking them all made every job cost each idle worker a futex
+        // round (rank 0's eight step threads: 18 futex calls per task call).
+        if (stopping_)
+            wakeAll = true;
+        else if (queue_.empty() || workerOf == this)
+            return;
     }
-    wake_.notify_all();
+    if (wakeAll)
+        wake_.notify_all();
+    else
+        wake_.notify_one();
 }
 
 void WorkerPool::work() {
+    workerOf = this;
     std::unique_lock lock(mutex_);
     for (;;) {
         std::optional<Job> job;
