@@ -11,7 +11,7 @@ channels { DOC }
 tokens { LITERAL_RUN }
 
 // Reserved words: never identifiers.
-IMPORT: 'import'; CONST: 'const'; SITE: 'site'; LINK: 'link'; TYPE: 'type'; FN: 'fn';
+IMPORT: 'import'; CONST: 'const'; PARAM: 'param'; SITE: 'site'; LINK: 'link'; TYPE: 'type'; FN: 'fn';
 TASK: 'task'; STREAM: 'stream'; MODEL: 'model'; CATALOG: 'catalog'; POLICY: 'policy';
 FLOW: 'flow'; ON: 'on'; LET: 'let'; EMIT: 'emit'; RECORD: 'record'; TRAIN: 'train';
 TRANSFER: 'transfer'; IF: 'if'; ELSE: 'else'; FOR: 'for'; UNTIL: 'until'; RETURN: 'return';

@@ -10,7 +10,7 @@ program: topItem* EOF;
 replInput: expr EOF;
 
 topItem
-    : importDecl | constDecl | siteDecl | linkDecl | typeDecl | fnDecl | taskDecl
+    : importDecl | constDecl | paramDecl | siteDecl | linkDecl | typeDecl | fnDecl | taskDecl
     | streamDecl | modelDecl | catalogDecl | policyDecl | flowDecl
     ;
 
@@ -18,6 +18,8 @@ importDecl: IMPORT (qualifiedName | stringLit) SEMI;
 qualifiedName: ident (DOT ident)*;
 
 constDecl: CONST ident (COLON type)? ASSIGN expr SEMI;
+// A value set when the flow runs (--set, --params), its default given here (§9).
+paramDecl: PARAM ident COLON type ASSIGN expr SEMI;
 siteDecl: SITE ident properties SEMI?;
 linkDecl: LINK ident (BIARROW | ARROW) ident properties SEMI?;
 typeDecl: TYPE ident ASSIGN type typeRefinement? SEMI;
@@ -118,7 +120,7 @@ ident
     ;
 // Property and field keys: any word, reserved or not.
 word
-    : ident | IMPORT | CONST | SITE | LINK | TYPE | FN | TASK | STREAM | MODEL | CATALOG
+    : ident | IMPORT | CONST | PARAM | SITE | LINK | TYPE | FN | TASK | STREAM | MODEL | CATALOG
     | POLICY | FLOW | ON | LET | EMIT | RECORD | TRAIN | TRANSFER | IF | ELSE | FOR | UNTIL
     | RETURN | TRUE | FALSE | NONE | AND | OR | NOT | TENSOR | LIST
     ;

@@ -42,7 +42,8 @@ const std::vector<CommandInfo>& commandList() {
         {":run", "[FLOW]", "run the session's flows (or FLOW) in the work directory and show the summary"},
         {":prov", "[KIND]", "the decisions of the last run (only those of KIND: trigger, placement, inferred_type, ...)"},
         {":jit", "", "which fns and predicates run compiled by the JIT, and why the others do not"},
-        {":reset", "", "forget every declaration"},
+        {":set", "[NAME=VALUE]", "give a param a value for what follows (as `xdmlc run --set`); alone: the params and their values"},
+        {":reset", "", "forget every declaration and param value"},
         {":quit", "", "leave (also Ctrl-D)"},
     };
     return list;
@@ -142,14 +143,60 @@ bool Session::command(const std::string& input, std::ostream& out, std::ostream&
     }
     if (name == ":run") return run(argument, out, err);
     if (name == ":prov") return prov(argument, out, err);
+    if (name == ":set") return setParam(argument, out, err);
     if (name == ":reset") {
         entries_.clear();
+        params_.clear();
         adopt(compile({}));
         out << "the session is empty\n";
         return true;
     }
     err << "error: unknown command '" << name << "'" << didYouMean(name, commandNames()) << "; :help lists the commands\n";
     return false;
+}
+
+bool Session::setParam(const std::string& argument, std::ostream& out, std::ostream& err) {
+    const sema::CheckedProgram& program = *current_->program;
+    if (argument.empty()) {
+        bool any = false;
+        for (const auto& [name, d] : program.globals) {
+            if (!d->param) continue;
+            any = true;
+            auto source = program.paramSources.find(d);
+            out << "  " << tooling::describe(program, *d)
+                << (source != program.paramSources.end() && !source->second.empty() ? "    (" + source->second + ")" : "    (its default)")
+                << "\n";
+        }
+        if (!any) out << "(no params: declare one with `param NAME: T = DEFAULT;`)\n";
+        return true;
+    }
+    const std::size_t eq = argument.find('=');
+    const std::string name = trim(argument.substr(0, eq));
+    auto it = program.globals.find(name);
+    if (eq == std::string::npos || name.empty()) {
+        err << "error: :set needs NAME=VALUE\n";
+        return false;
+    }
+    if (it == program.globals.end() || !it->second->param) {
+        std::vector<std::string> params;
+        for (const auto& [n, d] : program.globals)
+            if (d->param) params.push_back(n);
+        err << "error: the session declares no param '" << name << "'" << didYouMean(name, params) << "\n";
+        return false;
+    }
+    std::vector<sema::ParamSetting> next = params_;
+    next.push_back({name, trim(argument.substr(eq + 1)), ":set " + name + "=" + trim(argument.substr(eq + 1))});
+    auto build = compile(entries_, &next);
+    if (build->diags->hasErrors()) {
+        report(*build, err);
+        err << "(not kept: the session is as it was)\n";
+        return false;
+    }
+    params_ = std::move(next);
+    auto decl = build->program->globals.find(name);
+    out << tooling::describe(*build->program, *decl->second) << "\n";
+    adopt(std::move(build));
+    return true;
 }
 
 void Session::list(std::ostream& out) const {

@@ -76,7 +76,7 @@ bool Session::handle(const std::string& input, std::ostream& out, std::ostream& 
     if (input[first] == ':') return command(input.substr(first), out, err);
     const std::string origin = "<input " + std::to_string(++inputs_) + ">";
     const std::string word = firstWord(input);
-    if (isOneOf(word, {"import", "const", "site", "link", "type", "fn", "task", "stream", "model", "catalog", "policy", "flow"}))
+    if (isOneOf(word, {"import", "const", "param", "site", "link", "type", "fn", "task", "stream", "model", "catalog", "policy", "flow"}))
         return declare(input, origin, out, err);
     if (isOneOf(word, {"let", "emit", "record", "train", "transfer", "if", "for", "until", "return", "on"})) {
         err << origin << ": error: '" << word << "' starts a statement, and statements belong in a task or a flow; "
@@ -106,14 +106,16 @@ std::string Session::textFor(const std::filesystem::path& path) const {
     return all;
 }
 
-std::unique_ptr<Session::Build> Session::compile(const std::vector<Entry>& entries) const {
+std::unique_ptr<Session::Build> Session::compile(const std::vector<Entry>& entries, const std::vector<sema::ParamSetting>* params) const {
     auto build = std::make_unique<Build>();
     std::vector<driver::SourcePart> parts;
     // Each part starts on its own line of its origin, so diagnostics name the lines the user saw.
     for (const Entry& e : entries) parts.push_back({e.origin, std::string(e.line - 1, '\n') + e.text});
     driver::runWithLargeStack([&] {
         try {
-            build->program = driver::compileParts(parts, *build->sources, *build->diags);
+            driver::FrontendOptions frontend;
+            frontend.params = params ? *params : params_;
+            build->program = driver::compileParts(parts, *build->sources, *build->diags, frontend);
         } catch (const std::exception& e) {
             build->diags->error({}, std::string("internal error while checking the session: ") + e.what());
         }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "runtime/engine/Run.h"
+#include "sema/Sema.h"
 
 #include <nlohmann/json.hpp>
 
@@ -78,9 +79,12 @@ private:
     /// The `:` commands, as :help lists them (Commands.cpp).
     static std::vector<std::string> commandNames();
     void list(std::ostream& out) const;
+    /// `:set NAME=VALUE`: the session's params get that value (checked as `--set` is); `:set`
+    /// alone lists the params and their values.
+    bool setParam(const std::string& argument, std::ostream& out, std::ostream& err);
 
     /// The session's entries checked as one program (diagnostics kept in it).
-    std::unique_ptr<Build> compile(const std::vector<Entry>& entries) const;
+    std::unique_ptr<Build> compile(const std::vector<Entry>& entries, const std::vector<sema::ParamSetting>* params = nullptr) const;
     /// Splits `text` (named `origin`) into declaration entries; false with the syntax errors.
     bool split(const std::string& text, const std::string& origin, std::vector<Entry>& entries, std::ostream& err) const;
     /// Prints a build's errors, and its warnings but "never used" (every new name is unused).
@@ -90,6 +94,7 @@ private:
 
     SessionOptions options_;
     std::vector<Entry> entries_;
+    std::vector<sema::ParamSetting> params_;  // :set, the later of a name last
     std::unique_ptr<Build> current_;
     int inputs_ = 0;
     bool finished_ = false;

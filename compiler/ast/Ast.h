@@ -200,6 +200,10 @@ struct Decl {
     Name name;               // every declaration but Import
     std::string doc;         // `///` comment standing right before it
     FileId file = 0;
+    /// Const: declared with `param` — its value is the default unless the run sets it
+    /// (`--set`, `--params`; LANGUAGE.md §9); used wherever a const may be, but for shapes
+    /// and `every N`.
+    bool param = false;
 
     // Import
     std::vector<std::string> modulePath;  // `std.ml`
@@ -226,6 +230,9 @@ struct Decl {
 
     const sema::Type* resolved = nullptr;  // set by sema: the declared thing's type
 };
+
+/// The keyword that declared it: as keyword(kind), but `param` for a param.
+inline const char* keyword(const Decl& d) { return d.param ? "param" : keyword(d.kind); }
 
 using DeclPtr = std::unique_ptr<Decl>;
 

@@ -203,7 +203,7 @@ void printModule(std::ostream& out, const Module& module) {
             std::istringstream lines(d.doc);
             for (std::string line; std::getline(lines, line);) out << "/// " << line << "\n";
         }
-        out << keyword(d.kind) << " ";
+        out << keyword(d) << " ";
         switch (d.kind) {
         case DeclKind::Import:
             out << (d.importFile.empty() ? d.name.text : quoted(d.importFile));

@@ -74,6 +74,7 @@ private:
 /// syntax errors is not checked: that would report guesses about what the user meant.
 void bindAndCheck(sema::CheckedProgram& program, Diagnostics& diags, const FrontendOptions& options) {
     if (options.bindGrants && !options.bindGrants(program.grants)) return;
+    program.paramSettings = options.params;
     if (options.check && !diags.hasErrors()) sema::checkProgram(program, diags);
 }
 

@@ -27,6 +27,8 @@ struct FrontendOptions {
     /// "file:offset" keys are the same with --deploy). Returns false when it reported an error:
     /// nothing is checked then.
     std::function<bool(std::map<std::string, sema::SiteGrant>& grants)> bindGrants;
+    /// The values the run gives the flow's params (`--set`, `--params`; LANGUAGE.md §9).
+    std::vector<sema::ParamSetting> params;
 };
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its

@@ -83,6 +83,13 @@ DeclPtr AstBuilder::topItem(P::TopItemContext* item) {
         d->value = expr(c->expr());
         return d;
     }
+    if (auto* c = item->paramDecl()) {
+        auto d = makeDecl(DeclKind::Const, c, c->ident());
+        d->param = true;
+        d->type = typeExpr(c->type());
+        d->value = expr(c->expr());
+        return d;
+    }
     if (auto* c = item->siteDecl()) {
         auto d = makeDecl(DeclKind::Site, c, c->ident());
         d->properties = properties(c->properties());

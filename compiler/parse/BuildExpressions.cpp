@@ -2,6 +2,7 @@
 // with their units, strings with escapes and interpolations. Malformed numbers and bad
 // escapes are reported here, where the literal tokens are decoded.
 #include "parse/AstBuilder.h"
+#include "parse/LiteralText.h"
 
 #include <cctype>
 #include <charconv>
@@ -13,28 +14,6 @@ namespace xdml::parse {
 using namespace ast;
 
 namespace {
-
-struct Unit {
-    const char* name;
-    QuantityKind kind;
-    double scale;  // to seconds, bytes, or bytes per second
-};
-constexpr Unit kUnits[] = {
-    {"ns", QuantityKind::Duration, 1e-9}, {"us", QuantityKind::Duration, 1e-6},
-    {"ms", QuantityKind::Duration, 1e-3}, {"s", QuantityKind::Duration, 1},
-    {"min", QuantityKind::Duration, 60}, {"h", QuantityKind::Duration, 3600},
-    {"d", QuantityKind::Duration, 86400},
-    {"B", QuantityKind::Bytes, 1}, {"KB", QuantityKind::Bytes, 1e3},
-    {"MB", QuantityKind::Bytes, 1e6}, {"GB", QuantityKind::Bytes, 1e9},
-    {"TB", QuantityKind::Bytes, 1e12}, {"PB", QuantityKind::Bytes, 1e15},
-    {"KiB", QuantityKind::Bytes, 1024.0}, {"MiB", QuantityKind::Bytes, 1048576.0},
-    {"GiB", QuantityKind::Bytes, 1073741824.0}, {"TiB", QuantityKind::Bytes, 1099511627776.0},
-    {"PiB", QuantityKind::Bytes, 1125899906842624.0},
-    {"Kbps", QuantityKind::Bandwidth, 1e3 / 8}, {"Mbps", QuantityKind::Bandwidth, 1e6 / 8},
-    {"Gbps", QuantityKind::Bandwidth, 1e9 / 8}, {"Tbps", QuantityKind::Bandwidth, 1e12 / 8},
-    {"KB/s", QuantityKind::Bandwidth, 1e3}, {"MB/s", QuantityKind::Bandwidth, 1e6},
-    {"GB/s", QuantityKind::Bandwidth, 1e9},
-};
 
 std::string withoutUnderscores(std::string s) {
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
@@ -303,8 +282,7 @@ ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
             if (ExprPtr e = literal(t->getSymbol())) return e;
     if (auto* t = ctx->BAD_NUMBER()) {
         diags_.error(r, "malformed number '" + t->getText() +
-                        "': a unit must be one of ns us ms s min h d, B KB MB GB TB PB KiB MiB "
-                        "GiB TiB PiB, Kbps Mbps Gbps Tbps KB/s MB/s GB/s, with nothing after it");
+                        "': a unit must be one of " + quantityUnitsText() + ", with nothing after it");
         return makeExpr(ExprKind::Invalid, r);
     }
     if (ctx->stringLit()) return stringLiteral(ctx->stringLit());
@@ -336,17 +314,10 @@ ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
 ExprPtr AstBuilder::quantity(const antlr4::Token* t) {
     ExprPtr e = makeExpr(ExprKind::Quantity, range(t));
     e->text = t->getText();
-    std::string text = withoutUnderscores(e->text);
-    std::size_t split = 0;
-    while (split < text.size() && (std::isdigit(static_cast<unsigned char>(text[split])) || text[split] == '.'))
-        ++split;
-    std::string unit = text.substr(split);
-    double number = std::strtod(text.substr(0, split).c_str(), nullptr);
-    for (const Unit& u : kUnits)
-        if (unit == u.name) {
-            e->quantity = u.kind;
-            e->floatValue = number * u.scale;
-        }
+    if (const auto q = quantityOfText(e->text)) {  // the lexer's QUANTITY always reads
+        e->quantity = q->kind;
+        e->floatValue = q->value;
+    }
     return e;
 }
 

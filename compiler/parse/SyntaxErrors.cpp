@@ -20,7 +20,7 @@ namespace {
 /// closing brace is missing.
 bool startsDeclaration(std::size_t type) {
     switch (type) {
-    case P::IMPORT: case P::CONST: case P::SITE: case P::LINK: case P::TYPE: case P::FN:
+    case P::IMPORT: case P::CONST: case P::PARAM: case P::SITE: case P::LINK: case P::TYPE: case P::FN:
     case P::TASK: case P::STREAM: case P::MODEL: case P::CATALOG: case P::POLICY: case P::FLOW:
         return true;
     default:

@@ -3,6 +3,9 @@
 
 #include "ast/AstPrinter.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace xdml::plan {
 
 using nlohmann::json;
@@ -83,10 +86,11 @@ public:
     explicit CodeWriter(const PassDecisions* decisions) : decisions_(decisions) {}
     json expr(const Expr* e) const;
     json block(const Block& block) const;
+    /// `v` as a literal at `e` (a folded expression, a param's value).
+    json literal(const Expr* e, const sema::ConstValue& v) const;
 
 private:
     json stmt(const Stmt& s) const;
-    json literal(const Expr* e, const sema::ConstValue& v) const;
     /// The task chain all of the statement's calls belong to, when it can join a fused block.
     ir::NodeId chainOf(const Stmt& s) const;
     const PassDecisions* decisions_;
@@ -323,6 +327,28 @@ json CodeWriter::block(const Block& block) const {
 
 json exprJson(const Expr* e) { return CodeWriter(nullptr).expr(e); }
 
+json paramsJson(const sema::CheckedProgram& program) {
+    std::vector<const Decl*> declared;  // in the order of the source
+    for (const auto& [name, d] : program.globals)
+        if (d->param) declared.push_back(d);
+    std::sort(declared.begin(), declared.end(), [](const Decl* a, const Decl* b) {
+        return std::tie(a->file, a->range.begin.offset) < std::tie(b->file, b->range.begin.offset);
+    });
+    json params = json::array();
+    for (const Decl* d : declared) {
+        const std::string& name = d->name.text;
+        auto value = program.constants.find(d);
+        auto source = program.paramSources.find(d);
+        params.push_back({{"name", name},
+                          {"type", sema::toString(d->resolved)},
+                          {"value", value != program.constants.end() ? sema::constantText(value->second) : ""},
+                          {"default", d->value ? ast::printExpr(*d->value) : ""},
+                          {"set_by", source != program.paramSources.end() ? source->second : ""},
+                          {"doc", d->doc}});
+    }
+    return params;
+}
+
 json blockJson(const Block& block) { return CodeWriter(nullptr).block(block); }
 
 json codeJson(const sema::CheckedProgram& program, const PassDecisions* decisions) {
@@ -338,7 +364,15 @@ json codeJson(const sema::CheckedProgram& program, const PassDecisions* decision
             types[name] = t;
             break;
         }
-        case DeclKind::Const: consts[name] = {{"type", typeJson(d->resolved)}, {"value", exprJson(d->value.get())}}; break;
+        case DeclKind::Const: {
+            // A param is a const whose value this run chose: the runtime sees that value.
+            auto value = program.constants.find(d);
+            consts[name] = {{"type", typeJson(d->resolved)},
+                            {"value", d->param && value != program.constants.end() && value->second.known()
+                                          ? CodeWriter(nullptr).literal(d->value.get(), value->second)
+                                          : exprJson(d->value.get())}};
+            break;
+        }
         case DeclKind::Fn:
             fns[name] = {{"params", paramsJson(*d)},
                          {"result", d->resolved ? typeJson(d->resolved->element) : json(nullptr)},

@@ -16,6 +16,10 @@ namespace xdml::plan {
 /// evaluation's site, policy and persistence.
 std::string positionKey(const SourceLoc& loc);
 
+/// The program's params, in declaration order: each one's name, type, value for this run (as
+/// constantText), default (as written), what set it ("--set n=5", or "" for the default) and doc.
+nlohmann::json paramsJson(const sema::CheckedProgram& program);
+
 /// A type as data: {"kind": "tensor", "elem": "f32", "dims": [64, 64]}, nominal types by name.
 nlohmann::json typeJson(const sema::Type* t);
 /// An expression as data, with "type" and "line".

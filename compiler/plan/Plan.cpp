@@ -115,7 +115,7 @@ json planJson(const ir::FlowIR& ir) {
     }
     MovementStats m = movementStats(ir);
     const PassDecisions decisions(ir);
-    return {
+    json plan = {
         {"xdml_plan", kPlanVersion},
         {"file", ir.file},
         {"opt_level", ir.optLevel},
@@ -132,6 +132,9 @@ json planJson(const ir::FlowIR& ir) {
           {"written_bytes_per_item", m.writtenBytesPerItem},
           {"min_moved_bytes_per_item", m.minMovedBytesPerItem}}},
     };
+    // The values this run gives its params, for provenance (runs.plan) and --help-params.
+    if (json params = ir.program ? paramsJson(*ir.program) : json::array(); !params.empty()) plan["params"] = params;
+    return plan;
 }
 
 }  // namespace xdml::plan

@@ -49,7 +49,7 @@ const Type* ExprChecker::checkCall(Expr* e) {
         callee->decl = d;
         if (d->kind == DeclKind::Fn || d->kind == DeclKind::Task) return checkUserCall(e, d);
         if (d->kind == DeclKind::Model) return checkModelCall(e, d);
-        ctx_.diags.error(callee->range, "'" + name + "' is a " + keyword(d->kind) + "; only fns, tasks and models can be called");
+        ctx_.diags.error(callee->range, "'" + name + "' is a " + keyword(*d) + "; only fns, tasks and models can be called");
         for (Arg& a : e->args) check(a.value.get());
         return types.error();
     }

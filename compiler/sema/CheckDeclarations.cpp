@@ -117,7 +117,7 @@ void checkSites(SemaContext& ctx) {
         for (const Name* end : {&d->name, &d->to}) {
             const Decl* s = ctx.lookup(end->text);
             if (!s) ctx.diags.error(end->range, "unknown site '" + end->text + "'" + didYouMean(end->text, ctx.globalNames()));
-            else if (s->kind != DeclKind::Site) ctx.diags.error(end->range, "'" + end->text + "' is a " + keyword(s->kind) + ", not a site");
+            else if (s->kind != DeclKind::Site) ctx.diags.error(end->range, "'" + end->text + "' is a " + keyword(*s) + ", not a site");
         }
         if (d->name.text == d->to.text) ctx.diags.error(d->to.range, "a link joins two different sites");
         auto key = std::minmax(d->name.text, d->to.text);
@@ -155,7 +155,7 @@ void checkRefinements(SemaContext& ctx) {
                 std::vector<std::string> models;
                 for (const auto& [n, g] : ctx.program.globals)
                     if (g->kind == DeclKind::Model) models.push_back(n);
-                ctx.diags.error(d->classifier->range, m ? "'" + d->classifier->text + "' is a " + keyword(m->kind) + ", not a model"
+                ctx.diags.error(d->classifier->range, m ? "'" + d->classifier->text + "' is a " + keyword(*m) + ", not a model"
                                                         : "unknown model '" + d->classifier->text + "'" + didYouMean(d->classifier->text, models));
                 continue;
             }
@@ -316,6 +316,7 @@ void checkDeclarations(SemaContext& ctx) {
     checkTypeDecls(ctx);
     checkSignatures(ctx);
     for (const Decl* d : declsOf(ctx, DeclKind::Const)) ctx.constValue(d);
+    checkParamSettings(ctx);
     checkSites(ctx);
     checkModels(ctx);  // CheckModels.cpp
     checkRefinements(ctx);

@@ -185,7 +185,7 @@ const Type* ExprChecker::checkIdent(Expr* e, bool asCallee) {
                 ctx_.diags.error(e->range, "'" + name + "' is a type; a value is expected here");
             return types.error();
         default:
-            ctx_.diags.error(e->range, "'" + name + "' is a " + keyword(d->kind) + ", not a value");
+            ctx_.diags.error(e->range, "'" + name + "' is a " + keyword(*d) + ", not a value");
             return types.error();
         }
     }

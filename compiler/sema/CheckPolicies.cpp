@@ -215,7 +215,7 @@ void checkPolicyRef(SemaContext& ctx, const PolicyRef& ref) {
     std::vector<std::string> policies;
     for (const auto& [n, g] : ctx.program.globals)
         if (g->kind == DeclKind::Policy) policies.push_back(n);
-    ctx.diags.error(ref.name->range, d ? "'" + ref.name->text + "' is a " + keyword(d->kind) + ", not a policy"
+    ctx.diags.error(ref.name->range, d ? "'" + ref.name->text + "' is a " + keyword(*d) + ", not a policy"
                                        : "unknown policy '" + ref.name->text + "'" + didYouMean(ref.name->text, policies));
 }
 

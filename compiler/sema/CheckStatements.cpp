@@ -66,7 +66,7 @@ private:
         std::vector<std::string> candidates;
         for (const auto& [n, g] : ctx_.program.globals)
             if (g->kind == kind) candidates.push_back(n);
-        ctx_.diags.error(name.range, d ? "'" + name.text + "' is a " + keyword(d->kind) + ", not a " + what
+        ctx_.diags.error(name.range, d ? "'" + name.text + "' is a " + keyword(*d) + ", not a " + what
                                        : "unknown " + std::string(what) + " '" + name.text + "'" + didYouMean(name.text, candidates));
         return nullptr;
     }
@@ -199,7 +199,7 @@ private:
         const Decl* typeDecl = ctx_.program.globals.count(s.name.text) ? ctx_.program.globals[s.name.text] : nullptr;
         TypeExpr named{TypeExprKind::Named, s.name.range, s.name, {}, nullptr, {}};
         if (typeDecl && typeDecl->kind != DeclKind::TypeDecl) {
-            ctx_.diags.error(s.name.range, "'" + s.name.text + "' is a " + keyword(typeDecl->kind) + ", not a type");
+            ctx_.diags.error(s.name.range, "'" + s.name.text + "' is a " + keyword(*typeDecl) + ", not a type");
         } else {
             d = ctx_.resolveType(&named);
             if (d->kind == TypeKind::Error) d = nullptr;
@@ -219,7 +219,10 @@ private:
         if (s.value) {
             exprs_.check(s.value.get());
             ConstValue v = ctx_.evaluate(s.value.get());
-            if (v.kind != ConstValue::Kind::Int || v.i < 1)
+            if (const Decl* p = paramBehind(ctx_.program, s.value.get()))
+                ctx_.diags.error(s.value->range, "'every' takes a static count, and param '" + p->name.text +
+                                                     "' is set when the flow runs: use a const");
+            else if (v.kind != ConstValue::Kind::Int || v.i < 1)
                 ctx_.diags.error(s.value->range, "'every' takes an integer constant of at least 1");
         }
         const Type* item = d ? d : types.error();

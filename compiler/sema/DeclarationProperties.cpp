@@ -68,7 +68,7 @@ void checkSiteName(SemaContext& ctx, const Name& name) {
     std::vector<std::string> sites;
     for (const auto& [n, d] : ctx.program.globals)
         if (d->kind == DeclKind::Site) sites.push_back(n);
-    if (s) ctx.diags.error(name.range, "'" + name.text + "' is a " + keyword(s->kind) + ", not a site");
+    if (s) ctx.diags.error(name.range, "'" + name.text + "' is a " + keyword(*s) + ", not a site");
     else ctx.diags.error(name.range, "unknown site '" + name.text + "'" + didYouMean(name.text, sites));
 }
 

@@ -59,7 +59,7 @@ void declareGlobals(SemaContext& ctx) {
             auto [it, inserted] = p.globals.emplace(name, d.get());
             if (!inserted) {
                 ctx.diags.error(d->name.range, "'" + name + "' is already declared (as a " +
-                                                   keyword(it->second->kind) + ")");
+                                                   keyword(*it->second) + ")");
                 ctx.diags.note(it->second->name.range, "the first declaration is here");
             }
         }
@@ -104,7 +104,7 @@ const Type* SemaContext::resolveType(const TypeExpr* t) {
             return types.error();
         }
         if (it->second->kind != DeclKind::TypeDecl) {
-            diags.error(t->name.range, "'" + t->name.text + "' is a " + keyword(it->second->kind) + ", not a type");
+            diags.error(t->name.range, "'" + t->name.text + "' is a " + keyword(*it->second) + ", not a type");
             return types.error();
         }
         ++uses[it->second];
@@ -126,9 +126,16 @@ const Type* SemaContext::resolveType(const TypeExpr* t) {
             if (d.kind == Dim::Kind::Name) {
                 const Decl* c = lookup(d.name.text);
                 if (!c || c->kind != DeclKind::Const) {
-                    diags.error(d.range, c ? "'" + d.name.text + "' is a " + keyword(c->kind) +
+                    diags.error(d.range, c ? "'" + d.name.text + "' is a " + keyword(*c) +
                                                  "; a dimension is an integer, a const or '?'"
                                            : "unknown const '" + d.name.text + "' in a tensor shape");
+                    ok = false;
+                    continue;
+                }
+                if (const Decl* p = c->param ? c : paramBehind(program, c->value.get())) {
+                    diags.error(d.range, "a dimension is static, and param '" + p->name.text +
+                                             "' is set when the flow runs" + (p == c ? "" : " ('" + c->name.text + "' depends on it)") +
+                                             ": use a const, or '?'");
                     ok = false;
                     continue;
                 }
@@ -183,26 +190,32 @@ ConstValue SemaContext::constValue(const Decl* decl) {
     }
     evaluating.insert(decl);
     ExprChecker checker(*this);
-    checker.pureContext = "const '" + decl->name.text + "'";
+    checker.pureContext = std::string(keyword(*decl)) + " '" + decl->name.text + "'";
     const std::size_t errorsBefore = diags.errorCount();
     const Type* t = checker.check(decl->value.get());
     const bool valueHasErrors = diags.errorCount() > errorsBefore;
     if (decl->type) {
         const Type* declared = resolveType(decl->type.get());
         if (assignable(t, declared) != Mismatch::None)
-            checker.reportMismatch(decl->value->range, t, declared, "const '" + decl->name.text + "'");
+            checker.reportMismatch(decl->value->range, t, declared, std::string(keyword(*decl)) + " '" + decl->name.text + "'");
         t = declared;
     }
     const_cast<Decl*>(decl)->resolved = t;
+    if (decl->param && !checkParamType(*this, decl, t)) {
+        evaluating.erase(decl);
+        program.constants[decl] = {};
+        return {};
+    }
     ConstValue v = evaluate(decl->value.get());
     // A value already reported (an effect, a type error) is not reported again as unknown.
     if (!v.known() && !valueHasErrors && t->kind != TypeKind::Error && decl->value &&
         decl->value->kind != ExprKind::Invalid)
-        diags.error(decl->value->range, "const '" + decl->name.text + "' must be computable when the flow is compiled");
+        diags.error(decl->value->range, std::string(keyword(*decl)) + " '" + decl->name.text + "' must be computable when the flow is compiled");
     if (v.kind == ConstValue::Kind::Int && t->kind == TypeKind::Float) {
         v.kind = ConstValue::Kind::Float;
         v.f = static_cast<double>(v.i);
     }
+    if (decl->param) v = paramValue(*this, decl, t, v);
     evaluating.erase(decl);
     program.constants[decl] = v;
     return v;

@@ -54,6 +54,13 @@ struct PolicyClauses {
     std::map<std::string, const ast::Property*> clauses;
 };
 
+/// A value the run gives a param (LANGUAGE.md §9), as the user wrote it: `text` is read as a
+/// literal of the param's type. `flag` says where it came from, for messages: "--set rate=5",
+/// "--params run.json".
+struct ParamSetting {
+    std::string name, text, flag;
+};
+
 /// What checking produced: the modules (main file first, then its imports), the global
 /// names, and the facts about each declaration that later stages need.
 struct CheckedProgram {
@@ -70,7 +77,15 @@ struct CheckedProgram {
     bool implicitLocalSite = true;
     /// A deployment profile's grants, by site name (set before checking; empty without --deploy).
     std::map<std::string, SiteGrant> grants;
+    /// The values the run gives its params (set before checking; a later one of a name wins).
+    std::vector<ParamSetting> paramSettings;
+    /// Each param with where its value came from: the flag that set it, or "" for its default.
+    std::map<const ast::Decl*, std::string> paramSources;
 };
+
+/// The param a compile-time value depends on, directly or through consts, or null: such a
+/// value may differ from run to run, so it cannot be a tensor dimension or an `every` count.
+const ast::Decl* paramBehind(const CheckedProgram& program, const ast::Expr* e);
 
 /// After an error that `site` has only `have` of `key` ("cores" or "gpus"): a note at the
 /// deployment binding, when that binding is what granted only `have`.

@@ -44,6 +44,14 @@ void checkPolicies(SemaContext& ctx);      // CheckPolicies.cpp: named policies
 void checkBodies(SemaContext& ctx);        // CheckStatements.cpp: fns, tasks, flows
 void warnUnused(SemaContext& ctx);         // WarnUnused.cpp
 
+/// CheckParams.cpp: whether a param's type is one a run can set (else reported).
+bool checkParamType(SemaContext& ctx, const ast::Decl* decl, const Type* type);
+/// CheckParams.cpp: the value of param `decl` of `type` — what the run sets, read as a literal
+/// of the type (a bad one reported, naming the flag), else `byDefault`.
+ConstValue paramValue(SemaContext& ctx, const ast::Decl* decl, const Type* type, ConstValue byDefault);
+/// CheckParams.cpp: settings that name no param of the program.
+void checkParamSettings(SemaContext& ctx);
+
 /// Checks an inline or named policy's clauses; `owner` names it in messages ("policy 'p'").
 /// Returns the clauses by name (inherited ones included for a named policy).
 PolicyClauses checkPolicyClauses(SemaContext& ctx, const ast::PropertyBlock& block,

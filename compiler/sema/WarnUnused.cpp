@@ -20,7 +20,7 @@ void warnUnused(SemaContext& ctx) {
         auto it = ctx.program.globals.find(name);
         if (it == ctx.program.globals.end() || it->second != d.get()) continue;  // a duplicate
         if (ctx.uses[d.get()] == 0)
-            ctx.diags.warning(d->name.range, std::string(keyword(d->kind)) + " '" + name + "' is never used");
+            ctx.diags.warning(d->name.range, std::string(keyword(*d)) + " '" + name + "' is never used");
     }
 }
 

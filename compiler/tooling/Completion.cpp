@@ -15,7 +15,7 @@ using ast::DeclKind;
 
 const std::vector<std::string>& reservedWords() {
     static const std::vector<std::string> words = {
-        "import", "const", "site", "link", "type", "fn", "task", "stream", "model", "catalog",
+        "import", "const", "param", "site", "link", "type", "fn", "task", "stream", "model", "catalog",
         "policy", "flow", "on", "let", "emit", "record", "train", "transfer", "if", "else", "for",
         "until", "return", "true", "false", "none", "and", "or", "not", "tensor", "list"};
     return words;
@@ -135,7 +135,7 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
         case DeclKind::Fn: return "fn " + name + signature(decl);
         case DeclKind::Task: return "task " + name + signature(decl);
         case DeclKind::Const: {
-            std::string s = "const " + name + ": " + typeText(decl.resolved);
+            std::string s = std::string(keyword(decl)) + " " + name + ": " + typeText(decl.resolved);
             if (auto it = program.constants.find(&decl); it != program.constants.end() && it->second.known()) {
                 const sema::ConstValue& v = it->second;
                 if (v.kind == sema::ConstValue::Kind::Int) s += " = " + std::to_string(v.i);
@@ -149,6 +149,7 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
                     }
                     s += " = " + value.str();
                 } else if (v.kind == sema::ConstValue::Kind::String) s += " = \"" + v.s + "\"";
+                else if (v.kind == sema::ConstValue::Kind::Quantity) s += " = " + sema::constantText(v);
             }
             return s;
         }

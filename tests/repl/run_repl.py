@@ -89,6 +89,18 @@ def case_pipe(xdmlc):
         check(c.returncode == 0, f"the saved session checks: {c.stdout}{c.stderr}")
         check("/// Every third frame is bright.\nfn make" in open(saved).read(), "the doc comment is saved with its fn")
 
+        # :set gives a param a value (read as `xdmlc run --set` reads it); a bad one is refused.
+        r = repl(xdmlc, "param limit: int = 3;\nlimit * 2\n:set limit=5\nlimit * 2\n:set limit=x\n:set nope=1\n:set\n")
+        check(r.returncode == 1, f"a refused :set fails the script: {r.returncode}")
+        at = 0
+        for line in ("defined param limit: int = 3", "6 : int", "param limit: int = 5", "10 : int",
+                     "param limit: int = 5    (:set limit=5)"):
+            found = r.stdout.find(line, at)
+            check(found >= 0, f"expected {line!r} (in order) in the output:\n{r.stdout}")
+            at = found
+        check(":set limit=x: 'x' is not a value of param 'limit' (int)" in r.stderr and
+              "the session declares no param 'nope'" in r.stderr, r.stderr)
+
         # Errors: a caret under the place, the session goes on, exit 1 at the end.
         r = repl(xdmlc, 'fn f(x: int) -> int = x + "a";\n1 +\n2\nf(1)\n:nonsense\nflow g {\n')
         check(r.returncode == 1, f"a script with errors exits 1, got {r.returncode}")

@@ -105,6 +105,12 @@ int checkResumeFlags(const RunArguments& args) {
 nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy::Profile>& profile) {
     bool ok = false;
     if (args.file.size() > 5 && args.file.substr(args.file.size() - 5) == ".json") {
+        if (!args.paramSettings.empty()) {
+            std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << " is a plan, compiled with its params' values "
+                      << "already: --set and --params apply only to a .xdml file\n";
+            code = 2;
+            return nullptr;
+        }
         if (args.passes.anyPassFlag()) {
             std::cerr << "xdmlc: error: " << runtime::printableName(args.file) << " is a plan, compiled already: --disable-pass, --print-after "
                       << "and --verify-each apply only to a .xdml file\n";
@@ -127,6 +133,7 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
     driver::runWithLargeStack([&] {
         try {
             driver::FrontendOptions frontend;
+            frontend.params = args.paramSettings;
             if (args.deploy.given())
                 frontend.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
                     auto bound = bindProfile(args.deploy, sources, diags);
@@ -195,8 +202,31 @@ runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json&
     return options;
 }
 
+void printParams(const std::string& file, const nlohmann::json& plan, std::ostream& out) {
+    const nlohmann::json params = plan.value("params", nlohmann::json::array());
+    if (params.empty()) {
+        out << runtime::printableName(file) << " declares no params\n";
+        return;
+    }
+    out << "params of " << runtime::printableName(file) << " (set with --set NAME=VALUE or --params FILE.json):\n";
+    for (const nlohmann::json& p : params) {
+        out << "  " << p.value("name", "") << ": " << p.value("type", "") << " = " << p.value("default", "");
+        if (!p.value("set_by", "").empty()) out << "  (this run: " << p.value("value", "") << ", " << p.value("set_by", "") << ")";
+        out << "\n";
+        if (!p.value("doc", "").empty()) out << "      " << p.value("doc", "") << "\n";
+    }
+}
+
 int runCommand(const RunArguments& args) {
     if (const int misuse = checkResumeFlags(args)) return misuse;
+    if (args.helpParams) {
+        int code = 0;
+        std::optional<deploy::Profile> profile;
+        nlohmann::json plan = planOf(args, code, profile);
+        if (code != 0 || plan.is_null()) return code ? code : 1;
+        printParams(args.file, plan, std::cout);
+        return 0;
+    }
     // Under an MPI launcher with more than one task, this process is one rank of a distributed run.
     const runtime::distributed::LaunchInfo launch = runtime::distributed::detectLaunch([](const char* name) { return std::getenv(name); });
     if (!launch.error.empty()) {

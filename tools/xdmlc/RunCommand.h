@@ -3,6 +3,7 @@
 
 #include "runtime/engine/Run.h"
 #include "tools/xdmlc/DeployFlags.h"
+#include "tools/xdmlc/ParamFlags.h"
 #include "tools/xdmlc/PassFlags.h"
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,10 @@ struct RunArguments {
     std::string executor = "local";  // "loopback": task calls cross the executor seam as bytes
     int64_t seed = 0;
     bool quiet = false, noProvenance = false, werror = false, noJit = false, jitWait = false;
-    std::string commandLine;
+    ParamFlags params;  // --set, --params: the flow's params (read into paramSettings by main)
+    std::vector<sema::ParamSetting> paramSettings;
+    bool helpParams = false;  // --help-params: list the flow's params and run nothing
+    std::string commandLine;  // as runs.arguments records it (recordedCommandLine)
     bool resume = false;     // --resume: reuse the work of an earlier run (docs/distributed.md)
     int64_t resumeRun = 0;   // --run ID: which run (0: the latest)
 };

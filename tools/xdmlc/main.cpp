@@ -7,6 +7,7 @@
 #include "driver/CompileToPlan.h"
 #include "tools/xdmlc/DeployFlags.h"
 #include "tools/xdmlc/LspCommand.h"
+#include "tools/xdmlc/ParamFlags.h"
 #include "tools/xdmlc/PassFlags.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
@@ -51,7 +52,7 @@ std::string plural(std::size_t n, const char* word) {
 /// With `deploy` given, the flow is checked against its profile (tools/xdmlc/DeployFlags.h).
 int compileAndReport(const std::string& path, const Common& common, bool check, bool sayOk,
                      const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess,
-                     const tools::DeployFlags* deploy = nullptr) {
+                     const tools::DeployFlags* deploy = nullptr, const std::vector<sema::ParamSetting>& params = {}) {
     SourceManager sources;
     Diagnostics diags(sources);
     std::unique_ptr<sema::CheckedProgram> program;
@@ -60,6 +61,7 @@ int compileAndReport(const std::string& path, const Common& common, bool check, 
         try {
             driver::FrontendOptions options;
             options.check = check;
+            options.params = params;
             if (deploy && deploy->given())
                 options.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
                     auto bound = tools::bindProfile(*deploy, sources, diags);
@@ -153,6 +155,7 @@ int main(int argc, char** argv) {
             ->capture_default_str();
     };
 
+    tools::ParamFlags paramFlags;  // check, build and submit (one runs)
     std::vector<std::string> checkFiles;
     CLI::App* check = app.add_subcommand("check", "Parse and check flows; report every error with its location");
     check->add_option("files", checkFiles, "The .xdml files to check")->required()->check(CLI::ExistingFile);
@@ -160,6 +163,7 @@ int main(int argc, char** argv) {
     checkPasses.addTo(*check, "Optimization level of the placement check: -O0 (required passes only) or -O2 (all; the default)");
     tools::DeployFlags checkDeploy;
     checkDeploy.addTo(*check);
+    paramFlags.addTo(*check);
     addCommon(check);
 
     std::string buildFile, emit = "plan", output, flowName;
@@ -173,6 +177,7 @@ int main(int argc, char** argv) {
     buildPasses.addTo(*build, "Optimization level: -O0 (required passes only) or -O2 (all; the default)");
     build->add_option("--flow", flowName, "Compile only this flow");
     build->add_option("-o,--output", output, "Write to this file instead of standard output (`-o -`: standard output)");
+    paramFlags.addTo(*build);
     addCommon(build);
 
     tools::RunArguments runArgs;
@@ -198,6 +203,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_flag("--Werror", runArgs.werror, "Treat warnings as errors");
     runArgs.deploy.addTo(*run);
+    runArgs.params.addTo(*run);
+    run->add_flag("--help-params", runArgs.helpParams, "List the flow's params (type, default, doc) and run nothing");
     run->add_flag("--resume", runArgs.resume,
                   "Reuse the work of an earlier run in the work directory (the latest, or --run ID): kept task "
                   "outcomes and fully handled source items");
@@ -223,6 +230,7 @@ int main(int argc, char** argv) {
     submit->add_flag("--dry-run", submitArgs.dryRun, "Print the batch script; write and submit nothing");
     submit->add_flag("--resume", submitArgs.resume, "The run reuses the finished work of earlier runs in the work directory");
     submitArgs.passes.addTo(*submit, "Optimization level: -O0 (a naive pipeline) or -O2 (the default)");
+    paramFlags.addTo(*submit);
     addCommon(submit);
     submit->footer("Example:\n"
                    "  xdmlc submit examples/relay.xdml --deploy cluster.toml --profile polaris --dry-run\n"
@@ -256,18 +264,27 @@ int main(int argc, char** argv) {
         if (!problem.empty()) std::cerr << "xdmlc: error: " << problem << "\n";
         return !problem.empty();
     };
+    std::vector<sema::ParamSetting> params;
+    auto badParams = [&](const tools::ParamFlags& flags) {
+        std::string problem;
+        if (flags.settings(params, problem)) return false;
+        std::cerr << "xdmlc: error: " << problem << "\n";
+        return true;
+    };
     if (*run) {
-        if (badPasses(runArgs.passes)) return kMisuse;
-        for (int i = 1; i < argc; ++i) runArgs.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
+        if (badPasses(runArgs.passes) || badParams(runArgs.params)) return kMisuse;
+        runArgs.paramSettings = params;
+        runArgs.commandLine = tools::recordedCommandLine(std::vector<std::string>(argv + 1, argv + argc), params);
         return tools::runCommand(runArgs);
     }
+    if (badParams(paramFlags)) return kMisuse;
     if (*submit) {
         if (badPasses(submitArgs.passes)) return kMisuse;
         return compileAndReport(submitArgs.file, common, true, false, [&](const sema::CheckedProgram& program, Diagnostics& diags) {
             driver::CompiledFlow compiled;
             if (int code = compileFlow(program, submitArgs.flow, submitArgs.passes, true, diags, compiled)) return code;
             return tools::submitCommand(submitArgs, compiled.plan);
-        }, &submitArgs.deploy);
+        }, &submitArgs.deploy, params);
     }
     if (*check) {
         if (badPasses(checkPasses)) return kMisuse;
@@ -283,7 +300,7 @@ int main(int argc, char** argv) {
                 if (status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
                 if (status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
                 return static_cast<int>(kOk);
-            }, &checkDeploy);
+            }, &checkDeploy, params);
             worst = std::max(worst, code);
         }
         return worst;
@@ -309,7 +326,7 @@ int main(int argc, char** argv) {
                 return static_cast<int>(kMisuse);
             }
             return static_cast<int>(kOk);
-        });
+        }, nullptr, params);
     }
     return kOk;
 }

@@ -24,7 +24,7 @@ syn match xdmlBuiltinFunction "\<\%(sum\|mean\|max\|min\|count\|argmax\|shape\|l
 syn match xdmlBuiltinType "\%(\%(:\|->\|<\|?\)\s*\)\@<=\<\%(int\|float\|f32\|f64\|i32\|i64\|u8\|u16\|bool\|string\|path\|duration\|bytes\|bandwidth\|model\)\>"
 
 " Reserved words.
-syn match xdmlDeclKeyword "\<\%(import\|const\|site\|link\|stream\|model\|catalog\|policy\|flow\|let\)\>:\@!" nextgroup=xdmlDeclName skipwhite
+syn match xdmlDeclKeyword "\<\%(import\|const\|param\|site\|link\|stream\|model\|catalog\|policy\|flow\|let\)\>:\@!" nextgroup=xdmlDeclName skipwhite
 syn match xdmlDeclKeyword "\<type\>:\@!" nextgroup=xdmlTypeName skipwhite
 syn match xdmlDeclKeyword "\<\%(fn\|task\)\>:\@!" nextgroup=xdmlFunction skipwhite
 syn match xdmlKeyword "\<\%(on\|if\|else\|for\|until\|return\)\>:\@!"
