@@ -23,11 +23,19 @@ void advise(uintptr_t from, uintptr_t to, std::size_t align, int advice) {
     if (to > from) (void)madvise(reinterpret_cast<void*>(from), to - from, advice);
 }
 
-/// At most this many spares, of at most this many bytes together: enough for the buffers a
-/// call of the largest values needs on one rank (the value, its message, the answer), small
-/// beside the memory of the machines a flow runs on.
+/// At most this many spares, of at most 1 GiB together (an eighth of the machine's memory on a
+/// small one): enough for the buffers a call of the largest values needs on one rank (the
+/// value, its message, the answer), small beside the memory of the machines a flow runs on.
 constexpr std::size_t kMaxSpares = 16;
-constexpr std::size_t kMaxSpareBytes = std::size_t{1} << 30;
+
+std::size_t maxSpareBytes() {
+    static const std::size_t bound = [] {
+        const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        const std::size_t gib = std::size_t{1} << 30;
+        return pages > 0 && page > 0 ? std::min(gib, static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 8) : gib;
+    }();
+    return bound;
+}
 
 /// The spares, oldest first. A spare's size is its capacity, so handing it out for a smaller
 /// size shrinks it without writing a byte.
@@ -51,8 +59,8 @@ public:
     void keep(std::string&& s) {
         s.resize(s.capacity());  // writes only the tail past its size, once
         std::lock_guard lock(mutex_);
-        if (s.size() > kMaxSpareBytes) return;
-        while (!spares_.empty() && (spares_.size() >= kMaxSpares || bytes_ + s.size() > kMaxSpareBytes)) {
+        if (s.size() > maxSpareBytes()) return;
+        while (!spares_.empty() && (spares_.size() >= kMaxSpares || bytes_ + s.size() > maxSpareBytes())) {
             bytes_ -= spares_.front().size();
             spares_.pop_front();
         }
