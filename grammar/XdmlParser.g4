@@ -46,6 +46,7 @@ flowItem: handler | statement;
 handler
     : ON NEW DATA OF TYPE ident (IN ident)? (AS ident)? (EVERY expr)? policyRef? block SEMI?  # onNewData
     | ON END OF ident block SEMI?                                                            # onEnd
+    | ON STOP block SEMI?                                                                    # onStop
     ;
 
 block: LBRACE statement* RBRACE;
@@ -116,7 +117,7 @@ stringPart
 // Identifiers: contextual words count.
 ident
     : ID | WHERE | CLASSIFIED | BY | AS | FROM | AT | REHEARSE | WITH | NEW | DATA | OF
-    | EVERY | END | IN | TO | MAX | LOG | IT
+    | EVERY | END | IN | TO | MAX | LOG | IT | STOP
     ;
 // Property and field keys: any word, reserved or not.
 word

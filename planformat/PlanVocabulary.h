@@ -44,6 +44,7 @@
     X(Call, "call", "a call standing as a statement: \"value\"")                             \
     X(OnNewData, "on_new_data", "on new data of type D in stream as x every N { body }")     \
     X(OnEnd, "on_end", "on end of stream { body }")                                         \
+    X(OnStop, "on_stop", "on stop { body }: once, as the run ends for any reason")           \
     X(Fused, "fused", "a fused task chain's consecutive lets and calls, run as one job at its site")
 
 /// A name's "binding": what the compiler resolved it to.
@@ -65,6 +66,7 @@
     X(Classify, "classify", "decides an item's run-time type: a refinement predicate or a model's class")        \
     X(Trigger, "trigger", "a handler firing for each item (or each N items) of run-time type D")                 \
     X(EndTrigger, "end-trigger", "an 'on end of' handler firing once its stream is exhausted")                   \
+    X(Stop, "stop", "a flow stopping: its 'on stop' statements hang from here, once, as the run ends")           \
     X(Region, "region", "an if, for or until statement; the nodes of its body run under it")                     \
     X(Eval, "eval", "a pure expression over its inputs: operators, literals, built-ins")                         \
     X(Const, "const", "a value known at compile time (fold-constants)")                                          \
@@ -83,7 +85,8 @@
 #define XDML_PLAN_HANDLER_KINDS(X)                                      \
     X(Start, "start", "a flow's own statements, run once as it starts") \
     X(Data, "data", "on new data of type D in stream")                  \
-    X(End, "end", "on end of stream")
+    X(End, "end", "on end of stream")                                   \
+    X(Stop, "stop", "on stop: once, as the run ends")
 
 /// A type's "kind" in the plan's code section: {"kind": "tensor", "elem": "f32", "dims": [64]}.
 /// The quantity kinds are types of their own (a "duration" is a number of seconds).

@@ -101,6 +101,10 @@ void printStmt(std::ostream& out, const Stmt& s, int depth) {
         out << "on end of " << s.name.text << at(s.range) << "\n";
         printBlock(out, s.body, depth + 1);
         return;
+    case StmtKind::OnStop:
+        out << "on stop" << at(s.range) << "\n";
+        printBlock(out, s.body, depth + 1);
+        return;
     }
     out << policy(s.policy) << at(s.range) << "\n";
 }

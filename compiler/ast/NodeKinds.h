@@ -42,7 +42,8 @@
     X(Return, "return e;")                                            \
     X(ExprStmt, "a call standing as a statement")                     \
     X(OnNewData, "on new data of type D in S as x every N { }")       \
-    X(OnEnd, "on end of S { }")
+    X(OnEnd, "on end of S { }")                                       \
+    X(OnStop, "on stop { }")
 
 // Declaration kinds cross into the plan (what a global name "declares"): they are listed with
 // the plan's vocabulary, XDML_PLAN_DECL_KINDS in planformat/PlanVocabulary.h.

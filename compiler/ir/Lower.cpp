@@ -143,11 +143,12 @@ void Lowering::lowerFlow(const Decl& flow) {
     ir_.handlers.back().trigger = addNode(std::move(s));
     env_.assign(1, {});
     for (const StmtPtr& st : flow.body)
-        if (st && st->kind != StmtKind::OnNewData && st->kind != StmtKind::OnEnd) statement(*st);
+        if (st && st->kind != StmtKind::OnNewData && st->kind != StmtKind::OnEnd && st->kind != StmtKind::OnStop) statement(*st);
     for (const StmtPtr& st : flow.body) {
         if (!st) continue;
         if (st->kind == StmtKind::OnNewData) onNewData(flow, *st);
         if (st->kind == StmtKind::OnEnd) onEnd(flow, *st);
+        if (st->kind == StmtKind::OnStop) onStop(flow, *st);
     }
 }
 
@@ -254,6 +255,27 @@ void Lowering::onEnd(const Decl& flow, const Stmt& st) {
     NodeId t = addNode(std::move(trig));
     ir_.handlers.back().trigger = t;
     ir_.connect(source->second, t, 0, nullptr);
+    env_.assign(1, {});
+    for (const StmtPtr& s : st.body)
+        if (s) statement(*s);
+}
+
+void Lowering::onStop(const Decl& flow, const Stmt& st) {
+    Handler h;
+    h.kind = Handler::Kind::Stop;
+    h.flow = flow.name.text;
+    h.where = st.range;
+    h.statement = st.range;
+    policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+    beginHandler(h, ir_.homeSite, 0);
+    Node stop;
+    stop.kind = NodeKind::Stop;
+    stop.label = flow.name.text;
+    stop.where = st.range;
+    stop.site = ir_.homeSite;
+    stop.siteFixed = true;
+    stop.placement.reason = "the run ends at the home site";
+    ir_.handlers.back().trigger = addNode(std::move(stop));
     env_.assign(1, {});
     for (const StmtPtr& s : st.body)
         if (s) statement(*s);

@@ -95,7 +95,8 @@ void Lowering::statement(const Stmt& st) {
     case StmtKind::ExprStmt: value(st.value.get()); break;
     case StmtKind::Return:
     case StmtKind::OnNewData:
-    case StmtKind::OnEnd: break;
+    case StmtKind::OnEnd:
+    case StmtKind::OnStop: break;
     }
 }
 

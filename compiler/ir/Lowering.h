@@ -40,6 +40,7 @@ private:
     /// The run-time type test of a subtype: a refinement predicate or a model's class.
     NodeId classify(const Decl& type, NodeId source);
     void onEnd(const Decl& flow, const Stmt& st);
+    void onStop(const Decl& flow, const Stmt& st);
 
     // ------------------------------------------------------------ statements (LowerStatements.cpp)
     ResolvedPolicy policyFor(const Stmt* st, const Decl* task);

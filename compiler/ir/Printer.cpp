@@ -90,6 +90,7 @@ std::string handlerTitle(const Handler& h) {
     switch (h.kind) {
     case Handler::Kind::Start: return "flow " + h.flow + ": start";
     case Handler::Kind::End: return "flow " + h.flow + ": on end of " + h.stream;
+    case Handler::Kind::Stop: return "flow " + h.flow + ": on stop";
     case Handler::Kind::Data: break;
     }
     return "flow " + h.flow + ": on new data of type " + h.type + " in " + h.stream +

@@ -42,6 +42,11 @@ StmtPtr AstBuilder::handler(P::HandlerContext* ctx) {
         s->body = block(c->block());
         return s;
     }
+    if (auto* c = dynamic_cast<P::OnStopContext*>(ctx)) {
+        auto s = makeStmt(StmtKind::OnStop, c);
+        s->body = block(c->block());
+        return s;
+    }
     return nullptr;
 }
 

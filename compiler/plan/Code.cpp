@@ -265,6 +265,10 @@ json CodeWriter::stmt(const Stmt& s) const {
         j["stream"] = s.name.text;
         j["body"] = block(s.body);
         break;
+    case StmtKind::OnStop:
+        j["op"] = spelling(StmtOp::OnStop);
+        j["body"] = block(s.body);
+        break;
     }
     return j;
 }

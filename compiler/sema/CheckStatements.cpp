@@ -91,6 +91,8 @@ private:
             break;
         }
         case StmtKind::Emit: {
+            if (inOnStop_)
+                ctx_.diags.error(s.range, "'emit' in 'on stop': every stream has ended when it fires, so the item would be lost");
             const Type* t = exprs_.check(s.value.get());
             if (const Decl* d = global(s.target, DeclKind::Stream, "stream")) {
                 if (d->value)
@@ -171,6 +173,7 @@ private:
             break;
         case StmtKind::OnNewData: checkOnNewData(s); break;
         case StmtKind::OnEnd: checkOnEnd(s); break;
+        case StmtKind::OnStop: checkOnStop(s); break;
         }
     }
 
@@ -248,11 +251,20 @@ private:
         scoped(s.body);
     }
 
+    void checkOnStop(Stmt& s) {
+        if (!inFlow_) ctx_.diags.error(s.range, "a handler belongs directly in a flow");
+        const bool wasStopping = inOnStop_;
+        inOnStop_ = true;
+        scoped(s.body);
+        inOnStop_ = wasStopping;
+    }
+
     SemaContext& ctx_;
     ExprChecker exprs_;
     Decl* owner_;
     const Type* returnType_ = nullptr;
     bool inFlow_ = false;
+    bool inOnStop_ = false;  // in an `on stop` body: every stream has ended
 };
 
 void checkFn(SemaContext& ctx, const Decl* d) {

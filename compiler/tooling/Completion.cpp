@@ -24,7 +24,7 @@ const std::vector<std::string>& reservedWords() {
 const std::vector<std::string>& contextualWords() {
     static const std::vector<std::string> words = {
         "where", "classified", "by", "as", "from", "at", "rehearse", "with", "new", "data", "of",
-        "every", "end", "in", "to", "max", "log", "it"};
+        "every", "end", "in", "to", "max", "log", "it", "stop"};
     return words;
 }
 

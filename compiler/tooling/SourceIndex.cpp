@@ -189,6 +189,7 @@ private:
             refGlobal(s.name);
             walkBlock(s.body, s.range);
             break;
+        case StmtKind::OnStop: walkBlock(s.body, s.range); break;
         }
         scope_.resize(mark);
     }

@@ -24,7 +24,7 @@ void collectEmits(const Program& program, const std::vector<Stmt>& body, std::se
                   std::set<std::string>& tasksSeen) {
     for (const Stmt& s : body) {
         if (s.op == Stmt::Op::Emit) out.insert(s.target);
-        if (s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) continue;
+        if (s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd || s.op == Stmt::Op::OnStop) continue;
         if (s.value) emitsInExpr(program, *s.value, out, tasksSeen);
         collectEmits(program, s.body, out, tasksSeen);
         collectEmits(program, s.elseBody, out, tasksSeen);
@@ -35,13 +35,14 @@ void collectEmits(const Program& program, const std::vector<Stmt>& body, std::se
 
 const Stmt* findHandler(const std::vector<Stmt>& body, const std::string& at) {
     for (const Stmt& s : body)
-        if ((s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd) && s.at == at) return &s;
+        if ((s.op == Stmt::Op::OnNewData || s.op == Stmt::Op::OnEnd || s.op == Stmt::Op::OnStop) && s.at == at) return &s;
     return nullptr;
 }
 
 EmitGraph::EmitGraph(const Program& program, const PlanModel& plan, const std::set<std::string>& flows) {
     for (const HandlerInfo& h : plan.handlers) {
         if (!flows.empty() && !flows.count(h.flow)) continue;
+        if (h.kind == planformat::HandlerKind::Stop) continue;  // every stream has ended when it fires
         if (!h.stream.empty()) producers_[h.stream];
         const FlowDecl* flow = nullptr;
         if (auto f = program.flows().find(h.flow); f != program.flows().end()) flow = &f->second;

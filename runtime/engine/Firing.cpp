@@ -227,7 +227,8 @@ void Firing::statement(const Stmt& s) {
             }
             break;
         case Op::OnNewData:
-        case Op::OnEnd: break;  // handlers are started by the run, not executed in place
+        case Op::OnEnd:
+        case Op::OnStop: break;  // handlers are started by the run, not executed in place
         }
     } catch (const EvalError& e) {
         if (e.line() || !s.line) throw;

@@ -11,6 +11,7 @@ namespace xdml::runtime {
 
 std::string handlerTitle(const HandlerInfo& h) {
     if (h.kind == planformat::HandlerKind::End) return "on end of " + h.stream;
+    if (h.kind == planformat::HandlerKind::Stop) return "on stop";
     std::string t = "on new data of type " + h.type + " in " + h.stream;
     if (h.every > 1) t += " every " + std::to_string(h.every);
     return t;
@@ -84,24 +85,46 @@ bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
     return ok;
 }
 
-void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
+namespace {
+
+/// A handler that runs once, by the run's own doing: its activity, `body` on a coordinator
+/// firing, its failure reported at its line. `reason`, when given, is recorded as the trigger.
+void runOnce(Run& run, const HandlerInfo& h, const std::string& title, const std::vector<Stmt>& body, int line,
+             const std::string& reason) {
     prov::Store* store = run.provenance();
     int64_t activity = -1;
-    if (store) activity = store->startActivity({"handler", "flow " + h.flow + " starts", h.site, run.policy(h.policy).json, h.id, 0});
+    if (store) {
+        prov::ActivityRecord rec{"handler", title, h.site, run.policy(h.policy).json, h.id, 0};
+        rec.line = line;
+        activity = store->startActivity(rec);
+        if (!reason.empty())
+            store->decision({"trigger", prov::subjectOfActivity(activity), title, reason, "{}", -1});
+    }
     // Outside the try: an error without a line of its own is reported at its statement's.
     std::optional<CoordinatorFiring> firing;
     try {
         firing.emplace(run, h.id, h.site.empty() ? run.plan().homeSite : h.site, -1, activity);
-        firing->runHandler(flow.body);
+        firing->runHandler(body);
         if (store) store->endActivity(activity, "ok");
     } catch (const std::exception& e) {
         run.stats().handler(h.id).failed++;
-        const FailureText failure = failureText(e, firing ? firing->failedLine() : 0);
-        run.report(printableName(run.plan().file) + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " + failure.message);
+        const FailureText failure = failureText(e, firing && firing->failedLine() ? firing->failedLine() : line);
+        run.report(printableName(run.plan().file) + ":" + std::to_string(failure.line) + ": flow " + h.flow + ": " +
+                   (reason.empty() ? "" : title + ": ") + failure.message);
         if (store) store->endActivity(activity, "failed", failure.message);
     }
     firing.reset();  // ended before the run may count this handler finished
     run.stats().handler(h.id).firings++;
+}
+
+}  // namespace
+
+void runStartHandler(Run& run, const HandlerInfo& h, const FlowDecl& flow) {
+    runOnce(run, h, "flow " + h.flow + " starts", flow.body, 0, "");
+}
+
+void runStopHandler(Run& run, const HandlerInfo& h, const Stmt& statement, const std::string& why) {
+    runOnce(run, h, "on stop", statement.body, statement.line, why);
 }
 
 }  // namespace xdml::runtime

@@ -27,7 +27,7 @@ struct BoundHandler {
     HandlerCounters* counters = nullptr;
 };
 
-/// "on new data of type T in S [every N]" or "on end of S".
+/// "on new data of type T in S [every N]", "on end of S" or "on stop".
 std::string handlerTitle(const HandlerInfo& handler);
 
 /// Fires `handler` on `binding` (an item, a group's list, or nullptr for an end handler):
@@ -39,5 +39,9 @@ bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
 /// Runs the flow-level statements of handler `handler` (a `start` handler) to their end.
 /// Never throws: a failure is reported and counted.
 void runStartHandler(Run& run, const HandlerInfo& handler, const FlowDecl& flow);
+
+/// Runs an `on stop` handler's body once, as the run ends; `why` says how it ended (recorded
+/// as the trigger's reason). Never throws: a failure is reported and counted.
+void runStopHandler(Run& run, const HandlerInfo& handler, const Stmt& statement, const std::string& why);
 
 }  // namespace xdml::runtime

@@ -226,6 +226,10 @@ void Run::startStreams() {
     }
     for (const HandlerInfo& h : plan_.handlers) {
         if (!selected(h.flow) || h.kind == planformat::HandlerKind::Start) continue;
+        if (h.kind == planformat::HandlerKind::Stop) {
+            stopHandlers_.push_back(&h);
+            continue;
+        }
         const Stmt* st = findHandler(program_.flows().at(h.flow).body, h.at);
         streams_.at(h.stream)->addHandler(h, *st);
     }
@@ -246,6 +250,25 @@ void Run::runStartHandlers() {
     for (const HandlerInfo& h : plan_.handlers)
         if (h.kind == planformat::HandlerKind::Start && (flows.empty() || flows.count(h.flow))) runStartHandler(*this, h, program_.flows().at(h.flow));
     emits_->startHandlersDone();
+}
+
+void Run::runStopHandlers() {
+    if (stopHandlers_.empty()) return;
+    // The work under way first: calls the handlers started and did not wait for.
+    const auto idle = [this] {
+        for (const SiteStatus& s : siteStatuses())
+            if (s.running > 0 || s.queued > 0) return false;
+        return true;
+    };
+    while (!idle()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const std::string why = stopRequested_.load() ? "the run was stopped (a signal or the REPL's interrupt)"
+                                                  : "every stream ended and its handlers finished";
+    runningStopHandlers_.store(true);
+    for (const HandlerInfo* h : stopHandlers_) {
+        const Stmt* st = findHandler(program_.flows().at(h->flow).body, h->at);
+        if (st) runStopHandler(*this, *h, *st, why);
+    }
+    runningStopHandlers_.store(false);
 }
 
 int Run::execute() {
@@ -279,6 +302,7 @@ int Run::execute() {
     for (auto& [name, s] : streams_) s->startSource();
     emits_->waitForEnds(streams_, stopRequested_);
     for (auto& [name, s] : streams_) s->join();
+    runStopHandlers();
     for (auto& [name, s] : sites_) s->shutdown();
     if (options_.addRemoteCounters) options_.addRemoteCounters(stats_);
     progress.stop();
@@ -324,6 +348,7 @@ std::string Run::summary(double seconds, bool failed) const {
         const HandlerInfo& info = plan_.handlers[static_cast<std::size_t>(id)];
         std::string title = info.kind == planformat::HandlerKind::Start ? "flow " + info.flow + " start"
                             : info.kind == planformat::HandlerKind::End ? "on end of " + info.stream
+                            : info.kind == planformat::HandlerKind::Stop ? "flow " + info.flow + " on stop"
                                                  : "on new data of type " + info.type + " in " + info.stream;
         out += "  " + title + ": " + std::to_string(h->firings.load()) + " firings" +
                (h->failed.load() ? ", " + std::to_string(h->failed.load()) + " failed" : "") + "\n";

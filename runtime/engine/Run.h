@@ -119,7 +119,9 @@ public:
     int execute();
     /// Asks the run to stop: sources stop, work under way finishes. Signal-safe.
     void stop() { stopRequested_.store(true); }
-    bool stopping() const { return stopRequested_.load(); }
+    /// Whether work should wind down: asked to stop, and not running the `on stop` handlers
+    /// (their loops and tasks run as in any firing).
+    bool stopping() const { return stopRequested_.load() && !runningStopHandlers_.load(); }
 
     // ---- shared services, used by firings and streams
     const Program& program() const { return program_; }
@@ -182,6 +184,8 @@ private:
                     const std::function<int64_t()>& beginRun);
     void startStreams();
     void runStartHandlers();
+    /// The `on stop` handlers, once the work under way has finished (LANGUAGE.md §9).
+    void runStopHandlers();
     std::string summary(double seconds, bool failed) const;
 
     Program program_;
@@ -202,6 +206,8 @@ private:
     std::unique_ptr<EmitGraph> emits_;
     std::map<std::string, std::unique_ptr<StreamRuntime>> streams_;  // after emits_: destroyed before it
     std::atomic<bool> stopRequested_{false};
+    std::atomic<bool> runningStopHandlers_{false};
+    std::vector<const HandlerInfo*> stopHandlers_;  // the selected flows' `on stop`, in plan order
     std::atomic<uint64_t> fileCounter_{0};
     std::chrono::steady_clock::time_point started_;
     std::map<std::string, int64_t> invalidHashes_;  // content hash -> an invalidated entity with it

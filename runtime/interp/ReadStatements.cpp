@@ -82,6 +82,7 @@ Stmt readStatement(const json& j, const std::string& where) {
         s.name = text(j, "stream", where);
         s.body = readBlock(member(j, "body", where), where + ".body");
         break;
+    case Op::OnStop: s.body = readBlock(member(j, "body", where), where + ".body"); break;
     case Op::Fused: {
         const json& node = member(j, "node", where);
         if (!node.is_number_integer() || node.get<int64_t>() < 0) fail(where + ".node", "expected a node id");

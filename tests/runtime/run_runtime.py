@@ -647,6 +647,81 @@ def case_params(xdmlc, tmp):
           "a plan built with --set runs with its values")
 
 
+STOP_FLOW = """
+type Frame = tensor<f32>[8, 8];
+stream frames: Frame from SOURCE;
+catalog seen: { m: float } at "seen.db";
+catalog summary: { n: int, total: float, loops: int } at "summary.db";
+task weigh(f: Frame) -> float { return mean(f); }
+
+flow watcher {
+    on new data of type Frame in frames as f { record { m: weigh(f) } in seen; }
+    on stop {
+        let n = count(seen);
+        for k in [1, 2, 3] { log "pass {k}"; }
+        record { n: n, total: weigh(zeros(Frame) + 2.0) * n, loops: 3 } in summary;
+        log "summary: {n} frames";
+    }
+}
+"""
+
+
+def case_on_stop(xdmlc, tmp):
+    """`on stop` (LANGUAGE.md §9) fires once as the run ends: after a finite stream's end, and
+    after SIGINT stops a live `watch` flow — with the work under way finished, before the
+    catalogs close, its loop and task running as in any firing; its trigger says why."""
+    def summary(work):
+        return query(os.path.join(work, "summary.db"), "SELECT n, total, loops FROM summary")
+
+    def reason(work):
+        return query(os.path.join(work, "provenance.db"),
+                     "SELECT d.reason FROM decisions d JOIN activities a ON d.subject = 'activity:' || a.id "
+                     "WHERE d.kind = 'trigger' AND a.name = 'on stop'")
+
+    # A finite stream: the files that exist.
+    finite = os.path.join(tmp, "finite")
+    os.makedirs(os.path.join(finite, "in"))
+    for i in range(4):
+        open(os.path.join(finite, "in", f"f{i}.npy"), "wb").write(npy_bytes([float(i)] * 64, (8, 8)))
+    flow = os.path.join(tmp, "finite.xdml")
+    open(flow, "w").write(STOP_FLOW.replace("SOURCE", 'files("in/*.npy")'))
+    r = run(xdmlc, [flow, "--workdir", finite])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    check(summary(finite) == [(4, 8.0, 3)], f"summary after the end: {summary(finite)}")
+    check(reason(finite) == [("every stream ended and its handlers finished",)], f"trigger: {reason(finite)}")
+    check("pass 3" in r.stderr + r.stdout and "summary: 4 frames" in r.stderr + r.stdout, r.stderr)
+
+    # A live watch stopped by SIGINT.
+    live = os.path.join(tmp, "live")
+    incoming = os.path.join(live, "incoming")
+    os.makedirs(incoming)
+    flow = os.path.join(tmp, "live.xdml")
+    open(flow, "w").write(STOP_FLOW.replace("SOURCE", 'watch("incoming", "*.npy")'))
+    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", live], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        prov = os.path.join(live, "provenance.db")
+        wait_for(lambda: os.path.exists(prov) and query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] >= 1,
+                 30, "the run to start")
+        time.sleep(0.3)
+        for i in range(3):
+            tmpfile = os.path.join(live, f".f{i}.tmp")
+            open(tmpfile, "wb").write(npy_bytes([float(i)] * 64, (8, 8)))
+            os.rename(tmpfile, os.path.join(incoming, f"f{i}.npy"))
+        wait_for(lambda: os.path.exists(os.path.join(live, "seen.db")) and
+                 query(os.path.join(live, "seen.db"), "SELECT count(*) FROM seen")[0][0] >= 3, 30, "3 records")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    check(summary(live) == [(3, 6.0, 3)], f"summary after SIGINT: {summary(live)}")
+    check(reason(live) == [("the run was stopped (a signal or the REPL's interrupt)",)], f"trigger: {reason(live)}")
+    check(query(prov, "SELECT status FROM runs") == [("stopped",)], "the run is recorded stopped")
+    check("flow watcher on stop: 1 firings" in out + err and "pass 3" in out + err, out + err)
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 

@@ -42,6 +42,7 @@ syn match xdmlFunction "\h\w*" contained
 syn match xdmlContextual "\<\%(where\|classified\|by\|as\|from\|at\|new\|data\|of\|every\|end\|in\|to\|max\|log\)\>\%(\s\+\%(\<\%(and\|or\|in\|to\|as\|at\|every\|from\|max\|where\|classified\|rehearse\|with\|by\|of\|else\)\>\)\@![[:alnum:]_"]\)\@="
 syn match xdmlContextual "\%(\<on\s\+\)\@<=new\s\+data\s\+of\s\+type\>" nextgroup=xdmlTypeName skipwhite
 syn match xdmlContextual "\%(\<on\s\+\)\@<=end\s\+of\>"
+syn match xdmlContextual "\%(\<on\s\+\)\@<=stop\>"
 syn match xdmlContextual "\<classified\s\+by\>"
 syn match xdmlContextual "\%(\<for\s\+\h\w*\s\+\)\@<=in\>"
 syn match xdmlContextual "\%(^\s*\|\<stream\>.*\)\@<=\<rehearse\ze\s*{"
