@@ -181,7 +181,7 @@ StreamSource checkSource(SemaContext& ctx, const Decl* d, const Type* element) {
     Expr* e = d->value.get();
     if (!e) return StreamSource::Emit;
     if (e->kind != ExprKind::Call || e->callee->kind != ExprKind::Ident) {
-        ctx.diags.error(e->range, "a stream source is watch(dir, glob), files(glob), zmq(endpoint) or generate(fn, count)");
+        ctx.diags.error(e->range, "a stream source is watch(dir, glob), files(glob), zmq(endpoint) or generate(fn, count[, period: D])");
         return StreamSource::Emit;
     }
     const std::string& name = e->callee->text;
@@ -203,8 +203,22 @@ StreamSource checkSource(SemaContext& ctx, const Decl* d, const Type* element) {
     if (name == "files") { stringArgs(1, "files(glob)"); tensorItems(); return StreamSource::Files; }
     if (name == "zmq") { stringArgs(1, "zmq(endpoint)"); tensorItems(); return StreamSource::Zmq; }
     if (name == "generate") {
-        if (e->args.size() != 2) {
-            ctx.diags.error(e->callee->range, "'generate' takes 2 arguments: generate(fn, count)");
+        // `period: D` (LANGUAGE.md §9): one item per period, as a detector delivers frames.
+        if (e->args.size() == 3 && e->args[2].name) {
+            const Arg& period = e->args[2];
+            if (period.name->text != "period") {
+                ctx.diags.error(period.name->range, "'generate' takes one named argument, period: unknown '" + period.name->text +
+                                                        "'" + didYouMean(period.name->text, {"period"}));
+            } else {
+                checker.checkAssignable(period.value.get(), types.duration(), "period of 'generate'");
+                ConstValue v = ctx.evaluate(period.value.get());
+                if (v.kind == ConstValue::Kind::Quantity && v.f <= 0)
+                    ctx.diags.error(period.value->range, "'generate' needs a period above 0");
+            }
+        }
+        const std::size_t positional = e->args.size() == 3 && e->args[2].name ? 2 : e->args.size();
+        if (positional != 2 || (e->args.size() > 1 && e->args[1].name) || (!e->args.empty() && e->args[0].name)) {
+            ctx.diags.error(e->callee->range, "'generate' takes 2 arguments and a period: generate(fn, count[, period: D])");
             return StreamSource::Generate;
         }
         Expr* fn = e->args[0].value.get();

@@ -78,18 +78,46 @@ void StreamSource::read(BoundedQueue<IncomingItem>& input) {
     input.close();
 }
 
+bool StreamSource::waitUntil(std::chrono::steady_clock::time_point due) const {
+    constexpr auto kSlice = std::chrono::milliseconds(20);  // how soon a stop is seen
+    for (auto now = std::chrono::steady_clock::now(); now < due; now = std::chrono::steady_clock::now()) {
+        if (hooks_.stopping()) return false;
+        std::this_thread::sleep_until(std::min(due, now + kSlice));
+    }
+    return !hooks_.stopping();
+}
+
 void StreamSource::readGenerated(BoundedQueue<IncomingItem>& input) {
     const Expr& src = *decl_.source;
     Evaluator ev(program_, nullptr, compiled_);
     try {
-        if (src.args.size() != 2 || src.args[0].op != Expr::Op::Name) throw EvalError("'generate' takes a fn and a count");
+        const bool paced = src.args.size() == 3 && src.names.size() == 3 && src.names[2] == "period";
+        if ((src.args.size() != 2 && !paced) || src.args[0].op != Expr::Op::Name)
+            throw EvalError("'generate' takes a fn, a count and maybe a period");
         Value count = ev.evaluate(src.args[1], Scope());
         if (!count.is(Value::Kind::Int)) throw EvalError("the count of 'generate' must be an int");
+        double period = 0;
+        if (paced) {
+            Value p = ev.evaluate(src.args[2], Scope());
+            if (!p.is(Value::Kind::Quantity) || !(p.asQuantity().value > 0))
+                throw EvalError("the period of 'generate' must be a duration above 0");
+            period = p.asQuantity().value;
+        }
         const TypeDesc& type = decl_.type;
         int64_t n = count.asInt();
-        // A replay generates what the recorded run delivered: no more, if it was stopped early.
-        if (replay_) n = std::min(n, replay_->recordedItems(decl_.name));
+        // A replay generates what the recorded run delivered: no more, if it was stopped early;
+        // and at once: its pace was the original's.
+        if (replay_) {
+            n = std::min(n, replay_->recordedItems(decl_.name));
+            period = 0;
+        }
+        // Item i is due at start + i * period: scheduled against the start, so a slow item
+        // does not delay the ones after it and the rate does not drift over a long run.
+        const auto start = std::chrono::steady_clock::now();
         for (int64_t i = 0; i < n && !hooks_.stopping(); ++i) {
+            if (period > 0 && !waitUntil(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                     std::chrono::duration<double>(period * static_cast<double>(i)))))
+                break;
             IncomingItem in;
             in.origin = src.args[0].name + "(" + std::to_string(i) + ")";
             try {

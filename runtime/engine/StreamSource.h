@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <chrono>
 #include <thread>
 
 namespace xdml::runtime {
@@ -70,6 +71,9 @@ private:
     void openNow();
     void read(BoundedQueue<IncomingItem>& input);
     void readGenerated(BoundedQueue<IncomingItem>& input);
+    /// Sleeps until `due`, waking every few milliseconds to see whether the run stops;
+    /// false when it does.
+    bool waitUntil(std::chrono::steady_clock::time_point due) const;
 
     const StreamDecl& decl_;
     std::string site_;

@@ -722,6 +722,44 @@ def case_on_stop(xdmlc, tmp):
     check("flow watcher on stop: 1 firings" in out + err and "pass 3" in out + err, out + err)
 
 
+PACED_FLOW = """
+param pace: duration = 100ms;
+fn id(i: int) -> int = i;
+stream ticks: int from generate(id, 6, period: pace);
+catalog got: { i: int, at: float } at "got.db";
+flow main { on new data of type int in ticks as t { record { i: t, at: now() / 1s } in got; } }
+"""
+
+
+def case_generate_period(xdmlc, tmp):
+    """`generate(fn, n, period: D)` delivers item i at start + i * D (never sooner), and a
+    stop ends the wait at once. Only lower bounds of time are asserted: the machine is shared."""
+    flow = os.path.join(tmp, "paced.xdml")
+    open(flow, "w").write(PACED_FLOW)
+    work = os.path.join(tmp, "w")
+    r = run(xdmlc, [flow, "--workdir", work, "--quiet"])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    rows = query(os.path.join(work, "got.db"), "SELECT i, at FROM got ORDER BY i")
+    check([i for i, _ in rows] == list(range(6)), f"items {rows}")
+    for i, at in rows:  # each item at least i periods after the first (its due time)
+        check(at - rows[0][1] >= i * 0.1 - 0.005, f"item {i} came {at - rows[0][1]:.3f} s after item 0, before its time")
+    # A long period, stopped after the first item: the run ends without waiting for the rest.
+    slow = os.path.join(tmp, "slow")
+    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", slow, "--quiet", "--set", "pace=30s"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: os.path.exists(os.path.join(slow, "got.db")) and
+                 query(os.path.join(slow, "got.db"), "SELECT count(*) FROM got")[0][0] >= 1, 30, "the first item")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)  # far below the 150 s the other items would take
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    check(query(os.path.join(slow, "got.db"), "SELECT count(*) FROM got") == [(1,)], "one item before the stop")
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
