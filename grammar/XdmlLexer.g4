@@ -48,6 +48,7 @@ BIARROW: '<->'; ARROW: '->';
 EQ: '=='; NE: '!='; LE: '<='; GE: '>='; LT: '<'; GT: '>'; ASSIGN: '=';
 PLUS: '+'; MINUS: '-'; STAR: '*'; SLASH: '/'; PERCENT: '%';
 COMMA: ','; SEMI: ';'; COLON: ':'; DOT: '.'; QUESTION: '?'; AT_SIGN: '@';
+CARET: '^';  // only in an interpolation's format (`{name:^10}`, centred)
 
 DQUOTE: '"' -> pushMode(STRING);
 

@@ -109,9 +109,12 @@ primary
 fieldInit: word COLON expr;
 
 stringLit: DQUOTE stringPart* (STR_END | STR_NEWLINE);
+// An interpolation's format (LANGUAGE.md §9: `{i:03}`, `{x:>8.2}`): the source text up to the
+// '}', read by planformat/TextFormat.h; any tokens here, so a bad format is that reader's error.
+textFormat: (~RBRACE)*;
 stringPart
     : STR_TEXT | STR_ESCAPE | STR_BAD_ESCAPE | STR_LBRACE_LIT | STR_RBRACE_LIT | STR_LONE_RBRACE
-    | STR_INTERP expr RBRACE
+    | STR_INTERP expr (COLON textFormat)? RBRACE
     ;
 
 // Identifiers: contextual words count.

@@ -81,6 +81,7 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct StringPart {
     std::string text;
     ExprPtr expr;  // set for an interpolation
+    std::optional<Name> format;  // an interpolation's format after ':' (`03` in `{i:03}`), as written
 };
 
 struct Arg {

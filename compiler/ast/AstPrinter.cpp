@@ -160,7 +160,8 @@ std::string printExpr(const Expr& e) {
         bool plain = e.parts.size() <= 1 && (e.parts.empty() || !e.parts[0].expr);
         if (plain) return quoted(e.parts.empty() ? "" : e.parts[0].text);
         std::string out = "(str";
-        for (const StringPart& p : e.parts) out += " " + (p.expr ? printExpr(*p.expr) : quoted(p.text));
+        for (const StringPart& p : e.parts)
+            out += " " + (p.expr ? printExpr(*p.expr) + (p.format ? ":" + p.format->text : "") : quoted(p.text));
         return out + ")";
     }
     case ExprKind::Unary: return std::string("(") + spelling(e.unaryOp) + " " + sub(e.operands[0]) + ")";

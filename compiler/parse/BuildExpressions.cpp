@@ -334,6 +334,16 @@ ExprPtr AstBuilder::stringLiteral(P::StringLitContext* ctx) {
         if (part->STR_INTERP()) {
             StringPart p;
             p.expr = part->expr() ? expr(part->expr()) : invalid(part);
+            if (auto* f = part->textFormat()) {
+                // The source text itself, spaces and all: tokens would lose them.
+                const std::size_t from = part->COLON()->getSymbol()->getStopIndex() + 1;
+                const std::size_t to = part->RBRACE() ? part->RBRACE()->getSymbol()->getStartIndex() : from;
+                auto* input = const_cast<antlr4::CharStream*>(part->COLON()->getSymbol()->getInputStream());  // getText is not const
+                Name format;
+                format.text = to > from ? input->getText(antlr4::misc::Interval(from, to - 1)) : "";
+                format.range = f->getStart() && f->getStart()->getType() != P::RBRACE ? range(f) : range(part->COLON()->getSymbol());
+                p.format = std::move(format);
+            }
             e->parts.push_back(std::move(p));
             continue;
         }

@@ -130,7 +130,11 @@ json CodeWriter::expr(const Expr* e) const {
     case ExprKind::String: {
         j["op"] = spelling(ExprOp::String);
         json parts = json::array();
-        for (const StringPart& p : e->parts) parts.push_back(p.expr ? expr(p.expr.get()) : json(p.text));
+        for (const StringPart& p : e->parts) {
+            json part = p.expr ? expr(p.expr.get()) : json(p.text);
+            if (p.expr && p.format) part["format"] = p.format->text;
+            parts.push_back(std::move(part));
+        }
         j["parts"] = parts;
         break;
     }

@@ -4,6 +4,7 @@
 
 #include "ast/AstPrinter.h"
 #include "planformat/PlanLimits.h"
+#include "planformat/TextFormat.h"
 #include "sema/OperatorRules.h"
 
 #include <algorithm>
@@ -386,6 +387,25 @@ const Type* ExprChecker::checkRecord(Expr* e) {
     return ctx_.types().record(std::move(fields));
 }
 
+void ExprChecker::checkFormat(const Name& format, const Type* t) {
+    std::string problem;
+    const auto f = planformat::parseTextFormat(format.text, problem);
+    if (!f) {
+        ctx_.diags.error(format.range, "format '" + format.text + "': " + problem);
+        return;
+    }
+    const Type* s = structure(t);
+    if (s->kind == TypeKind::Error) return;
+    const bool isFloat = s->kind == TypeKind::Float || s->kind == TypeKind::F32;
+    const bool isNumber = isFloat || s->kind == TypeKind::Int;
+    std::string misfit;
+    if (f->precision >= 0 && !isFloat) misfit = "a precision ('." + std::to_string(f->precision) + "') is for a float";
+    else if (f->thousands && !isNumber) misfit = "',' (thousands separators) is for an int or a float";
+    else if (f->zero && !isNumber) misfit = "'0' (zero padding) is for an int or a float";
+    if (!misfit.empty())
+        ctx_.diags.error(format.range, "format '" + format.text + "' does not fit " + withArticle(t) + ": " + misfit);
+}
+
 const Type* ExprChecker::checkString(Expr* e) {
     for (StringPart& p : e->parts) {
         if (!p.expr) continue;
@@ -394,6 +414,8 @@ const Type* ExprChecker::checkString(Expr* e) {
         if (s->kind == TypeKind::Void || s->kind == TypeKind::Function || s->kind == TypeKind::Stream ||
             s->kind == TypeKind::Model || s->kind == TypeKind::Catalog || s->kind == TypeKind::Site)
             ctx_.diags.error(p.expr->range, "cannot interpolate " + withArticle(t) + " into a string");
+        else if (p.format)
+            checkFormat(*p.format, t);
     }
     return ctx_.types().string();
 }

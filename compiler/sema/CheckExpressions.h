@@ -61,6 +61,8 @@ private:
     const Type* checkList(ast::Expr* e);
     const Type* checkRecord(ast::Expr* e);
     const Type* checkString(ast::Expr* e);
+    /// An interpolation's format: it reads, and fits the type of what it formats.
+    void checkFormat(const ast::Name& format, const Type* t);
 
     /// A type argument (`noise(Frame, i)`): the named type, or null after reporting.
     const Type* typeArgument(ast::Expr* e, const std::string& callee);

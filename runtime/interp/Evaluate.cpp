@@ -76,7 +76,10 @@ Value Evaluator::evaluateNode(const Expr& e, const Scope& scope) {
     case Expr::Op::Literal: return e.literal;
     case Expr::Op::String: {
         std::string out;
-        for (const Expr::StringPart& p : e.parts) out += p.arg < 0 ? p.text : toText(evaluate(e.args[p.arg], scope));
+        for (const Expr::StringPart& p : e.parts)
+            out += p.arg < 0      ? p.text
+                   : p.format     ? formatText(evaluate(e.args[p.arg], scope), *p.format)
+                                  : toText(evaluate(e.args[p.arg], scope));
         return Value::string(std::move(out));
     }
     case Expr::Op::Name: return name(e, scope);

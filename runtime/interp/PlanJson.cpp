@@ -179,11 +179,18 @@ Expr readExpr(const json& j, const std::string& where) {
         e.op = Expr::Op::String;
         const json& parts = array(j, "parts", where);
         for (std::size_t i = 0; i < parts.size(); ++i) {
+            const std::string at = where + ".parts[" + std::to_string(i) + "]";
             if (parts[i].is_string()) {
-                e.parts.push_back({parts[i].get<std::string>(), -1});
+                e.parts.push_back({parts[i].get<std::string>(), -1, std::nullopt});
             } else {
-                e.parts.push_back({"", static_cast<int>(e.args.size())});
-                e.args.push_back(readExpr(parts[i], where + ".parts[" + std::to_string(i) + "]"));
+                Expr::StringPart part{"", static_cast<int>(e.args.size()), std::nullopt};
+                if (parts[i].is_object() && parts[i].contains("format")) {
+                    std::string problem;
+                    part.format = planformat::parseTextFormat(text(parts[i], "format", at), problem);
+                    if (!part.format) fail(at + ".format", problem);
+                }
+                e.parts.push_back(std::move(part));
+                e.args.push_back(readExpr(parts[i], at));
             }
         }
         break;

@@ -3,6 +3,7 @@
 // plan, never the compiler's AST.
 #pragma once
 
+#include "planformat/TextFormat.h"
 #include "runtime/values/Value.h"
 
 #include <nlohmann/json.hpp>
@@ -58,6 +59,7 @@ struct Expr {
     struct StringPart {
         std::string text;
         int arg = -1;  // >= 0: the part is args[arg], interpolated
+        std::optional<planformat::TextFormat> format;  // an interpolation's `{x:03}`
     };
     struct Slice {
         bool range = false;

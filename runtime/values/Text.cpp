@@ -154,6 +154,52 @@ std::string formatQuantity(const Quantity& q) {
     return (q.value < 0 ? "-" : "") + shortest(bestNumber, false) + best->name;
 }
 
+namespace {
+
+/// `digits` (a number's text, maybe signed, maybe with a fraction) with `,` every three digits
+/// of its integer part.
+std::string withThousands(const std::string& digits) {
+    const std::size_t first = digits.find_first_of("0123456789");
+    std::size_t end = digits.find_first_not_of("0123456789", first);
+    if (first == std::string::npos) return digits;
+    if (end == std::string::npos) end = digits.size();
+    std::string out = digits.substr(0, first);
+    for (std::size_t i = first; i < end; ++i) {
+        out += digits[i];
+        const std::size_t left = end - i - 1;
+        if (left > 0 && left % 3 == 0) out += ',';
+    }
+    return out + digits.substr(end);
+}
+
+}  // namespace
+
+std::string formatText(const Value& v, const planformat::TextFormat& f) {
+    const bool isFloat = v.is(Value::Kind::Float) || v.is(Value::Kind::F32);
+    const bool isNumber = isFloat || v.is(Value::Kind::Int);
+    std::string text;
+    if (isFloat && f.precision >= 0) {
+        const double x = v.is(Value::Kind::Float) ? v.asFloat() : static_cast<double>(v.asF32());
+        char buffer[512];
+        std::snprintf(buffer, sizeof buffer, "%.*f", f.precision, x);
+        text = buffer;
+    } else {
+        text = toText(v);
+    }
+    if (isNumber && f.thousands && text.find_first_not_of("-0123456789.") == std::string::npos) text = withThousands(text);
+    const std::size_t width = static_cast<std::size_t>(f.width);
+    if (text.size() >= width) return text;
+    const std::size_t pad = width - text.size();
+    if (isNumber && f.zero && !f.align) {
+        const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+        return text.substr(0, sign) + std::string(pad, '0') + text.substr(sign);
+    }
+    const char align = f.align ? f.align : isNumber ? '>' : '<';
+    if (align == '<') return text + std::string(pad, ' ');
+    if (align == '>') return std::string(pad, ' ') + text;
+    return std::string(pad / 2, ' ') + text + std::string(pad - pad / 2, ' ');
+}
+
 std::string toText(const Value& v) {
     switch (v.kind()) {
     case Value::Kind::None: return "none";

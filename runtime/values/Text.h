@@ -15,6 +15,7 @@
 //   with at most six entries shown per dimension (`...` after them).
 #pragma once
 
+#include "planformat/TextFormat.h"
 #include "runtime/values/Value.h"
 
 #include <string>
@@ -22,6 +23,11 @@
 namespace xdml::runtime {
 
 std::string toText(const Value& v);
+/// `v` as an interpolation with a format shows it (LANGUAGE.md §9): a float with `precision`
+/// digits after the point, `,` between thousands, zero padding after the sign, then aligned in
+/// `width` (numbers right, the rest left, unless the format says). The checker allows only the
+/// parts that fit the value's type; here any other part is ignored.
+std::string formatText(const Value& v, const planformat::TextFormat& f);
 /// `s` in double quotes, with `"`, `\` and newlines escaped (as XDML and PROV-N write strings).
 std::string quoted(const std::string& s);
 std::string formatFloat(double x);

@@ -109,8 +109,8 @@ TEST_CASE("anyChild visits every direct sub-expression once, in order, and stops
     e.operands.push_back(leaf("op"));
     e.args.push_back(ast::Arg{{}, leaf("arg")});
     e.fields.push_back(ast::FieldInit{{}, leaf("field")});
-    e.parts.push_back(ast::StringPart{"text", nullptr});
-    e.parts.push_back(ast::StringPart{"", leaf("part")});
+    e.parts.push_back(ast::StringPart{"text", nullptr, std::nullopt});
+    e.parts.push_back(ast::StringPart{"", leaf("part"), std::nullopt});
     ast::SliceItem slice;
     slice.isRange = true;
     slice.hi = leaf("hi");
