@@ -93,9 +93,11 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
 
 Value Firing::read(const Expr& e, const std::filesystem::path& p) {
     if (e.args.size() < 2 || e.args[1].binding != NameBinding::Type) throw EvalError("'read' takes a path and a type name");
+    // `read(p, string)` (or `path`) reads text: those are built-in names, not declared types.
     TypeDesc named;
-    named.kind = TypeDesc::Kind::Named;
-    named.name = e.args[1].name;
+    const std::string& typeName = e.args[1].name;
+    named.kind = typeName == "string" ? TypeDesc::Kind::String : typeName == "path" ? TypeDesc::Kind::Path : TypeDesc::Kind::Named;
+    named.name = typeName;
     const TypeDesc& t = context_.program.structure(named);
     const bool tensor = t.kind == TypeDesc::Kind::Tensor;
     const std::string shown = printableName(p.string());

@@ -760,6 +760,36 @@ def case_generate_period(xdmlc, tmp):
     check(query(os.path.join(slow, "got.db"), "SELECT count(*) FROM got") == [(1,)], "one item before the stop")
 
 
+TEXT_FLOW = """
+import std.io;
+task load(p: path) -> string { return read(p, string); }
+catalog notes: { text: string, at_start: string } at "notes.db";
+fn id(i: int) -> int = i;
+stream ticks: int from generate(id, 2);
+flow main {
+    let first = read("note.txt", string);
+    on new data of type int in ticks as t { record { text: load("note.txt"), at_start: read("note.txt", path) } in notes; }
+}
+"""
+
+
+def case_read_text(xdmlc, tmp):
+    """`read(p, string)` (and `path`) reads a text file as it is (LANGUAGE.md §9) — it used to
+    pass the check and fail at run time with `plan code: unknown type "string"`."""
+    flow = os.path.join(tmp, "text.xdml")
+    open(flow, "w").write(TEXT_FLOW)
+    work = os.path.join(tmp, "w")
+    os.makedirs(work)
+    open(os.path.join(work, "note.txt"), "w").write("line one\nline two ✓\n")
+    r = run(xdmlc, [flow, "--workdir", work, "--quiet"])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    rows = query(os.path.join(work, "notes.db"), "SELECT text, at_start FROM notes")
+    check(rows == [("line one\nline two ✓\n",) * 2] * 2, f"rows {rows}")
+    os.remove(os.path.join(work, "note.txt"))
+    r = run(xdmlc, [flow, "--workdir", work, "--quiet"])
+    check(r.returncode == 1 and "note.txt" in r.stderr, f"a missing file is an error naming it: {r.returncode} {r.stderr}")
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 
