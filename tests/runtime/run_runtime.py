@@ -767,14 +767,15 @@ catalog notes: { text: string, at_start: string } at "notes.db";
 fn id(i: int) -> int = i;
 stream ticks: int from generate(id, 2);
 flow main {
-    let first = read("note.txt", string);
-    on new data of type int in ticks as t { record { text: load("note.txt"), at_start: read("note.txt", path) } in notes; }
+    log "{read(\"note.txt\", string)}";
+    on new data of type int in ticks as t { record { text: load("note.txt"), at_start: read("note.txt", string) } in notes; }
 }
 """
 
 
 def case_read_text(xdmlc, tmp):
-    """`read(p, string)` (and `path`) reads a text file as it is (LANGUAGE.md §9) — it used to
+    """`read(p, string)` reads a text file as it is (LANGUAGE.md §9), in a task and in a firing
+    and at flow level — it used to
     pass the check and fail at run time with `plan code: unknown type "string"`."""
     flow = os.path.join(tmp, "text.xdml")
     open(flow, "w").write(TEXT_FLOW)
