@@ -43,11 +43,10 @@ std::optional<TextFormat> parseTextFormat(std::string_view spec, std::string& pr
         ++i;
     }
     if (i < spec.size() && spec[i] == '.') {
-        ++i;
+        const std::size_t digits = ++i;
         if (!readNumber(spec, i, f.precision, kMaxPrecision)) {
-            problem = i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))
-                          ? "a precision above " + std::to_string(kMaxPrecision)
-                          : "'.' must be followed by the number of digits after the point";
+            problem = i > digits ? "a precision above " + std::to_string(kMaxPrecision)
+                                 : "'.' must be followed by the number of digits after the point";
             return std::nullopt;
         }
     }
