@@ -127,21 +127,7 @@ NodeId Lowering::addNode(Node n) {
 
 void Lowering::lowerFlow(const Decl& flow) {
     // Flow-level statements run once, when the flow starts, at the home site.
-    Handler start;
-    start.kind = Handler::Kind::Start;
-    start.flow = flow.name.text;
-    start.where = flow.name.range;
-    policies_.addClauses(start.policy, flow.policy ? &*flow.policy : nullptr);
-    beginHandler(start, ir_.homeSite, 0);
-    Node s;
-    s.kind = NodeKind::Start;
-    s.label = flow.name.text;
-    s.where = flow.name.range;
-    s.site = ir_.homeSite;
-    s.siteFixed = true;
-    s.placement.reason = "flows start at the home site";
-    ir_.handlers.back().trigger = addNode(std::move(s));
-    env_.assign(1, {});
+    beginRunHandler(flow, Handler::Kind::Start, flow.name.range, NodeKind::Start, "flows start at the home site");
     for (const StmtPtr& st : flow.body)
         if (st && st->kind != StmtKind::OnNewData && st->kind != StmtKind::OnEnd && st->kind != StmtKind::OnStop) statement(*st);
     for (const StmtPtr& st : flow.body) {
@@ -261,24 +247,29 @@ void Lowering::onEnd(const Decl& flow, const Stmt& st) {
 }
 
 void Lowering::onStop(const Decl& flow, const Stmt& st) {
-    Handler h;
-    h.kind = Handler::Kind::Stop;
-    h.flow = flow.name.text;
-    h.where = st.range;
-    h.statement = st.range;
-    policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
-    beginHandler(h, ir_.homeSite, 0);
-    Node stop;
-    stop.kind = NodeKind::Stop;
-    stop.label = flow.name.text;
-    stop.where = st.range;
-    stop.site = ir_.homeSite;
-    stop.siteFixed = true;
-    stop.placement.reason = "the run ends at the home site";
-    ir_.handlers.back().trigger = addNode(std::move(stop));
-    env_.assign(1, {});
+    beginRunHandler(flow, Handler::Kind::Stop, st.range, NodeKind::Stop, "the run ends at the home site");
+    ir_.handlers.back().statement = st.range;
     for (const StmtPtr& s : st.body)
         if (s) statement(*s);
+}
+
+void Lowering::beginRunHandler(const Decl& flow, Handler::Kind kind, SourceRange where, NodeKind node,
+                               const std::string& reason) {
+    Handler h;
+    h.kind = kind;
+    h.flow = flow.name.text;
+    h.where = where;
+    policies_.addClauses(h.policy, flow.policy ? &*flow.policy : nullptr);
+    beginHandler(h, ir_.homeSite, 0);
+    Node n;
+    n.kind = node;
+    n.label = flow.name.text;
+    n.where = where;
+    n.site = ir_.homeSite;
+    n.siteFixed = true;
+    n.placement.reason = reason;
+    ir_.handlers.back().trigger = addNode(std::move(n));
+    env_.assign(1, {});
 }
 
 FlowIR lowerToIR(const sema::CheckedProgram& program, Diagnostics& diags, const std::string& flowName) {

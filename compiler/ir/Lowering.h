@@ -41,6 +41,8 @@ private:
     NodeId classify(const Decl& type, NodeId source);
     void onEnd(const Decl& flow, const Stmt& st);
     void onStop(const Decl& flow, const Stmt& st);
+    /// A handler the run itself fires once (a flow's start, its `on stop`), at the home site.
+    void beginRunHandler(const Decl& flow, Handler::Kind kind, SourceRange where, NodeKind node, const std::string& reason);
 
     // ------------------------------------------------------------ statements (LowerStatements.cpp)
     ResolvedPolicy policyFor(const Stmt* st, const Decl* task);
