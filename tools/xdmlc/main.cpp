@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
         "                                           watch the passes work\n"
         "  xdmlc run examples/hitfinder.xdml --stats-json stats.json\n"
         "                                           run a flow; results in hitfinder.run/\n"
+        "  xdmlc run F --help-params                the flow's params; give them with --set NAME=VALUE\n"
+        "                                           (repeatable) or --params run.json\n"
         "  xdmlc prov lineage 'hits#3' --workdir hitfinder.run\n"
         "                                           what a result was made from (xdmlc prov --help)\n"
         "  xdmlc replay --workdir hitfinder.run     run the latest run again from its log; compare\n"
