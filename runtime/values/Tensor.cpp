@@ -5,11 +5,9 @@
 
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <string>
 #include <type_traits>
-#include <unordered_map>
 
 namespace xdml::runtime {
 
@@ -17,52 +15,23 @@ namespace {
 
 constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any vector load
 
-/// The memory of large tensors: strings from takeLargeBuffer (reused from the spares a stream of
-/// large values leaves), by the aligned address inside each that the tensor uses.
-class LargeTensorMemory {
-public:
-    std::byte* take(std::size_t bytes) {
-        std::string memory = takeLargeBuffer(bytes + kAlignment - 1);
-        const auto at = (reinterpret_cast<uintptr_t>(memory.data()) + kAlignment - 1) / kAlignment * kAlignment;
-        auto* data = reinterpret_cast<std::byte*>(at);
-        std::lock_guard lock(mutex_);
-        held_.emplace(data, std::move(memory));
-        return data;
-    }
-
-    void giveBack(std::byte* data) {
-        std::string memory;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = held_.find(data);
-            memory = std::move(it->second);
-            held_.erase(it);
-        }
-        giveBackLargeBuffer(std::move(memory));
-    }
-
-private:
-    std::mutex mutex_;
-    std::unordered_map<std::byte*, std::string> held_;
-};
-
-LargeTensorMemory& largeTensorMemory() {
-    static auto* memory = new LargeTensorMemory;  // never destroyed: tensors may die during exit
-    return *memory;
-}
-
 }  // namespace
 
-TensorBuffer::TensorBuffer(std::size_t bytes)
-    : data_(bytes >= kLargeBufferBytes ? largeTensorMemory().take(bytes)
-                                       : static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)))),
-      bytes_(bytes) {
+TensorBuffer::TensorBuffer(std::size_t bytes) : bytes_(bytes) {
+    if (bytes >= kLargeBufferBytes) {
+        // Reused from the buffers a stream of large values lets go (LargeBuffers.h), aligned inside.
+        large_ = takeLargeBuffer(bytes + kAlignment - 1);
+        const auto at = (reinterpret_cast<uintptr_t>(large_.data()) + kAlignment - 1) / kAlignment * kAlignment;
+        data_ = reinterpret_cast<std::byte*>(at);
+    } else {
+        data_ = static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)));
+    }
     std::memset(data_, 0, bytes ? bytes : 1);
 }
 
 TensorBuffer::~TensorBuffer() {
-    if (bytes_ >= kLargeBufferBytes)
-        largeTensorMemory().giveBack(data_);
+    if (!large_.empty())
+        giveBackLargeBuffer(std::move(large_));
     else
         ::operator delete(data_, std::align_val_t(kAlignment));
 }

@@ -49,6 +49,7 @@ public:
     std::size_t bytes() const { return bytes_; }
 
 private:
+    std::string large_;  // a large buffer's memory (LargeBuffers.h), given back when it goes; else empty
     std::byte* data_;
     std::size_t bytes_;
 };
