@@ -14,7 +14,8 @@ llvm::Type* KernelBuilder::elemType(ElemType e, unsigned width) {
     switch (e) {
     case ElemType::Bool: t = ir.getInt1Ty(); break;
     case ElemType::U8: t = ir.getInt8Ty(); break;
-    case ElemType::U16: t = ir.getInt16Ty(); break;
+    case ElemType::U16: case ElemType::I16: t = ir.getInt16Ty(); break;
+    case ElemType::U32: t = ir.getInt32Ty(); break;
     case ElemType::I32: t = ir.getInt32Ty(); break;
     case ElemType::I64: t = ir.getInt64Ty(); break;
     case ElemType::F32: t = ir.getFloatTy(); break;
@@ -49,7 +50,7 @@ llvm::Value* toDouble(KernelBuilder& b, llvm::Value* v, ElemType from) {
     switch (from) {
     case ElemType::F64: return v;
     case ElemType::F32: return b.ir.CreateFPExt(v, d);
-    case ElemType::Bool: case ElemType::U8: case ElemType::U16: return b.ir.CreateUIToFP(v, d);
+    case ElemType::Bool: case ElemType::U8: case ElemType::U16: case ElemType::U32: return b.ir.CreateUIToFP(v, d);
     default: return b.ir.CreateSIToFP(v, d);
     }
 }

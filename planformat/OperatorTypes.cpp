@@ -24,7 +24,36 @@ bool isComparison(BinaryOperator op) { return op >= BinaryOperator::Eq && op <= 
 
 bool isLogical(BinaryOperator op) { return op == BinaryOperator::And || op == BinaryOperator::Or; }
 
-ElemType promote(ElemType a, ElemType b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+namespace {
+
+/// Place in the promotion order bool < u8 < i16 < u16 < i32 < u32 < i64 < f32 < f64 (the
+/// enumerators' order is their encoding's, so the order is spelled out here).
+int promotionRank(ElemType e) {
+    switch (e) {
+    case ElemType::Bool: return 0;
+    case ElemType::U8: return 1;
+    case ElemType::I16: return 2;
+    case ElemType::U16: return 3;
+    case ElemType::I32: return 4;
+    case ElemType::U32: return 5;
+    case ElemType::I64: return 6;
+    case ElemType::F32: return 7;
+    case ElemType::F64: return 8;
+    }
+    return 0;
+}
+
+}  // namespace
+
+ElemType promote(ElemType a, ElemType b) {
+    const ElemType later = promotionRank(a) >= promotionRank(b) ? a : b;
+    const ElemType other = later == a ? b : a;
+    // A signed type meeting an unsigned one at least as wide: neither holds the other's values.
+    if (!isFloatElem(later) && !isSignedElem(later) && later != ElemType::Bool && isSignedElem(other) &&
+        elemSize(later) >= elemSize(other))
+        return elemSize(later) >= 4 ? ElemType::I64 : ElemType::I32;
+    return later;
+}
 
 bool ElementwiseTypes::defined() const { return !isLogical(op) || compute == ElemType::Bool; }
 

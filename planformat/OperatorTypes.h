@@ -4,8 +4,10 @@
 // compiled results agree to the bit.
 //
 // - a bool tensor in arithmetic counts as f32 zeros and ones;
-// - two tensors (of one shape) compute in the promoted element type (bool < u8 < u16 < i32 <
-//   i64 < f32 < f64), integers widened to i64;
+// - two tensors (of one shape) compute in the promoted element type (bool < u8 < i16 < u16 <
+//   i32 < u32 < i64 < f32 < f64, except that a signed type meeting an unsigned one at least as
+//   wide takes the next wider signed type, as NumPy does: i16 and u16 give i32, i32 and u32
+//   give i64), integers widened to i64;
 // - a float tensor meeting a scalar: the scalar is rounded to the element type and the
 //   operation runs in it (f32 tensor * 0.1 multiplies by 0.1f, as a vectorised kernel does);
 // - an integer tensor meeting an int scalar computes in i64; meeting a float scalar, in f64;
@@ -27,7 +29,7 @@ bool isComparison(BinaryOperator op);
 /// and, or.
 bool isLogical(BinaryOperator op);
 
-/// The later of two element types in promotion order.
+/// The element type two tensors' elements meet in (the rule above).
 ElemType promote(ElemType a, ElemType b);
 
 struct ElementwiseTypes {

@@ -73,6 +73,6 @@ TypeKind typeOf(QuantityKind q) {
 
 bool isFloatElem(ElemType e) { return e == ElemType::F32 || e == ElemType::F64; }
 
-bool isSignedElem(ElemType e) { return e == ElemType::I32 || e == ElemType::I64; }
+bool isSignedElem(ElemType e) { return e == ElemType::I16 || e == ElemType::I32 || e == ElemType::I64; }
 
 }  // namespace xdml::planformat

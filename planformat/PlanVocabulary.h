@@ -127,8 +127,9 @@
     X(Policy, "policy", "named scheduling or training clauses")         \
     X(Flow, "flow", "a dataflow program's entry")
 
-/// Tensor element types (LANGUAGE.md §2) in promotion order: a tensor meeting a tensor of a
-/// later type takes that type. X(Enumerator, "spelling", bytes per element, "what it is").
+/// Tensor element types (LANGUAGE.md §2; u32 and i16 since 0.2, as detectors write them).
+/// X(Enumerator, "spelling", bytes per element, "what it is"). New types go last: encoded
+/// values (resume logs, messages) carry the enumerator's number. Promotion is promote()'s.
 #define XDML_ELEM_TYPES(X)                                 \
     X(Bool, "bool", 1, "true or false, stored as a byte")  \
     X(U8, "u8", 1, "unsigned 8-bit integer")               \
@@ -136,7 +137,9 @@
     X(I32, "i32", 4, "signed 32-bit integer")              \
     X(I64, "i64", 8, "signed 64-bit integer")              \
     X(F32, "f32", 4, "IEEE single precision")              \
-    X(F64, "f64", 8, "IEEE double precision")
+    X(F64, "f64", 8, "IEEE double precision")              \
+    X(U32, "u32", 4, "unsigned 32-bit integer")            \
+    X(I16, "i16", 2, "signed 16-bit integer")
 
 /// A binary expression's "operator".
 #define XDML_BINARY_OPERATORS(X)               \
@@ -228,7 +231,7 @@ TypeKind typeOf(QuantityKind q);
 /// Bytes per element as a tensor stores it.
 std::size_t elemSize(ElemType e);
 bool isFloatElem(ElemType e);
-/// i32 and i64; bool, u8 and u16 are unsigned.
+/// i16, i32 and i64; bool, u8, u16 and u32 are unsigned.
 bool isSignedElem(ElemType e);
 
 }  // namespace xdml::planformat

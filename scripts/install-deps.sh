@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build ccache g++ python3
+  cmake ninja-build ccache g++ python3 pkg-config
   # front end: ANTLR4 tool (Java) and C++ runtime
   antlr4 libantlr4-runtime-dev uuid-dev
   # JIT, IR graph, models, provenance
@@ -26,6 +26,9 @@ packages=(
   # distributed runs and their tests: a real Slurm on loopback (with its own munged), PMIx,
   # and both MPI flavours (tests/distributed)
   slurmctld slurmd slurm-client munge libpmix-dev openmpi-bin libopenmpi-dev mpich libmpich-dev
+  # detector data (HDF5 in and out): the library, LZ4 for XDML's checked decoders, the filter
+  # plugins (LZ4, bitshuffle: bitshuffle's SIMD transpose is used too); h5py makes the tests' files
+  libhdf5-dev liblz4-dev hdf5-filter-plugin bitshuffle python3-h5py
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already

@@ -396,7 +396,9 @@ json codeJson(const sema::CheckedProgram& program, const PassDecisions* decision
             flows[name] = {{"policy", policyRefJson(d->policy)}, {"body", CodeWriter(decisions).block(d->body)}};
             break;
         case DeclKind::Stream: {
-            json st = {{"type", typeJson(d->resolved ? d->resolved->element : nullptr)}, {"source", exprJson(d->value.get())}};
+            // The item type's structure: a nominal type's underlying type, a built-in (`path`) itself.
+            const sema::Type* item = d->resolved && d->resolved->kind == sema::TypeKind::Nominal ? d->resolved->element : d->resolved;
+            json st = {{"type", typeJson(item)}, {"source", exprJson(d->value.get())}};
             if (d->site) st["site"] = d->site->text;
             if (d->properties) st["rehearse"] = propertiesJson(*d->properties);
             streams[name] = st;

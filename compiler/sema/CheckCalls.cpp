@@ -2,6 +2,8 @@
 #include "sema/CheckExpressions.h"
 #include "sema/OperatorRules.h"
 
+#include "planformat/FileTargets.h"
+
 #include <algorithm>
 
 namespace xdml::sema {
@@ -12,6 +14,58 @@ namespace {
 std::string nth(std::size_t i) {
     static const char* names[] = {"first", "second", "third", "fourth", "fifth"};
     return i < 5 ? names[i] : "argument " + std::to_string(i + 1);
+}
+
+/// What a path expression's text is known to end with at check time: a constant's whole text,
+/// or a string literal's trailing literal parts ("out/f_{i:03}.npy" ends with ".npy").
+/// `whole` when nothing before it is computed at run time.
+struct KnownTail {
+    std::string text;
+    bool whole = false;
+};
+
+KnownTail knownTail(SemaContext& ctx, const Expr* e) {
+    KnownTail tail;
+    ConstValue v = ctx.evaluate(e);
+    if (v.kind == ConstValue::Kind::String) return {v.s, true};
+    if (e->kind != ExprKind::String) return tail;
+    tail.whole = true;
+    for (auto part = e->parts.rbegin(); part != e->parts.rend(); ++part) {
+        if (part->expr) {
+            tail.whole = false;
+            break;
+        }
+        tail.text.insert(0, part->text);
+    }
+    return tail;
+}
+
+/// The file a path expression names, when its format is known at check time: its extension
+/// is in the known tail (or the tail holds the whole last component of the path).
+std::optional<planformat::FileTarget> knownTarget(SemaContext& ctx, const Expr* e) {
+    KnownTail tail = knownTail(ctx, e);
+    if (!tail.whole) {
+        const std::size_t slash = tail.text.rfind('/');
+        const std::string last = slash == std::string::npos ? tail.text : tail.text.substr(slash + 1);
+        const bool lastComponentKnown = slash != std::string::npos || last.find('.') != std::string::npos;
+        // A dataset after a computed file name ("{f}:/data") leaves the file's extension unknown.
+        if (!lastComponentKnown || tail.text.find(":/") != std::string::npos) return std::nullopt;
+    }
+    // A computed start stands for the name's first characters: "{i}.npy" has the extension npy.
+    planformat::FileTarget t = planformat::fileTarget(tail.whole ? tail.text : "x" + tail.text);
+    return t;
+}
+
+/// A flat record: every field a scalar (a quantity, a string...) or an optional one.
+bool flatRecord(const Type* t) {
+    const Type* s = structure(t);
+    if (s->kind != TypeKind::Record) return false;
+    for (const auto& f : s->fields) {
+        const Type* ft = structure(f.type);
+        if (ft->kind == TypeKind::Optional) ft = structure(ft->element);
+        if (!isScalar(ft)) return false;
+    }
+    return true;
 }
 }  // namespace
 
@@ -280,6 +334,12 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         if (!t) return ERR;
         const Type* s = structure(t);
         if (s->kind != TypeKind::Tensor && s->kind != TypeKind::String) return bad(1, "a tensor type or string", t);
+        // A raw file holds a static shape's elements (any other extension is read as .npy).
+        if (const std::optional<planformat::FileTarget> target = knownTarget(ctx_, args[0].value.get());
+            target && target->format == planformat::FileFormat::Raw && s->kind == TypeKind::Tensor &&
+            std::find(s->dims.begin(), s->dims.end(), kUnknownDim) != s->dims.end())
+            ctx_.diags.error(args[1].value->range, "a raw file holds the elements of a static shape, but " + toString(t) +
+                                                       " has a '?' dimension");
         return t;
     }
     if (name == "write") {
@@ -289,7 +349,43 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         const Type* v = argType(1);
         const Type* s = structure(v);
         if (s->kind != TypeKind::Tensor && !isScalar(s) && s->kind != TypeKind::Record && s->kind != TypeKind::List)
+        {
             bad(1, "a value that can be written", v);
+            return types.voidType();
+        }
+        // The extension says how the value is written (LANGUAGE.md §9); known now, it is checked now.
+        const std::optional<planformat::FileTarget> target = knownTarget(ctx_, args[0].value.get());
+        if (!target || v->kind == TypeKind::Error) return types.voidType();
+        using F = planformat::FileFormat;
+        const std::string ext = target->extension.empty() ? "a file without an extension" : "'." + target->extension + "'";
+        switch (target->format) {
+        case F::Unknown: {
+            // "out.npy:/data": a dataset after a file that is not HDF5.
+            const std::size_t colon = target->file.rfind(":/");
+            const planformat::FileTarget before =
+                planformat::fileTarget(colon == std::string::npos ? "" : target->file.substr(0, colon));
+            if (before.format != F::Unknown)
+                ctx_.diags.error(args[0].value->range, "only an HDF5 file (.h5, .hdf5, .nxs) has datasets, not '." +
+                                                           before.extension + "'");
+            else
+                ctx_.diags.error(args[0].value->range, "'write' writes files by their extension: " +
+                                                           std::string(planformat::writableExtensions()) + ", not " + ext);
+            break;
+        }
+        case F::Npy: case F::Raw: case F::Hdf5:
+            if (s->kind != TypeKind::Tensor) bad(1, "a tensor to write " + ext, v);
+            break;
+        case F::Text:
+            if (s->kind != TypeKind::String) bad(1, "a string to write " + ext + " (write other values to .json)", v);
+            break;
+        case F::Csv:
+            if (s->kind != TypeKind::List || !flatRecord(s->element))
+                bad(1, "a list of flat records to write " + ext + " (one row each, a column per field)", v);
+            break;
+        case F::Json: break;
+        }
+        if (target->format != F::Hdf5 && !target->dataset.empty())
+            ctx_.diags.error(args[0].value->range, "only an HDF5 file has datasets");
         return types.voidType();
     }
     if (name == "exists" || name == "size") {

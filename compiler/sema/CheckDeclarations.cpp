@@ -3,6 +3,8 @@
 #include "sema/CheckExpressions.h"
 #include "sema/DeclarationProperties.h"
 
+#include "planformat/FileTargets.h"
+
 #include <set>
 
 #include <algorithm>
@@ -175,6 +177,69 @@ void checkRefinements(SemaContext& ctx) {
     }
 }
 
+/// The options of `files` and `watch` (LANGUAGE.md §9), and the item type they can deliver: a
+/// tensor read from each file (`.npy`; raw with `format: raw` or a .raw/.bin glob; the frames of
+/// an HDF5 dataset with `dataset:`), or the files' paths for a stream of `path`.
+void checkFileOptions(SemaContext& ctx, const Decl* d, const Type* element) {
+    TypeContext& types = ctx.types();
+    Expr* e = d->value.get();
+    const std::string& name = e->callee->text;
+    ExprChecker checker(ctx);
+    const Arg* dataset = nullptr;
+    std::string format;
+    for (Arg& a : e->args) {
+        if (!a.name) continue;
+        if (a.name->text == "dataset") {
+            dataset = &a;
+            checker.checkAssignable(a.value.get(), types.string(), "dataset of '" + name + "'");
+            ConstValue v = ctx.evaluate(a.value.get());
+            if (v.kind == ConstValue::Kind::String && (v.s.empty() || v.s[0] != '/'))
+                ctx.diags.error(a.value->range, "a dataset is named by its path in the file, from the root: \"/" + v.s + "\"");
+        } else if (a.name->text == "format") {
+            Property p;
+            p.key = *a.name;
+            p.value = std::move(a.value);
+            format = wordProperty(ctx, &p, {"npy", "raw"});
+            a.value = std::move(p.value);
+            a.value->binding = Binding::Builtin;  // a word, not a name to look up
+        } else {
+            ctx.diags.error(a.name->range, "'" + name + "' takes the options dataset and format, not '" + a.name->text + "'" +
+                                               didYouMean(a.name->text, {"dataset", "format"}));
+        }
+    }
+    const Type* s = structure(element);
+    if (element->kind == TypeKind::Error) return;
+    if (s->kind == TypeKind::Path) {
+        if (dataset || !format.empty())
+            ctx.diags.error((dataset ? dataset->name : e->args.back().name)->range,
+                            "a stream of paths delivers the files' names, so it reads no " + std::string(dataset ? "dataset" : "format"));
+        return;
+    }
+    if (s->kind != TypeKind::Tensor) {
+        ctx.diags.error(d->type->range, "'" + name + "' delivers tensors read from files, or the files' paths; the stream's type must be "
+                                        "a tensor type or path, not " + toString(element));
+        return;
+    }
+    if (dataset && !format.empty()) {
+        ctx.diags.error(dataset->name->range, "'dataset' reads HDF5 files, so it takes no 'format'");
+        return;
+    }
+    // The glob's extension says the format when no option does.
+    planformat::FileFormat byGlob = planformat::FileFormat::Unknown;
+    const std::size_t globAt = name == "watch" ? 1 : 0;
+    if (e->args.size() > globAt && !e->args[globAt].name) {
+        ConstValue glob = ctx.evaluate(e->args[globAt].value.get());
+        if (glob.kind == ConstValue::Kind::String) byGlob = planformat::fileTarget(glob.s).format;
+    }
+    if (!dataset && byGlob == planformat::FileFormat::Hdf5)
+        ctx.diags.error(e->callee->range, "HDF5 files hold datasets: name the one to read, as in " + name +
+                                              "(..., dataset: \"/entry/data/data\")");
+    const bool raw = format == "raw" || (format.empty() && !dataset && byGlob == planformat::FileFormat::Raw);
+    if (raw && std::find(s->dims.begin(), s->dims.end(), kUnknownDim) != s->dims.end())
+        ctx.diags.error(d->type->range, "raw files hold the elements of a static shape, but " + toString(element) +
+                                            " has a '?' dimension");
+}
+
 /// Which source a stream reads, checked; `generate(f, n)` must give the stream's type.
 StreamSource checkSource(SemaContext& ctx, const Decl* d, const Type* element) {
     TypeContext& types = ctx.types();
@@ -188,20 +253,29 @@ StreamSource checkSource(SemaContext& ctx, const Decl* d, const Type* element) {
     e->callee->binding = Binding::Builtin;
     ExprChecker checker(ctx);
     auto stringArgs = [&](std::size_t n, const std::string& sig) {
-        if (e->args.size() != n) {
+        std::size_t positional = 0;
+        for (const Arg& a : e->args) positional += a.name ? 0 : 1;
+        if (positional != n || (n > 0 && e->args.size() >= n && std::any_of(e->args.begin(), e->args.begin() + static_cast<long>(n),
+                                                                          [](const Arg& a) { return bool(a.name); }))) {
             ctx.diags.error(e->callee->range, "'" + name + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ": " + sig);
             return;
         }
-        for (Arg& a : e->args) checker.checkAssignable(a.value.get(), types.string(), "argument of '" + name + "'");
+        for (std::size_t i = 0; i < n; ++i) checker.checkAssignable(e->args[i].value.get(), types.string(), "argument of '" + name + "'");
     };
     auto tensorItems = [&] {
         if (structure(element)->kind != TypeKind::Tensor && element->kind != TypeKind::Error)
             ctx.diags.error(d->type->range, "'" + name + "' delivers tensors (.npy files or messages), so the stream's type must be a tensor type, not " +
                                                 toString(element));
     };
-    if (name == "watch") { stringArgs(2, "watch(dir, glob)"); tensorItems(); return StreamSource::Watch; }
-    if (name == "files") { stringArgs(1, "files(glob)"); tensorItems(); return StreamSource::Files; }
-    if (name == "zmq") { stringArgs(1, "zmq(endpoint)"); tensorItems(); return StreamSource::Zmq; }
+    if (name == "watch") { stringArgs(2, "watch(dir, glob[, dataset: D][, format: raw])"); checkFileOptions(ctx, d, element); return StreamSource::Watch; }
+    if (name == "files") { stringArgs(1, "files(glob[, dataset: D][, format: raw])"); checkFileOptions(ctx, d, element); return StreamSource::Files; }
+    if (name == "zmq") {
+        if (!e->args.empty() && e->args.back().name)
+            ctx.diags.error(e->args.back().name->range, "'zmq' takes no options; messages are .npy or raw elements");
+        stringArgs(1, "zmq(endpoint)");
+        tensorItems();
+        return StreamSource::Zmq;
+    }
     if (name == "generate") {
         // `period: D` (LANGUAGE.md §9): one item per period, as a detector delivers frames.
         if (e->args.size() == 3 && e->args[2].name) {

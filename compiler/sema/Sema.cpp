@@ -115,7 +115,7 @@ const Type* SemaContext::resolveType(const TypeExpr* t) {
         bool ok = parseElemType(t->name.text, elem);
         if (!ok)
             diags.error(t->name.range, "unknown tensor element type '" + t->name.text +
-                                           "': use f32, f64, i32, i64, u8, u16 or bool");
+                                           "': use f32, f64, i16, i32, i64, u8, u16, u32 or bool");
         std::vector<int64_t> dims;
         for (const Dim& d : t->dims) {
             if (d.kind == Dim::Kind::Unknown) {

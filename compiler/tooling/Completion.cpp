@@ -204,6 +204,13 @@ std::vector<Candidate> complete(const sema::CheckedProgram* program, std::string
         for (const std::string& clause : sema::policyClauseNames()) offer(clause, CandidateKind::Clause, "policy clause");
         return out;
     }
+    // After `tensor<`: the element types, each with what it is (u32, i16: detectors' types).
+    if (endsWith(before, R"(\btensor\s*<\s*)")) {
+#define XDML_OFFER_ELEM(Enumerator, Spelling, Bytes, Doc) offer(Spelling, CandidateKind::Type, "element type: " Doc);
+        XDML_ELEM_TYPES(XDML_OFFER_ELEM)
+#undef XDML_OFFER_ELEM
+        return out;
+    }
     if (program) {
         for (const auto& [name, decl] : program->globals)
             if (fits(context, decl->kind)) offer(name, kindOf(decl->kind), describe(*program, *decl));

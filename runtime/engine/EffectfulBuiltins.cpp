@@ -12,12 +12,19 @@
 #include "runtime/io/AtomicWrite.h"
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
+#include "runtime/io/DataFile.h"
+#include "runtime/io/Hdf5.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/PrintableName.h"
+#include "runtime/io/RawElements.h"
 #include "runtime/io/ValueCodec.h"
+#include "runtime/io/WriteFormats.h"
 #include "runtime/provenance/ContentHash.h"
 #include "runtime/values/Text.h"
 
+#include "planformat/FileTargets.h"
+
+#include <cstring>
 #include <fstream>
 
 namespace xdml::runtime {
@@ -72,19 +79,45 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         if (ec) throw DataError(printableName(p.string()), "cannot read its size: " + ec.message());
         return Value::quantity(QuantityKind::Bytes, static_cast<double>(bytes));
     }
-    if (name == "read") return read(e, pathArg(0));
+    if (name == "read") {
+        // An HDF5 dataset's file is found as any file is; the dataset stays as written.
+        const Value path = arg(0);
+        if (!path.is(K::String)) throw EvalError("'read' takes a path, got " + describe(path));
+        const planformat::FileTarget target = planformat::fileTarget(path.asString());
+        const std::string file = sink_.resolve(target.file, false);
+        return read(e, target.dataset.empty() ? file : file + ":" + target.dataset);
+    }
     if (name == "write") {
-        const auto p = pathArg(0);
+        // By the extension (LANGUAGE.md §9); an HDF5 file takes `file.h5:/dataset` (else /data).
+        const Value path = arg(0);
+        if (!path.is(K::String)) throw EvalError("'write' takes a path, got " + describe(path));
+        const planformat::FileTarget target = planformat::fileTarget(path.asString());
+        const std::filesystem::path file(sink_.resolve(target.file, true));
+        const std::filesystem::path& p = file;
         Value v = arg(1);
-        std::string bytes = v.is(K::Tensor) ? encodeNpy(v.asTensor()) : v.is(K::String) ? v.asString() : toText(v);
         std::error_code ec;
-        if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+        if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+        std::string bytes;
+        std::string recorded = file.string();
         try {
-            writeFileAtomically(p, bytes);
+            if (target.format == planformat::FileFormat::Hdf5) {
+                if (!v.is(K::Tensor)) throw DataError(printableName(file.string()), "an HDF5 dataset takes a tensor, got " + describe(v));
+                const std::string dataset = target.dataset.empty() ? "/data" : target.dataset;
+                writeHdf5Tensor(file, dataset, v.asTensor());
+                recorded += ":" + dataset;  // the item's provenance names the file and the dataset
+                const Tensor& t = v.asTensor();
+                bytes.assign(reinterpret_cast<const char*>(t.buffer->data()), t.count() * elemSize(t.elem));
+            } else {
+                if (!target.dataset.empty()) throw DataError(printableName(p.string()), "only an HDF5 file has datasets");
+                bytes = encodeForFile(target.format, v, printableName(file.string()));
+                writeFileAtomically(file, bytes);
+            }
         } catch (const WriteError& e) {
             throw WriteError(e.path(), "cannot write it: " + e.reason());
+        } catch (const DataError& error) {
+            throw EvalError(error.what(), e.line);  // the value does not fit the format: at the statement
         }
-        sink_.fileUsed({p.string(), bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
+        sink_.fileUsed({recorded, bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
                         evalSite_, true});
         return Value::none();
     }
@@ -108,9 +141,26 @@ Value Firing::read(const Expr& e, const std::filesystem::path& p) {
     try {
         // The one reader of data files: a directory, a FIFO or a file larger than the type are
         // refused with their path, before anything is read.
-        bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
-        v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)
-                   : Value::string(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        const planformat::FileTarget target = planformat::fileTarget(p.string());
+        if (tensor && target.format == planformat::FileFormat::Hdf5) {
+            // `f.h5:/entry/data` (or `f.h5`: its /data, where write() puts a tensor).
+            const std::string dataset = target.dataset.empty() ? "/data" : target.dataset;
+            const Tensor read = readHdf5Tensor(target.file, dataset, t);
+            v = Value::tensor(read);
+            bytes.resize(read.count() * elemSize(read.elem));
+            if (!bytes.empty()) std::memcpy(bytes.data(), read.buffer->data(), bytes.size());
+            if (context_.recordsFiles)
+                sink_.fileUsed({target.file + ":" + dataset, bytes.size(), prov::contentHash(bytes.data(), bytes.size()), evalSite_, false});
+            return v;
+        }
+        if (tensor && target.format == planformat::FileFormat::Raw) {
+            bytes = readDataFile(p, {rawBytes(t), "a raw file of " + describeItemType(t)});
+            v = Value::tensor(decodeRaw(bytes.data(), bytes.size(), t, shown));
+        } else {
+            bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
+            v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)
+                       : Value::string(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        }
     } catch (const DataError& error) {
         throw EvalError(error.what(), e.line);  // at the statement's line, even at flow level
     }

@@ -28,20 +28,29 @@ void StreamSource::openNow() {
     if (src.name == "generate") return;  // computed as it is read
     Evaluator ev(program_, nullptr, compiled_);
     std::vector<std::string> args;
-    for (const Expr& a : src.args) {
+    FileOptions options;  // files' and watch's named options (LANGUAGE.md §9)
+    for (std::size_t i = 0; i < src.args.size(); ++i) {
+        const Expr& a = src.args[i];
+        const std::string& option = i < src.names.size() ? src.names[i] : std::string();
+        if (option == "format" && a.op == Expr::Op::Name) {  // a word: raw or npy
+            options.format = a.name == "raw" ? FileOptions::Format::Raw : FileOptions::Format::Npy;
+            continue;
+        }
         Value v = ev.evaluate(a, Scope());
         if (!v.is(Value::Kind::String)) throw DataError("stream " + decl_.name, "'" + src.name + "' takes strings");
-        args.push_back(v.asString());
+        if (option == "dataset") options.dataset = v.asString();
+        else if (option.empty()) args.push_back(v.asString());
+        else throw DataError("stream " + decl_.name, "'" + src.name + "' has no option '" + option + "'");
     }
     const TypeDesc& type = program_.structure(decl_.type);
     if (const std::vector<std::string>* recorded = replay_ ? replay_->sourceItems(decl_.name) : nullptr)
-        source_ = makeListedFilesSource({recorded->begin(), recorded->end()}, type);
+        source_ = makeListedFilesSource({recorded->begin(), recorded->end()}, type, options);
     else if (replay_)
         source_ = makeListedFilesSource({}, type);  // it delivered nothing in the recorded run
     else if (src.name == "files" && args.size() == 1)
-        source_ = makeFilesSource(args[0], baseDir_, type);
+        source_ = makeFilesSource(args[0], baseDir_, type, options);
     else if (src.name == "watch" && args.size() == 2)
-        source_ = makeWatchSource(args[0], args[1], baseDir_, type);
+        source_ = makeWatchSource(args[0], args[1], baseDir_, type, options);
     else if (src.name == "zmq" && args.size() == 1)
         source_ = makeZmqSource(args[0], type, baseDir_);
     else

@@ -42,6 +42,13 @@ struct OpenFile {
 
 }  // namespace
 
+void requireRegularFile(const std::filesystem::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0)
+        throw DataError(printableName(file.string()), std::string("cannot open it: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) refuseKind(printableName(file.string()), st.st_mode);
+}
+
 std::vector<std::byte> readDataFile(const std::filesystem::path& file, const ByteLimit& limit) {
     const std::string where = printableName(file.string());
     // Not even opened when the name is no file: opening a device can have effects of its own.

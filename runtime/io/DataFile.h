@@ -31,4 +31,8 @@ struct ByteLimit {
 /// read returns what was there; one that grows past the limit is refused.
 std::vector<std::byte> readDataFile(const std::filesystem::path& file, const ByteLimit& limit = {});
 
+/// Throws DataError as readDataFile does when `file` is there but no regular file, before a
+/// library that opens files itself (HDF5) opens it: opening a FIFO would block, a device act.
+void requireRegularFile(const std::filesystem::path& file);
+
 }  // namespace xdml::runtime

@@ -36,7 +36,7 @@ struct Descr {
 constexpr Descr kDescrs[] = {
     {"f4", ElemType::F32, "<f4"},  {"f8", ElemType::F64, "<f8"}, {"i4", ElemType::I32, "<i4"},
     {"i8", ElemType::I64, "<i8"},  {"u1", ElemType::U8, "|u1"},  {"u2", ElemType::U16, "<u2"},
-    {"b1", ElemType::Bool, "|b1"},
+    {"b1", ElemType::Bool, "|b1"},  {"u4", ElemType::U32, "<u4"}, {"i2", ElemType::I16, "<i2"},
 };
 
 const char* written(ElemType e) {
@@ -204,8 +204,8 @@ ElemType elemOf(const std::string& descr, const std::string& where) {
         return d.elem;
     }
     throw DataError(where, "element type '" + descr +
-                               "' is not one XDML has (it reads <f4 <f8 <i4 <i8 |u1 <u2 |b1: "
-                               "f32 f64 i32 i64 u8 u16 bool)");
+                               "' is not one XDML has (it reads <f4 <f8 <i4 <i8 |u1 <u2 <u4 <i2 |b1: "
+                               "f32 f64 i32 i64 u8 u16 u32 i16 bool)");
 }
 
 uint32_t readLittle(const std::byte* p, std::size_t n) {

@@ -4,6 +4,7 @@
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace xdml::runtime {
@@ -19,6 +20,16 @@ Tensor tensorFromLittleEndian(ElemType elem, std::vector<int64_t> dims, const st
         std::memcpy(t.buffer->data(), src, n * elemSize(elem));
     }
     return t;
+}
+
+std::size_t rawBytes(const TypeDesc& tensorType) {
+    if (tensorType.kind != TypeDesc::Kind::Tensor) return SIZE_MAX;
+    std::size_t count = elemSize(tensorType.elem);
+    for (int64_t d : tensorType.dims) {
+        if (d < 0 || (d > 0 && count > SIZE_MAX / static_cast<std::size_t>(d))) return SIZE_MAX;
+        count *= static_cast<std::size_t>(d);
+    }
+    return count;
 }
 
 Tensor decodeRaw(const std::byte* data, std::size_t n, const TypeDesc& tensorType, const std::string& where) {

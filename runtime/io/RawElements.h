@@ -17,6 +17,9 @@ Tensor tensorFromLittleEndian(ElemType elem, std::vector<int64_t> dims, const st
 /// Decodes `n` raw bytes as the elements of `tensorType` (a tensor type whose every dimension
 /// is known). Throws DataError naming `where` for another type, a `?` dimension, or a byte
 /// count other than elements × element size.
+/// The bytes raw elements of `tensorType` take; SIZE_MAX for a '?' dimension or another type.
+std::size_t rawBytes(const TypeDesc& tensorType);
+
 Tensor decodeRaw(const std::byte* data, std::size_t n, const TypeDesc& tensorType, const std::string& where);
 
 }  // namespace xdml::runtime

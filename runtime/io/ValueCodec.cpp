@@ -139,7 +139,7 @@ Value read(Reader& r, int depth) {
     }
     case K::Tensor: {
         const uint8_t e = r.byte();
-        if (e > static_cast<uint8_t>(ElemType::F64)) r.corrupt("unknown element type");
+        if (e > static_cast<uint8_t>(ElemType::I16)) r.corrupt("unknown element type");
         const uint32_t rank = r.pod<uint32_t>();
         if (rank > 32) r.corrupt("a tensor of rank " + std::to_string(rank));
         std::vector<int64_t> dims;

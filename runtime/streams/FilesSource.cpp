@@ -4,13 +4,16 @@
 // Each file is read when its turn comes (readFileItem), so one replaced by a folder or a FIFO
 // since the listing is a per-file message, and the stream goes on.
 #include "runtime/io/DataError.h"
+#include "runtime/io/Hdf5.h"
 #include "runtime/streams/ItemDecoding.h"
+#include "runtime/streams/OrderedDecoder.h"
 #include "runtime/streams/Source.h"
 
 #include <glob.h>
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <vector>
 
 namespace xdml::runtime {
@@ -54,36 +57,88 @@ std::vector<std::filesystem::path> listMatches(const std::string& pattern,
     return files;
 }
 
+/// One entry of the list: a file, or (a replay's) one frame of an HDF5 file.
+struct Entry {
+    std::filesystem::path file;
+    std::optional<std::size_t> frame;
+};
+
+/// An HDF5 file's frames are decoded ahead on the OrderedDecoder's threads (each frame is
+/// read from the file and decoded there); .npy and raw files too, a few at a time.
 class FilesSource final : public Source {
 public:
-    FilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType)
-        : files_(std::move(files)), itemType_(std::move(itemType)) {}
+    FilesSource(std::vector<Entry> entries, TypeDesc itemType, FileOptions options)
+        : entries_(std::move(entries)), itemType_(std::move(itemType)), options_(std::move(options)),
+          decoder_(OrderedDecoder::threadsForMachine() > 1 ? OrderedDecoder::threadsForMachine() : 0) {}
 
     bool next(SourceItem& out) override {
-        if (stopped_.load() || next_ >= files_.size()) return false;
-        // Decoded only now, so a long run never holds more than the items in flight.
-        out = readFileItem(files_[next_++], itemType_);
+        if (stopped_.load()) return false;
+        // Ahead: two items per decoding thread, so none waits while the reader hands one on.
+        const std::size_t ahead = 2 * OrderedDecoder::threadsForMachine();
+        while (decoder_.pending() < ahead && submitNext()) {
+        }
+        if (decoder_.pending() == 0) return false;
+        out = decoder_.takeNext();
         return true;
     }
     void stop() override { stopped_.store(true); }
     bool finite() const override { return true; }
 
 private:
-    std::vector<std::filesystem::path> files_;
+    /// Submits the next item's decoding; false when every entry is submitted.
+    bool submitNext() {
+        while (!file_ || nextFrame_ >= lastFrame_) {
+            if (nextEntry_ >= entries_.size()) return false;
+            const Entry& e = entries_[nextEntry_++];
+            // Opened now (an HDF5 file's frames counted), so a long run holds few files open.
+            file_ = std::make_shared<const FileItems>(e.file, itemType_, options_);
+            nextFrame_ = e.frame ? *e.frame : 0;
+            lastFrame_ = e.frame ? std::min(*e.frame + 1, std::max<std::size_t>(file_->size(), 1)) : file_->size();
+            if (e.frame && *e.frame >= file_->size()) {  // a replay's frame the file no longer has
+                SourceItem missing;
+                missing.origin = e.file.string();
+                missing.error = e.file.string() + ": has no frame " + std::to_string(*e.frame) + " any more";
+                decoder_.submit([missing] { return missing; });
+                file_.reset();
+                return true;
+            }
+        }
+        decoder_.submit([file = file_, i = nextFrame_++] { return file->item(i); });
+        return true;
+    }
+
+    std::vector<Entry> entries_;
     TypeDesc itemType_;
-    std::size_t next_ = 0;
+    FileOptions options_;
+    std::size_t nextEntry_ = 0;
+    std::shared_ptr<const FileItems> file_;
+    std::size_t nextFrame_ = 0, lastFrame_ = 0;
     std::atomic<bool> stopped_{false};
+    OrderedDecoder decoder_;  // last: destroyed first, while the files it reads are still here
 };
 
 }  // namespace
 
 std::unique_ptr<Source> makeFilesSource(const std::string& glob, const std::filesystem::path& baseDir,
-                                        TypeDesc itemType) {
-    return std::make_unique<FilesSource>(listMatches(glob, baseDir), std::move(itemType));
+                                        TypeDesc itemType, FileOptions options) {
+    std::vector<Entry> entries;
+    for (std::filesystem::path& f : listMatches(glob, baseDir)) entries.push_back({std::move(f), std::nullopt});
+    return std::make_unique<FilesSource>(std::move(entries), std::move(itemType), std::move(options));
 }
 
-std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType) {
-    return std::make_unique<FilesSource>(std::move(files), std::move(itemType));
+std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType,
+                                              FileOptions options) {
+    // A replay lists the items it delivered: an HDF5 frame as "file.h5:/dataset[i]".
+    std::vector<Entry> entries;
+    for (std::filesystem::path& f : files) {
+        std::filesystem::path file;
+        std::size_t frame = 0;
+        if (!options.dataset.empty() && parseFrameOrigin(f.string(), options.dataset, file, frame))
+            entries.push_back({std::move(file), frame});
+        else
+            entries.push_back({std::move(f), std::nullopt});
+    }
+    return std::make_unique<FilesSource>(std::move(entries), std::move(itemType), std::move(options));
 }
 
 }  // namespace xdml::runtime

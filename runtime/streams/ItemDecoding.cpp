@@ -3,13 +3,19 @@
 
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
+#include "runtime/io/DataFile.h"
+#include "runtime/io/Hdf5.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/PrintableName.h"
 #include "runtime/io/RawElements.h"
 
+#include "planformat/FileTargets.h"
+
+#include <cstdint>
+
 namespace xdml::runtime {
 
-SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemType) {
+SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemType, const FileOptions& options) {
     SourceItem item;
     item.origin = file.string();
     std::error_code ec;
@@ -25,8 +31,53 @@ SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemT
         item.error = printableName(item.origin) + ": cannot decode a file into " + describeItemType(itemType);
         return item;
     }
+    const std::string shown = printableName(item.origin);
     try {
-        item.value = conformItem(readNpyFile(file, npyFileLimit(itemType)), itemType, printableName(item.origin));
+        const bool raw = options.format == FileOptions::Format::Raw ||
+                         (options.format == FileOptions::Format::ByExtension &&
+                          planformat::fileTarget(file.string()).format == planformat::FileFormat::Raw);
+        if (raw) {
+            ByteLimit limit{rawBytes(itemType), "a raw file of " + describeItemType(itemType)};
+            if (limit.bytes == SIZE_MAX)
+                throw DataError(shown, "raw files hold the elements of a static shape, but " + describeItemType(itemType) +
+                                           " has a '?' dimension");
+            const std::vector<std::byte> bytes = readDataFile(file, limit);
+            item.value = Value::tensor(decodeRaw(bytes.data(), bytes.size(), itemType, shown));
+        } else {
+            item.value = conformItem(readNpyFile(file, npyFileLimit(itemType)), itemType, shown);
+        }
+    } catch (const DataError& e) {
+        item.error = e.what();
+    }
+    return item;
+}
+
+FileItems::FileItems(std::filesystem::path file, const TypeDesc& itemType, const FileOptions& options)
+    : file_(std::move(file)), itemType_(itemType), options_(options) {
+    if (options_.dataset.empty() || itemType_.kind != TypeDesc::Kind::Tensor) return;
+    try {
+        frames_ = std::make_unique<Hdf5Items>(file_, options_.dataset, itemType_);
+    } catch (const DataError& e) {
+        openError_ = e.what();
+    }
+}
+
+FileItems::~FileItems() = default;
+
+std::size_t FileItems::size() const { return frames_ ? frames_->size() : 1; }
+
+SourceItem FileItems::item(std::size_t i) const {
+    if (!frames_ && openError_.empty()) return readFileItem(file_, itemType_, options_);
+    SourceItem item;
+    if (!frames_) {
+        item.origin = file_.string();
+        item.error = openError_;
+        return item;
+    }
+    item.origin = frames_->origin(i);
+    item.bytes = frames_->itemBytes();
+    try {
+        item.value = Value::tensor(frames_->read(i));
     } catch (const DataError& e) {
         item.error = e.what();
     }

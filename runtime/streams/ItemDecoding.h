@@ -6,13 +6,35 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace xdml::runtime {
 
-/// A file as an item: its path for `path` and `string` item types, its decoded .npy contents
-/// for a tensor type, and an item with `error` set for anything else or bad data.
-SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemType);
+class Hdf5Items;
+
+/// A file as an item: its path for `path` and `string` item types, its decoded contents (.npy,
+/// or raw elements of a static shape) for a tensor type, and an item with `error` set for
+/// anything else or bad data. An HDF5 file's frames are FileItems'.
+SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemType, const FileOptions& options = {});
+
+/// The items of one file: one, or with a `dataset` one per frame (the file is opened when the
+/// FileItems is made; a file that cannot be is one item with the error). item() is thread-safe,
+/// so the frames of one file can be decoded on several threads.
+class FileItems {
+public:
+    FileItems(std::filesystem::path file, const TypeDesc& itemType, const FileOptions& options);
+    ~FileItems();
+    std::size_t size() const;
+    SourceItem item(std::size_t i) const;
+
+private:
+    std::filesystem::path file_;
+    TypeDesc itemType_;
+    FileOptions options_;
+    std::unique_ptr<Hdf5Items> frames_;
+    std::string openError_;
+};
 
 /// A message payload as an item: .npy (it starts with \x93NUMPY) or raw little-endian elements
 /// for a tensor type, UTF-8 text for `string`; an item with `error` set otherwise.

@@ -14,6 +14,14 @@
 
 namespace xdml::runtime {
 
+/// How `files` and `watch` read each file (their options, LANGUAGE.md §9).
+struct FileOptions {
+    /// Set: the frames of this HDF5 dataset ("/entry/data/data"), whatever the extension.
+    std::string dataset;
+    /// `format: raw` or `format: npy`; else the extension decides (.raw and .bin are raw).
+    enum class Format { ByExtension, Npy, Raw } format = Format::ByExtension;
+};
+
 struct SourceItem {
     Value value;
     /// Where the item came from: the file's path, or the endpoint and message number
@@ -58,14 +66,17 @@ public:
 /// folder parts such as "data/run*/*.npy"; a leading `.` is matched only explicitly), in byte
 /// order of their paths. Finite.
 std::unique_ptr<Source> makeFilesSource(const std::string& glob, const std::filesystem::path& baseDir,
-                                        TypeDesc itemType);
+                                        TypeDesc itemType, FileOptions options = {});
 
-/// Exactly these files, in this order (a replay's recorded items). Finite.
-std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType);
+/// Exactly these files, in this order (a replay's recorded items; with a dataset,
+/// "file.h5:/dataset[i]" is that frame alone). Finite.
+std::unique_ptr<Source> makeListedFilesSource(std::vector<std::filesystem::path> files, TypeDesc itemType,
+                                              FileOptions options = {});
 /// watch(dir, glob): each file that lands in `dir` from now on — closed after writing, or renamed
 /// into it — whose name matches the glob. Endless. See WatchSource.cpp for the rules.
 std::unique_ptr<Source> makeWatchSource(const std::string& dir, const std::string& glob,
-                                        const std::filesystem::path& baseDir, TypeDesc itemType);
+                                        const std::filesystem::path& baseDir, TypeDesc itemType,
+                                        FileOptions options = {});
 
 /// zmq(endpoint): each ZeroMQ message is one item. Endless. The endpoint convention is in
 /// ZmqSource.cpp: "tcp://*:5555" binds a PULL socket, "tcp://host:5555" connects one,

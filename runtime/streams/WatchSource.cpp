@@ -75,8 +75,8 @@ Landed fileLanded(std::filesystem::path file, bool recovered) {
 
 class WatchSource final : public Source {
 public:
-    WatchSource(std::filesystem::path dir, std::string glob, TypeDesc itemType)
-        : dir_(std::move(dir)), glob_(std::move(glob)), itemType_(std::move(itemType)), ledger_(kSettle.count() * 1'000'000) {
+    WatchSource(std::filesystem::path dir, std::string glob, TypeDesc itemType, FileOptions options)
+        : dir_(std::move(dir)), glob_(std::move(glob)), itemType_(std::move(itemType)), options_(std::move(options)), ledger_(kSettle.count() * 1'000'000) {
         const std::string where = "watch(\"" + dir_.string() + "\", \"" + glob_ + "\")";
         if (glob_.find('/') != std::string::npos)
             throw DataError(where, "the glob matches file names in the folder, so it cannot contain '/'");
@@ -109,6 +109,13 @@ public:
 
     bool next(SourceItem& out) override {
         while (!stopped_.load()) {
+            // The rest of an HDF5 file's frames, in order, before the next file.
+            if (frames_ && nextFrame_ < frames_->size()) {
+                out = frames_->item(nextFrame_++);
+                out.recovered = framesRecovered_;
+                return true;
+            }
+            frames_.reset();
             if (!landed_.empty()) {
                 Landed l = std::move(landed_.front());
                 landed_.pop_front();
@@ -119,8 +126,11 @@ public:
                     out.gap = l.gap;
                     out.mayHaveMissed = l.mayHaveMissed;
                 } else {
-                    out = readFileItem(l.file, itemType_);  // decoded now, after the writer closed it
-                    out.recovered = l.recovered;
+                    // Decoded now, after the writer closed it; an HDF5 file's frames one by one.
+                    frames_ = std::make_unique<FileItems>(l.file, itemType_, options_);
+                    nextFrame_ = 0;
+                    framesRecovered_ = l.recovered;
+                    continue;
                 }
                 return true;
             }
@@ -296,6 +306,10 @@ private:
     std::filesystem::path dir_;
     std::string glob_;
     TypeDesc itemType_;
+    FileOptions options_;
+    std::unique_ptr<FileItems> frames_;  // the file being delivered
+    std::size_t nextFrame_ = 0;
+    bool framesRecovered_ = false;
     int inotify_ = -1, wake_ = -1;
     int wd_ = -1;                                // -1: the folder is gone (or the watch ended)
     std::pair<uint64_t, uint64_t> watched_{};   // the watched folder's device and inode
@@ -309,10 +323,10 @@ private:
 }  // namespace
 
 std::unique_ptr<Source> makeWatchSource(const std::string& dir, const std::string& glob,
-                                        const std::filesystem::path& baseDir, TypeDesc itemType) {
+                                        const std::filesystem::path& baseDir, TypeDesc itemType, FileOptions options) {
     std::filesystem::path folder(dir);
     if (folder.is_relative() && !baseDir.empty()) folder = baseDir / folder;
-    return std::make_unique<WatchSource>(std::move(folder), glob, std::move(itemType));
+    return std::make_unique<WatchSource>(std::move(folder), glob, std::move(itemType), std::move(options));
 }
 
 }  // namespace xdml::runtime

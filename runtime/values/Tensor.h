@@ -28,6 +28,8 @@ decltype(auto) withElemType(ElemType e, F&& f) {
     case ElemType::Bool: return f(bool{});
     case ElemType::U8: return f(uint8_t{});
     case ElemType::U16: return f(uint16_t{});
+    case ElemType::U32: return f(uint32_t{});
+    case ElemType::I16: return f(int16_t{});
     case ElemType::I32: return f(int32_t{});
     case ElemType::I64: return f(int64_t{});
     case ElemType::F32: return f(float{});

@@ -506,3 +506,23 @@ TEST_CASE("server: completion after a dot offers the record's fields", "[lsp]") 
     REQUIRE(items.size() == 1);
     CHECK(items[0]["label"] == "yy");
 }
+
+TEST_CASE("server: completion after 'tensor<' offers the element types", "[lsp]") {
+    TestClient c;
+    c.initialize();
+    const std::string uri = "file:///nonexistent/elements.xdml";
+    c.open(uri, "type Frame = tensor<u>[4, 4];\n");
+    // After `tensor<` (all nine), then after `tensor<u` (the unsigned ones).
+    Json items = c.at("textDocument/completion", uri, 0, 20)["result"]["items"];
+    REQUIRE(items.size() == 9);
+    std::vector<std::string> unsignedOnes;
+    const Json afterU = c.at("textDocument/completion", uri, 0, 21);
+    INFO(afterU.dump());
+    for (const Json& i : afterU["result"]["items"])
+        unsignedOnes.push_back(i["label"].get<std::string>());
+    CHECK(unsignedOnes == std::vector<std::string>{"u8", "u16", "u32"});
+    bool described = false;
+    for (const Json& i : items)
+        if (i["label"] == "i16") described = i["detail"] == "element type: signed 16-bit integer";
+    CHECK(described);
+}

@@ -60,7 +60,7 @@ TEST_CASE("npy round-trips every element type and shape", "[streams][npy]") {
     const std::vector<std::vector<int64_t>> shapes = {
         {}, {0}, {5}, {2, 3}, {0, 4}, {2, 1, 3}, {1, 1, 1, 1, 7}};
     for (ElemType e : {ElemType::Bool, ElemType::U8, ElemType::U16, ElemType::I32, ElemType::I64,
-                       ElemType::F32, ElemType::F64}) {
+                       ElemType::F32, ElemType::F64, ElemType::U32, ElemType::I16}) {
         for (const auto& dims : shapes) {
             Tensor t = Tensor::zeros(e, dims);
             runtime::withElemType(e, [&](auto v) {
@@ -91,6 +91,10 @@ TEST_CASE("npy reads and writes NumPy's exact bytes", "[streams][npy]") {
           expected("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }"));
     CHECK(header(Tensor::zeros(ElemType::U16, {1, 2, 3})) ==
           expected("{'descr': '<u2', 'fortran_order': False, 'shape': (1, 2, 3), }"));
+    CHECK(header(Tensor::zeros(ElemType::U32, {4})) ==
+          expected("{'descr': '<u4', 'fortran_order': False, 'shape': (4,), }"));
+    CHECK(header(Tensor::zeros(ElemType::I16, {2, 2})) ==
+          expected("{'descr': '<i2', 'fortran_order': False, 'shape': (2, 2), }"));
 }
 
 TEST_CASE("npy reads version 2.0 and 3.0 headers and tolerant dict spellings", "[streams][npy]") {

@@ -107,6 +107,22 @@ TEST_CASE("element types: sizes, kinds and promotion order", "[vocabulary]") {
     CHECK(promote(ElemType::U8, ElemType::I32) == ElemType::I32);
     CHECK(promote(ElemType::F64, ElemType::I64) == ElemType::F64);
     CHECK(promote(ElemType::Bool, ElemType::U8) == ElemType::U8);
+    // 0.2's detector types: u32 and i16 take their places, and a signed type meeting an
+    // unsigned one at least as wide goes to the next wider signed type, as NumPy's rule.
+    CHECK(elemSize(ElemType::U32) == 4);
+    CHECK(elemSize(ElemType::I16) == 2);
+    CHECK(isSignedElem(ElemType::I16));
+    CHECK_FALSE(isSignedElem(ElemType::U32));
+    CHECK(promote(ElemType::U8, ElemType::I16) == ElemType::I16);
+    CHECK(promote(ElemType::I16, ElemType::U16) == ElemType::I32);
+    CHECK(promote(ElemType::U16, ElemType::I16) == ElemType::I32);
+    CHECK(promote(ElemType::U16, ElemType::U32) == ElemType::U32);
+    CHECK(promote(ElemType::I32, ElemType::U32) == ElemType::I64);
+    CHECK(promote(ElemType::I16, ElemType::U32) == ElemType::I64);
+    CHECK(promote(ElemType::I32, ElemType::U16) == ElemType::I32);
+    CHECK(promote(ElemType::U32, ElemType::I64) == ElemType::I64);
+    CHECK(promote(ElemType::U32, ElemType::F32) == ElemType::F32);
+    CHECK(promote(ElemType::Bool, ElemType::I16) == ElemType::I16);
 }
 
 TEST_CASE("operator result types: two tensors", "[vocabulary]") {

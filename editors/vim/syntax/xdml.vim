@@ -21,7 +21,7 @@ syn match xdmlType "\<\u\w*\l\w*\>"
 syn match xdmlConstant "\<\u[A-Z0-9_]*\>"
 syn match xdmlCall "\<\h\w*\>\ze\s*("
 syn match xdmlBuiltinFunction "\<\%(sum\|mean\|max\|min\|count\|argmax\|shape\|len\|seq\|now\|abs\|sqrt\|exp\|log\|clamp\|zeros\|noise\|read\|write\|exists\|size\|sh\|shell_quote\|probs\|accuracy\|version\|watch\|files\|zmq\|generate\|mlp\|cnn\|linear\|load\)\>\ze\s*("
-syn match xdmlBuiltinType "\%(\%(:\|->\|<\|?\)\s*\)\@<=\<\%(int\|float\|f32\|f64\|i32\|i64\|u8\|u16\|bool\|string\|path\|duration\|bytes\|bandwidth\|model\)\>"
+syn match xdmlBuiltinType "\%(\%(:\|->\|<\|?\)\s*\)\@<=\<\%(int\|float\|f32\|f64\|i16\|i32\|i64\|u8\|u16\|u32\|bool\|string\|path\|duration\|bytes\|bandwidth\|model\)\>"
 
 " Reserved words.
 syn match xdmlDeclKeyword "\<\%(import\|const\|param\|site\|link\|stream\|model\|catalog\|policy\|flow\|let\)\>:\@!" nextgroup=xdmlDeclName skipwhite
