@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up (Debian packages), builds xdmlc and runs it on the flagship example flow: serial
+# Sets up (Debian packages), builds xdmlc and runs it on detector files (examples/eiger.xdml: HDF5
+# frames as an Eiger writes them, made here by h5py), then on the flagship example flow: serial
 # crystallography at a beamline (examples/ssx.xdml: hit finding, indexing, a hit-finder model
 # retrained with rehearsal as labels arrive; then its provenance asked and the run replayed),
 # then continual learning with and without
@@ -11,6 +12,15 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
 ninja -C build xdmlc
+mkdir -p build/demo
+echo "== python3 examples/eiger_data.py   (an Eiger-style series: HDF5 master files linking to bitshuffle-LZ4 frames, made by h5py)"
+rm -rf build/demo/eiger.run
+/usr/bin/python3 examples/eiger_data.py build/demo/eiger.run/series
+echo "== xdmlc run examples/eiger.xdml --set bright=12   (frames screened for hits; hits written as HDF5; a JSON summary on stop)"
+./build/xdmlc run examples/eiger.xdml --workdir build/demo/eiger.run --set series=series --set bright=12
+cat build/demo/eiger.run/summary.json
+echo "== xdmlc catalog export hits --format csv   (the catalog's rows, each with its run)"
+./build/xdmlc catalog export hits --workdir build/demo/eiger.run --format csv
 echo "== xdmlc check examples/ssx.xdml"
 ./build/xdmlc check examples/ssx.xdml
 echo "== xdmlc build examples/ssx.xdml --emit=ast"

@@ -377,10 +377,14 @@ void checkCatalogs(SemaContext& ctx) {
         if (s->kind != TypeKind::Record && s->kind != TypeKind::Error) {
             ctx.diags.error(d->type->range, "a catalog holds records, not " + toString(t));
         } else if (s->kind == TypeKind::Record) {
-            for (const Field& f : s->fields)
+            for (const Field& f : s->fields) {
                 if (!storable(f.type))
                     ctx.diags.error(d->type->range, "field '" + f.name + "' of catalog '" + d->name.text +
                                                         "' cannot be a column: " + toString(f.type));
+                if (f.name == "run")  // LANGUAGE.md §9: the column after the fields
+                    ctx.diags.error(d->type->range, "catalog '" + d->name.text + "' cannot have a field 'run': its table's column "
+                                                    "'run' holds each row's run id");
+            }
         }
         ExprChecker checker(ctx);
         if (checker.checkAssignable(d->value.get(), types.string(), "catalog path")) {

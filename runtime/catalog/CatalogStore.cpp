@@ -109,6 +109,27 @@ std::unique_ptr<CatalogStore> CatalogStore::open(std::filesystem::path dbFile, s
     return store;
 }
 
+std::optional<TypeDesc> CatalogStore::storedType(const std::filesystem::path& dbFile, const std::string& table) {
+    sqlite::ConnectionPolicy reading = kCatalogConnection;
+    reading.pragmas = nullptr;  // never switch a file to WAL only to look at it
+    reading.readOnly = true;
+    sqlite::Connection db(dbFile, reading);
+    Transaction tx(db, Transaction::Mode::Read);
+    if (tableColumns(db, kSidecarTable).empty()) return std::nullopt;
+    std::map<std::string, std::string> known = sidecarTypes(db, table);
+    if (known.empty()) return std::nullopt;
+    TypeDesc record;
+    record.kind = K::Record;
+    for (const auto& [name, sqlType] : tableColumns(db, table)) {
+        if (name == kRunColumn) continue;
+        auto k = known.find(name);
+        if (k == known.end()) throw CatalogError(dbFile.string() + ": table " + table + " has column " + name + " with no XDML type in " + kSidecarTable);
+        record.fields.push_back({name, parseTypeText(k->second)});
+    }
+    if (record.fields.empty()) return std::nullopt;
+    return record;
+}
+
 CatalogStore::CatalogStore(std::filesystem::path file, std::string table, TypeDesc type)
     : file_(std::move(file)), table_(std::move(table)), type_(std::move(type)),
       db_(std::make_unique<sqlite::Connection>(file_, kCatalogConnection)) {
@@ -142,7 +163,7 @@ void CatalogStore::createOrCheckTable() {
             create += (i ? ", " : "") + quoteIdentifier(type_.fields[i].name) + " " + sqlDeclaredType(t) +
                       (t.kind == K::Optional ? "" : " NOT NULL");
         }
-        db_->exec(create + ")");
+        db_->exec(create + ", " + quoteIdentifier(kRunColumn) + " INTEGER)");
         // Sidecar rows or shapes left by a table someone dropped by hand describe nothing now.
         Statement clear = db_->prepare(std::string("DELETE FROM ") + kSidecarTable + " WHERE catalog = ?");
         clear.bindText(1, table_);
@@ -156,6 +177,10 @@ void CatalogStore::createOrCheckTable() {
     } else {
         // Compare what the table has with what is declared: XDML types where the sidecar knows
         // them, else SQL declared types (a table made by another tool).
+        // The run column comes after the fields; a table made before it existed gets it now.
+        const bool hasRun = !existing.empty() && existing.back().first == kRunColumn;
+        if (hasRun) existing.pop_back();
+        else addRunColumn(existing.size() == type_.fields.size());
         std::map<std::string, std::string> known = sidecarTypes(*db_, table_);
         std::vector<Column> has, declares;
         bool namesDiffer = existing.size() != type_.fields.size(), typesDiffer = false;
@@ -185,6 +210,8 @@ void CatalogStore::createOrCheckTable() {
         sidecar.step();
         sidecar.reset();
     }
+    db_->exec("CREATE INDEX IF NOT EXISTS " + quoteIdentifier(table_ + "_by_run") + " ON " + quoted + " (" +
+              quoteIdentifier(kRunColumn) + ")");
     tx.commit();
 
     std::string columns, params;
@@ -192,11 +219,29 @@ void CatalogStore::createOrCheckTable() {
         columns += (i ? ", " : "") + quoteIdentifier(type_.fields[i].name);
         params += i ? ", ?" : "?";
     }
+    columns += ", " + quoteIdentifier(kRunColumn);
+    params += ", ?";
     insert_.emplace(db_->prepare("INSERT INTO " + quoted + " (" + columns + ") VALUES (" + params + ")"));
     if (!shapedColumns_.empty())
         insertShape_.emplace(db_->prepare(std::string("INSERT INTO ") + kShapesTable + " VALUES (?, ?, ?, ?)"));
     insertOrigin_.emplace(catalog::prepareLineageInsert(*db_));
     count_.emplace(db_->prepare("SELECT count(*) FROM " + quoted));
+    countOfRun_.emplace(db_->prepare("SELECT count(*) FROM " + quoted + " WHERE " + quoteIdentifier(kRunColumn) + " = ?"));
+}
+
+void CatalogStore::addRunColumn(bool fill) {
+    db_->exec("ALTER TABLE " + quoteIdentifier(table_) + " ADD COLUMN " + quoteIdentifier(kRunColumn) + " INTEGER");
+    if (!fill) return;  // the columns differ anyway: the check that follows says how
+    Statement update = db_->prepare("UPDATE " + quoteIdentifier(table_) + " SET " + quoteIdentifier(kRunColumn) +
+                                    " = (SELECT run FROM " + catalog::kLineageTable + " WHERE catalog = ? AND \"row\" = " +
+                                    quoteIdentifier(table_) + ".rowid)");
+    update.bindText(1, table_);
+    update.step();
+}
+
+void CatalogStore::setRun(int64_t run) {
+    std::lock_guard lock(mutex_);
+    run_ = run;
 }
 
 int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin) {
@@ -217,6 +262,9 @@ int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin)
     std::lock_guard lock(mutex_);
     Transaction tx(*db_, Transaction::Mode::Write);
     for (std::size_t i = 0; i < cells.size(); ++i) catalog::bindCell(*insert_, static_cast<int>(i + 1), cells[i]);
+    const int64_t run = origin && origin->run > 0 ? origin->run : run_;
+    if (run > 0) insert_->bindInt(static_cast<int>(cells.size() + 1), run);
+    else insert_->bindNull(static_cast<int>(cells.size() + 1));
     insert_->step();
     insert_->reset();
     const int64_t row = db_->lastInsertRowid();
@@ -233,10 +281,21 @@ int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin)
     }
     if (origin) catalog::addOrigin(*insertOrigin_, table_, row, *origin);
     tx.commit();
+    ++recordedHere_;
     return row;
 }
 
 int64_t CatalogStore::count() const {
+    std::lock_guard lock(mutex_);
+    if (run_ <= 0) return recordedHere_.load();
+    countOfRun_->bindInt(1, run_);
+    countOfRun_->step();
+    const int64_t n = countOfRun_->columnInt(0);
+    countOfRun_->reset();
+    return n;
+}
+
+int64_t CatalogStore::countAll() const {
     std::lock_guard lock(mutex_);
     count_->step();
     int64_t n = count_->columnInt(0);
@@ -244,7 +303,7 @@ int64_t CatalogStore::count() const {
     return n;
 }
 
-std::vector<Value> CatalogStore::rows() const {
+std::vector<Value> CatalogStore::rows(std::optional<int64_t> run, bool withRun) const {
     std::lock_guard lock(mutex_);
     // One snapshot for the sidecar, the shapes and the rows.
     Transaction tx(*db_, Transaction::Mode::Read);
@@ -252,6 +311,7 @@ std::vector<Value> CatalogStore::rows() const {
     std::vector<FieldType> columns;
     std::string select = "SELECT rowid";
     for (const auto& [name, sqlType] : tableColumns(*db_, table_)) {
+        if (name == kRunColumn) continue;  // selected last, below
         auto k = known.find(name);
         // open() wrote the sidecar for every column, so the fallback is for the impossible case.
         const FieldType* declared = nullptr;
@@ -283,7 +343,10 @@ std::vector<Value> CatalogStore::rows() const {
     }
 
     std::vector<Value> out;
-    Statement q = db_->prepare(select + " FROM " + quoteIdentifier(table_) + " ORDER BY rowid");
+    select += ", " + quoteIdentifier(kRunColumn);
+    Statement q = db_->prepare(select + " FROM " + quoteIdentifier(table_) +
+                               (run ? " WHERE " + quoteIdentifier(kRunColumn) + " = ?" : std::string()) + " ORDER BY rowid");
+    if (run) q.bindInt(1, *run);
     try {
         while (q.step()) {
             const int64_t row = q.columnInt(0);
@@ -294,6 +357,10 @@ std::vector<Value> CatalogStore::rows() const {
                 const std::string where = "row " + std::to_string(row) + " column " + columns[i].name;
                 record.fields.push_back(
                     {columns[i].name, catalog::decodeColumn(q, static_cast<int>(i + 1), columns[i].type, dims, where)});
+            }
+            if (withRun) {
+                const int at = static_cast<int>(columns.size() + 1);
+                record.fields.push_back({kRunColumn, q.isNull(at) ? Value::none() : Value::integer(q.columnInt(at))});
             }
             out.push_back(Value::record(std::move(record)));
         }

@@ -11,7 +11,11 @@
 //   The catalog table has no INTEGER PRIMARY KEY, so a VACUUM could renumber rowids and break
 //   that link: do not VACUUM catalogs that hold run-time-shaped tensors;
 // - the sidecar `xdml_lineage` (RowLineage.h) gives each row recorded by a run with provenance
-//   its run, activity and source entity, again by rowid.
+//   its run, activity and source entity, again by rowid;
+// - after the record's fields, the column `run` (LANGUAGE.md §9): the provenance run id of the
+//   row's `record` (NULL for a run without provenance), indexed, so the rows of runs that share
+//   a work directory can be told apart. A table made before it had the column gets it when it
+//   is opened, filled from xdml_lineage where that knows the run.
 //
 // Several catalogs may share a file (each its own table) and several stores may be open on the
 // same file: each store has its own connection (WAL, synchronous=NORMAL, a busy timeout).
@@ -23,6 +27,7 @@
 #include "runtime/provenance/Records.h"
 #include "runtime/sqlite/Sqlite.h"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -32,6 +37,9 @@
 #include <vector>
 
 namespace xdml::runtime {
+
+/// The column after the record's fields that holds each row's provenance run id.
+inline constexpr const char* kRunColumn = "run";
 
 class CatalogStore {
 public:
@@ -45,6 +53,10 @@ public:
     /// cannot store.
     static std::unique_ptr<CatalogStore> open(std::filesystem::path dbFile, std::string table, TypeDesc recordType,
                                               const TypeResolver& structure = {});
+    /// The record type of catalog `table` as `dbFile`'s sidecar describes it (fields in column
+    /// order), for a reader without the flow (`xdmlc catalog export`); nullopt when the file has
+    /// no such catalog. Throws CatalogError for a file that is not a database.
+    static std::optional<TypeDesc> storedType(const std::filesystem::path& dbFile, const std::string& table);
     ~CatalogStore();
     CatalogStore(const CatalogStore&) = delete;
     CatalogStore& operator=(const CatalogStore&) = delete;
@@ -55,10 +67,17 @@ public:
     /// the declared type is a CatalogError naming the field, and writes nothing. With `origin`,
     /// the row's lineage is committed in the same transaction. Returns the row's rowid.
     int64_t record(const Value& rec, const prov::RecordOrigin* origin = nullptr);
-    /// The number of rows, including those written by other connections.
+    /// The run whose rows count() counts and record() stamps in the `run` column: the run's
+    /// provenance id, or 0 for a run without provenance (its rows are the ones this store records).
+    void setRun(int64_t run);
+    /// The number of rows of this run (`count(catalog)`, LANGUAGE.md §9).
     int64_t count() const;
-    /// Every row, in insertion order, as record values decoded with the sidecar's types.
-    std::vector<Value> rows() const;
+    /// The number of rows of every run, including those written by other connections.
+    int64_t countAll() const;
+    /// Every row (or the rows of provenance run `run`), in insertion order, as record values
+    /// decoded with the sidecar's types; with `withRun`, each with a last field `run` (an int,
+    /// or none for a run without provenance).
+    std::vector<Value> rows(std::optional<int64_t> run = std::nullopt, bool withRun = false) const;
 
     const std::filesystem::path& file() const { return file_; }
     const std::string& table() const { return table_; }
@@ -68,6 +87,8 @@ public:
 private:
     CatalogStore(std::filesystem::path file, std::string table, TypeDesc type);
     void createOrCheckTable();
+    /// Adds the `run` column to a table made before it existed; `fill` sets it from lineage.
+    void addRunColumn(bool fill);
     /// Throws a CatalogError "FILE: table NAME" + what.
     [[noreturn]] void fail(const std::string& what) const;
 
@@ -80,7 +101,9 @@ private:
     std::unique_ptr<sqlite::Connection> db_;
     // Declared after db_, so they are finalised before it closes.
     std::optional<sqlite::Statement> insert_, insertShape_, insertOrigin_;
-    mutable std::optional<sqlite::Statement> count_;
+    mutable std::optional<sqlite::Statement> count_, countOfRun_;
+    int64_t run_ = 0;
+    std::atomic<int64_t> recordedHere_{0};
 };
 
 }  // namespace xdml::runtime

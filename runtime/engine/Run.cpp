@@ -170,7 +170,8 @@ void Run::openStores() {
                                                    [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); })).first->second;
         // What a flow reads of a catalog depends on what earlier runs left in it: said once, so
         // a replay (which starts with the catalog empty) can tell its user.
-        if (const int64_t held = catalog->count(); held > 0 && store_)
+        catalog->setRun(recordedRun_);  // count(catalog) counts this run's rows (LANGUAGE.md §9)
+        if (const int64_t held = catalog->countAll(); held > 0 && store_)
             store_->decision({"catalog_state", "catalog:" + name, std::to_string(held) + " records",
                               "catalog " + name + " held " + std::to_string(held) + " records when the run started", "{}", -1});
     }

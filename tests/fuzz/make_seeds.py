@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the seed corpora of tests/fuzz/corpus/ (npy, value_codec, lsp_framing, lsp_json, and
+"""Writes the seed corpora of tests/fuzz/corpus/ (npy, value_codec, lsp_framing, lsp_json, hdf5 (with
+h5py), and
 plan from the examples' plans): valid inputs and the edge cases each reader must refuse cleanly.
 The files are committed; run this again only to change the seeds (it rewrites seed-* files and
 leaves the fuzzer's findings, crash-* and slow-*, alone).
@@ -219,6 +220,45 @@ setup = ["module load mpich", "export X=1"]
     write("deploy", "not-utf8", b"[profiles.a.sites.x]\nplacement = \"\xff\xfe\"\n")
 
 
+# ------------------------------------------------------------------------------------- HDF5
+def hdf5_seeds():
+    """Files h5py writes (every filter the reader decodes itself or through the library), and
+    the same bytes damaged: truncated, a corrupt chunk, a corrupt superblock."""
+    import bitshuffle.h5  # noqa: F401  (the bitshuffle filter, to write it)
+    import h5py
+    import numpy as np
+    rng = np.random.default_rng(1)
+    frames = rng.poisson(3.0, size=(3, 16, 16)).astype(np.uint32)
+    variants = {
+        "plain": {},
+        "gzip": {"compression": "gzip", "chunks": (1, 16, 16)},
+        "lz4": {"compression": 32004, "chunks": (1, 16, 16)},
+        "bslz4": {"compression": 32008, "compression_opts": (0, 2), "chunks": (1, 16, 16)},
+        "bslz4-multi": {"compression": 32008, "compression_opts": (0, 2), "chunks": (2, 8, 16)},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kw in variants.items():
+            path = os.path.join(tmp, name + ".h5")
+            with h5py.File(path, "w") as f:
+                f.create_dataset("/entry/data/data", data=frames, **kw)
+                f.create_dataset("/data", data=frames[0].astype(np.int16))
+            blob = open(path, "rb").read()
+            write("hdf5", name, blob)
+            write("hdf5", name + "-truncated", blob[: len(blob) * 2 // 3])
+            if "chunks" in kw:
+                with h5py.File(path, "r") as f:
+                    offset = f["/entry/data/data"].id.get_chunk_info(0).byte_offset
+                damaged = bytearray(blob)
+                for k in range(4, 40):
+                    damaged[offset + k] ^= 0xA5
+                write("hdf5", name + "-corrupt-chunk", bytes(damaged))
+        damaged = bytearray(open(os.path.join(tmp, "plain.h5"), "rb").read())
+        damaged[8:24] = b"\xff" * 16
+        write("hdf5", "corrupt-superblock", bytes(damaged))
+    write("hdf5", "not-hdf5", b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
+    write("hdf5", "empty", b"")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--xdmlc")
@@ -227,6 +267,7 @@ def main():
     value_codec_seeds()
     lsp_seeds()
     deploy_seeds()
+    hdf5_seeds()
     if args.xdmlc:
         plan_seeds(args.xdmlc)
 

@@ -269,6 +269,81 @@ def case_write_checked(xdmlc, tmp):
     check(r.returncode == 1 and "w.xdml:4" in r.stderr and "by their extension" in r.stderr, f"exit {r.returncode}: {r.stderr}")
 
 
+RUNS_FLOW = """
+type V = tensor<f32>[2, 2];
+fn make(i: int) -> V = zeros(V) + i;
+stream s: V from generate(make, 3);
+catalog rows: { i: int, total: float } at "rows.db";
+flow main {
+    on new data of type V in s as v { record { i: seq(v), total: sum(v) } in rows; }
+    on stop { log "this run: {count(rows)} rows"; }
+}
+"""
+
+
+def case_catalog_runs(xdmlc, tmp):
+    """Each catalog row carries the run that recorded it; count(catalog) counts the current
+    run's rows; `xdmlc catalog export` writes CSV and JSON, all runs or one; a table made before
+    the column existed gets it, filled from the lineage sidecar."""
+    flow = os.path.join(tmp, "runs.xdml")
+    open(flow, "w").write(RUNS_FLOW)
+    work = os.path.join(tmp, "w")
+    for _ in range(2):
+        r = run(xdmlc, [flow, "--workdir", work])
+        check(r.returncode == 0 and "this run: 3 rows" in r.stdout + r.stderr, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    db = os.path.join(work, "rows.db")
+    check(query(db, "SELECT run, count(*) FROM rows GROUP BY run ORDER BY run") == [(1, 3), (2, 3)],
+          f"runs {query(db, 'SELECT run, count(*) FROM rows GROUP BY run')}")
+    out = subprocess.run([xdmlc, "catalog", "export", "rows", "--workdir", work, "--run", "2", "--format", "json"],
+                         capture_output=True, text=True)
+    check(out.returncode == 0, f"export: {out.returncode} {out.stderr}")
+    check(json.loads(out.stdout) == [{"i": i, "total": 4.0 * i, "run": 2} for i in range(3)], f"json {out.stdout}")
+    target = os.path.join(tmp, "rows.csv")
+    out = subprocess.run([xdmlc, "catalog", "export", "rows", "--workdir", work, "-o", target], capture_output=True, text=True)
+    check(out.returncode == 0, f"export csv: {out.returncode} {out.stderr}")
+    rows = list(csv.reader(open(target, newline="")))
+    check(rows[0] == ["i", "total", "run"] and len(rows) == 7 and rows[4] == ["0", "0.0", "2"], f"csv {rows}")
+    out = subprocess.run([xdmlc, "catalog", "export", "nothere", "--workdir", work], capture_output=True, text=True)
+    check(out.returncode == 1 and "no catalog 'nothere'" in out.stderr, f"unknown catalog: {out.returncode} {out.stderr}")
+    # A table of an older XDML, without the column: it is added and filled from the lineage.
+    import sqlite3
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE old AS SELECT i, total FROM rows")
+    con.execute("DROP TABLE rows")
+    con.execute("ALTER TABLE old RENAME TO rows")
+    con.commit()
+    con.close()
+    r = run(xdmlc, [flow, "--workdir", work])
+    check(r.returncode == 0 and "this run: 3 rows" in r.stdout + r.stderr, f"after the migration: {r.stdout}{r.stderr}")
+    got = query(db, "SELECT run, count(*) FROM rows GROUP BY run ORDER BY run")
+    check(got == [(1, 3), (2, 3), (3, 3)], f"runs after the migration {got}")
+
+
+def case_eiger_example(xdmlc, tmp):
+    """examples/eiger.xdml over a series examples/eiger_data.py makes (master files with external
+    links, bitshuffle-LZ4 frames): every fifth frame is a hit, each hit written as HDF5 that
+    h5py reads back equal to its frame, a JSON summary on stop; then the series folder set by
+    --set, and a second run in the same work directory counting only its own rows."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    work = os.path.join(tmp, "eiger.run")
+    subprocess.run([sys.executable, os.path.join(root, "examples", "eiger_data.py"), os.path.join(work, "series"),
+                    "--series", "2", "--frames", "10"], check=True, capture_output=True)
+    flow = os.path.join(root, "examples", "eiger.xdml")
+    for attempt in range(2):
+        r = run(xdmlc, [flow, "--workdir", work])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        summary = json.load(open(os.path.join(work, "summary.json")))
+        check(summary["frames"] == 20 and summary["hits"] == 4 and summary["hit_rate"] == 0.2, f"run {attempt}: {summary}")
+    with h5py.File(os.path.join(work, "series", "run001_data_000001.h5"), "r") as f:
+        first = f["/entry/data/data"][0]
+    with h5py.File(os.path.join(work, "hits", "hit_00000.h5"), "r") as f:
+        check(f["/entry/data/data"].dtype == np.uint32 and np.array_equal(f["/entry/data/data"][()], first), "hit 0 as written")
+    os.rename(os.path.join(work, "series"), os.path.join(work, "run7"))
+    r = run(xdmlc, [flow, "--workdir", work, "--set", "series=run7", "--set", "min_bright=100000"])
+    summary = json.load(open(os.path.join(work, "summary.json")))
+    check(r.returncode == 0 and summary["series"] == "run7" and summary["hits"] == 0 and summary["frames"] == 20, f"{summary}")
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ TEST_CASE("catalog rows of every field kind read back through the store and thro
     CHECK(raw.query("SELECT name || ' ' || type || ' ' || \"notnull\" FROM pragma_table_info('things') ORDER BY cid") ==
           std::vector<std::string>{"name TEXT 1", "n INTEGER 1", "ok INTEGER 1", "score REAL 1", "s32 REAL 1",
                                    "file TEXT 1", "took duration REAL 1", "size bytes REAL 1", "image BLOB 1",
-                                   "mask BLOB 1", "note TEXT 0", "meta TEXT 1", "history TEXT 1"});
+                                   "mask BLOB 1", "note TEXT 0", "meta TEXT 1", "history TEXT 1", "run INTEGER 0"});
     CHECK(raw.query("SELECT typeof(name), typeof(n), typeof(ok), typeof(score), typeof(took), typeof(image), "
                     "typeof(note), typeof(meta) FROM things ORDER BY rowid") ==
           std::vector<std::string>{"text|integer|integer|real|real|blob|text|text",
@@ -197,11 +197,39 @@ TEST_CASE("a catalog is appended to across runs", "[catalog]") {
         for (int i = 0; i < 3; ++i) store->record(still("f_" + std::to_string(i), i * 0.5));
     }
     auto store = CatalogStore::open(file, "stills", stillsType());
-    CHECK(store->count() == 3);
+    CHECK(store->countAll() == 3);
     store->record(still("f_3", 1.5));
     std::vector<Value> rows = store->rows();
     REQUIRE(rows.size() == 4);
     for (int i = 0; i < 4; ++i) CHECK(rows[i].asRecord().find("name")->asString() == "f_" + std::to_string(i));
+}
+
+TEST_CASE("each row carries its run, and count() counts the current run's rows", "[catalog]") {
+    WorkDir dir;
+    const fs::path file = dir.path() / "stills.db";
+    for (int64_t run : {1, 2}) {
+        auto store = CatalogStore::open(file, "stills", stillsType());
+        store->setRun(run);
+        for (int i = 0; i < 2 + run; ++i) store->record(still("r" + std::to_string(run), 1.0));
+        CHECK(store->count() == 2 + run);
+        CHECK(store->countAll() == (run == 1 ? 3 : 7));
+    }
+    // A run without provenance (0): its rows have no run, and count() is what it recorded.
+    auto store = CatalogStore::open(file, "stills", stillsType());
+    store->record(still("none", 1.0));
+    CHECK(store->count() == 1);
+    CHECK(store->countAll() == 8);
+    CHECK(store->rows(int64_t{2}).size() == 4);
+    std::vector<Value> all = store->rows(std::nullopt, true);
+    REQUIRE(all.size() == 8);
+    CHECK(all[0].asRecord().find("run")->asInt() == 1);
+    CHECK(all[7].asRecord().find("run")->is(Value::Kind::None));
+    CHECK_FALSE(store->rows()[0].asRecord().find("run"));  // the record's own fields only
+    // The record type a reader without the flow finds in the sidecar: the fields, not `run`.
+    std::optional<TypeDesc> stored = CatalogStore::storedType(file, "stills");
+    REQUIRE(stored);
+    CHECK(stored->fields.size() == stillsType().fields.size());
+    CHECK_FALSE(CatalogStore::storedType(file, "nothere"));
 }
 
 TEST_CASE("a table whose columns differ from the declared record is an error naming both", "[catalog]") {
@@ -219,7 +247,7 @@ TEST_CASE("a table whose columns differ from the declared record is an error nam
                       file.string() + ": table stills has columns (name: string, score: float) but the catalog "
                                       "declares (name: string, score: string)");
     // The failed opens changed nothing.
-    CHECK(CatalogStore::open(file, "stills", stillsType())->count() == 1);
+    CHECK(CatalogStore::open(file, "stills", stillsType())->countAll() == 1);
 }
 
 TEST_CASE("a record that does not fit the catalog names the field and writes nothing", "[catalog]") {
@@ -272,8 +300,8 @@ TEST_CASE("record() from several threads and two connections to the same catalog
             }
         });
     for (std::thread& t : workers) t.join();
-    CHECK(shared->count() == 2000);
-    CHECK(second->count() == 2000);
+    CHECK(shared->countAll() == 2000);
+    CHECK(second->countAll() == 2000);
     CHECK(shared->rows().size() == 2000);
 }
 
@@ -294,8 +322,8 @@ TEST_CASE("stores opened at the same time on a new file all work", "[catalog]") 
         });
     for (std::thread& t : openers) t.join();
     CHECK(failures == 0);
-    CHECK(CatalogStore::open(file, "shared", stillsType())->count() == 80);
-    CHECK(CatalogStore::open(file, "own0", stillsType())->count() == 20);
+    CHECK(CatalogStore::open(file, "shared", stillsType())->countAll() == 80);
+    CHECK(CatalogStore::open(file, "own0", stillsType())->countAll() == 20);
 }
 
 TEST_CASE("a file that is not a database is an error naming it", "[catalog]") {

@@ -9,6 +9,7 @@
 #include "tools/xdmlc/LspCommand.h"
 #include "tools/xdmlc/ParamFlags.h"
 #include "tools/xdmlc/PassFlags.h"
+#include "tools/xdmlc/CatalogCommand.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -250,6 +251,7 @@ int main(int argc, char** argv) {
 
     tools::ProvCommands provCommands(app);
     tools::LspCommand lspCommand(app);
+    tools::CatalogCommand catalogCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -261,6 +263,7 @@ int main(int argc, char** argv) {
     if (provCommands.chosen()) return provCommands.run();
     if (*repl) return tools::replCommand(replArgs);
     if (lspCommand.chosen()) return lspCommand.run();
+    if (catalogCommand.chosen()) return catalogCommand.run();
     auto badPasses = [](const tools::PassFlags& flags) {
         const std::string problem = flags.problem();
         if (!problem.empty()) std::cerr << "xdmlc: error: " << problem << "\n";
