@@ -37,10 +37,10 @@ const std::vector<Entry>& entries() {
         {"accuracy", Module::Ml, Role::Function, false, "accuracy(m: model, s: stream) -> float"},
         {"version", Module::Ml, Role::Function, false, "version(m: model) -> int"},
         // Stream sources, only after `from`.
-        {"watch", Module::Builtin, Role::StreamSource, false, "watch(dir: string, glob: string)"},
-        {"files", Module::Builtin, Role::StreamSource, false, "files(glob: string)"},
+        {"watch", Module::Builtin, Role::StreamSource, false, "watch(dir: string, glob: string[, dataset: string][, format: raw | npy])"},
+        {"files", Module::Builtin, Role::StreamSource, false, "files(glob: string[, dataset: string][, format: raw | npy])"},
         {"zmq", Module::Builtin, Role::StreamSource, false, "zmq(endpoint: string)"},
-        {"generate", Module::Builtin, Role::StreamSource, false, "generate(f: fn(int) -> T, count: int)"},
+        {"generate", Module::Builtin, Role::StreamSource, false, "generate(f: fn(int) -> T, count: int[, period: duration])"},
         // Model architectures, only as a model's `arch`.
         {"linear", Module::Builtin, Role::ModelArch, true, "linear"},
         {"mlp", Module::Builtin, Role::ModelArch, true, "mlp(hidden: list<int>)"},

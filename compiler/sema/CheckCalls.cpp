@@ -271,6 +271,10 @@ const Type* ExprChecker::checkBuiltinCall(Expr* e, const stdlib::Entry& entry) {
         Local* local = a->kind == ExprKind::Ident ? findLocal(a->text) : nullptr;
         if (!(a->kind == ExprKind::Ident && (a->binding == Binding::It || (local && local->isItem))))
             ctx_.diags.error(a->range, "'seq' takes a stream item: a handler's 'as' name or a parameter");
+        else if (!pureContext.empty() && a->binding != Binding::It)
+            // A fn is called with values, and a value does not carry its item's number.
+            ctx_.diags.error(a->range, "'seq' of a parameter in " + pureContext + ": a fn gets the item's value, not the item; "
+                                       "pass seq(" + a->text + ") from the handler as an argument, or make it a task");
         else if (structure(t)->kind == TypeKind::List)
             ctx_.diags.error(a->range, "'seq' takes one stream item, but '" + a->text + "' is a " + toString(t) +
                                            "; use seq of an element");

@@ -211,6 +211,12 @@ std::vector<Candidate> complete(const sema::CheckedProgram* program, std::string
 #undef XDML_OFFER_ELEM
         return out;
     }
+    // A file source's `format:` (LANGUAGE.md §9) takes a word.
+    if (endsWith(before, R"(\b(files|watch)\s*\([^;{}]*\bformat\s*:\s*)")) {
+        offer("raw", CandidateKind::Keyword, "the declared shape's little-endian elements, no header");
+        offer("npy", CandidateKind::Keyword, "NumPy's .npy files");
+        return out;
+    }
     if (program) {
         for (const auto& [name, decl] : program->globals)
             if (fits(context, decl->kind)) offer(name, kindOf(decl->kind), describe(*program, *decl));

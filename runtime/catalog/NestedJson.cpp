@@ -4,6 +4,7 @@
 #include "runtime/catalog/CatalogError.h"
 #include "runtime/catalog/ColumnTypes.h"
 #include "runtime/catalog/FieldConformance.h"
+#include "runtime/io/WriteFormats.h"
 
 #include <cmath>
 #include <limits>
@@ -14,12 +15,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 using K = TypeDesc::Kind;
-
-json floatJson(double x) {
-    if (std::isnan(x)) return "nan";
-    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-    return x;
-}
 
 [[noreturn]] void badJson(const std::string& where, const TypeDesc& t, const json& j) {
     std::string text = j.dump();
@@ -41,7 +36,7 @@ json tensorJson(const Tensor& tensor) {
         using T = decltype(zero);
         const T* p = tensor.data<T>();
         for (std::size_t i = 0; i < tensor.count(); ++i) {
-            if constexpr (std::is_floating_point_v<T>) data.push_back(floatJson(p[i]));
+            if constexpr (std::is_floating_point_v<T>) data.push_back(jsonNumber(p[i]));
             else data.push_back(p[i]);
         }
         return 0;
@@ -89,10 +84,10 @@ json valueToJson(const Value& v, const TypeDesc& t, const std::string& where) {
     case K::Bool: return boolOf(v, t, where);
     case K::Int: return intOf(v, t, where);
     case K::Float:
-    case K::F32: return floatJson(floatOf(v, t, where));
+    case K::F32: return jsonNumber(floatOf(v, t, where));
     case K::String:
     case K::Path: return textOf(v, t, where);
-    case K::Quantity: return floatJson(quantityOf(v, t, where));
+    case K::Quantity: return jsonNumber(quantityOf(v, t, where));
     case K::Tensor: return tensorJson(tensorOf(v, t, where));
     case K::Optional: return v.is(Value::Kind::None) ? json(nullptr) : valueToJson(v, *t.element, where);
     case K::List: {

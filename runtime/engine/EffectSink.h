@@ -57,6 +57,9 @@ struct FileUse {
     std::string hash;
     std::string site;
     bool written = false;
+    /// Written and synced to disk already; a written file that is not is made durable before
+    /// its entity commits (EffectSink::syncsWrittenFiles).
+    bool synced = true;
 };
 
 /// A question for a model: `m(x)` (the class), `probs(m, x)`, `version(m)`, `accuracy(m, S)`.
@@ -80,6 +83,9 @@ public:
     virtual void record(const std::string& catalog, const DatumPtr& d, const std::string& site) = 0;
     virtual void log(const std::string& line) = 0;
     virtual void fileUsed(const FileUse& file) = 0;
+    /// Whether a file `write()` writes may skip its own fsyncs: the run syncs it before it
+    /// records it (with provenance, on this process's file systems). Else each is synced as written.
+    virtual bool syncsWrittenFiles() const { return false; }
     /// `train M on S` (the statement `s`, in the body of `task` or of the firing's handler).
     virtual void train(const Stmt& s, const TaskDecl* task) = 0;
     /// Starts a task call; inside a task or a chain the call runs at once, on the caller's thread.

@@ -99,18 +99,21 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
         std::string bytes;
         std::string recorded = file.string();
+        // With provenance the run syncs what write() wrote before it records it, a group at a
+        // time (Store::writtenFile); else each file is synced as it is written.
+        const Durability durability = sink_.syncsWrittenFiles() ? Durability::Scratch : Durability::Synced;
         try {
             if (target.format == planformat::FileFormat::Hdf5) {
                 if (!v.is(K::Tensor)) throw DataError(printableName(file.string()), "an HDF5 dataset takes a tensor, got " + describe(v));
                 const std::string dataset = target.dataset.empty() ? "/data" : target.dataset;
-                writeHdf5Tensor(file, dataset, v.asTensor());
+                writeHdf5Tensor(file, dataset, v.asTensor(), durability);
                 recorded += ":" + dataset;  // the item's provenance names the file and the dataset
                 const Tensor& t = v.asTensor();
                 bytes.assign(reinterpret_cast<const char*>(t.buffer->data()), t.count() * elemSize(t.elem));
             } else {
                 if (!target.dataset.empty()) throw DataError(printableName(p.string()), "only an HDF5 file has datasets");
                 bytes = encodeForFile(target.format, v, printableName(file.string()));
-                writeFileAtomically(file, bytes);
+                writeFileAtomically(file, bytes, durability);
             }
         } catch (const WriteError& e) {
             throw WriteError(e.path(), "cannot write it: " + e.reason());
@@ -118,7 +121,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
             throw EvalError(error.what(), e.line);  // the value does not fit the format: at the statement
         }
         sink_.fileUsed({recorded, bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
-                        evalSite_, true});
+                        evalSite_, true, durability == Durability::Synced});
         return Value::none();
     }
     return std::nullopt;
@@ -154,8 +157,11 @@ Value Firing::read(const Expr& e, const std::filesystem::path& p) {
             return v;
         }
         if (tensor && target.format == planformat::FileFormat::Raw) {
-            bytes = readDataFile(p, {rawBytes(t), "a raw file of " + describeItemType(t)});
-            v = Value::tensor(decodeRaw(bytes.data(), bytes.size(), t, shown));
+            const Tensor read = readRawFile(p, t);  // straight into the tensor: its bytes are the file's
+            const std::size_t n = read.count() * elemSize(read.elem);
+            if (context_.recordsFiles)
+                sink_.fileUsed({p.string(), n, prov::contentHash(read.buffer->data(), n), evalSite_, false});
+            return Value::tensor(read);
         } else {
             bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
             v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)

@@ -9,6 +9,7 @@
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/ResumeStart.h"
 #include "runtime/engine/RunEffects.h"
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/interp/Evaluate.h"
 #include "runtime/io/DataError.h"
@@ -49,6 +50,12 @@ Run::~Run() {
     for (auto& [name, s] : streams_) s->join();
     for (auto& [name, site] : sites_) site->shutdown();
     streams_.clear();
+}
+
+void Run::writtenUnsynced(const std::string& folder) {
+    std::lock_guard lock(unsyncedMutex_);
+    if (std::find(unsyncedFolders_.begin(), unsyncedFolders_.end(), folder) == unsyncedFolders_.end())
+        unsyncedFolders_.push_back(folder);
 }
 
 double Run::elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(); }
@@ -305,13 +312,20 @@ int Run::execute() {
     for (auto& [name, s] : streams_) s->join();
     runStopHandlers();
     for (auto& [name, s] : sites_) s->shutdown();
+    bool unsynced = false;
+    try {
+        syncFileSystemsOf(unsyncedFolders_);  // what write() wrote is on disk before the run says how it went
+    } catch (const WriteError& e) {
+        report(std::string("error: ") + e.what(), "sync");
+        unsynced = true;
+    }
     if (options_.addRemoteCounters) options_.addRemoteCounters(stats_);
     progress.stop();
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();
     bool failed = stats_.tasksFailed.load() > 0 || failedFirings > 0 || stats_.lostItems.load() > 0 ||
-                  stats_.resumeLogFailures.load() > 0;
+                  stats_.resumeLogFailures.load() > 0 || unsynced;
     // A source that may have lost items (a watch that could not go on) leaves the run short of
     // its input, whatever else went well: never a success.
     const bool missed = !stats_.missed().empty();

@@ -159,6 +159,11 @@ public:
     /// The flow-level meta-controller: where a task should run now (MetaController.h).
     MetaController& metaController() { return *meta_; }
 
+    /// A folder where write() left a file unsynced in a run without provenance: its file system
+    /// is synced when the run ends, before it reports how it went (with provenance, the group
+    /// that records the file syncs it: Store::writtenFile).
+    void writtenUnsynced(const std::string& folder);
+
     void log(const std::string& line) { reports_.log(line); }
     /// A warning or failure (FailureReports.h).
     void report(const std::string& line, const std::string& kind = "") { reports_.report(line, kind); }
@@ -212,6 +217,8 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::map<std::string, int64_t> invalidHashes_;  // content hash -> an invalidated entity with it
     int64_t recordedRun_ = 0;
+    std::mutex unsyncedMutex_;
+    std::vector<std::string> unsyncedFolders_;  // writtenUnsynced's, each once
 };
 
 }  // namespace xdml::runtime

@@ -2,6 +2,8 @@
 // coordinator's half of a task call: TaskCall.cpp).
 #include "runtime/engine/RunEffects.h"
 
+#include "planformat/FileTargets.h"
+
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/engine/TaskCall.h"
@@ -71,8 +73,13 @@ void RunEffects::fileUsed(const FileUse& f) {
         run_.stats().writtenBytes += f.bytes;
         run_.stats().writtenFileBytes += f.bytes;
     }
+    const std::filesystem::path folder = std::filesystem::path(planformat::fileTarget(f.path).file).parent_path();
+    const std::string syncFolder = folder.empty() ? "." : folder.string();
     prov::Store* store = run_.provenance();
-    if (!store) return;
+    if (!store) {
+        if (f.written && !f.synced) run_.writtenUnsynced(syncFolder);
+        return;
+    }
     const std::filesystem::path p(f.path);
     prov::EntityRecord rec;
     rec.kind = "file";
@@ -88,7 +95,8 @@ void RunEffects::fileUsed(const FileUse& f) {
         run_.report("warning: " + printableName(f.path) + ": " + invalid + "; what is made from it is recorded invalid too",
                     "invalid-input:" + f.path);
     }
-    const int64_t e = store->entity(rec);
+    // A file write() left unsynced is synced by the group that records it (Store::writtenFile).
+    const int64_t e = f.written && !f.synced ? store->writtenFile(rec, syncFolder) : store->entity(rec);
     if (!invalid.empty())
         store->decision({std::string(prov::decision_kind::invalidation), prov::subjectOfEntity(e), "invalid", invalid, "{}", -1});
     if (activity_ <= 0) return;

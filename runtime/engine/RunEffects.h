@@ -37,6 +37,7 @@ public:
     ChainResult startChain(ChainCall chain) override;
     Value askModel(const ModelQuery& q) override;  // ModelStatements.cpp
     // What a catalog holds and the clock are not the call's inputs: a body that asks is not reusable.
+    bool syncsWrittenFiles() const override { return true; }  // at its group's commit, or the run's end
     int64_t count(const std::string& catalog) override {
         if (trace_) trace_->effect();
         return run_.catalog(catalog).count();

@@ -30,7 +30,7 @@ StreamRuntime::StreamRuntime(Run& run, EmitGraph& emits, const StreamDecl& decl,
       modelUse_(std::move(modelUse)) {
     if (decl.source)
         source_ = std::make_unique<StreamSource>(decl, site_, run.program(), run.compiled(), run.options().inputBase(),
-                                                 run.options().replay.get());
+                                                 run.options().replay.get(), run.provenance() != nullptr);
     keepsItems_ = !modelUse_.trainedModels.empty() || modelUse_.scored;
     if (!decl.rehearse.empty()) {
         mix_ = 0.5;  // docs/language.md: the default mix
@@ -254,7 +254,8 @@ void StreamRuntime::accept(IncomingItem in) {
     DatumPtr item = in.datum;
     item->seq = seq;
     item->label = decl_.name;
-    const std::string hash = store ? contentHashOf(item->value) : "";
+    // Taken by the source where it decoded the item (on its threads) when it could.
+    const std::string hash = store ? (in.hash.empty() ? contentHashOf(item->value) : std::move(in.hash)) : "";
     if (store) recordItem(in, item, hash);
     ItemRoots roots = std::move(in.roots);
     if (handledBefore(in, item, hash, roots)) return;

@@ -10,9 +10,10 @@
 namespace xdml::runtime {
 
 StreamSource::StreamSource(const StreamDecl& stream, std::string site, const Program& program,
-                           const CompiledCode* compiled, std::filesystem::path baseDir, const ReplayLog* replay)
+                           const CompiledCode* compiled, std::filesystem::path baseDir, const ReplayLog* replay,
+                           bool hashItems)
     : decl_(stream), site_(std::move(site)), program_(program), compiled_(compiled), baseDir_(std::move(baseDir)),
-      replay_(replay) {}
+      replay_(replay), hashItems_(hashItems) {}
 
 StreamSource::~StreamSource() {
     stop();
@@ -29,6 +30,7 @@ void StreamSource::openNow() {
     Evaluator ev(program_, nullptr, compiled_);
     std::vector<std::string> args;
     FileOptions options;  // files' and watch's named options (LANGUAGE.md §9)
+    options.hashItems = hashItems_;
     for (std::size_t i = 0; i < src.args.size(); ++i) {
         const Expr& a = src.args[i];
         const std::string& option = i < src.names.size() ? src.names[i] : std::string();
@@ -79,6 +81,7 @@ void StreamSource::read(BoundedQueue<IncomingItem>& input) {
             in.origin = std::move(item.origin);
             in.error = std::move(item.error);
             in.bytes = item.bytes;
+            in.hash = std::move(item.hash);
             in.recovered = item.recovered;
             in.arrival = hooks_.clock();
             if (!input.push(std::move(in))) break;

@@ -28,6 +28,7 @@ struct IncomingItem {
     DatumPtr datum;  // null for a malformed item
     std::string origin, error;
     uint64_t bytes = 0;
+    std::string hash;  // the value's content hash when the source took it (SourceItem::hash), else ""
     bool recovered = false;  // found by a rescan after the source lost events (SourceItem::recovered)
     int64_t activity = -1;  // the activity that emitted it
     double arrival = 0;     // the run's clock when it came
@@ -51,8 +52,9 @@ class StreamSource {
 public:
     /// The source of `stream` (which has one), its items at `site`; relative paths are found
     /// in `baseDir`; `replay`: the log of a replayed run, or nullptr.
+    /// `hashItems`: provenance is on, so file items are hashed where they are decoded.
     StreamSource(const StreamDecl& stream, std::string site, const Program& program, const CompiledCode* compiled,
-                 std::filesystem::path baseDir, const ReplayLog* replay);
+                 std::filesystem::path baseDir, const ReplayLog* replay, bool hashItems = false);
     ~StreamSource();
 
     /// Opens it (a bad folder, glob or endpoint throws DataError here, before any thread runs);
@@ -81,6 +83,7 @@ private:
     const CompiledCode* compiled_;
     std::filesystem::path baseDir_;
     const ReplayLog* replay_;
+    const bool hashItems_;
     SourceHooks hooks_;
     std::unique_ptr<Source> source_;
     std::mutex mutex_;  // around source_->stop()

@@ -1,6 +1,7 @@
 // AtomicWrite.cpp — see AtomicWrite.h.
 #include "runtime/io/AtomicWrite.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -138,6 +139,21 @@ void writeOutput(const std::string& target, std::string_view bytes) {
     // What the program already printed through std::cout comes first.
     std::cout.flush();
     if (!std::cout || !writeAll(STDOUT_FILENO, bytes)) throw WriteError("standard output", reason(errno));
+}
+
+void syncFileSystemsOf(const std::vector<std::string>& folders) {
+    std::vector<dev_t> synced;
+    for (const std::string& folder : folders) {
+        const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) continue;  // the folder is gone (the flow removed it): nothing there to sync
+        struct stat st {};
+        const bool known = ::fstat(fd, &st) == 0 && std::find(synced.begin(), synced.end(), st.st_dev) != synced.end();
+        const int rc = known ? 0 : ::syncfs(fd);
+        const int error = errno;
+        ::close(fd);
+        if (rc != 0) throw WriteError(folder, std::string("cannot sync the files written there: ") + std::strerror(error));
+        if (!known) synced.push_back(st.st_dev);
+    }
 }
 
 }  // namespace xdml::runtime

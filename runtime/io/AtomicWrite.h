@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xdml::runtime {
 
@@ -41,6 +42,11 @@ enum class Durability {
 /// socket is written through in place, as a shell's `>` would; a folder is an error.
 void writeFileAtomically(const std::filesystem::path& path, std::string_view bytes,
                          Durability durability = Durability::Synced);
+
+/// Syncs the file systems that hold `folders` (syncfs, once per file system), making durable
+/// the files written there with Durability::Scratch. A folder that is gone is skipped (nothing
+/// there to sync); a file system that fails to write back is a WriteError naming the folder.
+void syncFileSystemsOf(const std::vector<std::string>& folders);
 
 /// The target of an `-o` option: "-" is standard output (flushed, every write checked),
 /// anything else a file written by writeFileAtomically. Throws WriteError.

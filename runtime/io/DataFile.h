@@ -31,6 +31,12 @@ struct ByteLimit {
 /// read returns what was there; one that grows past the limit is refused.
 std::vector<std::byte> readDataFile(const std::filesystem::path& file, const ByteLimit& limit = {});
 
+/// Reads the regular file `file`, which must hold exactly `n` bytes, into `out` (a raw frame
+/// straight into its tensor: no zeroed buffer, no copy). Throws DataError as readDataFile does,
+/// and for a file of another size: "is N bytes; raw elements of ... are M bytes" (`what` names
+/// what the M bytes are).
+void readDataFileInto(const std::filesystem::path& file, std::byte* out, std::size_t n, const std::string& what);
+
 /// Throws DataError as readDataFile does when `file` is there but no regular file, before a
 /// library that opens files itself (HDF5) opens it: opening a FIFO would block, a device act.
 void requireRegularFile(const std::filesystem::path& file);

@@ -6,6 +6,7 @@
 #include "runtime/io/DataError.h"
 #include "runtime/io/DataFile.h"
 #include "runtime/io/PrintableName.h"
+#include "runtime/provenance/ContentHash.h"
 
 #include <hdf5.h>
 #include <lz4.h>
@@ -59,9 +60,19 @@ uint32_t readBig32(const unsigned char* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-/// bshuf_untrans_bit_elem from Debian's bitshuffle plugin (its SIMD bit transpose); loaded
-/// once. Null when the plugin is not installed: bitshuffled data then cannot be read.
-using Untranspose = int64_t (*)(const void* in, void* out, size_t size, size_t elemSize);
+/// The bit transpose of Debian's bitshuffle plugin (its SSE2 code), loaded once: the two steps
+/// of bshuf_untrans_bit_elem, which XDML calls with its own scratch memory (the plugin's
+/// function allocates and frees a block's worth on every call, 512 times a 4 MB frame).
+/// Null when the plugin is not installed: bitshuffled data then cannot be read.
+using BitshuffleStep = int64_t (*)(const void* in, void* out, size_t size, size_t elemSize);
+struct Untranspose {
+    BitshuffleStep byteRows = nullptr, bits = nullptr;
+    explicit operator bool() const { return byteRows && bits; }
+    int64_t operator()(const void* in, void* scratch, void* out, size_t size, size_t elemSize) const {
+        const int64_t n = byteRows(in, scratch, size, elemSize);
+        return n < 0 ? n : bits(scratch, out, size, elemSize);
+    }
+};
 Untranspose untranspose() {
     static const Untranspose fn = [] () -> Untranspose {
         const char* env = std::getenv("HDF5_PLUGIN_PATH");
@@ -76,9 +87,12 @@ Untranspose untranspose() {
         for (const std::string& dir : dirs) {
             void* lib = ::dlopen((dir + "/libh5bshuf.so").c_str(), RTLD_NOW | RTLD_LOCAL);
             if (!lib) continue;
-            if (void* f = ::dlsym(lib, "bshuf_untrans_bit_elem")) return reinterpret_cast<Untranspose>(f);
+            Untranspose u;
+            u.byteRows = reinterpret_cast<BitshuffleStep>(::dlsym(lib, "bshuf_trans_byte_bitrow_SSE"));
+            u.bits = reinterpret_cast<BitshuffleStep>(::dlsym(lib, "bshuf_shuffle_bit_eightelem_SSE"));
+            if (u) return u;
         }
-        return nullptr;
+        return {};
     }();
     return fn;
 }
@@ -117,8 +131,8 @@ std::string decodeLz4(const unsigned char* in, std::size_t n, unsigned char* out
 /// of 8) each as its compressed size (4) and LZ4 data of the bit-transposed block, then the
 /// last size % 8 elements as they are.
 std::string decodeBitshuffleLz4(const unsigned char* in, std::size_t n, unsigned char* out, std::size_t outBytes,
-                                std::size_t elemSize) {
-    Untranspose untrans = untranspose();
+                                std::size_t elemSize, prov::ContentHasher* hasher = nullptr) {
+    const Untranspose& untrans = untranspose();
     if (!untrans) return "bitshuffle data needs the bitshuffle plugin (Debian package 'bitshuffle')";
     if (n < 12) return "the bitshuffle chunk is shorter than its header";
     const uint64_t total = readBig64(in);
@@ -128,7 +142,9 @@ std::string decodeBitshuffleLz4(const unsigned char* in, std::size_t n, unsigned
         return "the bitshuffle chunk has a bad block size (" + std::to_string(blockBytes) + " bytes)";
     const std::size_t elems = outBytes / elemSize;
     const std::size_t block = blockBytes / elemSize;
-    std::vector<unsigned char> scratch(block * elemSize);
+    thread_local std::vector<unsigned char> scratch, rows;  // a block's LZ4 output, then its byte rows
+    scratch.resize(block * elemSize);
+    rows.resize(block * elemSize);
     std::size_t at = 12, done = 0;
     auto oneBlock = [&](std::size_t count) -> std::string {
         if (n - at < 4) return "the bitshuffle chunk ends inside a block";
@@ -139,7 +155,9 @@ std::string decodeBitshuffleLz4(const unsigned char* in, std::size_t n, unsigned
         if (LZ4_decompress_safe(reinterpret_cast<const char*>(in + at), reinterpret_cast<char*>(scratch.data()),
                                 static_cast<int>(stored), bytes) != bytes)
             return "a block of the bitshuffle chunk is corrupt";
-        if (untrans(scratch.data(), out + done * elemSize, count, elemSize) < 0) return "a block of the bitshuffle chunk is corrupt";
+        if (untrans(scratch.data(), rows.data(), out + done * elemSize, count, elemSize) < 0)
+            return "a block of the bitshuffle chunk is corrupt";
+        if (hasher) hasher->update(out + done * elemSize, count * elemSize);  // while the block is in cache
         at += stored;
         done += count;
         return "";
@@ -151,6 +169,7 @@ std::string decodeBitshuffleLz4(const unsigned char* in, std::size_t n, unsigned
     const std::size_t leftover = (elems % 8) * elemSize;
     if (n - at < leftover) return "the bitshuffle chunk ends before its last elements";
     std::memcpy(out + done * elemSize, in + at, leftover);
+    if (hasher) hasher->update(out + done * elemSize, leftover);
     return "";
 }
 
@@ -307,7 +326,7 @@ struct Hdf5Items::State {
     Id memType;
 
     Tensor readThroughLibrary(std::size_t i) const;
-    bool readDirect(std::size_t i, Tensor& t) const;
+    bool readDirect(std::size_t i, Tensor& t, std::string* hash) const;
 };
 
 Hdf5Items::Hdf5Items(const std::filesystem::path& file, const std::string& dataset, const TypeDesc& declared)
@@ -420,7 +439,7 @@ bool parseFrameOrigin(const std::string& origin, const std::string& dataset, std
     return true;
 }
 
-bool Hdf5Items::State::readDirect(std::size_t i, Tensor& t) const {
+bool Hdf5Items::State::readDirect(std::size_t i, Tensor& t, std::string* hash) const {
     prepare();
     std::vector<hsize_t> offset(itemDims.size() + 1, 0);
     offset[0] = i;
@@ -448,6 +467,10 @@ bool Hdf5Items::State::readDirect(std::size_t i, Tensor& t) const {
         else std::memcpy(out, chunk.data(), itemBytes);
     } else if (direct == Direct::Lz4) {
         problem = decodeLz4(chunk.data(), chunk.size(), out, itemBytes);
+    } else if (hash) {
+        prov::ContentHasher hasher;
+        problem = decodeBitshuffleLz4(chunk.data(), chunk.size(), out, itemBytes, elemSize(elem), &hasher);
+        if (problem.empty()) *hash = hasher.hex();
     } else {
         problem = decodeBitshuffleLz4(chunk.data(), chunk.size(), out, itemBytes, elemSize(elem));
     }
@@ -479,12 +502,13 @@ Tensor Hdf5Items::State::readThroughLibrary(std::size_t i) const {
     return t;
 }
 
-Tensor Hdf5Items::read(std::size_t i) const {
+Tensor Hdf5Items::read(std::size_t i, std::string* hash) const {
     const State& s = *state_;
     if (i >= s.items) throw DataError(s.where, "has " + std::to_string(s.items) + " frames, no frame " + std::to_string(i));
+    if (hash) hash->clear();
     if (s.direct != State::Direct::None) {
-        Tensor t = Tensor::zeros(s.elem, s.itemDims);
-        if (s.readDirect(i, t)) return t;
+        Tensor t = Tensor::uninitialized(s.elem, s.itemDims);  // readDirect writes every byte, or nothing
+        if (s.readDirect(i, t, hash)) return t;
     }
     return s.readThroughLibrary(i);
 }
@@ -504,7 +528,7 @@ Tensor readHdf5Tensor(const std::filesystem::path& file, const std::string& data
 // Writing: the file is built in memory (the core driver) and written whole by
 // writeFileAtomically, so a crash never leaves half a file.
 
-void writeHdf5Tensor(const std::filesystem::path& file, const std::string& dataset, const Tensor& t) {
+void writeHdf5Tensor(const std::filesystem::path& file, const std::string& dataset, const Tensor& t, Durability durability) {
     prepare();
     static std::mutex oneWriterAtATime;  // two firings adding to one file must not lose a dataset
     std::lock_guard lock(oneWriterAtATime);
@@ -553,7 +577,7 @@ void writeHdf5Tensor(const std::filesystem::path& file, const std::string& datas
     std::string bytes(static_cast<std::size_t>(size), '\0');
     if (H5Fget_file_image(f.get(), bytes.data(), bytes.size()) < 0) throw DataError(where, "cannot finish the file: " + libraryError());
     f = Id();
-    writeFileAtomically(file, bytes);
+    writeFileAtomically(file, bytes, durability);
 }
 
 }  // namespace xdml::runtime

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "runtime/interp/Program.h"
+#include "runtime/io/AtomicWrite.h"
 #include "runtime/values/Tensor.h"
 
 #include <cstdint>
@@ -37,8 +38,10 @@ public:
 
     /// Frames along the first axis, or 1 when the dataset is one item.
     std::size_t size() const;
-    /// Item i, read into a new tensor. Thread-safe. Throws DataError naming the item.
-    Tensor read(std::size_t i) const;
+    /// Item i, read into a new tensor. Thread-safe. Throws DataError naming the item. With
+    /// `hash`: its content hash (of the elements' bytes, as provenance takes it), when it could be
+    /// taken while decoding, block by block in cache (bitshuffle-LZ4); else left empty.
+    Tensor read(std::size_t i, std::string* hash = nullptr) const;
     /// "file.h5:/entry/data/data[3]" for a frame, "file.h5:/data" for a whole dataset.
     std::string origin(std::size_t i) const;
     /// The bytes item i takes in memory (what a source counts as received).
@@ -59,6 +62,7 @@ Tensor readHdf5Tensor(const std::filesystem::path& file, const std::string& data
 /// Writes `t` as `dataset` of `file` (groups made as needed), keeping the file's other datasets
 /// and replacing one of the same name. The file is replaced atomically: a reader sees the old
 /// or the new file, never a half-written one. Throws DataError.
-void writeHdf5Tensor(const std::filesystem::path& file, const std::string& dataset, const Tensor& t);
+void writeHdf5Tensor(const std::filesystem::path& file, const std::string& dataset, const Tensor& t,
+                     Durability durability = Durability::Synced);
 
 }  // namespace xdml::runtime

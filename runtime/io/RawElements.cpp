@@ -3,6 +3,8 @@
 
 #include "runtime/io/ConformItem.h"
 #include "runtime/io/DataError.h"
+#include "runtime/io/DataFile.h"
+#include "runtime/io/PrintableName.h"
 
 #include <cstdint>
 #include <cstring>
@@ -10,7 +12,7 @@
 namespace xdml::runtime {
 
 Tensor tensorFromLittleEndian(ElemType elem, std::vector<int64_t> dims, const std::byte* src) {
-    Tensor t = Tensor::zeros(elem, std::move(dims));
+    Tensor t = Tensor::uninitialized(elem, std::move(dims));
     const std::size_t n = t.count();
     if (elem == ElemType::Bool) {
         // A bool object holding a byte other than 0 or 1 is undefined behaviour; normalise.
@@ -30,6 +32,21 @@ std::size_t rawBytes(const TypeDesc& tensorType) {
         count *= static_cast<std::size_t>(d);
     }
     return count;
+}
+
+Tensor readRawFile(const std::filesystem::path& file, const TypeDesc& tensorType) {
+    const std::string where = printableName(file.string());
+    const std::size_t bytes = rawBytes(tensorType);
+    if (bytes == SIZE_MAX)
+        throw DataError(where, "raw files hold the elements of a static shape, but " + describeItemType(tensorType) +
+                                   " has a '?' dimension");
+    Tensor t = Tensor::uninitialized(tensorType.elem, tensorType.dims);
+    readDataFileInto(file, t.buffer->data(), bytes, "raw elements of " + describeItemType(tensorType));
+    if (tensorType.elem == ElemType::Bool) {  // every bool exactly 0 or 1, as tensorFromLittleEndian makes them
+        auto* b = reinterpret_cast<unsigned char*>(t.buffer->data());
+        for (std::size_t i = 0; i < bytes; ++i) b[i] = b[i] != 0;
+    }
+    return t;
 }
 
 Tensor decodeRaw(const std::byte* data, std::size_t n, const TypeDesc& tensorType, const std::string& where) {

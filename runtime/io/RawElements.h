@@ -6,6 +6,7 @@
 #include "runtime/values/Tensor.h"
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 
 namespace xdml::runtime {
@@ -19,6 +20,10 @@ Tensor tensorFromLittleEndian(ElemType elem, std::vector<int64_t> dims, const st
 /// count other than elements × element size.
 /// The bytes raw elements of `tensorType` take; SIZE_MAX for a '?' dimension or another type.
 std::size_t rawBytes(const TypeDesc& tensorType);
+
+/// A raw file of `tensorType` read straight into a new tensor (DataError for a `?` dimension,
+/// another type or another size, naming the file).
+Tensor readRawFile(const std::filesystem::path& file, const TypeDesc& tensorType);
 
 Tensor decodeRaw(const std::byte* data, std::size_t n, const TypeDesc& tensorType, const std::string& where);
 

@@ -152,7 +152,7 @@ Value read(Reader& r, int depth) {
         }
         const std::size_t bytes = count * elemSize(static_cast<ElemType>(e));
         const std::byte* data = r.take(bytes);
-        Tensor t = Tensor::zeros(static_cast<ElemType>(e), std::move(dims));
+        Tensor t = Tensor::uninitialized(static_cast<ElemType>(e), std::move(dims));
         if (bytes) std::memcpy(t.buffer->data(), data, bytes);
         return Value::tensor(std::move(t));
     }

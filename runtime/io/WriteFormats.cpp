@@ -17,12 +17,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using K = Value::Kind;
 
-json numberJson(double x) {
-    if (std::isnan(x)) return "nan";
-    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-    return x;
-}
-
 /// Elements from `at` of the dimensions from `dim` on, as nested arrays.
 json tensorJson(const Tensor& t, std::size_t dim, std::size_t& at) {
     if (dim == t.dims.size()) {
@@ -31,7 +25,7 @@ json tensorJson(const Tensor& t, std::size_t dim, std::size_t& at) {
             using T = decltype(zero);
             const T x = t.data<T>()[i];
             if constexpr (std::is_same_v<T, bool>) return x;
-            else if constexpr (std::is_floating_point_v<T>) return numberJson(x);
+            else if constexpr (std::is_floating_point_v<T>) return jsonNumber(x);
             else return x;
         });
     }
@@ -45,8 +39,8 @@ json valueJson(const Value& v) {
     case K::None: return nullptr;
     case K::Bool: return v.asBool();
     case K::Int: return v.asInt();
-    case K::Float: return numberJson(v.asFloat());
-    case K::F32: return numberJson(v.asF32());
+    case K::Float: return jsonNumber(v.asFloat());
+    case K::F32: return jsonNumber(v.asF32());
     case K::String: return v.asString();
     case K::Quantity: return formatQuantity(v.asQuantity());
     case K::Tensor: {
@@ -108,6 +102,12 @@ const Tensor& tensorFor(const Value& v, const char* ext, const std::string& wher
 }
 
 }  // namespace
+
+json jsonNumber(double x) {
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    return x;
+}
 
 std::string encodeForFile(planformat::FileFormat format, const Value& v, const std::string& where) {
     using F = planformat::FileFormat;

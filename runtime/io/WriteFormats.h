@@ -6,6 +6,8 @@
 #include "planformat/FileTargets.h"
 #include "runtime/values/Value.h"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace xdml::runtime {
@@ -19,5 +21,9 @@ namespace xdml::runtime {
 ///    row per record (RFC 4180 quoting); quantities with their unit; none as an empty cell.
 ///  - .txt: a string as it is.  .raw/.bin: a tensor's little-endian elements, no header.
 std::string encodeForFile(planformat::FileFormat format, const Value& v, const std::string& where);
+
+/// A number as JSON: NaN and infinities as the strings "nan", "inf", "-inf" (JSON has no such
+/// numbers). Shared by `write` and the catalogs' JSON columns.
+nlohmann::ordered_json jsonNumber(double x);
 
 }  // namespace xdml::runtime

@@ -71,6 +71,9 @@ struct Batch {
     std::vector<DecisionRow> decisions;
     std::vector<ModelRow> models;
     std::size_t records = 0;  // the sum of the sizes above, kept so callers need not add them up
+    /// The folders of files `write()` wrote (without fsync) that entities of this group record:
+    /// their file systems are synced before the group commits (Store::writtenFile).
+    std::vector<std::string> syncFolders;
 
     void clear() {
         entities.clear();
@@ -81,6 +84,7 @@ struct Batch {
         derivations.clear();
         decisions.clear();
         models.clear();
+        syncFolders.clear();
         records = 0;
     }
 };

@@ -4,6 +4,8 @@
 
 #include "runtime/provenance/AbandonedRuns.h"
 #include "runtime/provenance/Digest.h"
+#include "runtime/io/AtomicWrite.h"
+#include "runtime/provenance/ProvenanceError.h"
 #include "runtime/provenance/Schema.h"
 
 #include <algorithm>
@@ -182,7 +184,19 @@ void GroupWriter::mergeEnds(Batch& batch) {
     batch.ends.erase(later, batch.ends.end());
 }
 
+void GroupWriter::syncWrittenFiles(const Batch& batch) {
+    try {
+        syncFileSystemsOf(batch.syncFolders);
+    } catch (const WriteError& e) {
+        // A disk that fails to write back: the group fails and its loss is reported, as when the
+        // database (likely on the same disk) cannot be written.
+        throw ProvenanceError(e.what());
+    }
+}
+
 void GroupWriter::write(Batch& batch) {
+    // Before the group that records them: the files write() wrote are on disk.
+    if (!batch.syncFolders.empty()) syncWrittenFiles(batch);
     mergeEnds(batch);
     sqlite::Transaction tx(db_, sqlite::Transaction::Mode::Write);
     insertAll(entities_, batch.entities, bindEntity);

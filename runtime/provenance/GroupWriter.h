@@ -38,6 +38,7 @@ public:
 
 private:
     void mergeEnds(Batch& batch);
+    void syncWrittenFiles(const Batch& batch);
     void writeDigests(const Batch& batch);
 
     sqlite::Connection db_;

@@ -7,6 +7,7 @@
 #include "runtime/provenance/RecoveredRecords.h"
 #include "runtime/provenance/Schema.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -172,6 +173,18 @@ int64_t Store::entity(EntityRecord record) {
     return queue_->append([&](Batch& b) {
         int64_t id = next_.entity++;
         b.entities.push_back(EntityRow{id, run, now, std::move(record)});
+        return id;
+    });
+}
+
+int64_t Store::writtenFile(EntityRecord record, std::string folder) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    return queue_->append([&](Batch& b) {
+        int64_t id = next_.entity++;
+        b.entities.push_back(EntityRow{id, run, now, std::move(record)});
+        if (std::find(b.syncFolders.begin(), b.syncFolders.end(), folder) == b.syncFolders.end())
+            b.syncFolders.push_back(std::move(folder));
         return id;
     });
 }

@@ -8,6 +8,7 @@
 #include "runtime/io/Npy.h"
 #include "runtime/io/PrintableName.h"
 #include "runtime/io/RawElements.h"
+#include "runtime/provenance/ContentHash.h"
 
 #include "planformat/FileTargets.h"
 
@@ -37,12 +38,7 @@ SourceItem readFileItem(const std::filesystem::path& file, const TypeDesc& itemT
                          (options.format == FileOptions::Format::ByExtension &&
                           planformat::fileTarget(file.string()).format == planformat::FileFormat::Raw);
         if (raw) {
-            ByteLimit limit{rawBytes(itemType), "a raw file of " + describeItemType(itemType)};
-            if (limit.bytes == SIZE_MAX)
-                throw DataError(shown, "raw files hold the elements of a static shape, but " + describeItemType(itemType) +
-                                           " has a '?' dimension");
-            const std::vector<std::byte> bytes = readDataFile(file, limit);
-            item.value = Value::tensor(decodeRaw(bytes.data(), bytes.size(), itemType, shown));
+            item.value = Value::tensor(readRawFile(file, itemType));
         } else {
             item.value = conformItem(readNpyFile(file, npyFileLimit(itemType)), itemType, shown);
         }
@@ -66,7 +62,24 @@ FileItems::~FileItems() = default;
 
 std::size_t FileItems::size() const { return frames_ ? frames_->size() : 1; }
 
+namespace {
+
+/// A tensor item's content hash, as the run would take it (contentHashOf): its elements' bytes.
+void hashItem(SourceItem& item) {
+    if (!item.value.is(Value::Kind::Tensor)) return;
+    const Tensor& t = item.value.asTensor();
+    item.hash = prov::contentHash(t.buffer->data(), t.count() * elemSize(t.elem));
+}
+
+}  // namespace
+
 SourceItem FileItems::item(std::size_t i) const {
+    SourceItem item = decode(i);
+    if (options_.hashItems && item.error.empty() && item.hash.empty()) hashItem(item);
+    return item;
+}
+
+SourceItem FileItems::decode(std::size_t i) const {
     if (!frames_ && openError_.empty()) return readFileItem(file_, itemType_, options_);
     SourceItem item;
     if (!frames_) {
@@ -77,7 +90,7 @@ SourceItem FileItems::item(std::size_t i) const {
     item.origin = frames_->origin(i);
     item.bytes = frames_->itemBytes();
     try {
-        item.value = Value::tensor(frames_->read(i));
+        item.value = Value::tensor(frames_->read(i, options_.hashItems ? &item.hash : nullptr));
     } catch (const DataError& e) {
         item.error = e.what();
     }

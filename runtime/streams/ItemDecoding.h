@@ -26,9 +26,11 @@ public:
     FileItems(std::filesystem::path file, const TypeDesc& itemType, const FileOptions& options);
     ~FileItems();
     std::size_t size() const;
+    /// Item i, hashed when the options ask (FileOptions::hashItems).
     SourceItem item(std::size_t i) const;
 
 private:
+    SourceItem decode(std::size_t i) const;
     std::filesystem::path file_;
     TypeDesc itemType_;
     FileOptions options_;

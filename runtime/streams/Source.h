@@ -20,6 +20,9 @@ struct FileOptions {
     std::string dataset;
     /// `format: raw` or `format: npy`; else the extension decides (.raw and .bin are raw).
     enum class Format { ByExtension, Npy, Raw } format = Format::ByExtension;
+    /// Take each tensor item's content hash where it is decoded (SourceItem::hash): with
+    /// provenance on, so that frames decoded on several threads are hashed there too.
+    bool hashItems = false;
 };
 
 struct SourceItem {
@@ -29,6 +32,9 @@ struct SourceItem {
     std::string origin;
     /// The size of the file or message payload as received.
     uint64_t bytes = 0;
+    /// The value's content hash (runtime::contentHashOf's), when the source took it
+    /// (FileOptions::hashItems); else empty, and the run takes it.
+    std::string hash;
     /// Non-empty for a malformed item (value is none): the whole message, starting with the origin.
     std::string error;
     /// Found by a rescan after the source lost track of its events, not by an event of its own.

@@ -37,8 +37,9 @@ std::size_t maxSpareBytes() {
     return bound;
 }
 
-/// The spares, oldest first. A spare's size is its capacity, so handing it out for a smaller
-/// size shrinks it without writing a byte.
+/// The spares, oldest first, measured by their capacity. A spare keeps the size it had: handing
+/// it out for that size or less writes no byte (growing a string's size writes the new bytes,
+/// so a spare grown to its capacity on every return would cost a memset of the slack each time).
 class Spares {
 public:
     std::string take(std::size_t n) {
@@ -47,24 +48,24 @@ public:
         // later, larger value wants).
         auto best = spares_.end();
         for (auto it = spares_.begin(); it != spares_.end(); ++it)
-            if (it->size() >= n && it->size() / 4 <= n && (best == spares_.end() || it->size() < best->size())) best = it;
+            if (it->capacity() >= n && it->capacity() / 4 <= n && (best == spares_.end() || it->capacity() < best->capacity()))
+                best = it;
         if (best == spares_.end()) return {};
         std::string s = std::move(*best);
         spares_.erase(best);
-        bytes_ -= s.size();
-        s.resize(n);
+        bytes_ -= s.capacity();
+        s.resize(n);  // writes only bytes past the size it had
         return s;
     }
 
     void keep(std::string&& s) {
-        s.resize(s.capacity());  // writes only the tail past its size, once
         std::lock_guard lock(mutex_);
-        if (s.size() > maxSpareBytes()) return;
-        while (!spares_.empty() && (spares_.size() >= kMaxSpares || bytes_ + s.size() > maxSpareBytes())) {
-            bytes_ -= spares_.front().size();
+        if (s.capacity() > maxSpareBytes()) return;
+        while (!spares_.empty() && (spares_.size() >= kMaxSpares || bytes_ + s.capacity() > maxSpareBytes())) {
+            bytes_ -= spares_.front().capacity();
             spares_.pop_front();
         }
-        bytes_ += s.size();
+        bytes_ += s.capacity();
         spares_.push_back(std::move(s));
     }
 

@@ -17,7 +17,11 @@ constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any
 
 }  // namespace
 
-TensorBuffer::TensorBuffer(std::size_t bytes) : bytes_(bytes) {
+TensorBuffer::TensorBuffer(std::size_t bytes) : TensorBuffer(bytes, Uninitialized{}) {
+    std::memset(data_, 0, bytes ? bytes : 1);
+}
+
+TensorBuffer::TensorBuffer(std::size_t bytes, Uninitialized) : bytes_(bytes) {
     if (bytes >= kLargeBufferBytes) {
         // Reused from the buffers a stream of large values lets go (LargeBuffers.h), aligned inside.
         large_ = takeLargeBuffer(bytes + kAlignment - 1);
@@ -26,7 +30,6 @@ TensorBuffer::TensorBuffer(std::size_t bytes) : bytes_(bytes) {
     } else {
         data_ = static_cast<std::byte*>(::operator new(bytes ? bytes : 1, std::align_val_t(kAlignment)));
     }
-    std::memset(data_, 0, bytes ? bytes : 1);
 }
 
 TensorBuffer::~TensorBuffer() {
@@ -44,7 +47,20 @@ Tensor Tensor::zeros(ElemType elem, std::vector<int64_t> dims) {
     return t;
 }
 
+Tensor Tensor::uninitialized(ElemType elem, std::vector<int64_t> dims) {
+    Tensor t;
+    t.elem = elem;
+    t.dims = std::move(dims);
+    t.buffer = std::make_shared<TensorBuffer>(t.count() * elemSize(elem), TensorBuffer::Uninitialized{});
+    return t;
+}
+
 Tensor Tensor::clone() const {
+    if (buffer && buffer->bytes() == count() * elemSize(elem)) {
+        Tensor t = uninitialized(elem, dims);  // every byte copied below
+        if (buffer->bytes()) std::memcpy(t.buffer->data(), buffer->data(), t.buffer->bytes());
+        return t;
+    }
     Tensor t = zeros(elem, dims);
     if (buffer && buffer->bytes()) std::memcpy(t.buffer->data(), buffer->data(), t.buffer->bytes());
     return t;

@@ -42,6 +42,9 @@ decltype(auto) withElemType(ElemType e, F&& f) {
 class TensorBuffer {
 public:
     explicit TensorBuffer(std::size_t bytes);
+    /// Storage whose every byte the caller writes before anyone reads it (a decoder's output).
+    struct Uninitialized {};
+    TensorBuffer(std::size_t bytes, Uninitialized);
     ~TensorBuffer();
     TensorBuffer(const TensorBuffer&) = delete;
     TensorBuffer& operator=(const TensorBuffer&) = delete;
@@ -65,6 +68,9 @@ struct Tensor {
 
     /// A new zero-filled tensor.
     static Tensor zeros(ElemType elem, std::vector<int64_t> dims);
+    /// A new tensor whose every element the caller writes before the tensor is used (a
+    /// decoder filling it from a file or a message): no time spent zeroing large frames.
+    static Tensor uninitialized(ElemType elem, std::vector<int64_t> dims);
     /// A copy with a buffer of its own, to fill or modify.
     Tensor clone() const;
 

@@ -6,14 +6,16 @@ missing dataset, a truncated file), raw files, streams of paths, `read` of HDF5 
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_runtime import Failure, check, main, query, run  # noqa: E402
+from run_runtime import check, main, query, run, start_running, wait_for  # noqa: E402
 
 import bitshuffle.h5  # noqa: E402,F401  (registers the bitshuffle filter with h5py's HDF5, to write it)
 
@@ -342,6 +344,53 @@ def case_eiger_example(xdmlc, tmp):
     r = run(xdmlc, [flow, "--workdir", work, "--set", "series=run7", "--set", "min_bright=100000"])
     summary = json.load(open(os.path.join(work, "summary.json")))
     check(r.returncode == 0 and summary["series"] == "run7" and summary["hits"] == 0 and summary["frames"] == 20, f"{summary}")
+
+
+WATCH_FLOW = """
+import std.io;
+type Frame = tensor<u32>[8, 6];
+stream frames: Frame from watch("incoming", "*.h5", dataset: "/entry/data/data");
+catalog sums: { i: int, total: float } at "sums.db";
+flow main {
+    on new data of type Frame in frames as f { record { i: seq(f), total: sum(f) } in sums; }
+    on stop { write("summary.json", { frames: count(sums) }); }
+}
+"""
+
+
+def case_hdf5_watch(xdmlc, tmp):
+    """watch() with dataset: an HDF5 file written in place by h5py counts once it is closed (its
+    frames in order, never half a file); a second file's frames follow; SIGINT ends the run and
+    `on stop` writes the summary."""
+    flow = os.path.join(tmp, "watch.xdml")
+    open(flow, "w").write(WATCH_FLOW)
+    incoming = os.path.join(tmp, "incoming")
+    os.makedirs(incoming)
+    proc = start_running([xdmlc, "run", flow, "--workdir", tmp], tmp)
+    try:
+        a, b = frames(3, seed=1), frames(2, seed=2)
+        # Written where it is watched, frame by frame, flushed in between: only its close counts.
+        with h5py.File(os.path.join(incoming, "a.h5"), "w") as f:
+            ds = f.create_dataset("/entry/data/data", shape=(3, 8, 6), dtype=np.uint32, chunks=(1, 8, 6),
+                                  compression=BSHUF_ID, compression_opts=(0, 2))
+            for i in range(3):
+                ds[i] = a[i]
+                f.flush()
+                time.sleep(0.1)
+        write_h5(os.path.join(incoming, "b.h5"), b, compression="gzip")
+        sums = os.path.join(tmp, "sums.db")
+        wait_for(lambda: os.path.exists(sums) and query(sums, "SELECT count(*) FROM sums")[0][0] >= 5, 30, "5 frames")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    want = [(i, float(x.sum())) for i, x in enumerate(list(a) + list(b))]
+    got = query(os.path.join(tmp, "sums.db"), "SELECT i, total FROM sums ORDER BY i")
+    check(got == want, f"frames {got}, wanted {want}\n{err}")
+    check(json.load(open(os.path.join(tmp, "summary.json"))) == {"frames": 5}, f"summary: {err}")
+    check("malformed" not in err, f"a half-written file was read:\n{err}")
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}

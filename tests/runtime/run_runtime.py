@@ -141,17 +141,27 @@ def case_bytes(xdmlc, tmp):
     check(len(values) >= 200 * 3, f"-O0 persisted every task output at the edge ({len(values)} files)")
 
 
+def start_running(args, work):
+    """`xdmlc run ARGS` started, once its run row says it is running and its sources are set up."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    prov = os.path.join(work, "provenance.db")
+    try:
+        wait_for(lambda: os.path.exists(prov) and query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] >= 1,
+                 30, "the run to start")
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    time.sleep(0.3)  # the watch and the socket are set up right after the run row
+    return proc
+
+
 def start_live(xdmlc, tmp, port, work):
     src = open(os.path.join(EXAMPLES, "live.xdml")).read().replace("tcp://*:5599", f"tcp://*:{port}")
     flow = os.path.join(tmp, "live.xdml")
     open(flow, "w").write(src)
     os.makedirs(os.path.join(work, "incoming"), exist_ok=True)
-    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", work, "--stats-json", os.path.join(tmp, "s.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    prov = os.path.join(work, "provenance.db")
-    wait_for(lambda: query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] >= 1, 30, "the run to start")
-    time.sleep(0.3)  # the watch and the socket are set up right after the run row
-    return proc
+    return start_running([xdmlc, "run", flow, "--workdir", work, "--stats-json", os.path.join(tmp, "s.json")], work)
 
 
 def case_live(xdmlc, tmp):
@@ -697,12 +707,8 @@ def case_on_stop(xdmlc, tmp):
     os.makedirs(incoming)
     flow = os.path.join(tmp, "live.xdml")
     open(flow, "w").write(STOP_FLOW.replace("SOURCE", 'watch("incoming", "*.npy")'))
-    proc = subprocess.Popen([xdmlc, "run", flow, "--workdir", live], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_running([xdmlc, "run", flow, "--workdir", live], live)
     try:
-        prov = os.path.join(live, "provenance.db")
-        wait_for(lambda: os.path.exists(prov) and query(prov, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] >= 1,
-                 30, "the run to start")
-        time.sleep(0.3)
         for i in range(3):
             tmpfile = os.path.join(live, f".f{i}.tmp")
             open(tmpfile, "wb").write(npy_bytes([float(i)] * 64, (8, 8)))
@@ -718,7 +724,7 @@ def case_on_stop(xdmlc, tmp):
     check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
     check(summary(live) == [(3, 6.0, 3)], f"summary after SIGINT: {summary(live)}")
     check(reason(live) == [("the run was stopped (a signal or the REPL's interrupt)",)], f"trigger: {reason(live)}")
-    check(query(prov, "SELECT status FROM runs") == [("stopped",)], "the run is recorded stopped")
+    check(query(os.path.join(live, "provenance.db"), "SELECT status FROM runs") == [("stopped",)], "the run is recorded stopped")
     check("flow watcher on stop: 1 firings" in out + err and "pass 3" in out + err, out + err)
 
 

@@ -214,7 +214,7 @@ private:
     }
 
     std::string frameTensor(int depth) {
-        static const char* params[] = {"a", "b", "v", "c", "d", "m", "q", "h"};
+        static const char* params[] = {"a", "b", "v", "c", "d", "m", "q", "h", "u", "s"};
         if (depth <= 0 || pick(0, 6) == 0) {
             switch (pick(0, 10)) {
             case 0: {
@@ -223,7 +223,7 @@ private:
             }
             case 1: return "noise(Frame, n)";
             case 2: return "zeros(Frame)";
-            default: return params[pick(0, 8)];
+            default: return params[pick(0, 10)];
             }
         }
         return operation(depth, [this](int d) { return frameTensor(d); });
@@ -271,6 +271,7 @@ inline const char* kCorpusDecls =
     "type Frame = tensor<f32>[4, 6];\n"
     "fn f(a: tensor<f32>[4, 6], b: tensor<f32>[4, 6], v: tensor<f64>[4, 6], c: tensor<i32>[4, 6], d: tensor<u8>[4, 6],\n"
     "     m: tensor<bool>[4, 6], q: tensor<i64>[4, 6], h: tensor<u16>[4, 6], w: tensor<f32>[8, 10], r: tensor<f32>[?],\n"
+    "     u: tensor<u32>[4, 6], s: tensor<i16>[4, 6],\n"
     "     x: float, y: f32, n: int, k: int, p: bool) -> ";
 
 /// The fn `f` with `body`, its result type found by the checker; nullptr when ill-typed.

@@ -526,3 +526,15 @@ TEST_CASE("server: completion after 'tensor<' offers the element types", "[lsp]"
         if (i["label"] == "i16") described = i["detail"] == "element type: signed 16-bit integer";
     CHECK(described);
 }
+
+TEST_CASE("server: completion after a file source's 'format:' offers raw and npy", "[lsp]") {
+    TestClient c;
+    c.initialize();
+    const std::string uri = "file:///nonexistent/format.xdml";
+    const std::string line = "stream s: tensor<f32>[4] from files(\"*.f32\", format: ";
+    c.open(uri, line + "\n");
+    Json items = c.at("textDocument/completion", uri, 0, static_cast<uint32_t>(line.size()))["result"]["items"];
+    REQUIRE(items.size() == 2);
+    CHECK(items[0]["label"] == "raw");
+    CHECK(items[1]["label"] == "npy");
+}

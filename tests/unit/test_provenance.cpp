@@ -154,6 +154,29 @@ TEST_CASE("flush makes everything captured visible to other connections", "[prov
     store->endRun("complete", "");
 }
 
+TEST_CASE("a written file's group syncs its file system first, and a folder that is gone costs nothing", "[provenance]") {
+    TempDir dir;
+    auto store = Store::open(dir / "prov.db");
+    store->beginRun(runOf("written"));
+    // Two files in one folder and one in another on the same file system: one sync, one group.
+    std::filesystem::create_directories(dir / "out");
+    store->writtenFile({"file", "a.raw", "file", "aaaaaaaaaaaaaaaa", "local", "", (dir / "out" / "a.raw").string(), 4},
+                       (dir / "out").string());
+    store->writtenFile({"file", "b.raw", "file", "bbbbbbbbbbbbbbbb", "local", "", (dir / "out" / "b.raw").string(), 4},
+                       (dir / "out").string());
+    store->writtenFile({"file", "c.txt", "file", "cccccccccccccccc", "local", "", (dir / "c.txt").string(), 4}, dir.path().string());
+    store->flush();
+    Reader db(dir / "prov.db");
+    CHECK(db.number("SELECT count(*) FROM entities WHERE kind = 'file'") == 3);
+    // A folder removed since (by the flow itself, say): there is nothing to sync, and the
+    // group, with every other record in it, commits.
+    store->writtenFile({"file", "x", "file", "dddddddddddddddd", "local", "", "/nonexistent/x", 4}, "/nonexistent");
+    store->entity({"value", "v"});
+    store->flush();
+    CHECK(db.number("SELECT count(*) FROM entities") == 5);
+    store->endRun("complete", "");
+}
+
 TEST_CASE("an activity is committed when it starts and updated when it ends", "[provenance]") {
     TempDir dir;
     auto store = Store::open(dir / "prov.db");
