@@ -6,7 +6,6 @@ missing dataset, a truncated file), raw files, streams of paths, `read` of HDF5 
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_runtime import check, main, query, run, start_running, wait_for  # noqa: E402
+from run_runtime import check, interrupted, main, query, run, running, wait_for  # noqa: E402
 
 import bitshuffle.h5  # noqa: E402,F401  (registers the bitshuffle filter with h5py's HDF5, to write it)
 
@@ -366,8 +365,7 @@ def case_hdf5_watch(xdmlc, tmp):
     open(flow, "w").write(WATCH_FLOW)
     incoming = os.path.join(tmp, "incoming")
     os.makedirs(incoming)
-    proc = start_running([xdmlc, "run", flow, "--workdir", tmp], tmp)
-    try:
+    with running([xdmlc, "run", flow, "--workdir", tmp], tmp) as proc:
         a, b = frames(3, seed=1), frames(2, seed=2)
         # Written where it is watched, frame by frame, flushed in between: only its close counts.
         with h5py.File(os.path.join(incoming, "a.h5"), "w") as f:
@@ -380,12 +378,7 @@ def case_hdf5_watch(xdmlc, tmp):
         write_h5(os.path.join(incoming, "b.h5"), b, compression="gzip")
         sums = os.path.join(tmp, "sums.db")
         wait_for(lambda: os.path.exists(sums) and query(sums, "SELECT count(*) FROM sums")[0][0] >= 5, 30, "5 frames")
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _, err = interrupted(proc)
     want = [(i, float(x.sum())) for i, x in enumerate(list(a) + list(b))]
     got = query(os.path.join(tmp, "sums.db"), "SELECT i, total FROM sums ORDER BY i")
     check(got == want, f"frames {got}, wanted {want}\n{err}")

@@ -4,6 +4,7 @@ asserted. One case per invocation (`run_runtime.py --xdmlc X CASE`), so CTest re
 
 Needs Debian's python3 with python3-zmq (scripts/install-deps.sh installs it)."""
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -139,6 +140,24 @@ def case_bytes(xdmlc, tmp):
     check(o2["written_bytes"] < o0["written_bytes"] / 100, "-O2 writes far less than -O0")
     values = os.listdir(os.path.join(tmp, "w0", "sites", "edge", "values"))
     check(len(values) >= 200 * 3, f"-O0 persisted every task output at the edge ({len(values)} files)")
+
+
+@contextlib.contextmanager
+def running(args, work):
+    """A live run (start_running's) for the block; killed if it is still running at its end."""
+    proc = start_running(args, work)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def interrupted(proc, timeout=60):
+    """SIGINT to a live run, then its output once it has ended."""
+    proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=timeout)
 
 
 def start_running(args, work):
@@ -707,20 +726,14 @@ def case_on_stop(xdmlc, tmp):
     os.makedirs(incoming)
     flow = os.path.join(tmp, "live.xdml")
     open(flow, "w").write(STOP_FLOW.replace("SOURCE", 'watch("incoming", "*.npy")'))
-    proc = start_running([xdmlc, "run", flow, "--workdir", live], live)
-    try:
+    with running([xdmlc, "run", flow, "--workdir", live], live) as proc:
         for i in range(3):
             tmpfile = os.path.join(live, f".f{i}.tmp")
             open(tmpfile, "wb").write(npy_bytes([float(i)] * 64, (8, 8)))
             os.rename(tmpfile, os.path.join(incoming, f"f{i}.npy"))
         wait_for(lambda: os.path.exists(os.path.join(live, "seen.db")) and
                  query(os.path.join(live, "seen.db"), "SELECT count(*) FROM seen")[0][0] >= 3, 30, "3 records")
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        out, err = interrupted(proc)
     check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
     check(summary(live) == [(3, 6.0, 3)], f"summary after SIGINT: {summary(live)}")
     check(reason(live) == [("the run was stopped (a signal or the REPL's interrupt)",)], f"trigger: {reason(live)}")
