@@ -24,7 +24,6 @@
 
 #include "planformat/FileTargets.h"
 
-#include <cstring>
 #include <fstream>
 
 namespace xdml::runtime {
@@ -93,11 +92,11 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         if (!path.is(K::String)) throw EvalError("'write' takes a path, got " + describe(path));
         const planformat::FileTarget target = planformat::fileTarget(path.asString());
         const std::filesystem::path file(sink_.resolve(target.file, true));
-        const std::filesystem::path& p = file;
         Value v = arg(1);
         std::error_code ec;
         if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-        std::string bytes;
+        std::string bytes;             // what the file holds (for HDF5: the dataset's elements)
+        const std::byte* held = nullptr;
         std::string recorded = file.string();
         // With provenance the run syncs what write() wrote before it records it, a group at a
         // time (Store::writtenFile); else each file is synced as it is written.
@@ -108,10 +107,8 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
                 const std::string dataset = target.dataset.empty() ? "/data" : target.dataset;
                 writeHdf5Tensor(file, dataset, v.asTensor(), durability);
                 recorded += ":" + dataset;  // the item's provenance names the file and the dataset
-                const Tensor& t = v.asTensor();
-                bytes.assign(reinterpret_cast<const char*>(t.buffer->data()), t.count() * elemSize(t.elem));
             } else {
-                if (!target.dataset.empty()) throw DataError(printableName(p.string()), "only an HDF5 file has datasets");
+                if (!target.dataset.empty()) throw DataError(printableName(file.string()), "only an HDF5 file has datasets");
                 bytes = encodeForFile(target.format, v, printableName(file.string()));
                 writeFileAtomically(file, bytes, durability);
             }
@@ -120,8 +117,16 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         } catch (const DataError& error) {
             throw EvalError(error.what(), e.line);  // the value does not fit the format: at the statement
         }
-        sink_.fileUsed({recorded, bytes.size(), context_.recordsFiles ? prov::contentHash(bytes.data(), bytes.size()) : "",
-                        evalSite_, true, durability == Durability::Synced});
+        // An HDF5 dataset is recorded by its elements' hash, as the item it was, without a copy.
+        std::size_t size = bytes.size();
+        if (target.format == planformat::FileFormat::Hdf5) {
+            const Tensor& t = v.asTensor();
+            held = t.buffer->data();
+            size = t.count() * elemSize(t.elem);
+        }
+        const void* content = held ? static_cast<const void*>(held) : static_cast<const void*>(bytes.data());
+        sink_.fileUsed({recorded, size, context_.recordsFiles ? prov::contentHash(content, size) : "", evalSite_, true,
+                        durability == Durability::Synced});
         return Value::none();
     }
     return std::nullopt;
@@ -145,28 +150,21 @@ Value Firing::read(const Expr& e, const std::filesystem::path& p) {
         // The one reader of data files: a directory, a FIFO or a file larger than the type are
         // refused with their path, before anything is read.
         const planformat::FileTarget target = planformat::fileTarget(p.string());
-        if (tensor && target.format == planformat::FileFormat::Hdf5) {
+        // HDF5 and raw tensors are read straight into the tensor and recorded by its elements.
+        const bool hdf5 = tensor && target.format == planformat::FileFormat::Hdf5;
+        if (hdf5 || (tensor && target.format == planformat::FileFormat::Raw)) {
             // `f.h5:/entry/data` (or `f.h5`: its /data, where write() puts a tensor).
             const std::string dataset = target.dataset.empty() ? "/data" : target.dataset;
-            const Tensor read = readHdf5Tensor(target.file, dataset, t);
-            v = Value::tensor(read);
-            bytes.resize(read.count() * elemSize(read.elem));
-            if (!bytes.empty()) std::memcpy(bytes.data(), read.buffer->data(), bytes.size());
-            if (context_.recordsFiles)
-                sink_.fileUsed({target.file + ":" + dataset, bytes.size(), prov::contentHash(bytes.data(), bytes.size()), evalSite_, false});
-            return v;
-        }
-        if (tensor && target.format == planformat::FileFormat::Raw) {
-            const Tensor read = readRawFile(p, t);  // straight into the tensor: its bytes are the file's
+            const Tensor read = hdf5 ? readHdf5Tensor(target.file, dataset, t) : readRawFile(p, t);
             const std::size_t n = read.count() * elemSize(read.elem);
             if (context_.recordsFiles)
-                sink_.fileUsed({p.string(), n, prov::contentHash(read.buffer->data(), n), evalSite_, false});
+                sink_.fileUsed({hdf5 ? target.file + ":" + dataset : p.string(), n, prov::contentHash(read.buffer->data(), n),
+                                evalSite_, false});
             return Value::tensor(read);
-        } else {
-            bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
-            v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)
-                       : Value::string(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
         }
+        bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
+        v = tensor ? conformItem(decodeNpy(bytes.data(), bytes.size(), shown), t, shown)
+                   : Value::string(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     } catch (const DataError& error) {
         throw EvalError(error.what(), e.line);  // at the statement's line, even at flow level
     }

@@ -418,6 +418,7 @@ Hdf5Items::Hdf5Items(const std::filesystem::path& file, const std::string& datas
 Hdf5Items::~Hdf5Items() = default;
 
 std::size_t Hdf5Items::size() const { return state_->items; }
+bool Hdf5Items::frames() const { return state_->frames; }
 uint64_t Hdf5Items::itemBytes() const { return state_->itemBytes; }
 
 std::string Hdf5Items::origin(std::size_t i) const {
@@ -515,11 +516,12 @@ Tensor Hdf5Items::read(std::size_t i, std::string* hash) const {
 
 Tensor readHdf5Tensor(const std::filesystem::path& file, const std::string& dataset, const TypeDesc& declared) {
     Hdf5Items items(file, dataset, declared);
-    if (items.size() != 1 || items.origin(0).back() == ']') {
-        TypeDesc withFrames = declared;
+    if (items.frames()) {
+        const std::size_t n = items.size();
         throw DataError(printableName(file.string() + ":" + dataset),
-                        "holds " + std::to_string(items.size()) + " frames; read() takes one " + describeItemType(declared) +
-                            " (stream its frames with files(..., dataset: \"" + dataset + "\"))");
+                        "holds " + std::to_string(n) + (n == 1 ? " frame" : " frames") + " of " + describeItemType(declared) +
+                            "; read() takes the whole dataset as one (stream its frames with files(..., dataset: \"" +
+                            dataset + "\"))");
     }
     return items.read(0);
 }

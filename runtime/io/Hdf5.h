@@ -38,6 +38,8 @@ public:
 
     /// Frames along the first axis, or 1 when the dataset is one item.
     std::size_t size() const;
+    /// Whether the items are frames along the first axis (a dataset of one more dimension).
+    bool frames() const;
     /// Item i, read into a new tensor. Thread-safe. Throws DataError naming the item. With
     /// `hash`: its content hash (of the elements' bytes, as provenance takes it), when it could be
     /// taken while decoding, block by block in cache (bitshuffle-LZ4); else left empty.
