@@ -226,7 +226,6 @@ void CatalogStore::createOrCheckTable() {
         insertShape_.emplace(db_->prepare(std::string("INSERT INTO ") + kShapesTable + " VALUES (?, ?, ?, ?)"));
     insertOrigin_.emplace(catalog::prepareLineageInsert(*db_));
     count_.emplace(db_->prepare("SELECT count(*) FROM " + quoted));
-    countOfRun_.emplace(db_->prepare("SELECT count(*) FROM " + quoted + " WHERE " + quoteIdentifier(kRunColumn) + " = ?"));
 }
 
 void CatalogStore::addRunColumn(bool fill) {
@@ -239,9 +238,14 @@ void CatalogStore::addRunColumn(bool fill) {
     update.step();
 }
 
-void CatalogStore::setRun(int64_t run) {
+void CatalogStore::setRun(int64_t run, const std::vector<int64_t>& resumed) {
     std::lock_guard lock(mutex_);
     run_ = run;
+    // The ids are integers the run knows, not user text: they go into the statement as they are.
+    std::string ids = std::to_string(run);
+    for (int64_t r : resumed) ids += ", " + std::to_string(r);
+    countOfRun_.emplace(db_->prepare("SELECT count(*) FROM " + quoteIdentifier(table_) + " WHERE " +
+                                     quoteIdentifier(kRunColumn) + " IN (" + ids + ")"));
 }
 
 int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin) {
@@ -288,7 +292,6 @@ int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin)
 int64_t CatalogStore::count() const {
     std::lock_guard lock(mutex_);
     if (run_ <= 0) return recordedHere_.load();
-    countOfRun_->bindInt(1, run_);
     countOfRun_->step();
     const int64_t n = countOfRun_->columnInt(0);
     countOfRun_->reset();

@@ -69,7 +69,8 @@ public:
     int64_t record(const Value& rec, const prov::RecordOrigin* origin = nullptr);
     /// The run whose rows count() counts and record() stamps in the `run` column: the run's
     /// provenance id, or 0 for a run without provenance (its rows are the ones this store records).
-    void setRun(int64_t run);
+    /// `resumed`: the runs it resumes (--resume), whose rows kept by the resume count too.
+    void setRun(int64_t run, const std::vector<int64_t>& resumed = {});
     /// The number of rows of this run (`count(catalog)`, LANGUAGE.md §9).
     int64_t count() const;
     /// The number of rows of every run, including those written by other connections.

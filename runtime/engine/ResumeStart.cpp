@@ -79,7 +79,8 @@ ResumeStart prepareResume(prov::Store& store, const RunOptions& options, const s
     if (start.itemsReusable)
         for (const HandledItem& item : start.previous.items)
             for (const auto& [catalog, row] : item.rows) keep[catalog].insert(row);
-    const std::vector<int64_t> chain = resumedChain(options.workdir, start);
+    start.chain = resumedChain(options.workdir, start);
+    const std::vector<int64_t>& chain = start.chain;
     for (const auto& [name, file] : catalogFiles) {
         try {
             if (const int removed = catalog::removeRowsNotKept(file, name, store.absolutePath(), chain, keep[name]))

@@ -27,6 +27,8 @@ struct ResumeStart {
     int64_t run = 0;             // the run resumed
     ResumeLogContents previous;  // its log
     bool itemsReusable = false;  // the code is unchanged: its handled items are skipped
+    /// The resumed run and the runs it resumed in turn: whose kept catalog rows are this run's too.
+    std::vector<int64_t> chain;
     std::vector<std::string> notes;  // for the user
 };
 

@@ -177,7 +177,8 @@ void Run::openStores() {
                                                    [this](const TypeDesc& t) -> const TypeDesc& { return program_.structure(t); })).first->second;
         // What a flow reads of a catalog depends on what earlier runs left in it: said once, so
         // a replay (which starts with the catalog empty) can tell its user.
-        catalog->setRun(recordedRun_);  // count(catalog) counts this run's rows (LANGUAGE.md §9)
+        // count(catalog) counts this run's rows (LANGUAGE.md §9), and those a resume kept.
+        catalog->setRun(recordedRun_, resumedChain_);
         if (const int64_t held = catalog->countAll(); held > 0 && store_)
             store_->decision({"catalog_state", "catalog:" + name, std::to_string(held) + " records",
                               "catalog " + name + " held " + std::to_string(held) + " records when the run started", "{}", -1});
@@ -200,6 +201,7 @@ void Run::openLedger(const std::string& flow, const std::map<std::string, fs::pa
     if (resumed) {
         for (const std::string& note : resumed->notes) report(note);
         setup.resumed = resumed->run;
+        resumedChain_ = resumed->chain;
         setup.previous = std::move(resumed->previous);
         setup.itemsReusable = resumed->itemsReusable;
         recordDecision(std::string(prov::decision_kind::reuse), "run:" + std::to_string(setup.resumed), "resumed",

@@ -217,6 +217,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::map<std::string, int64_t> invalidHashes_;  // content hash -> an invalidated entity with it
     int64_t recordedRun_ = 0;
+    std::vector<int64_t> resumedChain_;  // with --resume: the runs this one continues (ResumeStart::chain)
     std::mutex unsyncedMutex_;
     std::vector<std::string> unsyncedFolders_;  // writtenUnsynced's, each once
 };

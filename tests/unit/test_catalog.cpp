@@ -214,16 +214,24 @@ TEST_CASE("each row carries its run, and count() counts the current run's rows",
         CHECK(store->count() == 2 + run);
         CHECK(store->countAll() == (run == 1 ? 3 : 7));
     }
+    // A run that resumes run 2 (--resume) counts the rows the resume kept of it too.
+    {
+        auto resuming = CatalogStore::open(file, "stills", stillsType());
+        resuming->setRun(3, {2});
+        CHECK(resuming->count() == 4);
+        resuming->record(still("r3", 1.0));
+        CHECK(resuming->count() == 5);
+    }
     // A run without provenance (0): its rows have no run, and count() is what it recorded.
     auto store = CatalogStore::open(file, "stills", stillsType());
     store->record(still("none", 1.0));
     CHECK(store->count() == 1);
-    CHECK(store->countAll() == 8);
+    CHECK(store->countAll() == 9);
     CHECK(store->rows(int64_t{2}).size() == 4);
     std::vector<Value> all = store->rows(std::nullopt, true);
-    REQUIRE(all.size() == 8);
+    REQUIRE(all.size() == 9);
     CHECK(all[0].asRecord().find("run")->asInt() == 1);
-    CHECK(all[7].asRecord().find("run")->is(Value::Kind::None));
+    CHECK(all[8].asRecord().find("run")->is(Value::Kind::None));
     CHECK_FALSE(store->rows()[0].asRecord().find("run"));  // the record's own fields only
     // The record type a reader without the flow finds in the sidecar: the fields, not `run`.
     std::optional<TypeDesc> stored = CatalogStore::storedType(file, "stills");
