@@ -180,7 +180,8 @@ size_t filterDecode(unsigned flags, size_t nValues, const unsigned values[], siz
     const auto* in = static_cast<const unsigned char*>(*buf);
     if (nbytes < 8) return 0;
     const uint64_t total = readBig64(in);
-    if (total > (uint64_t{1} << 40)) return 0;  // a corrupt header, not a 1 TiB chunk
+    // LZ4 expands at most 255-fold: a header claiming more is corrupt, and is not allocated.
+    if (total > uint64_t{nbytes} * 256 + 1024) return 0;
     std::size_t elemSize = 1;
     if (bitshuffle) {
         if (nValues < 5 || values[4] != kBitshuffleLz4 || values[2] == 0) return 0;  // only bitshuffle with LZ4
