@@ -196,11 +196,7 @@ void checkFileOptions(SemaContext& ctx, const Decl* d, const Type* element) {
             if (v.kind == ConstValue::Kind::String && (v.s.empty() || v.s[0] != '/'))
                 ctx.diags.error(a.value->range, "a dataset is named by its path in the file, from the root: \"/" + v.s + "\"");
         } else if (a.name->text == "format") {
-            Property p;
-            p.key = *a.name;
-            p.value = std::move(a.value);
-            format = wordProperty(ctx, &p, {"npy", "raw"});
-            a.value = std::move(p.value);
+            format = wordValue(ctx, *a.name, a.value.get(), {"npy", "raw"});
             a.value->binding = Binding::Builtin;  // a word, not a name to look up
         } else {
             ctx.diags.error(a.name->range, "'" + name + "' takes the options dataset and format, not '" + a.name->text + "'" +

@@ -49,16 +49,19 @@ ConstValue constantProperty(SemaContext& ctx, const Property* p, const Type* exp
     return v;
 }
 
-std::string wordProperty(SemaContext& ctx, const Property* p, const std::vector<std::string>& words) {
-    const Expr* e = p->value.get();
+std::string wordValue(SemaContext& ctx, const Name& key, const Expr* e, const std::vector<std::string>& words) {
     std::string list;
     for (const std::string& w : words) list += (list.empty() ? "" : ", ") + w;
     if (!e || e->kind != ExprKind::Ident || std::find(words.begin(), words.end(), e->text) == words.end()) {
         std::string got = e && e->kind == ExprKind::Ident ? "'" + e->text + "'" + didYouMean(e->text, words) : "this";
-        ctx.diags.error(e ? e->range : p->key.range, "'" + p->key.text + "' must be one of " + list + ", not " + got);
+        ctx.diags.error(e ? e->range : key.range, "'" + key.text + "' must be one of " + list + ", not " + got);
         return "";
     }
     return e->text;
+}
+
+std::string wordProperty(SemaContext& ctx, const Property* p, const std::vector<std::string>& words) {
+    return wordValue(ctx, p->key, p->value.get(), words);
 }
 
 void checkSiteName(SemaContext& ctx, const Name& name) {

@@ -24,6 +24,8 @@ std::map<std::string, const ast::Property*> knownProperties(SemaContext& ctx,
 ConstValue constantProperty(SemaContext& ctx, const ast::Property* p, const Type* expected);
 /// A bare word property (`select: reservoir`): the word, or "" after reporting.
 std::string wordProperty(SemaContext& ctx, const ast::Property* p, const std::vector<std::string>& words);
+/// The same for a value named `key` anywhere else (a named argument: `format: raw`).
+std::string wordValue(SemaContext& ctx, const ast::Name& key, const ast::Expr* value, const std::vector<std::string>& words);
 /// `at: SITE` / `at SITE`: reports anything but a declared site.
 void checkSiteName(SemaContext& ctx, const ast::Name& name);
 

@@ -69,12 +69,12 @@ class FilesSource final : public Source {
 public:
     FilesSource(std::vector<Entry> entries, TypeDesc itemType, FileOptions options)
         : entries_(std::move(entries)), itemType_(std::move(itemType)), options_(std::move(options)),
-          decoder_(OrderedDecoder::threadsForMachine() > 1 ? OrderedDecoder::threadsForMachine() : 0) {}
+          threads_(OrderedDecoder::threadsForMachine()), decoder_(threads_ > 1 ? threads_ : 0) {}
 
     bool next(SourceItem& out) override {
         if (stopped_.load()) return false;
         // Ahead: two items per decoding thread, so none waits while the reader hands one on.
-        const std::size_t ahead = 2 * OrderedDecoder::threadsForMachine();
+        const std::size_t ahead = 2 * threads_;
         while (decoder_.pending() < ahead && submitNext()) {
         }
         if (decoder_.pending() == 0) return false;
@@ -114,6 +114,7 @@ private:
     std::shared_ptr<const FileItems> file_;
     std::size_t nextFrame_ = 0, lastFrame_ = 0;
     std::atomic<bool> stopped_{false};
+    const std::size_t threads_;  // the machine's cores, asked once (glibc reads /sys to answer)
     OrderedDecoder decoder_;  // last: destroyed first, while the files it reads are still here
 };
 
