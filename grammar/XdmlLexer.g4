@@ -21,7 +21,7 @@ TENSOR: 'tensor'; LIST: 'list';
 // Contextual words: keywords where the grammar expects them, identifiers elsewhere.
 WHERE: 'where'; CLASSIFIED: 'classified'; BY: 'by'; AS: 'as'; FROM: 'from'; AT: 'at';
 REHEARSE: 'rehearse'; WITH: 'with'; NEW: 'new'; DATA: 'data'; OF: 'of'; EVERY: 'every';
-END: 'end'; IN: 'in'; TO: 'to'; MAX: 'max'; LOG: 'log'; IT: 'it'; STOP: 'stop';
+END: 'end'; IN: 'in'; TO: 'to'; MAX: 'max'; LOG: 'log'; IT: 'it'; STOP: 'stop'; PYTHON: 'python';
 
 // A quantity: a number with a unit and nothing word-like after it. Listed before BAD_NUMBER so
 // that equal-length matches are quantities; a longer word (`2sec`) becomes BAD_NUMBER.

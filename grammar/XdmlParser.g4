@@ -28,7 +28,8 @@ typeRefinement
     | CLASSIFIED BY ident AS stringLit         # classifiedRefinement
     ;
 fnDecl: FN ident LPAREN params? RPAREN ARROW type ASSIGN expr SEMI;
-taskDecl: TASK ident LPAREN params? RPAREN (ARROW type)? policyRef? block SEMI?;
+// A task's body is a block, or a Python function (`= python "module:function";`, §9).
+taskDecl: TASK ident LPAREN params? RPAREN (ARROW type)? policyRef? (block SEMI? | ASSIGN PYTHON stringLit SEMI);
 params: param (COMMA param)* COMMA?;
 param: ident COLON type;
 streamDecl: STREAM ident COLON type (FROM expr)? (AT ident)? (REHEARSE properties)? SEMI;
@@ -120,7 +121,7 @@ stringPart
 // Identifiers: contextual words count.
 ident
     : ID | WHERE | CLASSIFIED | BY | AS | FROM | AT | REHEARSE | WITH | NEW | DATA | OF
-    | EVERY | END | IN | TO | MAX | LOG | IT | STOP
+    | EVERY | END | IN | TO | MAX | LOG | IT | STOP | PYTHON
     ;
 // Property and field keys: any word, reserved or not.
 word

@@ -339,6 +339,23 @@ void renderDiff(const json& diff, std::ostream& out) {
     sameLine("flow", at(diff, "flow"));
     sameLine("seed", at(diff, "seed"));
     sameLine("arguments", at(diff, "arguments"));
+    // Python modules: only when a run called a Python task.
+    if (const json& code = at(diff, "code"); !at(code, "a").empty() || !at(code, "b").empty()) {
+        std::set<std::string> tasks;
+        for (const char* side : {"a", "b"})
+            for (const auto& [task, hashes] : at(code, side).items()) tasks.insert(task);
+        for (const std::string& task : tasks) {
+            auto hashes = [&](const char* side) {
+                const json& h = at(code, side);
+                std::string out;
+                if (h.contains(task))
+                    for (const json& x : h[task]) out += (out.empty() ? "" : ",") + x.get<std::string>();
+                return out.empty() ? std::string("not called") : out;
+            };
+            const std::string ha = hashes("a"), hb = hashes("b");
+            out << "  python " << task << ": " << (ha == hb ? "same: " + ha : "DIFFER: " + ha + " | " + hb) << "\n";
+        }
+    }
     std::map<std::string, std::vector<const json*>> byCategory;
     for (const json& g : at(diff, "groups")) byCategory[at(g, "category")].push_back(&g);
     for (const char* category : {"input", "output", "decision", "intermediate", "state"}) {
@@ -364,9 +381,9 @@ void renderDiff(const json& diff, std::ostream& out) {
         }
     }
     const json& same = at(diff, "identical");
-    const bool identical = at(same, "script").get<bool>() && at(same, "inputs").get<bool>() && at(same, "outputs").get<bool>() &&
-                           at(same, "decisions").get<bool>();
-    out << (identical ? "the runs are identical in script, inputs, decisions and outputs"
+    const bool identical = at(same, "script").get<bool>() && same.value("code", true) && at(same, "inputs").get<bool>() &&
+                           at(same, "outputs").get<bool>() && at(same, "decisions").get<bool>();
+    out << (identical ? "the runs are identical in script, code, inputs, decisions and outputs"
                       : "the runs differ")
         << " (" << at(diff, "same_groups").get<int>() << " groups equal)\n";
 }

@@ -155,6 +155,16 @@ nlohmann::json same(const nlohmann::json& a, const nlohmann::json& b) {
     return {{"same", a == b}, {"a", a}, {"b", b}};
 }
 
+/// The code a run's Python task calls ran: each task's module hashes (one, unless the file
+/// changed while the run went on), from its activities.
+nlohmann::json pythonCode(ProvDb& db, int64_t run) {
+    nlohmann::json code = nlohmann::json::object();
+    auto s = db.sql().prepare("SELECT DISTINCT name, code FROM activities WHERE run = ?1 AND code IS NOT NULL ORDER BY name, code");
+    s.bindInt(1, run);
+    while (s.step()) code[s.columnText(0)].push_back(s.columnText(1));
+    return code;
+}
+
 }  // namespace
 
 nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
@@ -168,6 +178,8 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
     out["flow"] = same(runA["flow"], runB["flow"]);
     out["seed"] = same(runA["seed"], runB["seed"]);
     out["arguments"] = same(runA["arguments"], runB["arguments"]);
+    // The Python functions' modules, compared as the script is: an edited module is an edited flow.
+    out["code"] = same(pythonCode(db, a), pythonCode(db, b));
 
     const auto digestsA = digestsOf(db, a), digestsB = digestsOf(db, b);
     std::set<GroupKey> keys;
@@ -253,6 +265,7 @@ nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options) {
     out["same_groups"] = sameGroups;
     out["identical"] = identical;
     out["identical"]["script"] = out["script"]["same"];
+    out["identical"]["code"] = out["code"]["same"];
     return out;
 }
 

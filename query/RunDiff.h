@@ -17,11 +17,12 @@ struct DiffOptions {
     std::size_t maxListed = 20;  // entities or decisions listed per group and side
 };
 
-/// {"runs": [a, b], "script", "arguments", "seed", "flow": {"same", "a", "b"},
+/// {"runs": [a, b], "script", "arguments", "seed", "flow", "code": {"same", "a", "b"} ("code": the
+///  content hashes of the Python tasks' modules each run's calls ran, {task: [hash, ...]}),
 ///  "groups": [{"group": "item frames", "kind", "label", "category": input|output|intermediate|
 ///  decision, "count": [na, nb], "only_a": [rows], "only_b": [rows], "only_a_count",
 ///  "only_b_count"}] (differing groups only), "same_groups": n,
-///  "identical": {"inputs", "outputs", "decisions", "intermediates", "state", "script": bool}}.
+///  "identical": {"inputs", "outputs", "decisions", "intermediates", "state", "script", "code": bool}}.
 /// "state" is what the run found in its work directory (catalogs holding records when it
 /// started): shown, but not a difference of the runs themselves.
 /// An entity row is listed with its id, kind, label, stream, seq, path and hash; a decision row

@@ -205,6 +205,17 @@ bool Session::declare(const std::string& input, const std::string& origin, std::
 
 bool Session::evaluate(const std::string& input, bool typeOnly, std::ostream& out, std::ostream& err) {
     Build& build = *current_;
+    if (typeOnly) {
+        // `:type f` of a fn or task: its signature (a Python task's function and module too).
+        const auto first = input.find_first_not_of(" \t\r\n"), last = input.find_last_not_of(" \t\r\n");
+        if (first != std::string::npos) {
+            auto it = build.program->globals.find(input.substr(first, last - first + 1));
+            if (it != build.program->globals.end() && (it->second->kind == ast::DeclKind::Task || it->second->kind == ast::DeclKind::Fn)) {
+                out << tooling::describe(*build.program, *it->second) << "\n";
+                return true;
+            }
+        }
+    }
     const std::string origin = typeOnly ? "<type " + std::to_string(++inputs_) + ">" : "<input " + std::to_string(inputs_) + ">";
     FileId file = build.sources->addFile(origin, input);
     Diagnostics diags(*build.sources);

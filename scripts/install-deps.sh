@@ -29,6 +29,8 @@ packages=(
   # detector data (HDF5 in and out): the library, LZ4 for XDML's checked decoders, the filter
   # plugins (LZ4, bitshuffle: bitshuffle's SIMD transpose is used too); h5py makes the tests' files
   libhdf5-dev liblz4-dev hdf5-filter-plugin bitshuffle python3-h5py
+  # Python tasks (docs/python.md): the workers are Debian's python3, tensors cross as NumPy arrays
+  python3-numpy
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already

@@ -223,6 +223,9 @@ struct Decl {
     std::vector<Param> params;
     // Task, Flow: the body; Flow: statements and handlers
     Block body;
+    /// Task: `= python "module:function"` (LANGUAGE.md §9) instead of a body: the literal's
+    /// text, split and checked by sema.
+    std::optional<Name> python;
     std::optional<PolicyRef> policy;  // Task, Flow
     // Site, Link, Model, Policy: `{ ... }`; Stream: rehearse
     std::optional<PropertyBlock> properties;

@@ -75,6 +75,7 @@ private:
 void bindAndCheck(sema::CheckedProgram& program, Diagnostics& diags, const FrontendOptions& options) {
     if (options.bindGrants && !options.bindGrants(program.grants)) return;
     program.paramSettings = options.params;
+    program.pythonPath = options.pythonPath;
     if (options.check && !diags.hasErrors()) sema::checkProgram(program, diags);
 }
 

@@ -29,6 +29,8 @@ struct FrontendOptions {
     std::function<bool(std::map<std::string, sema::SiteGrant>& grants)> bindGrants;
     /// The values the run gives the flow's params (`--set`, `--params`; LANGUAGE.md §9).
     std::vector<sema::ParamSetting> params;
+    /// Where Python tasks' modules are found after the script's folder (`--python-path`).
+    std::vector<std::string> pythonPath;
 };
 
 /// Loads `path` (or, when `text` is given, that text under the name `path`), follows its

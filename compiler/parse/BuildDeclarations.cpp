@@ -131,7 +131,16 @@ DeclPtr AstBuilder::topItem(P::TopItemContext* item) {
         d->params = params(c->params());
         if (c->type()) d->type = typeExpr(c->type());
         if (c->policyRef()) d->policy = policyRef(c->policyRef());
-        d->body = block(c->block());
+        if (c->block()) d->body = block(c->block());
+        if (auto* s = c->stringLit()) {
+            std::string text;
+            ExprPtr literal = stringLiteral(s);
+            for (auto& part : literal->parts) {
+                if (part.expr) diags_.error(part.expr->range, "a Python task names its function with a plain string (\"module:function\"), without interpolations");
+                text += part.text;
+            }
+            d->python = Name{text, range(s)};
+        }
         return d;
     }
     if (auto* c = item->streamDecl()) {

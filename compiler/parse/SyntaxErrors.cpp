@@ -74,7 +74,7 @@ std::string describeExpected(antlr4::Parser* recognizer, const antlr4::misc::Int
     bool anyIdent = false;
     for (std::size_t t : set.toList()) {
         // Contextual words are names too; listing them would only confuse.
-        if ((t >= P::WHERE && t <= P::IT) || t == P::STOP) { anyIdent = true; continue; }
+        if ((t >= P::WHERE && t <= P::IT) || t == P::STOP || t == P::PYTHON) { anyIdent = true; continue; }
         if (t == P::LITERAL_RUN) continue;  // made from literals, never expected by name
         if (t == P::ID) anyIdent = true;
         names.push_back(tokenName(t));

@@ -391,6 +391,12 @@ json codeJson(const sema::CheckedProgram& program, const PassDecisions* decision
                            {"result", d->resolved ? typeJson(d->resolved->element) : json(nullptr)},
                            {"policy", policyRefJson(d->policy)},
                            {"body", blockJson(d->body)}};
+            // A Python task: its function, and the module file the run should find.
+            if (auto py = program.pythonTasks.find(d); py != program.pythonTasks.end()) {
+                json body = {{"module", py->second.module}, {"function", py->second.function}, {"path", py->second.path}};
+                if (!py->second.file.empty()) body.update({{"file", py->second.file}, {"hash", py->second.hash}});
+                tasks[name]["python"] = body;
+            }
             break;
         case DeclKind::Flow:
             flows[name] = {{"policy", policyRefJson(d->policy)}, {"body", CodeWriter(decisions).block(d->body)}};

@@ -16,6 +16,11 @@ public:
 
     void checkTask() {
         const Type* fn = owner_->resolved;
+        if (owner_->python) {
+            if (owner_->policy) checkPolicyRef(ctx_, *owner_->policy);
+            checkPythonTask(ctx_, *owner_);
+            return;
+        }
         exprs_.declareParams(owner_->params, fn);
         if (owner_->policy) checkPolicyRef(ctx_, *owner_->policy);
         returnType_ = fn ? fn->element : ctx_.types().error();

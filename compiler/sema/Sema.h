@@ -61,6 +61,15 @@ struct ParamSetting {
     std::string name, text, flag;
 };
 
+/// A Python task's function and the module file it was found in (CheckPython.cpp).
+struct PythonTaskInfo {
+    std::string module, function;
+    std::string file;  // absolute; "" when no folder searched holds the module
+    std::string hash;  // the file's content hash
+    /// What the run puts first on sys.path: the script's folder, then --python-path's.
+    std::vector<std::string> path;
+};
+
 /// What checking produced: the modules (main file first, then its imports), the global
 /// names, and the facts about each declaration that later stages need.
 struct CheckedProgram {
@@ -81,6 +90,11 @@ struct CheckedProgram {
     std::vector<ParamSetting> paramSettings;
     /// Each param with where its value came from: the flag that set it, or "" for its default.
     std::map<const ast::Decl*, std::string> paramSources;
+    /// Folders to find Python tasks' modules in after the script's own (`--python-path`; set
+    /// before checking), then PYTHONPATH's.
+    std::vector<std::string> pythonPath;
+    /// Each Python task (`= python "module:function"`) as checking resolved it.
+    std::map<const ast::Decl*, PythonTaskInfo> pythonTasks;
 };
 
 /// The param a compile-time value depends on, directly or through consts, or null: such a

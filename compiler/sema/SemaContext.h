@@ -52,6 +52,10 @@ ConstValue paramValue(SemaContext& ctx, const ast::Decl* decl, const Type* type,
 /// CheckParams.cpp: settings that name no param of the program.
 void checkParamSettings(SemaContext& ctx);
 
+/// CheckPython.cpp: a Python task's `= python "module:function"`: the names, the types that
+/// can cross to Python, and (a warning) a module file next to the script that lacks the function.
+void checkPythonTask(SemaContext& ctx, const ast::Decl& task);
+
 /// Checks an inline or named policy's clauses; `owner` names it in messages ("policy 'p'").
 /// Returns the clauses by name (inherited ones included for a named policy).
 PolicyClauses checkPolicyClauses(SemaContext& ctx, const ast::PropertyBlock& block,

@@ -5,6 +5,7 @@
 #include "stdlib/StdLib.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iomanip>
 #include <regex>
 #include <sstream>
@@ -24,7 +25,7 @@ const std::vector<std::string>& reservedWords() {
 const std::vector<std::string>& contextualWords() {
     static const std::vector<std::string> words = {
         "where", "classified", "by", "as", "from", "at", "rehearse", "with", "new", "data", "of",
-        "every", "end", "in", "to", "max", "log", "it", "stop"};
+        "every", "end", "in", "to", "max", "log", "it", "stop", "python"};
     return words;
 }
 
@@ -133,7 +134,22 @@ std::string describe(const sema::CheckedProgram& program, const ast::Decl& decl)
     std::string name = decl.name.text;
     switch (decl.kind) {
         case DeclKind::Fn: return "fn " + name + signature(decl);
-        case DeclKind::Task: return "task " + name + signature(decl);
+        case DeclKind::Task: {
+            std::string s = "task " + name + signature(decl);
+            if (!decl.python) return s;
+            // A Python task: its function, and the module file the run will import.
+            s += " = python \"" + decl.python->text + "\"";
+            if (auto it = program.pythonTasks.find(&decl); it != program.pythonTasks.end()) {
+                const sema::PythonTaskInfo& py = it->second;
+                std::string file = py.file;
+                if (!file.empty() && !py.path.empty()) {
+                    const std::string rel = std::filesystem::path(file).lexically_relative(py.path.front()).string();
+                    if (!rel.empty() && rel.rfind("..", 0) != 0) file = rel;
+                }
+                s += file.empty() ? " (module not found as a file: an installed package?)" : " (" + file + ")";
+            }
+            return s;
+        }
         case DeclKind::Const: {
             std::string s = std::string(keyword(decl)) + " " + name + ": " + typeText(decl.resolved);
             if (auto it = program.constants.find(&decl); it != program.constants.end() && it->second.known()) {

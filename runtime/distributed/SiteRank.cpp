@@ -11,6 +11,7 @@
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/TaskWorker.h"
+#include "runtime/python/PythonTasks.h"
 #include "runtime/values/LargeBuffers.h"
 
 #include <deque>
@@ -207,6 +208,7 @@ struct ServedPlan {
     RankLayout layout;
     std::shared_ptr<const CompiledCode> compiled;
     std::atomic<uint64_t> evaluated{0};
+    std::unique_ptr<python::PythonTasks> python;  // before worker: its Python tasks run here
     std::unique_ptr<TaskWorker> worker;
     std::unique_ptr<CallRunner> runner;
     std::unique_ptr<SiteController> controller;
@@ -238,7 +240,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels&
     try {
         PlanMessage message = PlanMessage::decode(*planBytes);
         served.reset(new ServedPlan{message, Program::fromPlan(message.plan), PlanModel::fromPlan(message.plan),
-                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr, nullptr});
+                                    RankLayout::fromJson(message.layout), nullptr, {}, nullptr, nullptr, nullptr, nullptr, nullptr});
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: rank " << mailbox.rank() << ": the plan from rank 0 cannot be used: " << e.what() << std::endl;
         return 1;
@@ -249,8 +251,16 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels&
     if (site) {
         lock.unlock();
         if (compile) s.compiled = compile(s.program);
-        s.worker = std::make_unique<TaskWorker>(
-            FiringContext{s.program, s.plan, s.compiled.get(), s.message.workdir, s.message.provenance, &s.evaluated});
+        // A work rank's Python tasks run in its own pool, one worker per thread of the rank.
+        const std::vector<int> workRanks = site->workRanks();
+        const bool works = std::find(workRanks.begin(), workRanks.end(), mailbox.rank()) != workRanks.end();
+        if (works) {
+            s.python = python::PythonTasks::of(s.program, std::filesystem::absolute(s.message.workdir).string(),
+                                               [threads = site->threadsPerRank](const std::string&) { return threads; });
+            if (s.python) s.python->start(site->site);
+        }
+        s.worker = std::make_unique<TaskWorker>(FiringContext{s.program, s.plan, s.compiled.get(), s.message.workdir,
+                                                              s.message.provenance, &s.evaluated, s.python.get()});
         s.runner = std::make_unique<CallRunner>(mailbox, *s.worker, *site);
         if (site->ranks.front() == mailbox.rank()) s.controller = std::make_unique<SiteController>(mailbox, *site);
         if (site->workRanks().front() == mailbox.rank()) s.models = std::make_unique<ModelServer>(mailbox, s.program, makeModels);
@@ -261,6 +271,7 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels&
     s.controller.reset();
     s.models.reset();
     s.runner.reset();
+    if (s.python) s.python->shutdown();
     return 0;
 }
 

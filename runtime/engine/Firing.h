@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+namespace xdml::runtime::python {
+class PythonTasks;
+}
+
 namespace xdml::runtime {
 
 inline bool isTaskCall(const Expr& e) {
@@ -38,6 +42,8 @@ struct FiringContext {
     bool recordsFiles = false;  // provenance is on: files read and written are hashed for the sink
     /// Where each firing adds the expression nodes it evaluated (RunStats); null: not counted.
     std::atomic<uint64_t>* evaluated = nullptr;
+    /// The pools that run Python tasks' bodies here; null when the plan has none.
+    python::PythonTasks* python = nullptr;
 };
 
 class Firing : public EffectHost {

@@ -1,6 +1,8 @@
 // Run.cpp — see Run.h: setting a run up, running it to its end, and its summary.
 #include "runtime/engine/Run.h"
 
+#include "runtime/python/PythonTasks.h"
+
 #include "runtime/engine/HandlerFiring.h"
 #include "runtime/engine/LoopbackExecutor.h"
 #include "runtime/engine/ModelUses.h"
@@ -16,6 +18,7 @@
 #include "runtime/io/PrintableName.h"
 #include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/ContentHash.h"
+#include "runtime/python/PythonTasks.h"
 #include "runtime/values/Text.h"
 
 #include <fstream>
@@ -49,8 +52,11 @@ Run::~Run() {
     for (auto& [name, s] : streams_) s->closeInput();
     for (auto& [name, s] : streams_) s->join();
     for (auto& [name, site] : sites_) site->shutdown();
+    if (python_) python_->shutdown();
     streams_.clear();
 }
+
+std::string Run::pythonCode(const std::string& task) const { return python_ ? python_->codeOf(task) : ""; }
 
 void Run::writtenUnsynced(const std::string& folder) {
     std::lock_guard lock(unsyncedMutex_);
@@ -128,16 +134,27 @@ void Run::openStores() {
         for (const char* sub : {"values", "outbox", "inbox"}) fs::create_directories(options_.workdir / "sites" / s.name / sub, ec);
         if (ec) throw DataError((options_.workdir / "sites" / s.name).string(), "cannot create the site's folder: " + ec.message());
     }
-    worker_ = std::make_unique<TaskWorker>(
-        FiringContext{program_, plan_, compiled(), options_.workdir, options_.provenance, &stats_.expressionsEvaluated});
+    // Python tasks run in a pool per site, as many workers as the site's own (docs/python.md).
+    python_ = python::PythonTasks::of(program_, fs::absolute(options_.workdir).string(), [this, hardware](const std::string& site) {
+        for (const SiteInfo& s : plan_.sites)
+            if (s.name == site)
+                return workersFor(boundCores(s.cores, options_.profile ? options_.profile->binding(s.name) : nullptr), hardware);
+        return 1;
+    });
+    if (python_)
+        for (const std::string& note : python_->notes()) report(note, "python");
+    worker_ = std::make_unique<TaskWorker>(FiringContext{program_, plan_, compiled(), options_.workdir, options_.provenance,
+                                                         &stats_.expressionsEvaluated, python_.get()});
     transports_ = std::make_unique<SiteTransports>(options_.workdir);
     if (options_.executor != "local" && options_.executor != "loopback")
         throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
+    std::set<std::string> remoteSites;
     for (const SiteInfo& s : plan_.sites) {
         if (options_.remoteSite)
             if (auto remote = options_.remoteSite(s, *worker_)) {
                 sites_.emplace(s.name, std::move(remote));
                 transports_->runsElsewhere(s.name);
+                remoteSites.insert(s.name);
                 continue;
             }
         const deploy::SiteBinding* binding = options_.profile ? options_.profile->binding(s.name) : nullptr;
@@ -145,6 +162,13 @@ void Run::openStores() {
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
         else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
+    // The pools of the sites the plan places Python tasks on start now, importing their
+    // modules while the run starts; another site's starts at its first call.
+    if (python_)
+        for (const auto& [id, n] : plan_.nodes())
+            if (n.kind == planformat::NodeKind::Task && program_.task(n.label) && program_.task(n.label)->python &&
+                !remoteSites.count(n.site))
+                python_->start(n.site);
     std::map<std::string, fs::path> catalogFiles;
     Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
@@ -314,6 +338,7 @@ int Run::execute() {
     for (auto& [name, s] : streams_) s->join();
     runStopHandlers();
     for (auto& [name, s] : sites_) s->shutdown();
+    if (python_) python_->shutdown();
     bool unsynced = false;
     try {
         syncFileSystemsOf(unsyncedFolders_);  // what write() wrote is on disk before the run says how it went

@@ -45,6 +45,10 @@ namespace xdml::deploy {
 struct Profile;
 }
 
+namespace xdml::runtime::python {
+class PythonTasks;
+}
+
 namespace xdml::runtime {
 
 class ResumeLedger;
@@ -165,6 +169,8 @@ public:
     void writtenUnsynced(const std::string& folder);
 
     void log(const std::string& line) { reports_.log(line); }
+    /// A Python task's module hash as the run found it ("" for any other task).
+    std::string pythonCode(const std::string& task) const;
     /// A warning or failure (FailureReports.h).
     void report(const std::string& line, const std::string& kind = "") { reports_.report(line, kind); }
     void recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
@@ -203,6 +209,7 @@ private:
     std::unique_ptr<Models> models_;  // after store_: destroyed before it
     std::unique_ptr<ResumeLedger> resume_;  // before streams_: what they hold of it lets go first
     std::optional<PolicyTable> policies_;
+    std::unique_ptr<python::PythonTasks> python_;  // before worker_: its Python tasks run in these pools
     std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
     std::unique_ptr<SiteTransports> transports_;  // which transport carries each move
     std::map<std::string, std::unique_ptr<SiteExecutor>> sites_;

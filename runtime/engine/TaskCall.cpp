@@ -94,6 +94,7 @@ public:
             rec.line = call_.line;
             rec.rank = r.rank;
             rec.host = r.host;
+            if (task.python) rec.code = run_.pythonCode(task.name);  // what `prov diff` compares
             activity_ = store->startActivity(rec);
             for (std::size_t i = 0; i < call_.args.size(); ++i)
                 store->used(activity_, run_.entityOf(call_.args[i]), task.params[i].name);

@@ -1,7 +1,10 @@
 // TaskWorker.cpp — see TaskWorker.h.
 #include "runtime/engine/TaskWorker.h"
 
+#include "runtime/engine/TaskFailure.h"
 #include "runtime/interp/Conform.h"
+#include "runtime/python/PythonPool.h"
+#include "runtime/python/PythonTasks.h"
 
 namespace xdml::runtime {
 
@@ -50,6 +53,7 @@ DatumPtr TaskWorker::runTask(const TaskRequest& request, EffectSink& sink) const
     if (request.args.size() != task->params.size())
         throw PlanError("a request for task '" + request.task + "' with " + std::to_string(request.args.size()) +
                         " arguments; it takes " + std::to_string(task->params.size()));
+    if (task->python) return runPython(*task, request, sink);
     Firing body(context_, sink, request.handler, request.site, request.seq);
     for (std::size_t i = 0; i < request.args.size(); ++i) {
         const DatumMessage& a = request.args[i];
@@ -59,6 +63,27 @@ DatumPtr TaskWorker::runTask(const TaskRequest& request, EffectSink& sink) const
     if (task->result.kind != TypeDesc::Kind::Unknown && task->result.kind != TypeDesc::Kind::None)
         result = Datum::make(conformTo(result->value, task->result, context_.program), request.site, request.seq);
     return result;
+}
+
+DatumPtr TaskWorker::runPython(const TaskDecl& task, const TaskRequest& request, EffectSink& sink) const {
+    if (!context_.python) throw PlanError("Python task '" + task.name + "' at a worker without Python pools");
+    std::vector<Value> args;
+    args.reserve(request.args.size());
+    for (std::size_t i = 0; i < request.args.size(); ++i) args.push_back(conformTo(request.args[i].value, task.params[i].type, context_.program));
+    Value result;
+    try {
+        result = context_.python->call(task, request.site, args, context_.program,
+                                       [&](const std::string& line) { sink.log("[" + task.name + "] " + line); });
+    } catch (const python::PythonCallError& e) {
+        throw TaskFailure("Python task '" + task.name + "' (" + task.python->module + ":" + task.python->function + "): " + e.what(), request.line);
+    }
+    // The result derives from every argument, as a body's `return` of them would.
+    auto d = Datum::make(std::move(result), request.site, request.seq);
+    for (const DatumMessage& a : request.args) {
+        if (a.entity >= 0) d->sources.push_back(a.entity);
+        else d->sources.insert(d->sources.end(), a.sources.begin(), a.sources.end());
+    }
+    return d;
 }
 
 std::vector<DatumPtr> TaskWorker::runChain(const TaskRequest& request, EffectSink& sink) const {

@@ -23,6 +23,7 @@ public:
 
 private:
     DatumPtr runTask(const TaskRequest& request, EffectSink& sink) const;
+    DatumPtr runPython(const TaskDecl& task, const TaskRequest& request, EffectSink& sink) const;
     std::vector<DatumPtr> runChain(const TaskRequest& request, EffectSink& sink) const;
 
     FiringContext context_;

@@ -110,6 +110,21 @@ Program Program::fromCode(const json& code) {
         t.result = readType(member(j, "result", at), at + ".result");
         if (auto pol = j.find("policy"); pol != j.end()) t.policy = readPolicyRef(*pol, at + ".policy");
         t.body = readBlock(member(j, "body", at), at + ".body");
+        if (auto py = j.find("python"); py != j.end()) {
+            PythonBody b;
+            b.module = text(*py, "module", at + ".python");
+            b.function = text(*py, "function", at + ".python");
+            if (py->contains("file")) b.file = text(*py, "file", at + ".python");
+            if (auto path = py->find("path"); path != py->end()) {
+                if (!path->is_array()) throw PlanError(at + ".python.path: not a list of folders");
+                for (const json& dir : *path) {
+                    if (!dir.is_string()) throw PlanError(at + ".python.path: not a list of folders");
+                    b.path.push_back(dir.get<std::string>());
+                }
+            }
+            if (py->contains("hash")) b.hash = text(*py, "hash", at + ".python");
+            t.python = std::move(b);
+        }
         p.tasks_.emplace(name, std::move(t));
     }
     if (code.contains("flows"))

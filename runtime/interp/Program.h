@@ -128,12 +128,21 @@ struct Stmt {
     std::optional<PolicyRef> policy;
 };
 
+/// A task whose body is a Python function (`= python "module:function"`, LANGUAGE.md §9).
+struct PythonBody {
+    std::string module, function;
+    std::string file;  // the module's file where the compiler found it; "" when it did not
+    std::string hash;  // the file's content hash when the plan was made
+    std::vector<std::string> path;  // folders first on sys.path: the script's, --python-path's
+};
+
 struct TaskDecl {
     std::string name;
     std::vector<Param> params;
     TypeDesc result;
     std::optional<PolicyRef> policy;
     std::vector<Stmt> body;
+    std::optional<PythonBody> python;  // set: the body is this Python function (`body` is empty)
 };
 
 struct FlowDecl {

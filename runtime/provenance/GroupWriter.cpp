@@ -81,6 +81,7 @@ void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
     s.bindInt(p + 12, a.rank);
     static const std::string thisHost = hostName();
     s.bindText(p + 13, a.host.empty() ? thisHost : a.host);
+    s.bindTextOrNull(p + 14, a.code);
 }
 
 void bindUsed(sqlite::Statement& s, int p, const UsedRow& u) {
@@ -142,8 +143,8 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
           13),
       activities_(db_,
                   "INSERT INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
-                  "status, error, line, rank, host)",
-                  14),
+                  "status, error, line, rank, host, code)",
+                  15),
       // A link recorded twice is one fact: OR IGNORE keeps the group from failing on it.
       used_(db_, "INSERT OR IGNORE INTO used (activity, entity, role)", 3),
       generated_(db_, "INSERT OR IGNORE INTO generated (entity, activity)", 2),

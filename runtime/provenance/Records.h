@@ -44,6 +44,7 @@ struct ActivityRecord {
     int line = 0;              // its source line in the script (0: none)
     int rank = 0;              // the MPI rank it ran on (0: the coordinator, or a local run)
     std::string host{};        // the host it ran on; empty: this process's host
+    std::string code{};        // a Python task's module: its content hash; else empty (NULL)
 };
 
 /// A choice the runtime made, and why: the record behind "why did this happen?" (Kinds.h).

@@ -57,7 +57,8 @@ CREATE TABLE activities (
     error   TEXT,
     line    INTEGER,
     rank    INTEGER NOT NULL DEFAULT 0,
-    host    TEXT
+    host    TEXT,
+    code    TEXT
 );
 CREATE TABLE used (
     activity INTEGER NOT NULL REFERENCES activities(id),
@@ -219,6 +220,9 @@ void createSchema(sqlite::Connection& db) {
             db.exec("ALTER TABLE activities ADD COLUMN rank INTEGER NOT NULL DEFAULT 0");
             db.exec("ALTER TABLE activities ADD COLUMN host TEXT");
         }
+        // Schema 4 records the code a Python task's call ran (its module's content hash).
+        if (db.queryInt("SELECT count(*) FROM pragma_table_info('activities') WHERE name = 'code'") == 0)
+            db.exec("ALTER TABLE activities ADD COLUMN code TEXT");
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);

@@ -598,7 +598,22 @@ def models_at_sites(mpi, rank_variable):
     return case
 
 
+def python_under(mpi):
+    def case(xdmlc, tmp):
+        flow = os.path.join(EXAMPLES, "peaks.xdml")
+        work = same_as_local(xdmlc, tmp, flow, "peaks.xdml", mpi)
+        db = os.path.join(work, "provenance.db")
+        placed = rt.query(db, "SELECT DISTINCT rank, code IS NOT NULL FROM activities WHERE kind = 'task'")
+        check(placed and all(rank > 0 and coded for rank, coded in placed), f"Python calls and their ranks: {placed}")
+        left = subprocess.run(["pgrep", "-f", "runtime/python/PythonPool.h"], capture_output=True, text=True).stdout.split()
+        check(not left, f"Python workers left after the run: {left}")
+    case.__doc__ = (f"Python tasks under {mpi} with 4 ranks: the pools live on the site's work ranks, and the "
+                    "example gives what the local run gives.")
+    return case
+
+
 CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": examples_under("mpich"),
+         "python_openmpi": python_under("openmpi"), "python_mpich": python_under("mpich"),
          "kill_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK"), "kill_mpich": killed_worker("mpich", "PMI_RANK"),
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),

@@ -224,10 +224,12 @@ policy quick = slow with { priority: 10 }
 /// Mean brightness of a frame.
 fn score(f: Frame) -> float = mean(f);
 fn make(i: int) -> Frame = noise(Frame, i);
+/// Peaks by the lab's own NumPy code.
+task peaks(f: Frame) -> int = python "labcode:count_peaks";
 flow main @ quick {
     on new data of type Frame in frames as f {
         let s = score(f);
-        log "{s}";
+        log "{s} {peaks(f)}";
     }
 }
 """
@@ -338,6 +340,8 @@ def case_features(xdmlc, tmp, args):
     path = os.path.join(tmp, "main.xdml")
     with open(path, "w") as f:
         f.write(MAIN)
+    with open(os.path.join(tmp, "labcode.py"), "w") as f:
+        f.write("def count_peaks(frame):\n    return int((frame > 0.9).sum())\n")
     c = Client(xdmlc)
     c.initialize()
     uri = c.open(path)
@@ -350,6 +354,9 @@ def case_features(xdmlc, tmp, args):
 
     text = hover("score(f)")
     check("fn score(f: Frame) -> float" in text and "Mean brightness" in text, f"hover on a fn: {text}")
+    text = hover("peaks(f)")
+    check('task peaks(f: Frame) -> int = python "labcode:count_peaks" (labcode.py)' in text and "lab's own NumPy" in text,
+          f"hover on a Python task: {text}")
     text = hover("quick", 1)
     check("deadline: 1h" in text and "priority: 10" in text and "from slow" in text, f"hover on a policy: {text}")
     text = hover("f)", 1, 0)

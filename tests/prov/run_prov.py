@@ -432,12 +432,14 @@ def case_bad_input(xdmlc, tmp):
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
                     "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir;"
                     "ALTER TABLE activities DROP COLUMN rank; ALTER TABLE activities DROP COLUMN host;"
-                    "PRAGMA user_version = 1;")
+                    "ALTER TABLE activities DROP COLUMN code; PRAGMA user_version = 1;")
     c.close()
     check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
     check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
-    xdmlc_run(xdmlc, flow, old)  # upgrades to 3; run 1 has no digests
-    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 3, "no upgrade to schema 3")
+    xdmlc_run(xdmlc, flow, old)  # upgrades to 4; run 1 has no digests
+    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 4, "no upgrade to schema 4")
+    check(query(os.path.join(old, "provenance.db"), "SELECT count(*) FROM activities WHERE code IS NOT NULL")[0][0] == 0,
+          "schema 4's code column: no Python task, no code")
     # Schema 3's activities say where they ran: the old ones on rank 0 of no recorded host.
     placed = query(os.path.join(old, "provenance.db"), "SELECT run, rank, host IS NULL, count(*) FROM activities GROUP BY run, rank, host IS NULL")
     check([(r, rank, none) for r, rank, none, _ in placed] == [(1, 0, 1), (2, 0, 0)], f"activities' ranks and hosts after the upgrade: {placed}")

@@ -127,6 +127,11 @@ def case_pipe(xdmlc):
             if name.endswith(".xdml"):
                 r = repl(xdmlc, ":list\n", os.path.join(EXAMPLES, name))
                 check(r.returncode == 0, f"{name} loads into the REPL: {r.stderr}")
+        # :type of a Python task: its signature, its function and the module file it was found in.
+        r = repl(xdmlc, ":type find_peaks\n:type centroid\n", os.path.join(EXAMPLES, "peaks.xdml"))
+        check(r.returncode == 0, f"peaks loads: {r.stdout}{r.stderr}")
+        check('task find_peaks(frame: Frame, threshold: float, max_peaks: int) -> list<Peak> = python "peaks:find_peaks" (peaks.py)'
+              in r.stdout and 'task centroid(frame: Frame) -> tensor<f32>[2] = python "peaks:centroid" (peaks.py)' in r.stdout, r.stdout)
         print("pipe: declarations, redefinition, evaluation, :type, :run, :prov, :save, errors, loading: ok")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -33,6 +33,10 @@ void ParamFlags::addTo(CLI::App& command) {
         ->type_name("NAME=VALUE");
     command.add_option("--params", file, "Give params their values from a JSON object ({\"NAME\": value, ...}); --set wins")
         ->type_name("FILE.json");
+    command.add_option("--python-path", pythonPath,
+                       "Find Python tasks' modules in this folder too, after the script's own and before PYTHONPATH; repeatable")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory);
 }
 
 bool ParamFlags::settings(std::vector<sema::ParamSetting>& out, std::string& error) const {

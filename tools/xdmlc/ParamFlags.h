@@ -18,6 +18,7 @@ namespace xdml::tools {
 struct ParamFlags {
     std::vector<std::string> sets;  // --set NAME=VALUE, in order
     std::string file;               // --params FILE.json
+    std::vector<std::string> pythonPath;  // --python-path DIR: where Python tasks' modules are found too
     void addTo(CLI::App& command);
 
     /// The settings: the file's first, then each --set (a later one of a name wins). False,

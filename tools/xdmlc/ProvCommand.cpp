@@ -189,8 +189,8 @@ int ProvCommands::runProv() {
         json diff = query::diffRuns(*db, args_.runA, args_.runB);
         print(diff, args_, query::renderDiff);
         const json& same = diff["identical"];
-        return same["script"].get<bool>() && same["inputs"].get<bool>() && same["outputs"].get<bool>() &&
-                       same["decisions"].get<bool>()
+        return same["script"].get<bool>() && same["code"].get<bool>() && same["inputs"].get<bool>() &&
+                       same["outputs"].get<bool>() && same["decisions"].get<bool>()
                    ? 0
                    : 1;
     }

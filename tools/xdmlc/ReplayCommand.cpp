@@ -127,7 +127,8 @@ int ProvCommands::runReplay() {
     if (replayed == 0) throw query::QueryError("the replay recorded no run (its provenance could not be opened)");
     json diff = query::diffRuns(*db, original, replayed);
     const json& same = diff["identical"];
-    const bool identical = same["inputs"].get<bool>() && same["outputs"].get<bool>();
+    // A Python module that changed since the original run makes the replay a different computation.
+    const bool identical = same["inputs"].get<bool>() && same["outputs"].get<bool>() && same["code"].get<bool>();
     json report = {{"original", original}, {"replay", replayed}, {"folder", options.workdir.string()},
                    {"identical", identical}, {"status", status}, {"diff", diff}};
     const std::string unfinished = unfinishedOriginal(row, original);

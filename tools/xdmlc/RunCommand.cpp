@@ -134,6 +134,7 @@ nlohmann::json planOf(const RunArguments& args, int& code, std::optional<deploy:
         try {
             driver::FrontendOptions frontend;
             frontend.params = args.paramSettings;
+            frontend.pythonPath = args.params.pythonPath;
             if (args.deploy.given())
                 frontend.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
                     auto bound = bindProfile(args.deploy, sources, diags);

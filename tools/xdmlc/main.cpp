@@ -53,7 +53,8 @@ std::string plural(std::size_t n, const char* word) {
 /// With `deploy` given, the flow is checked against its profile (tools/xdmlc/DeployFlags.h).
 int compileAndReport(const std::string& path, const Common& common, bool check, bool sayOk,
                      const std::function<int(const sema::CheckedProgram&, Diagnostics&)>& onSuccess,
-                     const tools::DeployFlags* deploy = nullptr, const std::vector<sema::ParamSetting>& params = {}) {
+                     const tools::DeployFlags* deploy = nullptr, const std::vector<sema::ParamSetting>& params = {},
+                     const std::vector<std::string>& pythonPath = {}) {
     SourceManager sources;
     Diagnostics diags(sources);
     std::unique_ptr<sema::CheckedProgram> program;
@@ -63,6 +64,7 @@ int compileAndReport(const std::string& path, const Common& common, bool check, 
             driver::FrontendOptions options;
             options.check = check;
             options.params = params;
+            options.pythonPath = pythonPath;
             if (deploy && deploy->given())
                 options.bindGrants = [&](std::map<std::string, sema::SiteGrant>& grants) {
                     auto bound = tools::bindProfile(*deploy, sources, diags);
@@ -289,7 +291,7 @@ int main(int argc, char** argv) {
             driver::CompiledFlow compiled;
             if (int code = compileFlow(program, submitArgs.flow, submitArgs.passes, true, diags, compiled)) return code;
             return tools::submitCommand(submitArgs, compiled.plan);
-        }, &submitArgs.deploy, params);
+        }, &submitArgs.deploy, params, paramFlags.pythonPath);
     }
     if (*check) {
         if (badPasses(checkPasses)) return kMisuse;
@@ -305,7 +307,7 @@ int main(int argc, char** argv) {
                 if (status == driver::CompiledFlow::Status::Malformed) return static_cast<int>(kInternal);
                 if (status == driver::CompiledFlow::Status::InputErrors) return static_cast<int>(kInputErrors);
                 return static_cast<int>(kOk);
-            }, &checkDeploy, params);
+            }, &checkDeploy, params, paramFlags.pythonPath);
             worst = std::max(worst, code);
         }
         return worst;
@@ -331,7 +333,7 @@ int main(int argc, char** argv) {
                 return static_cast<int>(kMisuse);
             }
             return static_cast<int>(kOk);
-        }, nullptr, params);
+        }, nullptr, params, paramFlags.pythonPath);
     }
     return kOk;
 }

@@ -43,6 +43,8 @@ syn match xdmlContextual "\<\%(where\|classified\|by\|as\|from\|at\|new\|data\|o
 syn match xdmlContextual "\%(\<on\s\+\)\@<=new\s\+data\s\+of\s\+type\>" nextgroup=xdmlTypeName skipwhite
 syn match xdmlContextual "\%(\<on\s\+\)\@<=end\s\+of\>"
 syn match xdmlContextual "\%(\<on\s\+\)\@<=stop\>"
+" A Python task's body: `= python "module:function"`.
+syn match xdmlContextual "\%(=\s*\)\@<=python\ze\s*\""
 syn match xdmlContextual "\<classified\s\+by\>"
 syn match xdmlContextual "\%(\<for\s\+\h\w*\s\+\)\@<=in\>"
 syn match xdmlContextual "\%(^\s*\|\<stream\>.*\)\@<=\<rehearse\ze\s*{"
