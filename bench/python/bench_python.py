@@ -126,7 +126,7 @@ def main():
     ap.add_argument("--xdmlc", required=True)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--calls", type=int, default=40000)
-    ap.add_argument("--frames", type=int, default=200)
+    ap.add_argument("--frames", type=int, default=600)
     args = ap.parse_args()
     calls, frames, sh_calls = (200, 6, 5) if args.smoke else (args.calls, args.frames, 40)
     h, w = (256, 256) if args.smoke else (2048, 2048)

@@ -4,9 +4,12 @@
 #include "runtime/exec/CommandGroups.h"
 #include "runtime/python/Marshal.h"
 #include "runtime/python/PythonValues.h"
+#include "runtime/values/SharedBlocks.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <deque>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -33,6 +36,22 @@ const char* const kWorkerSource =
 constexpr int kSocketFd = 3, kArenaFd = 4;
 constexpr std::size_t kArenaStep = std::size_t{2} << 20;
 constexpr auto kExitGrace = std::chrono::milliseconds(2000);
+/// How long a caller polls for an answer before it sleeps until one comes, and how many reads
+/// a worker tries before it sleeps until its next call: only while at most half the machine's
+/// cores are taken by calls (one polling thread and one worker each), else the polling would
+/// take the cores the workers need.
+constexpr auto kSpin = std::chrono::microseconds(40);
+constexpr int kWorkerSpinReads = 40;
+/// Shared blocks a worker keeps mapped at most, and new ones one message maps at most (the
+/// kernel takes up to 253 descriptors in one message).
+constexpr std::size_t kMappedBlocks = 64;
+constexpr std::size_t kDescriptorsPerMessage = 200;
+std::atomic<int> callsUnderWay{0};
+
+bool coresToSpare() {
+    static const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return 2 * callsUnderWay.load(std::memory_order_relaxed) <= cores;
+}
 
 std::string signalName(int sig) {
     const char* abbrev = sigabbrev_np(sig);
@@ -134,10 +153,45 @@ public:
     }
 
     /// Sends a call and waits for its answer (its print lines to `log` as they come).
-    PyValuePtr call(const CallMessage& message, const std::function<void(const std::string&)>& log) {
+    PyValuePtr call(CallMessage& message, const std::function<void(const std::string&)>& log) {
+        // Shared blocks: the worker keeps its mappings; it maps the new ones from the
+        // descriptors sent with the message, and unmaps those freed here or least recently used.
+        std::vector<uint64_t> forget;
+        for (auto it = mapped_.begin(); it != mapped_.end();)
+            if (!sharedBlockExists(*it)) {
+                forget.push_back(*it);
+                it = mapped_.erase(it);
+            } else {
+                ++it;
+            }
+        std::vector<const SharedBlock*> fresh;
+        for (const SharedBlock* b : std::vector<const SharedBlock*>(message.blocks())) {
+            auto it = std::find(mapped_.begin(), mapped_.end(), b->id);
+            if (it != mapped_.end()) {
+                mapped_.erase(it);
+            } else if (fresh.size() >= kDescriptorsPerMessage) {
+                message.copyInstead(b);
+                continue;
+            } else {
+                fresh.push_back(b);
+            }
+            mapped_.push_back(b->id);  // most recently used last
+        }
+        while (mapped_.size() > kMappedBlocks) {
+            forget.push_back(mapped_.front());
+            mapped_.pop_front();
+        }
         ensureArena(message.arenaBytes());
         message.copyTensors(arena_);
-        send(message.body(arenaSize_));
+        struct UnderWay {
+            UnderWay() { callsUnderWay.fetch_add(1, std::memory_order_relaxed); }
+            ~UnderWay() { callsUnderWay.fetch_sub(1, std::memory_order_relaxed); }
+        } underWay;
+        const bool spin = coresToSpare();
+        std::vector<int> fds;
+        for (const SharedBlock* b : fresh) fds.push_back(b->fd);
+        send(message.body(arenaSize_, spin ? kWorkerSpinReads : 0, fresh, forget), fds);
+        spin_ = spin;
         return receive(log);
     }
 
@@ -170,7 +224,8 @@ public:
     }
 
 private:
-    void send(const std::string& body) {
+    /// Sends a frame; `fds` (shared blocks' descriptors) go with its first byte.
+    void send(const std::string& body, const std::vector<int>& fds = {}) {
         if (body.size() > UINT32_MAX) throw PythonCallError("a call's message of " + std::to_string(body.size()) + " bytes is too long");
         std::string frame(4, '\0');
         const auto n = static_cast<uint32_t>(body.size());
@@ -178,7 +233,24 @@ private:
         frame += body;
         std::size_t sent = 0;
         while (sent < frame.size()) {
-            const ssize_t k = ::send(socket_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+            ssize_t k;
+            if (sent == 0 && !fds.empty()) {
+                iovec iov{frame.data(), frame.size()};
+                std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()), 0);
+                msghdr msg{};
+                msg.msg_iov = &iov;
+                msg.msg_iovlen = 1;
+                msg.msg_control = control.data();
+                msg.msg_controllen = control.size();
+                cmsghdr* c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+                std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+                k = ::sendmsg(socket_, &msg, MSG_NOSIGNAL);
+            } else {
+                k = ::send(socket_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+            }
             if (k < 0 && errno == EINTR) continue;
             if (k <= 0) throw PythonCallError(died("while it was sent a call"));
             sent += static_cast<std::size_t>(k);
@@ -223,11 +295,21 @@ private:
             for (int i = 3; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(inbox_[static_cast<std::size_t>(i)]);
             return static_cast<std::size_t>(n);
         };
+        // An answer that comes within kSpin is taken without sleeping: being put to sleep and
+        // woken costs more than a short call itself on a virtual machine (docs/python.md).
+        const auto spinUntil = spin_ ? std::chrono::steady_clock::now() + kSpin : std::chrono::steady_clock::time_point{};
         while (inbox_.size() < 4 || inbox_.size() < 4 + length()) {
             const std::size_t want = inbox_.size() >= 4 ? std::max<std::size_t>(4 + length() - inbox_.size(), 1 << 16) : 1 << 16;
             const std::size_t at = inbox_.size();
             inbox_.resize(at + want);
-            const ssize_t k = ::read(socket_, inbox_.data() + at, want);
+            ssize_t k = ::recv(socket_, inbox_.data() + at, want, MSG_DONTWAIT);
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (std::chrono::steady_clock::now() < spinUntil) {
+                    inbox_.resize(at);
+                    continue;
+                }
+                k = ::recv(socket_, inbox_.data() + at, want, 0);
+            }
             inbox_.resize(at + static_cast<std::size_t>(std::max<ssize_t>(k, 0)));
             if (k < 0 && errno == EINTR) continue;
             if (k <= 0) throw PythonCallError(died("during the call"));
@@ -292,6 +374,8 @@ private:
     std::size_t arenaSize_ = 0;
     bool ready_ = false;
     bool dead_ = false;
+    bool spin_ = false;         // poll for this call's answer a while before sleeping
+    std::deque<uint64_t> mapped_;  // shared blocks the worker has mapped, least recently used first
     std::string inbox_;         // bytes read from the socket
     std::size_t consumed_ = 0;  // of which the frame handed out last
     std::vector<PyValuePtr> importErrors_;

@@ -3,6 +3,7 @@
 
 #include "planformat/ContentHash.h"
 #include "runtime/python/PythonPool.h"
+#include "runtime/values/SharedBlocks.h"
 
 #include <algorithm>
 
@@ -35,6 +36,7 @@ std::unique_ptr<PythonTasks> PythonTasks::of(const Program& program, std::string
         tasks->code_[name] = hash;
     }
     if (tasks) {
+        shareLargeTensors();  // frames reach the workers without a copy (SharedBlocks.h)
         tasks->workersOf_ = std::move(workersOf);
         tasks->workingDir_ = std::move(workingDir);
     }

@@ -3,6 +3,7 @@
 
 #include "runtime/io/ConformItem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -263,9 +264,15 @@ void CallMessage::value(const Value& v, std::vector<std::string>& path, MarshalW
         MarshalWriter tuple;
         tuple.beginTuple(path.size());
         for (const std::string& step : path) tuple.bytes() += step;
-        const std::size_t offset = (arenaBytes_ + kAlign - 1) / kAlign * kAlign;
-        tensors_.push_back({std::move(tuple.bytes()), &t, offset});
-        arenaBytes_ = offset + tensorBytes(t);
+        std::size_t inBlock = 0;
+        if (const SharedBlock* block = t.buffer ? sharedBlockHolding(t.buffer->data(), inBlock) : nullptr) {
+            tensors_.push_back({std::move(tuple.bytes()), &t, inBlock, block});
+            if (std::find(blocks_.begin(), blocks_.end(), block) == blocks_.end()) blocks_.push_back(block);
+        } else {
+            const std::size_t offset = (arenaBytes_ + kAlign - 1) / kAlign * kAlign;
+            tensors_.push_back({std::move(tuple.bytes()), &t, offset, nullptr});
+            arenaBytes_ = offset + tensorBytes(t);
+        }
         out.none();
         return;
     }
@@ -297,28 +304,50 @@ void CallMessage::value(const Value& v, std::vector<std::string>& path, MarshalW
     }
 }
 
-std::string CallMessage::body(std::size_t arenaSize) const {
+std::string CallMessage::body(std::size_t arenaSize, int spinReads, const std::vector<const SharedBlock*>& mapped,
+                              const std::vector<uint64_t>& forget) const {
     MarshalWriter out;
-    out.beginTuple(5);
+    out.beginTuple(8);
     out.integer(0);
     out.integer(task_);
     out.bytes() += args_;
     out.beginList(tensors_.size());
     for (const Placed& p : tensors_) {
-        out.beginTuple(4);
+        out.beginTuple(5);
         out.bytes() += p.path;
         out.text(dtypeOf(p.tensor->elem));
         out.beginTuple(p.tensor->dims.size());
         for (int64_t d : p.tensor->dims) out.integer(d);
         out.integer(static_cast<int64_t>(p.offset));
+        out.integer(p.block ? static_cast<int64_t>(p.block->id) : -1);
     }
     out.integer(static_cast<int64_t>(arenaSize));
+    out.integer(spinReads);
+    out.beginList(mapped.size());
+    for (const SharedBlock* b : mapped) {
+        out.beginTuple(2);
+        out.integer(static_cast<int64_t>(b->id));
+        out.integer(static_cast<int64_t>(b->size));
+    }
+    out.beginList(forget.size());
+    for (uint64_t id : forget) out.integer(static_cast<int64_t>(id));
     return std::move(out.bytes());
+}
+
+void CallMessage::copyInstead(const SharedBlock* block) {
+    for (Placed& p : tensors_)
+        if (p.block == block) {
+            p.block = nullptr;
+            p.offset = (arenaBytes_ + kAlign - 1) / kAlign * kAlign;
+            arenaBytes_ = p.offset + tensorBytes(*p.tensor);
+        }
+    blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), block), blocks_.end());
 }
 
 void CallMessage::copyTensors(std::byte* arena) const {
     for (const Placed& p : tensors_)
-        if (const std::size_t n = tensorBytes(*p.tensor)) std::memcpy(arena + p.offset, p.tensor->buffer->data(), n);
+        if (!p.block)
+            if (const std::size_t n = tensorBytes(*p.tensor)) std::memcpy(arena + p.offset, p.tensor->buffer->data(), n);
 }
 
 bool isTensorMark(const PyValue& v, std::size_t& index) {

@@ -8,6 +8,7 @@
 
 #include "runtime/interp/Program.h"
 #include "runtime/python/Marshal.h"
+#include "runtime/values/SharedBlocks.h"
 #include "runtime/values/Value.h"
 
 #include <cstddef>
@@ -18,23 +19,37 @@
 namespace xdml::runtime::python {
 
 /// A call's arguments laid out for a worker: the marshal of (0, task, args, tensors, arena
-/// size) with each tensor's bytes at its offset in the arena.
+/// size, spin reads, blocks to map, blocks to forget). A tensor in a shared block
+/// (SharedBlocks.h) is passed as its place in the block, without a copy; any other has its
+/// bytes copied to its offset in the worker's arena.
 class CallMessage {
 public:
+    /// `args` must outlive the message: it refers to their tensors.
     CallMessage(int task, const std::vector<Value>& args);
     /// The arena bytes the call's tensors take.
     std::size_t arenaBytes() const { return arenaBytes_; }
-    /// The message body, for an arena of `arenaSize` bytes.
-    std::string body(std::size_t arenaSize) const;
-    /// Copies the tensors' elements into the arena (at least arenaBytes() long).
+    /// The shared blocks the call's tensors are in (each once).
+    const std::vector<const SharedBlock*>& blocks() const { return blocks_; }
+    /// The message body, for an arena of `arenaSize` bytes. `spinReads`: how many reads the
+    /// worker tries without blocking when it waits for its next call (worker.py); `mapped`:
+    /// the blocks whose descriptors go with the message, in order; `forget`: blocks the
+    /// worker unmaps.
+    std::string body(std::size_t arenaSize, int spinReads = 0, const std::vector<const SharedBlock*>& mapped = {},
+                     const std::vector<uint64_t>& forget = {}) const;
+    /// Copies the tensors not in shared blocks into the arena (at least arenaBytes() long).
     void copyTensors(std::byte* arena) const;
+    /// Passes the tensors in `block` through the arena instead (a call with more new blocks
+    /// than one message can carry descriptors for).
+    void copyInstead(const SharedBlock* block);
 
 private:
     struct Placed {
         std::string path;  // marshal of the tuple of indexes and keys
         const Tensor* tensor;
-        std::size_t offset;
+        std::size_t offset;                  // in the arena, or in the block
+        const SharedBlock* block = nullptr;  // the shared block it is in, or null: the arena
     };
+    std::vector<const SharedBlock*> blocks_;
     void value(const Value& v, std::vector<std::string>& path, MarshalWriter& out);
 
     int task_;

@@ -5,18 +5,22 @@
 #
 # Frames are a little-endian u32 length and a marshal body:
 #   run -> worker  (1, sys_path, [(name, module, function)], parent_pid)     set-up
-#                  (0, task, args, tensors, arena_size)                        a call
+#                  (0, task, args, tensors, arena_size, spin, maps, forget)    a call
 #   worker -> run  (3, pid, [None | error of each task's import])            ready
 #                  (2, stream, text)                                          print output
 #                  (0, result, tensors, arena_size)                           a call's result
 #                  (1, type, message, file, line, traceback)                  a call's exception
-# A tensor stands as None in args, and `tensors` lists (path, dtype, shape, offset): its place
-# (indexes and keys from the top) and its bytes in the arena. In a result it stands as the
+# A tensor stands as None in args, and `tensors` lists (path, dtype, shape, offset, block): its
+# place (indexes and keys from the top) and its bytes, in the arena (block -1) or in a shared
+# block of the run's own memory (SharedBlocks.h). `maps` lists the (id, size) of the blocks whose
+# descriptors came with the message, in order; `forget` the blocks to unmap. In a result it stands as the
 # bytes TENSOR_MARK + its index in `tensors`, a list of (dtype, shape, offset): XDML takes no
 # other bytes, and the worker need not tell its caller where each array was.
+import array
 import marshal
 import mmap
 import os
+import socket
 import struct
 import sys
 import traceback
@@ -24,19 +28,44 @@ import traceback
 SOCKET, ARENA = 3, 4
 TENSOR_MARK = b"\x00XDML-tensor"
 _header = struct.Struct("<I")
+_DONTWAIT = socket.MSG_DONTWAIT
+_FDS_SPACE = socket.CMSG_SPACE(253 * array.array("i").itemsize)
 
 
 _inbox = bytearray()
+_fds = []     # descriptors received, not yet mapped
+_blocks = {}  # shared block id -> its read-only mapping
+_socket = None  # fd 3 as a socket object (main), for non-blocking reads
+# Reads tried without blocking before one that blocks, as the run's last call asked: a worker
+# called again within some tens of microseconds (a stream of calls) answers without being put
+# to sleep and woken, which costs more than the call itself on a virtual machine. The run asks
+# for it only while the machine has cores to spare (PythonPool.cpp).
+_spin_reads = 0
 
 
 def _receive():
     """The next frame's body: one read() per call as a rule (a header and a small body come
     together); more only for a long message."""
     while len(_inbox) < 4 or len(_inbox) < 4 + _header.unpack_from(_inbox)[0]:
+        want = max(1 << 16, 4 + _header.unpack_from(_inbox)[0] - len(_inbox)) if len(_inbox) >= 4 else 1 << 16
+        got = None
         try:
-            chunk = os.read(SOCKET, max(1 << 16, 4 + _header.unpack_from(_inbox)[0] - len(_inbox)) if len(_inbox) >= 4 else 1 << 16)
+            for _ in range(_spin_reads):
+                try:
+                    got = _socket.recvmsg(want, _FDS_SPACE, _DONTWAIT)
+                    break
+                except BlockingIOError:
+                    pass
+            if got is None:
+                got = _socket.recvmsg(want, _FDS_SPACE)
         except OSError:
-            chunk = b""  # reset: the run closed the socket with our answer unread
+            got = (b"", [], 0, None)  # reset: the run closed the socket with our answer unread
+        chunk, ancillary = got[0], got[1]
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+                _fds.extend(fds)
         if not chunk:
             os._exit(0)  # the run is gone or done
         _inbox.extend(chunk)
@@ -182,6 +211,8 @@ def _set(args, path, value):
 
 
 def main():
+    global _socket
+    _socket = socket.socket(fileno=SOCKET)
     set_up = _receive()
     _, search, names, parent = set_up
     try:  # die with the run, even when it is killed (PR_SET_PDEATHSIG = 1, SIGKILL = 9)
@@ -221,7 +252,14 @@ def main():
 
     arena = Arena()
     while True:
-        _, task, args, tensors, arena_size = _receive()
+        global _spin_reads
+        _, task, args, tensors, arena_size, _spin_reads, maps, forget = _receive()
+        for block in forget:
+            _blocks.pop(block, None)  # unmapped once no array of it is left
+        for block, size in maps:
+            fd = _fds.pop(0)
+            _blocks[block] = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
+            os.close(fd)
         try:
             f = functions[task]
             if f is None:
@@ -231,14 +269,15 @@ def main():
                     raise ImportError("NumPy is not installed for %s; a tensor crosses as a NumPy array (apt-get install python3-numpy)" % sys.executable)
                 arena.ensure(arena_size)
                 end = 0
-                for path, dtype, shape, offset in tensors:
+                for path, dtype, shape, offset, block in tensors:
                     count = 1
                     for d in shape:
                         count *= d
-                    a = np.frombuffer(arena.map, dtype, count, offset).reshape(shape)
+                    a = np.frombuffer(arena.map if block < 0 else _blocks[block], dtype, count, offset).reshape(shape)
                     a.flags.writeable = False
                     _set(args, path, a)
-                    end = max(end, offset + a.nbytes)
+                    if block < 0:
+                        end = max(end, offset + a.nbytes)
             else:
                 end = 0
             value = f(*args)

@@ -2,6 +2,7 @@
 #include "runtime/values/Tensor.h"
 
 #include "runtime/values/LargeBuffers.h"
+#include "runtime/values/SharedBlocks.h"
 
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@ namespace xdml::runtime {
 namespace {
 
 constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any vector load
+constexpr char kSharedMark = '\x01';     // in `large_`: the buffer is a shared block
 
 }  // namespace
 
@@ -22,6 +24,13 @@ TensorBuffer::TensorBuffer(std::size_t bytes) : TensorBuffer(bytes, Uninitialize
 }
 
 TensorBuffer::TensorBuffer(std::size_t bytes, Uninitialized) : bytes_(bytes) {
+    // A run with Python tasks keeps large tensors in memory its workers can map (SharedBlocks.h);
+    // `large_` then holds one byte, which no large buffer's string can be, to say so.
+    if (const SharedBlock* block = takeSharedBlock(bytes)) {
+        data_ = block->data;
+        large_.assign(1, kSharedMark);
+        return;
+    }
     if (bytes >= kLargeBufferBytes) {
         // Reused from the buffers a stream of large values lets go (LargeBuffers.h), aligned inside.
         large_ = takeLargeBuffer(bytes + kAlignment - 1);
@@ -33,7 +42,9 @@ TensorBuffer::TensorBuffer(std::size_t bytes, Uninitialized) : bytes_(bytes) {
 }
 
 TensorBuffer::~TensorBuffer() {
-    if (!large_.empty())
+    if (large_.size() == 1)
+        giveBackSharedBlock(data_);
+    else if (!large_.empty())
         giveBackLargeBuffer(std::move(large_));
     else
         ::operator delete(data_, std::align_val_t(kAlignment));

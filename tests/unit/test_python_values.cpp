@@ -142,8 +142,8 @@ TEST_CASE("a call's message places each tensor in the arena, aligned, with its p
     double second;
     std::memcpy(&second, arena.data() + 64 + 8, 8);
     CHECK(second == 7.5);
-    PyValuePtr v = readMarshal(m.body(4096));
-    REQUIRE(v->items.size() == 5);
+    PyValuePtr v = readMarshal(m.body(4096, 40));
+    REQUIRE(v->items.size() == 8);
     CHECK(v->items[1]->integer == 2);
     const auto& sent = v->items[2]->items;
     CHECK(sent[0]->kind == K::None);
@@ -160,7 +160,44 @@ TEST_CASE("a call's message places each tensor in the arena, aligned, with its p
     CHECK(tensors[1]->items[0]->items[0]->integer == 2);
     CHECK(tensors[1]->items[0]->items[1]->text == "frame");
     CHECK(tensors[1]->items[3]->integer == 64);
+    CHECK(tensors[1]->items[4]->integer == -1);  // in the arena
     CHECK(v->items[4]->integer == 4096);
+    CHECK(v->items[5]->integer == 40);
+    CHECK(v->items[6]->items.empty());
+}
+
+TEST_CASE("a large tensor in a shared block is passed as its place in the block, not copied", "[python]") {
+    shareLargeTensors();  // as a run with Python tasks does
+    Tensor big = Tensor::zeros(ElemType::F32, {512, 512});  // 1 MiB
+    Tensor small = Tensor::zeros(ElemType::F32, {4});
+    std::size_t offset = 99;
+    const SharedBlock* block = sharedBlockHolding(big.buffer->data(), offset);
+    REQUIRE(block);
+    CHECK(offset == 0);
+    CHECK(block->size >= std::size_t{1} << 20);
+    CHECK(!sharedBlockHolding(small.buffer->data(), offset));
+    std::vector<Value> args = {Value::tensor(big), Value::tensor(small)};
+    CallMessage m(0, args);
+    CHECK(m.arenaBytes() == 16);
+    REQUIRE(m.blocks().size() == 1);
+    PyValuePtr v = readMarshal(m.body(0, 0, m.blocks(), {7}));
+    const auto& t = v->items[3]->items;
+    CHECK(t[0]->items[4]->integer == static_cast<int64_t>(block->id));
+    CHECK(t[1]->items[4]->integer == -1);
+    CHECK(v->items[6]->items[0]->items[0]->integer == static_cast<int64_t>(block->id));
+    CHECK(v->items[7]->items[0]->integer == 7);
+    // Too many new blocks for one message: the tensor goes through the arena after all.
+    m.copyInstead(block);
+    CHECK(m.blocks().empty());
+    CHECK(m.arenaBytes() == 64 + (std::size_t{1} << 20));
+    // Let go, the block stays as a spare (a worker may keep its mapping), and is reused.
+    const uint64_t id = block->id;
+    m = CallMessage(0, {});
+    args.clear();
+    big = Tensor{};
+    CHECK(sharedBlockExists(id));
+    Tensor again = Tensor::uninitialized(ElemType::U8, {1 << 20});
+    CHECK(sharedBlockHolding(again.buffer->data(), offset)->id == id);
 }
 
 TEST_CASE("results convert to the declared type, or say where and why not", "[python]") {
