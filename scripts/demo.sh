@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds xdmlc and runs it on detector files (examples/eiger.xdml: HDF5
-# frames as an Eiger writes them, made here by h5py), then on the flagship example flow: serial
+# frames as an Eiger writes them, made here by h5py) and on a NumPy peak finder called as a Python
+# task (examples/peaks.xdml), then on the flagship example flow: serial
 # crystallography at a beamline (examples/ssx.xdml: hit finding, indexing, a hit-finder model
 # retrained with rehearsal as labels arrive; then its provenance asked and the run replayed),
 # then continual learning with and without
@@ -21,6 +22,11 @@ echo "== xdmlc run examples/eiger.xdml --set bright=12   (frames screened for hi
 cat build/demo/eiger.run/summary.json
 echo "== xdmlc catalog export hits --format csv   (the catalog's rows, each with its run)"
 ./build/xdmlc catalog export hits --workdir build/demo/eiger.run --format csv
+echo "== xdmlc run examples/peaks.xdml --set threshold=6.0   (the scientist's own NumPy peak finder, examples/peaks.py, as a Python task)"
+rm -rf build/demo/peaks.run
+./build/xdmlc run examples/peaks.xdml --workdir build/demo/peaks.run --set threshold=6.0
+echo "== xdmlc catalog export peaks --format csv   (its first rows)"
+./build/xdmlc catalog export peaks --workdir build/demo/peaks.run --format csv | sed -n '1,4p'
 echo "== xdmlc check examples/ssx.xdml"
 ./build/xdmlc check examples/ssx.xdml
 echo "== xdmlc build examples/ssx.xdml --emit=ast"

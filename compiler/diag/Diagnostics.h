@@ -32,6 +32,8 @@ public:
     std::size_t warningCount() const { return warnings_; }
     bool hasErrors() const { return errors_ > 0; }
     const std::vector<Diagnostic>& all() const { return diags_; }
+    /// The files the diagnostics point into (and their names).
+    const SourceManager& sources() const { return sources_; }
 
     /// Diagnostics sorted by file and position (stable for equal positions), duplicates dropped.
     std::vector<Diagnostic> sorted() const;

@@ -46,9 +46,11 @@ std::string uncrossable(const Type* t) {
 
 /// The folders a module is looked for in, in the run's order.
 std::vector<std::string> searchFolders(const SemaContext& ctx, const Decl& task) {
-    std::vector<std::string> folders;
-    for (const auto& m : ctx.program.modules)
-        if (m->file == task.file) folders.push_back(fs::absolute(fs::path(m->path)).parent_path().lexically_normal().string());
+    // The declaring file's folder: a REPL session's input typed at the prompt ("<input 3>") is
+    // in the current directory.
+    const std::string& declaredIn = ctx.diags.sources().path(task.file);
+    std::vector<std::string> folders = {
+        (declaredIn.rfind('<', 0) == 0 ? fs::current_path() : fs::absolute(fs::path(declaredIn)).parent_path()).lexically_normal().string()};
     for (const std::string& dir : ctx.program.pythonPath) folders.push_back(fs::absolute(dir).lexically_normal().string());
     if (const char* env = std::getenv("PYTHONPATH")) {
         std::stringstream parts(env);

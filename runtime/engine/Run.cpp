@@ -58,6 +58,37 @@ Run::~Run() {
 
 std::string Run::pythonCode(const std::string& task) const { return python_ ? python_->codeOf(task) : ""; }
 
+void Run::startPythonPools() {
+    if (!python_) return;
+    // The pools of the sites the plan places Python tasks on start now, importing their modules
+    // while the sources start; another site's starts at its first call. A pool has as many
+    // workers as its site has threads, or fewer when every Python task placed there is limited
+    // (`limit: { tasks: N }`, counted once per policy that sets it): no more can run at once.
+    std::map<std::string, std::map<std::string, int>> limits;  // site -> limit key -> N
+    std::set<std::string> unlimited;
+    for (const auto& [id, n] : plan_.nodes()) {
+        const TaskDecl* task = n.kind == planformat::NodeKind::Task ? program_.task(n.label) : nullptr;
+        if (!task || !task->python || remoteSites_.count(n.site)) continue;
+        const EffectivePolicy& p = policy(n.policy);
+        if (p.maxConcurrent > 0) {
+            int& limit = limits[n.site][p.limitKey.empty() ? "node " + std::to_string(id) : p.limitKey];
+            limit = limit ? std::min(limit, p.maxConcurrent) : p.maxConcurrent;
+        } else {
+            unlimited.insert(n.site);
+        }
+        limits[n.site];
+    }
+    for (const auto& [site, byKey] : limits) {
+        int workers = python_->workersAt(site);
+        if (!unlimited.count(site)) {
+            int most = 0;
+            for (const auto& [key, n] : byKey) most += n;
+            workers = std::max(1, std::min(workers, most));
+        }
+        python_->start(site, workers);
+    }
+}
+
 void Run::writtenUnsynced(const std::string& folder) {
     std::lock_guard lock(unsyncedMutex_);
     if (std::find(unsyncedFolders_.begin(), unsyncedFolders_.end(), folder) == unsyncedFolders_.end())
@@ -162,13 +193,7 @@ void Run::openStores() {
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
         else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
-    // The pools of the sites the plan places Python tasks on start now, importing their
-    // modules while the run starts; another site's starts at its first call.
-    if (python_)
-        for (const auto& [id, n] : plan_.nodes())
-            if (n.kind == planformat::NodeKind::Task && program_.task(n.label) && program_.task(n.label)->python &&
-                !remoteSites.count(n.site))
-                python_->start(n.site);
+    remoteSites_ = std::move(remoteSites);
     std::map<std::string, fs::path> catalogFiles;
     Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
@@ -314,6 +339,7 @@ int Run::execute() {
         });
     openStores();
     policies_.emplace(program_, compiled());
+    startPythonPools();
     meta_.emplace([this] { return siteStatuses(); }, plan_, store_.get(), stats_.relocations);
     if (options_.models) {
         ModelContext context;

@@ -171,6 +171,8 @@ public:
     void log(const std::string& line) { reports_.log(line); }
     /// A Python task's module hash as the run found it ("" for any other task).
     std::string pythonCode(const std::string& task) const;
+    /// Starts the Python pools of the sites the plan places Python tasks on (docs/python.md).
+    void startPythonPools();
     /// A warning or failure (FailureReports.h).
     void report(const std::string& line, const std::string& kind = "") { reports_.report(line, kind); }
     void recordDecision(const std::string& kind, const std::string& subject, const std::string& choice,
@@ -211,6 +213,7 @@ private:
     std::optional<PolicyTable> policies_;
     std::unique_ptr<python::PythonTasks> python_;  // before worker_: its Python tasks run in these pools
     std::unique_ptr<TaskWorker> worker_;  // before sites_: their workers run its bodies
+    std::set<std::string> remoteSites_;   // the sites on other ranks (a distributed run)
     std::unique_ptr<SiteTransports> transports_;  // which transport carries each move
     std::map<std::string, std::unique_ptr<SiteExecutor>> sites_;
     std::optional<MetaController> meta_;

@@ -45,7 +45,7 @@ std::unique_ptr<PythonTasks> PythonTasks::of(const Program& program, std::string
 
 PythonTasks::~PythonTasks() { shutdown(); }
 
-PythonPool& PythonTasks::pool(const std::string& site) {
+PythonPool& PythonTasks::pool(const std::string& site, int workers) {
     std::lock_guard lock(mutex_);
     if (stopped_) throw PythonCallError("the run is stopping: its Python workers are shut down");
     auto it = pools_.find(site);
@@ -54,11 +54,11 @@ PythonPool& PythonTasks::pool(const std::string& site) {
     setup.searchPath = searchPath_;
     setup.workingDir = workingDir_;
     for (std::size_t i = 0; i < names_.size(); ++i) setup.functions.push_back({names_[i], modules_[i], functions_[i], "", code_[names_[i]]});
-    auto made = std::make_unique<PythonPool>(site, std::move(setup), workersOf_ ? workersOf_(site) : 1);
+    auto made = std::make_unique<PythonPool>(site, std::move(setup), workers > 0 ? workers : workersAt(site));
     return *pools_.emplace(site, std::move(made)).first->second;
 }
 
-void PythonTasks::start(const std::string& site) { pool(site); }
+void PythonTasks::start(const std::string& site, int workers) { pool(site, workers); }
 
 Value PythonTasks::call(const TaskDecl& task, const std::string& site, const std::vector<Value>& args, const Program& program,
                         const std::function<void(const std::string&)>& log) {

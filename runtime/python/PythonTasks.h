@@ -27,9 +27,11 @@ public:
                                            std::function<int(const std::string& site)> workersOf);
     ~PythonTasks();
 
-    /// Starts the pool of `site` now, when it has none yet (its workers import while the run
-    /// goes on; a call waits for them).
-    void start(const std::string& site);
+    /// Starts the pool of `site` now with `workers` workers (0: workersOf's), when it has none
+    /// yet (its workers import while the run goes on; a call waits for them).
+    void start(const std::string& site, int workers = 0);
+    /// The pool size of `site` by default: workersOf's.
+    int workersAt(const std::string& site) const { return workersOf_ ? workersOf_(site) : 1; }
     /// Runs Python task `task` at `site` with `args`; what it prints goes to `log`, a line at a
     /// time. Throws PythonCallError (the exception, a worker's death, a result that does not fit).
     Value call(const TaskDecl& task, const std::string& site, const std::vector<Value>& args, const Program& program,
@@ -47,7 +49,7 @@ public:
 
 private:
     PythonTasks() = default;
-    PythonPool& pool(const std::string& site);
+    PythonPool& pool(const std::string& site, int workers = 0);
 
     std::function<int(const std::string&)> workersOf_;
     std::vector<std::string> searchPath_;

@@ -230,15 +230,19 @@ private:
 CallMessage::CallMessage(int task, const std::vector<Value>& args) : task_(task) {
     MarshalWriter out;
     std::vector<std::string> path;
-    out.beginList(args.size());
-    for (std::size_t i = 0; i < args.size(); ++i) {
+    items(args, path, out);
+    args_ = std::move(out.bytes());
+}
+
+void CallMessage::items(const std::vector<Value>& list, std::vector<std::string>& path, MarshalWriter& out) {
+    out.beginList(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
         MarshalWriter step;
         step.integer(static_cast<int64_t>(i));
         path.push_back(std::move(step.bytes()));
-        value(args[i], path, out);
+        value(list[i], path, out);
         path.pop_back();
     }
-    args_ = std::move(out.bytes());
 }
 
 void CallMessage::value(const Value& v, std::vector<std::string>& path, MarshalWriter& out) {
@@ -289,18 +293,7 @@ void CallMessage::value(const Value& v, std::vector<std::string>& path, MarshalW
         out.endDict();
         return;
     }
-    case VK::List: {
-        const auto& items = v.asList();
-        out.beginList(items.size());
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            MarshalWriter step;
-            step.integer(static_cast<int64_t>(i));
-            path.push_back(std::move(step.bytes()));
-            value(items[i], path, out);
-            path.pop_back();
-        }
-        return;
-    }
+    case VK::List: items(v.asList(), path, out); return;
     }
 }
 

@@ -51,6 +51,7 @@ private:
     };
     std::vector<const SharedBlock*> blocks_;
     void value(const Value& v, std::vector<std::string>& path, MarshalWriter& out);
+    void items(const std::vector<Value>& list, std::vector<std::string>& path, MarshalWriter& out);
 
     int task_;
     std::string args_;

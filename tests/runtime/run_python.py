@@ -471,6 +471,29 @@ def case_ctrl_c(xdmlc, tmp):
     wait_for(lambda: not [p for p in pids if alive(p)], 10, "the workers of a killed run to die")
 
 
+POOL_PY = """
+import os, time
+
+def who(i):
+    time.sleep(0.05)
+    return os.getpid()
+"""
+
+
+def case_pool_size(xdmlc, tmp):
+    """A site's pool has a worker per thread of the site (calls run side by side), and no more
+    than its Python tasks' limits let run at once."""
+    write(os.path.join(tmp, "pool.py"), POOL_PY)
+    for name, policy, want in [("free", "", 2), ("limited", " @ { limit: { tasks: 1 } }", 1)]:
+        flow = ("site edge { cores: 2 }\nfn nth(i: int) -> int = i;\nstream items: int from generate(nth, 16) at edge;\n"
+                'catalog pids: { pid: int } at "pids.db";\n'
+                f'task who(i: int) -> int{policy} = python "pool:who";\n'
+                "flow main @ { locality: edge } {\n  on new data of type int in items as i { record { pid: who(i) } in pids; }\n}\n")
+        xdmlc_run(xdmlc, tmp, flow, "--quiet", name=name + ".xdml", work=name)
+        pids = {p for (p,) in query(os.path.join(tmp, name, "pids.db"), "SELECT pid FROM pids")}
+        check(len(pids) == want, f"{name}: {len(pids)} workers answered, wanted {want}: {pids}")
+
+
 def case_module_search(xdmlc, tmp):
     """Modules are found next to the script, then on --python-path, then PYTHONPATH; `xdmlc
     check` warns about a module found nowhere and a function its file lacks."""
