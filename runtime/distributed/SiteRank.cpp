@@ -257,7 +257,11 @@ int serveSite(Mailbox& mailbox, const CompileKernels& compile, const MakeModels&
         if (works) {
             s.python = python::PythonTasks::of(s.program, std::filesystem::absolute(s.message.workdir).string(),
                                                [threads = site->threadsPerRank](const std::string&) { return threads; });
-            if (s.python) s.python->start(site->site);
+            try {
+                if (s.python) s.python->start(site->site);
+            } catch (const std::exception&) {
+                // No python3 on this rank: each call of a Python task fails saying so.
+            }
         }
         s.worker = std::make_unique<TaskWorker>(FiringContext{s.program, s.plan, s.compiled.get(), s.message.workdir,
                                                               s.message.provenance, &s.evaluated, s.python.get()});

@@ -85,7 +85,12 @@ void Run::startPythonPools() {
             for (const auto& [key, n] : byKey) most += n;
             workers = std::max(1, std::min(workers, most));
         }
-        python_->start(site, workers);
+        // A pool that cannot start (no python3) is reported here once; each call then says why.
+        try {
+            python_->start(site, workers);
+        } catch (const std::exception& e) {
+            report(std::string("error: the Python workers of site '") + site + "' did not start: " + e.what(), "python");
+        }
     }
 }
 

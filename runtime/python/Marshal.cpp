@@ -24,11 +24,17 @@ public:
         if (type == 'r') {
             const uint32_t index = u32();
             if (index >= refs_.size() || !refs_[index]) fail("a back-reference to object " + std::to_string(index) + ", which is not there", at);
+            // A container holding itself would make a cycle: plain data has none.
+            if (!complete_[index]) fail("a back-reference to a list or dict from inside itself", at);
             return refs_[index];
         }
         auto v = std::make_shared<PyValue>();
         // A container is registered before its contents, as CPython does, so indexes agree.
-        if (flagged) refs_.push_back(v);
+        const std::size_t slot = refs_.size();
+        if (flagged) {
+            refs_.push_back(v);
+            complete_.push_back(false);
+        }
         switch (type) {
         case 'N': break;
         case 'T': case 'F': v->kind = PyValue::Kind::Bool; v->boolean = type == 'T'; break;
@@ -78,6 +84,7 @@ public:
                      "', which a value for XDML cannot be (a set, complex number, code object or the like)",
                  at);
         }
+        if (flagged) complete_[slot] = true;
         return v;
     }
 
@@ -139,6 +146,7 @@ private:
     std::string_view bytes_;
     std::size_t pos_ = 0;
     std::vector<PyValuePtr> refs_;
+    std::vector<bool> complete_;  // refs_[i] has been read whole
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -36,6 +37,8 @@ const char* const kWorkerSource =
 constexpr int kSocketFd = 3, kArenaFd = 4;
 constexpr std::size_t kArenaStep = std::size_t{2} << 20;
 constexpr auto kExitGrace = std::chrono::milliseconds(2000);
+/// The longest answer taken from a worker (a corrupt length is refused before memory is taken).
+constexpr std::size_t kLongestAnswer = std::size_t{1} << 31;
 /// How long a caller polls for an answer before it sleeps until one comes, and how many reads
 /// a worker tries before it sleeps until its next call: only while at most half the machine's
 /// cores are taken by calls (one polling thread and one worker each), else the polling would
@@ -110,9 +113,11 @@ public:
         ::close(pair[1]);
         if (rc != 0) {
             pid_ = -1;
+            stop();  // closes the socket and the arena
             throw PythonCallError("cannot start " + setup.interpreter + " for Python tasks: " + std::strerror(rc) +
                                   (rc == ENOENT ? " (install python3, or set XDML_PYTHON to an interpreter)" : ""));
         }
+        spawned_ = pid_;
         trackCommandGroup(pid_);
         MarshalWriter hello;
         hello.beginTuple(4);
@@ -127,18 +132,24 @@ public:
             hello.text(f.function);
         }
         hello.integer(getpid());
-        send(hello.bytes());
+        try {
+            send(hello.bytes());
+        } catch (...) {
+            stop();
+            throw;
+        }
     }
 
     ~PythonWorker() { stop(); }
 
-    int pid() const { return pid_; }
+    /// The process as started: kept after it is reaped, so a pool can forget it.
+    int pid() const { return spawned_; }
     bool dead() const { return dead_; }
 
     /// Waits for the worker to have imported the modules: each function's import error or none.
     void ready(const std::function<void(const std::string&)>& log) {
         if (ready_) return;
-        PyValuePtr m = receive(log);
+        PyValuePtr m = receive(log, "while it started");
         if (m->items.size() != 3 || m->items[0]->integer != 3 || m->items[2]->kind != PyValue::Kind::List)
             throw PythonCallError("a Python worker answered its set-up with something else");
         importErrors_ = m->items[2]->items;
@@ -177,7 +188,9 @@ public:
             }
             mapped_.push_back(b->id);  // most recently used last
         }
-        while (mapped_.size() > kMappedBlocks) {
+        // The least recently used go, never one this call passes (they are at the back).
+        const std::size_t used = message.blocks().size();
+        while (mapped_.size() > std::max(kMappedBlocks, used)) {
             forget.push_back(mapped_.front());
             mapped_.pop_front();
         }
@@ -192,7 +205,7 @@ public:
         for (const SharedBlock* b : fresh) fds.push_back(b->fd);
         send(message.body(arenaSize_, spin ? kWorkerSpinReads : 0, fresh, forget), fds);
         spin_ = spin;
-        return receive(log);
+        return receive(log, "during the call");
     }
 
     /// The arena as the worker left it after a call: it may have grown it for its result.
@@ -258,9 +271,9 @@ private:
     }
 
     /// Reads frames until an answer (ready, result or exception); print output goes to `log`.
-    PyValuePtr receive(const std::function<void(const std::string&)>& log) {
+    PyValuePtr receive(const std::function<void(const std::string&)>& log, const char* when) {
         for (;;) {
-            const std::string_view body = nextFrame();
+            const std::string_view body = nextFrame(when);
             PyValuePtr m;
             try {
                 m = readMarshal(body);
@@ -287,8 +300,10 @@ private:
     }
 
     /// The next frame's body (valid until the next call): one read() per answer as a rule.
-    std::string_view nextFrame() {
-        inbox_.erase(0, consumed_);
+    std::string_view nextFrame(const char* when) {
+        // The bytes after the last frame move to the front; `filled_` of `inbox_` hold data.
+        std::memmove(inbox_.data(), inbox_.data() + consumed_, filled_ - consumed_);
+        filled_ -= consumed_;
         consumed_ = 0;
         auto length = [&] {
             uint32_t n = 0;
@@ -298,24 +313,23 @@ private:
         // An answer that comes within kSpin is taken without sleeping: being put to sleep and
         // woken costs more than a short call itself on a virtual machine (docs/python.md).
         const auto spinUntil = spin_ ? std::chrono::steady_clock::now() + kSpin : std::chrono::steady_clock::time_point{};
-        while (inbox_.size() < 4 || inbox_.size() < 4 + length()) {
-            const std::size_t want = inbox_.size() >= 4 ? std::max<std::size_t>(4 + length() - inbox_.size(), 1 << 16) : 1 << 16;
-            const std::size_t at = inbox_.size();
-            inbox_.resize(at + want);
-            ssize_t k = ::recv(socket_, inbox_.data() + at, want, MSG_DONTWAIT);
+        while (filled_ < 4 || filled_ < 4 + length()) {
+            if (filled_ >= 4 && length() > kLongestAnswer)
+                throw PythonCallError(died("after it announced an answer of " + std::to_string(length()) + " bytes, more than XDML takes"));
+            const std::size_t need = filled_ >= 4 ? 4 + length() : 4;
+            if (inbox_.size() < std::max(need, filled_ + (std::size_t{1} << 16))) inbox_.resize(std::max(need, filled_ + (std::size_t{1} << 16)));
+            const std::size_t room = inbox_.size() - filled_;
+            ssize_t k = ::recv(socket_, inbox_.data() + filled_, room, MSG_DONTWAIT);
             if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (std::chrono::steady_clock::now() < spinUntil) {
-                    inbox_.resize(at);
-                    continue;
-                }
-                k = ::recv(socket_, inbox_.data() + at, want, 0);
+                if (std::chrono::steady_clock::now() < spinUntil) continue;
+                k = ::recv(socket_, inbox_.data() + filled_, room, 0);
             }
-            inbox_.resize(at + static_cast<std::size_t>(std::max<ssize_t>(k, 0)));
             if (k < 0 && errno == EINTR) continue;
-            if (k <= 0) throw PythonCallError(died("during the call"));
+            if (k <= 0) throw PythonCallError(died(when));
+            filled_ += static_cast<std::size_t>(k);
         }
         consumed_ = 4 + length();
-        return std::string_view(inbox_).substr(4, consumed_ - 4);
+        return std::string_view(inbox_.data() + 4, consumed_ - 4);
     }
 
     /// The message of a worker that is gone: how it ended (waiting briefly for its status).
@@ -344,20 +358,39 @@ private:
         }
         if (info.si_pid == 0) return false;
         untrackCommandGroup(pid_);
+        // What the function started (a multiprocessing helper) goes with it: the group's id is
+        // still the unreaped leader's, so no stranger is signalled.
+        kill(-pid_, SIGKILL);
         while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
         pid_ = -1;
         return true;
     }
 
+    /// The arena file's size now: the worker grows it for a large result.
+    std::size_t arenaFileSize() const {
+        struct stat st{};
+        return fstat(arenaFd_, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) : 0;
+    }
+
     void ensureArena(std::size_t bytes) {
         if (bytes <= arenaSize_) return;
-        const std::size_t size = std::max((bytes + kArenaStep - 1) / kArenaStep * kArenaStep, 2 * arenaSize_);
-        if (ftruncate(arenaFd_, static_cast<off_t>(size)) != 0) throw PythonCallError(errorText("cannot grow a Python worker's shared arena to " + std::to_string(size) + " bytes"));
+        const std::size_t file = arenaFileSize();
+        // Never below what the file has: the worker may have grown it, and a mapping of it.
+        const std::size_t size = std::max({(bytes + kArenaStep - 1) / kArenaStep * kArenaStep, 2 * arenaSize_, file});
+        if (size > file && ftruncate(arenaFd_, static_cast<off_t>(size)) != 0)
+            throw PythonCallError(errorText("cannot grow a Python worker's shared arena to " + std::to_string(size) + " bytes"));
         mapArena(size);
     }
 
     void mapArena(std::size_t size) {
+        size = std::min(size, arenaFileSize());  // a mapping past the file's end would fault
+        if (size == 0) {
+            if (arena_) munmap(arena_, arenaSize_);
+            arena_ = nullptr;
+            arenaSize_ = 0;
+            return;
+        }
         if (arena_) munmap(arena_, arenaSize_);
         arena_ = nullptr;
         arenaSize_ = 0;
@@ -367,7 +400,8 @@ private:
         arenaSize_ = size;
     }
 
-    pid_t pid_ = -1;
+    pid_t pid_ = -1;      // -1 once reaped
+    pid_t spawned_ = -1;
     int socket_ = -1;
     int arenaFd_ = -1;
     std::byte* arena_ = nullptr;
@@ -376,7 +410,8 @@ private:
     bool dead_ = false;
     bool spin_ = false;         // poll for this call's answer a while before sleeping
     std::deque<uint64_t> mapped_;  // shared blocks the worker has mapped, least recently used first
-    std::string inbox_;         // bytes read from the socket
+    std::string inbox_;         // room for bytes read from the socket
+    std::size_t filled_ = 0;    // bytes of inbox_ read
     std::size_t consumed_ = 0;  // of which the frame handed out last
     std::vector<PyValuePtr> importErrors_;
 };
@@ -405,11 +440,26 @@ PythonPool::PythonPool(std::string site, PoolSetup setup, int size)
         for (int i = 0; i < size_; ++i) idle_.push_back(spawn());
     } catch (...) {
         shutdown();
+        stopSpawner();
         throw;
     }
 }
 
-PythonPool::~PythonPool() { shutdown(); }
+PythonPool::~PythonPool() {
+    shutdown();
+    // The spawner goes last: a worker dies with the thread that started it (PR_SET_PDEATHSIG),
+    // and a worker running a call when shutdown() came finishes it before the pool goes.
+    stopSpawner();
+}
+
+void PythonPool::stopSpawner() {
+    {
+        std::lock_guard lock(spawnMutex_);
+        spawnerDone_ = true;  // the jobs queued still run: their callers wait for them
+    }
+    spawnWanted_.notify_all();
+    if (spawner_.joinable()) spawner_.join();
+}
 
 std::unique_ptr<PythonWorker> PythonPool::spawn() {
     std::packaged_task<std::unique_ptr<PythonWorker>()> job([this] { return std::make_unique<PythonWorker>(setup_, bootstrap_); });
@@ -522,7 +572,12 @@ Value PythonPool::call(int index, const std::vector<Value>& args, const TypeDesc
         ArenaTensor a;
         if (t->items.size() != 3 || !elemTypeOfDtype(t->items[0]->text, a.elem) || t->items[1]->kind != PyValue::Kind::List)
             throw PythonCallError("a Python worker described a result array XDML cannot read");
-        for (const PyValuePtr& d : t->items[1]->items) a.dims.push_back(d->integer);
+        for (const PyValuePtr& d : t->items[1]->items) {
+            if (d->kind != PyValue::Kind::Int || d->integer < 0) throw PythonCallError("a Python worker described a result array XDML cannot read");
+            a.dims.push_back(d->integer);
+        }
+        if (t->items[2]->kind != PyValue::Kind::Int || t->items[2]->integer < 0)
+            throw PythonCallError("a Python worker described a result array XDML cannot read");
         a.offset = static_cast<std::size_t>(t->items[2]->integer);
         tensors.push_back(std::move(a));
     }
@@ -549,12 +604,6 @@ void PythonPool::shutdown() {
     std::vector<std::thread> stopping;
     for (auto& w : idle) stopping.emplace_back([&w] { w->stop(); });
     for (std::thread& t : stopping) t.join();
-    {
-        std::lock_guard lock(spawnMutex_);
-        spawnerDone_ = true;  // the jobs queued still run: their callers wait for them
-    }
-    spawnWanted_.notify_all();
-    if (spawner_.joinable() && spawner_.get_id() != std::this_thread::get_id()) spawner_.join();
 }
 
 std::vector<int> PythonPool::pids() const {

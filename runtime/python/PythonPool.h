@@ -80,6 +80,7 @@ private:
     /// before the run does.
     std::unique_ptr<PythonWorker> spawn();
     void spawnLoop();
+    void stopSpawner();
 
     std::string site_;
     PoolSetup setup_;

@@ -50,6 +50,14 @@ bool castsSafely(ElemType from, ElemType to) {
     }
 }
 
+/// The bytes of a tensor of `dims` and `elem`; false for a negative dimension or an overflow.
+bool bytesOf(const std::vector<int64_t>& dims, ElemType elem, std::size_t& bytes) {
+    bytes = elemSize(elem);
+    for (int64_t d : dims)
+        if (d < 0 || __builtin_mul_overflow(bytes, static_cast<std::size_t>(d), &bytes)) return false;
+    return true;
+}
+
 std::string shapeText(const std::vector<int64_t>& dims) {
     std::string s = "(";
     for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
@@ -176,10 +184,11 @@ private:
                                                 " is declared; convert it: .astype(numpy." + dtypeOf(t.elem) + ")");
             if (!shapeFits(a.dims, t.dims))
                 throw ResultMismatch(where, "a NumPy array of shape " + shapeText(a.dims) + " where " + describeItemType(declared) + " is declared");
-            Tensor out = Tensor::uninitialized(a.elem, a.dims);
-            const std::size_t bytes = tensorBytes(out);
-            if (a.offset > arenaSize_ || bytes > arenaSize_ - a.offset)
+            // Checked before anything is allocated: the description comes from another process.
+            std::size_t bytes = 0;
+            if (!bytesOf(a.dims, a.elem, bytes) || a.offset > arenaSize_ || bytes > arenaSize_ - a.offset)
                 throw ResultMismatch(where, "the worker placed an array past the end of the shared arena");
+            Tensor out = Tensor::uninitialized(a.elem, a.dims);
             if (bytes) std::memcpy(out.buffer->data(), arena_ + a.offset, bytes);
             return Value::tensor(a.elem == t.elem ? std::move(out) : convertTensor(out, t.elem));
         }
@@ -190,12 +199,16 @@ private:
     /// A nested list of numbers with a regular shape, as numpy.asarray would read it.
     Value tensorOfLists(const PyValue& v, const TypeDesc& t, const TypeDesc& declared, const std::string& where) {
         std::vector<int64_t> dims;
-        for (const PyValue* p = &v; p->kind == PyValue::Kind::List; p = p->items.empty() ? nullptr : p->items[0].get()) {
+        for (const PyValue* p = &v; p->kind == PyValue::Kind::List && dims.size() <= t.dims.size(); p = p->items[0].get()) {
             dims.push_back(static_cast<int64_t>(p->items.size()));
             if (p->items.empty()) break;
         }
         if (!shapeFits(dims, t.dims))
             throw ResultMismatch(where, "a nested list of shape " + shapeText(dims) + " where " + describeItemType(declared) + " is declared");
+        // The whole list is rectangular, and its elements numbers, before memory is taken for it.
+        std::size_t bytes = 0;
+        fill(v, 0, dims, where, [](double) {});
+        if (!bytesOf(dims, t.elem, bytes)) throw ResultMismatch(where, "a nested list too large for a tensor");
         Tensor out = Tensor::uninitialized(t.elem, dims);
         std::size_t next = 0;
         withElemType(t.elem, [&](auto zero) {

@@ -17,6 +17,7 @@
 # bytes TENSOR_MARK + its index in `tensors`, a list of (dtype, shape, offset): XDML takes no
 # other bytes, and the worker need not tell its caller where each array was.
 import array
+import io
 import marshal
 import mmap
 import os
@@ -108,6 +109,19 @@ class _Printed:
     def isatty(self):
         return False
 
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def fileno(self):
+        raise io.UnsupportedOperation("the run's log has no file descriptor")
+
+    def writable(self):
+        return True
+
+    encoding = "utf-8"
+    errors = "replace"
+
 
 def _error(exc, module_files=()):
     """(type, message, file, line, traceback) of an exception: the innermost frame in one of
@@ -160,15 +174,25 @@ class Result:
 
     def plain(self, value, path):
         np = self.np
-        if value is None or isinstance(value, (bool, int, float, str)):
+        kind = type(value)
+        if value is None or kind in (bool, int, float, str):
             return value
-        if isinstance(value, (bytes, bytearray)):
-            raise TypeError("XDML has no bytes values (at %s); return a str, or a NumPy uint8 array" % _place(path))
         if np is not None:
             if isinstance(value, np.ndarray):
                 return self.tensor(value, path)
             if isinstance(value, np.generic):
-                return value.item()
+                return self.plain(value.item(), path)
+        # Subclasses (np.float64 is a float, an IntEnum an int): marshal takes the exact types only.
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, (bytes, bytearray)):
+            raise TypeError("XDML has no bytes values (at %s); return a str, or a NumPy uint8 array" % _place(path))
         if isinstance(value, (list, tuple)):
             return [self.plain(v, path + (i,)) for i, v in enumerate(value)]
         if isinstance(value, dict):

@@ -92,7 +92,10 @@ def as_list(n):
     return [[float(i * 3 + j) for j in range(3)] for i in range(n)]
 
 def numpy_scalars(x):
-    return {"i": np.int32(x), "f": np.float32(0.5), "b": np.bool_(True)}
+    import enum
+    Level = enum.IntEnum("Level", "LOW HIGH")
+    return {"i": np.int32(x), "f": np.float32(0.5), "b": np.bool_(True), "g": np.float64(1.25), "s": np.str_("x"),
+            "e": Level.HIGH, "m": np.ones(4).mean()}
 
 def odd_shape(n):
     return np.zeros((n, n + 1), dtype=np.float32)
@@ -129,7 +132,7 @@ def case_value_kinds(xdmlc, tmp):
         decls += f'task p_{name}(x: {t}) -> {t} = python "kinds:plus_one";\n'
         body += f'let v_{name}: {t} = {value};\nwrite("{name}.in.txt", d_{name}(v_{name}));\nwrite("{name}.out.json", {{ v: p_{name}(v_{name}) }});\n'
     decls += 'task as_list(n: int) -> tensor<f64>[?, 3] = python "kinds:as_list";\n'
-    decls += 'task scalars(x: int) -> { i: int, f: f32, b: bool } = python "kinds:numpy_scalars";\n'
+    decls += 'task scalars(x: int) -> { i: int, f: f32, b: bool, g: float, s: string, e: int, m: float } = python "kinds:numpy_scalars";\n'
     body += 'write("as_list.json", as_list(2));\nwrite("scalars.json", scalars(7));\n'
     # Elements survive both ways: a noise frame's sum, and the sum of what came back.
     decls += 'task noisy(x: tensor<f32>[64, 32]) -> tensor<f32>[64, 32] = python "kinds:plus_one";\n'
@@ -167,7 +170,8 @@ def case_value_kinds(xdmlc, tmp):
     before, after = json.load(open(os.path.join(out, "noise.json")))
     check(abs(after - (before + 64 * 32)) < 1e-2, f"noise frame sums {before} and {after}")
     check(json.load(open(os.path.join(out, "as_list.json"))) == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], "a nested list as a tensor")
-    check(json.load(open(os.path.join(out, "scalars.json"))) == {"i": 7, "f": 0.5, "b": True}, "NumPy scalars")
+    got = json.load(open(os.path.join(out, "scalars.json")))
+    check(got == {"i": 7, "f": 0.5, "b": True, "g": 1.25, "s": "x", "e": 2, "m": 1.0}, f"NumPy scalars and subclasses: {got}")
 
 
 WRONG_PY = """
@@ -250,6 +254,33 @@ def nested(a):
 def helper(a):
     raise KeyError("frame %d is missing" % a)   # line 11
 """
+
+
+ARENA_PY = """
+import numpy as np
+
+def shaped(i):
+    if i % 3 == 0:  # a big array, then a value XDML cannot take: the call fails after the arena grew
+        return {"a": np.ones((1024, 1024), dtype=np.float32), "b": object()}
+    n = 256 * (1 + i % 5)
+    return {"a": np.full((n, 1024), i, dtype=np.float32), "b": 1}
+"""
+
+
+def case_arena_growth(xdmlc, tmp):
+    """Results of every size through one worker's arena, calls that fail after it grew among
+    them: each good result arrives whole (the run, not the worker, owns the arena's size)."""
+    write(os.path.join(tmp, "arena.py"), ARENA_PY)
+    flow = ("site edge { cores: 2 }\nfn nth(i: int) -> int = i;\nstream items: int from generate(nth, 15) at edge;\n"
+            'catalog sums: { i: int, total: float } at "sums.db";\n'
+            'task shaped(i: int) -> { a: tensor<f32>[?, 1024], b: int } @ { limit: { tasks: 1 } } = python "arena:shaped";\n'
+            "flow main @ { locality: edge } {\n  on new data of type int in items as i {\n"
+            "    let r = shaped(i);\n    record { i: i, total: sum(r.a) } in sums;\n  }\n}\n")
+    r = xdmlc_run(xdmlc, tmp, flow, code=1)
+    rows = query(os.path.join(tmp, "work", "sums.db"), "SELECT i, total FROM sums ORDER BY i")
+    want = [(i, float(256 * (1 + i % 5) * 1024 * i)) for i in range(15) if i % 3]
+    check(rows == want, f"sums {rows}, wanted {want}\n{r.stderr}")
+    check(r.stderr.count("XDML cannot take a value of type object") >= 1, r.stderr)
 
 
 def case_exception_line(xdmlc, tmp):

@@ -98,6 +98,9 @@ TEST_CASE("marshal: what is not plain data, or not whole, is refused with its pl
     CHECK_THROWS_WITH(readMarshal(bytes(badRef, sizeof badRef - 1)), Contains("back-reference"));
     const char hugeList[] = "\x5b\xff\xff\xff\x7f";
     CHECK_THROWS_WITH(readMarshal(bytes(hugeList, sizeof hugeList - 1)), Contains("items in"));
+    // x = []; x.append(x): a list holding itself (a worker's corrupt answer could say so).
+    const char cycle[] = "\xdb\x01\x00\x00\x00\x72\x00\x00\x00\x00";
+    CHECK_THROWS_WITH(readMarshal(bytes(cycle, sizeof cycle - 1)), Contains("from inside itself"));
     const char trailing[] = "\x4e\x4e";
     CHECK_THROWS_WITH(readMarshal(bytes(trailing, sizeof trailing - 1)), Contains("after the value"));
     std::string deep(5000, '[');
@@ -249,6 +252,12 @@ TEST_CASE("results convert to the declared type, or say where and why not", "[py
     CHECK_THROWS_WITH(convert(*grid, t), Contains("not rectangular"));
     grid->items = {row({1, 2, 3})};
     CHECK_THROWS_WITH(convert(*grid, t), Contains("shape (1, 3)"));
+    // Ragged further in than the first row: refused before anything is allocated for it.
+    nlohmann::json t3 = {{"kind", "tensor"}, {"elem", "f64"}, {"dims", {nullptr, nullptr}}};
+    auto wide = row(std::vector<double>(100000, 1.0));
+    grid->items = {wide};
+    for (int i = 0; i < 99999; ++i) grid->items.push_back(row({1}));
+    CHECK_THROWS_WITH(convert(*grid, t3), Contains("not rectangular"));
 }
 
 TEST_CASE("arrays in the arena: NumPy's safe casts pass, others name the conversion", "[python]") {
