@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 namespace xdml::runtime {
 
@@ -55,6 +56,7 @@ public:
         auto block = std::make_unique<SharedBlock>(SharedBlock{++nextId_, fd, static_cast<std::byte*>(p), size});
         SharedBlock* b = block.get();
         blocks_.emplace(b->data, std::move(block));
+        ids_.insert(b->id);
         return b;
     }
 
@@ -82,21 +84,21 @@ public:
 
     bool exists(uint64_t id) {
         std::lock_guard lock(mutex_);
-        for (const auto& [data, b] : blocks_)
-            if (b->id == id) return true;
-        return false;
+        return ids_.count(id) > 0;
     }
 
 private:
     void drop(SharedBlock* b) {
         munmap(b->data, b->size);
         ::close(b->fd);
+        ids_.erase(b->id);
         blocks_.erase(b->data);
     }
 
     std::mutex mutex_;
     std::map<std::byte*, std::unique_ptr<SharedBlock>> blocks_;  // by address: live and spare
     std::deque<SharedBlock*> spares_;                             // oldest first
+    std::set<uint64_t> ids_;                                      // of blocks_
     uint64_t nextId_ = 0;
 };
 
