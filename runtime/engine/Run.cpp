@@ -1,8 +1,6 @@
 // Run.cpp — see Run.h: setting a run up, running it to its end, and its summary.
 #include "runtime/engine/Run.h"
 
-#include "runtime/python/PythonTasks.h"
-
 #include "runtime/engine/HandlerFiring.h"
 #include "runtime/engine/LoopbackExecutor.h"
 #include "runtime/engine/ModelUses.h"
@@ -184,13 +182,12 @@ void Run::openStores() {
     transports_ = std::make_unique<SiteTransports>(options_.workdir);
     if (options_.executor != "local" && options_.executor != "loopback")
         throw PlanError("unknown executor '" + options_.executor + "' (local or loopback)");
-    std::set<std::string> remoteSites;
     for (const SiteInfo& s : plan_.sites) {
         if (options_.remoteSite)
             if (auto remote = options_.remoteSite(s, *worker_)) {
                 sites_.emplace(s.name, std::move(remote));
                 transports_->runsElsewhere(s.name);
-                remoteSites.insert(s.name);
+                remoteSites_.insert(s.name);
                 continue;
             }
         const deploy::SiteBinding* binding = options_.profile ? options_.profile->binding(s.name) : nullptr;
@@ -198,7 +195,6 @@ void Run::openStores() {
         if (options_.executor == "loopback") sites_.emplace(s.name, std::make_unique<LoopbackExecutor>(s.name, workers, *worker_));
         else sites_.emplace(s.name, std::make_unique<LocalExecutor>(s.name, workers, *worker_));
     }
-    remoteSites_ = std::move(remoteSites);
     std::map<std::string, fs::path> catalogFiles;
     Evaluator ev(program_, nullptr, compiled());
     for (const auto& [name, c] : program_.catalogs()) {
