@@ -24,6 +24,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 import traceback
 
 SOCKET, ARENA = 3, 4
@@ -76,15 +77,19 @@ def _receive():
     return marshal.loads(body)
 
 
+_sending = threading.RLock()  # a thread the function started may print while the answer goes
+
+
 def _send(message):
     body = marshal.dumps(message)
     data = _header.pack(len(body)) + body
     view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(SOCKET, view):]
-    except OSError:
-        os._exit(0)  # the run is gone: nobody is left to answer
+    with _sending:
+        try:
+            while view:
+                view = view[os.write(SOCKET, view):]
+        except OSError:
+            os._exit(0)  # the run is gone: nobody is left to answer
 
 
 class _Printed:
@@ -95,16 +100,18 @@ class _Printed:
 
     def write(self, text):
         text = str(text)
-        self.pending += text
-        if "\n" in self.pending:
-            lines, self.pending = self.pending.rsplit("\n", 1)
-            _send((2, self.stream, lines))
+        with _sending:
+            self.pending += text
+            if "\n" in self.pending:
+                lines, self.pending = self.pending.rsplit("\n", 1)
+                _send((2, self.stream, lines))
         return len(text)
 
     def flush(self):
-        if self.pending:
-            _send((2, self.stream, self.pending))
-            self.pending = ""
+        with _sending:
+            if self.pending:
+                _send((2, self.stream, self.pending))
+                self.pending = ""
 
     def isatty(self):
         return False

@@ -6,6 +6,7 @@ edited between two runs seen by `prov diff` and `replay`, Ctrl-C leaving no Pyth
 the example (examples/peaks.xdml). Usage: run_python.py --xdmlc X CASE."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -389,12 +390,18 @@ def case_deadline(xdmlc, tmp):
 
 
 PRINT_PY = """
-import sys
+import sys, threading
 
 def chatty(x):
     print("looking at", x)
     print("two\\nlines")
     sys.stderr.write("a warning on stderr\\n")
+    # Lines from threads the function starts, while its answer goes: whole frames, in the log.
+    threads = [threading.Thread(target=lambda k=k: [print(f"thread {k} line {j}") for j in range(200)]) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return x
 """
 
@@ -405,6 +412,9 @@ def case_print_log(xdmlc, tmp):
     r = xdmlc_run(xdmlc, tmp, one_item_flow('task chatty(x: int) -> int = python "chatty:chatty";\n', "chatty(5);\n"))
     for line in ["[chatty] looking at 5", "[chatty] two", "[chatty] lines", "[chatty] a warning on stderr"]:
         check(line in r.stdout.splitlines(), f"no {line!r} in the log:\n{r.stdout}")
+    # Threads' prints may interleave as on a terminal, but nothing is lost or torn.
+    threaded = re.findall(r"thread (\d) line (\d+)", r.stdout)
+    check(sorted(threaded) == sorted((str(k), str(j)) for k in range(3) for j in range(200)), f"{len(threaded)} of the threads' 600 lines")
 
 
 EDIT_V1 = """
