@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <regex>
 #include <sstream>
 
@@ -71,9 +73,8 @@ std::string moduleFile(const std::string& folder, const std::string& module) {
     return "";
 }
 
-/// Whether python3's own folders hold the module's top-level package (an installed one).
-bool installedForPython(const std::string& module) {
-    const std::string top = module.substr(0, module.find('.'));
+/// Whether python3's own folders hold package or module `top`.
+bool lookForPackage(const std::string& top) {
     std::vector<fs::path> folders = {"/usr/lib/python3/dist-packages"};
     std::error_code ec;
     for (const char* base : {"/usr/lib", "/usr/local/lib"})
@@ -91,6 +92,20 @@ bool installedForPython(const std::string& module) {
             if (entry.path().filename().string().rfind(top + ".", 0) == 0) return true;
     }
     return false;
+}
+
+/// Whether python3's own folders hold the module's top-level package (an installed one). A
+/// package found is remembered for the process (the language server checks on every edit); one
+/// not found is looked for again, as the user may install it meanwhile.
+bool installedForPython(const std::string& module) {
+    const std::string top = module.substr(0, module.find('.'));
+    static std::mutex mutex;
+    static std::set<std::string> found;
+    std::lock_guard lock(mutex);
+    if (found.count(top)) return true;
+    if (!lookForPackage(top)) return false;
+    found.insert(top);
+    return true;
 }
 
 /// The names a module file defines at its top level, as far as plain reading tells; false
