@@ -12,19 +12,6 @@
 
 namespace xdml::ir {
 
-std::string formatBytes(double bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int u = 0;
-    while (bytes >= 1024 && u < 5) {
-        bytes /= 1024;
-        ++u;
-    }
-    std::ostringstream out;
-    if (u == 0 || bytes == std::floor(bytes)) out << static_cast<uint64_t>(bytes) << " " << units[u];
-    else out << std::fixed << std::setprecision(1) << bytes << " " << units[u];
-    return out.str();
-}
-
 namespace {
 
 std::string inputsOf(const FlowIR& ir, NodeId id) {
@@ -123,51 +110,22 @@ void printIR(std::ostream& out, const FlowIR& ir) {
 }
 
 void printDot(std::ostream& out, const FlowIR& ir) {
-    auto escape = [](const std::string& s) {
-        std::string q;
-        for (char c : s) q += c == '"' ? std::string("\\\"") : c == '\\' ? std::string("\\\\") : std::string(1, c);
-        return q;
-    };
-    auto quote = [&](const std::string& s) { return "\"" + escape(s) + "\""; };
-    out << "digraph xdml {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
-        << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
-    std::map<std::string, std::vector<NodeId>> bySite;  // one pass over the nodes
-    for (NodeId id = 0; id < ir.nodeCount(); ++id)
-        if (!ir.node(id).removed) bySite[ir.node(id).site].push_back(id);
-    for (std::size_t s = 0; s < ir.sites.size(); ++s) {
-        const Site& site = ir.sites[s];
-        out << "  subgraph cluster_" << s << " {\n    label=" << quote("site " + site.name) << ";\n    style=rounded;\n";
-        for (NodeId id : bySite[site.name]) {
-            const Node& n = ir.node(id);
-            std::string shape = n.kind == NodeKind::Source ? "cylinder"
-                                : n.kind == NodeKind::Catalog ? "folder"
-                                : n.kind == NodeKind::Transfer ? "cds"
-                                : n.kind == NodeKind::Trigger || n.kind == NodeKind::EndTrigger ? "oval"
-                                                                                                 : "box";
-            out << "    n" << id << " [label=" << "\"" << kindName(n.kind) << "\\n" << escape(n.label) << "\"" << ", shape=" << shape
-                << (n.persist ? ", style=bold" : "") << "];\n";
-        }
-        out << "  }\n";
-    }
+    planformat::DotGraph graph;
+    for (const Site& site : ir.sites) graph.sites.push_back(site.name);
     for (NodeId id = 0; id < ir.nodeCount(); ++id) {
-        if (ir.node(id).removed) continue;
+        const Node& n = ir.node(id);
+        if (n.removed) continue;
+        graph.nodes.push_back({static_cast<int64_t>(id), n.site, kindName(n.kind), n.label, n.persist});
         for (auto [e, end] = boost::out_edges(id, ir.graph); e != end; ++e) {
             const Edge& edge = ir.graph[*e];
-            NodeId to = boost::target(*e, ir.graph);
-            out << "  n" << id << " -> n" << to;
-            if (edge.control()) {
-                out << " [style=dashed]";
-            } else {
-                // Bytes per triggering item: the handler side's rate (shared nodes have none).
-                double rate = ir.node(ir.node(to).handler >= 0 ? to : id).rate;
-                std::string label = rate > 0 ? formatBytes(static_cast<double>(edge.bytes) * rate) + "/item"
-                                             : formatBytes(static_cast<double>(edge.bytes)) + " once";
-                out << " [label=" << quote(label) << "]";
-            }
-            out << ";\n";
+            const NodeId to = boost::target(*e, ir.graph);
+            // Bytes per triggering item: the handler side's rate (shared nodes have none).
+            const double rate = ir.node(ir.node(to).handler >= 0 ? to : id).rate;
+            graph.edges.push_back({static_cast<int64_t>(id), static_cast<int64_t>(to), static_cast<double>(edge.bytes),
+                                   edge.control(), rate});
         }
     }
-    out << "}\n";
+    planformat::printDot(out, graph);
 }
 
 }  // namespace xdml::ir

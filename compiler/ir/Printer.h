@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/Graph.h"
+#include "planformat/DotGraph.h"
 
 #include <iosfwd>
 #include <string>
@@ -12,6 +13,6 @@ namespace xdml::ir {
 void printIR(std::ostream& out, const FlowIR& ir);
 void printDot(std::ostream& out, const FlowIR& ir);
 /// "16 KiB", "24 B": bytes as a person reads them.
-std::string formatBytes(double bytes);
+using planformat::formatBytes;
 
 }  // namespace xdml::ir
