@@ -251,6 +251,14 @@ void renderModelRows(const json& models, std::ostream& out) {
 
 }  // namespace
 
+void renderWhyNot(const json& answer, std::ostream& out) {
+    out << describeEntity(at(answer, "entity")) << "\n";
+    for (const json& h : at(answer, "handlers")) {
+        out << (at(h, "handled").get<bool>() ? "  handled by " : "  not handled by ") << text(at(h, "title")) << " (handler "
+            << text(at(h, "handler")) << "):\n      " << text(at(h, "why")) << "\n";
+    }
+}
+
 void renderWhy(const json& why, std::ostream& out) {
     if (why.contains("entity")) {
         out << describeEntity(at(why, "entity")) << "\n";

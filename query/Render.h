@@ -21,6 +21,7 @@ void renderGraph(const nlohmann::json& graph, std::ostream& out);
 /// invalid entities red.
 void renderDot(const nlohmann::json& graph, std::ostream& out);
 void renderWhy(const nlohmann::json& why, std::ostream& out);
+void renderWhyNot(const nlohmann::json& whyNot, std::ostream& out);
 void renderProducedBy(const nlohmann::json& produced, std::ostream& out);
 /// A run's decisions (Decisions.h): counts by kind, then one line each.
 void renderDecisions(const nlohmann::json& decisions, std::ostream& out);

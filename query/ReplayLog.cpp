@@ -93,16 +93,17 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
     while (fired.step())
         log->fired_.emplace(static_cast<int>(fired.columnInt(0)), fired.columnText(1), fired.columnInt(2));
 
-    // The inferred types, by the item they are about.
+    // The types decided per item (models' inferences, predicates' answers), by the item they are
+    // about: a replay records them again rather than asking the models and predicates.
     auto inferred = db.sql().prepare(
-        "SELECT d.id, d.subject, d.choice, d.reason, d.inputs, d.model_version, e.stream, e.seq FROM decisions d"
+        "SELECT d.id, d.subject, d.choice, d.reason, d.inputs, d.model_version, e.stream, e.seq, d.kind FROM decisions d"
         " JOIN entities e ON e.id = CAST(substr(d.subject, 8) AS INTEGER)"
-        " WHERE d.run = ?1 AND d.kind = 'inferred_type' AND d.subject LIKE 'entity:%' ORDER BY d.id");
+        " WHERE d.run = ?1 AND d.kind IN ('inferred_type', 'type_test') AND d.subject LIKE 'entity:%' ORDER BY d.id");
     inferred.bindInt(1, run);
     while (inferred.step()) {
         if (inferred.isNull(6)) continue;
         runtime::prov::DecisionRecord d;
-        d.kind = "inferred_type";
+        d.kind = inferred.columnText(8);
         d.choice = inferred.isNull(2) ? "" : inferred.columnText(2);
         d.reason = inferred.isNull(3) ? "" : inferred.columnText(3);
         nlohmann::json inputs = nlohmann::json::parse(inferred.isNull(4) ? "{}" : inferred.columnText(4), nullptr, false);
@@ -112,7 +113,26 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
         d.modelVersion = inferred.isNull(5) ? -1 : inferred.columnInt(5);
         log->decisions_[{inferred.columnText(6), inferred.columnInt(7)}].push_back(std::move(d));
     }
+    // The counted type tests, by stream.
+    auto counted = db.sql().prepare(
+        "SELECT subject, choice, reason, inputs FROM decisions WHERE run = ?1 AND kind = 'type_test' AND subject LIKE 'stream:%'"
+        " ORDER BY id");
+    counted.bindInt(1, run);
+    while (counted.step()) {
+        runtime::prov::DecisionRecord d;
+        d.kind = "type_test";
+        d.subject = counted.columnText(0);
+        d.choice = counted.isNull(1) ? "" : counted.columnText(1);
+        d.reason = counted.isNull(2) ? "" : counted.columnText(2);
+        d.inputsJson = counted.isNull(3) ? "{}" : counted.columnText(3);
+        log->streamDecisions_[d.subject.substr(7)].push_back(std::move(d));
+    }
     return log;
+}
+
+std::vector<runtime::prov::DecisionRecord> RecordedLog::streamDecisions(const std::string& stream) const {
+    auto it = streamDecisions_.find(stream);
+    return it == streamDecisions_.end() ? std::vector<runtime::prov::DecisionRecord>{} : it->second;
 }
 
 const std::vector<std::string>* RecordedLog::sourceItems(const std::string& stream) const {

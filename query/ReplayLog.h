@@ -33,6 +33,7 @@ public:
     const std::vector<std::string>& notes() const { return notes_; }
     bool fired(int handler, const std::string& stream, int64_t seq) const override;
     std::vector<runtime::prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const override;
+    std::vector<runtime::prov::DecisionRecord> streamDecisions(const std::string& stream) const override;
 
 private:
     int64_t run_ = 0;
@@ -44,6 +45,7 @@ private:
     std::map<std::tuple<std::string, int, int64_t>, int64_t> versions_;
     std::vector<std::string> notes_;
     std::map<std::pair<std::string, int64_t>, std::vector<runtime::prov::DecisionRecord>> decisions_;
+    std::map<std::string, std::vector<runtime::prov::DecisionRecord>> streamDecisions_;
 };
 
 }  // namespace xdml::query

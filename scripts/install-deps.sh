@@ -31,6 +31,9 @@ packages=(
   libhdf5-dev liblz4-dev hdf5-filter-plugin bitshuffle python3-h5py
   # Python tasks (docs/python.md): the workers are Debian's python3, tensors cross as NumPy arrays
   python3-numpy
+  # the run report (docs/report.md): the HTTP server of the live view; headless Chromium loads
+  # the pages in the tests and takes the docs' screenshots
+  libcpp-httplib-dev chromium
 )
 # Node.js runs the editor tests (the TextMate grammar under VS Code's tokenizer, whose npm
 # packages the test installs from tests/editors/package-lock.json). A Node.js that is already

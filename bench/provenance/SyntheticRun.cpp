@@ -2,6 +2,9 @@
 // rows the runtime writes them (docs/provenance.md, "What `xdmlc run` records"), and their timing.
 #include "SyntheticRun.h"
 
+#include "runtime/engine/ItemTypes.h"
+#include "runtime/values/Text.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +18,7 @@ namespace prov = runtime::prov;
 using Clock = std::chrono::steady_clock;
 
 const std::string kSite = "beamline";
+const std::string kStream = "frames", kHotType = "Hot";
 const std::string kOk(prov::activity_status::ok);
 // Roles are made once: a literal would build a std::string inside the timed calls.
 const std::string kItemRole = "item", kModelRole = "model", kPeaksRole = "peaks", kParentRole = "parent",
@@ -89,6 +93,7 @@ public:
             const uint64_t itemHash = frameHash(seq);
             const int64_t item = frame(seq, itemHash);
             const int64_t value = fire(seq, item, itemHash, version);
+            notFired(seq, item);
             if (seq % sampleEvery == 0 && version > 0) out_.inferences.push_back({value, modelRow_, version});
             if (RunShape::chained(seq)) refine(item, value, deriveHash(itemHash, kPeaksStep));
             if ((seq + 1) % shape_.trainingSpan == 0 && version < shape_.versions) train(++version, seq);
@@ -190,6 +195,32 @@ private:
         return value;
     }
 
+    /// A second handler's `where` type that the frame is not: the decision that says so, built
+    /// and captured as ItemTypes does, its explanation's number formatted as the run formats it.
+    /// Sampled as ItemTypes samples: the first of each block of items one by one, the rest
+    /// counted, the count one decision when the block is over.
+    void notFired(int64_t seq, int64_t item) {
+        using xdml::runtime::ItemTypes;
+        const auto start = Clock::now();
+        const bool inFull = seq % ItemTypes::kTestBlock < ItemTypes::kTestsInFull;
+        if (inFull) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%.6g", 3.0 + static_cast<double>(seq % 1000) / 1000);
+            store_.decision(xdml::runtime::typeTestDecision(item, seq, kStream, kHotType, false,
+                                                            std::string("max(it) = ") + value + ", not > 10.0"));
+            ++out_.records;
+        } else if (++counted_, seq % ItemTypes::kTestBlock == ItemTypes::kTestBlock - 1) {
+            store_.decision({std::string(prov::decision_kind::type_test), "stream:" + kStream, "not " + kHotType,
+                             std::to_string(counted_) + " more items of frames were not a Hot", "{}", -1});
+            counted_ = 0;
+            ++out_.records;
+        }
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+        const auto sample = static_cast<uint32_t>(std::min<int64_t>(ns, UINT32_MAX));
+        out_.timings.notFired.push_back(sample);
+        if (inFull) out_.timings.notFiredInFull.push_back(sample);
+    }
+
     /// Ten tasks, each using the value before it and deriving the next: the last is a record.
     void refine(int64_t item, int64_t peaks, uint64_t hash) {
         Chain chain;
@@ -284,6 +315,7 @@ private:
         modelRow_ = row;
     }
 
+    int64_t counted_ = 0;  // failed type tests counted in the current block
     bool timedCallByCall() { return ++tasks_ % options_.callTimingEvery == 0; }
 
     /// Holds the capture to `pacePerSecond`, so the writer keeps up and capture never waits for it.

@@ -49,6 +49,8 @@ const char* captureCallName(CaptureCall call);
 struct CaptureTimings {
     std::vector<uint32_t> stepTask;     // per refinement step: the six calls of a plain task
     std::vector<uint32_t> handlerTask;  // per handler firing with a model: eight calls
+    std::vector<uint32_t> notFired;     // per frame: the type_test of a handler it did not fire, as sampled
+    std::vector<uint32_t> notFiredInFull;  // those of them recorded one by one
     std::array<double, static_cast<int>(CaptureCall::Count)> callNanos{};  // call by call...
     std::array<int64_t, static_cast<int>(CaptureCall::Count)> calls{};    // ...in the sampled tasks
 };

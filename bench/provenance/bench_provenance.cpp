@@ -7,6 +7,7 @@
 #include "SyntheticRun.h"
 
 #include "query/ProvDb.h"
+#include "runtime/engine/ItemTypes.h"
 #include "runtime/provenance/Store.h"
 
 #include <algorithm>
@@ -198,6 +199,13 @@ void printCapture(const Options& o, const CapturedRun& first, const CapturedRun&
                 verdict(o.smoke, step.mean <= 1.0).c_str());
     std::printf("capture per handler firing with a model, 8 calls (%s firings): %s\n",
                 withCommas(static_cast<int64_t>(second.timings.handlerTask.size())).c_str(), spreadText(handler).c_str());
+    const Spread notFired = spreadOf(second.timings.notFired), inFull = spreadOf(second.timings.notFiredInFull);
+    std::printf("a firing that did not happen, per item: its type_test decision built and captured, %lld of each %lld one by one and "
+                "the rest counted as the runtime does (%s frames): %s  (goal mean <= 0.5 us: %s)\n",
+                static_cast<long long>(xdml::runtime::ItemTypes::kTestsInFull), static_cast<long long>(xdml::runtime::ItemTypes::kTestBlock),
+                withCommas(static_cast<int64_t>(second.timings.notFired.size())).c_str(), spreadText(notFired).c_str(),
+                verdict(o.smoke, notFired.mean <= 0.5).c_str());
+    std::printf("  one recorded one by one (--type-tests all records every one so): %s\n", spreadText(inFull).c_str());
     const CaptureTimings& t = second.timings;
     std::string calls;
     for (int c = 0; c < static_cast<int>(CaptureCall::Count); ++c) {

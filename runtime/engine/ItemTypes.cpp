@@ -2,6 +2,7 @@
 #include "runtime/engine/ItemTypes.h"
 
 #include "runtime/interp/Evaluate.h"
+#include "runtime/interp/ExplainPredicate.h"
 #include "runtime/provenance/Kinds.h"
 
 #include <cstdio>
@@ -37,8 +38,63 @@ bool ItemTypes::matches(const std::string& type, const DatumPtr& item, ItemDecis
     } else if (yes) {
         Evaluator ev(program_, nullptr, compiled_);
         yes = ev.holds(*t, type, item->value);
+        if (store_ && t->where) {
+            if (yes || everyTest_) {
+                recordTest(ev, *t, type, item, yes);
+            } else {
+                Tally& tally = tallies_[type];
+                const int64_t block = item->seq / kTestBlock;
+                if (tally.block != block) {
+                    recordCount(type, tally);
+                    tally = Tally{block};
+                }
+                if (tally.inFull < kTestsInFull) {
+                    recordTest(ev, *t, type, item, yes);
+                    tally.inFull++;
+                } else {
+                    if (tally.counted++ == 0) tally.firstSeq = item->seq;
+                    tally.lastSeq = item->seq;
+                }
+            }
+        }
     }
     return decided.types[type] = yes;
+}
+
+prov::DecisionRecord typeTestDecision(int64_t entity, int64_t seq, const std::string& stream, const std::string& type,
+                                      bool holds, const std::string& explanation) {
+    return {std::string(prov::decision_kind::type_test), prov::subjectOfEntity(entity), holds ? type : "not " + type,
+            "item " + std::to_string(seq) + " of " + stream + (holds ? " is a " : " is not a ") + type + ": " + explanation,
+            std::string("{\"type\": ") + nlohmann::json(type).dump() + ", \"holds\": " + (holds ? "true}" : "false}"), -1};
+}
+
+void ItemTypes::recordTest(Evaluator& evaluator, const TypeDecl& t, const std::string& type, const DatumPtr& item,
+                           bool holds) {
+    store_->decision(typeTestDecision(item->entity, item->seq, stream_, type, holds,
+                                      explainPredicate(evaluator, *t.where, item->value, holds)));
+}
+
+void ItemTypes::recordCount(const std::string& type, const Tally& tally) {
+    if (!store_ || tally.counted == 0) return;
+    store_->decision(
+        {std::string(prov::decision_kind::type_test), "stream:" + stream_, "not " + type,
+         std::to_string(tally.counted) + " more items of " + stream_ + " from " + std::to_string(tally.firstSeq) + " to " +
+             std::to_string(tally.lastSeq) + " are not a " + type + " (counted: the first " + std::to_string(tally.inFull) +
+             " of their block of " + std::to_string(kTestBlock) + " were recorded one by one; xdmlc run --type-tests all records every one)",
+         nlohmann::json({{"type", type},
+                         {"holds", false},
+                         {"count", tally.counted},
+                         {"first_seq", tally.firstSeq},
+                         {"last_seq", tally.lastSeq}})
+             .dump(),
+         -1});
+}
+
+void ItemTypes::recordCounts() {
+    for (auto& [type, tally] : tallies_) {
+        recordCount(type, tally);
+        tally = Tally{};
+    }
 }
 
 const Inference& ItemTypes::inferOnce(const std::string& model, const DatumPtr& item, ItemDecisions& decided) {

@@ -41,6 +41,9 @@ public:
     virtual int64_t modelVersion(const std::string& model, int handler, int64_t seq) const = 0;
     /// The decisions recorded about item `seq` of `stream` (an inferred type), to record again.
     virtual std::vector<prov::DecisionRecord> itemDecisions(const std::string& stream, int64_t seq) const = 0;
+    /// The decisions recorded about stream `stream` as a whole (counted type tests), to record
+    /// again at its end.
+    virtual std::vector<prov::DecisionRecord> streamDecisions(const std::string& /*stream*/) const { return {}; }
 };
 
 }  // namespace xdml::runtime

@@ -36,6 +36,11 @@ void ReplayOrder::releaseHeld(const std::function<void(IncomingItem)>& deliver) 
     held_.clear();
 }
 
+std::vector<prov::DecisionRecord> ReplayOrder::streamDecisions() const {
+    if (!log_) return {};
+    return log_->streamDecisions(stream_);
+}
+
 std::vector<prov::DecisionRecord> ReplayOrder::itemDecisions(int64_t seq) const {
     if (!log_) return {};
     return log_->itemDecisions(stream_, seq);

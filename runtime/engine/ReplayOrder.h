@@ -35,6 +35,7 @@ public:
     /// The decisions recorded about item `seq` (an inferred type), to record again; none
     /// outside a replay.
     std::vector<prov::DecisionRecord> itemDecisions(int64_t seq) const;
+    std::vector<prov::DecisionRecord> streamDecisions() const;
     /// Whether `on end of` handler `handler` fires: always, except in a replay of a run in
     /// which it did not (a stream the user stopped never ended).
     bool endFires(int handler) const { return !log_ || log_->endFired(handler); }

@@ -5,6 +5,7 @@
 #include "runtime/engine/LoopbackExecutor.h"
 #include "runtime/engine/ModelUses.h"
 #include "runtime/engine/Progress.h"
+#include "runtime/engine/StatusSampler.h"
 #include "runtime/engine/RecordRecovery.h"
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/ResumeStart.h"
@@ -215,6 +216,7 @@ void Run::openStores() {
         info.arguments = options_.arguments;
         info.seed = options_.seed;
         info.planJson = options_.planJson;
+        info.version = options_.version;
         info.workdir = fs::absolute(options_.inputBase()).lexically_normal().string();
         // Before the new run begins: the store is between runs while it writes for old ones.
         for (const std::string& note : recoverRecordEntities(*store_, catalogFiles)) report("note: " + note);
@@ -355,6 +357,11 @@ int Run::execute() {
         models_ = options_.models(program_, context);
     }
     Progress progress(*this);
+    std::optional<StatusSampler> sampler;
+    if (store_ && options_.statusInterval > 0) {
+        sampler.emplace([this] { return siteStatuses(); }, *store_, options_.statusInterval);
+        sampler->start();
+    }
     // Streams take emits before the flow-level statements run (they may emit); sources start
     // after them (they may prepare the files a source lists).
     startStreams();
@@ -375,6 +382,7 @@ int Run::execute() {
     }
     if (options_.addRemoteCounters) options_.addRemoteCounters(stats_);
     progress.stop();
+    if (sampler) sampler->stop();
     const double seconds = elapsed();
     uint64_t failedFirings = 0;
     for (const auto& [id, h] : stats_.handlers()) failedFirings += h->failed.load();

@@ -72,6 +72,12 @@ struct RunOptions {
     std::vector<std::string> flows;  // empty: every flow of the plan
     int64_t seed = 0;
     bool provenance = true;
+    /// Seconds between two samples of every site's status into provenance (StatusSampler.h);
+    /// 0: none.
+    double statusInterval = 0.1;
+    /// Record every `where` test that fails one by one (`--type-tests all`); else the first of
+    /// each block of items, and counts (ItemTypes::kTestBlock).
+    bool everyTypeTest = false;
     bool quiet = false;
     bool progress = false;           // a live display (on a terminal)
     std::function<void(const std::string&)> out;  // log lines and reports; default stdout

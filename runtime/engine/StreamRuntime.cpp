@@ -22,7 +22,8 @@ StreamRuntime::StreamRuntime(Run& run, EmitGraph& emits, const StreamDecl& decl,
       decl_(decl),
       site_(std::move(site)),
       input_(kInputCapacity),
-      types_(run.program(), run.compiled(), [&run]() -> Models& { return run.models(); }, run.provenance(), decl.name),
+      types_(run.program(), run.compiled(), [&run]() -> Models& { return run.models(); }, run.provenance(), decl.name,
+             run.options().everyTypeTest),
       replay_(run.options().replay.get(), decl.name, !decl.source && !emits.feedsBack(decl.name, decl.name)),
       versions_(run.options().replay.get(), run.program(), run.hasModels() ? &run.models() : nullptr),
       counters_(run.stats().stream(decl.name)),
@@ -164,6 +165,14 @@ void StreamRuntime::dispatch() {
         if (input_.size() == 0) firings_.flush();
     }
     replay_.releaseHeld(deliver);
+    // The counted type tests of the blocks still open (a replay: as the recorded run counted them).
+    try {
+        if (!replay_.replaying()) types_.recordCounts();
+        else if (prov::Store* store = run_.provenance())
+            for (prov::DecisionRecord d : replay_.streamDecisions()) store->decision(std::move(d));
+    } catch (const std::exception& e) {
+        run_.report("stream " + decl_.name + ": provenance: " + e.what(), "provenance");
+    }
     firings_.flush();
     // The stream is exhausted: the last, shorter groups fire, then `on end of` handlers once
     // every firing has finished (an endless source stopped by the user has no end). In a cycle

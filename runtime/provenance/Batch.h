@@ -55,6 +55,12 @@ struct DecisionRow {
     DecisionRecord record;
 };
 
+struct SiteStatusRow {
+    int64_t run;
+    double time;
+    SiteStatusRecord record;
+};
+
 struct ModelRow {
     int64_t id, run;
     double created;
@@ -70,6 +76,7 @@ struct Batch {
     std::vector<DerivationRow> derivations;
     std::vector<DecisionRow> decisions;
     std::vector<ModelRow> models;
+    std::vector<SiteStatusRow> statuses;
     std::size_t records = 0;  // the sum of the sizes above, kept so callers need not add them up
     /// The folders of files `write()` wrote (without fsync) that entities of this group record:
     /// their file systems are synced before the group commits (Store::writtenFile).
@@ -84,6 +91,7 @@ struct Batch {
         derivations.clear();
         decisions.clear();
         models.clear();
+        statuses.clear();
         syncFolders.clear();
         records = 0;
     }

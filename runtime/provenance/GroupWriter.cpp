@@ -128,6 +128,18 @@ void bindDecision(sqlite::Statement& s, int p, const DecisionRow& row) {
     s.bindDouble(p + 8, row.time);
 }
 
+void bindSiteStatus(sqlite::Statement& s, int p, const SiteStatusRow& row) {
+    const SiteStatusRecord& r = row.record;
+    s.bindInt(p, row.run);
+    s.bindDouble(p + 1, row.time);
+    s.bindText(p + 2, r.site);
+    s.bindInt(p + 3, r.capacity);
+    s.bindInt(p + 4, r.running);
+    s.bindInt(p + 5, r.queued);
+    s.bindDouble(p + 6, r.meanJobSeconds);
+    s.bindDouble(p + 7, r.estimatedWait);
+}
+
 }  // namespace
 
 BulkInsert::BulkInsert(sqlite::Connection& db, const char* head, int columns)
@@ -156,6 +168,8 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
       decisions_(
           db_, "INSERT INTO decisions (id, run, kind, subject, choice, reason, inputs, model_version, time)",
           9),
+      statuses_(db_,
+                "INSERT INTO site_status (run, time, site, capacity, running, queued, mean_job, estimated_wait)", 8),
       endActivity_(db_.prepare("UPDATE activities SET ended = ?2, status = ?3, error = ?4 WHERE id = ?1")),
       addDigest_(db_.prepare(
           "INSERT OR REPLACE INTO digests (run, kind, label, bucket, count, sum, mix, first_id, last_id)"
@@ -214,6 +228,7 @@ void GroupWriter::write(Batch& batch) {
     insertAll(derivations_, batch.derivations, bindDerivation);
     insertAll(models_, batch.models, bindModel);
     insertAll(decisions_, batch.decisions, bindDecision);
+    insertAll(statuses_, batch.statuses, bindSiteStatus);
     writeDigests(batch);
     tx.commit();
 }

@@ -42,7 +42,7 @@ private:
     void writeDigests(const Batch& batch);
 
     sqlite::Connection db_;
-    BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_;
+    BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_, statuses_;
     sqlite::Statement endActivity_, addDigest_;
     // Per (run, kind, label): how many entities this writer has committed (an entity's ordinal
     // in its group decides its bucket) and the digest of the group's last, open bucket.

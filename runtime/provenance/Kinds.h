@@ -31,6 +31,7 @@ inline constexpr std::string_view sh = "sh";              // a shell command
 namespace decision_kind {
 inline constexpr std::string_view trigger = "trigger";              // why a handler or task fired
 inline constexpr std::string_view inferred_type = "inferred_type";  // a type read from data
+inline constexpr std::string_view type_test = "type_test";          // a `where` predicate held or not, and why
 inline constexpr std::string_view placement = "placement";          // which site runs a task
 inline constexpr std::string_view deadline_miss = "deadline_miss";  // finished after its deadline
 inline constexpr std::string_view start_miss = "start_miss";        // started after its latest start

@@ -18,6 +18,7 @@ struct RunInfo {
     int64_t seed = 0;          // the run's random seed
     std::string planJson{};    // the plan that ran (docs/plan.md)
     std::string workdir{};     // the work directory its relative paths resolved against
+    std::string version{};     // the xdmlc that ran it
 };
 
 /// A piece of data: a value, a file, a stream item, a model version, a record (Kinds.h).
@@ -55,6 +56,17 @@ struct DecisionRecord {
     std::string reason{};       // why, in words
     std::string inputsJson{};   // the numbers it was chosen from
     int64_t modelVersion = -1;  // the models row that made it, when a model decided
+};
+
+/// A site controller's status at one moment, sampled by the run at a fixed interval: the
+/// performance-control interface the meta-controller reads (SiteExecutor.h), made visible.
+struct SiteStatusRecord {
+    std::string site{};
+    int capacity = 0;           // workers
+    int running = 0;            // calls running
+    int64_t queued = 0;         // calls waiting
+    double meanJobSeconds = 0;  // recent mean run time of a call
+    double estimatedWait = 0;   // seconds a call submitted now would wait
 };
 
 /// A trained version of a model: its place in the model's history and how good it was.

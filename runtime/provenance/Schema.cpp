@@ -26,7 +26,8 @@ CREATE TABLE runs (
     pid         INTEGER NOT NULL,
     host        TEXT NOT NULL,
     counters    TEXT,
-    workdir     TEXT
+    workdir     TEXT,
+    version     TEXT
 );
 CREATE TABLE entities (
     id      INTEGER PRIMARY KEY,
@@ -99,6 +100,22 @@ CREATE TABLE decisions (
     model_version INTEGER REFERENCES models(id),
     time          REAL NOT NULL
 );
+)sql";
+
+// Each site's status at a fixed interval (schema 5): queue depth and busy workers over time in
+// the run report. Created with the tables, and by the upgrade from older schemas.
+constexpr const char* kSiteStatusTable = R"sql(
+CREATE TABLE IF NOT EXISTS site_status (
+    run            INTEGER NOT NULL REFERENCES runs(id),
+    time           REAL NOT NULL,
+    site           TEXT NOT NULL,
+    capacity       INTEGER NOT NULL,
+    running        INTEGER NOT NULL,
+    queued         INTEGER NOT NULL,
+    mean_job       REAL NOT NULL,
+    estimated_wait REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS site_status_by_run ON site_status(run, site, time);
 )sql";
 
 // The digests that make run comparison fast (Digest.h); created with the tables, and added by
@@ -208,6 +225,7 @@ void createSchema(sqlite::Connection& db) {
     if (version == 0) {
         db.exec(kTables);
         db.exec(kDigestsTable);
+        db.exec(kSiteStatusTable);
         db.exec(kIndexes);
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
@@ -223,6 +241,10 @@ void createSchema(sqlite::Connection& db) {
         // Schema 4 records the code a Python task's call ran (its module's content hash).
         if (db.queryInt("SELECT count(*) FROM pragma_table_info('activities') WHERE name = 'code'") == 0)
             db.exec("ALTER TABLE activities ADD COLUMN code TEXT");
+        // Schema 5 records each site's status over time, and the xdmlc version of a run.
+        db.exec(kSiteStatusTable);
+        if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'version'") == 0)
+            db.exec("ALTER TABLE runs ADD COLUMN version TEXT");
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);

@@ -98,8 +98,8 @@ int64_t Store::beginRun(const RunInfo& info) {
         throw ProvenanceError(file_.string() + ": run " + std::to_string(open) +
                               " is still open; end it first");
     sqlite::Statement s = control_->prepare(
-        "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host, workdir)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9, ?10)");
+        "INSERT INTO runs (flow, script_path, script_hash, arguments, seed, plan, started, status, pid, host, workdir,"
+        " version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9, ?10, ?11)");
     std::string host = hostName();
     s.bindText(1, info.flow);
     s.bindTextOrNull(2, info.scriptPath);
@@ -111,6 +111,7 @@ int64_t Store::beginRun(const RunInfo& info) {
     s.bindInt(8, getpid());
     s.bindText(9, host);
     s.bindTextOrNull(10, info.workdir);
+    s.bindTextOrNull(11, info.version);
     s.run();  // autocommit: the row is in the log before beginRun returns
     int64_t run = control_->lastInsertRowid();
     lostBeforeRun_ = queue_->counters().lost;
@@ -252,6 +253,15 @@ int64_t Store::modelVersion(ModelVersionRecord record) {
         int64_t id = next_.model++;
         b.models.push_back(ModelRow{id, run, now, std::move(record)});
         return id;
+    });
+}
+
+void Store::siteStatus(SiteStatusRecord record) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    queue_->append([&](Batch& b) {
+        b.statuses.push_back(SiteStatusRow{run, now, std::move(record)});
+        return 0;
     });
 }
 

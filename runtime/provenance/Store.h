@@ -72,6 +72,8 @@ public:
     void derivedFrom(int64_t entity, int64_t from, int64_t activity) override;
     int64_t decision(DecisionRecord record) override;
     int64_t modelVersion(ModelVersionRecord record) override;
+    /// A site's status now (the run samples every site at a fixed interval: StatusSampler.h).
+    void siteStatus(SiteStatusRecord record);
 
     /// The content hashes of invalidated inputs (items and files marked `valid = 0`), each
     /// with one entity that has it: a run recognises the same bad data when it comes again.

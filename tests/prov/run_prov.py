@@ -430,14 +430,16 @@ def case_bad_input(xdmlc, tmp):
     c = sqlite3.connect(os.path.join(old, "provenance.db"))
     c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
-                    "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir;"
+                    "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir; ALTER TABLE runs DROP COLUMN version;"
                     "ALTER TABLE activities DROP COLUMN rank; ALTER TABLE activities DROP COLUMN host;"
-                    "ALTER TABLE activities DROP COLUMN code; PRAGMA user_version = 1;")
+                    "ALTER TABLE activities DROP COLUMN code; DROP TABLE site_status; PRAGMA user_version = 1;")
     c.close()
     check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
     check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
-    xdmlc_run(xdmlc, flow, old)  # upgrades to 4; run 1 has no digests
-    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 4, "no upgrade to schema 4")
+    xdmlc_run(xdmlc, flow, old)  # upgrades to 5; run 1 has no digests
+    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 5, "no upgrade to schema 5")
+    check(query(os.path.join(old, "provenance.db"), "SELECT count(DISTINCT run) FROM site_status")[0][0] == 1,
+          "schema 5's site statuses: recorded by the run after the upgrade")
     check(query(os.path.join(old, "provenance.db"), "SELECT count(*) FROM activities WHERE code IS NOT NULL")[0][0] == 0,
           "schema 4's code column: no Python task, no code")
     # Schema 3's activities say where they ran: the old ones on rank 0 of no recorded host.
@@ -450,7 +452,78 @@ def case_bad_input(xdmlc, tmp):
     check(d["identical"]["inputs"] and d["identical"]["outputs"], f"diff with a schema-1 run: {d['identical']}")
 
 
+# A fast stream most of whose items a predicate keeps out, and a classified type.
+MANY = """
+type T = float;
+type Big = T where it > 2.5 and it < 1000.0;
+fn make(i: int) -> T = (i % 100) / 10.0;
+stream xs: T from generate(make, 3000);
+flow many {
+    on new data of type Big in xs as b { log "big {b}"; }
+}
+"""
+
+
+def case_why_not(xdmlc, tmp):
+    """Decisions both ways: a predicate's answer is recorded whichever way it went, with the
+    values that decided, so `why-not` says why an item was not handled; the failed tests of a
+    fast stream are sampled by position (so two runs and a replay record alike), and `--type-tests
+    all` records every one."""
+    flow, work = qc_workdir(tmp, "qc")
+    xdmlc_run(xdmlc, flow, work)
+    db = os.path.join(work, "provenance.db")
+    tests = query(db, "SELECT choice, count(*) FROM decisions WHERE kind = 'type_test' GROUP BY choice")
+    check(dict(tests) == {"Bright": 4, "not Bright": 4}, f"type tests: {tests}")
+    # A dim frame (0.1 + ...): not handled by the Bright handler, with the mean that decided.
+    answer = prov_json(xdmlc, work, "why-not", "frames[1]", "Bright")
+    (h,) = answer["handlers"]
+    check(not h["handled"] and h["type"] == "Bright", f"why-not frames[1]: {h}")
+    check(h["why"].startswith("item 1 of frames is not a Bright: mean(it) = 0.415, not > 0.5"), f"why: {h['why']}")
+    check([d["kind"] for d in h["decisions"]] == ["type_test"], f"decisions: {h['decisions']}")
+    text = prov(xdmlc, work, "why-not", "frames[1]").stdout
+    check("handled by on new data of type Frame in frames" in text and "not handled by on new data of type Bright" in text,
+          f"why-not text:\n{text}")
+    # A bright one was handled: the firing, and the test that let it in.
+    h = prov_json(xdmlc, work, "why-not", "frames[2]", "Bright")["handlers"][0]
+    check(h["handled"] and h["decisions"][0]["choice"] == "Bright" and "mean(it) = 1.315 > 0.5" in h["decisions"][0]["reason"], f"{h}")
+    # Bad questions: not an item, no such handler.
+    r = prov(xdmlc, work, "why-not", "sums#1", code=1)
+    check("not a stream item" in r.stderr, r.stderr)
+    r = prov(xdmlc, work, "why-not", "frames[1]", "Nothing", code=1)
+    check("no handler of stream frames matches 'Nothing'" in r.stderr, r.stderr)
+    # The replay records the same tests (taken from the log) and stays identical.
+    r = replay(xdmlc, work)
+    check(r.returncode == 0 and "reproduced it" in r.stdout, f"replay: {r.stdout}{r.stderr}")
+    check(query(db, "SELECT count(*) FROM decisions WHERE kind = 'type_test' AND run = 2")[0][0] == 8, "replay's type tests")
+
+    # A fast stream: 3000 items, 780 failed tests (26 in each 100), sampled by blocks of 1024.
+    many = os.path.join(tmp, "many.xdml")
+    with open(many, "w") as f:
+        f.write(MANY)
+    work = os.path.join(tmp, "many")
+    xdmlc_run(xdmlc, many, work)
+    xdmlc_run(xdmlc, many, work)
+    db = os.path.join(work, "provenance.db")
+    one = query(db, "SELECT subject LIKE 'stream:%', choice, count(*) FROM decisions WHERE run = 1 AND kind = 'type_test' GROUP BY 1, 2")
+    check(one == [(0, "Big", 2220), (0, "not Big", 96), (1, "not Big", 3)], f"sampled tests: {one}")
+    counted = query(db, "SELECT inputs FROM decisions WHERE run = 1 AND kind = 'type_test' AND subject = 'stream:xs' ORDER BY id")
+    check(sum(json.loads(c)["count"] for (c,) in counted) == 780 - 96, f"counted: {counted}")
+    check(prov_json(xdmlc, work, "diff", "1", "2")["identical"]["decisions"], "two runs of the same input sampled differently")
+    h = prov_json(xdmlc, work, "why-not", "xs[2000]", "--run", "1")["handlers"][0]
+    check(not h["handled"] and "its test was counted" in h["why"] and "from 1204 to 2025 are not a Big" in h["why"], f"a counted item: {h['why']}")
+    h = prov_json(xdmlc, work, "why-not", "xs[3]", "--run", "1")["handlers"][0]
+    check("xs is not a Big: it = 0.3, not > 2.5" in h["why"], f"an item recorded in full: {h['why']}")
+    r = replay(xdmlc, work, "--run", "1")
+    check(r.returncode == 0 and "reproduced it" in r.stdout, f"replay of the sampled run: {r.stdout}{r.stderr}")
+    check(prov_json(xdmlc, work, "diff", "1", "3")["identical"]["decisions"], "the replay's counted tests differ")
+    # Every one, on request.
+    xdmlc_run(xdmlc, many, work, "--type-tests", "all")
+    check(query(db, "SELECT count(*) FROM decisions WHERE run = 4 AND kind = 'type_test' AND choice = 'not Big'")[0][0] == 780,
+          "--type-tests all")
+
+
 CASES = {
+    "why_not": case_why_not,
     "examples": case_examples,
     "export": case_export,
     "replay": case_replay,

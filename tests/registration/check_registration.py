@@ -22,7 +22,7 @@ import sys
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Each Python driver: its file, relative to tests/.
-DRIVERS = ["runtime/run_runtime.py", "runtime/run_files.py", "runtime/run_python.py", "prov/run_prov.py", "models/run_models.py", "repl/run_repl.py",
+DRIVERS = ["runtime/run_runtime.py", "runtime/run_files.py", "runtime/run_python.py", "report/run_report.py", "prov/run_prov.py", "models/run_models.py", "repl/run_repl.py",
            "lsp/run_lsp.py", "faults/run_faults.py", "cli/run_cli.py", "distributed/run_distributed.py",
            "distributed/run_slurm.py"]
 # Each Catch2 executable and the CTest prefix catch_discover_tests gives its cases.

@@ -71,7 +71,7 @@ def case_pipe(xdmlc):
             "float",
             "defined flow watch",
             "run 1 in ",
-            "run 1: 4 decisions (4 trigger)",
+            "run 1: 13 decisions (4 trigger, 9 type_test)",
             "item 0 of frames is a Bright",
             "item 6 of frames is a Bright",
             "wrote 8 declarations to " + saved,

@@ -11,8 +11,10 @@
 #include "query/ProvExport.h"
 #include "query/Render.h"
 #include "query/ReplayTarget.h"
+#include "query/RunCounts.h"
 #include "query/RunDiff.h"
 #include "query/Why.h"
+#include "query/WhyNot.h"
 #include "runtime/io/AtomicWrite.h"
 
 #include <filesystem>
@@ -48,12 +50,7 @@ fs::path workdirOf(const ProvArguments& args) {
 json runsList(query::ProvDb& db) {
     query::ReadSnapshot snapshot(db);
     auto s = db.sql().prepare(
-        "SELECT r.id, r.flow, r.script_path, r.script_hash, r.arguments, r.seed, r.started, r.ended, r.status, r.pid, r.host,"
-        " (SELECT count(*) FROM entities e WHERE e.run = r.id) AS entities,"
-        " (SELECT count(*) FROM activities a WHERE a.run = r.id) AS activities,"
-        " (SELECT count(*) FROM decisions d WHERE d.run = r.id) AS decisions,"
-        " (SELECT count(*) FROM models m WHERE m.run = r.id) AS model_versions,"
-        " (SELECT count(*) FROM entities e WHERE e.valid = 0 AND e.run = r.id) AS invalid"
+        "SELECT r.id, r.flow, r.script_path, r.script_hash, r.arguments, r.seed, r.started, r.ended, r.status, r.pid, r.host"
         " FROM runs r ORDER BY r.id");
     json runs = json::array();
     while (s.step()) {
@@ -67,6 +64,7 @@ json runsList(query::ProvDb& db) {
                 r[name] = s.columnText(c);
             else r[name] = s.columnInt(c);
         }
+        r.update(query::runCounts(db, r["id"].get<int64_t>()));
         query::settleRunStatus(r);
         // A replay says whose (query/ReplayTarget.h).
         const std::string arguments = r["arguments"].is_string() ? r["arguments"].get<std::string>() : "";
@@ -94,6 +92,7 @@ ProvCommands::ProvCommands(CLI::App& app) {
         "  xdmlc prov lineage 'stills#3' --workdir ssx.run --dot | dot -Tsvg > lineage.svg\n"
         "  xdmlc prov impact 'frames[12]'             which results used this input?\n"
         "  xdmlc prov why 'stills#3'                  the decisions behind a result\n"
+        "  xdmlc prov why-not 'frames[12]' Hit        why an item was not handled\n"
         "  xdmlc prov models hitfinder                 the version chain\n"
         "  xdmlc prov diff 1 2                         what differs between two runs\n"
         "  xdmlc prov invalidate 'frames[12]' --reason 'detector glitch'\n"
@@ -118,6 +117,10 @@ ProvCommands::ProvCommands(CLI::App& app) {
     why_ = prov_->add_subcommand("why", "The decisions behind ENTITY or activity:ID: trigger, inferred type and model version, placement, training stop");
     why_->add_option("subject", args_.subject, "The entity, or activity:ID")->required();
     common(why_);
+    whyNot_ = prov_->add_subcommand("why-not", "Why ITEM was not handled: for each handler of its stream, the firing, or the decision that kept it out (a predicate's values, a model's class)");
+    whyNot_->add_option("subject", args_.subject, "The stream item (frames[12], or its entity id)")->required();
+    whyNot_->add_option("handler", args_.handler, "Only the handlers whose type, number or title this names");
+    common(whyNot_);
     producedBy_ = prov_->add_subcommand("produced-by", "Which model versions took part in making ENTITY, nearest first");
     producedBy_->add_option("entity", args_.subject, "The entity")->required();
     common(producedBy_);
@@ -233,6 +236,10 @@ int ProvCommands::runProv() {
         json graph = query::walk(*db, subject.id, lineage_->parsed() ? query::Direction::Backward : query::Direction::Forward, limits);
         if (args_.dot && !args_.json) query::renderDot(graph, std::cout);
         else print(graph, args_, query::renderGraph);
+        return 0;
+    }
+    if (whyNot_->parsed()) {
+        print(query::whyNot(*db, subject.id, args_.handler), args_, query::renderWhyNot);
         return 0;
     }
     if (why_->parsed()) {

@@ -15,7 +15,7 @@ struct ProvArguments {
     int64_t run = 0;       // 0: the latest
     bool json = false, dot = false;
     int depth = 0;
-    std::string subject, model, reason, format, output, kind;
+    std::string subject, model, reason, format, output, kind, handler;
     int limit = 50;
     int64_t runA = 0, runB = 0;
     bool keep = false, quiet = false, noJit = false;
@@ -37,7 +37,7 @@ private:
     int runReplay();
     ProvArguments args_;
     CLI::App* prov_;
-    CLI::App *runs_, *lineage_, *impact_, *why_, *producedBy_, *decisions_, *models_, *diff_, *invalidate_, *export_, *replay_;
+    CLI::App *runs_, *lineage_, *impact_, *why_, *whyNot_, *producedBy_, *decisions_, *models_, *diff_, *invalidate_, *export_, *replay_;
 };
 
 }  // namespace xdml::tools

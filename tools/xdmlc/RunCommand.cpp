@@ -16,8 +16,12 @@
 #include "runtime/interp/EvalError.h"
 #include "runtime/io/AtomicWrite.h"
 #include "runtime/io/PrintableName.h"
+#include "report/ReportServer.h"
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -199,6 +203,7 @@ runtime::RunOptions runOptionsOf(const RunArguments& args, const nlohmann::json&
     options.planJson = plan.dump();
     options.version = XDML_VERSION;
     options.resume = args.resume;
+    options.everyTypeTest = args.typeTests == "all";
     options.resumeRun = args.resumeRun;
     return options;
 }
@@ -259,6 +264,36 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
             return std::shared_ptr<const runtime::CompiledCode>(std::move(compiled));
         };
     if (!options.models) options.models = createModels;  // a distributed run places them (MpiRun.cpp)
+    // The live report: served from the work directory's provenance while the run writes it.
+    std::optional<report::ReportServer> server;
+    if (!args.serve.empty()) {
+        try {
+            const report::ListenAddress address = report::ListenAddress::parse(args.serve);
+            if (!options.provenance) {
+                std::cerr << "xdmlc: error: --serve shows the run from its provenance: drop --no-provenance\n";
+                return 2;
+            }
+            server.emplace(options.workdir, true);
+            server->start(address);
+            std::cerr << "xdmlc: the run's report is at " << server->url() << " (read-only)" << std::endl;
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "xdmlc: error: --serve " << e.what() << "\n";
+            return 2;
+        } catch (const std::exception& e) {
+            std::cerr << "xdmlc: error: --serve: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    // A page watching the run gets its last state before the server goes (it polls each second).
+    auto closeServer = [&server] {
+        if (!server) return;
+        if (server->secondsSinceLastRequest() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        server->stop();
+    };
+    struct CloseServer {
+        std::function<void()> close;
+        ~CloseServer() { close(); }
+    } closeAtEnd{closeServer};
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);

@@ -26,6 +26,8 @@ struct RunArguments {
     std::string commandLine;  // as runs.arguments records it (recordedCommandLine)
     bool resume = false;     // --resume: reuse the work of an earlier run (docs/distributed.md)
     int64_t resumeRun = 0;   // --run ID: which run (0: the latest)
+    std::string serve;       // --serve [ADDR:]PORT: the live report (docs/report.md)
+    std::string typeTests = "sampled";  // --type-tests all: every failed `where` test recorded one by one
 };
 
 /// Runs the flow; the exit status: 0 ok, 1 errors in the input or a task failed for good,

@@ -10,6 +10,7 @@
 #include "tools/xdmlc/ParamFlags.h"
 #include "tools/xdmlc/PassFlags.h"
 #include "tools/xdmlc/CatalogCommand.h"
+#include "tools/xdmlc/ReportCommand.h"
 #include "tools/xdmlc/ProvCommand.h"
 #include "tools/xdmlc/ReplCommand.h"
 #include "tools/xdmlc/RunCommand.h"
@@ -215,6 +216,13 @@ int main(int argc, char** argv) {
                   "outcomes and fully handled source items");
     run->add_option("--run", runArgs.resumeRun, "With --resume: the run to resume (its id in provenance.db)")
         ->check(CLI::PositiveNumber);
+    run->add_option("--type-tests", runArgs.typeTests,
+                    "How the `where` tests that fail are recorded: sampled (the default: the first 32 of each "
+                    "1024 items one by one, the rest counted) or all (every one, with its values)")
+        ->check(CLI::IsMember({"sampled", "all"}));
+    run->add_option("--serve", runArgs.serve,
+                    "Serve the run's report live at [ADDRESS:]PORT while it runs (read-only; default address "
+                    "127.0.0.1; port 0: any free port)");
 
     tools::SubmitArguments submitArgs;
     CLI::App* submit = app.add_subcommand("submit", "Submit a flow to Slurm as one job, its sites placed by a deployment profile");
@@ -254,6 +262,7 @@ int main(int argc, char** argv) {
     tools::ProvCommands provCommands(app);
     tools::LspCommand lspCommand(app);
     tools::CatalogCommand catalogCommand(app);
+    tools::ReportCommand reportCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -266,6 +275,7 @@ int main(int argc, char** argv) {
     if (*repl) return tools::replCommand(replArgs);
     if (lspCommand.chosen()) return lspCommand.run();
     if (catalogCommand.chosen()) return catalogCommand.run();
+    if (reportCommand.chosen()) return reportCommand.run();
     auto badPasses = [](const tools::PassFlags& flags) {
         const std::string problem = flags.problem();
         if (!problem.empty()) std::cerr << "xdmlc: error: " << problem << "\n";

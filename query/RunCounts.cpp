@@ -1,0 +1,31 @@
+// RunCounts.cpp — see RunCounts.h.
+#include "query/RunCounts.h"
+
+namespace xdml::query {
+
+nlohmann::json runCounts(ProvDb& db, int64_t run) {
+    ReadSnapshot snapshot(db);
+    // Each count is one index range (entities_by_group, activities_by_run, decisions_by_kind).
+    auto s = db.sql().prepare(
+        "SELECT (SELECT count(*) FROM entities WHERE run = ?1),"
+        " (SELECT count(*) FROM activities WHERE run = ?1),"
+        " (SELECT count(*) FROM decisions WHERE run = ?1),"
+        " (SELECT count(*) FROM models WHERE run = ?1),"
+        " (SELECT count(*) FROM entities WHERE run = ?1 AND valid = 0),"
+        " (SELECT count(*) FROM entities WHERE run = ?1 AND kind = 'item'),"
+        " (SELECT count(*) FROM activities WHERE run = ?1 AND kind = 'handler'),"
+        " (SELECT count(*) FROM activities WHERE run = ?1 AND kind = 'task'),"
+        " (SELECT COALESCE(SUM(e.bytes), 0) FROM activities a JOIN generated g ON g.activity = a.id"
+        "   JOIN entities e ON e.id = g.entity WHERE a.run = ?1 AND a.kind = 'transfer'),"
+        " (SELECT COALESCE(SUM(e.bytes), 0) FROM entities e WHERE e.run = ?1 AND"
+        "   ((e.kind = 'file' AND EXISTS (SELECT 1 FROM generated g WHERE g.entity = e.id)) OR e.kind = 'record'))");
+    s.bindInt(1, run);
+    s.step();
+    static const char* names[] = {"entities", "activities", "decisions", "model_versions", "invalid",
+                                  "items",    "firings",    "tasks",     "bytes_moved",    "bytes_written"};
+    nlohmann::json out = nlohmann::json::object();
+    for (int c = 0; c < 10; ++c) out[names[c]] = s.columnInt(c);
+    return out;
+}
+
+}  // namespace xdml::query

@@ -1,0 +1,63 @@
+// ReportServer.h — the live view of the run report: a read-only HTTP server on loopback (by
+// default) that serves a work directory's runs as the report page, whose data the page fetches
+// again every second (`xdmlc run --serve`, `xdmlc serve`). Every request reads provenance
+// afresh through its own read-only connection, so it sees what the run has committed and
+// cannot change anything: only GET and HEAD are answered, anything else is 405.
+#pragma once
+
+#include "report/ReportData.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace xdml::report {
+
+/// "8080", ":8080", "127.0.0.1:8080", "0.0.0.0:0": the address and port to listen on (port 0:
+/// any free one). Throws std::invalid_argument naming what is wrong.
+struct ListenAddress {
+    std::string host = "127.0.0.1";
+    int port = 0;
+    static ListenAddress parse(const std::string& text);
+};
+
+class ReportServer {
+public:
+    /// Serves the runs recorded in `workdir`'s provenance.db. `latestOnly`: "/" is the latest
+    /// run's page (a run being served live); else "/" lists the runs.
+    ReportServer(std::filesystem::path workdir, bool latestOnly, ReportLimits limits = {});
+    ~ReportServer();
+    ReportServer(const ReportServer&) = delete;
+    ReportServer& operator=(const ReportServer&) = delete;
+
+    /// Binds and starts answering on a thread of its own; throws std::runtime_error naming the
+    /// address when it cannot bind.
+    void start(const ListenAddress& address);
+    /// The URL of its front page.
+    std::string url() const;
+    /// Seconds since a page or its data was last asked for (a large number when never).
+    double secondsSinceLastRequest() const;
+    /// Stops answering and joins its threads.
+    void stop();
+
+private:
+    void routes();
+
+    std::filesystem::path workdir_;
+    bool latestOnly_;
+    ReportLimits limits_;
+    std::unique_ptr<httplib::Server> server_;
+    std::thread thread_;
+    std::string host_;
+    int port_ = 0;
+    std::atomic<int64_t> lastRequestMs_{0};
+};
+
+}  // namespace xdml::report
