@@ -50,6 +50,8 @@ public:
     std::filesystem::path workdir() const { return file_.parent_path(); }
     /// Whether the database has the digests table (schema 2 on).
     bool hasDigests() const { return schema_ >= 2; }
+    /// Whether it has site_status and runs.version (schema 5 on; a reader never upgrades).
+    bool hasSiteStatus() const { return schema_ >= 5; }
 
     /// `run`, checked to exist, or the latest run when `run` is 0.
     int64_t runOrLatest(int64_t run);

@@ -25,4 +25,13 @@ struct ReportLimits {
 /// The report of run `run` (0: the latest). Throws query::QueryError for a missing run.
 nlohmann::json reportData(query::ProvDb& db, int64_t run, const ReportLimits& limits = {});
 
+/// The plan's dataflow graph drawn by Graphviz: {"graph_svg": SVG text or null, "graph_error":
+/// why it could not be drawn, or null}. The plan never changes, so the live server keeps it.
+nlohmann::json dataflowGraph(const nlohmann::json& plan);
+
+/// The lineage of `entity` as the page draws it, back `depth` entity hops: {"entity", "title",
+/// "kind", "nodes", "edges", "truncated"}. The page carries its run's latest results; the live
+/// server answers any entity with this.
+nlohmann::json resultLineage(query::ProvDb& db, int64_t entity, int depth = 6);
+
 }  // namespace xdml::report

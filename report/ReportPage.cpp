@@ -72,7 +72,7 @@ std::string htmlPage(const json& data, const LiveSource* live) {
     replace(page, "@XDML_TITLE@",
             htmlEscape("XDML run " + std::to_string(run["id"].get<int64_t>()) + ": " + text(run["flow"])));
     json liveJson = nullptr;
-    if (live) liveJson = {{"data", live->dataUrl}, {"interval", live->intervalMs}};
+    if (live) liveJson = {{"data", live->dataUrl}, {"interval", live->intervalMs}, {"lineage", live->lineageUrl}};
     replace(page, "@XDML_LIVE@", scriptSafeJson(liveJson));
     // Last: the data may contain the other markers' text.
     replace(page, "@XDML_DATA@", scriptSafeJson(data));
@@ -111,8 +111,10 @@ std::string textReport(const json& data) {
             out << "; p50 " << seconds(l["p50"]) << ", p95 " << seconds(l["p95"]) << ", p99 " << seconds(l["p99"]) << ", max "
                 << seconds(l["max"]);
         }
-        if (h["deadline"].is_number())
-            out << "; deadline " << seconds(h["deadline"]) << ", " << h["latency"].value("over_deadline", 0) << " items over it";
+        if (h["deadline"].is_number()) {
+            out << "; deadline " << seconds(h["deadline"]);
+            if (h["latency"].is_object()) out << ", " << h["latency"].value("over_deadline", 0) << " items over it";
+        }
         out << "\n";
     }
     out << "\nsites:\n";

@@ -12,6 +12,7 @@ namespace xdml::report {
 struct LiveSource {
     std::string dataUrl;
     int intervalMs = 1000;
+    std::string lineageUrl{};  // answers ?subject=ENTITY with its lineage (resultLineage)
 };
 
 /// The page for `data` (reportData). With `live`, the page fetches `live->dataUrl` every

@@ -1,6 +1,6 @@
 // ReportServer.h — the live view of the run report: a read-only HTTP server on loopback (by
 // default) that serves a work directory's runs as the report page, whose data the page fetches
-// again every second (`xdmlc run --serve`, `xdmlc serve`). Every request reads provenance
+// again every half second (`xdmlc run --serve`, `xdmlc serve`). Every request reads provenance
 // afresh through its own read-only connection, so it sees what the run has committed and
 // cannot change anything: only GET and HEAD are answered, anything else is 405.
 #pragma once
@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -30,9 +32,10 @@ struct ListenAddress {
 
 class ReportServer {
 public:
-    /// Serves the runs recorded in `workdir`'s provenance.db. `latestOnly`: "/" is the latest
-    /// run's page (a run being served live); else "/" lists the runs.
-    ReportServer(std::filesystem::path workdir, bool latestOnly, ReportLimits limits = {});
+    /// Serves the runs recorded in `workdir`'s provenance.db. `oneRun` (a run being served as it
+    /// goes, `xdmlc run --serve`): "/" is the page of the first run recorded after the server
+    /// started (503 until it begins); else "/" lists the runs.
+    ReportServer(std::filesystem::path workdir, bool oneRun, ReportLimits limits = {});
     ~ReportServer();
     ReportServer(const ReportServer&) = delete;
     ReportServer& operator=(const ReportServer&) = delete;
@@ -49,10 +52,17 @@ public:
 
 private:
     void routes();
+    /// The run "/" shows: the one-run server's run, found once it has begun.
+    int64_t servedRun(query::ProvDb& db);
+    /// Run `run`'s data, its dataflow graph drawn once per run.
+    nlohmann::json dataOf(query::ProvDb& db, int64_t run);
 
     std::filesystem::path workdir_;
-    bool latestOnly_;
+    bool oneRun_;
+    int64_t runsBefore_ = 0;  // the latest run when a one-run server started
     ReportLimits limits_;
+    std::mutex graphsMutex_;
+    std::map<int64_t, nlohmann::json> graphs_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     std::string host_;

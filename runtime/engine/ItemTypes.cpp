@@ -39,15 +39,16 @@ bool ItemTypes::matches(const std::string& type, const DatumPtr& item, ItemDecis
         Evaluator ev(program_, nullptr, compiled_);
         yes = ev.holds(*t, type, item->value);
         if (store_ && t->where) {
+            // A new block closes the last one's count, whichever way this test goes.
+            Tally& tally = tallies_[type];
+            const int64_t block = item->seq / kTestBlock;
+            if (tally.block != block) {
+                recordCount(type, tally);
+                tally = Tally{block};
+            }
             if (yes || everyTest_) {
                 recordTest(ev, *t, type, item, yes);
             } else {
-                Tally& tally = tallies_[type];
-                const int64_t block = item->seq / kTestBlock;
-                if (tally.block != block) {
-                    recordCount(type, tally);
-                    tally = Tally{block};
-                }
                 if (tally.inFull < kTestsInFull) {
                     recordTest(ev, *t, type, item, yes);
                     tally.inFull++;

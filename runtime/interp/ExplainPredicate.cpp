@@ -53,8 +53,15 @@ std::string shortText(const Value& v) {
         std::snprintf(text, sizeof text, "%.6g", v.is(Value::Kind::Float) ? v.asFloat() : static_cast<double>(v.asF32()));
         return text;
     }
+    // A tensor or list is named, never printed whole (a frame has millions of elements).
+    if (v.is(Value::Kind::Tensor)) return "a " + describe(v);
+    if (v.is(Value::Kind::List)) return "a list of " + std::to_string(v.asList().size());
     std::string text = toText(v);
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    if (text.size() > 60) {
+        std::size_t cut = 57;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        text = text.substr(0, cut) + "...";
+    }
     return text;
 }
 

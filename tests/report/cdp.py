@@ -40,9 +40,11 @@ class Browser:
             os.dup2(r, 3)
             os.dup2(w, 4)
             os.setsid()
+        # Its chatter goes to a file: a pipe nobody reads would fill and stall the browser.
+        self.log = open(os.path.join(self.profile, "chromium.log"), "w+")
         self.proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
                                       "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, preexec_fn=wire, pass_fds=(3, 4))
+                                     stderr=self.log, preexec_fn=wire, pass_fds=(3, 4))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -69,8 +71,8 @@ class Browser:
             if ready:
                 chunk = os.read(self._from_browser, 1 << 20)
                 if not chunk:
-                    err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
-                    raise BrowserError("Chromium closed its pipe: " + err[-2000:])
+                    self.log.seek(0)
+                    raise BrowserError("Chromium closed its pipe: " + self.log.read()[-2000:])
                 self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
@@ -165,7 +167,7 @@ class Browser:
                 os.close(fd)
             except OSError:
                 pass
-        self.proc.stderr.close()
+        self.log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def __enter__(self):

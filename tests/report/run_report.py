@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -273,8 +274,18 @@ def case_serve(x, tmp):
         check(status == 200 and "/run/1" in index and "/run/2" in index, f"the index lists no runs: {index[:500]}")
         status, page = get(served.url + "run/1")
         data = island(page)
-        check(data["run"]["id"] == 1 and 'const LIVE = {"data":"/run/1/data.json","interval":1000};' in page, "run 1's page")
+        check(data["run"]["id"] == 1 and 'const LIVE = {"data":"/run/1/data.json","interval":500,"lineage":"/run/1/lineage"};' in page, "run 1's page")
         check(json.loads(get(served.url + "run/2/data.json")[1])["run"]["seed"] == 3, "run 2's data")
+        # Any entity's lineage, named as `xdmlc prov` names it.
+        lineage = json.loads(get(served.url + "run/1/lineage?subject=" + urllib.parse.quote("stills#1"))[1])
+        walk = prov_json(x, work, "lineage", "stills#1", "--run", "1")
+        check(lineage["title"].startswith("stills#") and {n["id"] for n in lineage["nodes"] if n["id"][0] == "e"} ==
+              {"e" + str(e["id"]) for e in walk["entities"] if e["depth"] <= 6}, f"lineage: {lineage}")
+        try:
+            get(served.url + "run/1/lineage?subject=" + urllib.parse.quote("frames[9999]"))
+            raise Failure("a missing item's lineage was served")
+        except urllib.error.HTTPError as e:
+            check(e.code == 404 and "9999" in e.read().decode(), f"missing item: {e.code}")
         try:
             get(served.url + "run/99/data.json")
             raise Failure("run 99 was served")

@@ -39,9 +39,6 @@ int ReportCommand::run() {
     } catch (const query::QueryError& e) {
         std::cerr << "xdmlc: error: " << e.what() << "\n";
         return 1;
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "xdmlc: error: --listen " << e.what() << "\n";
-        return 2;
     } catch (const std::exception& e) {
         std::cerr << "xdmlc: error: " << e.what() << "\n";
         return 1;
@@ -53,6 +50,8 @@ int ReportCommand::report() {
     report::ReportLimits limits;
     limits.graph = !noGraph_ && !text_;
     const nlohmann::json data = report::reportData(*db, run_, limits);
+    if (data.value("graph_error", nlohmann::json()).is_string())
+        std::cerr << "xdmlc: warning: " << data["graph_error"].get<std::string>() << "; the page says so in its place\n";
     const std::string out = text_ ? report::textReport(data) : report::htmlPage(data);
     const std::string target = !output_.empty() ? output_ : text_ ? "-" : (db->workdir() / "report.html").string();
     try {
@@ -67,7 +66,13 @@ int ReportCommand::report() {
 }
 
 int ReportCommand::serve() {
-    const report::ListenAddress address = report::ListenAddress::parse(listen_);
+    report::ListenAddress address;
+    try {
+        address = report::ListenAddress::parse(listen_);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "xdmlc: error: --listen " << e.what() << "\n";
+        return 2;
+    }
     query::ProvDb::open(workdir_);  // a clear error now rather than a 404 later
     // Ctrl-C and SIGTERM are waited for here; the server's threads never see them.
     sigset_t stop;
