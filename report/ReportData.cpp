@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -70,11 +71,23 @@ TimeAxis timeAxis(query::ProvDb& db, int64_t run, const json& header, std::size_
     return axis;
 }
 
-/// A policy's duration as seconds: a number, or text with a unit ("2 s", "500 ms").
-double seconds(const json& v) {
+/// A policy's duration as seconds: a number, text with a unit ("2 s", "500 ms"), or the name of
+/// a const or param of the plan that holds one (`deadline: MAX_LATENCY`).
+double seconds(const json& v, const json& plan, int depth = 0) {
     if (v.is_number()) return v.get<double>();
-    if (!v.is_string()) return 0;
+    if (!v.is_string() || depth > 8) return 0;
     const std::string text = v.get<std::string>();
+    if (!text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) {
+        if (plan.contains("params") && plan["params"].is_array())
+            for (const json& p : plan["params"])
+                if (p.value("name", "") == text && p.contains("value")) return seconds(p["value"], plan, depth + 1);
+        const json* consts = plan.contains("code") && plan["code"].contains("consts") ? &plan["code"]["consts"] : nullptr;
+        if (consts && consts->contains(text) && (*consts)[text].contains("value")) {
+            const json& value = (*consts)[text]["value"];
+            return value.contains("value") ? seconds(value["value"], plan, depth + 1) : 0;
+        }
+        return 0;
+    }
     char* end = nullptr;
     const double n = std::strtod(text.c_str(), &end);
     std::string unit(end ? end : "");
@@ -133,7 +146,7 @@ json streams(query::ProvDb& db, int64_t run, const TimeAxis& axis) {
 
 /// Per handler: firings, failures, and the latency from each item's arrival to the end of the
 /// firing that handled it, against the handler's deadline.
-json handlers(query::ProvDb& db, int64_t run) {
+json handlers(query::ProvDb& db, int64_t run, const json& plan) {
     struct Latencies {
         std::string name, site;
         int64_t firings = 0, failed = 0;
@@ -158,7 +171,7 @@ json handlers(query::ProvDb& db, int64_t run) {
         l.site = first.isNull(1) ? "" : first.columnText(1);
         if (!first.isNull(2)) {
             const json policy = json::parse(first.columnText(2), nullptr, false);
-            if (policy.is_object() && policy.contains("deadline")) l.deadline = seconds(policy["deadline"]);
+            if (policy.is_object() && policy.contains("deadline")) l.deadline = seconds(policy["deadline"], plan);
         }
     }
     auto s = db.sql().prepare(
@@ -591,7 +604,7 @@ nlohmann::json reportData(query::ProvDb& db, int64_t run, const ReportLimits& li
     data["axis"] = axis.toJson();
     data["counts"] = query::runCounts(db, run);
     data["streams"] = streams(db, run, axis);
-    data["handlers"] = handlers(db, run);
+    data["handlers"] = handlers(db, run, planObject);
     data["timeline"] = timeline(db, run, axis, limits.maxBars);
     data["sites"] = sites(db, run, axis);
     data["bytes"] = bytes(db, run, planObject, data["counts"], data["handlers"]);
