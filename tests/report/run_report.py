@@ -363,7 +363,55 @@ def case_large(x, tmp):
         check_page(browser, "file://" + out, data)
 
 
-CASES = {"examples": case_examples, "text": case_text, "live": case_live, "serve": case_serve, "errors": case_errors,
+RELOCATE_FLOW = """
+import std.exec;
+site edge { cores: 1 }
+site hpc { cores: 4 }
+link edge <-> hpc { bandwidth: 10Gbps, latency: 1ms }
+type F = tensor<f32>[4];
+fn make(i: int) -> F = noise(F, i);
+stream xs: F from generate(make, 40) at edge;
+policy near { locality: data, deadline: 100ms }
+task slow(x: F) -> F @ near { let o = sh("sleep 0.05"); return x * 2.0; }
+flow f {
+    on new data of type F in xs as x { let y = slow(x); }
+}
+"""
+
+
+def case_relocations(x, tmp):
+    """A site too slow for its deadline: the meta-controller moves calls to the other site. The
+    page marks each relocation where it happened, shows the sites' queues from their recorded
+    SiteStatus, and flags the calls that missed their deadline on the timeline."""
+    flow = os.path.join(tmp, "relocate.xdml")
+    open(flow, "w").write(RELOCATE_FLOW)
+    work = os.path.join(tmp, "relocate.run")
+    xdmlc(x, "run", flow, "--workdir", work, "--quiet")
+    xdmlc(x, "report", "--workdir", work)
+    out = os.path.join(work, "report.html")
+    data = island(open(out, encoding="utf-8").read())
+    db = os.path.join(work, "provenance.db")
+    moved = query(db, "SELECT count(*) FROM decisions WHERE kind = 'placement' AND inputs LIKE '%planned_site%'")[0][0]
+    check(moved > 0 and len(data["sites"]["relocations"]) == moved, f"relocations: {moved} recorded, {len(data['sites']['relocations'])} on the page")
+    check(all(r["from"] == "edge" and r["to"] == "hpc" for r in data["sites"]["relocations"]), f"{data['sites']['relocations'][:3]}")
+    sites = {s["name"]: s for s in data["sites"]["sites"]}
+    check(set(sites) == {"edge", "hpc"} and max(v[1] for v in sites["hpc"]["samples"]) >= 1,
+          f"hpc was never busy in the recorded statuses: {sites.get('hpc')}")
+    samples = query(db, "SELECT count(*) FROM site_status WHERE site = 'edge'")[0][0]
+    check(samples >= 5, f"{samples} samples of edge for a run of a second or more")
+    missed = query(db, "SELECT count(*) FROM decisions WHERE kind = 'deadline_miss' AND subject LIKE 'activity:%'")[0][0]
+    flagged = sum(1 for b in data["timeline"]["bars"] if b[8] & 1)
+    check(missed > 0 and flagged == missed, f"{missed} deadline misses recorded, {flagged} bars flagged")
+    check_island_against_prov(x, work, data)
+    with Browser() as browser:
+        check_page(browser, "file://" + out, data)
+        rows = browser.evaluate("document.querySelectorAll('#relocations tbody tr').length")
+        check(rows == moved, f"the relocations table has {rows} rows, {moved} recorded")
+        marks = browser.evaluate("[...document.querySelectorAll('#sites-charts svg text')].filter(t => t.textContent === 'edge→hpc').length")
+        check(marks == 2 * moved, f"{marks} relocation marks on the two sites' charts, wanted {2 * moved}")
+
+
+CASES = {"examples": case_examples, "relocations": case_relocations, "text": case_text, "live": case_live, "serve": case_serve, "errors": case_errors,
          "large": case_large}
 
 if __name__ == "__main__":
