@@ -344,16 +344,21 @@ flow big {
 """
 
 
-def case_large(x, tmp):
-    """A run of 90,000 activities: the page draws the longest bars and the density of all, and
-    stays small whatever the run's size."""
-    flow = os.path.join(tmp, "big.xdml")
-    open(flow, "w").write(LARGE_FLOW)
-    work = os.path.join(tmp, "big.run")
+def reported(x, tmp, name, text):
+    """A run of the flow `text`, and its report: (work directory, page file, the page's data)."""
+    flow = os.path.join(tmp, name + ".xdml")
+    open(flow, "w").write(text)
+    work = os.path.join(tmp, name + ".run")
     xdmlc(x, "run", flow, "--workdir", work, "--quiet")
     xdmlc(x, "report", "--workdir", work)
     out = os.path.join(work, "report.html")
-    data = island(open(out, encoding="utf-8").read())
+    return work, out, island(open(out, encoding="utf-8").read())
+
+
+def case_large(x, tmp):
+    """A run of 90,000 activities: the page draws the longest bars and the density of all, and
+    stays small whatever the run's size."""
+    work, out, data = reported(x, tmp, "big", LARGE_FLOW)
     tl = data["timeline"]
     check(tl["total"] >= 60000 and tl["shown"] == len(tl["bars"]) <= 20000, f"timeline: {tl['total']} bars, {tl['shown']} shown")
     check(all(len(g["busy_per_bin"]) == data["axis"]["bins"] for g in tl["groups"]), "density bins")
@@ -383,13 +388,7 @@ def case_relocations(x, tmp):
     """A site too slow for its deadline: the meta-controller moves calls to the other site. The
     page marks each relocation where it happened, shows the sites' queues from their recorded
     SiteStatus, and flags the calls that missed their deadline on the timeline."""
-    flow = os.path.join(tmp, "relocate.xdml")
-    open(flow, "w").write(RELOCATE_FLOW)
-    work = os.path.join(tmp, "relocate.run")
-    xdmlc(x, "run", flow, "--workdir", work, "--quiet")
-    xdmlc(x, "report", "--workdir", work)
-    out = os.path.join(work, "report.html")
-    data = island(open(out, encoding="utf-8").read())
+    work, out, data = reported(x, tmp, "relocate", RELOCATE_FLOW)
     db = os.path.join(work, "provenance.db")
     moved = query(db, "SELECT count(*) FROM decisions WHERE kind = 'placement' AND inputs LIKE '%planned_site%'")[0][0]
     check(moved > 0 and len(data["sites"]["relocations"]) == moved, f"relocations: {moved} recorded, {len(data['sites']['relocations'])} on the page")

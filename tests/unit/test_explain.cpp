@@ -43,7 +43,7 @@ TEST_CASE("a comparison says both sides' values, and which way it went") {
     CHECK(explained(p, "Big", Value::float64(0.1)) == "twice(it) = 0.2, not > LIMIT = 0.5");
 }
 
-TEST_CASE("and says the operand that failed, or both when it held; or the reverse") {
+TEST_CASE("and says the operand that failed, or both when it held, and or the reverse") {
     Program p = programOf("type R = { a: float, b: int };\n"
                           "type Both = R where it.a > 2.0 and it.b == 3;\n"
                           "type Either = R where it.a > 2.0 or it.b == 3;\n");

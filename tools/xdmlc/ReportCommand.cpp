@@ -36,10 +36,7 @@ bool ReportCommand::chosen() const {
 int ReportCommand::run() {
     try {
         return report_->parsed() ? report() : serve();
-    } catch (const query::QueryError& e) {
-        std::cerr << "xdmlc: error: " << e.what() << "\n";
-        return 1;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // a QueryError names the database, run or entity
         std::cerr << "xdmlc: error: " << e.what() << "\n";
         return 1;
     }
