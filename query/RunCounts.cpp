@@ -17,8 +17,7 @@ nlohmann::json runCounts(ProvDb& db, int64_t run) {
         " (SELECT count(*) FROM activities WHERE run = ?1 AND kind = 'task'),"
         " (SELECT COALESCE(SUM(e.bytes), 0) FROM activities a JOIN generated g ON g.activity = a.id"
         "   JOIN entities e ON e.id = g.entity WHERE a.run = ?1 AND a.kind = 'transfer'),"
-        " (SELECT COALESCE(SUM(e.bytes), 0) FROM entities e WHERE e.run = ?1 AND"
-        "   ((e.kind = 'file' AND EXISTS (SELECT 1 FROM generated g WHERE g.entity = e.id)) OR e.kind = 'record'))");
+        " (SELECT COALESCE(SUM(e.bytes), 0) FROM entities e WHERE e.run = ?1 AND " + std::string(kWrittenByRun) + ")");
     s.bindInt(1, run);
     s.step();
     static const char* names[] = {"entities", "activities", "decisions", "model_versions", "invalid",

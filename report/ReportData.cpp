@@ -392,9 +392,8 @@ json bytes(query::ProvDb& db, int64_t run, const json& plan, const json& counts,
     }
     json written = json::array();
     auto w = db.sql().prepare(
-        "SELECT COALESCE(site, ''), kind, COALESCE(SUM(bytes), 0), count(*) FROM entities e WHERE run = ?1 AND"
-        " ((kind = 'file' AND EXISTS (SELECT 1 FROM generated g WHERE g.entity = e.id)) OR kind = 'record')"
-        " GROUP BY 1, 2 ORDER BY 1, 2");
+        std::string("SELECT COALESCE(site, ''), kind, COALESCE(SUM(bytes), 0), count(*) FROM entities e WHERE run = ?1 AND ") +
+        query::kWrittenByRun + " GROUP BY 1, 2 ORDER BY 1, 2");
     w.bindInt(1, run);
     while (w.step())
         written.push_back({{"site", w.columnText(0)}, {"kind", w.columnText(1)}, {"bytes", w.columnInt(2)}, {"count", w.columnInt(3)}});
@@ -533,9 +532,7 @@ std::string graphSvg(const json& plan) {
 /// each with its lineage.
 json results(query::ProvDb& db, int64_t run, std::size_t max, int depth) {
     auto s = db.sql().prepare(
-        "SELECT id FROM entities e WHERE run = ?1 AND"
-        " (kind = 'record' OR (kind = 'file' AND EXISTS (SELECT 1 FROM generated g WHERE g.entity = e.id)))"
-        " ORDER BY id DESC LIMIT ?2");
+        std::string("SELECT id FROM entities e WHERE run = ?1 AND ") + query::kWrittenByRun + " ORDER BY id DESC LIMIT ?2");
     s.bindInt(1, run);
     s.bindInt(2, static_cast<int64_t>(max));
     json out = json::array();

@@ -220,9 +220,10 @@ std::string ReportServer::url() const {
     return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_) + "/";
 }
 
-double ReportServer::secondsSinceLastRequest() const {
+void ReportServer::finish() {
     const int64_t last = lastRequestMs_.load();
-    return last == 0 ? 1e9 : static_cast<double>(nowMs() - last) / 1e3;
+    if (last != 0 && nowMs() - last < 3000) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    stop();
 }
 
 void ReportServer::stop() {

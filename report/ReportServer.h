@@ -45,8 +45,9 @@ public:
     void start(const ListenAddress& address);
     /// The URL of its front page.
     std::string url() const;
-    /// Seconds since a page or its data was last asked for (a large number when never).
-    double secondsSinceLastRequest() const;
+    /// The run it serves has ended: a page that polled in the last seconds gets time to fetch
+    /// the final state (it polls every 500 ms), then the server stops.
+    void finish();
     /// Stops answering and joins its threads.
     void stop();
 

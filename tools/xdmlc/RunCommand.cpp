@@ -20,7 +20,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <csignal>
 #include <fstream>
@@ -284,16 +283,6 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
             return 1;
         }
     }
-    // A page watching the run gets its last state before the server goes (it polls each second).
-    auto closeServer = [&server] {
-        if (!server) return;
-        if (server->secondsSinceLastRequest() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-        server->stop();
-    };
-    struct CloseServer {
-        std::function<void()> close;
-        ~CloseServer() { close(); }
-    } closeAtEnd{closeServer};
     try {
         runtime::Run run(runtime::Program::fromPlan(plan), runtime::PlanModel::fromPlan(plan), options);
         activeRun.store(&run);
@@ -302,6 +291,7 @@ int executePlan(const nlohmann::json& plan, runtime::RunOptions options, const R
         std::signal(SIGUSR1, onSignal);  // Slurm's warning before the wall time (xdmlc submit)
         int status = run.execute();
         activeRun.store(nullptr);
+        if (server) server->finish();  // a page watching the run gets its last state
         // Ctrl-C is how an endless stream is ended (0); SIGTERM and SIGUSR1 come from a job
         // manager, which learns from 128 + N that the run stopped early, though in order.
         if (status == 0 && (firstSignal.load() == SIGTERM || firstSignal.load() == SIGUSR1)) status = 128 + firstSignal.load();
