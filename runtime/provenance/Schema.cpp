@@ -163,6 +163,12 @@ DROP INDEX IF EXISTS entities_by_run;
 DROP INDEX IF EXISTS decisions_by_run;
 )sql";
 
+/// Adds `column` to `table` unless it is there already (an upgrade from an older schema).
+void addColumn(sqlite::Connection& db, const std::string& table, const std::string& column, const std::string& type) {
+    if (db.queryInt("SELECT count(*) FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'") == 0)
+        db.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
+}
+
 std::string hex(int64_t v) {
     char text[24];
     std::snprintf(text, sizeof text, "0x%08llx", static_cast<unsigned long long>(v));
@@ -231,20 +237,15 @@ void createSchema(sqlite::Connection& db) {
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     } else if (version <= kSchemaVersion) {
         // Schema 1 lacks it; so does a schema-2 file from before the column was added.
-        if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'workdir'") == 0)
-            db.exec("ALTER TABLE runs ADD COLUMN workdir TEXT");
+        addColumn(db, "runs", "workdir", "TEXT");
         // Schema 3 records where each activity ran (the MPI rank and its host).
-        if (db.queryInt("SELECT count(*) FROM pragma_table_info('activities') WHERE name = 'rank'") == 0) {
-            db.exec("ALTER TABLE activities ADD COLUMN rank INTEGER NOT NULL DEFAULT 0");
-            db.exec("ALTER TABLE activities ADD COLUMN host TEXT");
-        }
+        addColumn(db, "activities", "rank", "INTEGER NOT NULL DEFAULT 0");
+        addColumn(db, "activities", "host", "TEXT");
         // Schema 4 records the code a Python task's call ran (its module's content hash).
-        if (db.queryInt("SELECT count(*) FROM pragma_table_info('activities') WHERE name = 'code'") == 0)
-            db.exec("ALTER TABLE activities ADD COLUMN code TEXT");
+        addColumn(db, "activities", "code", "TEXT");
         // Schema 5 records each site's status over time, and the xdmlc version of a run.
         db.exec(kSiteStatusTable);
-        if (db.queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'version'") == 0)
-            db.exec("ALTER TABLE runs ADD COLUMN version TEXT");
+        addColumn(db, "runs", "version", "TEXT");
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);
