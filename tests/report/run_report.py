@@ -187,11 +187,12 @@ def get(url, timeout=10):
 
 
 def served_data(url):
-    """The live data, or None while the run has not begun (404: no database yet)."""
+    """The live data, or None while the run has not begun: 404 while there is no database yet,
+    503 until the run `--serve` was started for has its row."""
     try:
         return json.loads(get(url + "data.json")[1])
     except urllib.error.HTTPError as e:
-        if e.code == 404:
+        if e.code in (404, 503):
             return None
         raise
 
