@@ -41,7 +41,9 @@ void RootItem::rowRecorded(const std::string& catalog, int64_t row) {
 }
 
 ResumeLedger::ResumeLedger(ResumeSetup setup)
-    : setup_(std::move(setup)), log_(resumeLogPath(setup_.workdir, setup_.run), setup_.resumed, setup_.flowsHash) {
+    : setup_(std::move(setup)),
+      log_(resumeLogPath(setup_.workdir, setup_.run), setup_.resumed, setup_.flowsHash,
+           [this](const ResumeError& e) { failedWrite("", e); }) {
     // Carried into this run's log at once: a resume of this run, if it is killed in turn, then
     // reuses what the runs before it did, whether or not this one came to it.
     if (!setup_.itemsReusable) {
@@ -116,6 +118,14 @@ void ResumeLedger::keep(const TaskEntry& entry) {
     log_.task(entry);
 }
 
+void ResumeLedger::flush() {
+    try {
+        log_.flush();
+    } catch (const ResumeError& e) {
+        failedWrite("", e);
+    }
+}
+
 bool ResumeLedger::handledBefore(const std::string& stream, const std::string& origin, const std::string& hash) {
     std::lock_guard lock(mutex_);
     auto it = handled_.find(itemKey(stream, origin, hash));
@@ -169,7 +179,8 @@ void ResumeLedger::itemDone(const HandledItem& item, bool ok) {
 
 void ResumeLedger::failedWrite(const std::string& what, const ResumeError& e) {
     if (setup_.writeFailures) setup_.writeFailures->fetch_add(1);
-    setup_.report(std::string("error: resume: ") + e.what() + " (an " + what + "; a resume would handle it again)");
+    setup_.report(std::string("error: resume: ") + e.what() +
+                  (what.empty() ? "; a resume would do their work again" : " (an " + what + "; a resume would handle it again)"));
 }
 
 }  // namespace xdml::runtime

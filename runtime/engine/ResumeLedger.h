@@ -80,8 +80,12 @@ public:
     /// and the call runs again). `what` names the call for reports. Everything the resumed run
     /// kept is carried into this run's log when the ledger is made (a ResumeError if it cannot).
     std::optional<TaskOutcome> reuse(const std::string& key, const std::string& what);
-    /// Keeps a completed call's outcome. Throws ResumeError when it cannot be written.
+    /// Keeps a completed call's outcome (written within ResumeLogWriter::kInterval). Throws
+    /// ResumeError when the log could not be written before.
     void keep(const TaskEntry& entry);
+    /// Writes what the log holds so far: at the run's end, before it says how it went. A
+    /// failure is reported and counted, as the writer's own are.
+    void flush();
     int64_t resumedRun() const { return setup_.resumed; }
 
     // ---- source items

@@ -5,6 +5,7 @@
 #include "runtime/provenance/ContentHash.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -144,8 +145,8 @@ ResumeLogContents readResumeLog(const std::filesystem::path& file) {
     return out;
 }
 
-ResumeLogWriter::ResumeLogWriter(std::filesystem::path file, int64_t resumed, const std::string& flowsHash)
-    : file_(std::move(file)) {
+ResumeLogWriter::ResumeLogWriter(std::filesystem::path file, int64_t resumed, const std::string& flowsHash, Failed failed)
+    : file_(std::move(file)), failed_(std::move(failed)) {
     std::error_code ec;
     std::filesystem::create_directories(file_.parent_path(), ec);
     if (ec) throw ResumeError("cannot create the resume folder " + file_.parent_path().string() + ": " + ec.message());
@@ -154,10 +155,22 @@ ResumeLogWriter::ResumeLogWriter(std::filesystem::path file, int64_t resumed, co
     MessageWriter w;
     w.pod<int64_t>(resumed);
     w.text(flowsHash);
-    append(kHeader, w.take());
+    try {
+        writeAll(framed(kHeader, w.take()));  // at once: a log without its header is not read
+    } catch (...) {
+        ::close(fd_);
+        throw;
+    }
+    thread_ = std::thread([this] { writeGroups(); });
 }
 
 ResumeLogWriter::~ResumeLogWriter() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();  // it writes what is buffered before it ends
     if (fd_ >= 0) ::close(fd_);
 }
 
@@ -176,32 +189,90 @@ void ResumeLogWriter::carryAll(const std::filesystem::path& previous, const Resu
     in.seekg(static_cast<std::streamoff>(contents.headerEnd));
     if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
         throw ResumeError("cannot read the resume log " + previous.string() + " again to carry it: " + std::strerror(errno));
-    writeAll(bytes);
+    writeBuffered(bytes);
 }
 
 void ResumeLogWriter::carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items) {
     std::string bytes;
     for (const auto& [key, e] : tasks) bytes += framed(kTask, taskPayload(e));
     for (const HandledItem& item : items) bytes += framed(kItem, itemPayload(item));
-    writeAll(bytes);
+    writeBuffered(bytes);
+}
+
+void ResumeLogWriter::flush() {
+    writeBuffered();
 }
 
 void ResumeLogWriter::append(char kind, const std::string& payload) {
-    writeAll(framed(kind, payload));
+    std::string record = framed(kind, payload);
+    {
+        std::lock_guard lock(mutex_);
+        if (broken_) throw ResumeError("the resume log " + file_.string() + " could not be written before: nothing more is kept (" + brokenBy_ + ")");
+        if (buffer_.size() + record.size() < kWriteAtOnce) {
+            buffer_ += record;
+            // The writer sleeps while nothing is buffered: the first record of a group wakes it,
+            // every other append costs no system call.
+            if (++buffered_ == 1) wake_.notify_one();
+            return;
+        }
+    }
+    writeBuffered(record);
 }
 
-void ResumeLogWriter::writeAll(const std::string& bytes) {
-    std::lock_guard lock(mutex_);
-    if (broken_) throw ResumeError("the resume log " + file_.string() + " could not be written before: nothing more is kept");
-    // One write per record (or batch), so a kill leaves at most the last one torn; a short write
-    // (a full disk part-way) is an error like any other, and nothing is appended after it.
+void ResumeLogWriter::writeBuffered(std::string_view more) {
+    std::lock_guard writing(writing_);
+    std::string group;
+    std::size_t records = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (broken_ && buffered_ == 0 && more.empty()) return;  // its failure was told; nothing more was taken
+        if (broken_) throw ResumeError("the resume log " + file_.string() + " could not be written before: nothing more is kept (" + brokenBy_ + ")");
+        group.swap(buffer_);
+        records = buffered_;
+        buffered_ = 0;
+    }
+    try {
+        writeAll(group);
+        writeAll(more);
+    } catch (const ResumeError& e) {
+        std::lock_guard lock(mutex_);
+        broken_ = true;
+        brokenBy_ = e.what();
+        throw ResumeError(std::string(e.what()) + " (" + std::to_string(records + (more.empty() ? 0 : 1)) +
+                          " records not kept)");
+    }
+}
+
+void ResumeLogWriter::writeGroups() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stopping_ || buffered_ > 0; });
+        if (buffered_ == 0 || broken_) return;  // stopping, with nothing (more) to write
+        // Let the group gather, unless the log is closing.
+        wake_.wait_for(lock, kInterval, [&] { return stopping_; });
+        lock.unlock();
+        try {
+            writeBuffered();
+        } catch (const ResumeError& e) {
+            if (failed_)
+                failed_(e);
+            else
+                std::fprintf(stderr, "xdmlc: error: resume: %s\n", e.what());
+        }
+        lock.lock();
+    }
+}
+
+void ResumeLogWriter::writeAll(std::string_view bytes) {
+    // One write per group (or large record), so a kill leaves at most the last one torn; a short
+    // write (a full disk part-way) is an error like any other, and nothing is appended after it.
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            broken_ = true;
-            throw ResumeError("cannot write the resume log " + file_.string() + ": " + std::strerror(w < 0 ? errno : ENOSPC));
+            if (w == 0) errno = ENOSPC;
+            throw ResumeError("cannot write the resume log " + file_.string() + ": " + std::strerror(errno));
         }
         done += static_cast<std::size_t>(w);
     }

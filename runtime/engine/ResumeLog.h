@@ -1,19 +1,29 @@
 // ResumeLog.h — the durable part of resume: one append-only file per run,
 // <workdir>/resume/run-<id>.log, holding what a later `xdmlc run --resume` may reuse: each
 // task call's outcome under its key (CallKey.h), and each source item once it was fully handled,
-// with the catalog rows its firings wrote. A record is one write(2) of a length, a kind, the
-// payload and its XXH64, made synchronously as the call or item completes: it survives kill -9
-// of the run (the page cache keeps it), and a write that fails is an error, never silent.
-// Reading tolerates a torn last record and counts, and skips, a record whose checksum is wrong.
+// with the catalog rows its firings wrote. A record is a length, a kind, the payload and its
+// XXH64. Records are written in groups, like provenance's: the caller appends to a buffer under
+// a short lock, and a writer thread writes what has gathered with one write(2) every
+// `interval` (a large record is written by its caller at once). A group in the page cache
+// survives kill -9 of the run; a kill loses at most the last interval's records, whose work a
+// resume does again (the run's catalog rows that no kept item holds are removed then). A write
+// that fails is an error, never silent: it is reported through `failed`, and every later append
+// throws. Reading tolerates a torn last record and counts, and skips, a record whose checksum is
+// wrong.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <thread>
 #include <unordered_map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,15 +72,28 @@ ResumeLogContents readResumeLog(const std::filesystem::path& file);
 
 class ResumeLogWriter {
 public:
+    /// Told of a group the writer thread could not write (its message counts the records lost).
+    using Failed = std::function<void(const ResumeError& error)>;
+    /// The longest a record waits in the buffer before its group is written.
+    static constexpr std::chrono::milliseconds kInterval{20};
+    /// A record (with what waits before it) this large is written by its caller at once.
+    static constexpr std::size_t kWriteAtOnce = 256 * 1024;
+
     /// Creates the file (and its folder) and writes its header; a ResumeError when it cannot.
-    ResumeLogWriter(std::filesystem::path file, int64_t resumed, const std::string& flowsHash);
+    /// `failed`: told of a group the writer thread could not write (none: stderr is); every
+    /// later append throws.
+    ResumeLogWriter(std::filesystem::path file, int64_t resumed, const std::string& flowsHash, Failed failed = {});
+    /// Writes what is buffered; a failure goes to `failed` (a destructor cannot throw).
     ~ResumeLogWriter();
     ResumeLogWriter(const ResumeLogWriter&) = delete;
     ResumeLogWriter& operator=(const ResumeLogWriter&) = delete;
 
-    /// Each appends one record at once (thread-safe); a ResumeError when it is not all written.
+    /// Each appends one record (thread-safe), written within kInterval; a ResumeError when the
+    /// log could not be written before, or a record written at once is not all written.
     void task(const TaskEntry& entry);
     void item(const HandledItem& item);
+    /// Writes everything appended so far now; a ResumeError when it cannot.
+    void flush();
     /// Everything a resumed run's log kept, in one write: a resume of this run (killed in turn)
     /// then finds it too, whether or not this run came to use it.
     void carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items);
@@ -81,12 +104,23 @@ public:
 
 private:
     void append(char kind, const std::string& payload);
-    void writeAll(const std::string& bytes);
+    /// Writes what is buffered, then `more` (under writing_). Throws a ResumeError.
+    void writeBuffered(std::string_view more = {});
+    void writeAll(std::string_view bytes);
+    void writeGroups();
 
     std::filesystem::path file_;
+    Failed failed_;
     int fd_ = -1;
+    std::mutex writing_;   // held while bytes go to the file, so groups reach it in append order
+    std::mutex mutex_;     // guards what follows; never held across a write(2)
+    std::condition_variable wake_;
+    std::string buffer_;   // framed records not written yet
+    std::size_t buffered_ = 0;  // how many
     bool broken_ = false;  // a write failed part-way: nothing after it could be read back
-    std::mutex mutex_;
+    std::string brokenBy_; // that write's error
+    bool stopping_ = false;
+    std::thread thread_;   // last: it starts once everything above exists
 };
 
 }  // namespace xdml::runtime

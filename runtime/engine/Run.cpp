@@ -373,6 +373,7 @@ int Run::execute() {
     runStopHandlers();
     for (auto& [name, s] : sites_) s->shutdown();
     if (python_) python_->shutdown();
+    if (resume_) resume_->flush();  // its failure fails the run, like a group's
     bool unsynced = false;
     try {
         syncFileSystemsOf(unsyncedFolders_);  // what write() wrote is on disk before the run says how it went

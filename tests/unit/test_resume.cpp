@@ -12,7 +12,9 @@
 
 #include "TempDir.h"
 
+#include <csignal>
 #include <fstream>
+#include <sys/resource.h>
 #include <thread>
 
 using namespace xdml::runtime;
@@ -144,6 +146,74 @@ TEST_CASE("the resume log reads back what was written, past a torn tail and corr
     c = readResumeLog(file);
     CHECK(c.corrupt == 1);
     CHECK(readResumeLog(dir / "none.log").tasks.empty());  // no log: nothing kept
+}
+
+TEST_CASE("the resume log writes its records in groups: within an interval, at a flush, a large one at once", "[resume]") {
+    TempDir dir("xdml_resume");
+    const auto file = resumeLogPath(dir.path(), 1);
+    ResumeLogWriter w(file, 0, "flows");
+    const auto header = std::filesystem::file_size(file);  // the header is written at once
+    CHECK(header > 0);
+    w.task(entryOf("k1", Value::integer(1)));
+    w.item(HandledItem{"s", "in/a.npy", "hash", {}});
+    CHECK(std::filesystem::file_size(file) == header);  // buffered: no write(2) per record
+    w.flush();
+    CHECK(readResumeLog(file).tasks.size() == 1);
+    CHECK(readResumeLog(file).items.size() == 1);
+
+    // The writer thread writes a group within its interval, with no flush.
+    w.task(entryOf("k2", Value::integer(2)));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (readResumeLog(file).tasks.size() < 2 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(ResumeLogWriter::kInterval);
+    CHECK(readResumeLog(file).tasks.size() == 2);
+
+    // A record as large as a group goes to the file at once, after what was buffered before it.
+    w.task(entryOf("k3", Value::integer(3)));
+    TaskEntry large = entryOf("k4", Value::integer(4));
+    large.outcome.append(ResumeLogWriter::kWriteAtOnce, 'x');
+    w.task(large);
+    ResumeLogContents c = readResumeLog(file);
+    CHECK(c.tasks.size() == 4);
+    CHECK(c.tasks.at("k4").outcome.size() == large.outcome.size());
+    CHECK(c.corrupt == 0);
+}
+
+TEST_CASE("a resume log group that cannot be written is told once, and nothing is appended after it", "[resume]") {
+    TempDir dir("xdml_resume");
+    const auto file = resumeLogPath(dir.path(), 1);
+    std::vector<std::string> told;
+    std::mutex toldMutex;
+    auto w = std::make_unique<ResumeLogWriter>(file, 0, "flows", [&](const ResumeError& e) {
+        std::lock_guard lock(toldMutex);
+        told.push_back(e.what());
+    });
+    // A file size limit stands in for a full disk: the next write past it fails (EFBIG).
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto oldSignal = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = std::filesystem::file_size(file) + 16;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    w->task(entryOf("k1", Value::integer(1)));
+    w->task(entryOf("k2", Value::integer(2)));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        {
+            std::lock_guard lock(toldMutex);
+            if (!told.empty() || std::chrono::steady_clock::now() > until) break;
+        }
+        std::this_thread::sleep_for(ResumeLogWriter::kInterval);
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, oldSignal);
+    REQUIRE(told.size() == 1);
+    CHECK(told[0].find(file.string()) != std::string::npos);
+    CHECK(told[0].find("2 records not kept") != std::string::npos);
+    CHECK_THROWS_AS(w->task(entryOf("k3", Value::integer(3))), ResumeError);
+    CHECK_NOTHROW(w->flush());  // nothing more was taken
+    w.reset();
+    CHECK(told.size() == 1);
 }
 
 TEST_CASE("a kept outcome is reused while it and the files its body read hash the same, never by file times", "[resume]") {
