@@ -150,7 +150,7 @@ void Firing::statement(const Stmt& s) {
         switch (s.op) {
         case Op::Let: {
             if (isTaskCall(*s.value) && !inTask_) {
-                locals_.emplace_back(s.name, startTask(*s.value, false, &s.type));
+                locals_.emplace_back(s.name, startTask(*s.value, s.readByNext, &s.type));
                 break;
             }
             DatumPtr d = value(*s.value);

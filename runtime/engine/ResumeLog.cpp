@@ -161,6 +161,8 @@ ResumeLogWriter::ResumeLogWriter(std::filesystem::path file, int64_t resumed, co
         ::close(fd_);
         throw;
     }
+    buffer_.reserve(kWriteAtOnce);
+    spare_.reserve(kWriteAtOnce);
     thread_ = std::thread([this] { writeGroups(); });
 }
 
@@ -221,7 +223,10 @@ void ResumeLogWriter::append(char kind, const std::string& payload) {
 
 void ResumeLogWriter::writeBuffered(std::string_view more) {
     std::lock_guard writing(writing_);
-    std::string group;
+    // The two buffers trade places and keep their capacity: appends never grow (and copy) one
+    // again in the steady state.
+    std::string& group = spare_;
+    group.clear();
     std::size_t records = 0;
     {
         std::lock_guard lock(mutex_);

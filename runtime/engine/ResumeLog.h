@@ -113,6 +113,7 @@ private:
     Failed failed_;
     int fd_ = -1;
     std::mutex writing_;   // held while bytes go to the file, so groups reach it in append order
+    std::string spare_;    // the group being written (under writing_)
     std::mutex mutex_;     // guards what follows; never held across a write(2)
     std::condition_variable wake_;
     std::string buffer_;   // framed records not written yet

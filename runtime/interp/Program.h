@@ -126,6 +126,10 @@ struct Stmt {
     TypeDesc type;              // Let: a declared type
     std::vector<Stmt> body, elseBody;  // Fused: the chain's consecutive statements
     std::optional<PolicyRef> policy;
+    // Let: the next statement reads the bound name itself. A task call bound here is then waited
+    // for at once, with nothing of its firing to overlap: it runs on the firing's thread when its
+    // site has room, rather than being handed to a worker and waited for.
+    bool readByNext = false;
 };
 
 /// A task whose body is a Python function (`= python "module:function"`, LANGUAGE.md §9).

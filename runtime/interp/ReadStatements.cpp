@@ -97,6 +97,18 @@ Stmt readStatement(const json& j, const std::string& where) {
     return s;
 }
 
+bool readsLocal(const Expr& e, const std::string& name) {
+    if (e.op == Expr::Op::Name && e.binding == NameBinding::Local && e.name == name) return true;
+    for (const Expr& a : e.args)
+        if (readsLocal(a, name)) return true;
+    return false;
+}
+
+/// Whether `s` itself (its value, condition or bound; not the blocks it holds) reads `name`.
+bool readsLocal(const Stmt& s, const std::string& name) {
+    return (s.value && readsLocal(*s.value, name)) || (s.bound && readsLocal(*s.bound, name));
+}
+
 }  // namespace
 
 std::vector<Stmt> readBlock(const json& j, const std::string& where) {
@@ -104,6 +116,8 @@ std::vector<Stmt> readBlock(const json& j, const std::string& where) {
     std::vector<Stmt> out;
     out.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) out.push_back(readStatement(j[i], where + "[" + std::to_string(i) + "]"));
+    for (std::size_t i = 0; i + 1 < out.size(); ++i)
+        if (out[i].op == Stmt::Op::Let) out[i].readByNext = readsLocal(out[i + 1], out[i].name);
     return out;
 }
 
