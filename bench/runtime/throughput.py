@@ -1,18 +1,26 @@
-"""throughput.py — figure 1: no-op tasks per second, XDML with and without provenance, and Dask's
-threaded scheduler on the same graph.
+"""throughput.py — figure 1: what a no-op task costs, in the two shapes users write, with and
+without provenance, at two sizes, against Dask's threaded scheduler on the same work.
 
-XDML: noop.xdml, a `generate` stream of N ints whose handler calls a task that returns its
-argument; tasks/s = tasks_run / seconds from --stats-json (seconds is the whole run, from
-before the provenance store opens to after its last commit).
+Shapes (noop.xdml, a `generate` stream of N ints whose handler calls `task noop(x) { return x; }`):
+  fire: `noop(t);`, the call is a statement of its own;
+  used: `let y = noop(t); if y != t { log ... }`, the firing binds the result and reads it.
+µs per task = seconds / tasks_run from --stats-json (seconds is the whole run, from before the
+provenance store opens to after its last commit). Memory: the run's peak resident set (wait4);
+"flat" when the 10x larger run peaks at most 1.5x as high.
 
-Dask: per item, a node making the item (`ident(i)`, what generate's fn does) and a node calling
-`noop` on it: 2N nodes, run by dask.threaded.get with its default pool (one thread per core),
-timed around the get alone (building the dict is not scheduling). It is counted as N tasks,
-as XDML counts only the task calls and not the items or firings."""
+Dask: per item a node making the item (`ident(i)`, what generate's fn does) and a node calling
+`noop` on it, and for the used shape a third node comparing the result with the item: run by
+dask.threaded.get with its default pool (one thread per core), timed around the get alone
+(building the dict is not scheduling). It is counted as N tasks, as XDML counts only the task
+calls and not the items or firings."""
 import os
+import subprocess
 import time
 
 import harness
+
+USED = {"{ noop(t); }": '{ let y = noop(t); if y != t { log "noop({t}) returned {y}"; } }'}
+SHAPES = (("fire", {}), ("used", USED))
 
 
 def ident(i):
@@ -23,63 +31,95 @@ def noop(x):
     return x
 
 
-def dask_tasks_per_second(n):
-    """(tasks/s, seconds) of Dask's threaded scheduler on N items and N no-op tasks."""
+def differs(y, x):
+    return y != x
+
+
+def dask_us_per_task(n, shape):
+    """(µs per task, seconds) of Dask's threaded scheduler on N items and N no-op tasks."""
     import dask.threaded
     graph = {}
     for i in range(n):
         graph[("item", i)] = (ident, i)
         graph[("noop", i)] = (noop, ("item", i))
-    keys = [("noop", i) for i in range(n)]
+        if shape == "used":
+            graph[("check", i)] = (differs, ("noop", i), ("item", i))
+    keys = [("check" if shape == "used" else "noop", i) for i in range(n)]
     start = time.perf_counter()
     results = dask.threaded.get(graph, keys)
     seconds = time.perf_counter() - start
-    if list(results) != list(range(n)):
+    expected = [False] * n if shape == "used" else list(range(n))
+    if list(results) != expected:
         raise harness.BenchError("Dask returned wrong results")
-    return n / seconds, seconds
+    del graph, results
+    return seconds / n * 1e6, seconds
 
 
-def xdml_tasks_per_second(xdmlc, scratch, n, provenance):
-    flow = harness.flow_copy("noop.xdml", scratch, consts={"N": n})
-    workdir = os.path.join(scratch, "noop-prov" if provenance else "noop-noprov")
-    stats = harness.run_flow(xdmlc, flow, workdir, extra=() if provenance else ("--no-provenance",))
-    if stats["tasks_run"] != n or stats["tasks_failed"] != 0:
-        raise harness.BenchError(f"{stats['tasks_run']} tasks run and {stats['tasks_failed']} failed, expected {n} and 0")
-    return stats["tasks_run"] / stats["seconds"], stats["seconds"]
+def xdml_run(xdmlc, scratch, n, shape, provenance):
+    """(µs per task, seconds, peak RSS in MiB) of one run."""
+    flow = harness.flow_copy("noop.xdml", scratch, consts={"N": n}, replace=dict(SHAPES)[shape],
+                             copy_name=f"noop-{shape}.xdml")
+    workdir = os.path.join(scratch, f"noop-{shape}-{n}-{'prov' if provenance else 'none'}")
+    stats = workdir + ".stats.json"
+    args = harness.run_args(xdmlc, flow, workdir, stats, () if provenance else ("--no-provenance",))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise harness.BenchError(f"xdmlc run exited {proc.returncode}: {harness.last_error(err)}")
+    s = harness.read_stats(stats)
+    if s["tasks_run"] != n or s["tasks_failed"] != 0:
+        raise harness.BenchError(f"{s['tasks_run']} tasks run and {s['tasks_failed']} failed, expected {n} and 0")
+    return s["seconds"] / n * 1e6, s["seconds"], usage.ru_maxrss / 1024
 
 
-def measure(xdmlc, scratch, n, say):
+def measure(xdmlc, scratch, n, large, say):
     """Rows for the final table: (figure, measured, goal, met) with met None when unmeasured."""
-    results = {}
-    for label, provenance in (("without provenance", False), ("with provenance", True)):
-        try:
-            rate, seconds = xdml_tasks_per_second(xdmlc, scratch, n, provenance)
-            results[label] = rate
-            say(f"  xdml {label:<19} {n} tasks in {seconds:7.3f} s  {rate:>10,.0f} tasks/s")
-        except harness.BenchError as e:
-            results[label] = e
-            say(f"  xdml {label:<19} FAILED: {e}")
-    try:
-        dask_rate, seconds = dask_tasks_per_second(n)
-        results["dask"] = dask_rate
-        say(f"  dask threaded            {n} tasks in {seconds:7.3f} s  {dask_rate:>10,.0f} tasks/s"
-            f"  ({2 * n} graph nodes: item + noop per item)")
-    except (ImportError, harness.BenchError) as e:
-        results["dask"] = e
-        say(f"  dask threaded            FAILED: {e}")
+    xdml, dask, rss = {}, {}, {}
+    for size in (n, large):
+        for shape, _ in SHAPES:
+            for provenance in (False, True):
+                label = f"{shape:<4} {'provenance' if provenance else 'none':<10} {size:>9,} items"
+                try:
+                    us, seconds, peak = xdml_run(xdmlc, scratch, size, shape, provenance)
+                    xdml[shape, provenance, size] = us
+                    rss[shape, provenance, size] = peak
+                    say(f"  xdml {label}  {seconds:7.2f} s  {us:6.2f} us/task  {1e6 / us:>9,.0f} tasks/s  peak RSS {peak:6.1f} MiB")
+                except harness.BenchError as e:
+                    xdml[shape, provenance, size] = e
+                    say(f"  xdml {label}  FAILED: {e}")
+            try:
+                us, seconds = dask_us_per_task(size, shape)
+                dask[shape, size] = us
+                say(f"  dask {shape:<4} {'threaded':<10} {size:>9,} items  {seconds:7.2f} s  {us:6.2f} us/task  {1e6 / us:>9,.0f} tasks/s")
+            except (ImportError, MemoryError, harness.BenchError) as e:
+                dask[shape, size] = e
+                say(f"  dask {shape:<4} FAILED: {e}")
 
-    def row(figure, key, goal, threshold):
-        v = results[key]
-        if isinstance(v, Exception):
-            return (figure, "failed", goal, None)
-        return (figure, f"{v:,.0f} tasks/s", goal, v >= threshold)
+    def bad(*values):
+        return any(isinstance(v, Exception) for v in values)
 
-    rows = [row("1 no-op tasks/s, no provenance", "without provenance", ">= 100,000 tasks/s", 100_000),
-            row("1 no-op tasks/s, provenance", "with provenance", ">= 50,000 tasks/s", 50_000)]
-    xdml, dask = results["without provenance"], results["dask"]
-    if isinstance(xdml, Exception) or isinstance(dask, Exception):
-        rows.append(("1 xdml / dask (no provenance)", "failed", ">= 20x", None))
-    else:
-        rows.append(("1 xdml / dask (no provenance)", f"{xdml / dask:.1f}x ({dask:,.0f} dask tasks/s)", ">= 20x",
-                     xdml / dask >= 20))
+    rows = []
+    for shape, _ in SHAPES:
+        for provenance, goal in ((True, 5.0), (False, 2.0)):
+            for size in (n, large):
+                v = xdml[shape, provenance, size]
+                figure = f"1 {shape}, {'provenance' if provenance else 'none'}, {size:,} items"
+                rows.append((figure, "failed", f"<= {goal:g} us/task", None) if bad(v) else
+                            (figure, f"{v:.2f} us/task", f"<= {goal:g} us/task", v <= goal))
+        for size in (n, large):
+            v, d = xdml[shape, True, size], dask[shape, size]
+            figure = f"1 dask / xdml with provenance, {shape}, {size:,}"
+            rows.append((figure, "failed", ">= 10x", None) if bad(v, d) else
+                        (figure, f"{d / v:.1f}x (dask {d:.1f} us/task)", ">= 10x", d / v >= 10))
+        v, d = xdml[shape, False, n], dask[shape, n]
+        figure = f"1 dask / xdml without provenance, {shape}, {n:,}"
+        rows.append((figure, "failed", ">= 20x", None) if bad(v, d) else
+                    (figure, f"{d / v:.1f}x", ">= 20x", d / v >= 20))
+        for provenance in (True, False):
+            small, big = rss.get((shape, provenance, n)), rss.get((shape, provenance, large))
+            figure = f"1 peak memory, {shape}, {'provenance' if provenance else 'none'}, {n:,} -> {large:,}"
+            rows.append((figure, "failed", "flat (<= 1.5x)", None) if small is None or big is None else
+                        (figure, f"{small:.0f} -> {big:.0f} MiB ({big / small:.2f}x)", "flat (<= 1.5x)", big <= 1.5 * small))
     return rows

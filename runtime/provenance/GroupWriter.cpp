@@ -246,24 +246,34 @@ void GroupWriter::writeDigests(const Batch& batch) {
     };
     std::vector<Touched> finished;
     std::set<const Key*> open;
-    auto add = [&](Key key, uint64_t hash, int64_t id) {
-        auto it = groups_.try_emplace(std::move(key)).first;
+    const Key* lastOpened = nullptr;  // the group last put in `open` (inserting it again is a no-op)
+    // Rows of one group tend to come together (a stream's items, a task's values): the last
+    // group found is tried first, before a lookup in the map.
+    std::map<Key, OpenGroup>::iterator last = groups_.end();
+    auto add = [&](int64_t run, const std::string& kind, const std::string& label, uint64_t hash, int64_t id) {
+        auto it = last;
+        if (it == groups_.end() || std::get<0>(it->first) != run || std::get<1>(it->first) != kind ||
+            std::get<2>(it->first) != label)
+            last = it = groups_.try_emplace(Key{run, kind, label}).first;
         OpenGroup& g = it->second;
         if (g.size > 0 && g.size % kBucketEntities == 0) {  // the open bucket is full
             if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
             g.open = BucketDigest{};
+            lastOpened = nullptr;
         }
         g.open.add(hash, id);
         ++g.size;
-        open.insert(&it->first);
+        if (&it->first != lastOpened) {
+            open.insert(&it->first);
+            lastOpened = &it->first;
+        }
     };
-    for (const EntityRow& row : batch.entities)
-        add(Key{row.run, row.record.kind, row.record.label}, hashValue(row.record.hash), row.id);
+    for (const EntityRow& row : batch.entities) add(row.run, row.record.kind, row.record.label, hashValue(row.record.hash), row.id);
     // Decisions too, as group ("decision", their kind), hashed by what they say rather than by
     // the ids they name, so the same choice in two runs digests alike (decisionSignature).
+    static const std::string decision = "decision";
     for (const DecisionRow& row : batch.decisions)
-        add(Key{row.run, "decision", row.record.kind},
-            decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
+        add(row.run, decision, row.record.kind, decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
     for (const Key* key : open) {
         const OpenGroup& g = groups_.at(*key);
         finished.push_back({key, (g.size - 1) / kBucketEntities, g.open});

@@ -221,6 +221,10 @@ bool checkpointLog(sqlite::Connection& db) {
 }
 
 void createSchema(sqlite::Connection& db) {
+    // 16 KiB pages for a new file (an existing one keeps its own: SQLite ignores this then): a
+    // group commit's appends to the tables and their indexes touch a quarter of the pages, and
+    // the writer commits about a fifth more rows per second than with 4 KiB (bench/provenance).
+    db.exec("PRAGMA page_size=16384");
     if (db.queryText("PRAGMA journal_mode=WAL") != "wal")
         throw ProvenanceError(db.file() +
                               ": cannot switch the provenance database to WAL mode "
