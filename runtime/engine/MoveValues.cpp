@@ -25,17 +25,22 @@ std::string contentHashOf(const Value& v) {
     return prov::contentHash(raw.data(), raw.size());
 }
 
+prov::EntityRecord Run::entityRecordOf(const Datum& d, const std::string& kind) const {
+    prov::EntityRecord rec;
+    rec.kind = kind;
+    rec.label = d.label;
+    rec.site = d.site;
+    rec.seq = -1;
+    rec.hash = d.hash.empty() ? contentHashOf(d.value) : d.hash;
+    rec.bytes = static_cast<int64_t>(payloadBytes(d.value));
+    return rec;
+}
+
 int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
     if (!store_) return -1;
     std::lock_guard lock(d->mutex);
     if (d->entity >= 0) return d->entity;
-    prov::EntityRecord rec;
-    rec.kind = kind;
-    rec.label = d->label;
-    rec.site = d->site;
-    rec.seq = -1;
-    rec.hash = d->hash.empty() ? contentHashOf(d->value) : d->hash;
-    rec.bytes = static_cast<int64_t>(payloadBytes(d->value));
+    prov::EntityRecord rec = entityRecordOf(*d, kind);
     d->entity = store_->entity(rec);
     d->hash = rec.hash;
     for (int64_t from : d->sources)

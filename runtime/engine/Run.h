@@ -164,6 +164,8 @@ public:
     DatumPtr persist(const DatumPtr& d, const std::string& what);
     /// The datum's provenance entity, recorded now if it has none.
     int64_t entityOf(const DatumPtr& d, const std::string& kind = "value");
+    /// The entity entityOf records for `d` (the caller holds d.mutex).
+    prov::EntityRecord entityRecordOf(const Datum& d, const std::string& kind) const;
     /// The policy of a node or handler, evaluated once and kept (PolicyTable.h).
     const EffectivePolicy& policy(const ClauseMap& clauses) { return policies_->of(clauses); }
     /// The flow-level meta-controller: where a task should run now (MetaController.h).

@@ -45,17 +45,20 @@ public:
     CaptureQueue(const CaptureQueue&) = delete;
     CaptureQueue& operator=(const CaptureQueue&) = delete;
 
-    /// Runs `fill(batch)` under the lock, where it adds exactly one record, and returns what
-    /// fill returns. Inline: this is the whole cost of a capture on the caller's thread.
+    /// Runs `fill(batch)` under the lock, where it adds exactly `records` records, and returns
+    /// what fill returns. Inline: this is the whole cost of a capture on the caller's thread.
     template <class Fill>
-    auto append(Fill&& fill) {
+    auto append(Fill&& fill, std::size_t records = 1) {
         std::unique_lock lock(mutex_);
         if (pending_.records >= settings_.maxPending) waitForRoom(lock);
         auto result = fill(pending_);
-        ++appended_;
+        appended_ += records;
+        const std::size_t before = pending_.records;
+        pending_.records += records;
         // Wake the writer for the first record of a group (it sleeps while there is none) and
         // when a group is full; every other append costs no system call.
-        if (++pending_.records == 1 || pending_.records == settings_.groupRecords) wake_.notify_one();
+        if (before == 0 || (before < settings_.groupRecords && pending_.records >= settings_.groupRecords))
+            wake_.notify_one();
         return result;
     }
 

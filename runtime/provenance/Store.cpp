@@ -200,6 +200,46 @@ int64_t Store::startActivity(ActivityRecord record) {
     });
 }
 
+template <class Uses>
+int64_t Store::startUsing(ActivityRecord& record, const Uses& uses) {
+    int64_t run = openRun();
+    double now = secondsNow();
+    std::size_t records = 1;
+    for (const Use& u : uses) records += u.entity >= 0;
+    return queue_->append(
+        [&](Batch& b) {
+            int64_t id = next_.activity++;
+            b.activities.push_back(ActivityRow{id, run, now, std::move(record), 0, "running", {}});
+            for (const Use& u : uses)
+                if (u.entity >= 0) b.used.push_back(UsedRow{id, u.entity, u.role});
+            return id;
+        },
+        records);
+}
+
+int64_t Store::startActivity(ActivityRecord record, std::initializer_list<Use> uses) {
+    return startUsing(record, uses);
+}
+
+int64_t Store::startActivity(ActivityRecord record, const std::vector<Use>& uses) {
+    return startUsing(record, uses);
+}
+
+int64_t Store::endActivity(int64_t activity, EntityRecord result) {
+    int64_t run = openRun();
+    if (!result.valid) invalidCaptured_.store(true, std::memory_order_relaxed);
+    double now = secondsNow();
+    return queue_->append(
+        [&](Batch& b) {
+            int64_t id = next_.entity++;
+            b.entities.push_back(EntityRow{id, run, now, std::move(result)});
+            b.generated.push_back(GeneratedRow{id, activity});
+            b.ends.push_back(ActivityEnd{activity, now, std::string(activity_status::ok), {}});
+            return id;
+        },
+        3);
+}
+
 void Store::endActivity(int64_t activity, const std::string& status, const std::string& error) {
     openRun();
     // Checked here, not by the table's CHECK: a bad status must not cost a whole group.

@@ -23,6 +23,7 @@
 #include "runtime/sqlite/Sqlite.h"
 
 #include <atomic>
+#include <initializer_list>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -68,6 +69,20 @@ public:
     void endActivity(int64_t activity, const std::string& status, const std::string& error = "") override;
     void used(int64_t activity, int64_t entity, const std::string& role = "") override;
     void generated(int64_t entity, int64_t activity) override;
+
+    // The same records, several in one capture call (one lock instead of one each): what a task
+    // call or a firing records as it starts and as it ends.
+    struct Use {
+        int64_t entity;
+        const std::string& role;
+    };
+    /// startActivity, then used(activity, u.entity, u.role) for each of `uses` (entities < 0
+    /// are skipped, as nothing recorded them).
+    int64_t startActivity(ActivityRecord record, std::initializer_list<Use> uses);
+    int64_t startActivity(ActivityRecord record, const std::vector<Use>& uses);
+    /// entity(result), generated(that entity, activity), endActivity(activity, "ok"): a call
+    /// that made its result. Returns the result's entity.
+    int64_t endActivity(int64_t activity, EntityRecord result);
     /// `entity` was derived from `from` by `activity` (-1: by no recorded activity).
     void derivedFrom(int64_t entity, int64_t from, int64_t activity) override;
     int64_t decision(DecisionRecord record) override;
@@ -107,6 +122,8 @@ private:
     Store(std::filesystem::path file, std::unique_ptr<WriterLock> lock,
           std::unique_ptr<sqlite::Connection> control, NextIds ids, std::unique_ptr<CaptureQueue> queue);
     int64_t openRun() const;
+    template <class Uses>
+    int64_t startUsing(ActivityRecord& record, const Uses& uses);
     void writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson);
 
     std::filesystem::path file_;
