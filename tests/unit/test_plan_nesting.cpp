@@ -1,6 +1,7 @@
-// test_plan_nesting.cpp — a plan nested too deep for the reader is refused, not a crash: the
-// reader recurses per level, and a 5,000-deep expression overflowed the stack (found by
-// tests/fuzz/fuzz_plan.cpp, and by `xdmlc run` on a fn of a 9,999-operand sum).
+// test_plan_nesting.cpp — reading a plan's blocks: a plan nested too deep for the reader is
+// refused, not a crash (the reader recurses per level, and a 5,000-deep expression overflowed
+// the stack: found by tests/fuzz/fuzz_plan.cpp, and by `xdmlc run` on a fn of a 9,999-operand
+// sum); a `let` whose name the next statement reads is marked so (its task runs in place).
 #include "runtime/engine/PlanModel.h"
 #include "runtime/interp/PlanJson.h"
 #include "runtime/interp/Program.h"
@@ -48,4 +49,32 @@ TEST_CASE("a plan nested just within the bound is read") {
     plan["code"]["fns"]["fact"]["body"] = negations(plan_json::kMaxNesting / 2 - 8);
     Program program = Program::fromPlan(plan);
     CHECK(program.fn("fact")->body.op == Expr::Op::Negate);
+}
+
+namespace {
+
+json name(const std::string& n) {
+    return {{"op", "name"}, {"binding", "local"}, {"name", n}, {"line", 1}, {"at", "0:1"}};
+}
+
+json let(const std::string& n, json value) {
+    return {{"op", "let"}, {"name", n}, {"value", std::move(value)}, {"line", 1}};
+}
+
+}  // namespace
+
+TEST_CASE("a let is read by its next statement only when that statement itself names it") {
+    json call = {{"op", "call"}, {"callee", name("f")}, {"args", json::array({name("t")})}, {"line", 1}, {"at", "0:1"}};
+    json sum = {{"op", "binary"}, {"operator", "+"}, {"args", json::array({name("a"), name("y")})}, {"line", 1}, {"at", "0:1"}};
+    json block = json::array({
+        let("y", call),                                                         // read by the next: y + ...
+        let("z", sum),                                                          // not read by the next
+        {{"op", "if"}, {"condition", name("t")}, {"then", json::array({let("w", name("z"))})}, {"else", json::array()}, {"line", 1}},
+        let("v", call),                                                         // the last statement: none follows
+    });
+    std::vector<Stmt> stmts = plan_json::readBlock(block, "body");
+    REQUIRE(stmts.size() == 4);
+    CHECK(stmts[0].readByNext);
+    CHECK_FALSE(stmts[1].readByNext);  // the if's condition reads t; its then-block reads z, later
+    CHECK_FALSE(stmts[3].readByNext);
 }

@@ -106,6 +106,39 @@ TEST_CASE("every kind of record reads back as it was captured", "[provenance]") 
                                             R"(|edge|lowest cost|{"edge": 1.5}|)" + std::to_string(model));
 }
 
+TEST_CASE("a call's start with its uses, and its end with its result, are the records one by one would be", "[provenance]") {
+    TempDir dir;
+    int64_t a, b, x, y, value, kept;
+    {
+        auto store = Store::open(dir / "prov.db");
+        store->beginRun(runOf("calls"));
+        x = store->entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1});
+        y = store->entity({"item", "y", "int", "0000000000000002", "edge", "ys", "", 8, 1});
+        const std::string left = "left", right = "right";
+        a = store->startActivity({"task", "add", "edge", "{}", 1, 3}, {{x, left}, {-1, right}, {y, right}});
+        value = store->endActivity(a, EntityRecord{"value", "add", "int", "0000000000000003", "edge", "", "", 8});
+        std::vector<Store::Use> uses{{value, left}};
+        b = store->startActivity({"task", "show", "edge", "{}", 1, 4}, uses);
+        kept = store->entity({"value", "show", "int", "0000000000000004", "edge", "", "", 8});
+        store->generated(kept, b);
+        store->endActivity(b, "ok");
+        store->endRun("complete", "{}");
+        // Each record counted once: 2 items, 2 starts, 3 uses (the one of no entity is skipped),
+        // 2 values, 2 generated, 2 ends.
+        CHECK(store->counters().records == 13);
+    }
+    Reader db(dir / "prov.db");
+    const std::string A = std::to_string(a), B = std::to_string(b);
+    CHECK(db.text("SELECT group_concat(entity || ':' || role, ',') FROM (SELECT * FROM used WHERE activity = " + A +
+                  " ORDER BY entity)") == std::to_string(x) + ":left," + std::to_string(y) + ":right");
+    CHECK(db.number("SELECT activity FROM generated WHERE entity = " + std::to_string(value)) == a);
+    CHECK(db.text("SELECT status || '|' || (ended >= started) FROM activities WHERE id = " + A) == "ok|1");
+    CHECK(db.text("SELECT kind || '|' || label || '|' || hash FROM entities WHERE id = " + std::to_string(value)) ==
+          "value|add|0000000000000003");
+    CHECK(db.number("SELECT entity FROM used WHERE activity = " + B) == value);
+    CHECK(db.text("SELECT status FROM activities WHERE id = " + B) == "ok");
+}
+
 TEST_CASE("ids are unique across runs and across opens of the same database", "[provenance]") {
     TempDir dir;
     int64_t firstRun, secondRun, thirdRun, a, b, c, activityA, activityC;
