@@ -42,6 +42,7 @@ struct ChainCall {
     /// The locals the statements read, by name, and the names they bind, in order.
     std::vector<std::pair<std::string, DatumPtr>> inputs;
     std::vector<std::string> outputs;
+    bool needNow = false;  // the caller waits at once: run it on this thread if the site has room
 };
 
 /// A started chain: the value of each of its outputs, and its end.

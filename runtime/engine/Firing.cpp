@@ -315,6 +315,7 @@ void Firing::startChain(const Stmt& fused) {
     c.seq = seq_;
     c.line = fused.line;
     c.outputs = chainOutputs(fused);
+    c.needNow = fused.readByNext;
     std::vector<std::string> boundSoFar;
     for (const Stmt& s : fused.body) {
         std::vector<std::string> reads;

@@ -342,12 +342,13 @@ ChainResult startChainCall(Run& run, ChainCall chain, int handler) {
     r.policy = requestPolicy(policy, node->bytes);
     r.policy.retry = 0;
     chain.site = site;
+    const auto how = chain.needNow ? SiteExecutor::Dispatch::HereIfFree : SiteExecutor::Dispatch::Queue;
     auto client = std::make_shared<ChainClient>(run, std::move(chain), handler, r.submitted);
     ChainResult result = client->result();
     SiteExecutor& executor = run.site(site);
     r.site = std::move(site);
     run.stats().requests++;
-    executor.submit(std::move(r), std::move(client), SiteExecutor::Dispatch::Queue);
+    executor.submit(std::move(r), std::move(client), how);
     return result;
 }
 

@@ -126,9 +126,10 @@ struct Stmt {
     TypeDesc type;              // Let: a declared type
     std::vector<Stmt> body, elseBody;  // Fused: the chain's consecutive statements
     std::optional<PolicyRef> policy;
-    // Let: the next statement reads the bound name itself. A task call bound here is then waited
-    // for at once, with nothing of its firing to overlap: it runs on the firing's thread when its
-    // site has room, rather than being handed to a worker and waited for.
+    // Let: the next statement reads the bound name itself; Fused: a name one of its lets binds.
+    // A task call (or chain) bound here is then waited for at once, with nothing of its firing
+    // to overlap: it runs on the firing's thread when its site has room, rather than being
+    // handed to a worker and waited for.
     bool readByNext = false;
 };
 

@@ -116,8 +116,12 @@ std::vector<Stmt> readBlock(const json& j, const std::string& where) {
     std::vector<Stmt> out;
     out.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) out.push_back(readStatement(j[i], where + "[" + std::to_string(i) + "]"));
-    for (std::size_t i = 0; i + 1 < out.size(); ++i)
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
         if (out[i].op == Stmt::Op::Let) out[i].readByNext = readsLocal(out[i + 1], out[i].name);
+        if (out[i].op == Stmt::Op::Fused)  // a fused chain's values are the names its lets bind
+            for (const Stmt& inner : out[i].body)
+                if (inner.op == Stmt::Op::Let && readsLocal(out[i + 1], inner.name)) out[i].readByNext = true;
+    }
     return out;
 }
 

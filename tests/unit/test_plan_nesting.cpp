@@ -77,4 +77,13 @@ TEST_CASE("a let is read by its next statement only when that statement itself n
     CHECK(stmts[0].readByNext);
     CHECK_FALSE(stmts[1].readByNext);  // the if's condition reads t; its then-block reads z, later
     CHECK_FALSE(stmts[3].readByNext);
+
+    // A fused chain is read by its next statement when that reads a name one of its lets binds.
+    json fused = {{"op", "fused"}, {"node", 7}, {"site", "hpc"}, {"line", 1},
+                  {"body", json::array({let("a", call), let("b", sum)})}};
+    json log = {{"op", "log"}, {"message", name("b")}, {"line", 1}};
+    stmts = plan_json::readBlock(json::array({fused, log}), "body");
+    CHECK(stmts[0].readByNext);
+    stmts = plan_json::readBlock(json::array({fused, {{"op", "log"}, {"message", name("t")}, {"line", 1}}}), "body");
+    CHECK_FALSE(stmts[0].readByNext);
 }
