@@ -258,11 +258,12 @@ void ResumeLogWriter::writeGroups() {
         lock.unlock();
         try {
             writeBuffered();
-        } catch (const ResumeError& e) {
+        } catch (const std::exception& e) {  // a ResumeError; anything else must not end the process either
+            const ResumeError error(e.what());
             if (failed_)
-                failed_(e);
+                failed_(error);
             else
-                std::fprintf(stderr, "xdmlc: error: resume: %s\n", e.what());
+                std::fprintf(stderr, "xdmlc: error: resume: %s\n", error.what());
         }
         lock.lock();
     }
