@@ -37,14 +37,10 @@ bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
             rec.line = statement->line;
             rec.policyJson = handler.policy->json;
             static const std::string itemRole = "item";
-            if (items.size() == 1) {
-                activity = store->startActivity(std::move(rec), {{items[0], itemRole}});
-            } else {
-                std::vector<prov::Store::Use> uses;
-                uses.reserve(items.size());
-                for (int64_t e : items) uses.push_back({e, itemRole});
-                activity = store->startActivity(std::move(rec), uses);
-            }
+            std::vector<prov::Store::Use> uses;
+            uses.reserve(items.size());
+            for (int64_t e : items) uses.push_back({e, itemRole});
+            activity = store->startActivity(std::move(rec), uses);
         }
         // A trigger decision where a choice was made: a type decided per item, a group of N, the
         // end of a stream. A plain firing is said in full by its activity and the item it used.

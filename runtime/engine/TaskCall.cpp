@@ -95,14 +95,10 @@ public:
             rec.rank = r.rank;
             rec.host = r.host;
             if (task.python) rec.code = run_.pythonCode(task.name);  // what `prov diff` compares
-            if (call_.args.size() == 1) {
-                activity_ = store->startActivity(std::move(rec), {{run_.entityOf(call_.args[0]), task.params[0].name}});
-            } else {
-                std::vector<prov::Store::Use> uses;
-                uses.reserve(call_.args.size());
-                for (std::size_t i = 0; i < call_.args.size(); ++i) uses.push_back({run_.entityOf(call_.args[i]), task.params[i].name});
-                activity_ = store->startActivity(std::move(rec), uses);
-            }
+            std::vector<prov::Store::Use> uses;
+            uses.reserve(call_.args.size());
+            for (std::size_t i = 0; i < call_.args.size(); ++i) uses.push_back({run_.entityOf(call_.args[i]), task.params[i].name});
+            activity_ = store->startActivity(std::move(rec), uses);
         }
         r.activity = activity_;
         effects_.setActivity(activity_);

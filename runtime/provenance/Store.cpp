@@ -191,17 +191,10 @@ int64_t Store::writtenFile(EntityRecord record, std::string folder) {
 }
 
 int64_t Store::startActivity(ActivityRecord record) {
-    int64_t run = openRun();
-    double now = secondsNow();
-    return queue_->append([&](Batch& b) {
-        int64_t id = next_.activity++;
-        b.activities.push_back(ActivityRow{id, run, now, std::move(record), 0, "running", {}});
-        return id;
-    });
+    return startActivity(std::move(record), std::vector<Use>{});
 }
 
-template <class Uses>
-int64_t Store::startUsing(ActivityRecord& record, const Uses& uses) {
+int64_t Store::startActivity(ActivityRecord record, const std::vector<Use>& uses) {
     int64_t run = openRun();
     double now = secondsNow();
     std::size_t records = 1;
@@ -215,14 +208,6 @@ int64_t Store::startUsing(ActivityRecord& record, const Uses& uses) {
             return id;
         },
         records);
-}
-
-int64_t Store::startActivity(ActivityRecord record, std::initializer_list<Use> uses) {
-    return startUsing(record, uses);
-}
-
-int64_t Store::startActivity(ActivityRecord record, const std::vector<Use>& uses) {
-    return startUsing(record, uses);
 }
 
 int64_t Store::endActivity(int64_t activity, EntityRecord result) {

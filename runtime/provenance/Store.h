@@ -23,7 +23,6 @@
 #include "runtime/sqlite/Sqlite.h"
 
 #include <atomic>
-#include <initializer_list>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -78,7 +77,6 @@ public:
     };
     /// startActivity, then used(activity, u.entity, u.role) for each of `uses` (entities < 0
     /// are skipped, as nothing recorded them).
-    int64_t startActivity(ActivityRecord record, std::initializer_list<Use> uses);
     int64_t startActivity(ActivityRecord record, const std::vector<Use>& uses);
     /// entity(result), generated(that entity, activity), endActivity(activity, "ok"): a call
     /// that made its result. Returns the result's entity.
@@ -122,8 +120,6 @@ private:
     Store(std::filesystem::path file, std::unique_ptr<WriterLock> lock,
           std::unique_ptr<sqlite::Connection> control, NextIds ids, std::unique_ptr<CaptureQueue> queue);
     int64_t openRun() const;
-    template <class Uses>
-    int64_t startUsing(ActivityRecord& record, const Uses& uses);
     void writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson);
 
     std::filesystem::path file_;
