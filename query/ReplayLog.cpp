@@ -73,8 +73,9 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
     models.bindInt(1, run);
     while (models.step()) versionOf[models.columnInt(0)] = {models.columnText(1), models.columnInt(2)};
     auto uses = db.sql().prepare(
-        "SELECT a.id, a.handler, u.entity, (SELECT MAX(e.seq) FROM used u2 JOIN entities e ON e.id = u2.entity"
-        " WHERE u2.activity = a.id AND e.kind = 'item') FROM activities a JOIN used u ON u.activity = a.id"
+        "SELECT a.id, a.handler, u.entity, (SELECT MAX(e.seq) FROM entities e"
+        " WHERE e.kind = 'item' AND e.id IN (SELECT entity FROM used WHERE activity = a.id))"
+        " FROM activities a JOIN used u ON u.activity = a.id"
         " WHERE a.run = ?1 AND u.role = 'model' AND a.handler IS NOT NULL ORDER BY a.id");
     uses.bindInt(1, run);
     while (uses.step()) {

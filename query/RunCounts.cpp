@@ -15,8 +15,10 @@ nlohmann::json runCounts(ProvDb& db, int64_t run) {
         " (SELECT count(*) FROM entities WHERE run = ?1 AND kind = 'item'),"
         " (SELECT count(*) FROM activities WHERE run = ?1 AND kind = 'handler'),"
         " (SELECT count(*) FROM activities WHERE run = ?1 AND kind = 'task'),"
-        " (SELECT COALESCE(SUM(e.bytes), 0) FROM activities a JOIN generated g ON g.activity = a.id"
-        "   JOIN entities e ON e.id = g.entity WHERE a.run = ?1 AND a.kind = 'transfer'),"
+        // An aggregate over a join with the `generated` view would build the view whole; an IN
+        // subquery searches it by index (docs/provenance.md "Queries").
+        " (SELECT COALESCE(SUM(e.bytes), 0) FROM entities e WHERE e.id IN (SELECT entity FROM generated"
+        "   WHERE activity IN (SELECT id FROM activities WHERE run = ?1 AND kind = 'transfer'))),"
         " (SELECT COALESCE(SUM(e.bytes), 0) FROM entities e WHERE e.run = ?1 AND " + std::string(kWrittenByRun) + ")");
     s.bindInt(1, run);
     s.step();

@@ -366,11 +366,16 @@ json sites(query::ProvDb& db, int64_t run, const TimeAxis& axis) {
 /// Bytes moved per link and written per site, beside what the plan says they should be.
 json bytes(query::ProvDb& db, int64_t run, const json& plan, const json& counts, const json& handlerRows) {
     std::map<std::string, std::pair<int64_t, int64_t>> measured;  // "a -> b": bytes, transfers
+    // Added up here: SQLite builds the `generated` view whole for an aggregate over a join with it.
     auto s = db.sql().prepare(
-        "SELECT a.name, COALESCE(SUM(e.bytes), 0), count(*) FROM activities a JOIN generated g ON g.activity = a.id"
-        " JOIN entities e ON e.id = g.entity WHERE a.run = ?1 AND a.kind = 'transfer' GROUP BY a.name");
+        "SELECT a.name, e.bytes FROM activities a JOIN generated g ON g.activity = a.id"
+        " JOIN entities e ON e.id = g.entity WHERE a.run = ?1 AND a.kind = 'transfer'");
     s.bindInt(1, run);
-    while (s.step()) measured[s.isNull(0) ? "" : s.columnText(0)] = {s.columnInt(1), s.columnInt(2)};
+    while (s.step()) {
+        auto& [bytes, transfers] = measured[s.isNull(0) ? "" : s.columnText(0)];
+        bytes += s.columnInt(1);
+        ++transfers;
+    }
     // The plan's bytes per triggering item, times the firings of the handler they belong to.
     std::map<int64_t, int64_t> firings;
     for (const json& h : handlerRows) firings[h["id"].get<int64_t>()] += h["firings"].get<int64_t>();

@@ -17,6 +17,9 @@ struct EntityRow {
     int64_t id, run;
     double created;
     EntityRecord record;
+    // Filled in by the writer from a `generated` link of the same group: the activity that made
+    // it, kept in the row (entities.generated_by) instead of a row of its own.
+    int64_t generatedBy = -1;
 };
 
 struct ActivityRow {
@@ -27,7 +30,11 @@ struct ActivityRow {
     // the UPDATE for every short activity.
     double ended = 0;
     std::string status = "running";
-    std::string error;
+    std::string error{};
+    // Filled in by the writer from the activity's first `used` link in the same group, kept in
+    // the row (activities.input, input_role) instead of a row of its own.
+    int64_t input = -1;
+    std::string inputRole{};
 };
 
 struct ActivityEnd {

@@ -15,14 +15,27 @@
 namespace xdml::runtime::prov {
 namespace {
 
-std::string insertSql(const char* head, int columns, int rows) {
+std::string insertSql(const char* head, int columns, int rows, const char* tail) {
     std::string row = "(";
     for (int c = 0; c < columns; ++c) row += c ? ",?" : "?";
     row += ")";
     std::string sql = head;
     sql += " VALUES ";
     for (int r = 0; r < rows; ++r) sql += (r ? "," : "") + row;
-    return sql;
+    return sql + tail;
+}
+
+// The row of `id` in `rows` (in id order) when it is in this group, else nullptr.
+template <class Row>
+Row* rowOf(std::vector<Row>& rows, int64_t id) {
+    auto it = std::lower_bound(rows.begin(), rows.end(), id, [](const Row& row, int64_t key) { return row.id < key; });
+    return it != rows.end() && it->id == id ? &*it : nullptr;
+}
+
+// Removes the elements of `v` for which `kept(element)` is false, keeping the order of the rest.
+template <class T, class Kept>
+void keepOnly(std::vector<T>& v, Kept kept) {
+    v.erase(std::remove_if(v.begin(), v.end(), [&](T& x) { return !kept(x); }), v.end());
 }
 
 // Binds every row of `rows` through `bind(statement, firstParameter, row)`, full chunks with
@@ -56,6 +69,7 @@ void bindEntity(sqlite::Statement& s, int p, const EntityRow& row) {
     s.bindTextOrNull(p + 10, e.path);
     s.bindDouble(p + 11, row.created);
     s.bindInt(p + 12, e.valid ? 1 : 0);
+    s.bindId(p + 13, row.generatedBy);
 }
 
 void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
@@ -82,6 +96,11 @@ void bindActivity(sqlite::Statement& s, int p, const ActivityRow& row) {
     static const std::string thisHost = hostName();
     s.bindText(p + 13, a.host.empty() ? thisHost : a.host);
     s.bindTextOrNull(p + 14, a.code);
+    s.bindId(p + 15, row.input);
+    if (row.input >= 0)
+        s.bindText(p + 16, row.inputRole);
+    else
+        s.bindNull(p + 16);
 }
 
 void bindUsed(sqlite::Statement& s, int p, const UsedRow& u) {
@@ -142,34 +161,39 @@ void bindSiteStatus(sqlite::Statement& s, int p, const SiteStatusRow& row) {
 
 }  // namespace
 
-BulkInsert::BulkInsert(sqlite::Connection& db, const char* head, int columns)
-    : many(db.prepare(insertSql(head, columns, kRowsPerInsert))),
-      one(db.prepare(insertSql(head, columns, 1))),
+BulkInsert::BulkInsert(sqlite::Connection& db, const char* head, int columns, const char* tail)
+    : many(db.prepare(insertSql(head, columns, kRowsPerInsert, tail))),
+      one(db.prepare(insertSql(head, columns, 1, tail))),
       columns(columns) {}
 
 GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
     : db_(dbFile, kConnectionPolicy),
       entities_(
           db_,
-          "INSERT INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created, valid)",
-          13),
+          "INSERT OR FAIL INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created, valid,"
+          " generated_by)",
+          14),
       activities_(db_,
-                  "INSERT INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
-                  "status, error, line, rank, host, code)",
-                  15),
-      // A link recorded twice is one fact: OR IGNORE keeps the group from failing on it.
-      used_(db_, "INSERT OR IGNORE INTO used (activity, entity, role)", 3),
-      generated_(db_, "INSERT OR IGNORE INTO generated (entity, activity)", 2),
-      derivations_(db_, "INSERT INTO derivations (entity, from_entity, activity)", 3),
+                  "INSERT OR FAIL INTO activities (id, run, kind, name, handler, site, policy, started, ended, "
+                  "status, error, line, rank, host, code, input, input_role)",
+                  17),
+      // A link recorded twice is one fact: OR IGNORE keeps the group from failing on it, and
+      // NOT EXISTS from storing again a link an earlier group keeps in the row's column.
+      used_(db_, "INSERT OR IGNORE INTO used_explicit (activity, entity, role) SELECT * FROM (", 3,
+            ") AS v WHERE NOT EXISTS (SELECT 1 FROM activities a"
+            " WHERE a.id = v.column1 AND a.input = v.column2 AND a.input_role = v.column3)"),
+      generated_(db_, "INSERT OR IGNORE INTO generated_explicit (entity, activity) SELECT * FROM (", 2,
+                 ") AS v WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.id = v.column1 AND e.generated_by = v.column2)"),
+      derivations_(db_, "INSERT OR FAIL INTO derivations (entity, from_entity, activity)", 3),
       models_(
           db_,
-          "INSERT INTO models (id, run, model, version, parent, entity, metrics, items, snapshot, created)",
+          "INSERT OR FAIL INTO models (id, run, model, version, parent, entity, metrics, items, snapshot, created)",
           10),
       decisions_(
-          db_, "INSERT INTO decisions (id, run, kind, subject, choice, reason, inputs, model_version, time)",
+          db_, "INSERT OR FAIL INTO decisions (id, run, kind, subject, choice, reason, inputs, model_version, time)",
           9),
       statuses_(db_,
-                "INSERT INTO site_status (run, time, site, capacity, running, queued, mean_job, estimated_wait)", 8),
+                "INSERT OR FAIL INTO site_status (run, time, site, capacity, running, queued, mean_job, estimated_wait)", 8),
       endActivity_(db_.prepare("UPDATE activities SET ended = ?2, status = ?3, error = ?4 WHERE id = ?1")),
       addDigest_(db_.prepare(
           "INSERT OR REPLACE INTO digests (run, kind, label, bucket, count, sum, mix, first_id, last_id)"
@@ -177,6 +201,31 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
     configureConnection(db_);
     // The writer's pages stay cached across groups, so index inserts rarely read the disk.
     db_.exec("PRAGMA cache_size=-32768");
+    // Store checks every status before it is captured (a bad one must not cost a whole group).
+    // SQLite evaluates `status IN (...)` by building a temporary b-tree for each row inserted,
+    // which was a quarter of the writer's time per activity.
+    db_.exec("PRAGMA ignore_check_constraints=ON");
+}
+
+void GroupWriter::mergeLinks(Batch& batch) {
+    // An activity's first use and an entity's maker become columns of their rows when those
+    // rows are in this group; a link the row already holds is dropped (it is one fact).
+    keepOnly(batch.used, [&](UsedRow& u) {
+        ActivityRow* row = rowOf(batch.activities, u.activity);
+        if (!row) return true;
+        if (row->input < 0) {
+            row->input = u.entity;
+            row->inputRole = std::move(u.role);
+            return false;
+        }
+        return !(row->input == u.entity && row->inputRole == u.role);
+    });
+    keepOnly(batch.generated, [&](GeneratedRow& g) {
+        EntityRow* row = rowOf(batch.entities, g.entity);
+        if (!row) return true;
+        if (row->generatedBy < 0) row->generatedBy = g.activity;
+        return row->generatedBy != g.activity;
+    });
 }
 
 void GroupWriter::mergeEnds(Batch& batch) {
@@ -185,12 +234,10 @@ void GroupWriter::mergeEnds(Batch& batch) {
     // earlier group stay in `ends`, for an UPDATE.
     auto later = batch.ends.begin();
     for (ActivityEnd& end : batch.ends) {
-        auto it = std::lower_bound(batch.activities.begin(), batch.activities.end(), end.activity,
-                                   [](const ActivityRow& row, int64_t id) { return row.id < id; });
-        if (it != batch.activities.end() && it->id == end.activity) {
-            it->ended = end.ended;
-            it->status = std::move(end.status);
-            it->error = std::move(end.error);
+        if (ActivityRow* row = rowOf(batch.activities, end.activity)) {
+            row->ended = end.ended;
+            row->status = std::move(end.status);
+            row->error = std::move(end.error);
         } else {
             if (&*later != &end) *later = std::move(end);  // a self-move would empty the strings
             ++later;
@@ -213,6 +260,7 @@ void GroupWriter::write(Batch& batch) {
     // Before the group that records them: the files write() wrote are on disk.
     if (!batch.syncFolders.empty()) syncWrittenFiles(batch);
     mergeEnds(batch);
+    mergeLinks(batch);
     sqlite::Transaction tx(db_, sqlite::Transaction::Mode::Write);
     insertAll(entities_, batch.entities, bindEntity);
     insertAll(activities_, batch.activities, bindActivity);

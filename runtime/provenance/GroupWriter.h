@@ -23,7 +23,9 @@ namespace xdml::runtime::prov {
 /// per row, which is most of the cost of a small row.
 struct BulkInsert {
     static constexpr int kRowsPerInsert = 32;
-    BulkInsert(sqlite::Connection& db, const char* head, int columns);
+    /// `head` VALUES (?, ...), ... `tail`: the tail may wrap the rows (`head` ends in a
+    /// "SELECT * FROM (", the tail closes it and filters them).
+    BulkInsert(sqlite::Connection& db, const char* head, int columns, const char* tail = "");
     sqlite::Statement many, one;
     int columns;
 };
@@ -33,11 +35,13 @@ public:
     explicit GroupWriter(const std::filesystem::path& dbFile);
 
     /// Commits `batch`. It may rewrite the batch: an activity that ended in the same group is
-    /// inserted with its end instead of being updated afterwards.
+    /// inserted with its end instead of being updated afterwards, and links whose activity or
+    /// entity is in the group become columns of its row (Schema.cpp, kLinkViews).
     void write(Batch& batch);
 
 private:
     void mergeEnds(Batch& batch);
+    void mergeLinks(Batch& batch);
     void syncWrittenFiles(const Batch& batch);
     void writeDigests(const Batch& batch);
 

@@ -42,7 +42,8 @@ CREATE TABLE entities (
     seq     INTEGER,
     path    TEXT,
     created REAL NOT NULL,
-    valid   INTEGER NOT NULL DEFAULT 1
+    valid   INTEGER NOT NULL DEFAULT 1,
+    generated_by INTEGER REFERENCES activities(id)
 );
 CREATE TABLE activities (
     id      INTEGER PRIMARY KEY,
@@ -59,15 +60,17 @@ CREATE TABLE activities (
     line    INTEGER,
     rank    INTEGER NOT NULL DEFAULT 0,
     host    TEXT,
-    code    TEXT
+    code    TEXT,
+    input      INTEGER REFERENCES entities(id),
+    input_role TEXT
 );
-CREATE TABLE used (
+CREATE TABLE used_explicit (
     activity INTEGER NOT NULL REFERENCES activities(id),
     entity   INTEGER NOT NULL REFERENCES entities(id),
     role     TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (activity, entity, role)
 ) WITHOUT ROWID;
-CREATE TABLE generated (
+CREATE TABLE generated_explicit (
     entity   INTEGER NOT NULL REFERENCES entities(id),
     activity INTEGER NOT NULL REFERENCES activities(id),
     PRIMARY KEY (entity, activity)
@@ -100,6 +103,28 @@ CREATE TABLE decisions (
     model_version INTEGER REFERENCES models(id),
     time          REAL NOT NULL
 );
+)sql";
+
+// The lineage links as every reader sees them (schema 6). Most links are one per row: a firing
+// uses its item, a task call its first argument, and a value is made by one call. Those are
+// columns of the row (activities.input and input_role, entities.generated_by), which saves the
+// writer two of the seven rows a task call cost; the rest are rows of the *_explicit tables.
+// A query names `used` and `generated` as before; SQLite searches both sources of a view by
+// the same index-backed terms (docs/provenance.md "Queries" says which shapes to avoid).
+constexpr const char* kLinkViews = R"sql(
+CREATE VIEW IF NOT EXISTS used (activity, entity, role) AS
+    SELECT activity, entity, role FROM used_explicit
+    UNION ALL SELECT id, input, input_role FROM activities WHERE input IS NOT NULL;
+CREATE VIEW IF NOT EXISTS generated (entity, activity) AS
+    SELECT entity, activity FROM generated_explicit
+    UNION ALL SELECT id, generated_by FROM entities WHERE generated_by IS NOT NULL;
+)sql";
+
+// Schema 5 -> 6: the link tables keep their rows under their new names (their indexes follow
+// them); the columns are added by createSchema.
+constexpr const char* kUpgrade5To6 = R"sql(
+ALTER TABLE used RENAME TO used_explicit;
+ALTER TABLE generated RENAME TO generated_explicit;
 )sql";
 
 // Each site's status at a fixed interval (schema 5): queue depth and busy workers over time in
@@ -143,8 +168,10 @@ constexpr const char* kIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS entities_by_group ON entities(run, kind, label);
 CREATE INDEX IF NOT EXISTS entities_by_stream ON entities(stream, seq) WHERE stream IS NOT NULL;
 CREATE INDEX IF NOT EXISTS activities_by_run ON activities(run);
-CREATE INDEX IF NOT EXISTS used_by_entity ON used(entity);
-CREATE INDEX IF NOT EXISTS generated_by_activity ON generated(activity);
+CREATE INDEX IF NOT EXISTS used_by_entity ON used_explicit(entity);
+CREATE INDEX IF NOT EXISTS generated_by_activity ON generated_explicit(activity);
+CREATE INDEX IF NOT EXISTS activities_by_input ON activities(input) WHERE input IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entities_by_generator ON entities(generated_by) WHERE generated_by IS NOT NULL;
 CREATE INDEX IF NOT EXISTS derivations_by_entity ON derivations(entity);
 CREATE INDEX IF NOT EXISTS derivations_by_source ON derivations(from_entity);
 CREATE INDEX IF NOT EXISTS models_by_name ON models(model, version);
@@ -236,6 +263,7 @@ void createSchema(sqlite::Connection& db) {
         db.exec(kTables);
         db.exec(kDigestsTable);
         db.exec(kSiteStatusTable);
+        db.exec(kLinkViews);
         db.exec(kIndexes);
         db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
@@ -250,11 +278,19 @@ void createSchema(sqlite::Connection& db) {
         // Schema 5 records each site's status over time, and the xdmlc version of a run.
         db.exec(kSiteStatusTable);
         addColumn(db, "runs", "version", "TEXT");
+        // Schema 6 keeps one link per row as columns, and reads the links through views.
+        if (version < 6) {
+            db.exec(kUpgrade5To6);
+            addColumn(db, "entities", "generated_by", "INTEGER REFERENCES activities(id)");
+            addColumn(db, "activities", "input", "INTEGER REFERENCES entities(id)");
+            addColumn(db, "activities", "input_role", "TEXT");
+            db.exec(kLinkViews);
+        }
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);
-            db.exec(kIndexes);  // the new ones; the others exist already
         }
+        db.exec(kIndexes);  // the new ones; the others exist already
         db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     }
     tx.commit();

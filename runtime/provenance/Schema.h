@@ -12,7 +12,7 @@
 namespace xdml::runtime::prov {
 
 /// Bumped on every change to the tables or to the meaning of a column (the content hash too).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 /// "XDMP" in ASCII: XDML provenance.
 inline constexpr int kApplicationId = 0x58444D50;
 

@@ -144,11 +144,13 @@ void Store::endRun(const std::string& status, const std::string& countersJson) {
 
 void Store::writeRunEnd(int64_t run, const std::string& status, const std::string& countersJson) {
     // Inputs recorded invalid (their content was invalidated before) make everything derived
-    // from them in this run invalid as well, as `xdmlc prov invalidate` would have.
+    // from them in this run invalid as well, as `xdmlc prov invalidate` would have. The links
+    // are read in IN subqueries: a view joined in a recursive step is built whole at each step.
     if (invalidCaptured_.exchange(false)) control_->exec(
         "WITH RECURSIVE down(e) AS ("
         " SELECT id FROM entities WHERE run = " + std::to_string(run) + " AND valid = 0"
-        " UNION SELECT g.entity FROM down JOIN used u ON u.entity = down.e JOIN generated g ON g.activity = u.activity"
+        " UNION SELECT x.id FROM down JOIN entities x ON x.id IN"
+        "  (SELECT entity FROM generated WHERE activity IN (SELECT activity FROM used WHERE entity = down.e))"
         " UNION SELECT d.entity FROM down JOIN derivations d ON d.from_entity = down.e)"
         " UPDATE entities SET valid = 0 WHERE valid = 1 AND id IN (SELECT e FROM down)");
     sqlite::Statement s =
@@ -202,9 +204,16 @@ int64_t Store::startActivity(ActivityRecord record, const std::vector<Use>& uses
     return queue_->append(
         [&](Batch& b) {
             int64_t id = next_.activity++;
-            b.activities.push_back(ActivityRow{id, run, now, std::move(record), 0, "running", {}});
-            for (const Use& u : uses)
-                if (u.entity >= 0) b.used.push_back(UsedRow{id, u.entity, u.role});
+            ActivityRow& row = b.activities.emplace_back(ActivityRow{id, run, now, std::move(record)});
+            for (const Use& u : uses) {
+                if (u.entity < 0) continue;
+                if (row.input < 0) {  // the first use is kept in the activity's row
+                    row.input = u.entity;
+                    row.inputRole = u.role;
+                } else {
+                    b.used.push_back(UsedRow{id, u.entity, u.role});
+                }
+            }
             return id;
         },
         records);
@@ -217,8 +226,7 @@ int64_t Store::endActivity(int64_t activity, EntityRecord result) {
     return queue_->append(
         [&](Batch& b) {
             int64_t id = next_.entity++;
-            b.entities.push_back(EntityRow{id, run, now, std::move(result)});
-            b.generated.push_back(GeneratedRow{id, activity});
+            b.entities.push_back(EntityRow{id, run, now, std::move(result), activity});
             b.ends.push_back(ActivityEnd{activity, now, std::string(activity_status::ok), {}});
             return id;
         },

@@ -428,7 +428,13 @@ def case_bad_input(xdmlc, tmp):
     flow, old = qc_workdir(tmp, "old")
     xdmlc_run(xdmlc, flow, old)
     c = sqlite3.connect(os.path.join(old, "provenance.db"))
-    c.executescript("DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
+    c.executescript("INSERT INTO used_explicit SELECT id, input, input_role FROM activities WHERE input IS NOT NULL;"
+                    "INSERT INTO generated_explicit SELECT id, generated_by FROM entities WHERE generated_by IS NOT NULL;"
+                    "DROP VIEW used; DROP VIEW generated; DROP INDEX activities_by_input; DROP INDEX entities_by_generator;"
+                    "ALTER TABLE used_explicit RENAME TO used; ALTER TABLE generated_explicit RENAME TO generated;"
+                    "ALTER TABLE activities DROP COLUMN input_role; ALTER TABLE activities DROP COLUMN input;"
+                    "ALTER TABLE entities DROP COLUMN generated_by;"
+                    "DROP TABLE digests; DROP INDEX entities_invalid_by_hash; DROP INDEX entities_by_group;"
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
                     "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir; ALTER TABLE runs DROP COLUMN version;"
                     "ALTER TABLE activities DROP COLUMN rank; ALTER TABLE activities DROP COLUMN host;"
@@ -436,8 +442,18 @@ def case_bad_input(xdmlc, tmp):
     c.close()
     check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
     check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
-    xdmlc_run(xdmlc, flow, old)  # upgrades to 5; run 1 has no digests
-    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 5, "no upgrade to schema 5")
+    links = {t: query(os.path.join(old, "provenance.db"), f"SELECT * FROM {t} ORDER BY 1, 2")
+             for t in ("used", "generated")}
+    xdmlc_run(xdmlc, flow, old)  # upgrades to 6; run 1 has no digests
+    check(query(os.path.join(old, "provenance.db"), "PRAGMA user_version")[0][0] == 6, "no upgrade to schema 6")
+    # Schema 6 reads the links through views: the old run's rows are all there, and the new
+    # run's links are mostly columns of their rows.
+    for t, rows in links.items():
+        now = query(os.path.join(old, "provenance.db"), f"SELECT * FROM {t} WHERE {'activity' if t == 'used' else 'entity'}"
+                    f" IN (SELECT id FROM {'activities' if t == 'used' else 'entities'} WHERE run = 1) ORDER BY 1, 2")
+        check(now == rows, f"{t} of the schema-1 run after the upgrade: {len(now)} links, {len(rows)} before")
+    check(query(os.path.join(old, "provenance.db"), "SELECT count(*) FROM activities WHERE run = 2 AND input IS NOT NULL")[0][0] > 0,
+          "the run after the upgrade keeps first uses in the activities' rows")
     check(query(os.path.join(old, "provenance.db"), "SELECT count(DISTINCT run) FROM site_status")[0][0] == 1,
           "schema 5's site statuses: recorded by the run after the upgrade")
     check(query(os.path.join(old, "provenance.db"), "SELECT count(*) FROM activities WHERE code IS NOT NULL")[0][0] == 0,

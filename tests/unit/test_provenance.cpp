@@ -38,10 +38,14 @@ TEST_CASE("a new store creates the schema in WAL mode", "[provenance]") {
     CHECK(db.text("PRAGMA journal_mode") == "wal");
     CHECK(db.number("PRAGMA user_version") == kSchemaVersion);
     CHECK(db.number("PRAGMA application_id") == kApplicationId);
-    for (const char* table :
-         {"runs", "entities", "activities", "used", "generated", "derivations", "models", "decisions"})
+    for (const char* table : {"runs", "entities", "activities", "used_explicit", "generated_explicit", "derivations",
+                              "models", "decisions"})
         CHECK(db.number(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
                         table + "'") == 1);
+    // Readers see the links through views over the rows and the columns that hold one each.
+    for (const char* view : {"used", "generated"})
+        CHECK(db.number(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = '") + view +
+                        "'") == 1);
     CHECK(db.number("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'used_by_entity'") ==
           1);
     // Opening again finds the schema and changes nothing.
@@ -137,6 +141,83 @@ TEST_CASE("a call's start with its uses, and its end with its result, are the re
           "value|add|0000000000000003");
     CHECK(db.number("SELECT entity FROM used WHERE activity = " + B) == value);
     CHECK(db.text("SELECT status FROM activities WHERE id = " + B) == "ok");
+}
+
+TEST_CASE("a link that is one per row is kept in the row, the others in rows of their own, each once", "[provenance]") {
+    TempDir dir;
+    int64_t x, y, a, b, made, other;
+    {
+        auto store = Store::open(dir / "prov.db");
+        store->beginRun(runOf("links"));
+        x = store->entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1});
+        y = store->entity({"item", "y", "int", "0000000000000002", "edge", "ys", "", 8, 1});
+        const std::string left = "left", right = "right";
+        a = store->startActivity({"task", "add", "edge", "{}", 1, 3}, {{x, left}, {y, right}, {x, left}});
+        b = store->startActivity({"handler", "on", "edge"});
+        store->used(b, y, "item");  // the same group: becomes b's column
+        store->used(b, y, "item");  // the same fact again
+        made = store->entity({"value", "add", "int", "0000000000000003", "edge", "", "", 8});
+        store->generated(made, a);
+        store->generated(made, a);
+        store->flush();
+        // Later groups: the activity's and the entity's rows are committed already.
+        store->used(b, y, "item");  // held by b's column: not stored again
+        store->used(b, x, "extra");
+        store->generated(made, a);  // held by the entity's column
+        other = store->startActivity({"task", "copy", "edge"});
+        store->generated(made, other);  // a second maker
+        store->endRun("complete", "{}");
+    }
+    Reader db(dir / "prov.db");
+    const std::string A = std::to_string(a), B = std::to_string(b), X = std::to_string(x), Y = std::to_string(y);
+    // Where each link went.
+    CHECK(db.text("SELECT input || ':' || input_role FROM activities WHERE id = " + A) == X + ":left");
+    CHECK(db.text("SELECT input || ':' || input_role FROM activities WHERE id = " + B) == Y + ":item");
+    CHECK(db.number("SELECT generated_by FROM entities WHERE id = " + std::to_string(made)) == a);
+    CHECK(db.number("SELECT count(*) FROM used_explicit") == 2);       // a's right, b's extra
+    CHECK(db.number("SELECT count(*) FROM generated_explicit") == 1);  // the second maker
+    // What readers see: every link once, by either end.
+    CHECK(db.text("SELECT group_concat(entity || ':' || role, ',') FROM (SELECT * FROM used WHERE activity = " + A +
+                  " ORDER BY entity)") == X + ":left," + Y + ":right");
+    CHECK(db.text("SELECT group_concat(entity || ':' || role, ',') FROM (SELECT * FROM used WHERE activity = " + B +
+                  " ORDER BY entity)") == X + ":extra," + Y + ":item");
+    CHECK(db.text("SELECT group_concat(activity || ':' || role, ',') FROM (SELECT * FROM used WHERE entity = " + Y +
+                  " ORDER BY activity)") == A + ":right," + B + ":item");
+    CHECK(db.text("SELECT group_concat(activity, ',') FROM (SELECT * FROM generated WHERE entity = " +
+                  std::to_string(made) + " ORDER BY activity)") == A + "," + std::to_string(other));
+    CHECK(db.number("SELECT entity FROM generated WHERE activity = " + A) == made);
+    CHECK(db.number("SELECT count(*) FROM used") == 4);
+    CHECK(db.number("SELECT count(*) FROM generated") == 2);
+}
+
+TEST_CASE("a schema-5 database is upgraded: its links keep their rows and read as before", "[provenance]") {
+    TempDir dir;
+    int64_t item, firing;
+    {
+        auto store = Store::open(dir / "prov.db");
+        store->beginRun(runOf("old"));
+        item = store->entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1});
+        firing = store->startActivity({"handler", "on", "edge"});
+        store->endRun("complete", "{}");
+    }
+    {
+        // Turn it back into what schema 5 wrote: link tables named used and generated.
+        xdml::runtime::sqlite::Connection old(dir / "prov.db", kConnectionPolicy);
+        old.exec("DROP VIEW used; DROP VIEW generated; DROP INDEX activities_by_input; DROP INDEX entities_by_generator;"
+                 "ALTER TABLE used_explicit RENAME TO used; ALTER TABLE generated_explicit RENAME TO generated;"
+                 "ALTER TABLE activities DROP COLUMN input_role; ALTER TABLE activities DROP COLUMN input;"
+                 "ALTER TABLE entities DROP COLUMN generated_by; PRAGMA user_version = 5;");
+        old.exec("INSERT INTO used VALUES (" + std::to_string(firing) + ", " + std::to_string(item) + ", 'item')");
+        old.exec("INSERT INTO generated VALUES (" + std::to_string(item) + ", " + std::to_string(firing) + ")");
+    }
+    { auto store = Store::open(dir / "prov.db"); }
+    Reader db(dir / "prov.db");
+    CHECK(db.number("PRAGMA user_version") == kSchemaVersion);
+    CHECK(db.text("SELECT activity || ':' || role FROM used WHERE entity = " + std::to_string(item)) ==
+          std::to_string(firing) + ":item");
+    CHECK(db.number("SELECT entity FROM generated WHERE activity = " + std::to_string(firing)) == item);
+    CHECK(db.number("SELECT count(*) FROM used_explicit") == 1);
+    CHECK(db.number("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'activities_by_input'") == 1);
 }
 
 TEST_CASE("ids are unique across runs and across opens of the same database", "[provenance]") {
