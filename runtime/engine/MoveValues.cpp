@@ -41,8 +41,8 @@ int64_t Run::entityOf(const DatumPtr& d, const std::string& kind) {
     std::lock_guard lock(d->mutex);
     if (d->entity >= 0) return d->entity;
     prov::EntityRecord rec = entityRecordOf(*d, kind);
-    d->entity = store_->entity(rec);
     d->hash = rec.hash;
+    d->entity = store_->entity(std::move(rec));
     for (int64_t from : d->sources)
         if (from >= 0) store_->derivedFrom(d->entity, from, -1);
     return d->entity;

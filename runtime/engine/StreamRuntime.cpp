@@ -231,7 +231,7 @@ void StreamRuntime::recordItem(const IncomingItem& in, const DatumPtr& item, con
                         "): " + invalid + "; what is made from it is recorded invalid too",
                     "invalid-input:" + decl_.name);
     }
-    item->entity = store->entity(rec);
+    item->entity = store->entity(std::move(rec));
     {
         std::lock_guard lock(item->mutex);
         item->hash = hash;  // moves and uses of the item take it from here: a large value is hashed once
