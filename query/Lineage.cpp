@@ -19,11 +19,13 @@ struct Walker {
                                      " valid FROM entities WHERE id = ?1")),
           activityRow(db.sql().prepare("SELECT id, run, kind, name, handler, site, started, ended, status, error, line"
                                        " FROM activities WHERE id = ?1")),
-          generatedBy(db.sql().prepare("SELECT activity FROM generated WHERE entity = ?1")),
-          usedBy(db.sql().prepare("SELECT entity, role FROM used WHERE activity = ?1")),
+          // Ordered as the tables' keys ordered them before the links became views (schema 6):
+          // the walk's order, and what it keeps when it stops at its limit, stay the same.
+          generatedBy(db.sql().prepare("SELECT activity FROM generated WHERE entity = ?1 ORDER BY activity")),
+          usedBy(db.sql().prepare("SELECT entity, role FROM used WHERE activity = ?1 ORDER BY entity, role")),
           derivedFrom(db.sql().prepare("SELECT from_entity, activity FROM derivations WHERE entity = ?1")),
-          usersOf(db.sql().prepare("SELECT activity, role FROM used WHERE entity = ?1")),
-          generatedIn(db.sql().prepare("SELECT entity FROM generated WHERE activity = ?1")),
+          usersOf(db.sql().prepare("SELECT activity, role FROM used WHERE entity = ?1 ORDER BY activity, role")),
+          generatedIn(db.sql().prepare("SELECT entity FROM generated WHERE activity = ?1 ORDER BY entity")),
           derivedInto(db.sql().prepare("SELECT entity, activity FROM derivations WHERE from_entity = ?1")) {}
 
     runtime::sqlite::Statement entityRow, activityRow, generatedBy, usedBy, derivedFrom, usersOf, generatedIn,

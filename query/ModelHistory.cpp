@@ -25,7 +25,7 @@ nlohmann::json modelHistory(ProvDb& db, const std::string& model, int64_t run) {
     auto s = db.sql().prepare(
         "SELECT m.id, m.run, m.model, m.version, m.parent, p.version AS parent_version, p.run AS parent_run,"
         " m.entity, m.metrics, m.items, m.snapshot, m.created, e.hash, e.path, e.valid,"
-        " (SELECT g.activity FROM generated g WHERE g.entity = m.entity LIMIT 1) AS training"
+        " (SELECT g.activity FROM generated g WHERE g.entity = m.entity ORDER BY g.activity LIMIT 1) AS training"
         " FROM models m LEFT JOIN models p ON p.id = m.parent LEFT JOIN entities e ON e.id = m.entity"
         " WHERE m.model = ?1 AND m.run = ?2 ORDER BY m.version, m.id");
     s.bindText(1, model);

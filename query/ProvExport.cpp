@@ -185,7 +185,7 @@ json provJson(ProvDb& db, int64_t run) {
 
     auto u = db.sql().prepare(
         "SELECT u.activity, u.entity, u.role, a.kind FROM used u JOIN activities a ON a.id = u.activity"
-        " WHERE a.run = ?1 ORDER BY u.activity, u.entity");
+        " WHERE a.run = ?1 ORDER BY u.activity, u.entity, u.role");
     u.bindInt(1, run);
     n = 0;
     while (u.step()) {
@@ -200,7 +200,7 @@ json provJson(ProvDb& db, int64_t run) {
             started["_:s" + std::to_string(act)] = {{"prov:activity", activityId(act)}, {"prov:trigger", entityId(ent)}};
     }
     auto g = db.sql().prepare(
-        "SELECT g.entity, g.activity FROM generated g JOIN entities e ON e.id = g.entity WHERE e.run = ?1 ORDER BY g.entity");
+        "SELECT g.entity, g.activity FROM generated g JOIN entities e ON e.id = g.entity WHERE e.run = ?1 ORDER BY g.entity, g.activity");
     g.bindInt(1, run);
     n = 0;
     while (g.step()) {

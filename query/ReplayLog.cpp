@@ -76,7 +76,7 @@ std::shared_ptr<RecordedLog> RecordedLog::load(ProvDb& db, int64_t run, const ru
         "SELECT a.id, a.handler, u.entity, (SELECT MAX(e.seq) FROM entities e"
         " WHERE e.kind = 'item' AND e.id IN (SELECT entity FROM used WHERE activity = a.id))"
         " FROM activities a JOIN used u ON u.activity = a.id"
-        " WHERE a.run = ?1 AND u.role = 'model' AND a.handler IS NOT NULL ORDER BY a.id");
+        " WHERE a.run = ?1 AND u.role = 'model' AND a.handler IS NOT NULL ORDER BY a.id, u.entity");
     uses.bindInt(1, run);
     while (uses.step()) {
         auto it = versionOf.find(uses.columnInt(2));

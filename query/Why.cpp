@@ -18,7 +18,7 @@ struct Gatherer {
         : db(db),
           bySubject(db.sql().prepare(std::string(kDecisionColumns) + " WHERE subject = ?1 ORDER BY id")),
           used(db.sql().prepare("SELECT u.entity, u.role, e.kind FROM used u LEFT JOIN entities e ON e.id = u.entity"
-                                " WHERE u.activity = ?1 ORDER BY u.entity")),
+                                " WHERE u.activity = ?1 ORDER BY u.entity, u.role")),
           madeBy(db.sql().prepare("SELECT activity FROM generated WHERE entity = ?1 ORDER BY activity")),
           modelByEntity(db.sql().prepare("SELECT id, run, model, version, parent, entity, metrics, items, snapshot,"
                                          " created FROM models WHERE entity = ?1")),

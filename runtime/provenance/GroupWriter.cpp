@@ -32,10 +32,17 @@ Row* rowOf(std::vector<Row>& rows, int64_t id) {
     return it != rows.end() && it->id == id ? &*it : nullptr;
 }
 
-// Removes the elements of `v` for which `kept(element)` is false, keeping the order of the rest.
+// Keeps the elements of `v` for which `kept(element)` is true, in order. `kept` may take from
+// an element it drops (remove_if's predicate may not change what it is given).
 template <class T, class Kept>
 void keepOnly(std::vector<T>& v, Kept kept) {
-    v.erase(std::remove_if(v.begin(), v.end(), [&](T& x) { return !kept(x); }), v.end());
+    auto out = v.begin();
+    for (auto it = v.begin(); it != v.end(); ++it)
+        if (kept(*it)) {
+            if (out != it) *out = std::move(*it);
+            ++out;
+        }
+    v.erase(out, v.end());
 }
 
 // Binds every row of `rows` through `bind(statement, firstParameter, row)`, full chunks with
@@ -210,8 +217,9 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
 void GroupWriter::mergeLinks(Batch& batch) {
     // An activity's first use and an entity's maker become columns of their rows when those
     // rows are in this group; a link the row already holds is dropped (it is one fact).
+    // A link to no entity (id < 0) stays a row, as it was stored before schema 6.
     keepOnly(batch.used, [&](UsedRow& u) {
-        ActivityRow* row = rowOf(batch.activities, u.activity);
+        ActivityRow* row = u.entity >= 0 ? rowOf(batch.activities, u.activity) : nullptr;
         if (!row) return true;
         if (row->input < 0) {
             row->input = u.entity;
@@ -221,7 +229,7 @@ void GroupWriter::mergeLinks(Batch& batch) {
         return !(row->input == u.entity && row->inputRole == u.role);
     });
     keepOnly(batch.generated, [&](GeneratedRow& g) {
-        EntityRow* row = rowOf(batch.entities, g.entity);
+        EntityRow* row = g.activity >= 0 ? rowOf(batch.entities, g.entity) : nullptr;
         if (!row) return true;
         if (row->generatedBy < 0) row->generatedBy = g.activity;
         return row->generatedBy != g.activity;

@@ -284,8 +284,8 @@ void createSchema(sqlite::Connection& db) {
             addColumn(db, "entities", "generated_by", "INTEGER REFERENCES activities(id)");
             addColumn(db, "activities", "input", "INTEGER REFERENCES entities(id)");
             addColumn(db, "activities", "input_role", "TEXT");
-            db.exec(kLinkViews);
         }
+        db.exec(kLinkViews);  // IF NOT EXISTS: recreated when something dropped them
         if (version == 1) {
             db.exec(kUpgrade1To2);
             db.exec(kDigestsTable);

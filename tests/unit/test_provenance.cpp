@@ -154,7 +154,8 @@ TEST_CASE("a link that is one per row is kept in the row, the others in rows of 
         const std::string left = "left", right = "right";
         a = store->startActivity({"task", "add", "edge", "{}", 1, 3}, {{x, left}, {y, right}, {x, left}});
         b = store->startActivity({"handler", "on", "edge"});
-        store->used(b, y, "item");  // the same group: becomes b's column
+        store->used(b, -1, "parent");  // a link to no entity stays a row of its own, as before
+        store->used(b, y, "item");     // the same group: becomes b's column
         store->used(b, y, "item");  // the same fact again
         made = store->entity({"value", "add", "int", "0000000000000003", "edge", "", "", 8});
         store->generated(made, a);
@@ -174,19 +175,19 @@ TEST_CASE("a link that is one per row is kept in the row, the others in rows of 
     CHECK(db.text("SELECT input || ':' || input_role FROM activities WHERE id = " + A) == X + ":left");
     CHECK(db.text("SELECT input || ':' || input_role FROM activities WHERE id = " + B) == Y + ":item");
     CHECK(db.number("SELECT generated_by FROM entities WHERE id = " + std::to_string(made)) == a);
-    CHECK(db.number("SELECT count(*) FROM used_explicit") == 2);       // a's right, b's extra
+    CHECK(db.number("SELECT count(*) FROM used_explicit") == 3);       // a's right, b's parent and extra
     CHECK(db.number("SELECT count(*) FROM generated_explicit") == 1);  // the second maker
     // What readers see: every link once, by either end.
     CHECK(db.text("SELECT group_concat(entity || ':' || role, ',') FROM (SELECT * FROM used WHERE activity = " + A +
                   " ORDER BY entity)") == X + ":left," + Y + ":right");
     CHECK(db.text("SELECT group_concat(entity || ':' || role, ',') FROM (SELECT * FROM used WHERE activity = " + B +
-                  " ORDER BY entity)") == X + ":extra," + Y + ":item");
+                  " ORDER BY entity)") == "-1:parent," + X + ":extra," + Y + ":item");
     CHECK(db.text("SELECT group_concat(activity || ':' || role, ',') FROM (SELECT * FROM used WHERE entity = " + Y +
                   " ORDER BY activity)") == A + ":right," + B + ":item");
     CHECK(db.text("SELECT group_concat(activity, ',') FROM (SELECT * FROM generated WHERE entity = " +
                   std::to_string(made) + " ORDER BY activity)") == A + "," + std::to_string(other));
     CHECK(db.number("SELECT entity FROM generated WHERE activity = " + A) == made);
-    CHECK(db.number("SELECT count(*) FROM used") == 4);
+    CHECK(db.number("SELECT count(*) FROM used") == 5);
     CHECK(db.number("SELECT count(*) FROM generated") == 2);
 }
 
