@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ProvenanceTestSupport.h"
@@ -28,6 +30,12 @@ RunInfo runOf(const std::string& flow) {
     info.seed = 42;
     info.planJson = R"({"version": 1})";
     return info;
+}
+
+// Two stream items at the edge, x and y: the arguments of the call tests.
+std::pair<int64_t, int64_t> twoItems(Store& store) {
+    return {store.entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1}),
+            store.entity({"item", "y", "int", "0000000000000002", "edge", "ys", "", 8, 1})};
 }
 }  // namespace
 
@@ -116,8 +124,7 @@ TEST_CASE("a call's start with its uses, and its end with its result, are the re
     {
         auto store = Store::open(dir / "prov.db");
         store->beginRun(runOf("calls"));
-        x = store->entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1});
-        y = store->entity({"item", "y", "int", "0000000000000002", "edge", "ys", "", 8, 1});
+        std::tie(x, y) = twoItems(*store);
         const std::string left = "left", right = "right";
         a = store->startActivity({"task", "add", "edge", "{}", 1, 3}, {{x, left}, {-1, right}, {y, right}});
         value = store->endActivity(a, EntityRecord{"value", "add", "int", "0000000000000003", "edge", "", "", 8});
@@ -149,8 +156,7 @@ TEST_CASE("a link that is one per row is kept in the row, the others in rows of 
     {
         auto store = Store::open(dir / "prov.db");
         store->beginRun(runOf("links"));
-        x = store->entity({"item", "x", "int", "0000000000000001", "edge", "xs", "", 8, 1});
-        y = store->entity({"item", "y", "int", "0000000000000002", "edge", "ys", "", 8, 1});
+        std::tie(x, y) = twoItems(*store);
         const std::string left = "left", right = "right";
         a = store->startActivity({"task", "add", "edge", "{}", 1, 3}, {{x, left}, {y, right}, {x, left}});
         b = store->startActivity({"handler", "on", "edge"});
