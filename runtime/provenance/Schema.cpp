@@ -108,7 +108,7 @@ CREATE TABLE decisions (
 // The lineage links as every reader sees them (schema 6). Most links are one per row: a firing
 // uses its item, a task call its first argument, and a value is made by one call. Those are
 // columns of the row (activities.input and input_role, entities.generated_by), which saves the
-// writer two of the seven rows a task call cost; the rest are rows of the *_explicit tables.
+// writer three of the seven rows a no-op task cost; the rest are rows of the *_explicit tables.
 // A query names `used` and `generated` as before; SQLite searches both sources of a view by
 // the same index-backed terms (docs/provenance.md "Queries" says which shapes to avoid).
 constexpr const char* kLinkViews = R"sql(
