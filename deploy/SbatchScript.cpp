@@ -77,6 +77,43 @@ std::string launchLine(const SbatchJob& job, const std::vector<JobComponent>& co
            " --profile " + shellQuoted(job.profile->name) + " --workdir " + shellQuoted(job.workdir) + (job.resume ? " --resume" : "");
 }
 
+/// Slurm's mpi/pmix plugin before 24.11 gives srun one PMIx abort agent for all of a step's
+/// heterogeneous components, and their threads race to stop it: now and then srun hangs after
+/// every rank has ended (SchedMD ticket 16817, fixed by "mpi/pmix - Prevent mutiple abort
+/// agents"). Seen about once in five jobs on the test Slurm (22.05.8).
+bool srunMayHangAfterRun(const std::string& plugin) { return plugin.rfind("pmix", 0) == 0; }
+
+/// A background watch that ends such a hung srun: once rank 0 has written the run's status,
+/// srun gets XDML_SRUN_EXIT_GRACE seconds (default kSrunExitGraceSeconds) to return; then the
+/// watch leaves a mark that tells the script to exit with rank 0's status, and kills srun.
+void srunWatch(std::ostream& out) {
+    out << "# srun --mpi=pmix over heterogeneous components can hang after every rank has ended (Slurm\n"
+        << "# before 24.11, ticket 16817). Once rank 0 has written its status, srun gets\n"
+        << "# XDML_SRUN_EXIT_GRACE seconds to return; then it is ended and the job exits with that status.\n"
+        << "(\n"
+        << "  trap '' USR1\n"
+        << "  grace=${XDML_SRUN_EXIT_GRACE:-" << kSrunExitGraceSeconds << "}\n"
+        << "  case \"$grace\" in ''|*[!0-9]*)\n"
+        << "    echo \"xdmlc: XDML_SRUN_EXIT_GRACE='$grace' is not a whole number of seconds: using " << kSrunExitGraceSeconds << "\" >&2\n"
+        << "    grace=" << kSrunExitGraceSeconds << " ;;\n"
+        << "  esac\n"
+        << "  waited=0\n"
+        << "  while kill -0 \"$run\" 2>/dev/null; do\n"
+        << "    if [ -s \"$XDML_RUN_EXIT_FILE\" ]; then\n"
+        << "      if [ \"$waited\" -ge \"$grace\" ]; then\n"
+        << "        echo \"xdmlc: srun did not return $waited s after the run ended (Slurm ticket 16817, fixed in 24.11): ending it\" >&2\n"
+        << "        : > \"$XDML_RUN_EXIT_FILE.ended\"\n"
+        << "        kill -KILL \"$run\"\n"
+        << "        exit\n"
+        << "      fi\n"
+        << "      waited=$((waited + 1))\n"
+        << "    fi\n"
+        << "    sleep 1\n"
+        << "  done\n"
+        << ") &\n"
+        << "watch=$!\n";
+}
+
 }  // namespace
 
 std::string shellQuoted(const std::string& word) {
@@ -120,20 +157,30 @@ std::string sbatchScript(const SbatchJob& job) {
         out << "# The profile's MPI: each rank loads this MPI's plugin whatever srun's --mpi is, and refuses\n"
             << "# a plugin that does not fit it (MPICH under --mpi=pmix: singletons) instead of running N times.\n"
             << "export XDML_MPI=" << profile.mpi << "\n\n";
+    const bool watched = hetjob && srunMayHangAfterRun(plugin);
     out << "# Slurm's SIGUSR1 (" << kStopSignalLeadSeconds << " s before the wall time) comes to this shell; srun passes it\n"
         << "# to every rank, and the run stops cleanly; `xdmlc submit --resume` goes on from there.\n"
         << "early=0\n"
-        << "trap 'early=1' USR1\n"
-        << launchLine(job, components, plugin) << " &\n"
+        << "trap 'early=1' USR1\n";
+    if (watched)
+        out << "# Rank 0 writes the run's exit status here as it ends (the watch below reads it).\n"
+            << "export XDML_RUN_EXIT_FILE=" << shellQuoted(job.workdir + "/.run-exit-") << "\"$SLURM_JOB_ID\"\n"
+            << "rm -f \"$XDML_RUN_EXIT_FILE\" \"$XDML_RUN_EXIT_FILE.ended\"\n";
+    out << launchLine(job, components, plugin) << " &\n"
         << "run=$!\n"
         << "stopping=0\n"
         << "trap 'stopping=1; kill -USR1 \"$run\"' USR1\n"
-        << "if [ \"$early\" = 1 ]; then stopping=1; kill -USR1 \"$run\"; fi\n"
-        << "wait \"$run\"\n"
+        << "if [ \"$early\" = 1 ]; then stopping=1; kill -USR1 \"$run\"; fi\n";
+    if (watched) srunWatch(out);
+    out << "wait \"$run\"\n"
         << "status=$?\n"
         << "# a trapped signal ends the first wait early: the second one gets the run's own status\n"
-        << "if [ \"$stopping\" = 1 ]; then wait \"$run\"; status=$?; fi\n"
-        << "exit \"$status\"\n";
+        << "if [ \"$stopping\" = 1 ]; then wait \"$run\"; status=$?; fi\n";
+    if (watched)
+        out << "kill \"$watch\" 2>/dev/null\n"
+            << "if [ -e \"$XDML_RUN_EXIT_FILE.ended\" ]; then status=$(cat \"$XDML_RUN_EXIT_FILE\"); fi\n"
+            << "rm -f \"$XDML_RUN_EXIT_FILE\" \"$XDML_RUN_EXIT_FILE.ended\"\n";
+    out << "exit \"$status\"\n";
     return out.str();
 }
 

@@ -14,6 +14,9 @@ namespace xdml::deploy {
 /// Seconds before the wall time at which Slurm sends SIGUSR1 to the batch shell, which passes
 /// it to the run: the run stops cleanly, resumable, before Slurm kills it.
 constexpr int kStopSignalLeadSeconds = 120;
+/// How long srun may take to return after rank 0 has ended before the script ends it (only
+/// under --mpi=pmix with heterogeneous components; XDML_SRUN_EXIT_GRACE in the job overrides).
+constexpr int kSrunExitGraceSeconds = 15;
 
 struct SbatchJob {
     const Profile* profile = nullptr;

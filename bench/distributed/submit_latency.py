@@ -39,7 +39,10 @@ def one_job(xdmlc, cluster, work, profile, env):
         raise harness.BenchError(f"xdmlc submit --profile {profile}: exit {r.returncode}: {r.stderr.strip()}")
     job = r.stdout.strip()
     if not cluster.wait_job(job, JOB_SECONDS):
-        raise harness.BenchError(f"job {job} still queued after {JOB_SECONDS} s")
+        out = os.path.join(work, f"slurm-{job}.out")
+        text = open(out, errors="replace").read()[-1500:] if os.path.exists(out) else "(no output)"
+        raise harness.BenchError(f"job {job} has not left the queue after {JOB_SECONDS} s:\n{cluster.job_state(job)}"
+                                 f"--- its output ---\n{text}\n{cluster.logs('slurmctld', 'slurmd-n1', 'slurmd-n2')}")
     started = first_task(os.path.join(work, "provenance.db"))
     if started is None:
         raise harness.BenchError(f"job {job} ran no task: {open(os.path.join(work, f'slurm-{job}.out')).read()[-500:]}")

@@ -348,6 +348,33 @@ def case_singletons(xdmlc, tmp):
     check(r.returncode == 2 and "XDML_MPI is 'lam'" in r.stderr, f"a wrong XDML_MPI: {r.returncode} {r.stderr}")
 
 
+def case_exit_file(xdmlc, tmp):
+    """Rank 0 writes the run's exit status to $XDML_RUN_EXIT_FILE as it ends (the batch script's
+    watch for an srun that hangs after the run reads it; deploy/SbatchScript.cpp): 0 for a run
+    that completes, the run's own status for one that fails, and a warning, not a different
+    status, when the file cannot be written. Only rank 0 writes: 3 ranks, one file."""
+    cmd, env = launcher("openmpi")
+    failing = os.path.join(tmp, "failing.xdml")
+    open(failing, "w").write('import std.io;\ntype F = tensor<f32>[4];\n'
+                             'flow main {\n    let f = read("missing.npy", F);\n    log "{sum(f)}";\n}\n')
+    for name, flow, expected in (("complete", os.path.join(HERE, "two_sites.xdml"), 0), ("failing", failing, 1)):
+        exit_file = os.path.join(tmp, f"{name}.exit")
+        r = subprocess.run([*cmd[:-1], "3", xdmlc, "run", flow, "--workdir", os.path.join(tmp, name), "--quiet"],
+                           capture_output=True, text=True, timeout=120, env=dict(env, XDML_RUN_EXIT_FILE=exit_file))
+        check(r.returncode == expected, f"{name}: exit {r.returncode}, expected {expected}: {r.stderr[-2000:]}")
+        written = open(exit_file).read() if os.path.exists(exit_file) else None
+        check(written == f"{expected}\n", f"{name}: XDML_RUN_EXIT_FILE holds {written!r}, not '{expected}\\n'")
+        check(sorted(os.listdir(tmp)).count(f"{name}.exit") == 1 and not [f for f in os.listdir(tmp) if f.startswith(f"{name}.exit.")],
+              f"{name}: temporary files beside the exit file: {os.listdir(tmp)}")
+    blocked = os.path.join(tmp, "no-such-folder", "exit")
+    r = subprocess.run([*cmd[:-1], "3", xdmlc, "run", os.path.join(HERE, "two_sites.xdml"), "--workdir",
+                        os.path.join(tmp, "blocked"), "--quiet"], capture_output=True, text=True, timeout=120,
+                       env=dict(env, XDML_RUN_EXIT_FILE=blocked))
+    check(r.returncode == 0 and "xdmlc: warning: XDML_RUN_EXIT_FILE: " in r.stderr and "no-such-folder" in r.stderr,
+          f"an unwritable XDML_RUN_EXIT_FILE: exit {r.returncode}, {r.stderr[-2000:]}")
+    print("rank 0 wrote 0 and 1 for a complete and a failing run; an unwritable file is a warning")
+
+
 def job_pids(root):
     """The pids of the xdmlc processes started for this case (XDML_TEST_JOB=root in their environment)."""
     found = set()
@@ -618,7 +645,7 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "hang_openmpi": killed_worker("openmpi", "OMPI_COMM_WORLD_RANK", signal.SIGSTOP),
          "hang_mpich": killed_worker("mpich", "PMI_RANK", signal.SIGSTOP),
          "prefetch_openmpi": prefetch_under("openmpi"), "prefetch_mpich": prefetch_under("mpich"),
-         "singletons": case_singletons, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
+         "singletons": case_singletons, "exit_file": case_exit_file, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
          "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi", "OMPI_COMM_WORLD_RANK"),
          "models_mpich": models_at_sites("mpich", "PMI_RANK"), "moves_openmpi": moves_under("openmpi"),
          "moves_mpich": moves_under("mpich")}

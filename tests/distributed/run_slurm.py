@@ -351,5 +351,89 @@ def case_submit_sbatch(xdmlc, tmp):
 
 CASES["submit_sbatch"] = case_submit_sbatch
 
+
+def case_srun_watch(xdmlc, tmp):
+    """The openmpi profile's script (srun --mpi=pmix over two components) run by bash with a
+    stand-in srun (no Slurm needed): Slurm before 24.11 can leave srun hung after every rank
+    has ended (ticket 16817). Once rank 0 has written its status to $XDML_RUN_EXIT_FILE, the
+    script's watch gives srun XDML_SRUN_EXIT_GRACE seconds, then ends it, and the job exits with
+    rank 0's status; an srun that returns keeps its own status; SIGUSR1 still reaches the run."""
+    work = os.path.join(tmp, "w")
+    r = subprocess.run([xdmlc, "submit", TWO_SITES, "--deploy", TWO_SITES_DEPLOY, "--profile", "openmpi",
+                        "--workdir", work, "--dry-run"], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and "XDML_RUN_EXIT_FILE" in r.stdout, f"submit --dry-run exited {r.returncode}: {r.stderr}")
+    os.makedirs(work)
+    script = os.path.join(tmp, "job.sbatch")
+    open(script, "w").write(r.stdout)
+
+    def run(name, srun_body, grace="1", usr1_after=None):
+        """Runs the script with `srun_body` as srun; returns (exit status, stderr, seconds)."""
+        fake = os.path.join(tmp, name)
+        os.makedirs(fake)
+        with open(os.path.join(fake, "srun"), "w") as f:
+            f.write(f"#!/bin/bash\necho $$ > {fake}/pid\n{srun_body}\n")
+        os.chmod(os.path.join(fake, "srun"), 0o755)
+        env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", SLURM_JOB_ID="7", XDML_SRUN_EXIT_GRACE=grace)
+        started = time.monotonic()
+        # Output to a file: the stand-in's own `sleep`, orphaned when srun is killed, would hold a pipe.
+        with open(os.path.join(fake, "err"), "w") as err_file:
+            p = subprocess.Popen(["bash", script], env=env, stdout=subprocess.DEVNULL, stderr=err_file,
+                                 start_new_session=True)
+        try:
+            if usr1_after is not None:
+                deadline = time.monotonic() + 10
+                while not os.path.exists(f"{fake}/pid") and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(usr1_after)
+                p.send_signal(signal.SIGUSR1)
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise rt.Failure(f"{name}: the script did not end within 60 s")
+        finally:
+            seconds = time.monotonic() - started
+            pid = int(open(f"{fake}/pid").read()) if os.path.exists(f"{fake}/pid") else None
+            srun_left = pid is not None and rt_alive(pid)
+            with contextlib.suppress(ProcessLookupError):  # what is left of the session: the stand-in's sleep
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        err = open(os.path.join(fake, "err")).read()
+        check(not srun_left, f"{name}: the stand-in srun (pid {pid}) outlived the script")
+        left = [f for f in os.listdir(work) if f.startswith(".run-exit")]
+        check(not left, f"{name}: the script left {left} in the work directory")
+        return p.returncode, err, seconds
+
+    hang = 'trap "" USR1; echo {code} > "$XDML_RUN_EXIT_FILE"; sleep 600 & wait $!'
+    code, err, seconds = run("hung", hang.format(code=0))
+    check(code == 0 and "srun did not return 1 s after the run ended (Slurm ticket 16817" in err and seconds < 10,
+          f"a hung srun after rank 0 exited 0: exit {code} after {seconds:.1f} s, stderr {err!r}")
+    code, err, _ = run("hung_failed", hang.format(code=4))
+    check(code == 4, f"a hung srun after rank 0 exited 4: the job exited {code}: {err!r}")
+    code, err, seconds = run("returns", "exit 5")
+    check(code == 5 and "srun did not return" not in err and seconds < 5,
+          f"an srun that exits 5: the job exited {code} after {seconds:.1f} s: {err!r}")
+    code, err, _ = run("returns_own", 'echo 0 > "$XDML_RUN_EXIT_FILE"; exit 1')
+    check(code == 1 and "srun did not return" not in err, f"srun exits 1 after rank 0 wrote 0: the job exited {code}: {err!r}")
+    # Slurm's warning before the wall time: the trap passes it to srun, whose run stops and then hangs.
+    code, err, _ = run("usr1", 'trap \'echo 138 > "$XDML_RUN_EXIT_FILE"\' USR1; sleep 600 & wait $!; sleep 600 & wait $!',
+                       usr1_after=0.5)
+    check(code == 138, f"SIGUSR1, then srun hung: the job exited {code}: {err!r}")
+    code, err, seconds = run("bad_grace", hang.format(code=0), grace="soon")
+    check(code == 0 and "XDML_SRUN_EXIT_GRACE='soon' is not a whole number of seconds: using 15" in err and seconds >= 15,
+          f"grace 'soon': exit {code} after {seconds:.1f} s: {err!r}")
+    print(f"srun hung after the run: ended after the grace, rank 0's status kept (0, 4); srun's own status "
+          f"when it returns (5, 1); USR1 then a hang: 138; a bad grace falls back to 15 s ({seconds:.1f} s)")
+
+
+def rt_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+CASES["srun_watch"] = case_srun_watch
+
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-slurm"))

@@ -115,6 +115,22 @@ def step_daemons(d):
     return [p for p in pids if p != os.getpid()]
 
 
+def clients(conf):
+    """PIDs of processes whose environment names our slurm.conf: an srun whose batch shell has
+    gone (a hung srun outlives the job it ran in, reparented to init) is no child of ours and
+    holds no file in the temp dir."""
+    mark = f"SLURM_CONF={conf}".encode()
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    pids.append(int(pid))
+        except OSError:
+            continue
+    return [p for p in pids if p != os.getpid()]
+
+
 def stop_pids(pids):
     """SIGTERM, then SIGKILL to the ones still there after STOP_SECONDS."""
     for pid in pids:
@@ -148,6 +164,7 @@ class SlurmCluster:
     def __init__(self, cpus=None):
         self.cpus = cpus or os.cpu_count() or 2
         self.dir = None
+        self.conf = None
         self.procs = []  # (name, Popen), in start order
         self.env = None
         self._old_handlers = {}
@@ -284,7 +301,7 @@ class SlurmCluster:
 
     def stop(self):
         """Cancels what still runs, stops every daemon by its PID (reverse start order), then the
-        job step daemons left behind, then removes the temp dir."""
+        job step daemons and the clients (srun) left behind, then removes the temp dir."""
         if self.dir and self.procs:
             self.cancel()
         for _, proc in reversed(self.procs):
@@ -299,7 +316,7 @@ class SlurmCluster:
                 proc.wait()
         self.procs = []
         if self.dir:
-            stop_pids(step_daemons(self.dir))
+            stop_pids(sorted(set(step_daemons(self.dir)) | set(clients(self.conf) if self.conf else ())))
         if self.dir and os.environ.get("XDML_KEEP_SLURM_DIR") is None:
             shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None

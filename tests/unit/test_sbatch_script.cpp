@@ -146,6 +146,22 @@ TEST_CASE("the MPI plugin: named by the sites, else the MPI's own, and MPICH und
                Catch::Contains("one srun starts every rank with one plugin"));
 }
 
+TEST_CASE("srun under pmix over components is watched for the hang after the run (Slurm ticket 16817)", "[submit]") {
+    const std::string watched = scriptOf(profileOf({mpiSite("a", 2, {})}, "openmpi"), {"a"});
+    CHECK_THAT(watched, Catch::Contains("export XDML_RUN_EXIT_FILE=/w/.run-exit-\"$SLURM_JOB_ID\"\n"));
+    CHECK_THAT(watched, Catch::Contains("grace=${XDML_SRUN_EXIT_GRACE:-15}\n"));
+    // the watch starts after srun and the script reads rank 0's status only when the watch ended srun
+    CHECK(watched.find("srun -K --mpi=pmix") < watched.find("watch=$!\nwait \"$run\"\n"));
+    CHECK_THAT(watched, Catch::Contains("if [ -e \"$XDML_RUN_EXIT_FILE.ended\" ]; then status=$(cat \"$XDML_RUN_EXIT_FILE\"); fi\n"));
+    SlurmRequest v4;
+    v4.mpiPlugin = "pmix_v4";
+    CHECK_THAT(scriptOf(profileOf({mpiSite("a", 2, v4)}, ""), {"a"}), Catch::Contains("XDML_RUN_EXIT_FILE"));
+    // MPICH's pmi2, one step without components, and a one-rank job do not race in the plugin
+    CHECK(scriptOf(profileOf({mpiSite("a", 2, {})}, "mpich"), {"a"}).find("XDML_RUN_EXIT_FILE") == std::string::npos);
+    CHECK(scriptOf(profileOf({mpiSite("a", 2, {})}, "openmpi", false), {"a"}).find("XDML_RUN_EXIT_FILE") == std::string::npos);
+    CHECK(scriptOf(profileOf({localSite("a")}, "openmpi"), {"a"}).find("XDML_RUN_EXIT_FILE") == std::string::npos);
+}
+
 TEST_CASE("every site local: one task, no heterogeneous job", "[submit]") {
     std::string s = scriptOf(profileOf({localSite("a"), localSite("b", request("", 2, "", "10:00"))}, ""), {"a", "b"});
     CHECK(s.find("hetjob") == std::string::npos);

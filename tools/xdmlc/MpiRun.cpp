@@ -10,9 +10,11 @@
 #include "runtime/distributed/RemoteModels.h"
 #include "runtime/distributed/SiteRank.h"
 #include "runtime/engine/TaskWorker.h"
+#include "runtime/io/AtomicWrite.h"
 
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -91,6 +93,19 @@ dist::CompileKernels kernelsFor(const RunArguments& args) {
     };
 }
 
+/// Rank 0's last act: the run's exit status into $XDML_RUN_EXIT_FILE, when set. A batch script
+/// whose srun can hang after every rank has ended (Slurm before 24.11 under --mpi=pmix with
+/// heterogeneous components) ends srun and exits with this status (deploy/SbatchScript.cpp).
+void writeExitStatus(int code) {
+    const char* path = std::getenv("XDML_RUN_EXIT_FILE");
+    if (!path || !*path) return;
+    try {
+        runtime::writeFileAtomically(path, std::to_string(code) + "\n", runtime::Durability::Scratch);
+    } catch (const runtime::WriteError& e) {
+        std::cerr << "xdmlc: warning: XDML_RUN_EXIT_FILE: " << e.what() << "\n";
+    }
+}
+
 }  // namespace
 
 int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
@@ -142,6 +157,7 @@ int runDistributed(const RunArguments& args, const dist::LaunchInfo& launch) {
         mailbox.stop();
     }
     api->finalize();
+    if (rank == 0) writeExitStatus(code);
     return code;
 }
 
