@@ -89,17 +89,21 @@ std::string flowCodeHash(const nlohmann::json& plan) {
     return prov::contentHash(text.data(), text.size());
 }
 
-std::string callKey(const std::string& version, const std::string& codeHash, const std::vector<std::string>& argHashes) {
-    prov::ContentHasher h;
-    auto part = [&h](const std::string& s) {
-        const uint64_t n = s.size();
-        h.update(&n, sizeof n);
-        h.update(s.data(), s.size());
-    };
+CallKeyHasher::CallKeyHasher(const std::string& version, const std::string& codeHash) {
     part("xdmlc " + version);
     part(codeHash);
-    for (const std::string& a : argHashes) part(a);
-    return h.hex();
+}
+
+void CallKeyHasher::part(std::string_view s) {
+    const uint64_t n = s.size();
+    hasher_.update(&n, sizeof n);
+    hasher_.update(s.data(), s.size());
+}
+
+std::string callKey(const std::string& version, const std::string& codeHash, const std::vector<std::string>& argHashes) {
+    CallKeyHasher h(version, codeHash);
+    for (const std::string& a : argHashes) h.part(a);
+    return h.key();
 }
 
 }  // namespace xdml::runtime

@@ -5,9 +5,12 @@
 // by content when an outcome is reused (ResumeLedger.h).
 #pragma once
 
+#include "runtime/provenance/ContentHash.h"
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xdml::runtime {
@@ -32,5 +35,18 @@ std::string flowCodeHash(const nlohmann::json& plan);
 /// The key of one call: `version` of xdmlc, the task's code hash, its arguments' content hashes
 /// in parameter order. Sixteen hex digits of XXH64 over the length-prefixed parts.
 std::string callKey(const std::string& version, const std::string& codeHash, const std::vector<std::string>& argHashes);
+
+/// The same key, made part by part: a call's arguments' hashes go in as they are read, with
+/// no list of them kept (one per task call).
+class CallKeyHasher {
+public:
+    CallKeyHasher(const std::string& version, const std::string& codeHash);
+    /// The next argument's content hash (and, for a task that reads `seq`, its "seq N" part).
+    void part(std::string_view s);
+    std::string key() const { return hasher_.hex(); }
+
+private:
+    prov::ContentHasher hasher_;
+};
 
 }  // namespace xdml::runtime

@@ -23,6 +23,11 @@ public:
 
 class MessageWriter {
 public:
+    MessageWriter() = default;
+    /// Writes into `reuse`'s storage (emptied first): a caller that encodes often hands its
+    /// buffer back and forth with take() and allocates once.
+    explicit MessageWriter(std::string&& reuse) : out_(std::move(reuse)) { out_.clear(); }
+
     template <typename T>
     void pod(T v) {
         char raw[sizeof(T)];

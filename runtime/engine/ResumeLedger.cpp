@@ -80,18 +80,20 @@ ResumeLedger::~ResumeLedger() {
 std::string ResumeLedger::keyOf(const std::string& task, const std::vector<DatumPtr>& args) const {
     auto code = setup_.codeHashes.find(task);
     if (code == setup_.codeHashes.end()) return "";
-    std::vector<std::string> hashes;
-    hashes.reserve(args.size());
+    CallKeyHasher key(setup_.version, code->second.hash);
     for (const DatumPtr& a : args) {
-        std::string hash;
+        bool hashed = false;
         {
             std::lock_guard lock(a->mutex);
-            hash = a->hash;  // taken when the item was recorded: a large value is not hashed again
+            if (!a->hash.empty()) {  // taken when the item was recorded: a large value is not hashed again
+                key.part(a->hash);
+                hashed = true;
+            }
         }
-        hashes.push_back(hash.empty() ? contentHashOf(a->value) : std::move(hash));
-        if (code->second.readsSeq) hashes.push_back("seq " + std::to_string(a->seq));
+        if (!hashed) key.part(contentHashOf(a->value));
+        if (code->second.readsSeq) key.part("seq " + std::to_string(a->seq));
     }
-    return callKey(setup_.version, code->second.hash, hashes);
+    return key.key();
 }
 
 std::optional<TaskOutcome> ResumeLedger::reuse(const std::string& key, const std::string& what) {
@@ -128,6 +130,7 @@ void ResumeLedger::flush() {
 
 bool ResumeLedger::handledBefore(const std::string& stream, const std::string& origin, const std::string& hash) {
     std::lock_guard lock(mutex_);
+    if (handled_.empty()) return false;  // not a resume, or nothing left to skip: no key to build
     auto it = handled_.find(itemKey(stream, origin, hash));
     if (it == handled_.end() || it->second.empty()) return false;
     it->second.pop_back();  // its record was carried into this run's log when the ledger was made

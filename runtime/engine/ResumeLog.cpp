@@ -26,20 +26,29 @@ uint64_t checksum(char kind, const char* payload, std::size_t n) {
     return h.digest();
 }
 
-std::string framed(char kind, const std::string& payload) {
-    if (payload.size() > UINT32_MAX) throw ResumeError("a resume log record of " + std::to_string(payload.size()) + " bytes is too large");
-    std::string record(kFrame + payload.size() + sizeof(uint64_t), '\0');
+/// One record, appended to `out`: length, kind, payload, checksum (the payload's, computed by the caller).
+void frameInto(std::string& out, char kind, std::string_view payload, uint64_t sum) {
     const auto n = static_cast<uint32_t>(payload.size());
-    std::memcpy(record.data(), &n, sizeof n);
-    record[sizeof n] = kind;
-    std::memcpy(record.data() + kFrame, payload.data(), payload.size());
-    const uint64_t sum = checksum(kind, payload.data(), payload.size());
-    std::memcpy(record.data() + kFrame + payload.size(), &sum, sizeof sum);
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out += kind;
+    out += payload;
+    out.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+}
+
+uint64_t checkedSum(char kind, std::string_view payload) {
+    if (payload.size() > UINT32_MAX) throw ResumeError("a resume log record of " + std::to_string(payload.size()) + " bytes is too large");
+    return checksum(kind, payload.data(), payload.size());
+}
+
+std::string framed(char kind, std::string_view payload) {
+    const uint64_t sum = checkedSum(kind, payload);
+    std::string record;
+    record.reserve(kFrame + payload.size() + sizeof sum);
+    frameInto(record, kind, payload, sum);
     return record;
 }
 
-std::string taskPayload(const TaskEntry& e) {
-    MessageWriter w;
+void writeTask(MessageWriter& w, const TaskEntry& e) {
     w.text(e.key);
     w.text(e.outputHash);
     w.text(e.outcome);
@@ -48,11 +57,9 @@ std::string taskPayload(const TaskEntry& e) {
         w.text(path);
         w.text(hash);
     }
-    return w.take();
 }
 
-std::string itemPayload(const HandledItem& item) {
-    MessageWriter w;
+void writeItem(MessageWriter& w, const HandledItem& item) {
     w.text(item.stream);
     w.text(item.origin);
     w.text(item.hash);
@@ -61,6 +68,12 @@ std::string itemPayload(const HandledItem& item) {
         w.text(catalog);
         w.pod<int64_t>(row);
     }
+}
+
+template <typename Entry>
+std::string payloadOf(void (*write)(MessageWriter&, const Entry&), const Entry& entry) {
+    MessageWriter w;
+    write(w, entry);
     return w.take();
 }
 
@@ -177,11 +190,11 @@ ResumeLogWriter::~ResumeLogWriter() {
 }
 
 void ResumeLogWriter::task(const TaskEntry& e) {
-    append(kTask, taskPayload(e));
+    append(kTask, [&](MessageWriter& w) { writeTask(w, e); });
 }
 
 void ResumeLogWriter::item(const HandledItem& item) {
-    append(kItem, itemPayload(item));
+    append(kItem, [&](MessageWriter& w) { writeItem(w, item); });
 }
 
 void ResumeLogWriter::carryAll(const std::filesystem::path& previous, const ResumeLogContents& contents) {
@@ -196,8 +209,8 @@ void ResumeLogWriter::carryAll(const std::filesystem::path& previous, const Resu
 
 void ResumeLogWriter::carry(const std::unordered_map<std::string, TaskEntry>& tasks, const std::vector<HandledItem>& items) {
     std::string bytes;
-    for (const auto& [key, e] : tasks) bytes += framed(kTask, taskPayload(e));
-    for (const HandledItem& item : items) bytes += framed(kItem, itemPayload(item));
+    for (const auto& [key, e] : tasks) bytes += framed(kTask, payloadOf(writeTask, e));
+    for (const HandledItem& item : items) bytes += framed(kItem, payloadOf(writeItem, item));
     writeBuffered(bytes);
 }
 
@@ -205,20 +218,26 @@ void ResumeLogWriter::flush() {
     writeBuffered();
 }
 
-void ResumeLogWriter::append(char kind, const std::string& payload) {
-    std::string record = framed(kind, payload);
+void ResumeLogWriter::append(char kind, const std::function<void(MessageWriter&)>& write) {
+    // A record per task and per item: each thread encodes into its own buffer, which keeps its
+    // capacity, and frames it straight into the group. No allocation in the steady state.
+    thread_local std::string scratch;
+    MessageWriter w(std::move(scratch));
+    write(w);
+    scratch = w.take();
+    const uint64_t sum = checkedSum(kind, scratch);
     {
         std::lock_guard lock(mutex_);
         if (broken_) throw ResumeError("the resume log " + file_.string() + " could not be written before: nothing more is kept (" + brokenBy_ + ")");
-        if (buffer_.size() + record.size() < kWriteAtOnce) {
-            buffer_ += record;
+        if (buffer_.size() + kFrame + scratch.size() + sizeof sum < kWriteAtOnce) {
+            frameInto(buffer_, kind, scratch, sum);
             // The writer sleeps while nothing is buffered: the first record of a group wakes it,
             // every other append costs no system call.
             if (++buffered_ == 1) wake_.notify_one();
             return;
         }
     }
-    writeBuffered(record);
+    writeBuffered(framed(kind, scratch));
 }
 
 void ResumeLogWriter::writeBuffered(std::string_view more) {

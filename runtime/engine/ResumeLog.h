@@ -29,6 +29,8 @@
 
 namespace xdml::runtime {
 
+class MessageWriter;
+
 /// The resume log cannot be written or read as a whole: its message names the file.
 class ResumeError : public std::runtime_error {
 public:
@@ -103,7 +105,8 @@ public:
     const std::filesystem::path& file() const { return file_; }
 
 private:
-    void append(char kind, const std::string& payload);
+    /// Appends one record whose payload `write` encodes.
+    void append(char kind, const std::function<void(MessageWriter&)>& write);
     /// Writes what is buffered, then `more` (under writing_). Throws a ResumeError.
     void writeBuffered(std::string_view more = {});
     void writeAll(std::string_view bytes);
