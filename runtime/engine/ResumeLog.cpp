@@ -237,7 +237,11 @@ void ResumeLogWriter::append(char kind, const std::function<void(MessageWriter&)
             return;
         }
     }
-    writeBuffered(framed(kind, scratch));
+    // A record too large for the group (a task's large result) takes the buffer with it: no
+    // thread keeps more than kWriteAtOnce of capacity.
+    const std::string large = std::move(scratch);
+    scratch = std::string();
+    writeBuffered(framed(kind, large));
 }
 
 void ResumeLogWriter::writeBuffered(std::string_view more) {
