@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtime"))
 sys.path.insert(0, HERE)
 import run_runtime as rt  # noqa: E402
 from run_runtime import check  # noqa: E402
-from slurm_cluster import ClusterUnavailable, SlurmCluster  # noqa: E402
+from slurm_cluster import ClusterUnavailable, SlurmCluster, alive  # noqa: E402
 
 CASES = {}
 TWO_SITES = os.path.join(HERE, "two_sites.xdml")
@@ -392,7 +392,7 @@ def case_srun_watch(xdmlc, tmp):
         finally:
             seconds = time.monotonic() - started
             pid = int(open(f"{fake}/pid").read()) if os.path.exists(f"{fake}/pid") else None
-            srun_left = pid is not None and rt_alive(pid)
+            srun_left = pid is not None and alive(pid)
             with contextlib.suppress(ProcessLookupError):  # what is left of the session: the stand-in's sleep
                 os.killpg(p.pid, signal.SIGKILL)
             p.wait()
@@ -422,15 +422,6 @@ def case_srun_watch(xdmlc, tmp):
           f"grace 'soon': exit {code} after {seconds:.1f} s: {err!r}")
     print(f"srun hung after the run: ended after the grace, rank 0's status kept (0, 4); srun's own status "
           f"when it returns (5, 1); USR1 then a hang: 138; a bad grace falls back to 15 s ({seconds:.1f} s)")
-
-
-def rt_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 CASES["srun_watch"] = case_srun_watch
