@@ -151,17 +151,23 @@ void StreamRuntime::dispatch() {
             run_.report("stream " + decl_.name + ": " + e.what(), "dispatch:" + decl_.name);
         }
     };
-    while (auto in = input_.pop()) {
-        if (in->endStep != CycleEndStep::None) {
-            // The cycle is quiet, so every firing of it has finished: the step fires what the
-            // end would, and its hold (in `in`) goes only after the firings hold their own.
-            firings_.flush();
-            const int fired = in->endStep == CycleEndStep::LastGroups ? fireLastGroups() : fireEndHandlers();
-            for (int i = 0; i < fired; i++) cycleWork_->firedInEndRound();
-            firings_.flush();
-            continue;
+    // Items are taken a burst at a time (one lock, and the source woken once, per burst).
+    std::vector<IncomingItem> burst;
+    while (input_.popAll(burst)) {
+        for (IncomingItem& in : burst) {
+            if (in.endStep != CycleEndStep::None) {
+                // The cycle is quiet, so every firing of it has finished: the step fires what the
+                // end would, and its hold (in `in`) goes only after the firings hold their own.
+                firings_.flush();
+                const int fired = in.endStep == CycleEndStep::LastGroups ? fireLastGroups() : fireEndHandlers();
+                for (int i = 0; i < fired; i++) cycleWork_->firedInEndRound();
+                firings_.flush();
+                in = IncomingItem();  // its hold goes now, as it did when each item was taken alone
+                continue;
+            }
+            replay_.arrive(std::move(in), deliver);
         }
-        replay_.arrive(std::move(*in), deliver);
+        burst.clear();
         if (input_.size() == 0) firings_.flush();
     }
     replay_.releaseHeld(deliver);

@@ -106,3 +106,41 @@ TEST_CASE("many producers and consumers pass every item exactly once", "[streams
     for (auto& s : seen) exactlyOnce += s.load() == 1;
     CHECK(exactlyOnce == kProducers * kEach);
 }
+
+TEST_CASE("popAll takes every item at once, in order, and releases a blocked producer", "[streams][queue]") {
+    BoundedQueue<int> q(3);
+    q.push(1);
+    q.push(2);
+    q.push(3);
+    std::atomic<bool> pushed{false};
+    std::thread producer([&] {
+        q.push(4);  // full: waits for room
+        pushed.store(true);
+    });
+    std::vector<int> taken;
+    CHECK(q.popAll(taken));
+    CHECK(taken == std::vector<int>{1, 2, 3});
+    producer.join();  // woken by popAll, never left waiting
+    CHECK(pushed.load());
+    CHECK(q.popAll(taken));
+    CHECK(taken == std::vector<int>{1, 2, 3, 4});  // appended to what `out` held
+    q.close();
+    CHECK_FALSE(q.popAll(taken));  // closed and drained
+}
+
+TEST_CASE("a producer blocked on a full queue is released as it drains to half", "[streams][queue]") {
+    // Woken at half, not at each item taken: the producer and the consumer do not trade a
+    // wake-up per item. Whatever the timing, popping down to half always lets it through.
+    BoundedQueue<int> q(4);
+    for (int i = 0; i < 4; ++i) q.push(i);
+    std::thread producer([&] {
+        for (int i = 4; i < 8; ++i) q.push(i);
+    });
+    std::vector<int> order;
+    for (int i = 0; i < 8; ++i) order.push_back(*q.pop());
+    producer.join();
+    std::vector<int> expected(8);
+    std::iota(expected.begin(), expected.end(), 0);
+    CHECK(order == expected);
+    CHECK(q.size() == 0);
+}
