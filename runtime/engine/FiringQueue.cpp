@@ -1,16 +1,34 @@
 // FiringQueue.cpp — see FiringQueue.h.
 #include "runtime/engine/FiringQueue.h"
 
+#include <algorithm>
+
 namespace xdml::runtime {
 
 namespace {
 constexpr std::size_t kFiringBatches = 8;  // batches waiting for handler threads
-constexpr std::size_t kBatch = 8;          // firings per batch, at most
+// A batch holds about this much work (by the stream's recent firings): enough that waking a
+// handler thread (several µs on a VM) is shared by many short firings, little enough that a
+// firing waits behind the others of its batch at most about this long while threads idle.
+constexpr std::chrono::nanoseconds kBatchWork = std::chrono::microseconds(100);
+constexpr std::size_t kMostPerBatch = 64;
 // An idle handler thread looks for overdue parked firings this often.
 constexpr std::chrono::seconds kSweepEvery{1};
 }  // namespace
 
-FiringQueue::FiringQueue() : work_(kFiringBatches) {}
+FiringQueue::FiringQueue() : work_(kFiringBatches), firingNanos_(kBatchWork.count() / 8) {}
+
+std::size_t FiringQueue::batchSize() const {
+    const int64_t firing = std::max<int64_t>(1, firingNanos_.load(std::memory_order_relaxed));
+    return static_cast<std::size_t>(std::clamp<int64_t>(kBatchWork.count() / firing, 1, kMostPerBatch));
+}
+
+void FiringQueue::ranBatch(std::size_t firings, std::chrono::steady_clock::duration took) {
+    // A moving average over the last batches; threads racing here lose an update, no more.
+    const int64_t each = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() / static_cast<int64_t>(firings);
+    const int64_t mean = firingNanos_.load(std::memory_order_relaxed);
+    firingNanos_.store(mean + (each - mean) / 8, std::memory_order_relaxed);
+}
 
 void FiringQueue::start(int threads) {
     for (int i = 0; i < (threads > 0 ? threads : kDefaultThreads); ++i)
@@ -18,12 +36,15 @@ void FiringQueue::start(int threads) {
             for (;;) {
                 auto batch = work_.tryPop(kSweepEvery);
                 if (!batch && work_.closed()) return;
-                if (batch)
+                if (batch && !batch->empty()) {
+                    const auto started = std::chrono::steady_clock::now();
                     for (Firing& firing : *batch)
                         if (admit(firing, nullptr)) {
                             firing.run();
                             finished(1);
                         }
+                    ranBatch(batch->size(), std::chrono::steady_clock::now() - started);
+                }
                 releaseOverdue();
             }
         });
@@ -48,7 +69,7 @@ void FiringQueue::submit(Firing firing, Strand* strand, bool urgent) {
         return;
     }
     batch_.push_back(std::move(firing));
-    if (batch_.size() >= kBatch || urgent) flush();
+    if (batch_.size() >= batchSize() || urgent) flush();
 }
 
 FiringQueue::Firing FiringQueue::drainOf(Strand* strand) {

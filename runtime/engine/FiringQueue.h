@@ -1,9 +1,10 @@
-// FiringQueue.h — a stream's hand-off of firings to its handler threads: firings go in small
-// batches through a bounded queue (one wake-up per batch when items come fast, a batch of one
-// when they trickle in; a full queue holds the dispatcher back, and so the source), strands
-// keep the firings of a training handler in item order, a firing that may not start yet (a
-// replay's, waiting for a model version) is parked without a thread until it may, and the
-// firings under way (parked ones too) are counted so the stream can tell when it is idle.
+// FiringQueue.h — a stream's hand-off of firings to its handler threads: firings go in
+// batches through a bounded queue (one wake-up per batch when items come fast, each batch
+// about 100 µs of work by the stream's recent firings; a batch of one when they trickle in;
+// a full queue holds the dispatcher back, and so the source), strands keep the firings of a
+// training handler in item order, a firing that may not start yet (a replay's, waiting for a
+// model version) is parked without a thread until it may, and the firings under way (parked
+// ones too) are counted so the stream can tell when it is idle.
 #pragma once
 
 #include "runtime/streams/BoundedQueue.h"
@@ -88,6 +89,10 @@ private:
     void releaseOverdue();
     Firing drainOf(Strand* strand);
     void finished(int firings);
+    /// Firings per batch now: about kBatchWork of them, by the recent firings' duration.
+    std::size_t batchSize() const;
+    /// Counts a batch's run (`took` for `firings` firings) into the recent duration.
+    void ranBatch(std::size_t firings, std::chrono::steady_clock::duration took);
 
     std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
     BoundedQueue<std::vector<Firing>> work_;
@@ -97,6 +102,7 @@ private:
     std::mutex idleMutex_;
     std::condition_variable idle_;
     std::atomic<int> inflight_{0};
+    std::atomic<int64_t> firingNanos_;  // a firing's recent duration (a moving average)
 };
 
 }  // namespace xdml::runtime

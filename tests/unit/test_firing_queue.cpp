@@ -11,10 +11,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <thread>
 #include <map>
 #include <mutex>
+#include <vector>
 
 using namespace xdml;
 using namespace xdml::runtime;
@@ -240,4 +243,45 @@ flow f {
 
     ReplayVersionGate outsideReplay(nullptr, program, &models);
     CHECK_FALSE(outsideReplay.gateOf(0, 3));
+}
+
+TEST_CASE("firings are batched by how long they take: slow ones each get a handler thread", "[engine][firings]") {
+    FiringQueue queue;
+    queue.start(4);
+    // Slow firings (20 ms each) teach the queue their duration.
+    for (int i = 0; i < 8; ++i)
+        queue.submit({[] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }, nullptr}, nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    // Two more, handed over back to back with no flush between: each is a batch of its own,
+    // so they run at once on two threads. Batched together they would run one after the
+    // other on one thread, and the first would wait for the second in vain.
+    std::mutex mutex;
+    std::condition_variable changed;
+    int running = 0;
+    std::atomic<int> metPartner{0};
+    auto meet = [&] {
+        std::unique_lock lock(mutex);
+        ++running;
+        changed.notify_all();
+        if (changed.wait_for(lock, std::chrono::seconds(5), [&] { return running >= 2; })) ++metPartner;
+    };
+    queue.submit({meet, nullptr}, nullptr, false);
+    queue.submit({meet, nullptr}, nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(metPartner.load() == 2);
+}
+
+TEST_CASE("short firings run in batches, every one of them, each once", "[engine][firings]") {
+    FiringQueue queue;
+    queue.start(3);
+    constexpr int kFirings = 20000;
+    std::vector<std::atomic<int>> ran(kFirings);
+    for (int i = 0; i < kFirings; ++i) queue.submit({[&ran, i] { ran[i].fetch_add(1); }, nullptr}, nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(60)));
+    int once = 0;
+    for (auto& r : ran) once += r.load() == 1;
+    CHECK(once == kFirings);
 }
