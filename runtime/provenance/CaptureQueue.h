@@ -26,7 +26,7 @@ namespace xdml::runtime::prov {
 struct CaptureSettings {
     std::chrono::milliseconds interval{20};  // the longest a record waits before its group commits
     std::size_t groupRecords = 8192;         // a group this large commits without waiting
-    std::size_t maxPending = 1 << 18;        // appends wait while this many are uncommitted
+    std::size_t maxPending = 1 << 16;        // appends wait while this many are uncommitted
 };
 
 /// What the writer has done so far.
