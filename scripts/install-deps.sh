@@ -11,7 +11,7 @@ packages=(
   antlr4 libantlr4-runtime-dev uuid-dev
   # JIT, IR graph, models, provenance
   llvm-19-dev libzstd-dev libboost-graph-dev libtorch-dev libopenblas0-pthread libsqlite3-dev
-  # xdmlc's allocator: TCMalloc (tcmalloc_minimal; docs/runtime.md "The allocator")
+  # xdmlc's allocator: TCMalloc (tcmalloc_minimal; docs/runtime.md "Hand-offs and the allocator")
   libgoogle-perftools-dev
   # tests, CLI, JSON, streams
   catch2 libcli11-dev nlohmann-json3-dev libzmq3-dev
