@@ -4,6 +4,8 @@
 #include "runtime/interp/Evaluate.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <optional>
 
 namespace xdml::runtime {
@@ -17,9 +19,33 @@ std::string jsonOf(const ClauseMap& clauses) {
     return j.dump();
 }
 
+std::atomic<uint64_t> nextSerial{1};
+
 }  // namespace
 
+PolicyTable::PolicyTable(const Program& program, const CompiledCode* compiled)
+    : program_(program), compiled_(compiled), serial_(nextSerial++) {}
+
 const EffectivePolicy& PolicyTable::of(const ClauseMap& clauses) {
+    // Every task call asks for its policy, on every handler thread: the few a thread asked
+    // this table for last are answered without its lock. A policy is never changed or moved
+    // once made (map nodes stay put), and the serial keeps a later table at the same address
+    // from being answered from an earlier one's.
+    struct Asked {
+        uint64_t table = 0;
+        const ClauseMap* clauses = nullptr;
+        const EffectivePolicy* policy = nullptr;
+    };
+    thread_local std::array<Asked, 4> recent;
+    thread_local std::size_t nextSlot = 0;
+    for (const Asked& a : recent)
+        if (a.table == serial_ && a.clauses == &clauses) return *a.policy;
+    const EffectivePolicy& p = lookup(clauses);
+    recent[nextSlot++ % recent.size()] = {serial_, &clauses, &p};
+    return p;
+}
+
+const EffectivePolicy& PolicyTable::lookup(const ClauseMap& clauses) {
     std::lock_guard lock(mutex_);
     if (auto it = policies_.find(&clauses); it != policies_.end()) return it->second;
     EffectivePolicy p;

@@ -28,15 +28,19 @@ struct EffectivePolicy {
 class PolicyTable {
 public:
     /// `compiled`: the JIT's code for `program`, or nullptr.
-    PolicyTable(const Program& program, const CompiledCode* compiled) : program_(program), compiled_(compiled) {}
+    PolicyTable(const Program& program, const CompiledCode* compiled);
 
     /// The policy of `clauses` (a plan's node or handler), evaluated on first use. Clauses
     /// that do not evaluate (a models clause such as `until: accuracy ...`) are left out.
     const EffectivePolicy& of(const ClauseMap& clauses);
 
 private:
+    /// `of` under the table's lock: the policy made or found.
+    const EffectivePolicy& lookup(const ClauseMap& clauses);
+
     const Program& program_;
     const CompiledCode* compiled_;
+    const uint64_t serial_;  // this table among the process's (a REPL makes one per run)
     std::mutex mutex_;
     std::map<const ClauseMap*, EffectivePolicy> policies_;  // by the clauses' address: they live in the plan
 };

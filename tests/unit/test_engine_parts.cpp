@@ -4,13 +4,16 @@
 #include "runtime/engine/EveryN.h"
 #include "runtime/engine/FailureReports.h"
 #include "runtime/engine/MetaController.h"
+#include "runtime/engine/PolicyTable.h"
 #include "runtime/engine/ReplayOrder.h"
 #include "runtime/engine/Run.h"
 #include "runtime/interp/EvalError.h"
 #include "runtime/io/DataError.h"
 
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -165,4 +168,32 @@ TEST_CASE("a failure repeated per item is shown three times with its reason, the
           "xdmlc: f.xdml:8: /w/out/f_2.npy: cannot write it: No space left on device\n"
           "xdmlc: … more like this are counted, not shown\n"
           "  … 29997 more like this: f.xdml:8: /w/out/f_0.npy: cannot write it: No space left on device\n");
+}
+
+TEST_CASE("a policy table evaluates each clause map once, and a new table its own", "[engine][policy]") {
+    const Program program;
+    auto priority = [](int64_t p) {
+        ClauseInfo c;
+        c.value = std::to_string(p);
+        c.from = "p";
+        c.expr = Expr();
+        c.expr->literal = Value::integer(p);
+        return c;
+    };
+    ClauseMap high{{"priority", priority(9)}}, low{{"priority", priority(1)}};
+    std::optional<PolicyTable> table;
+    table.emplace(program, nullptr);
+    const EffectivePolicy& first = table->of(high);
+    CHECK(first.priority == 9);
+    CHECK(&table->of(high) == &first);  // kept, and answered again without evaluating
+    CHECK(table->of(low).priority == 1);
+    for (int i = 0; i < 6; ++i) CHECK(table->of(i % 2 ? low : high).priority == (i % 2 ? 1 : 9));
+    // A later table in the same place, asked for the same clause map (now saying something
+    // else), evaluates it again: nothing is answered from the table that is gone.
+    table.reset();
+    high.at("priority") = priority(5);
+    table.emplace(program, nullptr);
+    CHECK(table->of(high).priority == 5);
+    std::thread other([&] { CHECK(table->of(high).priority == 5); });
+    other.join();
 }
