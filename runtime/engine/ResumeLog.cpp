@@ -237,11 +237,13 @@ void ResumeLogWriter::append(char kind, const std::function<void(MessageWriter&)
             return;
         }
     }
-    // A record too large for the group (a task's large result) takes the buffer with it: no
-    // thread keeps more than kWriteAtOnce of capacity.
-    const std::string large = std::move(scratch);
+    // A record too large for the group (a task's large result) is framed with the sum already
+    // taken, and lets go of the buffer: no thread keeps more than kWriteAtOnce of capacity.
+    std::string record;
+    record.reserve(kFrame + scratch.size() + sizeof sum);
+    frameInto(record, kind, scratch, sum);
     scratch = std::string();
-    writeBuffered(framed(kind, large));
+    writeBuffered(record);
 }
 
 void ResumeLogWriter::writeBuffered(std::string_view more) {
