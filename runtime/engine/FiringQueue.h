@@ -93,6 +93,9 @@ private:
     std::size_t batchSize() const;
     /// Counts a batch's run (`took` for `firings` firings) into the recent duration.
     void ranBatch(std::size_t firings, std::chrono::steady_clock::duration took);
+    /// Runs a batch on this thread; once it has taken far longer than a batch should, hands
+    /// each firing left back to the queue on its own, for the idle threads.
+    void runBatch(std::vector<Firing>& batch);
 
     std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
     BoundedQueue<std::vector<Firing>> work_;

@@ -273,6 +273,28 @@ TEST_CASE("firings are batched by how long they take: slow ones each get a handl
     CHECK(metPartner.load() == 2);
 }
 
+TEST_CASE("a batch of firings slower than the queue expected is split among the idle threads", "[engine][firings]") {
+    FiringQueue queue;
+    queue.start(4);
+    // A fresh queue expects short firings and hands these eight over as one batch. Run in
+    // turn on one thread they would never overlap; split after the first, they run four at once.
+    std::atomic<int> running{0}, most{0};
+    for (int i = 0; i < 8; ++i)
+        queue.submit({[&] {
+                          const int now = ++running;
+                          int seen = most.load();
+                          while (now > seen && !most.compare_exchange_weak(seen, now)) {
+                          }
+                          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                          --running;
+                      },
+                      nullptr},
+                     nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(most.load() >= 3);
+}
+
 TEST_CASE("short firings run in batches, every one of them, each once", "[engine][firings]") {
     FiringQueue queue;
     queue.start(3);
