@@ -1,6 +1,8 @@
 // MpiExecutor.cpp — see MpiExecutor.h.
 #include "runtime/distributed/MpiExecutor.h"
 
+#include "runtime/distributed/MessageBatch.h"
+
 #include "runtime/engine/EffectMessages.h"
 #include "runtime/engine/MessageCodec.h"
 #include "runtime/values/LargeBuffers.h"
@@ -9,9 +11,12 @@ namespace xdml::runtime::distributed {
 
 namespace {
 
-// Begins and ends at once: enough that a retry's backoff (up to a second) or a large value
-// being moved does not hold up the other calls' steps.
+// Slow begins and ends at once: enough that a retry's backoff (up to a second) or a large
+// value being moved does not hold up the other calls' slow steps.
 constexpr int kStepThreads = 8;
+
+/// An outcome up to this size decodes in microseconds (MessageBatch's batchable size).
+constexpr std::size_t kQuickOutcomeBytes = kBatchableBytes;
 
 }  // namespace
 
@@ -19,21 +24,30 @@ CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, con
     : mailbox_(mailbox), program_(program), layout_(layout), steps_("rank 0", kStepThreads) {
     // Until a controller speaks, its site is idle with the slots the layout gives it.
     for (const SiteRanks& s : layout.sites) statuses_[s.site] = SiteStatus{s.site, s.slots(), 0, 0, 0, 0};
-    // Post handlers run on the communication thread: decode there, work on steps_.
+    // Post handlers run on the communication thread. A quick step (a call with small values,
+    // a small successful outcome) runs right there: under load a call then costs rank 0 no
+    // thread hand-off at all, where a hand-off each way had been most of its time. A slow one
+    // (large values to hash and encode, a file to persist, a failure that may wait out a
+    // retry's backoff) goes to steps_, so the communication thread never waits long.
     mailbox_.onPost(Tag::Start, [this](int, std::string payload) {
+        const Started s = decodeStart(payload);
+        if (quick(s.id)) return begin(s);
         Job job;
-        job.run = [this, s = decodeStart(payload)] { begin(s); };
+        job.run = [this, s] { begin(s); };
         steps_.submit(std::move(job));
     });
     mailbox_.onPost(Tag::Done, [this](int, std::string payload) {
+        if (payload.size() <= kQuickOutcomeBytes) {
+            Done d = decodeDoneOrFail(payload);
+            if (d.outcome.ok && quick(d.id)) return end(d.id, std::move(d.outcome));
+            Job job;
+            job.run = [this, d = std::move(d)]() mutable { end(d.id, std::move(d.outcome)); };
+            steps_.submit(std::move(job));
+            return;
+        }
         Job job;
         job.run = [this, payload = std::move(payload)]() mutable {
-            Done d;
-            try {
-                d = decodeDone(payload);
-            } catch (const MessageError& e) {
-                mailbox_.fail(std::string("a done message that does not decode: ") + e.what());
-            }
+            Done d = decodeDoneOrFail(payload);
             giveBackLargeBuffer(std::move(payload));  // decoded: its values have buffers of their own
             end(d.id, std::move(d.outcome));
         };
@@ -52,11 +66,26 @@ CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, con
 }
 
 uint64_t CoordinatorCalls::add(TaskRequest request, std::shared_ptr<TaskClient> client, int controller, bool now) {
+    const bool quick = client->quickSteps();  // before the lock: it sums the arguments' sizes
     std::lock_guard lock(mutex_);
     const uint64_t id = next_++;
     underWay_[request.site]++;
-    calls_.emplace(id, Call{std::move(request), std::move(client), controller, now, -1});
+    calls_.emplace(id, Call{std::move(request), std::move(client), controller, now, quick, -1});
     return id;
+}
+
+bool CoordinatorCalls::quick(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = calls_.find(id);
+    return it != calls_.end() && it->second.quick;  // an unknown call: its step fails it, on steps_
+}
+
+Done CoordinatorCalls::decodeDoneOrFail(const std::string& payload) {
+    try {
+        return decodeDone(payload);
+    } catch (const MessageError& e) {
+        mailbox_.fail(std::string("a done message that does not decode: ") + e.what());
+    }
 }
 
 CoordinatorCalls::Call& CoordinatorCalls::find(uint64_t id, const char* what) {

@@ -6,9 +6,10 @@
 // rank (`go`), applies the body's effects as they arrive, ends the call with the outcome
 // (`done`) and tells the controller (`ended`: the slot is free, or the call runs again on it,
 // a retry). Every message of a call is posted (CallMessages.h): no thread waits for a call's
-// length, and begins and ends run on a few threads of rank 0 that take them in turn, so
-// messages that arrive together are handled together. The site's status is the last
-// SiteStatus its controller sent.
+// length. A call with small values is begun and ended on the communication thread as its
+// messages arrive (TaskClient::quickSteps: no hand-off per call); large values, persisted
+// results and failures are begun and ended on a few threads of rank 0 that take them in turn.
+// The site's status is the last SiteStatus its controller sent.
 #pragma once
 
 #include "runtime/distributed/CallMessages.h"
@@ -47,9 +48,12 @@ private:
         std::shared_ptr<TaskClient> client;
         int controller = 0;
         bool now = false;
-        int rank = -1;  // the slot's rank, once started
+        bool quick = false;  // TaskClient::quickSteps: its steps may run on the communication thread
+        int rank = -1;       // the slot's rank, once started
     };
+    bool quick(uint64_t id);
     void begin(Started s);
+    Done decodeDoneOrFail(const std::string& payload);
     void end(uint64_t id, TaskOutcome outcome);
     std::string effect(std::string payload);
     Call& find(uint64_t id, const char* what);
@@ -63,8 +67,8 @@ private:
     std::map<std::string, int> underWay_;  // by site
     std::map<std::string, SiteStatus> statuses_;
     uint64_t next_ = 1;
-    // Begins and ends, off the communication thread (a begin moves values; an end may wait
-    // out a retry's backoff). Last: its threads stop before the calls they use go.
+    // The slow begins and ends, off the communication thread (a begin moves large values; an
+    // end may wait out a retry's backoff). Last: its threads stop before the calls they use go.
     WorkerPool steps_;
 };
 

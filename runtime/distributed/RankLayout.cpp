@@ -12,6 +12,12 @@ std::vector<int> SiteRanks::workRanks() const {
     return std::vector<int>(ranks.begin() + 1, ranks.end());
 }
 
+int RankLayout::callsHeldAtOnce() const {
+    int calls = 0;
+    for (const SiteRanks& s : sites) calls += s.slots() * (1 + s.prefetch);
+    return calls;
+}
+
 const SiteRanks* RankLayout::siteOf(int rank) const {
     for (const SiteRanks& s : sites)
         for (int r : s.ranks)

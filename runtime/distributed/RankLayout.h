@@ -30,6 +30,9 @@ struct RankLayout {
     std::vector<int> idleRanks;           // more ranks than the layout uses
     std::vector<std::string> hosts;       // each rank's host, by rank
 
+    /// The calls the sites on other ranks hold at once: each one's slots, and the calls each
+    /// may hold ahead (prefetch).
+    int callsHeldAtOnce() const;
     /// The site `rank` belongs to, or nullptr (rank 0, an idle rank).
     const SiteRanks* siteOf(int rank) const;
     const SiteRanks* site(const std::string& name) const;

@@ -102,7 +102,8 @@ struct RunOptions {
     /// once every site is idle and before the counters are recorded; none: nothing elsewhere.
     std::function<void(RunStats&)> addRemoteCounters;
     /// Handler threads per stream; 0: the default (FiringQueue::kDefaultThreads). A test
-    /// setting: a replay must finish with one (its firings waiting for a model version park).
+    /// setting (a replay must finish with one: its firings waiting for a model version park),
+    /// and a distributed run's: enough for every slot of the sites' ranks (MpiRun.cpp).
     int handlerThreads = 0;
     /// The deployment profile the run was started with (`xdmlc run --deploy`, docs/distributed.md);
     /// none: every site local, with the plan's cores. A `local` binding's cores cap its site's

@@ -42,6 +42,10 @@ public:
     virtual EffectSink& effects() = 0;
     /// The attempt's outcome (a failure of begin too). True: run it again, a retry.
     virtual bool end(TaskOutcome outcome) = 0;
+    /// Its begin and a successful end are quick: they move no large value and persist no
+    /// file, so they may run on a thread that must not wait long (the MPI executor's
+    /// communication thread, which then hands a call's steps to no other thread).
+    virtual bool quickSteps() const { return false; }
 };
 
 class SiteExecutor {

@@ -3,6 +3,7 @@
 
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/RunEffects.h"
+#include "runtime/io/ValueCodec.h"
 #include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
@@ -12,6 +13,9 @@
 namespace xdml::runtime {
 
 namespace {
+
+/// Arguments up to this size are hashed and encoded in a few microseconds (quickSteps).
+constexpr uint64_t kQuickStepBytes = uint64_t{64} << 10;
 
 const ClauseMap& noClauses() {
     static const ClauseMap none;
@@ -107,6 +111,13 @@ public:
     }
 
     EffectSink& effects() override { return effects_; }
+
+    bool quickSteps() const override {
+        if (node_ && node_->persist) return false;
+        uint64_t bytes = 0;
+        for (const DatumPtr& arg : call_.args) bytes += payloadBytes(arg->value);
+        return bytes <= kQuickStepBytes;
+    }
 
     bool end(TaskOutcome outcome) override {
         try {
@@ -250,6 +261,12 @@ public:
     }
 
     EffectSink& effects() override { return effects_; }
+
+    bool quickSteps() const override {
+        uint64_t bytes = 0;
+        for (const auto& [name, value] : chain_.inputs) bytes += payloadBytes(value->value);
+        return bytes <= kQuickStepBytes;
+    }
 
     bool end(TaskOutcome outcome) override {
         try {

@@ -156,6 +156,46 @@ def prefetch_under(mpi):
     return case
 
 
+WIDE = """
+import std.exec;
+fn id(i: int) -> int = i;
+stream items: int from generate(id, 48);
+catalog naps: { n: int } at "naps.db";
+site far { cores: 16 }
+task nap(i: int) -> int @ { locality: far } { return len(sh("sleep 0.3")) + i; }
+flow main {
+    on new data of type int in items as i { record { n: nap(i) } in naps; }
+}
+"""
+
+
+def every_slot_under(mpi):
+    def case(xdmlc, tmp):
+        flow = os.path.join(tmp, "wide.xdml")
+        open(flow, "w").write(WIDE)
+        deploy = os.path.join(tmp, "wide.deploy.toml")
+        open(deploy, "w").write('[profiles.p.sites.far]\nplacement = "mpi"\nranks = 3\nthreads_per_rank = 8\n')
+        cmd, env = launcher(mpi)
+        work = os.path.join(tmp, "wide-" + mpi)
+        r = subprocess.run([*cmd, xdmlc, "run", flow, "--workdir", work, "--deploy", deploy], capture_output=True, text=True,
+                           timeout=300, env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr[-2000:]}")
+        spans = rt.query(os.path.join(work, "provenance.db"), "SELECT started, ended FROM activities WHERE kind = 'task'")
+        check(len(spans) == 48, f"{len(spans)} task activities, not 48")
+        # The most calls under way at once: each call waits on its firing's handler thread, and
+        # the stream must have a thread for every one of the site's 16 slots (eight by default).
+        edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans], key=lambda e: (e[0], e[1]))
+        most = under = 0
+        for _, step in edges:
+            under += step
+            most = max(most, under)
+        check(most >= 12, f"at most {most} of the site's 16 slots were busy at once")
+        print(f"  {mpi}: up to {most} calls under way at once on the site's 16 slots", flush=True)
+    case.__doc__ = (f"Under {mpi}, a site of 2 work ranks x 8 threads gets a call in (nearly) every slot at once, "
+                    "though each call's firing waits for it: a stream has a handler thread per slot.")
+    return case
+
+
 SLOW = """
 import std.exec;
 fn id(i: int) -> int = i;
@@ -648,7 +688,8 @@ CASES = {"examples_openmpi": examples_under("openmpi"), "examples_mpich": exampl
          "singletons": case_singletons, "exit_file": case_exit_file, "resume_openmpi": resume_under("openmpi", "OMPI_COMM_WORLD_RANK"),
          "resume_mpich": resume_under("mpich", "PMI_RANK"), "models_openmpi": models_at_sites("openmpi", "OMPI_COMM_WORLD_RANK"),
          "models_mpich": models_at_sites("mpich", "PMI_RANK"), "moves_openmpi": moves_under("openmpi"),
-         "moves_mpich": moves_under("mpich")}
+         "moves_mpich": moves_under("mpich"), "slots_openmpi": every_slot_under("openmpi"),
+         "slots_mpich": every_slot_under("mpich")}
 
 if __name__ == "__main__":
     sys.exit(rt.main(CASES, prefix="xdml-distributed"))

@@ -9,9 +9,11 @@
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/distributed/RemoteModels.h"
 #include "runtime/distributed/SiteRank.h"
+#include "runtime/engine/FiringQueue.h"
 #include "runtime/engine/TaskWorker.h"
 #include "runtime/io/AtomicWrite.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -23,6 +25,9 @@ namespace xdml::tools {
 namespace dist = runtime::distributed;
 
 namespace {
+
+/// Handler threads per stream at most, however many slots the sites' ranks have.
+constexpr int kMostHandlerThreads = 1024;
 
 /// Rank 0: the hosts of all ranks, once each has said hello (a dead rank ends the job through
 /// the mailbox's silence watch).
@@ -74,6 +79,10 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
         if (!calls) calls = std::make_unique<dist::CoordinatorCalls>(mailbox, worker.context().program, layout);
         return std::make_unique<dist::MpiExecutor>(*calls, *ranks);
     };
+    // A firing waits on its handler thread for a call whose value it uses in place: with the
+    // default eight threads per stream no more than eight calls would be under way, however
+    // many slots the sites' ranks have. Enough threads to keep every slot (and its prefetch) busy.
+    options.handlerThreads = std::clamp(layout.callsHeldAtOnce(), runtime::FiringQueue::kDefaultThreads, kMostHandlerThreads);
     options.addRemoteCounters = [&mailbox](runtime::RunStats& stats) { dist::gatherRankCounters(mailbox, stats); };
     // Each model trains and infers at its site's rank (docs/distributed.md, "Models at their sites").
     options.models = [&](const runtime::Program& program, const runtime::ModelContext& context) {
