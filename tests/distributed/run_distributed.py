@@ -139,12 +139,19 @@ flow main {
 """
 
 
+def far_on_ranks(tmp, name, flow_text, binding):
+    """`name`.xdml and `name`.deploy.toml in tmp: the flow, and a profile binding its site `far`
+    to 3 ranks with `binding` (TOML lines)."""
+    flow = os.path.join(tmp, name + ".xdml")
+    open(flow, "w").write(flow_text)
+    deploy = os.path.join(tmp, name + ".deploy.toml")
+    open(deploy, "w").write('[profiles.p.sites.far]\nplacement = "mpi"\nranks = 3\n' + binding)
+    return flow, deploy
+
+
 def prefetch_under(mpi):
     def case(xdmlc, tmp):
-        flow = os.path.join(tmp, "calls.xdml")
-        open(flow, "w").write(CALLS)
-        deploy = os.path.join(tmp, "calls.deploy.toml")
-        open(deploy, "w").write('[profiles.p.sites.far]\nplacement = "mpi"\nranks = 3\nthreads_per_rank = 1\nprefetch = 2\n')
+        flow, deploy = far_on_ranks(tmp, "calls", CALLS, "threads_per_rank = 1\nprefetch = 2\n")
         # One call fails both its attempts, so the run ends with failures (exit 1) either way.
         work = same_as_local(xdmlc, tmp, flow, "calls.xdml", mpi, ("--deploy", deploy), exit_code=1)
         ranks = {r[0] for r in rt.query(os.path.join(work, "provenance.db"), "SELECT rank FROM activities WHERE kind = 'task'")}
@@ -156,25 +163,27 @@ def prefetch_under(mpi):
     return case
 
 
-WIDE = """
+def naps(items, cores, seconds):
+    """A flow whose every item waits on a task at site `far` that sleeps `seconds`."""
+    return f"""
 import std.exec;
 fn id(i: int) -> int = i;
-stream items: int from generate(id, 48);
-catalog naps: { n: int } at "naps.db";
-site far { cores: 16 }
-task nap(i: int) -> int @ { locality: far } { return len(sh("sleep 0.3")) + i; }
-flow main {
-    on new data of type int in items as i { record { n: nap(i) } in naps; }
-}
+stream items: int from generate(id, {items});
+catalog naps: {{ n: int }} at "naps.db";
+site far {{ cores: {cores} }}
+task nap(i: int) -> int @ {{ locality: far }} {{ return len(sh("sleep {seconds}")) + i; }}
+flow main {{
+    on new data of type int in items as i {{ record {{ n: nap(i) }} in naps; }}
+}}
 """
+
+
+WIDE = naps(48, 16, 0.3)
 
 
 def every_slot_under(mpi):
     def case(xdmlc, tmp):
-        flow = os.path.join(tmp, "wide.xdml")
-        open(flow, "w").write(WIDE)
-        deploy = os.path.join(tmp, "wide.deploy.toml")
-        open(deploy, "w").write('[profiles.p.sites.far]\nplacement = "mpi"\nranks = 3\nthreads_per_rank = 8\n')
+        flow, deploy = far_on_ranks(tmp, "wide", WIDE, "threads_per_rank = 8\n")
         cmd, env = launcher(mpi)
         work = os.path.join(tmp, "wide-" + mpi)
         r = subprocess.run([*cmd, xdmlc, "run", flow, "--workdir", work, "--deploy", deploy], capture_output=True, text=True,
@@ -196,17 +205,7 @@ def every_slot_under(mpi):
     return case
 
 
-SLOW = """
-import std.exec;
-fn id(i: int) -> int = i;
-stream items: int from generate(id, 400);
-catalog naps: { n: int } at "naps.db";
-site far { cores: 2 }
-task nap(i: int) -> int @ { locality: far } { return len(sh("sleep 0.05")) + i; }
-flow main {
-    on new data of type int in items as i { record { n: nap(i) } in naps; }
-}
-"""
+SLOW = naps(400, 2, 0.05)
 
 
 MOVES = """
