@@ -36,15 +36,37 @@ void FiringQueue::ranBatch(std::size_t firings, std::chrono::steady_clock::durat
 }
 
 void FiringQueue::start(int threads) {
-    for (int i = 0; i < (threads > 0 ? threads : kDefaultThreads); ++i)
-        threads_.emplace_back([this] {
-            for (;;) {
-                auto batch = work_.tryPop(kSweepEvery);
-                if (!batch && work_.closed()) return;
-                if (batch && !batch->empty()) runBatch(*batch);
-                releaseOverdue();
-            }
-        });
+    most_ = threads > 0 ? threads : kDefaultThreads;
+    for (int i = 0; i < std::min(most_, kDefaultThreads); ++i) addThread();
+}
+
+void FiringQueue::addThread() {
+    std::lock_guard lock(threadsMutex_);
+    if (closing_ || static_cast<int>(threads_.size()) >= most_) return;
+    threads_.emplace_back([this] { serve(); });
+    started_.store(static_cast<int>(threads_.size()));
+}
+
+void FiringQueue::growIfBusy() {
+    // Racy by design: a thread finishing just now may take the batch, and one thread too many
+    // starts; never more than most_.
+    if (started_.load() < most_ && busy_.load() >= started_.load()) addThread();
+}
+
+void FiringQueue::serve() {
+    for (;;) {
+        auto batch = work_.tryPop(kSweepEvery);
+        if (!batch && work_.closed()) return;
+        if (batch && !batch->empty()) {
+            ++busy_;
+            // More batches wait behind this one: the flush that queued them may have come
+            // before any thread was busy, so it is seen here too.
+            if (work_.size() > 0) growIfBusy();
+            runBatch(*batch);
+            --busy_;
+        }
+        releaseOverdue();
+    }
 }
 
 void FiringQueue::runBatch(std::vector<Firing>& batch) {
@@ -67,6 +89,7 @@ void FiringQueue::runBatch(std::vector<Firing>& batch) {
             std::vector<Firing> part(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(j)),
                                      std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(end)));
             if (!work_.pushPastCapacity(std::move(part))) finished(static_cast<int>(end - j));  // closed: dropped, as flush() drops
+            growIfBusy();
         }
         return;
     }
@@ -191,6 +214,7 @@ void FiringQueue::flush() {
     std::vector<Firing> batch;
     batch.swap(batch_);
     if (!work_.push(std::move(batch))) finished(n);
+    else growIfBusy();
 }
 
 void FiringQueue::finished(int firings) {
@@ -211,9 +235,14 @@ void FiringQueue::close() {
         lot_->closed = true;
     }
     work_.close();
-    for (std::thread& t : threads_)
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(threadsMutex_);
+        closing_ = true;
+        threads.swap(threads_);
+    }
+    for (std::thread& t : threads)
         if (t.joinable()) t.join();
-    threads_.clear();
 }
 
 }  // namespace xdml::runtime

@@ -4,7 +4,9 @@
 // a full queue holds the dispatcher back, and so the source), strands keep the firings of a
 // training handler in item order, a firing that may not start yet (a replay's, waiting for a
 // model version) is parked without a thread until it may, and the firings under way (parked
-// ones too) are counted so the stream can tell when it is idle.
+// ones too) are counted so the stream can tell when it is idle. Threads beyond the default
+// eight (a distributed run's, whose firings wait for calls on other ranks) start only when a
+// batch finds every thread busy.
 #pragma once
 
 #include "runtime/streams/BoundedQueue.h"
@@ -48,8 +50,11 @@ public:
     FiringQueue();
     ~FiringQueue() { close(); }
 
-    /// Starts `threads` handler threads (0: kDefaultThreads).
+    /// Starts the handler threads: kDefaultThreads, or `threads` when fewer; when `threads`
+    /// is more, the others start one by one as batches find every thread busy (0: kDefaultThreads).
     void start(int threads = 0);
+    /// Handler threads started so far.
+    int threads() const { return started_.load(); }
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
     /// nullptr; `urgent`: it never waits in a batch behind others (a deadline or priority).
     void submit(Firing firing, Strand* strand, bool urgent);
@@ -94,12 +99,22 @@ private:
     /// Counts a batch's run (`took` for `firings` firings) into the recent duration.
     void ranBatch(std::size_t firings, std::chrono::steady_clock::duration took);
     /// Runs a batch on this thread; once it has taken far longer than a batch should, hands
-    /// each firing left back to the queue on its own, for the idle threads.
+    /// the firings left back to the queue, for the idle threads.
     void runBatch(std::vector<Firing>& batch);
+    /// One more handler thread, unless there are `most_` or the queue is closing.
+    void addThread();
+    /// A batch was just queued: one more thread when every thread is busy.
+    void growIfBusy();
+    void serve();
 
     std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
     BoundedQueue<std::vector<Firing>> work_;
+    std::mutex threadsMutex_;
     std::vector<std::thread> threads_;
+    bool closing_ = false;          // under threadsMutex_: no thread starts any more
+    int most_ = kDefaultThreads;    // handler threads at most
+    std::atomic<int> started_{0};   // threads_.size()
+    std::atomic<int> busy_{0};      // threads running a batch
     std::shared_ptr<ParkingLot> lot_ = std::make_shared<ParkingLot>();
     std::atomic<int> parkedCount_{0};
     std::mutex idleMutex_;

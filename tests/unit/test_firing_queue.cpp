@@ -295,6 +295,31 @@ TEST_CASE("a batch of firings slower than the queue expected is split among the 
     CHECK(most.load() >= 3);
 }
 
+TEST_CASE("handler threads beyond the default start only when every thread is busy", "[engine][firings]") {
+    FiringQueue queue;
+    queue.start(32);
+    CHECK(queue.threads() == FiringQueue::kDefaultThreads);
+    // Twenty firings that each wait until twenty run at once (as firings wait for calls on
+    // other ranks): they need twenty threads, started as batches find the others busy.
+    std::mutex mutex;
+    std::condition_variable changed;
+    int running = 0;
+    std::atomic<int> met{0};
+    for (int i = 0; i < 20; ++i)
+        queue.submit({[&] {
+                          std::unique_lock lock(mutex);
+                          ++running;
+                          changed.notify_all();
+                          if (changed.wait_for(lock, std::chrono::seconds(10), [&] { return running >= 20; })) ++met;
+                      },
+                      nullptr},
+                     nullptr, true);
+    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
+    CHECK(met.load() == 20);
+    CHECK(queue.threads() >= 20);
+    CHECK(queue.threads() <= 32);
+}
+
 TEST_CASE("short firings run in batches, every one of them, each once", "[engine][firings]") {
     FiringQueue queue;
     queue.start(3);

@@ -81,7 +81,8 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
     };
     // A firing waits on its handler thread for a call whose value it uses in place: with the
     // default eight threads per stream no more than eight calls would be under way, however
-    // many slots the sites' ranks have. Enough threads to keep every slot (and its prefetch) busy.
+    // many slots the sites' ranks have. Enough threads to keep every slot (and its prefetch)
+    // busy; beyond the eight, each starts only when the others are busy (FiringQueue::growIfBusy).
     options.handlerThreads = std::clamp(layout.callsHeldAtOnce(), runtime::FiringQueue::kDefaultThreads, kMostHandlerThreads);
     options.addRemoteCounters = [&mailbox](runtime::RunStats& stats) { dist::gatherRankCounters(mailbox, stats); };
     // Each model trains and infers at its site's rank (docs/distributed.md, "Models at their sites").
