@@ -61,7 +61,7 @@ void FiringQueue::serve() {
             ++busy_;
             // More batches wait behind this one: the flush that queued them may have come
             // before any thread was busy, so it is seen here too.
-            if (work_.size() > 0) growIfBusy();
+            if (started_.load() < most_ && work_.size() > 0) growIfBusy();
             runBatch(*batch);
             --busy_;
         }
