@@ -76,8 +76,11 @@ void FiringQueue::runBatch(std::vector<Firing>& batch) {
             batch[i].run();
             finished(1);
         }
+        // The clock is read after the 1st, 2nd, 4th, 8th... firing, not after each (27 ns a
+        // read here, 1% of a no-op firing): a split comes late by at most as long again.
+        if (i + 1 == batch.size() || ((i + 1) & i) != 0) continue;
         const auto took = std::chrono::steady_clock::now() - started;
-        if (took < kSplitAfter || i + 1 == batch.size()) continue;
+        if (took < kSplitAfter) continue;
         // Its firings are slower than the average said (a stream's first firings, or firings
         // that wait for a task elsewhere): the ones behind would wait for them in vain while
         // threads idle. They go back in batches of the size the average, taught by these
