@@ -28,7 +28,9 @@ CoordinatorCalls::CoordinatorCalls(Mailbox& mailbox, const Program& program, con
     // a small successful outcome) runs right there: under load a call then costs rank 0 no
     // thread hand-off at all, where a hand-off each way had been most of its time. A slow one
     // (large values to hash and encode, a file to persist, a failure that may wait out a
-    // retry's backoff) goes to steps_, so the communication thread never waits long.
+    // retry's backoff) goes to steps_, so the communication thread never waits long. (Only a
+    // successful outcome that fails at rank 0 itself — its resume record cannot be written —
+    // waits out its backoff there.)
     mailbox_.onPost(Tag::Start, [this](int, std::string payload) {
         const Started s = decodeStart(payload);
         if (quick(s.id)) return begin(s);
@@ -118,7 +120,10 @@ void CoordinatorCalls::begin(Started s) {
     try {
         client->begin(request);
     } catch (...) {
-        end(s.id, TaskOutcome::failed(std::current_exception()));
+        // Ended on steps_, wherever it began: the end of a failure may wait out a retry's backoff.
+        Job job;
+        job.run = [this, id = s.id, failure = std::current_exception()] { end(id, TaskOutcome::failed(failure)); };
+        steps_.submit(std::move(job));
         return;
     }
     mailbox_.post(s.rank, Tag::Go, encodeGo(s.id, now, request));
