@@ -57,13 +57,34 @@ void Firing::bind(const std::string& name, DatumPtr d) {
 }
 
 void Firing::runHandler(const std::vector<Stmt>& body) {
+    startHandler(body);
+    finishHandler();
+}
+
+void Firing::startHandler(const std::vector<Stmt>& body, bool lastCallAtEnd) {
     try {
-        block(body);
+        block(body, true, lastCallAtEnd);
     } catch (...) {
         try { settle(); } catch (...) {}  // the first failure is the one to report
         throw;
     }
+}
+
+void Firing::finishHandler() {
+    try {
+        applyDeferred();
+    } catch (...) {
+        try { settle(); } catch (...) {}
+        throw;
+    }
     settle();
+}
+
+std::vector<Pending> Firing::unfinished() const {
+    std::vector<Pending> waiting;
+    for (const Pending& p : started_)
+        if (!p->done()) waiting.push_back(p);
+    return waiting;
 }
 
 DatumPtr Firing::runTask(const TaskDecl& task, int) {
@@ -97,7 +118,7 @@ void Firing::settle() {
     if (first) std::rethrow_exception(first);
 }
 
-void Firing::block(const std::vector<Stmt>& stmts) {
+void Firing::block(const std::vector<Stmt>& stmts, bool top, bool lastCallAtEnd) {
     const std::size_t scopeSize = locals_.size();
     for (const Stmt& s : stmts) {
         if (returned_) break;
@@ -110,8 +131,9 @@ void Firing::block(const std::vector<Stmt>& stmts) {
         // Starting a task (or a fused chain's calls) does not wait for earlier effects.
         const bool starts = !inTask_ && ((s.op == Stmt::Op::Let && isTaskCall(*s.value)) || s.op == Stmt::Op::Fused);
         if (!starts) applyDeferred();
-        statement(s);
+        statement(s, !(lastCallAtEnd && &s == &stmts.back()));
     }
+    if (top) return;
     applyDeferred();
     locals_.resize(scopeSize);  // tasks still under way are held by started_
 }
@@ -144,7 +166,7 @@ DatumPtr Firing::local(const std::string& name) {
     throw EvalError("'" + name + "' has no value here");
 }
 
-void Firing::statement(const Stmt& s) {
+void Firing::statement(const Stmt& s, bool waitForCall) {
     using Op = Stmt::Op;
     try {
         switch (s.op) {
@@ -218,7 +240,12 @@ void Firing::statement(const Stmt& s) {
         case Op::Return:
             returned_ = s.value ? value(*s.value) : Datum::make(Value::none(), site_, seq_);
             break;
-        case Op::Call: value(*s.value); break;
+        case Op::Call:
+            // Nothing after it needs its value or its effects: the firing's end waits for it.
+            // (On this thread still, when its site has a free slot here: HereIfFree.)
+            if (!waitForCall && !inTask_ && !inChain_ && isTaskCall(*s.value)) startTask(*s.value, true);
+            else value(*s.value);
+            break;
         case Op::Fused:  // a fused task chain's statements (docs/plan.md)
             if (inTask_ || inChain_) {
                 for (const Stmt& inner : s.body) statement(inner);

@@ -58,6 +58,17 @@ public:
     void bind(const std::string& name, DatumPtr d);
     /// Runs a handler's body. Throws EvalError, TaskFailure or DataError on a failure.
     void runHandler(const std::vector<Stmt>& body);
+    /// runHandler in two halves, so that a firing need not hold a thread while its calls run
+    /// elsewhere: startHandler runs the body's statements, leaving its calls under way and the
+    /// emits and records of their results at its end unapplied; finishHandler applies those,
+    /// in order, and waits for every call. Each throws as runHandler does (having waited for
+    /// the calls under way first).
+    /// `lastCallAtEnd`: a task call the body ends with, whose value nothing uses, is started
+    /// and waited for by finishHandler, not in place (for a firing that waits without a thread).
+    void startHandler(const std::vector<Stmt>& body, bool lastCallAtEnd = false);
+    void finishHandler();
+    /// The calls started so far that have not finished.
+    std::vector<Pending> unfinished() const;
     /// Runs a task's body with its parameters bound; the value of its `return`.
     DatumPtr runTask(const TaskDecl& task, int line);
     /// Runs a fused chain's statements (the locals they read bound), every one at the firing's
@@ -71,11 +82,14 @@ public:
     std::optional<Value> global(const Expr& name, const Scope& scope) override;
 
 private:
-    void block(const std::vector<Stmt>& stmts);
+    /// `top`: a handler's body, whose last effects finishHandler applies (its locals stay).
+    /// `lastCallAtEnd`: startHandler's.
+    void block(const std::vector<Stmt>& stmts, bool top = false, bool lastCallAtEnd = false);
     /// Emits and records, once their value is known (in program order).
     void effect(const Stmt& s, const DatumPtr& value);
     void applyDeferred();
-    void statement(const Stmt& s);
+    /// `waitForCall`: a call statement of a task waits for it in place (else it is only started).
+    void statement(const Stmt& s, bool waitForCall = true);
     /// The value of `e`, evaluated at the site of its node (or the firing's site).
     DatumPtr value(const Expr& e);
     DatumPtr evaluateAt(const Expr& e, const std::string& site);

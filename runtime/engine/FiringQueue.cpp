@@ -73,8 +73,9 @@ void FiringQueue::runBatch(std::vector<Firing>& batch) {
     const auto started = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (admit(batch[i], nullptr)) {
-            batch[i].run();
-            finished(1);
+            Defer defer(this);
+            batch[i].run(deferred_.load(std::memory_order_relaxed) < mostDeferred_ ? &defer : nullptr);
+            if (!defer.taken()) finished(1);
         }
         // The clock is read after the 1st, 2nd, 4th, 8th... firing, not after each (27 ns a
         // read here, 1% of a no-op firing): a split comes late by at most as long again.
@@ -97,6 +98,29 @@ void FiringQueue::runBatch(std::vector<Firing>& batch) {
         return;
     }
     ranBatch(batch.size(), std::chrono::steady_clock::now() - started);
+}
+
+std::function<void()> FiringQueue::Defer::later(std::function<void()> rest) {
+    taken_ = true;
+    queue_->deferred_.fetch_add(1, std::memory_order_relaxed);
+    FiringQueue* queue = queue_;
+    return [queue, rest = std::move(rest)]() mutable { queue->resume(std::move(rest)); };
+}
+
+void FiringQueue::resume(std::function<void()> rest) {
+    // The rest ends the firing: runBatch counts it finished once it has run.
+    std::vector<Firing> batch;
+    batch.push_back({[this, rest](Defer*) {
+                         deferred_.fetch_sub(1, std::memory_order_relaxed);
+                         rest();
+                     },
+                     nullptr});
+    // Past the capacity: the caller (a rank's communication thread, a site's worker) must
+    // never wait for this stream. Closed: run here, so the firing still ends.
+    if (work_.pushPastCapacity(std::move(batch))) return;
+    deferred_.fetch_sub(1, std::memory_order_relaxed);
+    rest();
+    finished(1);
 }
 
 void FiringQueue::submit(Firing firing, Strand* strand, bool urgent) {
@@ -122,7 +146,7 @@ void FiringQueue::submit(Firing firing, Strand* strand, bool urgent) {
 }
 
 FiringQueue::Firing FiringQueue::drainOf(Strand* strand) {
-    return {[this, strand] {
+    return {[this, strand](Defer*) {
                 for (;;) {
                     Firing next;
                     {
@@ -136,7 +160,7 @@ FiringQueue::Firing FiringQueue::drainOf(Strand* strand) {
                     }
                     // Parked: the strand stays `running` and waits with its head, in order.
                     if (!admit(next, strand)) return;
-                    next.run();
+                    next.run(nullptr);  // the next must wait for it to end
                     finished(1);
                 }
             },

@@ -6,7 +6,8 @@
 // model version) is parked without a thread until it may, and the firings under way (parked
 // ones too) are counted so the stream can tell when it is idle. Threads beyond the default
 // eight (a distributed run's, whose firings wait for calls on other ranks) start only when a
-// batch finds every thread busy.
+// batch finds every thread busy. A firing whose body is through but whose calls are still
+// under way may hand its rest over (Defer) and give its thread back, up to a set number.
 #pragma once
 
 #include "runtime/streams/BoundedQueue.h"
@@ -27,7 +28,26 @@ namespace xdml::runtime {
 
 class FiringQueue {
 public:
-    using Job = std::function<void()>;
+    class Defer;
+    /// A firing's work. `defer`: how it may hand its rest over rather than wait on this thread
+    /// for something under way; null when it may not (a strand's firing, or the queue holds
+    /// as many deferred firings as it allows).
+    using Job = std::function<void(Defer* defer)>;
+    /// Offered to a running firing (above).
+    class Defer {
+    public:
+        /// Hands the rest of the firing over: `rest` runs on a handler thread once the
+        /// returned function has been called (on any thread, once; it never blocks). The
+        /// firing counts as under way until `rest` has run.
+        std::function<void()> later(std::function<void()> rest);
+        bool taken() const { return taken_; }
+
+    private:
+        friend class FiringQueue;
+        explicit Defer(FiringQueue* queue) : queue_(queue) {}
+        FiringQueue* queue_;
+        bool taken_ = false;
+    };
     /// Whether a firing may start now. When not, it has arranged for `wake` to be called (on
     /// any thread, at most once) when it may; it is asked again then. Empty: always.
     using Gate = std::function<bool(std::function<void()> wake)>;
@@ -53,6 +73,11 @@ public:
     /// Starts the handler threads: kDefaultThreads, or `threads` when fewer; when `threads`
     /// is more, the others start one by one as batches find every thread busy (0: kDefaultThreads).
     void start(int threads = 0);
+    /// Lets up to `most` firings at once hand their rest over (Defer) instead of holding a
+    /// thread while they wait (0, the default: none). Before start().
+    void allowDeferred(int most) { mostDeferred_ = most; }
+    /// Firings handed over and not resumed yet.
+    int deferred() const { return deferred_.load(); }
     /// Handler threads started so far.
     int threads() const { return started_.load(); }
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
@@ -105,6 +130,8 @@ private:
     void addThread();
     /// A batch was just queued: one more thread when every thread is busy.
     void growIfBusy();
+    /// A deferred firing's rest, ready to run: queued for the handler threads.
+    void resume(std::function<void()> rest);
     void serve();
 
     std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
@@ -120,6 +147,8 @@ private:
     std::mutex idleMutex_;
     std::condition_variable idle_;
     std::atomic<int> inflight_{0};
+    int mostDeferred_ = 0;
+    std::atomic<int> deferred_{0};
     std::atomic<int64_t> firingNanos_;  // a firing's recent duration (a moving average)
 };
 

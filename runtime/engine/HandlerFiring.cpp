@@ -17,74 +17,143 @@ std::string handlerTitle(const HandlerInfo& h) {
     return t;
 }
 
-bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
-                 const std::vector<int64_t>& items) {
-    const HandlerInfo* info = &handler.info;
-    const Stmt* statement = handler.statement;
-    const std::string& title = handler.title;
-    HandlerCounters& counters = *handler.counters;
-    counters.running++;
-    prov::Store* store = run.provenance();
-    int64_t activity = -1;
-    bool ok = true;
-    try {
-        if (store) {
+namespace {
+
+/// One firing of a data or end handler from its start to its end, which may come on another
+/// thread than its start (FiringQueue::Defer): what the end needs is kept here.
+class HandlerRun {
+public:
+    HandlerRun(Run& run, const BoundHandler& handler, int64_t seq, double arrival, std::function<void(bool)> ended)
+        : run_(run), handler_(handler), seq_(seq), arrival_(arrival), ended_(std::move(ended)) {}
+
+    /// Records the firing's start and runs its body's statements. False: the firing has
+    /// failed and ended.
+    /// `mayDefer`: the firing may end later, on another thread (its last call is not waited
+    /// for in place).
+    bool start(const DatumPtr& binding, const std::vector<int64_t>& items, bool mayDefer) {
+        recordStart(items);
+        const HandlerInfo& info = handler_.info;
+        try {
+            firing_.emplace(run_, info.id, info.site.empty() ? run_.plan().homeSite : info.site, seq_, activity_);
+            if (binding && !handler_.statement->as.empty()) firing_->bind(handler_.statement->as, binding);
+            firing_->startHandler(handler_.statement->body, mayDefer);
+        } catch (const std::exception& e) {
+            fail(e);
+            end();
+            return false;
+        }
+        return true;
+    }
+    /// The calls the body started that are still under way.
+    std::vector<Pending> unfinished() const { return firing_->unfinished(); }
+    /// Applies the body's last effects, waits for its calls, and ends the firing.
+    void finish() {
+        try {
+            firing_->finishHandler();
+            if (prov::Store* store = run_.provenance(); store && activity_ > 0) store->endActivity(activity_, "ok");
+        } catch (const std::exception& e) {
+            fail(e);
+        }
+        end();
+    }
+
+private:
+    void recordStart(const std::vector<int64_t>& items) {
+        prov::Store* store = run_.provenance();
+        if (!store) return;
+        const HandlerInfo& info = handler_.info;
+        try {
             prov::ActivityRecord rec;
             rec.kind = "handler";
-            rec.name = title;
-            rec.site = info->site;
-            rec.handler = info->id;
-            rec.line = statement->line;
-            rec.policyJson = handler.policy->json;
+            rec.name = handler_.title;
+            rec.site = info.site;
+            rec.handler = info.id;
+            rec.line = handler_.statement->line;
+            rec.policyJson = handler_.policy->json;
             static const std::string itemRole = "item";
             std::vector<prov::Store::Use> uses;
             uses.reserve(items.size());
             for (int64_t e : items) uses.push_back({e, itemRole});
-            activity = store->startActivity(std::move(rec), uses);
+            activity_ = store->startActivity(std::move(rec), uses);
+            // A trigger decision where a choice was made: a type decided per item, a group of
+            // N, the end of a stream. A plain firing is said in full by its activity and the
+            // item it used.
+            if (handler_.refined || info.kind == planformat::HandlerKind::End || info.every > 1) {
+                std::string reason = info.kind == planformat::HandlerKind::End ? "stream " + info.stream + " ended and its handlers finished"
+                                     : info.every > 1
+                                         ? std::to_string(items.size()) + " items of type " + info.type + " arrived"
+                                         : "item " + std::to_string(seq_) + " of " + info.stream + " is a " + info.type;
+                store->decision({"trigger", prov::subjectOfActivity(activity_), handler_.title, reason,
+                                 "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
+            }
+        } catch (const std::exception& e) {
+            run_.report("provenance: " + std::string(e.what()), "provenance");
         }
-        // A trigger decision where a choice was made: a type decided per item, a group of N, the
-        // end of a stream. A plain firing is said in full by its activity and the item it used.
-        if (store && (handler.refined || info->kind == planformat::HandlerKind::End || info->every > 1)) {
-            std::string reason = info->kind == planformat::HandlerKind::End ? "stream " + info->stream + " ended and its handlers finished"
-                                 : info->every > 1
-                                     ? std::to_string(items.size()) + " items of type " + info->type + " arrived"
-                                     : "item " + std::to_string(seq) + " of " + info->stream + " is a " + info->type;
-            store->decision({"trigger", prov::subjectOfActivity(activity), title, reason,
-                             "{\"items\": " + nlohmann::json(items).dump() + "}", -1});
-        }
-    } catch (const std::exception& e) {
-        run.report("provenance: " + std::string(e.what()), "provenance");
     }
-    try {
-        CoordinatorFiring firing(run, info->id, info->site.empty() ? run.plan().homeSite : info->site, seq, activity);
-        if (binding && !statement->as.empty()) firing.bind(statement->as, binding);
-        firing.runHandler(statement->body);
-        if (store && activity > 0) store->endActivity(activity, "ok");
-    } catch (const std::exception& e) {
-        ok = false;
-        counters.failed++;
-        run.stats().droppedItems += info->kind == planformat::HandlerKind::End ? 0 : 1;
-        const FailureText failure = failureText(e, statement->line);
-        run.report(printableName(run.plan().file) + ":" + std::to_string(failure.line) + ": " + title +
-                       (seq >= 0 ? " (item " + std::to_string(seq) + ")" : "") + ": " + failure.message,
-                   failure.kind);
-        if (store && activity > 0) {
+
+    void fail(const std::exception& e) {
+        const HandlerInfo& info = handler_.info;
+        ok_ = false;
+        handler_.counters->failed++;
+        run_.stats().droppedItems += info.kind == planformat::HandlerKind::End ? 0 : 1;
+        const FailureText failure = failureText(e, handler_.statement->line);
+        run_.report(printableName(run_.plan().file) + ":" + std::to_string(failure.line) + ": " + handler_.title +
+                        (seq_ >= 0 ? " (item " + std::to_string(seq_) + ")" : "") + ": " + failure.message,
+                    failure.kind);
+        if (prov::Store* store = run_.provenance(); store && activity_ > 0) {
             try {
-                store->endActivity(activity, "failed", failure.message);
+                store->endActivity(activity_, "failed", failure.message);
             } catch (const std::exception&) {
             }  // already reported by the store's flush
         }
     }
-    const EffectivePolicy& policy = *handler.policy;
-    if (policy.deadline > 0 && info->kind == planformat::HandlerKind::Data && run.elapsed() - arrival > policy.deadline) {
-        run.stats().deadlineMisses++;
-        run.recordDecision("deadline_miss", prov::subjectOfActivity(activity), "completed late",
-                           title + ": item " + std::to_string(seq) + " took " + formatFloat(run.elapsed() - arrival) +
-                               " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
+
+    void end() {
+        firing_.reset();  // ended before the run may count this handler finished
+        const HandlerInfo& info = handler_.info;
+        const EffectivePolicy& policy = *handler_.policy;
+        if (policy.deadline > 0 && info.kind == planformat::HandlerKind::Data && run_.elapsed() - arrival_ > policy.deadline) {
+            run_.stats().deadlineMisses++;
+            run_.recordDecision("deadline_miss", prov::subjectOfActivity(activity_), "completed late",
+                                handler_.title + ": item " + std::to_string(seq_) + " took " + formatFloat(run_.elapsed() - arrival_) +
+                                    " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
+        }
+        handler_.counters->firings++;
+        handler_.counters->running--;
+        if (ended_) ended_(ok_);
     }
-    counters.firings++;
-    counters.running--;
-    return ok;
+
+    Run& run_;
+    const BoundHandler& handler_;
+    int64_t seq_;
+    double arrival_;
+    std::function<void(bool)> ended_;
+    int64_t activity_ = -1;
+    bool ok_ = true;
+    std::optional<CoordinatorFiring> firing_;
+};
+
+}  // namespace
+
+void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
+                 const std::vector<int64_t>& items, FiringQueue::Defer* defer, std::function<void(bool ok)> ended) {
+    handler.counters->running++;
+    auto firing = std::make_shared<HandlerRun>(run, handler, seq, arrival, std::move(ended));
+    if (!firing->start(binding, items, defer != nullptr)) return;
+    std::vector<Pending> waiting = defer ? firing->unfinished() : std::vector<Pending>{};
+    if (waiting.empty()) {
+        firing->finish();
+        return;
+    }
+    // The body is through and its calls run elsewhere: its end runs on a handler thread once
+    // the last of them has finished, and this thread moves on.
+    auto resume = std::make_shared<std::function<void()>>(defer->later([firing] { firing->finish(); }));
+    auto left = std::make_shared<std::atomic<std::size_t>>(waiting.size());
+    const auto oneDone = [resume, left] {
+        if (left->fetch_sub(1, std::memory_order_acq_rel) == 1) (*resume)();
+    };
+    for (const Pending& p : waiting)
+        if (!p->whenDone(oneDone)) oneDone();
 }
 
 namespace {

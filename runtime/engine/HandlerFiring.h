@@ -5,11 +5,13 @@
 #pragma once
 
 #include "runtime/engine/Datum.h"
+#include "runtime/engine/FiringQueue.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/PolicyTable.h"
 #include "runtime/engine/RunStats.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,9 +34,11 @@ std::string handlerTitle(const HandlerInfo& handler);
 
 /// Fires `handler` on `binding` (an item, a group's list, or nullptr for an end handler):
 /// item `seq`, which arrived at `arrival` on the run's clock, made of the entities `items`.
-/// Never throws: a failure is reported and counted. Returns whether it ended without failure.
-bool fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
-                 const std::vector<int64_t>& items);
+/// Never throws: a failure is reported and counted. `ended(ok)` is called once the firing
+/// has ended, with whether it ended without failure: before this returns, or — `defer` given
+/// and the body through while its calls run elsewhere — later, on a handler thread.
+void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
+                 const std::vector<int64_t>& items, FiringQueue::Defer* defer, std::function<void(bool ok)> ended);
 
 /// Runs the flow-level statements of handler `handler` (a `start` handler) to their end.
 /// Never throws: a failure is reported and counted.

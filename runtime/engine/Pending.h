@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -23,6 +24,15 @@ public:
     }
     void set(DatumPtr d) { finish(std::move(d), nullptr); }
     void fail(std::exception_ptr e) { finish(nullptr, std::move(e)); }
+    bool done() const { return done_.load(std::memory_order_acquire); }
+    /// Has `next` called (on the thread that finishes the task, once) when the task has
+    /// finished; false, and nothing kept, when it already has. One `next` at a time.
+    bool whenDone(std::function<void()> next) {
+        std::lock_guard lock(mutex_);
+        if (done_.load(std::memory_order_acquire)) return false;
+        next_ = std::move(next);
+        return true;
+    }
     /// Waits until the task has finished.
     void wait() {
         if (done_.load(std::memory_order_acquire)) return;
@@ -38,13 +48,16 @@ public:
 
 private:
     void finish(DatumPtr d, std::exception_ptr e) {
+        std::function<void()> next;
         {
             std::lock_guard lock(mutex_);
             value_ = std::move(d);
             error_ = std::move(e);
             done_.store(true, std::memory_order_release);
+            next.swap(next_);
         }
         finished_.notify_all();
+        if (next) next();
     }
 
     std::atomic<bool> done_{false};
@@ -52,6 +65,7 @@ private:
     std::exception_ptr error_;
     std::mutex mutex_;
     std::condition_variable finished_;
+    std::function<void()> next_;
 };
 
 using Pending = std::shared_ptr<PendingDatum>;

@@ -105,6 +105,9 @@ struct RunOptions {
     /// setting (a replay must finish with one: its firings waiting for a model version park),
     /// and a distributed run's: enough for every slot of the sites' ranks (MpiRun.cpp).
     int handlerThreads = 0;
+    /// Firings per stream whose body is through that may wait for their calls without holding
+    /// a handler thread (FiringQueue::allowDeferred); 0: none, each waits on its thread.
+    int deferredFirings = 0;
     /// The deployment profile the run was started with (`xdmlc run --deploy`, docs/distributed.md);
     /// none: every site local, with the plan's cores. A `local` binding's cores cap its site's
     /// worker pool; the MPI executor lays out its ranks from the `mpi` bindings.

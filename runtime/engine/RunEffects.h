@@ -69,6 +69,10 @@ public:
     void bind(const std::string& name, DatumPtr d) { firing_.bind(name, std::move(d)); }
     /// Throws EvalError, TaskFailure or DataError on a failure.
     void runHandler(const std::vector<Stmt>& body) { firing_.runHandler(body); }
+    /// Firing::startHandler, unfinished and finishHandler: runHandler in two halves.
+    void startHandler(const std::vector<Stmt>& body, bool lastCallAtEnd) { firing_.startHandler(body, lastCallAtEnd); }
+    std::vector<Pending> unfinished() const { return firing_.unfinished(); }
+    void finishHandler() { firing_.finishHandler(); }
     /// Firing::failedLine.
     int failedLine() const { return firing_.failedLine(); }
 

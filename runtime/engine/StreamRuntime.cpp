@@ -87,6 +87,7 @@ void StreamRuntime::sourceNotice(const SourceItem& news) {
 }
 
 void StreamRuntime::startDispatch() {
+    firings_.allowDeferred(run_.options().deferredFirings);
     firings_.start(run_.options().handlerThreads);
     dispatcher_ = std::thread([this] { dispatch(); });
 }
@@ -334,10 +335,11 @@ void StreamRuntime::fire(Handler& h, DatumPtr binding, int64_t seq, double arriv
     // The firing counts as work of the cycle until it has finished (and so emitted all it will).
     CycleWork::Hold work = cycleWork_ ? cycleWork_->hold() : CycleWork::Hold();
     firing.run = [run, bound, binding = std::move(binding), seq, arrival, items = std::move(items),
-                  work = std::move(work)]() mutable {
-        const bool ok = fireHandler(*run, *bound, binding, seq, arrival, items);
-        if (ResumeLedger* ledger = run->resume()) ledger->firingEnded(bound->info.id, seq, ok);
-        work.release();
+                  work = std::move(work)](FiringQueue::Defer* defer) mutable {
+        fireHandler(*run, *bound, binding, seq, arrival, items, defer, [run, bound, seq, work = std::move(work)](bool ok) mutable {
+            if (ResumeLedger* ledger = run->resume()) ledger->firingEnded(bound->info.id, seq, ok);
+            work.release();
+        });
     };
     firing.gate = versions_.gateOf(bound->info.id, seq);
     firings_.submit(std::move(firing), h.strand.get(), h.urgent);

@@ -61,7 +61,7 @@ int runChain(int steps, std::atomic<int>& lost) {
             // not handed over yet.
             if (step->n % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
             FiringQueue::Firing firing;
-            firing.run = [&, n = step->n, hold = work.hold()]() mutable {
+            firing.run = [&, n = step->n, hold = work.hold()](FiringQueue::Defer*) mutable {
                 ran++;
                 if (n < steps) emit(n + 1);
                 hold.release();

@@ -1,11 +1,14 @@
 // test_engine.cpp — the runtime's engine parts on their own: a site worker pool's queue order
 // and limits, values through the codec, and the plan model's join of code to nodes.
 #include "TestSupport.h"
+#include "TempDir.h"
 #include "plan/Plan.h"
 #include "ir/Lower.h"
 #include "passes/Pass.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/JobQueue.h"
+#include "runtime/engine/LocalExecutor.h"
+#include "runtime/engine/Run.h"
 #include "runtime/engine/WorkerPool.h"
 #include "runtime/io/DataError.h"
 #include "runtime/io/ValueCodec.h"
@@ -186,4 +189,97 @@ TEST_CASE("the plan model joins each call of the code to the node the plan place
     CHECK(node->policy.at("priority").value == "3");
     CHECK(model.link("hpc", "edge"));
     CHECK_THROWS_AS(PlanModel::fromPlan(nlohmann::json{{"xdml_plan", 2}}), PlanError);
+}
+
+namespace {
+
+/// A site whose calls wait until `gather` of them have been submitted (or `patience` has
+/// passed), then run on a local pool: how many a stream's firings had under way at once.
+class GatheringExecutor : public SiteExecutor {
+public:
+    GatheringExecutor(const TaskWorker& worker, std::size_t gather, std::chrono::milliseconds patience, std::size_t& most)
+        : inner_("far", 4, worker), gather_(gather), patience_(patience), most_(most) {
+        timer_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            while (!stopping_) {
+                changed_.wait_for(lock, patience_);
+                releaseLocked();
+            }
+        });
+    }
+    ~GatheringExecutor() override { shutdown(); }
+    void submit(TaskRequest request, std::shared_ptr<TaskClient> client, Dispatch) override {
+        std::lock_guard lock(mutex_);
+        held_.push_back({std::move(request), std::move(client)});
+        most_ = std::max(most_, held_.size());
+        if (held_.size() >= gather_) releaseLocked();
+    }
+    SiteStatus status() const override { return inner_.status(); }
+    void shutdown() override {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            stopping_ = true;
+            releaseLocked();
+        }
+        changed_.notify_all();
+        timer_.join();
+        inner_.shutdown();
+    }
+
+private:
+    void releaseLocked() {
+        for (auto& [request, client] : held_) inner_.submit(std::move(request), std::move(client), Dispatch::Queue);
+        held_.clear();
+    }
+    LocalExecutor inner_;
+    std::size_t gather_;
+    std::chrono::milliseconds patience_;
+    std::size_t& most_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::pair<TaskRequest, std::shared_ptr<TaskClient>>> held_;
+    bool stopping_ = false;
+    std::thread timer_;
+};
+
+/// Runs a flow of `items` firings on one handler thread, each ending with a call at the site
+/// `far`, which runs them only once it holds `items` calls (or after `patience`): the most
+/// calls it held at once.
+std::size_t callsHeldAtOnce(int items, int deferred, std::chrono::milliseconds patience) {
+    test::TempDir dir("deferred");
+    auto c = test::compileText("site far { cores: 4 }\nfn id(i: int) -> int = i;\n"
+                               "stream s: int from generate(id, " + std::to_string(items) + ");\n"
+                               "task bump(x: int) -> int @ { locality: far } { return x + 1; }\n"
+                               "flow main { on new data of type int in s as x { bump(x); } }\n");
+    REQUIRE(c->errors().empty());
+    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
+    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions{}));
+    const nlohmann::json plan = nlohmann::json::parse(plan::planJson(flow).dump());
+    RunOptions options;
+    options.workdir = dir.path();
+    options.quiet = true;
+    options.handlerThreads = 1;
+    options.deferredFirings = deferred;
+    std::size_t most = 0;
+    options.remoteSite = [&](const SiteInfo& site, const TaskWorker& worker) -> std::unique_ptr<SiteExecutor> {
+        if (site.name != "far") return nullptr;
+        return std::make_unique<GatheringExecutor>(worker, static_cast<std::size_t>(items), patience, most);
+    };
+    Run run(Program::fromPlan(plan), PlanModel::fromPlan(plan), options);
+    CHECK(run.execute() == 0);
+    CHECK(run.stats().tasksRun == static_cast<uint64_t>(items));
+    return most;
+}
+
+}  // namespace
+
+TEST_CASE("a firing whose body is through waits for its last call without holding its thread", "[engine][firings]") {
+    // One handler thread: had each firing waited on it, one call at a time would be under way.
+    CHECK(callsHeldAtOnce(6, 8, std::chrono::seconds(20)) == 6);
+    // Deferred firings capped at 2: the third waits on the thread (the site runs what it holds
+    // after its patience), so never more than three calls at once.
+    CHECK(callsHeldAtOnce(6, 2, std::chrono::milliseconds(300)) <= 3);
+    // None deferred: one call at a time.
+    CHECK(callsHeldAtOnce(3, 0, std::chrono::milliseconds(300)) == 1);
 }

@@ -56,7 +56,7 @@ private:
 class Trace {
 public:
     FiringQueue::Job firing(const std::string& name, std::function<void()> then = {}) {
-        return [this, name, then] {
+        return [this, name, then](FiringQueue::Defer*) {
             {
                 std::lock_guard lock(mutex_);
                 order_.push_back(name);
@@ -188,7 +188,7 @@ TEST_CASE("a wake that comes after its queue is gone does nothing", "[engine][re
     {
         FiringQueue queue;
         queue.start(1);
-        queue.submit({[] {}, [&](std::function<void()> wake) {
+        queue.submit({[](FiringQueue::Defer*) {}, [&](std::function<void()> wake) {
                           late = std::move(wake);
                           return false;
                       }},
@@ -250,7 +250,7 @@ TEST_CASE("firings are batched by how long they take: slow ones each get a handl
     queue.start(4);
     // Slow firings (20 ms each) teach the queue their duration.
     for (int i = 0; i < 8; ++i)
-        queue.submit({[] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }, nullptr}, nullptr, false);
+        queue.submit({[](FiringQueue::Defer*) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }, nullptr}, nullptr, false);
     queue.flush();
     REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
     // Two more, handed over back to back with no flush between: each is a batch of its own,
@@ -260,7 +260,7 @@ TEST_CASE("firings are batched by how long they take: slow ones each get a handl
     std::condition_variable changed;
     int running = 0;
     std::atomic<int> metPartner{0};
-    auto meet = [&] {
+    auto meet = [&](FiringQueue::Defer*) {
         std::unique_lock lock(mutex);
         ++running;
         changed.notify_all();
@@ -280,7 +280,7 @@ TEST_CASE("a batch of firings slower than the queue expected is split among the 
     // turn on one thread they would never overlap; split after the first, they run four at once.
     std::atomic<int> running{0}, most{0};
     for (int i = 0; i < 8; ++i)
-        queue.submit({[&] {
+        queue.submit({[&](FiringQueue::Defer*) {
                           const int now = ++running;
                           int seen = most.load();
                           while (now > seen && !most.compare_exchange_weak(seen, now)) {
@@ -306,7 +306,7 @@ TEST_CASE("handler threads beyond the default start only when every thread is bu
     int running = 0;
     std::atomic<int> met{0};
     for (int i = 0; i < 20; ++i)
-        queue.submit({[&] {
+        queue.submit({[&](FiringQueue::Defer*) {
                           std::unique_lock lock(mutex);
                           ++running;
                           changed.notify_all();
@@ -325,10 +325,50 @@ TEST_CASE("short firings run in batches, every one of them, each once", "[engine
     queue.start(3);
     constexpr int kFirings = 20000;
     std::vector<std::atomic<int>> ran(kFirings);
-    for (int i = 0; i < kFirings; ++i) queue.submit({[&ran, i] { ran[i].fetch_add(1); }, nullptr}, nullptr, false);
+    for (int i = 0; i < kFirings; ++i) queue.submit({[&ran, i](FiringQueue::Defer*) { ran[i].fetch_add(1); }, nullptr}, nullptr, false);
     queue.flush();
     REQUIRE(idleWithin(queue, std::chrono::seconds(60)));
     int once = 0;
     for (auto& r : ran) once += r.load() == 1;
     CHECK(once == kFirings);
+}
+
+TEST_CASE("a deferred firing gives its thread back and is under way until its rest has run", "[engine][firings]") {
+    FiringQueue queue;
+    queue.allowDeferred(1);
+    queue.start(1);
+    std::mutex mutex;
+    std::function<void()> ready;
+    std::atomic<int> rests{0}, waitedInPlace{0};
+    std::atomic<bool> restOnHandlerThread{false};
+    const auto caller = std::this_thread::get_id();
+    for (int i = 0; i < 2; ++i)
+        queue.submit({[&](FiringQueue::Defer* defer) {
+                          if (!defer) {  // the one deferral allowed is taken
+                              ++waitedInPlace;
+                              return;
+                          }
+                          std::lock_guard lock(mutex);
+                          ready = defer->later([&] {
+                              restOnHandlerThread = std::this_thread::get_id() != caller;
+                              ++rests;
+                          });
+                      },
+                      nullptr},
+                     nullptr, true);
+    // The one thread ran both firings: the first handed its rest over, the second found no room.
+    for (int i = 0; i < 200 && waitedInPlace.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(waitedInPlace.load() == 1);
+    CHECK(queue.deferred() == 1);
+    CHECK(queue.underWay() == 1);
+    CHECK(rests.load() == 0);
+    {
+        std::lock_guard lock(mutex);
+        REQUIRE(ready);
+        ready();
+    }
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(rests.load() == 1);
+    CHECK(restOnHandlerThread.load());
+    CHECK(queue.deferred() == 0);
 }

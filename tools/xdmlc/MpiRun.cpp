@@ -28,6 +28,9 @@ namespace {
 
 /// Handler threads per stream at most, however many slots the sites' ranks have.
 constexpr int kMostHandlerThreads = 1024;
+// Firings per stream that wait for their last call without a thread (FiringQueue::Defer).
+constexpr int kLeastDeferredFirings = 64;
+constexpr int kMostDeferredFirings = 4096;
 
 /// Rank 0: the hosts of all ranks, once each has said hello (a dead rank ends the job through
 /// the mailbox's silence watch).
@@ -84,6 +87,10 @@ int coordinate(dist::Mailbox& mailbox, const RunArguments& args, std::unique_ptr
     // many slots the sites' ranks have. Enough threads to keep every slot (and its prefetch)
     // busy; beyond the eight, each starts only when the others are busy (FiringQueue::growIfBusy).
     options.handlerThreads = std::clamp(layout.callsHeldAtOnce(), runtime::FiringQueue::kDefaultThreads, kMostHandlerThreads);
+    // A firing whose body ends with a call need not hold its thread while the call runs:
+    // enough of them for every slot and its prefetch, and as many again queued at the site
+    // controllers, twice over (a slot freed finds its next call already there).
+    options.deferredFirings = std::clamp(4 * layout.callsHeldAtOnce(), kLeastDeferredFirings, kMostDeferredFirings);
     options.addRemoteCounters = [&mailbox](runtime::RunStats& stats) { dist::gatherRankCounters(mailbox, stats); };
     // Each model trains and infers at its site's rank (docs/distributed.md, "Models at their sites").
     options.models = [&](const runtime::Program& program, const runtime::ModelContext& context) {
