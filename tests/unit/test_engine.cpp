@@ -1,10 +1,7 @@
 // test_engine.cpp — the runtime's engine parts on their own: a site worker pool's queue order
 // and limits, values through the codec, and the plan model's join of code to nodes.
-#include "TestSupport.h"
+#include "PlanTestSupport.h"
 #include "TempDir.h"
-#include "plan/Plan.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/JobQueue.h"
 #include "runtime/engine/LocalExecutor.h"
@@ -163,16 +160,12 @@ TEST_CASE("values survive the codec bit for bit, and bad bytes are a DataError")
 }
 
 TEST_CASE("the plan model joins each call of the code to the node the plan placed") {
-    auto c = test::compileText(
+    const nlohmann::json plan = test::planOf(
         "site edge { cores: 2 }\nsite hpc { cores: 4 }\nlink edge <-> hpc { bandwidth: 1Gbps, latency: 1ms }\n"
         "type F = tensor<f32>[4];\nfn f(i: int) -> F = zeros(F) + i;\n"
         "stream s: F from generate(f, 3) at edge;\n"
         "task far(x: F) -> float @ { locality: hpc, priority: 3 } { return sum(x); }\n"
         "flow main { on new data of type F in s as x { log \"{far(x)}\"; } }\n");
-    REQUIRE(c->errors().empty());
-    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
-    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions{}));
-    const nlohmann::json plan = nlohmann::json::parse(plan::planJson(flow).dump());
     PlanModel model = PlanModel::fromPlan(plan);
     Program program = Program::fromPlan(plan);
     const Stmt& handler = program.flows().at("main").body.at(0);
@@ -248,14 +241,10 @@ private:
 /// calls it held at once.
 std::size_t callsHeldAtOnce(int items, int deferred, std::chrono::milliseconds patience) {
     test::TempDir dir("deferred");
-    auto c = test::compileText("site far { cores: 4 }\nfn id(i: int) -> int = i;\n"
-                               "stream s: int from generate(id, " + std::to_string(items) + ");\n"
-                               "task bump(x: int) -> int @ { locality: far } { return x + 1; }\n"
-                               "flow main { on new data of type int in s as x { bump(x); } }\n");
-    REQUIRE(c->errors().empty());
-    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
-    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions{}));
-    const nlohmann::json plan = nlohmann::json::parse(plan::planJson(flow).dump());
+    const nlohmann::json plan = test::planOf("site far { cores: 4 }\nfn id(i: int) -> int = i;\n"
+                                             "stream s: int from generate(id, " + std::to_string(items) + ");\n"
+                                             "task bump(x: int) -> int @ { locality: far } { return x + 1; }\n"
+                                             "flow main { on new data of type int in s as x { bump(x); } }\n");
     RunOptions options;
     options.workdir = dir.path();
     options.quiet = true;

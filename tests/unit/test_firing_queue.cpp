@@ -4,10 +4,7 @@
 #include "runtime/engine/FiringQueue.h"
 #include "runtime/engine/ReplayVersionGate.h"
 
-#include "TestSupport.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
+#include "PlanTestSupport.h"
 
 #include <catch2/catch.hpp>
 
@@ -85,13 +82,7 @@ bool idleWithin(FiringQueue& queue, std::chrono::seconds limit) {
     return true;
 }
 
-Program programOf(const std::string& text) {
-    auto c = test::compileText(text);
-    REQUIRE(c->errors().empty());
-    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
-    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions()));
-    return Program::fromPlan(nlohmann::json::parse(plan::planJson(flow).dump()));
-}
+Program programOf(const std::string& text) { return Program::fromPlan(test::planOf(text)); }
 
 /// A replay log that knows which model version answered which firing.
 class VersionLog final : public ReplayLog {

@@ -5,10 +5,7 @@
 #include "runtime/distributed/ModelMessages.h"
 #include "runtime/distributed/RankLayout.h"
 #include "runtime/distributed/RemoteModels.h"
-#include "TestSupport.h"
-#include "ir/Lower.h"
-#include "passes/Pass.h"
-#include "plan/Plan.h"
+#include "PlanTestSupport.h"
 
 #include <catch2/catch.hpp>
 
@@ -33,13 +30,7 @@ LabeledItem item(float x, int64_t y, int64_t entity, int64_t seq) {
     return i;
 }
 
-Program programOf(const std::string& text) {
-    auto c = test::compileText(text);
-    REQUIRE(c->errors().empty());
-    ir::FlowIR flow = ir::lowerToIR(*c->program, *c->diags);
-    REQUIRE(passes::runPipeline(flow, *c->diags, passes::PipelineOptions()));
-    return Program::fromPlan(nlohmann::json::parse(plan::planJson(flow).dump()));
-}
+Program programOf(const std::string& text) { return Program::fromPlan(test::planOf(text)); }
 
 }  // namespace
 
