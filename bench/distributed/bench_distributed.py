@@ -131,8 +131,8 @@ def latencies(args, scratch):
     frames, rate = (40, 100) if args.smoke else (2_000, 200)
     print(f"[4] frame-to-result latency: a QC handler at the beamline, its task at hpc, {frames:,} frames at {rate}/s", flush=True)
     env = dict(os.environ, **OPENMPI)
-    for ranks in (1, 2):
-        if frame_latency.measure(args.xdmlc, scratch, frames, rate, ranks, ["mpirun.openmpi", "-n", "2"], env, print) is None:
+    for ranks in (1, 2, 4):
+        if frame_latency.measure(args.xdmlc, scratch, frames, rate, ranks, ["mpirun.openmpi", "-n", str(ranks)], env, print) is None:
             ok = False
     jobs = 1 if args.smoke else 5
     print(f"[5] submit to first task on the test Slurm ({jobs} job{'s' if jobs > 1 else ''} per MPI)", flush=True)

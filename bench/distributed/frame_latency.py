@@ -1,9 +1,11 @@
 """frame_latency.py — figure 4 of bench_distributed.py: frame-to-result latency of a
 quality-control handler at one site (the beamline, rank 0's pool) whose task runs at another
-(hpc, on rank 1 under MPI): from a frame's rename into the watched folder to the end of its
+(hpc, on ranks 1.. under MPI): from a frame's rename into the watched folder to the end of its
 handler, which has recorded the task's score in a catalog. Frames land at a fixed rate; the
 clocks are watch_latency's (the driver's time.time() before each rename, the handler
-activity's `ended` in provenance.db, both CLOCK_REALTIME on this machine). Local and 2 ranks."""
+activity's `ended` in provenance.db, both CLOCK_REALTIME on this machine). Local, 2 and 4
+ranks. Beside it, the dispatch latency when the run is not overloaded: the task calls' round
+trip (the task activity's start at rank 0, as the call begins, to its end, its outcome back)."""
 import os
 import signal
 import time
@@ -23,11 +25,11 @@ flow qc_latency {
     on new data of type Frame in landed as f { record { score: qc(f) } in scores; }
 }
 """
-# hpc on rank 1 with two threads; the beamline stays on rank 0 with the handlers.
+# hpc on ranks 1.. with two threads each; the beamline stays on rank 0 with the handlers.
 DEPLOY = """
 [profiles.bench.sites.hpc]
 placement = "mpi"
-ranks = 1
+ranks = RANKS
 threads_per_rank = 2
 """
 WARMUP_TIMEOUT = 30
@@ -69,8 +71,8 @@ def measure(xdmlc, scratch, count, rate, ranks, launch, env, say):
     work = os.path.join(scratch, f"qc-{ranks}")
     flow = os.path.join(scratch, "qc_latency.xdml")
     open(flow, "w").write(FLOW)
-    deploy = os.path.join(scratch, "qc_latency.deploy.toml")
-    open(deploy, "w").write(DEPLOY)
+    deploy = os.path.join(scratch, f"qc_latency-{ranks}.deploy.toml")
+    open(deploy, "w").write(DEPLOY.replace("RANKS", str(max(1, ranks - 1))))
     folder = os.path.join(work, "in")
     os.makedirs(folder, exist_ok=True)
     db = os.path.join(work, "provenance.db")
@@ -97,6 +99,10 @@ def measure(xdmlc, scratch, count, rate, ranks, launch, env, say):
     ended = results(db, "frame_")
     latencies = [(ended[name] - t) * 1000 for name, t in renamed.items() if name in ended]
     p50, p99 = harness.percentile(latencies, 50), harness.percentile(latencies, 99)
+    first = min(renamed.values())
+    trips = sorted(r[0] * 1000 for r in harness.query(db, "SELECT ended - started FROM activities "
+                                                          "WHERE kind = 'task' AND ended IS NOT NULL AND started >= ?", (first,)))
     say(f"  {'local' if ranks == 1 else f'{ranks} ranks'}: {count} frames at {achieved:,.0f}/s: rename -> result recorded "
-        f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  max {max(latencies):.3f} ms")
+        f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  max {max(latencies):.3f} ms; "
+        f"call round trip p50 {harness.percentile(trips, 50):.3f} ms  p99 {harness.percentile(trips, 99):.3f} ms")
     return p50, p99

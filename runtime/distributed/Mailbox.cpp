@@ -61,6 +61,8 @@ Mailbox::Mailbox(const XdmlMpiApi& api, int rank, int size, std::string host)
     : api_(api), rank_(rank), size_(size), host_(std::move(host)), silenceSeconds_(silenceFromEnvironment()),
       left_(static_cast<std::size_t>(size), 0) {
     if (const char* spin = std::getenv("XDML_MPI_SPIN_US"); spin && std::atof(spin) >= 0) spinSeconds_ = std::atof(spin) / 1e6;
+    if (const char* poll = std::getenv("XDML_MPI_IDLE_POLL_US"); poll && std::atol(poll) > 0)
+        idlePoll_ = std::chrono::microseconds(std::atol(poll));
     if (const char* chunk = std::getenv("XDML_MPI_CHUNK_BYTES"); chunk && std::atol(chunk) > 0)
         chunkBytes_ = std::max(kMinChunkBytes, static_cast<std::size_t>(std::atol(chunk)));
     fatal_ = [this](const std::string& problem) {
@@ -203,9 +205,11 @@ void Mailbox::loop() {
             std::this_thread::yield();
             continue;
         }
-        // Idle: poll less often the longer nothing happens (up to 0.5 ms), waking at once
-        // for anything posted.
-        idleFor = std::min(std::chrono::microseconds(500), idleFor + std::chrono::microseconds(20));
+        // Idle: poll less often the longer nothing happens (up to idlePoll_ while messages
+        // came within the last second, the next likely soon; 0.5 ms once quiet for longer),
+        // waking at once for anything posted.
+        const auto ceiling = now - lastWork_ < std::chrono::seconds(1) ? idlePoll_ : std::chrono::microseconds(500);
+        idleFor = std::min(ceiling, idleFor + std::chrono::microseconds(20));
         wake_.wait_for(lock, idleFor);
     }
 }
@@ -293,7 +297,9 @@ bool Mailbox::receiveSome() {
         }
         check(api_.receive(source, tag, place, size), doing);
         any = true;
-        if (source >= 0 && source < size_) heard_[static_cast<std::size_t>(source)] = std::chrono::steady_clock::now();
+        const auto now = std::chrono::steady_clock::now();
+        if (source >= 0 && source < size_) heard_[static_cast<std::size_t>(source)] = now;
+        if (tag != static_cast<int>(Tag::Heartbeat)) lastWork_ = now;
         if (tag < kFirstTag || tag > kLastTag)
             throw MessageError("a message from rank " + std::to_string(source) + " with the unknown tag " + std::to_string(tag));
         std::optional<std::string> whole = continues ? joiner_.received(source, tag, size) : joiner_.start(source, tag, received_);

@@ -109,6 +109,11 @@ private:
     std::size_t chunkBytes_ = kDefaultChunkBytes;
     double silenceSeconds_ = 5;
     double spinSeconds_ = 500e-6;  // XDML_MPI_SPIN_US
+    // Idle within a second of its last message other than a heartbeat, the thread polls at
+    // least this often (XDML_MPI_IDLE_POLL_US): a message from a rank that was quiet waits for
+    // the next poll, and a call crosses twice (go, done). Quiet for longer: every 0.5 ms.
+    std::chrono::microseconds idlePoll_{100};
+    std::chrono::steady_clock::time_point lastWork_;  // the communication thread's
     Fatal fatal_;
 
     std::mutex mutex_;
