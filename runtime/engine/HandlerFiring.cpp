@@ -138,9 +138,14 @@ private:
 void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
                  const std::vector<int64_t>& items, FiringQueue::Defer* defer, std::function<void(bool ok)> ended) {
     handler.counters->running++;
+    if (!defer) {  // it ends on this thread: nothing to keep beyond this call
+        HandlerRun firing(run, handler, seq, arrival, std::move(ended));
+        if (firing.start(binding, items, false)) firing.finish();
+        return;
+    }
     auto firing = std::make_shared<HandlerRun>(run, handler, seq, arrival, std::move(ended));
-    if (!firing->start(binding, items, defer != nullptr)) return;
-    std::vector<Pending> waiting = defer ? firing->unfinished() : std::vector<Pending>{};
+    if (!firing->start(binding, items, true)) return;
+    std::vector<Pending> waiting = firing->unfinished();
     if (waiting.empty()) {
         firing->finish();
         return;
