@@ -5,8 +5,9 @@ loopback, printed as a table:
      2, 4, 8, with and without provenance: tasks_run / seconds from --stats-json; then with
      provenance and a deployment profile giving the site every rank but 0 and prefetch 4
      (docs/distributed.md, "Prefetch");
-  2. the call round trip of those no-op tasks (activity start to end: rank 0 begins the call,
-     sends it to its rank, gets the outcome), p50 and p99, from the provenance database;
+  2. the call round trip of those no-op tasks at full load (activity start to end: rank 0
+     begins the call, sends it to its rank, gets the outcome), p50 and p99, from the
+     provenance database;
   3. value transfer between sites, 1 KB to 256 MB: a tensor made at the home site (beside the
      coordinator) passed to a task at site far (moved and counted by Run::moveTo); bytes / the
      calls' round trip (the task activity's start to its end: hashing, moving, the call, the
@@ -19,8 +20,9 @@ loopback, printed as a table:
   3b. MPI's own rate for the same sizes (mpi_transfer.c, built with mpicc.openmpi): 4 MiB
      chunks from rank 0 to rank 1 and a one-byte answer, no encoding: the ceiling of figure 3;
   4. frame-to-result latency, p50 and p99: frames renamed into a watched folder at the
-     beamline (rank 0) at 200/s, each scored by a task at hpc (rank 1), the score recorded
-     (frame_latency.py), local against 2 ranks;
+     beamline (rank 0) at 200/s, each scored by a task at hpc (ranks 1..), the score recorded
+     (frame_latency.py), local against 2 and 4 ranks; and the calls' round trip at that rate,
+     the dispatch latency of a run that is not overloaded;
   5. time from `xdmlc submit` to the first task on the test Slurm, OpenMPI and MPICH, hpc on
      two ranks of its own hetjob component (submit_latency.py).
 --smoke: tiny sizes, to check that it works; --transfers: figures 3 and 3b only. Run it with
@@ -162,7 +164,7 @@ def main():
                     line = f"  {ranks} rank{'s' if ranks > 1 else ' '} {'with' if provenance else 'without'} provenance: {s['tasks_run'] / s['seconds']:>9,.0f} tasks/s"
                     if provenance:
                         t = round_trips(work)
-                        line += f"   call round trip p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms"
+                        line += f"   call round trip at full load p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms"
                     print(line, flush=True)
                 except harness.BenchError as e:
                     failed = True
@@ -175,7 +177,7 @@ def main():
                 s = run(args.xdmlc, flow, work, ranks, True, ("--deploy", deploy))
                 t = round_trips(work)
                 print(f"  {ranks} ranks with provenance, prefetch 4: {s['tasks_run'] / s['seconds']:>9,.0f} tasks/s"
-                      f"   call round trip p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms",
+                      f"   call round trip at full load p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms",
                       flush=True)
             except harness.BenchError as e:
                 failed = True
