@@ -7,6 +7,9 @@
 #include "runtime/provenance/Kinds.h"
 #include "runtime/values/Text.h"
 
+#include <atomic>
+#include <utility>
+
 namespace xdml::runtime {
 
 std::string handlerTitle(const HandlerInfo& h) {
@@ -46,6 +49,14 @@ public:
     }
     /// The calls the body started that are still under way.
     std::vector<Pending> unfinished() const { return firing_->unfinished(); }
+    /// Calls `resume` (which keeps this firing alive) once every one of `calls` has finished,
+    /// on the thread that finishes the last.
+    void whenAllDone(const std::vector<Pending>& calls, std::function<void()> resume) {
+        resume_ = std::move(resume);
+        left_.store(calls.size());
+        for (const Pending& p : calls)
+            if (!p->whenDone([this] { oneDone(); })) oneDone();
+    }
     /// Applies the body's last effects, waits for its calls, and ends the firing.
     void finish() {
         try {
@@ -58,6 +69,10 @@ public:
     }
 
 private:
+    void oneDone() {
+        if (left_.fetch_sub(1, std::memory_order_acq_rel) == 1) std::exchange(resume_, nullptr)();
+    }
+
     void recordStart(const std::vector<int64_t>& items) {
         prov::Store* store = run_.provenance();
         if (!store) return;
@@ -131,6 +146,8 @@ private:
     int64_t activity_ = -1;
     bool ok_ = true;
     std::optional<CoordinatorFiring> firing_;
+    std::atomic<std::size_t> left_{0};  // calls whenAllDone still waits for
+    std::function<void()> resume_;
 };
 
 }  // namespace
@@ -152,13 +169,7 @@ void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding,
     }
     // The body is through and its calls run elsewhere: its end runs on a handler thread once
     // the last of them has finished, and this thread moves on.
-    auto resume = std::make_shared<std::function<void()>>(defer->later([firing] { firing->finish(); }));
-    auto left = std::make_shared<std::atomic<std::size_t>>(waiting.size());
-    const auto oneDone = [resume, left] {
-        if (left->fetch_sub(1, std::memory_order_acq_rel) == 1) (*resume)();
-    };
-    for (const Pending& p : waiting)
-        if (!p->whenDone(oneDone)) oneDone();
+    firing->whenAllDone(waiting, defer->later([firing] { firing->finish(); }));
 }
 
 namespace {
