@@ -159,7 +159,7 @@ nlohmann::json same(const nlohmann::json& a, const nlohmann::json& b) {
 /// changed while the run went on), from its activities.
 nlohmann::json pythonCode(ProvDb& db, int64_t run) {
     nlohmann::json code = nlohmann::json::object();
-    auto s = db.sql().prepare("SELECT DISTINCT name, code FROM activities WHERE run = ?1 AND code IS NOT NULL ORDER BY name, code");
+    auto s = db.sql().prepare(kPythonCodeOfRunSql);
     s.bindInt(1, run);
     while (s.step()) code[s.columnText(0)].push_back(s.columnText(1));
     return code;

@@ -30,4 +30,9 @@ struct DiffOptions {
 /// group is its first divergence.
 nlohmann::json diffRuns(ProvDb& db, int64_t a, int64_t b, DiffOptions options = {});
 
+/// The query behind "code": the Python modules run ?1's calls ran, by task (an index serves it:
+/// it must not read every activity of a run of millions).
+inline constexpr const char* kPythonCodeOfRunSql =
+    "SELECT DISTINCT name, code FROM activities WHERE run = ?1 AND code IS NOT NULL ORDER BY name, code";
+
 }  // namespace xdml::query

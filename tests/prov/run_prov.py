@@ -438,7 +438,7 @@ def case_bad_input(xdmlc, tmp):
                     "CREATE INDEX entities_by_run ON entities(run); DROP INDEX decisions_by_kind;"
                     "CREATE INDEX decisions_by_run ON decisions(run); ALTER TABLE runs DROP COLUMN workdir; ALTER TABLE runs DROP COLUMN version;"
                     "ALTER TABLE activities DROP COLUMN rank; ALTER TABLE activities DROP COLUMN host;"
-                    "ALTER TABLE activities DROP COLUMN code; DROP TABLE site_status; PRAGMA user_version = 1;")
+                    "DROP INDEX activities_by_code; ALTER TABLE activities DROP COLUMN code; DROP TABLE site_status; PRAGMA user_version = 1;")
     c.close()
     check(prov_json(xdmlc, old, "runs")[0]["status"] == "complete", "runs of a schema-1 database")
     check(prov_json(xdmlc, old, "why", "frames[1]")["entity"]["seq"] == 1, "why in a schema-1 database")
@@ -462,7 +462,7 @@ def case_bad_input(xdmlc, tmp):
     placed = query(os.path.join(old, "provenance.db"), "SELECT run, rank, host IS NULL, count(*) FROM activities GROUP BY run, rank, host IS NULL")
     check([(r, rank, none) for r, rank, none, _ in placed] == [(1, 0, 1), (2, 0, 0)], f"activities' ranks and hosts after the upgrade: {placed}")
     indexes = {r[0] for r in query(os.path.join(old, "provenance.db"), "SELECT name FROM sqlite_master WHERE type = 'index'")}
-    check({"entities_by_group", "decisions_by_kind", "entities_invalid_by_hash"} <= indexes and "entities_by_run" not in indexes,
+    check({"entities_by_group", "decisions_by_kind", "entities_invalid_by_hash", "activities_by_code"} <= indexes and "entities_by_run" not in indexes,
           f"indexes after the upgrade: {sorted(indexes)}")
     d = prov_json(xdmlc, old, "diff", "1", "2")
     check(d["identical"]["inputs"] and d["identical"]["outputs"], f"diff with a schema-1 run: {d['identical']}")

@@ -47,6 +47,19 @@ public:
         return out;
     }
     int64_t number(const std::string& sql) { return std::stoll(text(sql)); }
+    /// How SQLite would run `sql`: its EXPLAIN QUERY PLAN steps, joined with "; ".
+    std::string plan(const std::string& sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+        std::string steps;
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            const unsigned char* detail = sqlite3_column_text(stmt, 3);
+            steps += (steps.empty() ? "" : "; ") + std::string(detail ? reinterpret_cast<const char*>(detail) : "");
+        }
+        sqlite3_finalize(stmt);
+        return steps;
+    }
     void exec(const std::string& sql) {
         if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
             throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));

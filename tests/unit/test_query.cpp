@@ -125,6 +125,16 @@ TEST_CASE("a diff matches by content whatever the order, and names the one that 
     CHECK(diff["identical"]["outputs"] == false);
 }
 
+TEST_CASE("a diff reads each run's Python code through an index, not every activity of the run", "[query]") {
+    TempDir dir;
+    { auto store = Store::open(dir / "provenance.db"); }
+    Reader db(dir / "provenance.db");
+    const std::string plan = db.plan(query::kPythonCodeOfRunSql);
+    INFO(plan);
+    CHECK(plan.find("INDEX activities_by_code") != std::string::npos);
+    CHECK(plan.find("activities_by_run") == std::string::npos);
+}
+
 TEST_CASE("of equal items, the one at the same position is the counterpart", "[query]") {
     TempDir dir;
     std::vector<std::string> same(6, "the same frame"), changed = same;
