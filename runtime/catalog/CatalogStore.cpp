@@ -250,30 +250,60 @@ void CatalogStore::setRun(int64_t run, const std::vector<int64_t>& resumed) {
 
 int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin) {
     if (!rec.is(Value::Kind::Record)) fail(" takes records of type " + typeText(type_) + ", not " + describe(rec));
-    // Check and encode before taking the lock: other threads keep writing meanwhile.
-    std::vector<Cell> cells;
-    cells.reserve(type_.fields.size());
+    // Check and encode before taking any lock: other threads keep writing meanwhile.
+    PendingRecord mine;
+    mine.cells.reserve(type_.fields.size());
     try {
         for (const FieldType& f : type_.fields) {
             const Value* v = rec.asRecord().find(f.name);
             if (!v) throw CatalogError("the record has no field " + f.name);
-            cells.push_back(catalog::encodeColumn(*v, f.type, f.name));
+            mine.cells.push_back(catalog::encodeColumn(*v, f.type, f.name));
         }
     } catch (const CatalogError& e) {
         fail(std::string(": ") + e.what());
     }
+    mine.origin = origin;
 
-    std::lock_guard lock(mutex_);
-    Transaction tx(*db_, Transaction::Mode::Write);
-    for (std::size_t i = 0; i < cells.size(); ++i) catalog::bindCell(*insert_, static_cast<int>(i + 1), cells[i]);
-    const int64_t run = origin && origin->run > 0 ? origin->run : run_;
-    if (run > 0) insert_->bindInt(static_cast<int>(cells.size() + 1), run);
-    else insert_->bindNull(static_cast<int>(cells.size() + 1));
+    // Group commit: the records that arrive while a commit is under way wait for it, and the
+    // first of them then commits them all in one transaction. A record alone commits at once,
+    // as before; under load one commit's locks and log writes serve every record waiting.
+    // Each waiter is woken by its own condition: once its record is through, or to commit next.
+    std::unique_lock lock(groupMutex_);
+    waiting_.push_back(&mine);
+    if (!committing_) committing_ = mine.leads = true;
+    while (!mine.done && !mine.leads) mine.wake.wait(lock);
+    if (!mine.done) {
+        std::vector<PendingRecord*> group;
+        group.swap(waiting_);
+        lock.unlock();
+        commitGroup(group);
+        lock.lock();
+        for (PendingRecord* p : group) {
+            p->done = true;
+            if (p != &mine) p->wake.notify_one();  // it returns only once this lock is let go
+        }
+        if (waiting_.empty()) committing_ = false;
+        else {
+            waiting_.front()->leads = true;
+            waiting_.front()->wake.notify_one();
+        }
+    }
+    lock.unlock();
+    if (mine.error) std::rethrow_exception(mine.error);
+    ++recordedHere_;
+    return mine.row;
+}
+
+int64_t CatalogStore::insertRow(const PendingRecord& r) {
+    for (std::size_t i = 0; i < r.cells.size(); ++i) catalog::bindCell(*insert_, static_cast<int>(i + 1), r.cells[i]);
+    const int64_t run = r.origin && r.origin->run > 0 ? r.origin->run : run_;
+    if (run > 0) insert_->bindInt(static_cast<int>(r.cells.size() + 1), run);
+    else insert_->bindNull(static_cast<int>(r.cells.size() + 1));
     insert_->step();
     insert_->reset();
     const int64_t row = db_->lastInsertRowid();
     for (std::size_t i : shapedColumns_) {
-        const Tensor* t = std::get_if<Tensor>(&cells[i]);
+        const Tensor* t = std::get_if<Tensor>(&r.cells[i]);
         if (!t) continue;  // an optional tensor that is none
         const std::string dims = nlohmann::json(t->dims).dump();
         insertShape_->bindText(1, table_);
@@ -283,10 +313,50 @@ int64_t CatalogStore::record(const Value& rec, const prov::RecordOrigin* origin)
         insertShape_->step();
         insertShape_->reset();
     }
-    if (origin) catalog::addOrigin(*insertOrigin_, table_, row, *origin);
-    tx.commit();
-    ++recordedHere_;
+    if (r.origin) catalog::addOrigin(*insertOrigin_, table_, row, *r.origin);
     return row;
+}
+
+void CatalogStore::commitGroup(const std::vector<PendingRecord*>& group) {
+    std::lock_guard lock(mutex_);
+    std::optional<Transaction> tx;
+    try {
+        tx.emplace(*db_, Transaction::Mode::Write);
+    } catch (...) {
+        // No write lock (another process held it past the busy timeout): each record would
+        // wait as long again, so all of them fail with this error.
+        for (PendingRecord* p : group) p->error = std::current_exception();
+        return;
+    }
+    try {
+        for (PendingRecord* p : group) p->row = insertRow(*p);
+        tx->commit();
+        ++commits_;
+        return;
+    } catch (...) {
+        if (group.size() == 1) {
+            group.front()->error = std::current_exception();
+            return;
+        }
+    }
+    // The group failed as a whole (its transaction is rolled back): each record gets what it
+    // alone would have got, a row or its own error, in a transaction of its own.
+    tx.reset();
+    for (PendingRecord* p : group) {
+        try {
+            Transaction one(*db_, Transaction::Mode::Write);
+            p->row = insertRow(*p);
+            one.commit();
+            ++commits_;
+        } catch (...) {
+            p->error = std::current_exception();
+        }
+    }
+}
+
+std::size_t CatalogStore::waitingForCommit() const {
+    std::lock_guard lock(groupMutex_);
+    return waiting_.size();
 }
 
 int64_t CatalogStore::count() const {

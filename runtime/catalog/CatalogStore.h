@@ -23,12 +23,15 @@
 #pragma once
 
 #include "runtime/catalog/CatalogError.h"
+#include "runtime/catalog/ColumnCodec.h"
 #include "runtime/catalog/ColumnTypes.h"
 #include "runtime/provenance/Records.h"
 #include "runtime/sqlite/Sqlite.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -61,8 +64,10 @@ public:
     CatalogStore(const CatalogStore&) = delete;
     CatalogStore& operator=(const CatalogStore&) = delete;
 
-    /// Appends one record, in its own transaction: durable when this returns (against a crash
-    /// of the process; WAL with synchronous=NORMAL may lose the last commits on power loss).
+    /// Appends one record: durable when this returns (against a crash of the process; WAL with
+    /// synchronous=NORMAL may lose the last commits on power loss). Records from other threads
+    /// that arrive while a commit is under way share the next one (group commit); a record
+    /// whose group fails is tried again alone, so each caller gets its own row or error.
     /// Fields are taken by name; numbers widen to the declared type. A record that does not fit
     /// the declared type is a CatalogError naming the field, and writes nothing. With `origin`,
     /// the row's lineage is committed in the same transaction. Returns the row's rowid.
@@ -75,6 +80,10 @@ public:
     int64_t count() const;
     /// The number of rows of every run, including those written by other connections.
     int64_t countAll() const;
+    /// The transactions record() has committed on this store (fewer than its records when
+    /// records arrived together and shared one), and the records waiting for one now.
+    int64_t commits() const { return commits_.load(); }
+    std::size_t waitingForCommit() const;
     /// Every row (or the rows of provenance run `run`), in insertion order, as record values
     /// decoded with the sidecar's types; with `withRun`, each with a last field `run` (an int,
     /// or none for a run without provenance).
@@ -86,7 +95,21 @@ public:
     const TypeDesc& recordType() const { return type_; }
 
 private:
+    /// A record waiting for its group's commit: filled by the thread that commits the group.
+    struct PendingRecord {
+        std::vector<catalog::Cell> cells;
+        const prov::RecordOrigin* origin = nullptr;
+        int64_t row = 0;
+        std::exception_ptr error;
+        bool done = false;   // committed, or failed with `error`
+        bool leads = false;  // commits the records waiting, its own among them
+        std::condition_variable wake;
+    };
     CatalogStore(std::filesystem::path file, std::string table, TypeDesc type);
+    /// Inserts one record's rows inside the open transaction; returns its rowid (mutex_ held).
+    int64_t insertRow(const PendingRecord& record);
+    /// Commits `group` in one transaction, or each record alone when that fails.
+    void commitGroup(const std::vector<PendingRecord*>& group);
     void createOrCheckTable();
     /// Adds the `run` column to a table made before it existed; `fill` sets it from lineage.
     void addRunColumn(bool fill);
@@ -105,6 +128,11 @@ private:
     mutable std::optional<sqlite::Statement> count_, countOfRun_;
     int64_t run_ = 0;
     std::atomic<int64_t> recordedHere_{0};
+    std::atomic<int64_t> commits_{0};
+    // Group commit: the records waiting for the next commit, and whether one is under way.
+    mutable std::mutex groupMutex_;
+    std::vector<PendingRecord*> waiting_;
+    bool committing_ = false;
 };
 
 }  // namespace xdml::runtime

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -311,6 +312,82 @@ TEST_CASE("record() from several threads and two connections to the same catalog
     CHECK(shared->countAll() == 2000);
     CHECK(second->countAll() == 2000);
     CHECK(shared->rows().size() == 2000);
+}
+
+namespace {
+
+/// Records `names` into `store` from a thread each while another connection holds the file's
+/// write lock, so that the first caller waits in BEGIN and the rest queue behind it; then lets
+/// go. Returns each caller's row, or its error's message (as "error: ...").
+std::vector<std::string> recordTogether(CatalogStore& store, const fs::path& file, const std::vector<std::string>& names) {
+    RawDb holder(file);
+    REQUIRE(sqlite3_exec(holder.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    std::vector<std::string> outcomes(names.size());
+    std::vector<std::thread> callers;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        callers.emplace_back([&, i] {
+            try {
+                outcomes[i] = std::to_string(store.record(still(names[i], static_cast<double>(i))));
+            } catch (const CatalogError& e) {
+                outcomes[i] = std::string("error: ") + e.what();
+            }
+        });
+    // All but the first (which took the commit and waits for the lock) are queued behind it.
+    for (int polls = 0; store.waitingForCommit() + 1 < names.size() && polls < 6000; ++polls)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(store.waitingForCommit() + 1 == names.size());
+    REQUIRE(sqlite3_exec(holder.db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    for (std::thread& t : callers) t.join();
+    return outcomes;
+}
+
+}  // namespace
+
+TEST_CASE("records that arrive during a commit share the next one, and each gets its own row", "[catalog]") {
+    WorkDir dir;
+    const fs::path file = dir.path() / "stills.db";
+    auto store = CatalogStore::open(file, "stills", stillsType());
+    std::vector<std::string> names;
+    for (int i = 0; i < 16; ++i) names.push_back("s" + std::to_string(i));
+    const std::vector<std::string> rows = recordTogether(*store, file, names);
+    // The first alone, then the fifteen queued behind it in one transaction.
+    CHECK(store->commits() == 2);
+    RawDb raw(file);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        INFO(names[i] << ": " << rows[i]);
+        REQUIRE(rows[i].rfind("error", 0) != 0);
+        CHECK(raw.query("SELECT name FROM stills WHERE rowid = " + rows[i]) == std::vector<std::string>{names[i]});
+    }
+    CHECK(store->countAll() == 16);
+}
+
+TEST_CASE("a record that fails in a shared commit fails alone; the others are committed", "[catalog]") {
+    WorkDir dir;
+    const fs::path file = dir.path() / "stills.db";
+    auto store = CatalogStore::open(file, "stills", stillsType());
+    {
+        RawDb raw(file);
+        REQUIRE(sqlite3_exec(raw.db,
+                             "CREATE TRIGGER no_bad BEFORE INSERT ON stills WHEN NEW.name = 'bad'"
+                             " BEGIN SELECT RAISE(ABORT, 'no bad stills'); END",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < 12; ++i) names.push_back(i == 7 ? "bad" : "s" + std::to_string(i));
+    const std::vector<std::string> outcomes = recordTogether(*store, file, names);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        INFO(names[i] << ": " << outcomes[i]);
+        if (names[i] == "bad") {
+            CHECK(outcomes[i].find("error: ") == 0);
+            CHECK(outcomes[i].find("no bad stills") != std::string::npos);
+            CHECK(outcomes[i].find("stills.db") != std::string::npos);
+        } else {
+            CHECK(outcomes[i].rfind("error", 0) != 0);
+        }
+    }
+    RawDb raw(file);
+    CHECK(raw.query("SELECT count(*) FROM stills") == std::vector<std::string>{"11"});
+    CHECK(raw.query("SELECT count(*) FROM stills WHERE name = 'bad'") == std::vector<std::string>{"0"});
 }
 
 TEST_CASE("stores opened at the same time on a new file all work", "[catalog]") {
