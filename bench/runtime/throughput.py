@@ -3,7 +3,8 @@ without provenance, at two sizes, against Dask's threaded scheduler on the same 
 
 Shapes (noop.xdml, a `generate` stream of N ints whose handler calls `task noop(x) { return x; }`):
   fire: `noop(t);`, the call is a statement of its own;
-  used: `let y = noop(t); if y != t { log ... }`, the firing binds the result and reads it.
+  used: `let y = noop(t); if y != t { log ... }`, the firing binds the result and reads it;
+  and, printed without a goal, record: `record { v: t } in sums;`, a catalog row per firing.
 µs per task = seconds / tasks_run from --stats-json (seconds is the whole run, from before the
 provenance store opens to after its last commit); at the smaller size the median of 3 runs,
 at the larger one run. Memory: the run's peak resident set, VmHWM of
@@ -28,6 +29,10 @@ import harness
 SMALL_RUNS = 3  # runs of XDML at the smaller size; the figure is their median
 USED = {"{ noop(t); }": '{ let y = noop(t); if y != t { log "noop({t}) returned {y}"; } }'}
 SHAPES = (("fire", {}), ("used", USED))
+# The issue's third shape: a firing that records into a catalog, no task at all. Printed per
+# firing beside the two, at the smaller size (no goal is set for it, and Dask has no catalog).
+RECORD = {"{ noop(t); }": "{ record { v: t } in sums; }",
+          "flow noop_tasks {": 'catalog sums: { v: int } at "sums.db";\nflow noop_tasks {'}
 
 
 def ident(i):
@@ -107,6 +112,17 @@ def xdml_run(xdmlc, scratch, n, shape, provenance):
     return s["seconds"] / n * 1e6, s["seconds"], peak[0] / 1024
 
 
+def record_run(xdmlc, scratch, n, provenance):
+    """µs per firing of one run of the record shape."""
+    flow = harness.flow_copy("noop.xdml", scratch, consts={"N": n}, replace=RECORD, copy_name="noop-record.xdml")
+    workdir = os.path.join(scratch, f"noop-record-{n}-{'prov' if provenance else 'none'}-{time.monotonic_ns()}")
+    s = harness.run_flow(xdmlc, flow, workdir, () if provenance else ("--no-provenance",))
+    rows = harness.query(os.path.join(workdir, "sums.db"), "SELECT count(*) FROM sums")[0][0]
+    if rows != n:
+        raise harness.BenchError(f"{rows} catalog rows, expected {n}")
+    return s["seconds"] / n * 1e6
+
+
 def measure(xdmlc, scratch, n, large, say):
     """Rows for the final table: (figure, measured, goal, met) with met None when unmeasured."""
     xdml, dask, rss = {}, {}, {}
@@ -134,6 +150,15 @@ def measure(xdmlc, scratch, n, large, say):
             except (harness.BenchError, subprocess.TimeoutExpired, ValueError) as e:
                 dask[shape, size] = e
                 say(f"  dask {shape:<4} FAILED: {e}")
+
+    for provenance in (False, True):
+        label = f"record {'provenance' if provenance else 'none':<10} {n:>9,} items"
+        try:
+            runs = sorted(record_run(xdmlc, scratch, n, provenance) for _ in range(SMALL_RUNS))
+            say(f"  xdml {label}  {runs[len(runs) // 2]:6.2f} us/firing (median of {len(runs)}: {runs[0]:.2f}-{runs[-1]:.2f}; "
+                f"a catalog record per firing, no task)")
+        except harness.BenchError as e:
+            say(f"  xdml {label}  FAILED: {e}")
 
     def bad(*values):
         return any(isinstance(v, Exception) for v in values)

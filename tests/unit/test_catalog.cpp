@@ -361,7 +361,7 @@ TEST_CASE("records that arrive during a commit share the next one, and each gets
     CHECK(store->countAll() == 16);
 }
 
-TEST_CASE("a record that fails in a shared commit fails alone; the others are committed", "[catalog]") {
+TEST_CASE("a record that fails in a shared commit fails alone, and the others are committed", "[catalog]") {
     WorkDir dir;
     const fs::path file = dir.path() / "stills.db";
     auto store = CatalogStore::open(file, "stills", stillsType());
