@@ -319,38 +319,36 @@ int64_t CatalogStore::insertRow(const PendingRecord& r) {
 
 void CatalogStore::commitGroup(const std::vector<PendingRecord*>& group) {
     std::lock_guard lock(mutex_);
+    if (!commitTogether(group) || group.size() == 1) return;
+    // The group failed as a whole (its transaction rolled back): each record gets what it alone
+    // would have got, a row or its own error, in a transaction of its own.
+    for (PendingRecord* p : group) {
+        p->error = nullptr;
+        commitTogether({p});
+    }
+}
+
+bool CatalogStore::commitTogether(const std::vector<PendingRecord*>& records) {
+    const auto failAll = [&] {
+        for (PendingRecord* p : records) p->error = std::current_exception();
+    };
     std::optional<Transaction> tx;
     try {
         tx.emplace(*db_, Transaction::Mode::Write);
     } catch (...) {
-        // No write lock (another process held it past the busy timeout): each record would
-        // wait as long again, so all of them fail with this error.
-        for (PendingRecord* p : group) p->error = std::current_exception();
-        return;
+        // No write lock (another process held it past the busy timeout): alone, each record
+        // would wait as long again.
+        failAll();
+        return false;
     }
     try {
-        for (PendingRecord* p : group) p->row = insertRow(*p);
+        for (PendingRecord* p : records) p->row = insertRow(*p);
         tx->commit();
         ++commits_;
-        return;
+        return false;
     } catch (...) {
-        if (group.size() == 1) {
-            group.front()->error = std::current_exception();
-            return;
-        }
-    }
-    // The group failed as a whole (its transaction is rolled back): each record gets what it
-    // alone would have got, a row or its own error, in a transaction of its own.
-    tx.reset();
-    for (PendingRecord* p : group) {
-        try {
-            Transaction one(*db_, Transaction::Mode::Write);
-            p->row = insertRow(*p);
-            one.commit();
-            ++commits_;
-        } catch (...) {
-            p->error = std::current_exception();
-        }
+        failAll();
+        return true;
     }
 }
 

@@ -110,6 +110,9 @@ private:
     int64_t insertRow(const PendingRecord& record);
     /// Commits `group` in one transaction, or each record alone when that fails.
     void commitGroup(const std::vector<PendingRecord*>& group);
+    /// Commits `records` in one transaction (mutex_ held). When it fails, each record carries
+    /// the error; returns whether it failed after taking the write lock (worth a retry alone).
+    bool commitTogether(const std::vector<PendingRecord*>& records);
     void createOrCheckTable();
     /// Adds the `run` column to a table made before it existed; `fill` sets it from lineage.
     void addRunColumn(bool fill);
