@@ -25,8 +25,11 @@ namespace xdml::runtime::prov {
 /// How the writer groups records; the defaults suit a run, tests shrink them.
 struct CaptureSettings {
     std::chrono::milliseconds interval{20};  // the longest a record waits before its group commits
-    std::size_t groupRecords = 8192;         // a group this large commits without waiting
-    std::size_t maxPending = 1 << 16;        // appends wait while this many are uncommitted
+    std::size_t groupRecords = 2048;         // a group this large commits without waiting
+    // Appends wait while this many are uncommitted: about 1,800 no-op tasks' worth. When the
+    // writer is the bound, records made further ahead only take CPU from it, and a group of
+    // them is colder in the cache when it is written (docs/runtime.md, "The capture backlog").
+    std::size_t maxPending = 1 << 14;
 };
 
 /// What the writer has done so far.
