@@ -16,6 +16,16 @@ std::string excerpt(std::string_view sql) {
     constexpr std::size_t kMaxChars = 60;
     return sql.size() <= kMaxChars ? std::string(sql) : std::string(sql.substr(0, kMaxChars)) + "...";
 }
+
+// SQLite counts every allocation it makes under one process-wide mutex (SQLITE_CONFIG_MEMSTATUS,
+// on by default) for sqlite3_memory_used(), which nothing here asks. The provenance writer, the
+// catalogs and the readers allocate on their own threads at once, so the count was a lock per
+// malloc and per free, taken by all of them. Set before the first connection initialises SQLite;
+// after that SQLite refuses the call (SQLITE_MISUSE) and keeps counting, which is only slower.
+void configureLibraryOnce() {
+    static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)configured;
+}
 }  // namespace
 
 std::string quoteIdentifier(std::string_view name) {
@@ -36,6 +46,7 @@ Connection::Connection(const std::filesystem::path& file, const ConnectionPolicy
         db_ = nullptr;
         raise(what);
     };
+    configureLibraryOnce();
     // NOMUTEX: the owner serialises use of the connection, so SQLite's own mutex is waste.
     const int mode = policy.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int rc = 0;
