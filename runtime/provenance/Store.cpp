@@ -37,14 +37,14 @@ void checkPlace(const fs::path& dbFile) {
         throw ProvenanceError(name + ": the database file is not writable (" + std::strerror(errno) + ")");
 }
 
-void requireOneOf(const std::string& file, const char* what, const std::string& status,
+// Every activity's end passes here: the file's name is made into a string only for the error.
+void requireOneOf(const fs::path& file, const char* what, const std::string& status,
                   std::initializer_list<std::string_view> allowed) {
-    std::string expected;
-    for (std::string_view ok : allowed) {
+    for (std::string_view ok : allowed)
         if (status == ok) return;
-        expected += (expected.empty() ? "" : ", ") + std::string(ok);
-    }
-    throw ProvenanceError(file + ": '" + status + "' is not a valid " + what + " status (expected " +
+    std::string expected;
+    for (std::string_view ok : allowed) expected += (expected.empty() ? "" : ", ") + std::string(ok);
+    throw ProvenanceError(file.string() + ": '" + status + "' is not a valid " + what + " status (expected " +
                           expected + ")");
 }
 
@@ -121,7 +121,7 @@ int64_t Store::beginRun(const RunInfo& info) {
 
 void Store::endRun(const std::string& status, const std::string& countersJson) {
     int64_t run = openRun();
-    requireOneOf(file_.string(), "run end", status,
+    requireOneOf(file_, "run end", status,
                  {run_status::complete, run_status::failed, run_status::stopped, run_status::incomplete});
     // Closed before the flush, so nothing captured after this point claims the run.
     run_.store(0, std::memory_order_release);
@@ -236,7 +236,7 @@ int64_t Store::endActivity(int64_t activity, EntityRecord result) {
 void Store::endActivity(int64_t activity, const std::string& status, const std::string& error) {
     openRun();
     // Checked here, not by the table's CHECK: a bad status must not cost a whole group.
-    requireOneOf(file_.string(), "activity end", status,
+    requireOneOf(file_, "activity end", status,
                  {activity_status::ok, activity_status::failed, activity_status::dropped});
     double now = secondsNow();
     queue_->append([&](Batch& b) {
