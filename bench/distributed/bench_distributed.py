@@ -3,8 +3,9 @@
 loopback, printed as a table:
   1. no-op task throughput (bench/runtime/noop.xdml) against ranks: 1 (the local executor),
      2, 4, 8, with and without provenance: tasks_run / seconds from --stats-json; then with
-     provenance and a deployment profile giving the site every rank but 0 and prefetch 4
-     (docs/distributed.md, "Prefetch");
+     provenance and a deployment profile giving the site every rank but 0 and prefetch 4,
+     then 16 (docs/distributed.md, "Prefetch"); the issue's goal, 50,000 tasks/s through 4
+     ranks with provenance, is judged on the best of these at 4 ranks;
   2. the call round trip of those no-op tasks at full load (activity start to end: rank 0
      begins the call, sends it to its rank, gets the outcome), p50 and p99, from the
      provenance database;
@@ -76,8 +77,10 @@ PREFETCH = """
 placement = "mpi"
 ranks = {ranks}
 threads_per_rank = 2
-prefetch = 4
+prefetch = {prefetch}
 """
+PREFETCHES = (4, 16)
+GOAL_TASKS_PER_S_4_RANKS = 50_000
 
 
 def run(xdmlc, flow, work, ranks, provenance=True, extra=()):
@@ -169,19 +172,27 @@ def main():
                 except harness.BenchError as e:
                     failed = True
                     print(f"  {ranks} ranks: {e}", flush=True)
-        for ranks in () if args.transfers else (2, 4, 8):
-            work = os.path.join(scratch, f"noop-{ranks}-prefetch")
-            deploy = work + ".deploy.toml"
-            open(deploy, "w").write(PREFETCH.format(ranks=ranks - 1))
-            try:
-                s = run(args.xdmlc, flow, work, ranks, True, ("--deploy", deploy))
-                t = round_trips(work)
-                print(f"  {ranks} ranks with provenance, prefetch 4: {s['tasks_run'] / s['seconds']:>9,.0f} tasks/s"
-                      f"   call round trip at full load p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms",
-                      flush=True)
-            except harness.BenchError as e:
-                failed = True
-                print(f"  {ranks} ranks, prefetch 4: {e}", flush=True)
+        best4 = None
+        for prefetch in () if args.transfers else PREFETCHES:
+            for ranks in (2, 4, 8):
+                work = os.path.join(scratch, f"noop-{ranks}-prefetch{prefetch}")
+                deploy = work + ".deploy.toml"
+                open(deploy, "w").write(PREFETCH.format(ranks=ranks - 1, prefetch=prefetch))
+                try:
+                    s = run(args.xdmlc, flow, work, ranks, True, ("--deploy", deploy))
+                    t = round_trips(work)
+                    rate = s['tasks_run'] / s['seconds']
+                    if ranks == 4:
+                        best4 = max(best4 or 0, rate)
+                    print(f"  {ranks} ranks with provenance, prefetch {prefetch:>2}: {rate:>9,.0f} tasks/s"
+                          f"   call round trip at full load p50 {harness.percentile(t, 50) * 1e3:7.3f} ms  p99 {harness.percentile(t, 99) * 1e3:7.3f} ms",
+                          flush=True)
+                except harness.BenchError as e:
+                    failed = True
+                    print(f"  {ranks} ranks, prefetch {prefetch}: {e}", flush=True)
+        if best4 is not None and not args.smoke:
+            print(f"  4 ranks with provenance, best prefetch: {best4:,.0f} tasks/s  (goal >= {GOAL_TASKS_PER_S_4_RANKS:,}: "
+                  f"{'met' if best4 >= GOAL_TASKS_PER_S_4_RANKS else 'not met'})", flush=True)
         calls = 4 if args.smoke else TRANSFER_CALLS
         print(f"[3] value transfer between sites ({calls} calls each): local (folder copies) against 2 ranks (MPI messages only)", flush=True)
         deploy = os.path.join(scratch, "move.deploy.toml")

@@ -25,7 +25,9 @@ namespace xdml::runtime::prov {
 /// How the writer groups records; the defaults suit a run, tests shrink them.
 struct CaptureSettings {
     std::chrono::milliseconds interval{20};  // the longest a record waits before its group commits
-    std::size_t groupRecords = 2048;         // a group this large commits without waiting
+    // A group this large commits without waiting. Every commit rewrites the last page of each
+    // table and index, so smaller groups cost CPU when the writer keeps up (a distributed run).
+    std::size_t groupRecords = 8192;
     // Appends wait while this many are uncommitted: about 1,800 no-op tasks' worth. When the
     // writer is the bound, records made further ahead only take CPU from it, and a group of
     // them is colder in the cache when it is written (docs/runtime.md, "The capture backlog").
