@@ -151,7 +151,7 @@ def main():
     ap.add_argument("--tasks", type=int)
     ap.add_argument("--transfers", action="store_true", help="figures 3 and 3b only")
     args = ap.parse_args()
-    n = args.tasks or (300 if args.smoke else 20_000)
+    n = args.tasks or (300 if args.smoke else 100_000)
     sizes = [1 << 10, 1 << 20] if args.smoke else [1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20]
     scratch = tempfile.mkdtemp(prefix="xdml-bench-distributed-")
     failed = False
