@@ -299,8 +299,7 @@ int64_t CatalogStore::insertRow(const PendingRecord& r) {
     const int64_t run = r.origin && r.origin->run > 0 ? r.origin->run : run_;
     if (run > 0) insert_->bindInt(static_cast<int>(r.cells.size() + 1), run);
     else insert_->bindNull(static_cast<int>(r.cells.size() + 1));
-    insert_->step();
-    insert_->reset();
+    insert_->run();
     const int64_t row = db_->lastInsertRowid();
     for (std::size_t i : shapedColumns_) {
         const Tensor* t = std::get_if<Tensor>(&r.cells[i]);
@@ -310,8 +309,7 @@ int64_t CatalogStore::insertRow(const PendingRecord& r) {
         insertShape_->bindText(2, type_.fields[i].name);
         insertShape_->bindInt(3, row);
         insertShape_->bindText(4, dims);
-        insertShape_->step();
-        insertShape_->reset();
+        insertShape_->run();
     }
     if (r.origin) catalog::addOrigin(*insertOrigin_, table_, row, *r.origin);
     return row;
