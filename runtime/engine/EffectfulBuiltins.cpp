@@ -4,6 +4,7 @@
 // provenance entities.
 #include "runtime/engine/Firing.h"
 
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/Models.h"
 #include "runtime/engine/TaskFailure.h"
 #include "runtime/exec/Shell.h"
@@ -66,7 +67,10 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
         Value cmd = arg(0);
         if (!cmd.is(K::String)) throw EvalError("'sh' takes a string, got " + describe(cmd));
         requireNoNul(cmd.asString(), "sh");
-        ShellResult r = runShell(cmd.asString(), context_.workdir);
+        ShellResult r = [&] {
+            BlockingWait blocking;  // the command runs in a process of its own
+            return runShell(cmd.asString(), context_.workdir);
+        }();
         if (r.status != 0) throw TaskFailure(shellFailure(r, cmd.asString()), e.line);
         return Value::string(r.out);
     }

@@ -1,8 +1,13 @@
-// FiringQueue.cpp — see FiringQueue.h.
+// FiringQueue.cpp — see FiringQueue.h; BlockingWait (BlockingWait.h) is kept here too.
 #include "runtime/engine/FiringQueue.h"
+
+#include "runtime/engine/BlockingWait.h"
+
+#include <sched.h>
 
 #include <algorithm>
 #include <iterator>
+#include <system_error>
 
 namespace xdml::runtime {
 
@@ -19,7 +24,32 @@ constexpr std::size_t kMostPerBatch = 64;
 constexpr std::chrono::nanoseconds kSplitAfter = std::chrono::milliseconds(2);
 // An idle handler thread looks for overdue parked firings this often.
 constexpr std::chrono::seconds kSweepEvery{1};
+
+thread_local FiringQueue* queueOfThisThread = nullptr;  // set on a queue's handler threads
+thread_local bool inBlockingWait = false;               // a wait inside another is told once
 }  // namespace
+
+BlockingWait::BlockingWait() {
+    if (!queueOfThisThread || inBlockingWait) return;
+    inBlockingWait = true;
+    queue_ = queueOfThisThread;
+    queue_->waitStarts();
+}
+
+BlockingWait::~BlockingWait() {
+    if (!queue_) return;
+    queue_->waitEnds();
+    inBlockingWait = false;
+}
+
+int FiringQueue::defaultParallelism() {
+    int cores = 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cores = CPU_COUNT(&set);
+    if (cores <= 0) cores = static_cast<int>(std::thread::hardware_concurrency());
+    return std::clamp(cores, 1, kDefaultThreads);
+}
 
 FiringQueue::FiringQueue() : work_(kFiringBatches), firingNanos_(kBatchWork.count() / 8) {}
 
@@ -37,7 +67,8 @@ void FiringQueue::ranBatch(std::size_t firings, std::chrono::steady_clock::durat
 
 void FiringQueue::start(int threads) {
     most_ = threads > 0 ? threads : kDefaultThreads;
-    for (int i = 0; i < std::min(most_, kDefaultThreads); ++i) addThread();
+    parallelism_ = threads > 0 ? most_ : wantedParallelism_ > 0 ? std::min(wantedParallelism_, most_) : defaultParallelism();
+    for (int i = 0; i < std::min({most_, kDefaultThreads, parallelism_}); ++i) addThread();
 }
 
 void FiringQueue::addThread() {
@@ -49,24 +80,82 @@ void FiringQueue::addThread() {
 
 void FiringQueue::growIfBusy() {
     // Racy by design: a thread finishing just now may take the batch, and one thread too many
-    // starts; never more than most_.
-    if (started_.load() < most_ && busy_.load() >= started_.load()) addThread();
+    // starts; never more than most_. Every thread is in a batch, and a turn is free: some of
+    // them wait (BlockingWait), or fewer threads run than may.
+    if (started_.load() < most_ && busy_.load() >= started_.load() && running_.load() < parallelism_) addThread();
 }
 
 void FiringQueue::serve() {
+    queueOfThisThread = this;
     for (;;) {
-        auto batch = work_.tryPop(kSweepEvery);
-        if (!batch && work_.closed()) return;
-        if (batch && !batch->empty()) {
-            ++busy_;
-            // More batches wait behind this one: the flush that queued them may have come
-            // before any thread was busy, so it is seen here too.
-            if (started_.load() < most_ && work_.size() > 0) growIfBusy();
-            runBatch(*batch);
-            --busy_;
+        takeTurn();
+        bool closed = false;
+        for (;;) {
+            auto batch = work_.tryPop(kSweepEvery);
+            if (!batch && work_.closed()) {
+                closed = true;
+                break;
+            }
+            if (batch && !batch->empty()) {
+                ++busy_;
+                // More batches wait behind this one: the flush that queued them may have come
+                // before any thread was busy, so it is seen here too.
+                if (started_.load() < most_ && work_.size() > 0) growIfBusy();
+                runBatch(*batch);
+                --busy_;
+            }
+            releaseOverdue();
+            // A wait that ended while another thread ran in its stead leaves one thread too
+            // many running. It goes back to waiting for a turn once no batch waits: while
+            // firings keep waiting (a catalog's commits), handing turns back and forth would
+            // cost two wake-ups a wait (a record per firing: 1.04x the wall time).
+            if (running_.load(std::memory_order_relaxed) > parallelism_ && work_.size() == 0) break;
         }
-        releaseOverdue();
+        endTurn();
+        if (closed) return;
     }
+}
+
+void FiringQueue::takeTurn() {
+    std::unique_lock lock(turnsMutex_);
+    ++waitingForTurn_;
+    turnFree_.wait(lock, [&] { return !turnsOpen_ || running_.load() < parallelism_; });
+    --waitingForTurn_;
+    ++running_;
+}
+
+void FiringQueue::endTurn() {
+    {
+        std::lock_guard lock(turnsMutex_);
+        --running_;
+        if (running_.load() >= parallelism_ || waitingForTurn_ == 0) return;
+    }
+    turnFree_.notify_one();
+}
+
+void FiringQueue::waitStarts() {
+    bool wakeOne = false;
+    {
+        std::lock_guard lock(turnsMutex_);
+        --running_;
+        wakeOne = waitingForTurn_ > 0 && running_.load() < parallelism_;
+    }
+    if (wakeOne) {
+        turnFree_.notify_one();
+        return;
+    }
+    // No thread waits for the turn: one more, if batches wait and every thread is in one.
+    try {
+        if (work_.size() > 0) growIfBusy();
+    } catch (const std::system_error&) {
+        // No thread could start: the batches wait for the threads there are, as before.
+    }
+}
+
+void FiringQueue::waitEnds() {
+    // Back at once, one thread over the limit for a while (serve() sheds it): making a firing
+    // that has its result wait again for a turn would cost it a second wake-up.
+    ++running_;
 }
 
 void FiringQueue::runBatch(std::vector<Firing>& batch) {
@@ -261,6 +350,11 @@ void FiringQueue::close() {
         std::lock_guard lock(lot_->mutex);
         lot_->closed = true;
     }
+    {
+        std::lock_guard lock(turnsMutex_);
+        turnsOpen_ = false;
+    }
+    turnFree_.notify_all();
     work_.close();
     std::vector<std::thread> threads;
     {

@@ -4,8 +4,12 @@
 // a full queue holds the dispatcher back, and so the source), strands keep the firings of a
 // training handler in item order, a firing that may not start yet (a replay's, waiting for a
 // model version) is parked without a thread until it may, and the firings under way (parked
-// ones too) are counted so the stream can tell when it is idle. Threads beyond the default
-// eight (a distributed run's, whose firings wait for calls on other ranks) start only when a
+// ones too) are counted so the stream can tell when it is idle. By default as many threads run
+// firings at once as the process has cores (at most eight): more would only preempt each
+// other, and a thread preempted inside a capture or a site's slot holds up the rest. A firing
+// that waits (BlockingWait.h: a task's result, a commit) lends its turn to another thread,
+// started when none is free. With a number of threads given (a distributed run's, whose
+// firings wait for calls on other ranks) that many may run; beyond eight they start only when a
 // batch finds every thread busy. A firing whose body is through but whose calls are still
 // under way may hand its rest over (Defer) and give its thread back, up to a set number.
 #pragma once
@@ -63,6 +67,9 @@ public:
     };
 
     static constexpr int kDefaultThreads = 8;
+    /// Threads that run firings at once by default: the cores this process may run on (its
+    /// CPU affinity, which a Slurm job step or taskset narrows), at most kDefaultThreads.
+    static int defaultParallelism();
     /// How long a firing stays parked at most: then it runs anyway (and what it waited for
     /// answers as it can: a replay reports the version that did not come).
     static constexpr std::chrono::seconds kLongestPark{60};
@@ -70,9 +77,13 @@ public:
     FiringQueue();
     ~FiringQueue() { close(); }
 
-    /// Starts the handler threads: kDefaultThreads, or `threads` when fewer; when `threads`
-    /// is more, the others start one by one as batches find every thread busy (0: kDefaultThreads).
+    /// Starts the handler threads. 0: up to kDefaultThreads, of which defaultParallelism()
+    /// run firings at once, the others started as firings wait (BlockingWait). Otherwise
+    /// `threads` may run at once: kDefaultThreads start (or `threads`, when fewer), the others
+    /// one by one as batches find every thread busy.
     void start(int threads = 0);
+    /// Before start(0): run `n` firings at once rather than defaultParallelism().
+    void setParallelism(int n) { wantedParallelism_ = n; }
     /// Lets up to `most` firings at once hand their rest over (Defer) instead of holding a
     /// thread while they wait (0, the default: none). Before start().
     void allowDeferred(int most) { mostDeferred_ = most; }
@@ -80,6 +91,10 @@ public:
     int deferred() const { return deferred_.load(); }
     /// Handler threads started so far.
     int threads() const { return started_.load(); }
+    /// How many threads run firings at once, not counting those in a BlockingWait (set by start()).
+    int parallelism() const { return parallelism_; }
+    /// Threads that hold a turn now: running a batch (and not in a BlockingWait) or waiting for one.
+    int running() const { return running_.load(); }
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
     /// nullptr; `urgent`: it never waits in a batch behind others (a deadline or priority).
     void submit(Firing firing, Strand* strand, bool urgent);
@@ -133,6 +148,14 @@ private:
     /// A deferred firing's rest, ready to run: queued for the handler threads.
     void resume(std::function<void()> rest);
     void serve();
+    /// Waits until fewer than parallelism_ threads run firings, then counts this one in. No
+    /// wait once the queue closes: every thread then drains what is left.
+    void takeTurn();
+    void endTurn();
+    /// A thread of this queue starts or ends a BlockingWait.
+    friend class BlockingWait;
+    void waitStarts();
+    void waitEnds();
 
     std::vector<Firing> batch_;  // the dispatcher's, not yet handed over
     BoundedQueue<std::vector<Firing>> work_;
@@ -142,6 +165,13 @@ private:
     int most_ = kDefaultThreads;    // handler threads at most
     std::atomic<int> started_{0};   // threads_.size()
     std::atomic<int> busy_{0};      // threads running a batch
+    int parallelism_ = kDefaultThreads;  // threads running firings at once, at most
+    int wantedParallelism_ = 0;          // setParallelism's, 0: defaultParallelism()
+    std::mutex turnsMutex_;
+    std::condition_variable turnFree_;
+    std::atomic<int> running_{0};  // threads holding a turn: running a batch or waiting for one
+    int waitingForTurn_ = 0;       // under turnsMutex_
+    bool turnsOpen_ = true;        // under turnsMutex_; false once the queue closes
     std::shared_ptr<ParkingLot> lot_ = std::make_shared<ParkingLot>();
     std::atomic<int> parkedCount_{0};
     std::mutex idleMutex_;

@@ -3,6 +3,7 @@
 // state allocation beyond this object), which matters at a hundred thousand tasks a second.
 #pragma once
 
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/Datum.h"
 
 #include <atomic>
@@ -36,6 +37,7 @@ public:
     /// Waits until the task has finished.
     void wait() {
         if (done_.load(std::memory_order_acquire)) return;
+        BlockingWait blocking;  // a firing waiting for its task lets another firing run
         std::unique_lock lock(mutex_);
         finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire); });
     }

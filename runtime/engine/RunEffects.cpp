@@ -4,6 +4,7 @@
 
 #include "planformat/FileTargets.h"
 
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/StreamRuntime.h"
 #include "runtime/engine/TaskCall.h"
@@ -41,7 +42,10 @@ void RunEffects::record(const std::string& catalog, const DatumPtr& value, const
     if (store)
         origin = prov::RecordOrigin{store->absolutePath(), store->runId(), activity_, run_.entityOf(d), site,
                                     contentHashOf(d->value), static_cast<int64_t>(bytes), 0};
-    const int64_t row = run_.catalog(catalog).record(d->value, origin ? &*origin : nullptr);
+    const int64_t row = [&] {
+        BlockingWait blocking;  // a durable commit, shared with the records that come meanwhile
+        return run_.catalog(catalog).record(d->value, origin ? &*origin : nullptr);
+    }();
     if (trace_) trace_->effect();
     if (ResumeLedger* ledger = run_.resume()) ledger->rowRecorded(handler_, seq_, catalog, row);
     run_.stats().records++;

@@ -1,6 +1,7 @@
 // TaskCall.cpp — see TaskCall.h.
 #include "runtime/engine/TaskCall.h"
 
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/ResumeLedger.h"
 #include "runtime/engine/RunEffects.h"
 #include "runtime/io/ValueCodec.h"
@@ -187,6 +188,7 @@ private:
                                 "attempt " + std::to_string(attempt_ + 2) + " of " + std::to_string(policy_.retry + 1),
                                 "task '" + task.name + "' failed: " + f.what + "; retrying after " +
                                     std::to_string(backoffMs) + " ms");
+            BlockingWait blocking;
             std::this_thread::sleep_for(std::chrono::milliseconds(backoffMs));
             ++attempt_;
             return true;

@@ -1,6 +1,7 @@
 // TaskWorker.cpp — see TaskWorker.h.
 #include "runtime/engine/TaskWorker.h"
 
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/TaskFailure.h"
 #include "runtime/interp/Conform.h"
 #include "runtime/python/PythonPool.h"
@@ -72,6 +73,7 @@ DatumPtr TaskWorker::runPython(const TaskDecl& task, const TaskRequest& request,
     for (std::size_t i = 0; i < request.args.size(); ++i) args.push_back(conformTo(request.args[i].value, task.params[i].type, context_.program));
     Value result;
     try {
+        BlockingWait blocking;  // the call runs in a Python worker process
         result = context_.python->call(task, request.site, args, context_.program,
                                        [&](const std::string& line) { sink.log("[" + task.name + "] " + line); });
     } catch (const python::PythonCallError& e) {

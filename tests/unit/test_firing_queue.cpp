@@ -1,7 +1,11 @@
 // test_firing_queue.cpp — a stream's firing queue: a firing that may not start yet (a replay's,
 // waiting for a model version) is parked without holding a handler thread, strands keep their
-// order around a parked firing, and a replay's gate asks for the versions the recorded run used.
+// order around a parked firing, a replay's gate asks for the versions the recorded run used,
+// firings are batched, and no more of them run at once than the queue's parallelism unless
+// some wait (BlockingWait).
+#include "runtime/engine/BlockingWait.h"
 #include "runtime/engine/FiringQueue.h"
+#include "runtime/engine/Pending.h"
 #include "runtime/engine/ReplayVersionGate.h"
 
 #include "PlanTestSupport.h"
@@ -362,4 +366,131 @@ TEST_CASE("a deferred firing gives its thread back and is under way until its re
     CHECK(rests.load() == 1);
     CHECK(restOnHandlerThread.load());
     CHECK(queue.deferred() == 0);
+}
+
+namespace {
+
+/// Counts the firings running at once, and the most seen.
+struct Overlap {
+    std::atomic<int> now{0}, most{0};
+    void enter() {
+        const int n = ++now;
+        int seen = most.load();
+        while (n > seen && !most.compare_exchange_weak(seen, n)) {
+        }
+    }
+    void leave() { --now; }
+};
+
+}  // namespace
+
+TEST_CASE("by default no more firings run at once than the queue's parallelism, and no thread more starts", "[engine][firings]") {
+    FiringQueue queue;
+    queue.setParallelism(2);
+    queue.start();
+    CHECK(queue.parallelism() == 2);
+    CHECK(queue.threads() == 2);
+    // Forty firings of 3 ms: the queue splits its first batch among its threads (a batch of
+    // slow firings), and would start threads for them were it not at its parallelism.
+    Overlap overlap;
+    for (int i = 0; i < 40; ++i)
+        queue.submit({[&](FiringQueue::Defer*) {
+                          overlap.enter();
+                          std::this_thread::sleep_for(std::chrono::milliseconds(3));
+                          overlap.leave();
+                      },
+                      nullptr},
+                     nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
+    CHECK(overlap.most.load() == 2);
+    CHECK(queue.threads() == 2);
+}
+
+TEST_CASE("the default parallelism is the cores this process may use, at most eight", "[engine][firings]") {
+    const int cores = FiringQueue::defaultParallelism();
+    CHECK(cores >= 1);
+    CHECK(cores <= FiringQueue::kDefaultThreads);
+    CHECK(cores <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+TEST_CASE("a firing waiting for its task's result lends its turn to another firing", "[engine][firings]") {
+    FiringQueue queue;
+    queue.setParallelism(1);
+    queue.start();
+    // The first firing waits for a value only the second firing makes. With one turn and no
+    // lending, the second would wait for the first, which waits for it.
+    auto pending = std::make_shared<PendingDatum>();
+    std::atomic<bool> got{false};
+    queue.submit({[&](FiringQueue::Defer*) { got = pending->get() != nullptr; }, nullptr}, nullptr, true);
+    queue.submit({[&](FiringQueue::Defer*) { pending->set(Datum::make(Value::integer(7), "local")); }, nullptr}, nullptr, true);
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(got.load());
+    CHECK(queue.threads() == 2);  // one started to run the second while the first waited
+    // The thread over the limit gives its turn back once no batch waits, at the latest when its
+    // wait for one times out (a second): then one firing runs at a time again.
+    for (int i = 0; i < 300 && queue.running() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(queue.running() == 1);
+    Overlap overlap;
+    for (int i = 0; i < 20; ++i)
+        queue.submit({[&](FiringQueue::Defer*) {
+                          overlap.enter();
+                          std::this_thread::sleep_for(std::chrono::milliseconds(3));
+                          overlap.leave();
+                      },
+                      nullptr},
+                     nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
+    CHECK(overlap.most.load() == 1);
+}
+
+TEST_CASE("a wait the queue is not told of keeps its turn", "[engine][firings]") {
+    FiringQueue queue;
+    queue.setParallelism(1);
+    queue.start();
+    // The same two firings, the first waiting on a condition rather than in a BlockingWait: the
+    // second runs only once the first has given up (as a firing blocked in a system call does).
+    std::mutex mutex;
+    std::condition_variable made;
+    bool value = false, gotInTime = true;
+    queue.submit({[&](FiringQueue::Defer*) {
+                      std::unique_lock lock(mutex);
+                      gotInTime = made.wait_for(lock, std::chrono::milliseconds(300), [&] { return value; });
+                  },
+                  nullptr},
+                 nullptr, true);
+    queue.submit({[&](FiringQueue::Defer*) {
+                      std::lock_guard lock(mutex);
+                      value = true;
+                      made.notify_all();
+                  },
+                  nullptr},
+                 nullptr, true);
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK_FALSE(gotInTime);
+    CHECK(value);
+    CHECK(queue.threads() == 1);
+}
+
+TEST_CASE("a wait inside another lends the turn once, and a wait off the handler threads does nothing", "[engine][firings]") {
+    FiringQueue queue;
+    queue.setParallelism(1);
+    queue.start();
+    std::atomic<int> runningInside{-1};
+    queue.submit({[&](FiringQueue::Defer*) {
+                      BlockingWait outer;
+                      BlockingWait inner;
+                      runningInside = queue.running();
+                  },
+                  nullptr},
+                 nullptr, true);
+    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
+    CHECK(runningInside.load() == 0);  // its own turn lent once, not twice
+    for (int i = 0; i < 300 && queue.running() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(queue.running() == 1);
+    {
+        BlockingWait here;  // the test's thread is none of the queue's
+        CHECK(queue.running() == 1);
+    }
 }
