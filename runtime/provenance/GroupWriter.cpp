@@ -47,18 +47,28 @@ void keepOnly(std::vector<T>& v, Kept kept) {
 }
 
 // Binds every row of `rows` through `bind(statement, firstParameter, row)`, full chunks with
-// the many-row statement and the rest one by one.
+// the many-row statement and the rest one by one. `bind` sets every parameter, so the
+// bindings are dropped once, when the rows are in, not after each run: SQLite walks every
+// parameter to drop them, 32 rows of up to 17 (3% of the writer's time).
 template <class Row, class Bind>
 void insertAll(BulkInsert& insert, const std::vector<Row>& rows, Bind bind) {
+    if (rows.empty()) return;
+    struct DropBindings {  // on the way out, thrown or not: the rows' text goes with the batch
+        BulkInsert& insert;
+        ~DropBindings() {
+            insert.many.clearBindings();
+            insert.one.clearBindings();
+        }
+    } dropBindings{insert};
     std::size_t i = 0;
     for (; i + BulkInsert::kRowsPerInsert <= rows.size(); i += BulkInsert::kRowsPerInsert) {
         for (int k = 0; k < BulkInsert::kRowsPerInsert; ++k)
             bind(insert.many, k * insert.columns + 1, rows[i + k]);
-        insert.many.run();
+        insert.many.runKeepingBindings();
     }
     for (; i < rows.size(); ++i) {
         bind(insert.one, 1, rows[i]);
-        insert.one.run();
+        insert.one.runKeepingBindings();
     }
 }
 
@@ -176,6 +186,7 @@ BulkInsert::BulkInsert(sqlite::Connection& db, const char* head, int columns, co
 
 GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
     : db_(dbFile, kConnectionPolicy),
+      checkpointer_(dbFile, db_),
       entities_(
           db_,
           "INSERT OR FAIL INTO entities (id, run, kind, label, type, hash, bytes, site, stream, seq, path, created, valid,"
@@ -284,6 +295,7 @@ void GroupWriter::write(Batch& batch) {
     insertAll(statuses_, batch.statuses, bindSiteStatus);
     writeDigests(batch);
     tx.commit();
+    checkpointer_.committed();
 }
 
 void GroupWriter::writeDigests(const Batch& batch) {

@@ -8,6 +8,7 @@
 
 #include "runtime/provenance/Batch.h"
 #include "runtime/provenance/Digest.h"
+#include "runtime/provenance/LogCheckpointer.h"
 #include "runtime/sqlite/Sqlite.h"
 
 #include <cstdint>
@@ -46,6 +47,7 @@ private:
     void writeDigests(const Batch& batch);
 
     sqlite::Connection db_;
+    LogCheckpointer checkpointer_;  // after db_: it stops before the connection closes
     BulkInsert entities_, activities_, used_, generated_, derivations_, models_, decisions_, statuses_;
     sqlite::Statement endActivity_, addDigest_;
     // Per (run, kind, label): how many entities this writer has committed (an entity's ordinal

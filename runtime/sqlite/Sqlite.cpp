@@ -129,6 +129,17 @@ bool Connection::inTransaction() const {
     return sqlite3_get_autocommit(db_) == 0;
 }
 
+void Connection::onCommitToLog(std::function<void(int)> committed) {
+    committedToLog_ = std::move(committed);
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+            static_cast<Connection*>(self)->committedToLog_(pages);
+            return SQLITE_OK;
+        },
+        this);
+}
+
 int64_t Connection::lastInsertRowid() const {
     return sqlite3_last_insert_rowid(db_);
 }
@@ -199,6 +210,15 @@ void Statement::run() {
 void Statement::reset() {
     sqlite3_reset(stmt_);
     // Text and blobs are bound without copying: drop the pointers before their owners go.
+    clearBindings();
+}
+
+void Statement::runKeepingBindings() {
+    step();
+    sqlite3_reset(stmt_);
+}
+
+void Statement::clearBindings() {
     sqlite3_clear_bindings(stmt_);
 }
 

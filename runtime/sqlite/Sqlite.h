@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,10 @@ public:
     int64_t lastInsertRowid() const;
     /// SQLite's message for the last failure on this connection.
     std::string lastError() const;
+    /// In WAL mode: calls `committed(pages)` after each commit of this connection, with the
+    /// pages the log then holds, on the committing thread. It must not throw. SQLite's
+    /// automatic checkpoints stop: the caller checkpoints (sqlite3_wal_hook replaces them).
+    void onCommitToLog(std::function<void(int pages)> committed);
 
     /// Raises the policy's error: "FILE: DOING: sqlite's message".
     [[noreturn]] void fail(const std::string& doing) const;
@@ -83,6 +88,7 @@ private:
     std::string file_;
     RaiseError raise_;
     sqlite3* db_ = nullptr;
+    std::function<void(int)> committedToLog_;
 };
 
 /// A prepared statement, meant to be reused. Text and blobs are bound without copying: they
@@ -112,6 +118,10 @@ public:
     void run();
     /// Makes the statement ready to run again and drops its bindings.
     void reset();
+    /// run() for a caller that binds every parameter before each run: the bindings stay, and
+    /// the caller drops them (clearBindings) before the text they point to goes.
+    void runKeepingBindings();
+    void clearBindings();
 
     // Columns count from 0, as in SQLite.
     int columnCount() const;
