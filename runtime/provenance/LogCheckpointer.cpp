@@ -13,6 +13,7 @@ LogCheckpointer::LogCheckpointer(const std::filesystem::path& dbFile, sqlite::Co
 }
 
 LogCheckpointer::~LogCheckpointer() {
+    writer_.onCommitToLog({});  // its commits, if any, no longer reach this
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;

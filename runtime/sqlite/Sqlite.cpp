@@ -131,6 +131,10 @@ bool Connection::inTransaction() const {
 
 void Connection::onCommitToLog(std::function<void(int)> committed) {
     committedToLog_ = std::move(committed);
+    if (!committedToLog_) {
+        sqlite3_wal_hook(db_, nullptr, nullptr);
+        return;
+    }
     sqlite3_wal_hook(
         db_,
         [](void* self, sqlite3*, const char*, int pages) {

@@ -75,6 +75,7 @@ public:
     /// In WAL mode: calls `committed(pages)` after each commit of this connection, with the
     /// pages the log then holds, on the committing thread. It must not throw. SQLite's
     /// automatic checkpoints stop: the caller checkpoints (sqlite3_wal_hook replaces them).
+    /// An empty function removes the hook (and the automatic checkpoints stay off).
     void onCommitToLog(std::function<void(int pages)> committed);
 
     /// Raises the policy's error: "FILE: DOING: sqlite's message".

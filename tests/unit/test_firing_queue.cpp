@@ -86,6 +86,26 @@ bool idleWithin(FiringQueue& queue, std::chrono::seconds limit) {
     return true;
 }
 
+/// Hands `firings` firings of `each` over as one batch and waits for them: the most that ran at
+/// once.
+int mostAtOnce(FiringQueue& queue, int firings, std::chrono::milliseconds each) {
+    std::atomic<int> running{0}, most{0};
+    for (int i = 0; i < firings; ++i)
+        queue.submit({[&](FiringQueue::Defer*) {
+                          const int now = ++running;
+                          int seen = most.load();
+                          while (now > seen && !most.compare_exchange_weak(seen, now)) {
+                          }
+                          std::this_thread::sleep_for(each);
+                          --running;
+                      },
+                      nullptr},
+                     nullptr, false);
+    queue.flush();
+    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
+    return most.load();
+}
+
 Program programOf(const std::string& text) { return Program::fromPlan(test::planOf(text)); }
 
 /// A replay log that knows which model version answered which firing.
@@ -273,21 +293,7 @@ TEST_CASE("a batch of firings slower than the queue expected is split among the 
     queue.start(4);
     // A fresh queue expects short firings and hands these eight over as one batch. Run in
     // turn on one thread they would never overlap; split after the first, they run four at once.
-    std::atomic<int> running{0}, most{0};
-    for (int i = 0; i < 8; ++i)
-        queue.submit({[&](FiringQueue::Defer*) {
-                          const int now = ++running;
-                          int seen = most.load();
-                          while (now > seen && !most.compare_exchange_weak(seen, now)) {
-                          }
-                          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                          --running;
-                      },
-                      nullptr},
-                     nullptr, false);
-    queue.flush();
-    REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
-    CHECK(most.load() >= 3);
+    CHECK(mostAtOnce(queue, 8, std::chrono::milliseconds(50)) >= 3);
 }
 
 TEST_CASE("handler threads beyond the default start only when every thread is busy", "[engine][firings]") {
@@ -368,22 +374,6 @@ TEST_CASE("a deferred firing gives its thread back and is under way until its re
     CHECK(queue.deferred() == 0);
 }
 
-namespace {
-
-/// Counts the firings running at once, and the most seen.
-struct Overlap {
-    std::atomic<int> now{0}, most{0};
-    void enter() {
-        const int n = ++now;
-        int seen = most.load();
-        while (n > seen && !most.compare_exchange_weak(seen, n)) {
-        }
-    }
-    void leave() { --now; }
-};
-
-}  // namespace
-
 TEST_CASE("by default no more firings run at once than the queue's parallelism, and no thread more starts", "[engine][firings]") {
     FiringQueue queue;
     queue.setParallelism(2);
@@ -392,18 +382,7 @@ TEST_CASE("by default no more firings run at once than the queue's parallelism, 
     CHECK(queue.threads() == 2);
     // Forty firings of 3 ms: the queue splits its first batch among its threads (a batch of
     // slow firings), and would start threads for them were it not at its parallelism.
-    Overlap overlap;
-    for (int i = 0; i < 40; ++i)
-        queue.submit({[&](FiringQueue::Defer*) {
-                          overlap.enter();
-                          std::this_thread::sleep_for(std::chrono::milliseconds(3));
-                          overlap.leave();
-                      },
-                      nullptr},
-                     nullptr, false);
-    queue.flush();
-    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
-    CHECK(overlap.most.load() == 2);
+    CHECK(mostAtOnce(queue, 40, std::chrono::milliseconds(3)) == 2);
     CHECK(queue.threads() == 2);
 }
 
@@ -431,18 +410,7 @@ TEST_CASE("a firing waiting for its task's result lends its turn to another firi
     // wait for one times out (a second): then one firing runs at a time again.
     for (int i = 0; i < 300 && queue.running() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK(queue.running() == 1);
-    Overlap overlap;
-    for (int i = 0; i < 20; ++i)
-        queue.submit({[&](FiringQueue::Defer*) {
-                          overlap.enter();
-                          std::this_thread::sleep_for(std::chrono::milliseconds(3));
-                          overlap.leave();
-                      },
-                      nullptr},
-                     nullptr, false);
-    queue.flush();
-    REQUIRE(idleWithin(queue, std::chrono::seconds(30)));
-    CHECK(overlap.most.load() == 1);
+    CHECK(mostAtOnce(queue, 20, std::chrono::milliseconds(3)) == 1);
 }
 
 TEST_CASE("a wait the queue is not told of keeps its turn", "[engine][firings]") {
