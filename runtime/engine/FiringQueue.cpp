@@ -82,7 +82,7 @@ void FiringQueue::growIfBusy() {
     // Racy by design: a thread finishing just now may take the batch, and one thread too many
     // starts; never more than most_. Every thread is in a batch, and a turn is free: some of
     // them wait (BlockingWait), or fewer threads run than may.
-    if (started_.load() < most_ && busy_.load() >= started_.load() && running_.load() < parallelism_) addThread();
+    if (started_.load() < most_ && busy_.load() >= started_.load() && turnsHeld_.load() < parallelism_) addThread();
 }
 
 void FiringQueue::serve() {
@@ -109,7 +109,7 @@ void FiringQueue::serve() {
             // many running. It goes back to waiting for a turn once no batch waits: while
             // firings keep waiting (a catalog's commits), handing turns back and forth would
             // cost two wake-ups a wait (a record per firing: 1.04x the wall time).
-            if (running_.load(std::memory_order_relaxed) > parallelism_ && work_.size() == 0) break;
+            if (turnsHeld_.load(std::memory_order_relaxed) > parallelism_ && work_.size() == 0) break;
         }
         endTurn();
         if (closed) return;
@@ -119,16 +119,16 @@ void FiringQueue::serve() {
 void FiringQueue::takeTurn() {
     std::unique_lock lock(turnsMutex_);
     ++waitingForTurn_;
-    turnFree_.wait(lock, [&] { return !turnsOpen_ || running_.load() < parallelism_; });
+    turnFree_.wait(lock, [&] { return !turnsOpen_ || turnsHeld_.load() < parallelism_; });
     --waitingForTurn_;
-    ++running_;
+    ++turnsHeld_;
 }
 
 void FiringQueue::endTurn() {
     {
         std::lock_guard lock(turnsMutex_);
-        --running_;
-        if (running_.load() >= parallelism_ || waitingForTurn_ == 0) return;
+        --turnsHeld_;
+        if (turnsHeld_.load() >= parallelism_ || waitingForTurn_ == 0) return;
     }
     turnFree_.notify_one();
 }
@@ -137,8 +137,8 @@ void FiringQueue::waitStarts() {
     bool wakeOne = false;
     {
         std::lock_guard lock(turnsMutex_);
-        --running_;
-        wakeOne = waitingForTurn_ > 0 && running_.load() < parallelism_;
+        --turnsHeld_;
+        wakeOne = waitingForTurn_ > 0 && turnsHeld_.load() < parallelism_;
     }
     if (wakeOne) {
         turnFree_.notify_one();
@@ -155,7 +155,7 @@ void FiringQueue::waitStarts() {
 void FiringQueue::waitEnds() {
     // Back at once, one thread over the limit for a while (serve() sheds it): making a firing
     // that has its result wait again for a turn would cost it a second wake-up.
-    ++running_;
+    ++turnsHeld_;
 }
 
 void FiringQueue::runBatch(std::vector<Firing>& batch) {

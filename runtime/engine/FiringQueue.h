@@ -94,7 +94,7 @@ public:
     /// How many threads run firings at once, not counting those in a BlockingWait (set by start()).
     int parallelism() const { return parallelism_; }
     /// Threads that hold a turn now: running a batch (and not in a BlockingWait) or waiting for one.
-    int running() const { return running_.load(); }
+    int turnsHeld() const { return turnsHeld_.load(); }
     /// Hands a firing over (from the dispatcher's thread only). `strand`: its strand, or
     /// nullptr; `urgent`: it never waits in a batch behind others (a deadline or priority).
     void submit(Firing firing, Strand* strand, bool urgent);
@@ -169,9 +169,9 @@ private:
     int wantedParallelism_ = 0;          // setParallelism's, 0: defaultParallelism()
     std::mutex turnsMutex_;
     std::condition_variable turnFree_;
-    std::atomic<int> running_{0};  // threads holding a turn: running a batch or waiting for one
-    int waitingForTurn_ = 0;       // under turnsMutex_
-    bool turnsOpen_ = true;        // under turnsMutex_; false once the queue closes
+    std::atomic<int> turnsHeld_{0};  // threads holding a turn: running a batch or waiting for one
+    int waitingForTurn_ = 0;         // under turnsMutex_
+    bool turnsOpen_ = true;          // under turnsMutex_; false once the queue closes
     std::shared_ptr<ParkingLot> lot_ = std::make_shared<ParkingLot>();
     std::atomic<int> parkedCount_{0};
     std::mutex idleMutex_;

@@ -38,8 +38,8 @@ void LogCheckpointer::committed() {
         passEnded_.wait(lock, [&] { return !passRunning_; });  // it falls behind: wait for it
     }
     if (passThrough_) {
-        // What the pass copied plus what was committed since: copied here, the next group
-        // starts the log over.
+        // The pass is through; the pages committed while it copied are copied here, so the
+        // next group starts the log over.
         passThrough_ = false;
         lock.unlock();
         copyLog(writer_);

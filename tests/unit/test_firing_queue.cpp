@@ -408,8 +408,8 @@ TEST_CASE("a firing waiting for its task's result lends its turn to another firi
     CHECK(queue.threads() == 2);  // one started to run the second while the first waited
     // The thread over the limit gives its turn back once no batch waits, at the latest when its
     // wait for one times out (a second): then one firing runs at a time again.
-    for (int i = 0; i < 300 && queue.running() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    CHECK(queue.running() == 1);
+    for (int i = 0; i < 300 && queue.turnsHeld() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(queue.turnsHeld() == 1);
     CHECK(mostAtOnce(queue, 20, std::chrono::milliseconds(3)) == 1);
 }
 
@@ -445,20 +445,20 @@ TEST_CASE("a wait inside another lends the turn once, and a wait off the handler
     FiringQueue queue;
     queue.setParallelism(1);
     queue.start();
-    std::atomic<int> runningInside{-1};
+    std::atomic<int> turnsHeldInside{-1};
     queue.submit({[&](FiringQueue::Defer*) {
                       BlockingWait outer;
                       BlockingWait inner;
-                      runningInside = queue.running();
+                      turnsHeldInside = queue.turnsHeld();
                   },
                   nullptr},
                  nullptr, true);
     REQUIRE(idleWithin(queue, std::chrono::seconds(20)));
-    CHECK(runningInside.load() == 0);  // its own turn lent once, not twice
-    for (int i = 0; i < 300 && queue.running() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    CHECK(queue.running() == 1);
+    CHECK(turnsHeldInside.load() == 0);  // its own turn lent once, not twice
+    for (int i = 0; i < 300 && queue.turnsHeld() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(queue.turnsHeld() == 1);
     {
         BlockingWait here;  // the test's thread is none of the queue's
-        CHECK(queue.running() == 1);
+        CHECK(queue.turnsHeld() == 1);
     }
 }
