@@ -124,26 +124,18 @@ void FiringQueue::takeTurn() {
     ++turnsHeld_;
 }
 
-void FiringQueue::endTurn() {
+bool FiringQueue::endTurn() {
     {
         std::lock_guard lock(turnsMutex_);
         --turnsHeld_;
-        if (turnsHeld_.load() >= parallelism_ || waitingForTurn_ == 0) return;
+        if (turnsHeld_.load() >= parallelism_ || waitingForTurn_ == 0) return false;
     }
     turnFree_.notify_one();
+    return true;
 }
 
 void FiringQueue::waitStarts() {
-    bool wakeOne = false;
-    {
-        std::lock_guard lock(turnsMutex_);
-        --turnsHeld_;
-        wakeOne = waitingForTurn_ > 0 && turnsHeld_.load() < parallelism_;
-    }
-    if (wakeOne) {
-        turnFree_.notify_one();
-        return;
-    }
+    if (endTurn()) return;
     // No thread waits for the turn: one more, if batches wait and every thread is in one.
     try {
         if (work_.size() > 0) growIfBusy();

@@ -151,7 +151,8 @@ private:
     /// Waits until fewer than parallelism_ threads run firings, then counts this one in. No
     /// wait once the queue closes: every thread then drains what is left.
     void takeTurn();
-    void endTurn();
+    /// Gives this thread's turn back; true when that let a thread waiting for one go.
+    bool endTurn();
     /// A thread of this queue starts or ends a BlockingWait.
     friend class BlockingWait;
     void waitStarts();

@@ -207,8 +207,8 @@ bool Statement::step() {
 }
 
 void Statement::run() {
-    step();
-    reset();
+    runKeepingBindings();
+    clearBindings();
 }
 
 void Statement::reset() {
