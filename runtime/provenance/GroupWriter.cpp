@@ -9,7 +9,7 @@
 #include "runtime/provenance/Schema.h"
 
 #include <algorithm>
-#include <set>
+#include <array>
 #include <string>
 
 namespace xdml::runtime::prov {
@@ -25,9 +25,15 @@ std::string insertSql(const char* head, int columns, int rows, const char* tail)
     return sql + tail;
 }
 
-// The row of `id` in `rows` (in id order) when it is in this group, else nullptr.
+// The row of `id` in `rows` (in id order) when it is in this group, else nullptr. Ids are
+// handed out one after another, so a group's rows are mostly consecutive ids: the row is
+// looked for where that puts it, then searched for.
 template <class Row>
 Row* rowOf(std::vector<Row>& rows, int64_t id) {
+    if (rows.empty()) return nullptr;
+    const int64_t guess = id - rows.front().id;
+    if (guess >= 0 && guess < static_cast<int64_t>(rows.size()) && rows[static_cast<std::size_t>(guess)].id == id)
+        return &rows[static_cast<std::size_t>(guess)];
     auto it = std::lower_bound(rows.begin(), rows.end(), id, [](const Row& row, int64_t key) { return row.id < key; });
     return it != rows.end() && it->id == id ? &*it : nullptr;
 }
@@ -219,7 +225,7 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) {
     configureConnection(db_);
     // The writer's pages stay cached across groups, so index inserts rarely read the disk.
-    db_.exec("PRAGMA cache_size=-32768");
+    db_.exec("PRAGMA cache_size=-4096");
     // Store checks every status before it is captured (a bad one must not cost a whole group).
     // SQLite evaluates `status IN (...)` by building a temporary b-tree for each row inserted,
     // about a sixth of the writer's time.
@@ -303,34 +309,42 @@ void GroupWriter::writeDigests(const Batch& batch) {
     // overflowing integer sum into a float, and the sums wrap modulo 2^64 by design. So the
     // writer keeps each group's open bucket, and a group commit writes every bucket it touched,
     // in its own transaction: the digests always describe exactly the committed entities.
-    using Key = std::tuple<int64_t, std::string, std::string>;
-    struct Touched {
-        const Key* key;
+    ++commits_;
+    struct Finished {
+        const DigestKey* key;
         int64_t bucket;
         BucketDigest digest;
     };
-    std::vector<Touched> finished;
-    std::set<const Key*> open;
-    const Key* lastOpened = nullptr;  // the group last put in `open` (inserting it again is a no-op)
-    // Rows of one group tend to come together (a stream's items, a task's values): the last
-    // group found is tried first, before a lookup in the map.
-    std::map<Key, OpenGroup>::iterator last = groups_.end();
-    auto add = [&](int64_t run, const std::string& kind, const std::string& label, uint64_t hash, int64_t id) {
-        auto it = last;
-        if (it == groups_.end() || std::get<0>(it->first) != run || std::get<1>(it->first) != kind ||
-            std::get<2>(it->first) != label)
-            last = it = groups_.try_emplace(Key{run, kind, label}).first;
-        OpenGroup& g = it->second;
-        if (g.size > 0 && g.size % kBucketEntities == 0) {  // the open bucket is full
-            if (open.erase(&it->first)) finished.push_back({&it->first, (g.size - 1) / kBucketEntities, g.open});
-            g.open = BucketDigest{};
-            lastOpened = nullptr;
+    std::vector<Finished> finished;
+    std::vector<std::pair<const DigestKey*, OpenGroup*>> touched;  // each group once, in order
+    // A group's rows seldom come alone, but interleaved: an item, then its task's value. The
+    // groups found last are tried first, most recent in front, before a lookup in the map.
+    std::array<std::pair<const DigestKey*, OpenGroup*>, 4> recent{};
+    auto find = [&](int64_t run, const std::string& kind, const std::string& label) {
+        for (std::size_t i = 0; i < recent.size() && recent[i].first; ++i) {
+            const auto& [r, k, l] = *recent[i].first;
+            if (r == run && k == kind && l == label) {
+                std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i), recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+                return recent[0];
+            }
         }
-        g.open.add(hash, id);
-        ++g.size;
-        if (&it->first != lastOpened) {
-            open.insert(&it->first);
-            lastOpened = &it->first;
+        auto it = groups_.try_emplace(DigestKey{run, kind, label}).first;
+        std::move_backward(recent.begin(), recent.end() - 1, recent.end());
+        recent[0] = {&it->first, &it->second};
+        return recent[0];
+    };
+    auto add = [&](int64_t run, const std::string& kind, const std::string& label, uint64_t hash, int64_t id) {
+        auto [key, g] = find(run, kind, label);
+        if (g->size > 0 && g->size % kBucketEntities == 0) {  // the open bucket is full
+            // Written now when this group added to it; else its last group wrote it whole.
+            if (g->touchedIn == commits_) finished.push_back({key, (g->size - 1) / kBucketEntities, g->open});
+            g->open = BucketDigest{};
+        }
+        g->open.add(hash, id);
+        ++g->size;
+        if (g->touchedIn != commits_) {
+            g->touchedIn = commits_;
+            touched.emplace_back(key, g);
         }
     };
     for (const EntityRow& row : batch.entities) add(row.run, row.record.kind, row.record.label, hashValue(row.record.hash), row.id);
@@ -339,11 +353,8 @@ void GroupWriter::writeDigests(const Batch& batch) {
     static const std::string decision = "decision";
     for (const DecisionRow& row : batch.decisions)
         add(row.run, decision, row.record.kind, decisionSignature(row.record.kind, row.record.choice, row.record.reason), row.id);
-    for (const Key* key : open) {
-        const OpenGroup& g = groups_.at(*key);
-        finished.push_back({key, (g.size - 1) / kBucketEntities, g.open});
-    }
-    for (const Touched& t : finished) {
+    for (const auto& [key, g] : touched) finished.push_back({key, (g->size - 1) / kBucketEntities, g->open});
+    for (const Finished& t : finished) {
         const auto& [run, kind, label] = *t.key;
         addDigest_.bindInt(1, run);
         addDigest_.bindText(2, kind);

@@ -52,11 +52,14 @@ private:
     sqlite::Statement endActivity_, addDigest_;
     // Per (run, kind, label): how many entities this writer has committed (an entity's ordinal
     // in its group decides its bucket) and the digest of the group's last, open bucket.
+    using DigestKey = std::tuple<int64_t, std::string, std::string>;
     struct OpenGroup {
         int64_t size = 0;
-        BucketDigest open;  // bucket (size - 1) / kBucketEntities
+        BucketDigest open;       // bucket (size - 1) / kBucketEntities
+        uint64_t touchedIn = 0;  // the last commit that added to the open bucket
     };
-    std::map<std::tuple<int64_t, std::string, std::string>, OpenGroup> groups_;
+    std::map<DigestKey, OpenGroup> groups_;
+    uint64_t commits_ = 0;  // group commits so far (writeDigests counts them)
 };
 
 }  // namespace xdml::runtime::prov

@@ -91,6 +91,67 @@ TEST_CASE("the writer's digests equal those computed from the rows", "[query]") 
     CHECK(static_cast<uint64_t>(db.number("SELECT sum FROM digests WHERE run = 1 AND kind = 'item' AND bucket = 0")) == sum);
 }
 
+TEST_CASE("a content hash reads as its number; anything but 16 hex digits reads as 0", "[query]") {
+    CHECK(hashValue("00000000000000ff") == 0xffu);
+    CHECK(hashValue("DeadBeef01234567") == 0xdeadbeef01234567u);
+    CHECK(hashValue(contentHash("frame", 5)) != 0);
+    CHECK(hashValue("") == 0);
+    CHECK(hashValue("00000000000000fg") == 0);
+    CHECK(hashValue("0000000000000 ff") == 0);
+    CHECK(hashValue(std::string("00000000000000\0f", 16)) == 0);
+}
+
+TEST_CASE("digests stay exact when more groups interleave than the writer keeps at hand", "[query]") {
+    // Entities of seven groups taken in turn (the writer looks up the last four it saw before
+    // its map), in large group commits and in small ones that cut buckets across commits.
+    for (std::size_t groupRecords : {std::size_t{8192}, std::size_t{45}}) {
+        TempDir dir;
+        const int kLabels = 7, kEach = 600;
+        {
+            CaptureSettings settings;
+            settings.groupRecords = groupRecords;
+            auto store = Store::open(dir / "provenance.db", settings);
+            store->beginRun({.flow = "f", .scriptPath = "f.xdml", .scriptHash = "00000000000000aa"});
+            for (int i = 0; i < kEach; ++i)
+                for (int l = 0; l < kLabels; ++l) {
+                    const std::string content = std::to_string(l) + "/" + std::to_string(i);
+                    store->entity({"value", "v" + std::to_string(l), "int", contentHash(content.data(), content.size())});
+                }
+            store->endRun("complete", "{}");
+        }
+        Reader db(dir / "provenance.db");
+        for (int l = 0; l < kLabels; ++l) {
+            const std::string label = "v" + std::to_string(l);
+            INFO("groups of " << groupRecords << " records, label " << label);
+            CHECK(db.number("SELECT count(*) FROM digests WHERE kind = 'value' AND label = '" + label + "'") == 3);
+            const std::string rows = " FROM (SELECT id, hash FROM entities WHERE label = '" + label + "' ORDER BY id)";
+            std::vector<std::string> hashes, ids;
+            for (std::string list = db.text("SELECT group_concat(hash, ',')" + rows); !list.empty();) {
+                hashes.push_back(list.substr(0, list.find(',')));
+                list.erase(0, std::min(list.size(), hashes.back().size() + 1));
+            }
+            for (std::string list = db.text("SELECT group_concat(id, ',')" + rows); !list.empty();) {
+                ids.push_back(list.substr(0, list.find(',')));
+                list.erase(0, std::min(list.size(), ids.back().size() + 1));
+            }
+            REQUIRE(hashes.size() == static_cast<std::size_t>(kEach));
+            REQUIRE(ids.size() == hashes.size());
+            for (std::size_t bucket = 0; bucket * kBucketEntities < hashes.size(); ++bucket) {
+                BucketDigest want;
+                for (std::size_t i = bucket * kBucketEntities; i < std::min(hashes.size(), (bucket + 1) * kBucketEntities); ++i)
+                    want.add(hashValue(hashes[i]), std::stoll(ids[i]));
+                const std::string where = " FROM digests WHERE kind = 'value' AND label = '" + label +
+                                          "' AND bucket = " + std::to_string(bucket);
+                CHECK(db.number("SELECT count" + where) == want.count);
+                CHECK(static_cast<uint64_t>(db.number("SELECT sum" + where)) == want.sum);
+                CHECK(static_cast<uint64_t>(db.number("SELECT mix" + where)) == want.mix);
+                CHECK(db.number("SELECT first_id" + where) == want.first);
+                CHECK(db.number("SELECT last_id" + where) == want.last);
+            }
+        }
+    }
+}
+
 TEST_CASE("a diff matches by content whatever the order, and names the one that changed", "[query]") {
     TempDir dir;
     std::vector<std::string> a = frames(3000), shuffled = a, changed = a;
