@@ -224,7 +224,9 @@ GroupWriter::GroupWriter(const std::filesystem::path& dbFile)
           "INSERT OR REPLACE INTO digests (run, kind, label, bucket, count, sum, mix, first_id, last_id)"
           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) {
     configureConnection(db_);
-    // The writer's pages stay cached across groups, so index inserts rarely read the disk.
+    // The writer's pages stay cached across groups, so index inserts rarely read the disk. Its
+    // working set is the right edge of each table and index (ids and most keys only grow):
+    // 4 MiB holds it, and a cache of 32 MiB only cost 35 MiB of memory and its page faults.
     db_.exec("PRAGMA cache_size=-4096");
     // Store checks every status before it is captured (a bad one must not cost a whole group).
     // SQLite evaluates `status IN (...)` by building a temporary b-tree for each row inserted,
