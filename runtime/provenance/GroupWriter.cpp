@@ -264,7 +264,7 @@ void GroupWriter::mergeEnds(Batch& batch) {
         ActivityRow* row = rowOf(batch.activities, end.activity);
         if (!row) return true;
         row->ended = end.ended;
-        row->status = std::move(end.status);
+        row->status = end.status;
         row->error = std::move(end.error);
         return false;
     });

@@ -38,10 +38,12 @@ void checkPlace(const fs::path& dbFile) {
 }
 
 // Every activity's end passes here: the file's name is made into a string only for the error.
-void requireOneOf(const fs::path& file, const char* what, const std::string& status,
-                  std::initializer_list<std::string_view> allowed) {
+/// `status` when it is one of `allowed`, as that constant (rows keep it without a copy); else
+/// a ProvenanceError naming the file and what was expected.
+std::string_view oneOf(const fs::path& file, const char* what, const std::string& status,
+                       std::initializer_list<std::string_view> allowed) {
     for (std::string_view ok : allowed)
-        if (status == ok) return;
+        if (status == ok) return ok;
     std::string expected;
     for (std::string_view ok : allowed) expected += (expected.empty() ? "" : ", ") + std::string(ok);
     throw ProvenanceError(file.string() + ": '" + status + "' is not a valid " + what + " status (expected " +
@@ -121,7 +123,7 @@ int64_t Store::beginRun(const RunInfo& info) {
 
 void Store::endRun(const std::string& status, const std::string& countersJson) {
     int64_t run = openRun();
-    requireOneOf(file_, "run end", status,
+    oneOf(file_, "run end", status,
                  {run_status::complete, run_status::failed, run_status::stopped, run_status::incomplete});
     // Closed before the flush, so nothing captured after this point claims the run.
     run_.store(0, std::memory_order_release);
@@ -175,7 +177,7 @@ int64_t Store::entity(EntityRecord record) {
     double now = secondsNow();
     return queue_->append([&](Batch& b) {
         int64_t id = next_.entity++;
-        b.entities.push_back(EntityRow{id, run, now, std::move(record)});
+        b.entities.emplace_back(id, run, now, std::move(record));
         return id;
     });
 }
@@ -185,7 +187,7 @@ int64_t Store::writtenFile(EntityRecord record, std::string folder) {
     double now = secondsNow();
     return queue_->append([&](Batch& b) {
         int64_t id = next_.entity++;
-        b.entities.push_back(EntityRow{id, run, now, std::move(record)});
+        b.entities.emplace_back(id, run, now, std::move(record));
         if (std::find(b.syncFolders.begin(), b.syncFolders.end(), folder) == b.syncFolders.end())
             b.syncFolders.push_back(std::move(folder));
         return id;
@@ -204,14 +206,14 @@ int64_t Store::startActivity(ActivityRecord record, const std::vector<Use>& uses
     return queue_->append(
         [&](Batch& b) {
             int64_t id = next_.activity++;
-            ActivityRow& row = b.activities.emplace_back(ActivityRow{id, run, now, std::move(record)});
+            ActivityRow& row = b.activities.emplace_back(id, run, now, std::move(record));
             for (const Use& u : uses) {
                 if (u.entity < 0) continue;
                 if (row.input < 0) {  // the first use is kept in the activity's row
                     row.input = u.entity;
                     row.inputRole = u.role;
                 } else {
-                    b.used.push_back(UsedRow{id, u.entity, u.role});
+                    b.used.emplace_back(id, u.entity, u.role);
                 }
             }
             return id;
@@ -226,8 +228,8 @@ int64_t Store::endActivity(int64_t activity, EntityRecord result) {
     return queue_->append(
         [&](Batch& b) {
             int64_t id = next_.entity++;
-            b.entities.push_back(EntityRow{id, run, now, std::move(result), activity});
-            b.ends.push_back(ActivityEnd{activity, now, std::string(activity_status::ok), {}});
+            b.entities.emplace_back(id, run, now, std::move(result), activity);
+            b.ends.emplace_back(activity, now, activity_status::ok);
             return id;
         },
         3);
@@ -236,11 +238,11 @@ int64_t Store::endActivity(int64_t activity, EntityRecord result) {
 void Store::endActivity(int64_t activity, const std::string& status, const std::string& error) {
     openRun();
     // Checked here, not by the table's CHECK: a bad status must not cost a whole group.
-    requireOneOf(file_, "activity end", status,
-                 {activity_status::ok, activity_status::failed, activity_status::dropped});
+    const std::string_view known =
+        oneOf(file_, "activity end", status, {activity_status::ok, activity_status::failed, activity_status::dropped});
     double now = secondsNow();
     queue_->append([&](Batch& b) {
-        b.ends.push_back(ActivityEnd{activity, now, status, error});
+        b.ends.emplace_back(activity, now, known, error);
         return 0;
     });
 }
@@ -248,7 +250,7 @@ void Store::endActivity(int64_t activity, const std::string& status, const std::
 void Store::used(int64_t activity, int64_t entity, const std::string& role) {
     openRun();
     queue_->append([&](Batch& b) {
-        b.used.push_back(UsedRow{activity, entity, role});
+        b.used.emplace_back(activity, entity, role);
         return 0;
     });
 }
@@ -274,7 +276,7 @@ int64_t Store::decision(DecisionRecord record) {
     double now = secondsNow();
     return queue_->append([&](Batch& b) {
         int64_t id = next_.decision++;
-        b.decisions.push_back(DecisionRow{id, run, now, std::move(record)});
+        b.decisions.emplace_back(id, run, now, std::move(record));
         return id;
     });
 }
@@ -284,7 +286,7 @@ int64_t Store::modelVersion(ModelVersionRecord record) {
     double now = secondsNow();
     return queue_->append([&](Batch& b) {
         int64_t id = next_.model++;
-        b.models.push_back(ModelRow{id, run, now, std::move(record)});
+        b.models.emplace_back(id, run, now, std::move(record));
         return id;
     });
 }
@@ -293,7 +295,7 @@ void Store::siteStatus(SiteStatusRecord record) {
     int64_t run = openRun();
     double now = secondsNow();
     queue_->append([&](Batch& b) {
-        b.statuses.push_back(SiteStatusRow{run, now, std::move(record)});
+        b.statuses.emplace_back(run, now, std::move(record));
         return 0;
     });
 }
