@@ -91,7 +91,7 @@ TEST_CASE("the writer's digests equal those computed from the rows", "[query]") 
     CHECK(static_cast<uint64_t>(db.number("SELECT sum FROM digests WHERE run = 1 AND kind = 'item' AND bucket = 0")) == sum);
 }
 
-TEST_CASE("a content hash reads as its number; anything but 16 hex digits reads as 0", "[query]") {
+TEST_CASE("a content hash reads as its number, and anything but 16 hex digits as 0", "[query]") {
     CHECK(hashValue("00000000000000ff") == 0xffu);
     CHECK(hashValue("DeadBeef01234567") == 0xdeadbeef01234567u);
     CHECK(hashValue(contentHash("frame", 5)) != 0);
