@@ -286,6 +286,21 @@ void GroupWriter::write(Batch& batch) {
     mergeEnds(batch);
     mergeLinks(batch);
     sqlite::Transaction tx(db_, sqlite::Transaction::Mode::Write);
+    digestsBefore_.clear();
+    try {
+        insertRows(batch);
+        writeDigests(batch);
+        tx.commit();
+    } catch (...) {
+        // The group is rolled back: its entities are not in the database, so neither may they
+        // be in the digests the next groups write.
+        for (auto& [group, before] : digestsBefore_) *group = before;
+        throw;
+    }
+    checkpointer_.committed();
+}
+
+void GroupWriter::insertRows(const Batch& batch) {
     insertAll(entities_, batch.entities, bindEntity);
     insertAll(activities_, batch.activities, bindActivity);
     for (const ActivityEnd& end : batch.ends) {
@@ -301,9 +316,6 @@ void GroupWriter::write(Batch& batch) {
     insertAll(models_, batch.models, bindModel);
     insertAll(decisions_, batch.decisions, bindDecision);
     insertAll(statuses_, batch.statuses, bindSiteStatus);
-    writeDigests(batch);
-    tx.commit();
-    checkpointer_.committed();
 }
 
 void GroupWriter::writeDigests(const Batch& batch) {
@@ -337,14 +349,16 @@ void GroupWriter::writeDigests(const Batch& batch) {
     };
     auto add = [&](int64_t run, const std::string& kind, const std::string& label, uint64_t hash, int64_t id) {
         auto [key, g] = find(run, kind, label);
+        const bool first = g->touchedIn != commits_;  // the first entity of this commit in the group
+        if (first) digestsBefore_.emplace_back(g, *g);
         if (g->size > 0 && g->size % kBucketEntities == 0) {  // the open bucket is full
-            // Written now when this group added to it; else its last group wrote it whole.
-            if (g->touchedIn == commits_) finished.push_back({key, (g->size - 1) / kBucketEntities, g->open});
+            // Written now when this commit added to it; else the last commit wrote it whole.
+            if (!first) finished.push_back({key, (g->size - 1) / kBucketEntities, g->open});
             g->open = BucketDigest{};
         }
         g->open.add(hash, id);
         ++g->size;
-        if (g->touchedIn != commits_) {
+        if (first) {
             g->touchedIn = commits_;
             touched.emplace_back(key, g);
         }

@@ -16,6 +16,8 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 namespace xdml::runtime::prov {
 
@@ -41,6 +43,7 @@ public:
     void write(Batch& batch);
 
 private:
+    void insertRows(const Batch& batch);
     void mergeEnds(Batch& batch);
     void mergeLinks(Batch& batch);
     void syncWrittenFiles(const Batch& batch);
@@ -60,6 +63,8 @@ private:
     };
     std::map<DigestKey, OpenGroup> groups_;
     uint64_t commits_ = 0;  // group commits so far (writeDigests counts them)
+    // The groups this commit touched as they were before it, put back when it fails.
+    std::vector<std::pair<OpenGroup*, OpenGroup>> digestsBefore_;
 };
 
 }  // namespace xdml::runtime::prov
