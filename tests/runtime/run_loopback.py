@@ -18,12 +18,16 @@ from run_runtime import EXAMPLES, check, query, run  # noqa: E402
 # depends on when it is stopped, so it is not compared.
 ENDLESS = {"live.xdml"}
 # Compared by their count only, as they differ between two direct runs too: decisions whose
-# reasons carry measured times ("took 0.052 s"), and what training makes while its stream runs
+# reasons carry measured times, and what training makes while its stream runs
 # on (which items a training round sees depends on how far the stream got meanwhile: the
 # rehearsal snapshot, the model versions, the train_stop decisions); and values without a label
 # (among them the lists an `every N` handler receives, whose members depend on the order in
 # which concurrent firings emitted them).
-TIMED = {"deadline_miss", "start_miss", "train_stop"}
+TIMED = {"train_stop"}
+# Not compared at all: whether a firing misses its deadline, or a call its start_within, depends
+# on how loaded the machine is (under a sanitizer beside other tests a direct run of
+# hitfinder.xdml missed 50 deadlines and its loopback run 1).
+LOAD_DEPENDENT = {"deadline_miss", "start_miss"}
 TIMED_ENTITIES = {"rehearsal_snapshot", "model_version"}
 # Log lines that say how far concurrent work had got (statements.xdml logs count(summaries)
 # while other firings still record): their numbers are masked.
@@ -49,6 +53,8 @@ def digests(work, paired=()):
                                                 "SELECT kind, label, count, sum, mix FROM digests"):
         c, s, m = out.get((kind, label), (0, 0, 0))
         out[(kind, label)] = (c + count, (s + total) % 2**64, (m + mix) % 2**64)
+    for k in [k for k in out if k[0] == "decision" and k[1] in LOAD_DEPENDENT]:
+        del out[k]
     timed = [k for k in out if (k[0] == "decision" and k[1] in TIMED) or k[0] in TIMED_ENTITIES or k == ("value", "") or k in paired]
     for k in timed:
         count = out.pop(k)[0]
