@@ -31,9 +31,8 @@ std::string insertSql(const char* head, int columns, int rows, const char* tail)
 template <class Row>
 Row* rowOf(std::vector<Row>& rows, int64_t id) {
     if (rows.empty()) return nullptr;
-    const int64_t guess = id - rows.front().id;
-    if (guess >= 0 && guess < static_cast<int64_t>(rows.size()) && rows[static_cast<std::size_t>(guess)].id == id)
-        return &rows[static_cast<std::size_t>(guess)];
+    const auto guess = static_cast<std::size_t>(id - rows.front().id);  // past the end when before it
+    if (guess < rows.size() && rows[guess].id == id) return &rows[guess];
     auto it = std::lower_bound(rows.begin(), rows.end(), id, [](const Row& row, int64_t key) { return row.id < key; });
     return it != rows.end() && it->id == id ? &*it : nullptr;
 }
@@ -338,7 +337,8 @@ void GroupWriter::writeDigests(const Batch& batch) {
         for (std::size_t i = 0; i < recent.size() && recent[i].first; ++i) {
             const auto& [r, k, l] = *recent[i].first;
             if (r == run && k == kind && l == label) {
-                std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i), recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+                const auto at = recent.begin() + static_cast<std::ptrdiff_t>(i);
+                std::rotate(recent.begin(), at, at + 1);
                 return recent[0];
             }
         }

@@ -37,9 +37,9 @@ void checkPlace(const fs::path& dbFile) {
         throw ProvenanceError(name + ": the database file is not writable (" + std::strerror(errno) + ")");
 }
 
-// Every activity's end passes here: the file's name is made into a string only for the error.
-/// `status` when it is one of `allowed`, as that constant (rows keep it without a copy); else
-/// a ProvenanceError naming the file and what was expected.
+// `status` when it is one of `allowed`, as that constant (rows keep it without a copy); else a
+// ProvenanceError naming the file and what was expected. Every activity's end passes here: the
+// file's name is made into a string only for the error.
 std::string_view oneOf(const fs::path& file, const char* what, const std::string& status,
                        std::initializer_list<std::string_view> allowed) {
     for (std::string_view ok : allowed)
@@ -124,7 +124,7 @@ int64_t Store::beginRun(const RunInfo& info) {
 void Store::endRun(const std::string& status, const std::string& countersJson) {
     int64_t run = openRun();
     oneOf(file_, "run end", status,
-                 {run_status::complete, run_status::failed, run_status::stopped, run_status::incomplete});
+          {run_status::complete, run_status::failed, run_status::stopped, run_status::incomplete});
     // Closed before the flush, so nothing captured after this point claims the run.
     run_.store(0, std::memory_order_release);
     std::string problem;
@@ -238,8 +238,8 @@ int64_t Store::endActivity(int64_t activity, EntityRecord result) {
 void Store::endActivity(int64_t activity, const std::string& status, const std::string& error) {
     openRun();
     // Checked here, not by the table's CHECK: a bad status must not cost a whole group.
-    const std::string_view known =
-        oneOf(file_, "activity end", status, {activity_status::ok, activity_status::failed, activity_status::dropped});
+    const std::string_view known = oneOf(file_, "activity end", status,
+                                         {activity_status::ok, activity_status::failed, activity_status::dropped});
     double now = secondsNow();
     queue_->append([&](Batch& b) {
         b.ends.emplace_back(activity, now, known, error);

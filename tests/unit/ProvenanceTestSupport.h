@@ -78,10 +78,12 @@ private:
 inline std::string digestMismatch(Reader& db, const std::string& kind, const std::string& label) {
     using runtime::prov::BucketDigest;
     using runtime::prov::kBucketEntities;
-    const std::string rows = " FROM (SELECT id, hash FROM entities WHERE kind = '" + kind + "' AND label = '" + label + "' ORDER BY id)";
+    const std::string rows = " FROM (SELECT id, hash FROM entities WHERE kind = '" + kind +
+                             "' AND label = '" + label + "' ORDER BY id)";
     auto list = [&](const std::string& column) {
         std::vector<std::string> out;
-        for (std::string text = db.text("SELECT COALESCE(group_concat(" + column + ", ','), '')" + rows); !text.empty();) {
+        for (std::string text = db.text("SELECT COALESCE(group_concat(" + column + ", ','), '')" + rows);
+             !text.empty();) {
             out.push_back(text.substr(0, text.find(',')));
             text.erase(0, std::min(text.size(), out.back().size() + 1));
         }
@@ -92,17 +94,21 @@ inline std::string digestMismatch(Reader& db, const std::string& kind, const std
     const std::size_t buckets = (hashes.size() + kBucketEntities - 1) / kBucketEntities;
     const std::string group = " FROM digests WHERE kind = '" + kind + "' AND label = '" + label + "'";
     if (db.number("SELECT count(*)" + group) != static_cast<int64_t>(buckets))
-        return db.text("SELECT count(*)" + group) + " buckets kept, " + std::to_string(buckets) + " from the rows";
+        return db.text("SELECT count(*)" + group) + " buckets kept, " + std::to_string(buckets) +
+               " from the rows";
     for (std::size_t b = 0; b < buckets; ++b) {
         BucketDigest want;
         for (std::size_t i = b * kBucketEntities; i < std::min(hashes.size(), (b + 1) * kBucketEntities); ++i)
             want.add(runtime::prov::hashValue(hashes[i]), std::stoll(ids[i]));
         const std::string where = group + " AND bucket = " + std::to_string(b);
-        const std::string kept = db.text("SELECT count || ' ' || sum || ' ' || mix || ' ' || first_id || ' ' || last_id" + where);
-        const std::string wanted = std::to_string(want.count) + " " + std::to_string(static_cast<int64_t>(want.sum)) + " " +
-                                   std::to_string(static_cast<int64_t>(want.mix)) + " " + std::to_string(want.first) + " " +
-                                   std::to_string(want.last);
-        if (kept != wanted) return "bucket " + std::to_string(b) + ": kept " + kept + ", from the rows " + wanted;
+        const std::string kept =
+            db.text("SELECT count || ' ' || sum || ' ' || mix || ' ' || first_id || ' ' || last_id" + where);
+        const std::string wanted = std::to_string(want.count) + " " +
+                                   std::to_string(static_cast<int64_t>(want.sum)) + " " +
+                                   std::to_string(static_cast<int64_t>(want.mix)) + " " +
+                                   std::to_string(want.first) + " " + std::to_string(want.last);
+        if (kept != wanted)
+            return "bucket " + std::to_string(b) + ": kept " + kept + ", from the rows " + wanted;
     }
     return "";
 }

@@ -247,7 +247,8 @@ TEST_CASE("a group that fails leaves no trace in the digests the next groups wri
     const int64_t kept = db.number("SELECT count(*) FROM entities WHERE label = 'g'");
     CHECK(kept >= 500);
     CHECK(kept < 20500);
-    CHECK(db.number("SELECT count(*) FROM entities WHERE label = 'g' AND hash = '" + contentHash("20499", 5) + "'") == 1);
+    CHECK(db.number("SELECT count(*) FROM entities WHERE label = 'g' AND hash = '" + contentHash("20499", 5) +
+                    "'") == 1);
     CHECK(xdml::test::digestMismatch(db, "value", "g") == "");
 }
 

@@ -115,14 +115,16 @@ TEST_CASE("digests stay exact when more groups interleave than the writer keeps 
             for (int i = 0; i < kEach; ++i)
                 for (int l = 0; l < kLabels; ++l) {
                     const std::string content = std::to_string(l) + "/" + std::to_string(i);
-                    store->entity({"value", "v" + std::to_string(l), "int", contentHash(content.data(), content.size())});
+                    store->entity({"value", "v" + std::to_string(l), "int",
+                                   contentHash(content.data(), content.size())});
                 }
             store->endRun("complete", "{}");
         }
         Reader db(dir / "provenance.db");
         for (int l = 0; l < kLabels; ++l) {
             INFO("groups of " << groupRecords << " records");
-            CHECK(db.number("SELECT count(*) FROM digests WHERE kind = 'value' AND label = 'v" + std::to_string(l) + "'") == 3);
+            CHECK(db.number("SELECT count(*) FROM digests WHERE kind = 'value' AND label = 'v" +
+                            std::to_string(l) + "'") == 3);
             CHECK(xdml::test::digestMismatch(db, "value", "v" + std::to_string(l)) == "");
         }
     }
