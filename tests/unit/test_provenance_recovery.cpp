@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -43,6 +44,27 @@ std::string contentsOf(const std::filesystem::path& file) {
 void silenceStderr() {
     int devNull = ::open("/dev/null", O_WRONLY);
     if (devNull >= 0) dup2(devNull, STDERR_FILENO);
+}
+
+/// Runs `body` in a forked child, its stderr silenced (the limits it sets stay there), and
+/// returns the child's exit code: what `body` returned, 3 when it threw.
+int exitCodeInChild(const std::function<int()>& body) {
+    std::fflush(nullptr);  // else the child could print the parent's buffered output again
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        silenceStderr();
+        int code = 3;
+        try {
+            code = body();
+        } catch (...) {
+        }
+        _exit(code);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
 }
 
 }  // namespace
@@ -149,45 +171,33 @@ TEST_CASE("one store writes a database at a time", "[provenance]") {
 TEST_CASE("a group the writer cannot commit (disk full) is reported, not lost silently", "[provenance]") {
     TempDir dir;
     const auto file = dir / "prov.db";
-    std::fflush(nullptr);  // else the child could print the parent's buffered output again
-    pid_t child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        // The child fills a "disk" made small by RLIMIT_FSIZE: writes past 256 KiB fail with EFBIG.
-        silenceStderr();
-        int code = 1;
-        try {
-            auto store = Store::open(file);
-            store->beginRun({"full"});
-            store->flush();
-            std::signal(SIGXFSZ, SIG_IGN);
-            rlimit small{256 * 1024, 256 * 1024};
-            setrlimit(RLIMIT_FSIZE, &small);
-            for (int i = 0; i < 20000; ++i)
-                store->entity({"value", "v" + std::to_string(i), "text", "0123456789abcdef"});
-            try {
-                store->flush();
-            } catch (const ProvenanceError& e) {
-                std::string what = e.what();
-                code = what.find(file.string()) != std::string::npos &&
-                               what.find("could not be committed") != std::string::npos
-                           ? 0
-                           : 2;
-            }
-            try {
-                store->endRun("complete", "");
-            } catch (const ProvenanceError&) {
-                // Expected as well: the run's end cannot be written either.
-            }
-        } catch (...) {
-            code = 3;
-        }
-        _exit(code);
-    }
-    int status = 0;
-    REQUIRE(waitpid(child, &status, 0) == child);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    // The child fills a "disk" made small by RLIMIT_FSIZE: writes past 256 KiB fail with EFBIG.
+    CHECK(exitCodeInChild([&] {
+              int code = 1;
+              auto store = Store::open(file);
+              store->beginRun({"full"});
+              store->flush();
+              std::signal(SIGXFSZ, SIG_IGN);
+              rlimit small{256 * 1024, 256 * 1024};
+              setrlimit(RLIMIT_FSIZE, &small);
+              for (int i = 0; i < 20000; ++i)
+                  store->entity({"value", "v" + std::to_string(i), "text", "0123456789abcdef"});
+              try {
+                  store->flush();
+              } catch (const ProvenanceError& e) {
+                  std::string what = e.what();
+                  code = what.find(file.string()) != std::string::npos &&
+                                 what.find("could not be committed") != std::string::npos
+                             ? 0
+                             : 2;
+              }
+              try {
+                  store->endRun("complete", "");
+              } catch (const ProvenanceError&) {
+                  // Expected as well: the run's end cannot be written either.
+              }
+              return code;
+          }) == 0);
     { auto store = Store::open(file); }
     Reader db(file);
     CHECK(db.text("PRAGMA integrity_check") == "ok");
@@ -197,50 +207,39 @@ TEST_CASE("a group the writer cannot commit (disk full) is reported, not lost si
 TEST_CASE("a group that fails leaves no trace in the digests the next groups write", "[provenance]") {
     TempDir dir;
     const auto file = dir / "prov.db";
-    std::fflush(nullptr);  // else the child could print the parent's buffered output again
-    pid_t child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        // Entities of one group before, during and after a "disk" too small for them
-        // (RLIMIT_FSIZE): the groups in the middle fail, the last ones commit again.
-        silenceStderr();
-        int code = 0;
-        try {
-            auto store = Store::open(file);
-            store->beginRun({"full"});
-            auto capture = [&](int from, int to) {
-                for (int i = from; i < to; ++i) {
-                    const std::string content = std::to_string(i);
-                    store->entity({"value", "g", "int", contentHash(content.data(), content.size())});
-                }
-            };
-            capture(0, 200);
-            store->flush();
-            std::signal(SIGXFSZ, SIG_IGN);
-            rlimit small{256 * 1024, RLIM_INFINITY};
-            setrlimit(RLIMIT_FSIZE, &small);
-            capture(200, 20200);
-            try {
-                store->flush();
-                code = 2;  // the small disk should have failed a group
-            } catch (const ProvenanceError&) {
-            }
-            rlimit large{RLIM_INFINITY, RLIM_INFINITY};
-            setrlimit(RLIMIT_FSIZE, &large);
-            capture(20200, 20500);
-            store->flush();
-            store->endRun("complete", "");
-        } catch (const ProvenanceError&) {
-            // The run's end reports the loss again: expected.
-        } catch (...) {
-            code = 3;
-        }
-        _exit(code);
-    }
-    int status = 0;
-    REQUIRE(waitpid(child, &status, 0) == child);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    // Entities of one group before, during and after a "disk" too small for them (RLIMIT_FSIZE):
+    // the groups in the middle fail, the last ones commit again.
+    CHECK(exitCodeInChild([&] {
+              auto store = Store::open(file);
+              store->beginRun({"full"});
+              auto capture = [&](int from, int to) {
+                  for (int i = from; i < to; ++i) {
+                      const std::string content = std::to_string(i);
+                      store->entity({"value", "g", "int", contentHash(content.data(), content.size())});
+                  }
+              };
+              capture(0, 200);
+              store->flush();
+              std::signal(SIGXFSZ, SIG_IGN);
+              rlimit small{256 * 1024, RLIM_INFINITY};
+              setrlimit(RLIMIT_FSIZE, &small);
+              capture(200, 20200);
+              try {
+                  store->flush();
+                  return 2;  // the small disk should have failed a group
+              } catch (const ProvenanceError&) {
+              }
+              rlimit large{RLIM_INFINITY, RLIM_INFINITY};
+              setrlimit(RLIMIT_FSIZE, &large);
+              capture(20200, 20500);
+              store->flush();
+              try {
+                  store->endRun("complete", "");
+              } catch (const ProvenanceError&) {
+                  // The run's end reports the loss again: expected.
+              }
+              return 0;
+          }) == 0);
     { auto store = Store::open(file); }
     Reader db(file);
     CHECK(db.text("PRAGMA integrity_check") == "ok");
