@@ -42,11 +42,11 @@ void LocalExecutor::submit(TaskRequest request, std::shared_ptr<TaskClient> clie
         return;
     }
     Job job = queuedJob(request);
-    job.run = [this, request = std::move(request), client = std::move(client)]() mutable { runCall(request, *client); };
     // A value needed now is worth running on this thread when the site has room; one that can
     // wait goes to the site's workers, so that the firing goes on and calls overlap.
-    if (how == Dispatch::HereIfFree) pool_.runOrSubmit(std::move(job));
-    else pool_.submit(std::move(job));
+    if (how == Dispatch::HereIfFree && pool_.runIfFree(job, [&] { runCall(request, *client); })) return;
+    job.run = [this, request = std::move(request), client = std::move(client)]() mutable { runCall(request, *client); };
+    pool_.submit(std::move(job));
 }
 
 }  // namespace xdml::runtime

@@ -23,6 +23,10 @@ const ClauseMap& noClauses() {
     return none;
 }
 
+/// Whether a call's times are read at all: only a deadline or a start_within is judged by them
+/// (a clock read costs about 20 ns, and a no-op call read four).
+bool timed(const EffectivePolicy& p) { return p.deadline > 0 || p.startWithin > 0; }
+
 RequestPolicy requestPolicy(const EffectivePolicy& p, uint64_t memory) {
     RequestPolicy r;
     r.priority = p.priority;
@@ -77,7 +81,7 @@ public:
 
     void begin(TaskRequest& r) override {
         const TaskDecl& task = *call_.task;
-        if (attempt_ == 0) {
+        if (attempt_ == 0 && timed(policy_)) {
             started_ = run_.elapsed();
             if (policy_.startWithin > 0 && started_ - submitted_ > policy_.startWithin) {
                 run_.stats().startMisses++;
@@ -164,7 +168,7 @@ private:
                     if (store) store->endActivity(activity_, "ok");
                 }
                 run_.stats().tasksRun++;
-                const double finished = run_.elapsed();
+                const double finished = policy_.deadline > 0 ? run_.elapsed() : 0;
                 if (policy_.deadline > 0 && finished - submitted_ > policy_.deadline) {
                     run_.stats().deadlineMisses++;
                     run_.recordDecision("deadline_miss", prov::subjectOfActivity(activity_), "completed late",
@@ -322,7 +326,7 @@ Pending startTaskCall(Run& run, TaskCall call, int handler, bool nested, std::sh
     r.handler = handler;
     r.seq = call.seq;
     r.line = call.line;
-    r.submitted = call.madeAt >= 0 ? call.madeAt : run.elapsed();
+    r.submitted = call.madeAt >= 0 ? call.madeAt : timed(policy) ? run.elapsed() : 0;
     r.policy = requestPolicy(policy, node ? node->bytes : 0);
     const auto how = nested ? SiteExecutor::Dispatch::HereNow
                    : call.needNow ? SiteExecutor::Dispatch::HereIfFree

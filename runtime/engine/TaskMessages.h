@@ -75,7 +75,9 @@ struct TaskRequest {
     int line = 0;            // the call's source line
     int64_t activity = -1;   // this attempt's provenance activity (the coordinator's id)
     int attempt = 0;
-    double submitted = 0;    // coordinator seconds since the run started
+    /// Coordinator seconds since the run started; read only for a policy with a deadline or a
+    /// start_within (0 otherwise).
+    double submitted = 0;
     RequestPolicy policy;
     /// Where the attempt runs: the MPI rank and its host (a local run: rank 0, "" for this
     /// host), recorded on its activity.

@@ -2,7 +2,6 @@
 #include "runtime/engine/WorkerPool.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace xdml::runtime {
 
@@ -35,21 +34,7 @@ void WorkerPool::submit(Job job) {
     wake_.notify_one();
 }
 
-void WorkerPool::runOrSubmit(Job job) {
-    {
-        std::unique_lock lock(mutex_);
-        if (!queue_.startNow(job)) {
-            lock.unlock();
-            submit(std::move(job));
-            return;
-        }
-    }
-    runStarted(job);
-}
-
-void WorkerPool::runStarted(Job& job) {
-    const auto start = std::chrono::steady_clock::now();
-    job.run();
+void WorkerPool::finished(const Job& job, std::chrono::steady_clock::time_point start) {
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool wakeAll = false;
     {
@@ -79,7 +64,9 @@ void WorkerPool::work() {
         wake_.wait(lock, [&] { return (job = queue_.startNext()) || (stopping_ && queue_.empty()); });
         if (!job) return;  // stopping, nothing left
         lock.unlock();
-        runStarted(*job);
+        const auto start = std::chrono::steady_clock::now();
+        job->run();
+        finished(*job, start);
         lock.lock();
     }
 }

@@ -9,6 +9,7 @@
 #include "runtime/engine/SiteExecutor.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,10 +32,21 @@ public:
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     void submit(Job job);
-    /// Runs the job on the caller's thread when the site has a free worker slot and nothing
-    /// waiting (so neither priority nor limits are bypassed), else queues it. Saves two thread
-    /// hand-offs per task in the common, unloaded case.
-    void runOrSubmit(Job job);
+    /// Runs `body` on the caller's thread, holding a slot as `job` would, when the site has a
+    /// free worker slot and nothing waiting (so neither priority nor limits are bypassed);
+    /// false, and nothing run, otherwise. Saves two thread hand-offs per task in the common,
+    /// unloaded case, and the caller builds `job.run` only for a job that must wait.
+    template <class Body>
+    bool runIfFree(const Job& job, Body&& body) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!queue_.startNow(job)) return false;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        body();
+        finished(job, start);
+        return true;
+    }
     SiteStatus status() const;
     const std::string& site() const { return site_; }
     /// Finishes the queued jobs, then stops the workers.
@@ -42,8 +54,8 @@ public:
 
 private:
     void work();
-    /// Runs a started job and counts it finished.
-    void runStarted(Job& job);
+    /// Counts a job that started at `start` finished, and lets the next one go.
+    void finished(const Job& job, std::chrono::steady_clock::time_point start);
 
     std::string site_;
     mutable std::mutex mutex_;
