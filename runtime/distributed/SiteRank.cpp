@@ -207,7 +207,7 @@ struct ServedPlan {
     PlanModel plan;
     RankLayout layout;
     std::shared_ptr<const CompiledCode> compiled;
-    std::atomic<uint64_t> evaluated{0};
+    Counter evaluated;
     std::unique_ptr<python::PythonTasks> python;  // before worker: its Python tasks run here
     std::unique_ptr<TaskWorker> worker;
     std::unique_ptr<CallRunner> runner;

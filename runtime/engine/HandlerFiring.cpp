@@ -134,7 +134,6 @@ private:
                                     " s from its arrival; the deadline is " + formatFloat(policy.deadline) + " s");
         }
         handler_.counters->firings++;
-        handler_.counters->running--;
         if (ended_) ended_(ok_);
     }
 
@@ -154,7 +153,6 @@ private:
 
 void fireHandler(Run& run, const BoundHandler& handler, const DatumPtr& binding, int64_t seq, double arrival,
                  const std::vector<int64_t>& items, FiringQueue::Defer* defer, std::function<void(bool ok)> ended) {
-    handler.counters->running++;
     if (!defer) {  // it ends on this thread: nothing to keep beyond this call
         HandlerRun firing(run, handler, seq, arrival, std::move(ended));
         if (firing.start(binding, items, false)) firing.finish();

@@ -4,12 +4,12 @@
 // meets it, when the transfer of its inputs leaves time. Each move is a recorded decision.
 #pragma once
 
+#include "runtime/engine/Counter.h"
 #include "runtime/engine/PlanModel.h"
 #include "runtime/engine/PolicyTable.h"
 #include "runtime/engine/SiteExecutor.h"
 #include "runtime/provenance/Store.h"
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,7 +23,7 @@ public:
 
     /// `plan`: the links between sites; `decisions`: where relocations are recorded (nullptr:
     /// not recorded); `relocations`: counted there.
-    MetaController(StatusSource statuses, const PlanModel& plan, prov::Store* decisions, std::atomic<uint64_t>& relocations)
+    MetaController(StatusSource statuses, const PlanModel& plan, prov::Store* decisions, Counter& relocations)
         : statuses_(std::move(statuses)), plan_(plan), decisions_(decisions), relocations_(relocations) {}
 
     /// Where a task of `node` (called `name`) under `policy` should run now: the plan's site,
@@ -34,7 +34,7 @@ private:
     StatusSource statuses_;
     const PlanModel& plan_;
     prov::Store* decisions_;
-    std::atomic<uint64_t>& relocations_;
+    Counter& relocations_;
 };
 
 }  // namespace xdml::runtime

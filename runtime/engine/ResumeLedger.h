@@ -13,6 +13,7 @@
 #pragma once
 
 #include "runtime/engine/CallKey.h"
+#include "runtime/engine/Counter.h"
 #include "runtime/engine/Datum.h"
 #include "runtime/engine/ItemRoots.h"
 #include "runtime/engine/ResumeLog.h"
@@ -65,7 +66,7 @@ struct ResumeSetup {
     std::map<std::string, TaskCode> codeHashes;  // task -> taskCodeHashes()
     std::function<void(const std::string&)> report;
     std::function<bool()> stopping;
-    std::atomic<uint64_t>* writeFailures = nullptr;
+    Counter* writeFailures = nullptr;
 };
 
 class ResumeLedger {

@@ -1,6 +1,8 @@
 // RunStats.h — the counters a run measures (`xdmlc run --stats-json`), updated from many
-// threads without locks on the hot path.
+// threads without locks on the hot path (each a Counter: a slot per thread, summed when read).
 #pragma once
+
+#include "runtime/engine/Counter.h"
 
 #include <atomic>
 #include <cstdint>
@@ -14,36 +16,36 @@
 namespace xdml::runtime {
 
 struct StreamCounters {
-    std::atomic<uint64_t> items{0}, malformed{0}, queued{0};
+    Counter items, malformed;
     /// Times the source lost track of its input (a watch's lost events, its folder gone), and
     /// items it found again by looking (a watch's rescans).
-    std::atomic<uint64_t> gaps{0}, recovered{0};
+    Counter gaps, recovered;
     std::atomic<bool> ended{false};
 };
 
 struct HandlerCounters {
-    std::atomic<uint64_t> firings{0}, failed{0}, running{0};
+    Counter firings, failed;
 };
 
 class RunStats {
 public:
-    std::atomic<uint64_t> movedBytes{0}, writtenBytes{0}, writtenFileBytes{0}, transfers{0};
-    std::atomic<uint64_t> tasksRun{0}, tasksFailed{0}, retries{0}, deadlineMisses{0}, startMisses{0};
-    std::atomic<uint64_t> records{0}, emits{0}, logs{0}, droppedItems{0}, relocations{0};
+    Counter movedBytes, writtenBytes, writtenFileBytes, transfers;
+    Counter tasksRun, tasksFailed, retries, deadlineMisses, startMisses;
+    Counter records, emits, logs, droppedItems, relocations;
     /// Emitted items that found their stream ended: an `on end of` handler or a last `every N`
     /// group emitting back into its own cycle (anything else is a bug); the run then fails.
-    std::atomic<uint64_t> lostItems{0};
+    Counter lostItems;
     /// Items a cycle of emits made after the run was stopped: a stop closes the cycle (else a
     /// stream that feeds itself would never end), and what its last firings emit is not handled.
-    std::atomic<uint64_t> unhandledAfterStop{0};
-    std::atomic<uint64_t> expressionsEvaluated{0};  // by handlers' and tasks' bodies
+    Counter unhandledAfterStop;
+    Counter expressionsEvaluated;  // by handlers' and tasks' bodies
     /// Requests submitted to sites' executors: a handler's task calls and fused chains (the
     /// calls inside a task or a chain run in place, and are not requests).
-    std::atomic<uint64_t> requests{0};
+    Counter requests;
     /// Resume (ResumeLedger.h): task calls whose kept outcome was reused instead of run, source
     /// items skipped as fully handled by the resumed run, and writes of the resume log that
     /// failed (the run then fails: a resume would redo that work).
-    std::atomic<uint64_t> reusedTasks{0}, resumedItems{0}, resumeLogFailures{0};
+    Counter reusedTasks, resumedItems, resumeLogFailures;
 
     StreamCounters& stream(const std::string& name);
     HandlerCounters& handler(int id);

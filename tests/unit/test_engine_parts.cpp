@@ -1,6 +1,7 @@
 // test_engine_parts.cpp — the run's parts that need no run: the meta-controller deciding from
 // SiteStatus messages alone, `every N` grouping, a replay's recorded emit order, and how a
 // failure is read and reported (repeats counted, not shown).
+#include "runtime/engine/Counter.h"
 #include "runtime/engine/EveryN.h"
 #include "runtime/engine/FailureReports.h"
 #include "runtime/engine/MetaController.h"
@@ -14,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -69,7 +71,7 @@ TEST_CASE("the meta-controller moves a late locality-data task by the sites' sta
     PlanModel plan;
     plan.links.push_back({"edge", "hpc", 1e6, 0.001});  // 1000 bytes: 1 ms of transfer
     std::vector<SiteStatus> statuses{statusOf("edge", 0.5, 0.1), statusOf("hpc", 0.0, 0.01)};
-    std::atomic<uint64_t> relocations{0};
+    Counter relocations;
     MetaController meta([&] { return statuses; }, plan, nullptr, relocations);
     EffectivePolicy policy;
     policy.locality = "data";
@@ -89,6 +91,26 @@ TEST_CASE("the meta-controller moves a late locality-data task by the sites' sta
     CHECK(relocations.load() == 1);
     policy.locality = "data";
     CHECK_THROWS_AS(meta.chooseSite(dataTask("moon"), policy, "t"), PlanError);
+}
+
+TEST_CASE("a counter sums every thread's adds, more threads than it has slots", "[engine]") {
+    Counter counter;
+    std::vector<std::thread> threads;
+    constexpr int kThreads = 12, kAdds = 20000;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&counter, t] {
+            for (int i = 0; i < kAdds; ++i) {
+                if (i % 2) counter++;
+                else counter += static_cast<uint64_t>(t);
+            }
+        });
+    for (std::thread& t : threads) t.join();
+    uint64_t expected = 0;
+    for (int t = 0; t < kThreads; ++t) expected += kAdds / 2 + static_cast<uint64_t>(t) * (kAdds / 2);
+    CHECK(counter.load() == expected);
+    CHECK(static_cast<uint64_t>(counter) == expected);
+    counter.fetch_add(5);
+    CHECK(counter.load() == expected + 5);
 }
 
 TEST_CASE("every N delivers groups of N and the last, shorter group once", "[engine]") {
