@@ -34,7 +34,7 @@ using K = Value::Kind;
 std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& ev) {
     if (isTaskCall(e)) {
         // A task inside a larger expression: its result comes back to this expression's site.
-        const std::string site = evalSite_;
+        const std::string site = *evalSite_;
         DatumPtr result = startTask(e, true)->get();
         return sink_.moveTo(result, site)->value;
     }
@@ -129,7 +129,7 @@ std::optional<Value> Firing::call(const Expr& e, const Scope& scope, Evaluator& 
             size = t.count() * elemSize(t.elem);
         }
         const void* content = held ? static_cast<const void*>(held) : static_cast<const void*>(bytes.data());
-        sink_.fileUsed({recorded, size, context_.recordsFiles ? prov::contentHash(content, size) : "", evalSite_, true,
+        sink_.fileUsed({recorded, size, context_.recordsFiles ? prov::contentHash(content, size) : "", *evalSite_, true,
                         durability == Durability::Synced});
         return Value::none();
     }
@@ -163,7 +163,7 @@ Value Firing::read(const Expr& e, const std::filesystem::path& p) {
             const std::size_t n = read.count() * elemSize(read.elem);
             if (context_.recordsFiles)
                 sink_.fileUsed({hdf5 ? target.file + ":" + dataset : p.string(), n, prov::contentHash(read.buffer->data(), n),
-                                evalSite_, false});
+                                *evalSite_, false});
             return Value::tensor(read);
         }
         bytes = readDataFile(p, tensor ? npyFileLimit(t) : ByteLimit{});
@@ -173,7 +173,7 @@ Value Firing::read(const Expr& e, const std::filesystem::path& p) {
         throw EvalError(error.what(), e.line);  // at the statement's line, even at flow level
     }
     if (context_.recordsFiles)
-        sink_.fileUsed({p.string(), bytes.size(), prov::contentHash(bytes.data(), bytes.size()), evalSite_, false});
+        sink_.fileUsed({p.string(), bytes.size(), prov::contentHash(bytes.data(), bytes.size()), *evalSite_, false});
     return v;
 }
 

@@ -44,7 +44,7 @@ bool truth(const DatumPtr& d, const char* what, int line) {
 }  // namespace
 
 Firing::Firing(const FiringContext& context, EffectSink& sink, int handler, std::string site, int64_t seq)
-    : context_(context), sink_(sink), handler_(handler), site_(std::move(site)), evalSite_(site_), seq_(seq),
+    : context_(context), sink_(sink), handler_(handler), site_(std::move(site)), seq_(seq),
       evaluator_(context.program, this, context.compiled) {}
 
 Firing::~Firing() {
@@ -154,7 +154,7 @@ void Firing::applyDeferred() {
     }
 }
 
-std::string Firing::siteOf(const std::string& at) const {
+const std::string& Firing::siteOf(const std::string& at) const {
     if (inTask_ || inChain_ || at.empty()) return site_;
     const NodeInfo* n = context_.plan.nodeAt(handler_, at);
     return n && !n->site.empty() ? n->site : site_;
@@ -296,8 +296,8 @@ DatumPtr Firing::evaluateAt(const Expr& e, const std::string& site) {
         else sources.insert(sources.end(), d->sources.begin(), d->sources.end());
         if (d->seq >= 0 && names.size() == 1) seq = d->seq;
     }
-    const std::string outer = evalSite_;
-    evalSite_ = site;
+    const std::string* outer = evalSite_;
+    evalSite_ = &site;
     Value v;
     try {
         v = evaluator_.evaluate(e, scope);
@@ -320,7 +320,7 @@ Pending Firing::startTask(const Expr& call, bool needNow, const TypeDesc* as) {
     for (std::size_t slot : bound.order) c.args[slot] = value(*bound.byParam[slot]);
     const NodeInfo* node = inTask_ ? nullptr : context_.plan.nodeAt(handler_, call.at);
     c.node = node ? node->id : -1;
-    c.site = evalSite_;
+    c.site = *evalSite_;
     c.seq = seq_;
     for (const DatumPtr& a : c.args)
         if (a->seq >= 0) c.seq = a->seq;

@@ -12,6 +12,7 @@
 // EffectSink, so a task's body can run where the run is not (TaskWorker.h).
 #pragma once
 
+#include "runtime/engine/Counter.h"
 #include "runtime/engine/EffectSink.h"
 #include "runtime/engine/Pending.h"
 #include "runtime/engine/PlanModel.h"
@@ -41,7 +42,7 @@ struct FiringContext {
     std::filesystem::path workdir;
     bool recordsFiles = false;  // provenance is on: files read and written are hashed for the sink
     /// Where each firing adds the expression nodes it evaluated (RunStats); null: not counted.
-    std::atomic<uint64_t>* evaluated = nullptr;
+    Counter* evaluated = nullptr;
     /// The pools that run Python tasks' bodies here; null when the plan has none.
     python::PythonTasks* python = nullptr;
 };
@@ -100,7 +101,8 @@ private:
     /// Starts a fused chain as one request (a handler's firing).
     void startChain(const Stmt& fused);
     DatumPtr local(const std::string& name);
-    std::string siteOf(const std::string& at) const;
+    /// The site of the node at `at`, or this body's: a string the plan or this firing keeps.
+    const std::string& siteOf(const std::string& at) const;
     /// Waits for every task this firing started (so a firing ends after its tasks).
     void settle();
     /// A model called (`m(x)`) or a std.ml built-in (probs, version, accuracy); nullopt for
@@ -113,7 +115,7 @@ private:
     EffectSink& sink_;
     int handler_;
     std::string site_;       // the default site of this body
-    std::string evalSite_;   // the site of the expression being evaluated
+    const std::string* evalSite_ = &site_;  // the site of the expression being evaluated (siteOf's)
     int64_t seq_;
     bool inTask_ = false;
     bool inChain_ = false;  // running a fused chain's statements on a worker
