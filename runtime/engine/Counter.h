@@ -1,7 +1,7 @@
 // Counter.h — a count that many threads add to, as the run's counters are (RunStats.h). Each
 // thread adds to a slot on a cache line of its own, so threads on two cores that count the same
-// thing do not pass one line back and forth: on the 2-vCPU VMs a contended add cost up to 100 ns
-// when the host placed the two cores far apart, several per task. A read sums the slots.
+// thing do not pass one line back and forth, which is where a shared atomic's cost goes when the
+// cores are far apart (docs/runtime.md, "The VM's two speeds"). A read sums the slots.
 #pragma once
 
 #include <array>
@@ -18,13 +18,11 @@ public:
     Counter& operator=(const Counter&) = delete;
 
     void add(uint64_t n) { slots_[slotOfThisThread()].n.fetch_add(n, std::memory_order_relaxed); }
-    void fetch_add(uint64_t n) { add(n); }
     Counter& operator+=(uint64_t n) {
         add(n);
         return *this;
     }
     void operator++(int) { add(1); }
-    void operator++() { add(1); }
     /// The sum of every thread's adds: exact once the adding threads are done (joined), a
     /// moment's count while they run.
     uint64_t load() const {

@@ -181,7 +181,7 @@ void ResumeLedger::itemDone(const HandledItem& item, bool ok) {
 }
 
 void ResumeLedger::failedWrite(const std::string& what, const ResumeError& e) {
-    if (setup_.writeFailures) setup_.writeFailures->fetch_add(1);
+    if (setup_.writeFailures) setup_.writeFailures->add(1);
     setup_.report(std::string("error: resume: ") + e.what() +
                   (what.empty() ? "; a resume would do their work again" : " (an " + what + "; a resume would handle it again)"));
 }

@@ -109,7 +109,7 @@ TEST_CASE("a counter sums every thread's adds, more threads than it has slots", 
     for (int t = 0; t < kThreads; ++t) expected += kAdds / 2 + static_cast<uint64_t>(t) * (kAdds / 2);
     CHECK(counter.load() == expected);
     CHECK(static_cast<uint64_t>(counter) == expected);
-    counter.fetch_add(5);
+    counter.add(5);
     CHECK(counter.load() == expected + 5);
 }
 
