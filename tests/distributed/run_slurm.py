@@ -91,6 +91,23 @@ def hetjob_script(out, binary, plugin, record):
             f"srun -K --het-group=0,1 --mpi={plugin} sh -c '{task}'\n")
 
 
+def sbatch_until_one_ends(cluster, script_of, output_of, seconds, attempts, what, env=None):
+    """Submits `script_of(attempt)` until a job leaves the queue within `seconds`; returns (its
+    id, its submission time, the attempt). Slurm's PMIx hangs now and then outside any code of ours (below):
+    a hung job is cancelled, reported with `output_of(attempt, job)` and submitted again; it
+    fails when every attempt hung."""
+    for attempt in range(1, attempts + 1):
+        job, submitted = sbatch(cluster, script_of(attempt), env)
+        if cluster.wait_job(job, seconds):
+            return job, submitted, attempt
+        report = job_report(cluster, job, output_of(attempt, job))
+        cluster.cancel(job)
+        if attempt == attempts:
+            raise rt.Failure(f"{what}: all {attempts} attempts hung; the last:\n{report}")
+        print(f"{what}: attempt {attempt} did not end within {seconds} s; cancelled, trying again. "
+              f"What it left:\n{report}")
+
+
 def run_hello(cluster, tmp, name, binary, plugin):
     """Runs the hello world as a 2-component hetjob; returns (its output lines, the tasks'
     launch variables by rank, seconds from sbatch to the first task).
@@ -99,17 +116,16 @@ def run_hello(cluster, tmp, name, binary, plugin):
     (openpmix/openpmix#2967, "occasional hang in pmix_init"; seen once in CI, never in 100 runs
     here). A hung attempt is cancelled, reported with its logs, and tried again; the case fails
     when every attempt hangs, or at once on any other failure."""
-    for attempt in range(1, HELLO_ATTEMPTS + 1):
-        out, record = os.path.join(tmp, f"{name}-{attempt}.out"), os.path.join(tmp, f"{name}-{attempt}")
-        job, submitted = sbatch(cluster, hetjob_script(out, binary, plugin, record), OMPI_ENV)
-        if cluster.wait_job(job, HELLO_SECONDS):
-            break
-        report = job_report(cluster, job, out)
-        cluster.cancel(job)
-        if attempt == HELLO_ATTEMPTS:
-            raise rt.Failure(f"{name}: all {HELLO_ATTEMPTS} attempts hung; the last:\n{report}")
-        print(f"{name}: attempt {attempt} did not end within {HELLO_SECONDS} s; cancelled, trying "
-              f"again. What it left:\n{report}")
+    def out_of(attempt, job=None):
+        return os.path.join(tmp, f"{name}-{attempt}.out")
+
+    def record_of(attempt):
+        return os.path.join(tmp, f"{name}-{attempt}")
+
+    _, submitted, attempt = sbatch_until_one_ends(
+        cluster, lambda attempt: hetjob_script(out_of(attempt), binary, plugin, record_of(attempt)),
+        out_of, HELLO_SECONDS, HELLO_ATTEMPTS, name, OMPI_ENV)
+    out, record = out_of(attempt), record_of(attempt)
     text = open(out).read() if os.path.exists(out) else ""
     starts = [float(open(f"{record}.start.{r}").read()) for r in (0, 1)
               if os.path.exists(f"{record}.start.{r}")]
@@ -260,20 +276,16 @@ def case_mpich_pmix_refused(xdmlc, tmp):
         # The script was edited by hand, so it has no watch for Slurm's srun that hangs once its
         # heterogeneous step's ranks have ended (docs/distributed.md, "An srun that hangs after
         # the run"; ticket 16817): ranks that refuse at once hit that race in about half the
-        # jobs here (a refused job ends within 5 s otherwise). A hung attempt is cancelled and
-        # tried again, as run_hello does.
-        for attempt in range(1, REFUSAL_ATTEMPTS + 1):
-            job, _ = sbatch(cluster, script)
-            if cluster.wait_job(job, REFUSAL_SECONDS):
-                break
-            report = job_report(cluster, job, os.path.join(work, f"slurm-{job}.out"))
-            cluster.cancel(job)
-            if attempt == REFUSAL_ATTEMPTS:
-                raise rt.Failure(f"all {REFUSAL_ATTEMPTS} jobs hung after their ranks ended; the last:\n{report}")
-            print(f"job {job} did not end within {REFUSAL_SECONDS} s (srun's PMIx teardown, Slurm ticket "
-                  f"16817); cancelled, trying again. Its output:\n{job_output(work, job)}")
-            if os.path.exists(os.path.join(work, f"slurm-{job}.out")):
-                os.remove(os.path.join(work, f"slurm-{job}.out"))  # only the last job's is checked below
+        # jobs here (a refused job ends within 5 s otherwise). A hung job's output is moved out of
+        # the work directory, which must hold nothing new but the last job's.
+        def output_of(attempt, job):
+            out = os.path.join(work, f"slurm-{job}.out")
+            if os.path.exists(out):
+                os.replace(out, os.path.join(tmp, f"slurm-{job}.out"))
+            return os.path.join(tmp, f"slurm-{job}.out")
+
+        job, _, _ = sbatch_until_one_ends(cluster, lambda attempt: script, output_of, REFUSAL_SECONDS,
+                                          REFUSAL_ATTEMPTS, "the refused job")
         state, code = job_field(cluster, job, "JobState"), job_field(cluster, job, "ExitCode")
     text = job_output(work, job)
     # The first rank to refuse exits 2; srun -K then ends the others (the job's exit is srun's).
