@@ -307,13 +307,17 @@ CRASH_PY = """
 import ctypes, os
 
 def crash(i, marker):
-    # The first call of each kind dies: a segfault in C code, or os._exit.
-    if not os.path.exists(marker):
-        open(marker, "w").write(str(os.getpid()))
-        if i % 2 == 0:
-            ctypes.string_at(0)
-        os._exit(3)
-    return os.getpid()
+    # The first call of each kind dies: a segfault in C code, or os._exit. Claimed with O_EXCL:
+    # two calls of a kind may run at once on the pool's two workers, and only one may die.
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    except FileExistsError:
+        return os.getpid()
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    if i % 2 == 0:
+        ctypes.string_at(0)
+    os._exit(3)
 """
 
 
