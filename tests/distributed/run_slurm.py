@@ -93,9 +93,10 @@ def hetjob_script(out, binary, plugin, record):
 
 def sbatch_until_one_ends(cluster, script_of, output_of, seconds, attempts, what, env=None):
     """Submits `script_of(attempt)` until a job leaves the queue within `seconds`; returns (its
-    id, its submission time, the attempt). Slurm's PMIx hangs now and then outside any code of ours (below):
-    a hung job is cancelled, reported with `output_of(attempt, job)` and submitted again; it
-    fails when every attempt hung."""
+    id, its submission time, the attempt). Slurm's PMIx hangs now and then outside any code of
+    ours (run_hello, case_mpich_pmix_refused): a hung job is reported with the file
+    `output_of(attempt, job)` names, cancelled and submitted again; it fails when every
+    attempt hung."""
     for attempt in range(1, attempts + 1):
         job, submitted = sbatch(cluster, script_of(attempt), env)
         if cluster.wait_job(job, seconds):
@@ -278,13 +279,13 @@ def case_mpich_pmix_refused(xdmlc, tmp):
         # the run"; ticket 16817): ranks that refuse at once hit that race in about half the
         # jobs here (a refused job ends within 5 s otherwise). A hung job's output is moved out of
         # the work directory, which must hold nothing new but the last job's.
-        def output_of(attempt, job):
-            out = os.path.join(work, f"slurm-{job}.out")
-            if os.path.exists(out):
-                os.replace(out, os.path.join(tmp, f"slurm-{job}.out"))
-            return os.path.join(tmp, f"slurm-{job}.out")
+        def output_set_aside(attempt, job):
+            aside = os.path.join(tmp, f"slurm-{job}.out")
+            if os.path.exists(os.path.join(work, f"slurm-{job}.out")):
+                os.replace(os.path.join(work, f"slurm-{job}.out"), aside)
+            return aside
 
-        job, _, _ = sbatch_until_one_ends(cluster, lambda attempt: script, output_of, REFUSAL_SECONDS,
+        job, _, _ = sbatch_until_one_ends(cluster, lambda attempt: script, output_set_aside, REFUSAL_SECONDS,
                                           REFUSAL_ATTEMPTS, "the refused job")
         state, code = job_field(cluster, job, "JobState"), job_field(cluster, job, "ExitCode")
     text = job_output(work, job)
