@@ -2,7 +2,8 @@
 """The distributed run (docs/distributed.md): the example flows under `mpirun.openmpi -n 4` and
 `mpiexec.mpich -n 4` give the catalogs, logs, provenance content and --stats-json work counts of the local executor (the
 comparison of tests/runtime/run_loopback.py, up to times, ranks and hosts); a worker rank
-killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the run non-zero within 10 s; MPICH's singletons under
+killed with SIGKILL ends the run non-zero within 10 s, one stopped (SIGSTOP: a hang) is named by rank 0 within 7 s
+and the run ends non-zero; MPICH's singletons under
 `srun --mpi=pmix` (simulated by the environment) are refused; values moved to and from a site on
 other ranks cross in MPI messages only (nothing in the sites' outbox or inbox folders), counted
 and recorded as the local run counts and records them.
@@ -19,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -332,9 +334,20 @@ def rank_pids(root, variable):
     return found
 
 
+# A killed rank's launcher ends the job within 10 s (issue 18). A stopped one is heard from by
+# nobody: rank 0 must name it once it has been silent for 5 s (XDML_MPI_SILENCE), heartbeats
+# every 0.5 s and the check's own lag aside; the launcher's MPI_Abort then ends the job. That
+# last step is mpirun's or hydra's (signals, a grace before SIGKILL, reaping), well under a second
+# here but once over 5 s on CI's loaded 2-core VM, so it gets its own, wider bound.
+KILLED_ENDS_WITHIN = 10
+SILENT_NAMED_WITHIN = 7
+SILENT_ENDS_WITHIN = 20
+
+
 def killed_worker(mpi, variable, sig=signal.SIGKILL):
     """SIGKILL: the launcher notices the death. SIGSTOP: nobody but the heartbeats notice a
-    rank that hangs; rank 0 must end the job when it has not been heard from for 5 s."""
+    rank that hangs; rank 0 must name it and end the job when it has not been heard from for 5 s.
+    A failure prints when each line of stderr came, counted from the signal."""
     def case(xdmlc, tmp):
         cmd, env = launcher(mpi)
         flow = os.path.join(tmp, "slow.xdml")
@@ -342,7 +355,19 @@ def killed_worker(mpi, variable, sig=signal.SIGKILL):
         work = os.path.join(tmp, "w")
         env["XDML_TEST_JOB"] = tmp
         p = subprocess.Popen([*cmd, xdmlc, "run", flow, "--workdir", work, "--no-jit"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        lines = []  # (seconds since the signal, or None before it, line)
+        killed = None
+
+        def read_stderr():
+            for line in p.stderr:
+                lines.append((None if killed is None else time.time() - killed, line.rstrip("\n")))
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+
+        def timeline():
+            return "\n    ".join(f"{'before' if at is None else f'{at:6.2f} s'}  {line}" for at, line in lines[-40:])
         try:
             db = os.path.join(work, "naps.db")
             rt.wait_for(lambda: os.path.exists(db) and rt.query(db, "SELECT count(*) FROM naps")[0][0] >= 5, 60,
@@ -351,21 +376,29 @@ def killed_worker(mpi, variable, sig=signal.SIGKILL):
             check(3 in pids, f"rank 3 not found among {pids}")
             killed = time.time()
             os.kill(pids[3], sig)
+            bound = KILLED_ENDS_WITHIN if sig == signal.SIGKILL else SILENT_ENDS_WITHIN
             try:
-                out, err = p.communicate(timeout=10)
+                p.wait(timeout=bound)
             except subprocess.TimeoutExpired:
-                raise rt.Failure(f"{mpi}: the run still goes on 10 s after rank 3 was killed")
+                raise rt.Failure(f"{mpi}: the run still goes on {bound} s after rank 3 was sent "
+                                 f"{signal.Signals(sig).name}; its stderr:\n    {timeline()}")
             took = time.time() - killed
-            check(p.returncode != 0, f"{mpi}: exit 0 after a rank was killed: {out[-1000:]}{err[-1000:]}")
+            reader.join(timeout=10)
+            check(p.returncode != 0, f"{mpi}: exit 0 after a rank was killed:\n    {timeline()}")
             if sig == signal.SIGSTOP:
-                check("rank 3 has not been heard from for 5 s" in err, f"{mpi}: no message names the silent rank: {out[-2000:]}{err[-2000:]}")
+                named = [at for at, line in lines if "rank 3 has not been heard from for 5 s" in line]
+                check(named, f"{mpi}: no message names the silent rank:\n    {timeline()}")
+                check(named[0] is not None and named[0] <= SILENT_NAMED_WITHIN,
+                      f"{mpi}: the silent rank was named {named[0] or 0:.2f} s after it stopped, not within "
+                      f"{SILENT_NAMED_WITHIN} s:\n    {timeline()}")
             print(f"  {mpi}: rank 3 sent {signal.Signals(sig).name}, the run ended with exit {p.returncode} in {took:.1f} s:\n    "
-                  + "\n    ".join((out + err).strip().splitlines()[-8:]), flush=True)
+                  + timeline(), flush=True)
         finally:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-    case.__doc__ = f"Under {mpi}, a worker rank killed with SIGKILL ends the run non-zero within 10 s."
+    case.__doc__ = (f"Under {mpi}, a worker rank killed with SIGKILL ends the run non-zero within {KILLED_ENDS_WITHIN} s; "
+                    f"one stopped is named within {SILENT_NAMED_WITHIN} s and the run ends within {SILENT_ENDS_WITHIN} s.")
     return case
 
 
