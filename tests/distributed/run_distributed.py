@@ -337,8 +337,9 @@ def rank_pids(root, variable):
 # A killed rank's launcher ends the job within 10 s (issue 18). A stopped one is heard from by
 # nobody: rank 0 must name it once it has been silent for 5 s (XDML_MPI_SILENCE), heartbeats
 # every 0.5 s and the check's own lag aside; the launcher's MPI_Abort then ends the job. That
-# last step is mpirun's or hydra's (signals, a grace before SIGKILL, reaping), well under a second
-# here but once over 5 s on CI's loaded 2-core VM, so it gets its own, wider bound.
+# last step is mpirun's or hydra's (signals, a grace before SIGKILL, reaping), about a second
+# here; CI's 2-core VM once saw a job still running 10 s after the stop, so the end gets a wider
+# bound and a failure shows which step was late.
 KILLED_ENDS_WITHIN = 10
 SILENT_NAMED_WITHIN = 7
 SILENT_ENDS_WITHIN = 20
